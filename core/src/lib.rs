@@ -1,0 +1,21 @@
+//! # satchel-core: the pure domain of Satchel
+//!
+//! Everything that decides something lives here, so that the phone (through the Wasm module)
+//! and the reference server compute with the same code:
+//!
+//! - [`money`]: decimal amounts that cross every boundary as strings, with explicit rounding.
+//! - [`order`]: orders, their validation and their totals.
+//! - [`sync`]: the wire protocol between device and server, the device's sync loop as a state
+//!   machine (events in, commands out) and the server's sequencing rule (exactly once).
+//!
+//! The crate performs no I/O and reads no clock: time and randomness come in as arguments.
+//! It has no wasm-bindgen, js-sys or web-sys in its dependency tree (checked by `build.sh test`),
+//! so it builds and is tested natively and for `wasm32-unknown-unknown` alike.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+#![warn(missing_docs)]
+
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod sync;

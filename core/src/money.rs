@@ -1,0 +1,160 @@
+//! Money and quantities: exact decimals, parsed only from strings.
+//!
+//! Amounts cross every boundary (JSON, the JavaScript API, the database) as decimal strings such
+//! as `"12.50"`. A JSON *number* is refused on purpose: by the time JavaScript or a JSON parser
+//! has turned `0.1` into a binary float, the exact value is already gone.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// How a value is rounded to its step. Always chosen explicitly, never by accident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// Halves go away from zero (2.345 → 2.35, −2.345 → −2.35): the usual commercial rule.
+    HalfUp,
+    /// Halves go to the even neighbour (2.345 → 2.34, 2.355 → 2.36): banker's rounding.
+    HalfEven,
+}
+
+impl Rounding {
+    fn strategy(self) -> RoundingStrategy {
+        match self {
+            Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
+            Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+        }
+    }
+}
+
+/// Rounds `value` to `decimal_places` with the given rule.
+pub fn round(value: Decimal, decimal_places: u32, rounding: Rounding) -> Decimal {
+    value.round_dp_with_strategy(decimal_places, rounding.strategy())
+}
+
+/// Why a decimal string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecimalError {
+    /// The text is not a plain decimal number (digits, an optional sign and one point).
+    #[error("not a decimal number")]
+    Malformed,
+    /// The number is too large (or has too many digits) to be represented exactly.
+    #[error("number out of range")]
+    OutOfRange,
+}
+
+/// Parses a plain decimal string: optional `-`, digits, optional `.` and digits.
+///
+/// Exponents, `NaN`, thousands separators, leading `+` and surrounding spaces are refused so that
+/// every accepted text has one meaning.
+pub fn parse_decimal(text: &str) -> Result<Decimal, DecimalError> {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let digits_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits_ok(int_part) || frac_part.is_some_and(|f| !digits_ok(f)) {
+        return Err(DecimalError::Malformed);
+    }
+    if int_part.len() + frac_part.map_or(0, str::len) > 28 {
+        return Err(DecimalError::OutOfRange);
+    }
+    Decimal::from_str(text).map_err(|_| DecimalError::OutOfRange)
+}
+
+/// A decimal value that serializes as a string and deserializes only from a string.
+///
+/// Used for every amount, price, quantity and rate in documents and on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Dec(pub Decimal);
+
+impl Dec {
+    /// The inner decimal.
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+}
+
+impl From<Decimal> for Dec {
+    fn from(d: Decimal) -> Self {
+        Dec(d)
+    }
+}
+
+impl FromStr for Dec {
+    type Err = DecimalError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_decimal(s).map(Dec)
+    }
+}
+
+impl fmt::Display for Dec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Dec {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Dec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a decimal number written as a string, such as \"12.50\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dec, E> {
+                parse_decimal(v)
+                    .map(Dec)
+                    .map_err(|e| E::custom(format!("{e}: {v:?}")))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros_free::dec;
+
+    /// Tiny local helper instead of a macro crate: parses a literal known to be valid.
+    mod rust_decimal_macros_free {
+        pub fn dec(s: &str) -> rust_decimal::Decimal {
+            super::parse_decimal(s).expect("test literal")
+        }
+    }
+
+    #[test]
+    fn parses_plain_decimals_only() {
+        assert_eq!(parse_decimal("12.50"), Ok(dec("12.5")));
+        assert_eq!(parse_decimal("-0.01"), Ok(dec("-0.01")));
+        for bad in ["", "-", ".5", "5.", "1e3", "+1", " 1", "1,000.00", "NaN", "0x10", "1.2.3"] {
+            assert_eq!(parse_decimal(bad), Err(DecimalError::Malformed), "{bad:?}");
+        }
+        assert_eq!(parse_decimal(&"9".repeat(40)), Err(DecimalError::OutOfRange));
+    }
+
+    #[test]
+    fn rounding_is_the_rule_asked_for() {
+        assert_eq!(round(dec("2.345"), 2, Rounding::HalfUp), dec("2.35"));
+        assert_eq!(round(dec("2.345"), 2, Rounding::HalfEven), dec("2.34"));
+        assert_eq!(round(dec("-2.345"), 2, Rounding::HalfUp), dec("-2.35"));
+    }
+
+    #[test]
+    fn json_numbers_are_refused_for_money() {
+        let err = serde_json::from_str::<Dec>("0.1").expect_err("numbers must be refused");
+        assert!(err.to_string().contains("decimal number written as a string"));
+        let ok: Dec = serde_json::from_str("\"0.10\"").expect("string accepted");
+        assert_eq!(serde_json::to_string(&ok).expect("serializes"), "\"0.10\"");
+    }
+}

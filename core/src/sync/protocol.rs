@@ -1,0 +1,254 @@
+//! The wire protocol, version 1. Every amount is a decimal string; every id a UUID string.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::money::Dec;
+
+/// Largest number of mutations in one push.
+pub const MAX_BATCH: usize = 100;
+
+/// What a device did, queued in its outbox in the same transaction as the change itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mutation {
+    /// The device that made it (assigned by the server at registration).
+    pub device_id: Uuid,
+    /// Position in the device's gap-free sequence, starting at 1.
+    pub seq: u64,
+    /// The mutation's own identity (UUIDv7).
+    pub id: Uuid,
+    /// What kind of change it is, with its document.
+    #[serde(flatten)]
+    pub body: MutationBody,
+    /// When it was made (device clock; informative).
+    pub created_at: DateTime<Utc>,
+}
+
+/// The kind of a mutation and its payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload")]
+pub enum MutationBody {
+    /// A committed sales order.
+    #[serde(rename = "order.create")]
+    OrderCreate(crate::order::OrderDocument),
+}
+
+impl MutationBody {
+    /// The kind as it appears on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MutationBody::OrderCreate(_) => "order.create",
+        }
+    }
+}
+
+/// `POST /api/v1/devices`: a signed-in user registers this device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// The user's login.
+    pub username: String,
+    /// The user's password (sent once, over TLS in production; never stored in clear).
+    pub password: String,
+    /// A label the supervisor sees, e.g. "Chromium on Android".
+    #[serde(default)]
+    pub label: String,
+}
+
+/// The answer to [`RegisterRequest`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// The new device's identity.
+    pub device_id: Uuid,
+    /// The bearer token the device presents from now on. Shown once; the server keeps a hash.
+    pub token: String,
+    /// Who signed in.
+    pub user: UserView,
+    /// The server's clock at registration.
+    pub server_time: DateTime<Utc>,
+}
+
+/// A user as the device shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    /// The login.
+    pub username: String,
+    /// The display name.
+    pub display_name: String,
+}
+
+/// `POST /api/v1/sync/push`: a batch of mutations, in sequence order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// Must be the device the token belongs to.
+    pub device_id: Uuid,
+    /// At most [`MAX_BATCH`] mutations with consecutive sequence numbers.
+    pub mutations: Vec<Mutation>,
+}
+
+/// The answer to [`PushRequest`]: one result per mutation, in the same order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Per-mutation outcome.
+    pub results: Vec<MutationResult>,
+    /// The highest sequence number the server has recorded for this device.
+    pub last_seq: u64,
+}
+
+/// What became of one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationResult {
+    /// The mutation's sequence number.
+    pub seq: u64,
+    /// The mutation's id.
+    pub id: Uuid,
+    /// The outcome.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The outcome of one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Applied now.
+    Applied,
+    /// Applied earlier; this was a replay. `original` is what happened the first time.
+    Duplicate {
+        /// The first outcome (`applied` or `rejected`).
+        original: String,
+    },
+    /// Refused for good, with a stable code and a reason for the user. The mutation is consumed:
+    /// the device must not send it again, and keeps it visible with the reason.
+    Rejected {
+        /// Stable code, e.g. `total_mismatch`.
+        code: String,
+        /// Human-readable reason, naming the field.
+        reason: String,
+        /// The field concerned, when there is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
+}
+
+/// `GET /api/v1/reference`: what the device needs to work offline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReferenceData {
+    /// When the server produced this snapshot.
+    pub as_of: DateTime<Utc>,
+    /// Currency of every price.
+    pub currency: String,
+    /// The catalog.
+    pub products: Vec<ProductView>,
+    /// The outlets on the user's routes.
+    pub outlets: Vec<OutletView>,
+}
+
+/// A product as the device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    /// The SKU.
+    pub sku: String,
+    /// The name.
+    pub name: String,
+    /// Selling unit, e.g. "each", "kg", "case of 12".
+    pub unit: String,
+    /// Unit price before tax.
+    pub unit_price: Dec,
+}
+
+/// An outlet as the device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutletView {
+    /// The outlet's id.
+    pub id: String,
+    /// The shop's name.
+    pub name: String,
+    /// The route it is on.
+    pub route: String,
+    /// Street address.
+    pub address: String,
+    /// Phone number.
+    pub phone: String,
+    /// Tax rate in percent applying to its orders.
+    pub tax_rate: Dec,
+}
+
+/// The JSON body of every 4xx and 5xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Stable machine-readable code; see [`error_codes`].
+    pub code: String,
+    /// A sentence for a developer; never contains secrets.
+    pub message: String,
+}
+
+/// The stable error codes of the HTTP API.
+pub mod error_codes {
+    /// The body is not valid JSON, or not the expected shape.
+    pub const MALFORMED_JSON: &str = "malformed_json";
+    /// The body is larger than the server accepts.
+    pub const BODY_TOO_LARGE: &str = "body_too_large";
+    /// No bearer token, or a malformed one.
+    pub const MISSING_TOKEN: &str = "missing_token";
+    /// The token does not belong to any device.
+    pub const INVALID_TOKEN: &str = "invalid_token";
+    /// The device id is not registered.
+    pub const UNKNOWN_DEVICE: &str = "unknown_device";
+    /// The token is valid but belongs to another device than the one named.
+    pub const DEVICE_MISMATCH: &str = "device_mismatch";
+    /// The batch does not continue the device's sequence (a gap, or not ascending).
+    pub const OUT_OF_SEQUENCE: &str = "out_of_sequence";
+    /// The batch holds more than [`super::MAX_BATCH`] mutations.
+    pub const BATCH_TOO_LARGE: &str = "batch_too_large";
+    /// Wrong username or password.
+    pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// Something failed on the server; retry later.
+    pub const INTERNAL: &str = "internal";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mutation_reads_as_the_docs_show_it() {
+        let json = r#"{
+          "device_id": "0190b7a0-0000-7000-8000-000000000001",
+          "seq": 1,
+          "id": "0190b7a0-0000-7000-8000-000000000002",
+          "kind": "order.create",
+          "payload": {
+            "order_id": "0190b7a0-0000-7000-8000-000000000003",
+            "committed_at": "2026-11-22T09:47:00Z",
+            "order": {"outlet_id": "OUT-0001", "tax_rate": "13",
+                      "lines": [{"sku": "SKU-00001", "quantity": "2", "unit_price": "4.50"}]},
+            "totals": {"line_nets": ["9.00"], "subtotal": "9.00", "tax": "1.17", "total": "10.17"}
+          },
+          "created_at": "2026-11-22T09:47:00Z"
+        }"#;
+        let m: Mutation = serde_json::from_str(json).expect("documented example parses");
+        assert_eq!(m.body.kind(), "order.create");
+        let MutationBody::OrderCreate(doc) = &m.body;
+        assert!(crate::order::verify_document(doc).is_ok());
+        let back = serde_json::to_value(&m).expect("serializes");
+        assert_eq!(back["kind"], "order.create");
+        assert_eq!(back["payload"]["totals"]["total"], "10.17");
+    }
+
+    #[test]
+    fn outcomes_are_tagged_by_status() {
+        let r = MutationResult {
+            seq: 4,
+            id: uuid::Uuid::nil(),
+            outcome: Outcome::Rejected { code: "total_mismatch".into(), reason: "r".into(), field: None },
+        };
+        let v = serde_json::to_value(&r).expect("serializes");
+        assert_eq!(v["status"], "rejected");
+        assert_eq!(v["code"], "total_mismatch");
+        assert!(v.get("field").is_none());
+    }
+}
