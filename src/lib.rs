@@ -1,1 +1,43 @@
+//! # satchel: the WebAssembly module
+//!
+//! Thin bindings and browser adapters over [`satchel_core`]; no business rule is decided here.
+//!
+//! - [`idb`]: a small IndexedDB adapter over web-sys (transactions with `durability`).
+//! - [`store`]: the device's local store: session, reference data, orders and the outbox.
+//! - [`transport`]: `fetch` to the sync server, with typed failures.
+//! - [`workspace`]: the `Workspace` class exported to JavaScript.
+//! - [`error`]: every failure crosses into JavaScript as a real `Error` with a stable `code`.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
 
+pub mod error;
+pub mod idb;
+pub mod store;
+pub mod transport;
+mod sync_loop;
+pub mod workspace;
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub(crate) fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Fills `buf` from the platform's cryptographic random source (`crypto.getRandomValues`).
+pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), error::SatchelError> {
+    use wasm_bindgen::JsCast;
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())
+        .ok()
+        .and_then(|c| c.dyn_into::<web_sys::Crypto>().ok())
+        .ok_or_else(|| error::SatchelError::internal("no crypto.getRandomValues here"))?;
+    crypto
+        .get_random_values_with_u8_array(buf)
+        .map_err(|_| error::SatchelError::internal("crypto.getRandomValues failed"))?;
+    Ok(())
+}
+
+/// A fresh UUIDv7 from the browser clock and random source.
+pub(crate) fn new_id() -> Result<uuid::Uuid, error::SatchelError> {
+    let mut r = [0u8; 10];
+    random_bytes(&mut r)?;
+    Ok(satchel_core::ids::uuid_v7(now_ms() as u64, r))
+}

@@ -19,6 +19,8 @@ pub enum WakeReason {
     Committed,
     /// The backoff or idle timer fired.
     Timer,
+    /// The page became visible again.
+    Visible,
     /// The user asked to sync now.
     Manual,
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Satchel's one entry point. Usage: ./build.sh [setup|build|serve|test|bench|clean]
+#   serve  build everything, start the server with its SQLite file and demo data, print the URL
+#   test   every test tier: native, the module in headless Chromium, end-to-end in Chromium
+# Every step installs what it needs when it is missing and skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+WASM_TARGET=wasm32-unknown-unknown
+# The features rustc's wasm32 target emits; Debian's wasm-opt (v108) must be told them.
+WASM_OPT_FEATURES=(--enable-bulk-memory --enable-sign-ext --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    log "apt-get update"
+    apt-get update -qq
+    apt_updated=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+wasm_bindgen_version() {
+  # The CLI must match the wasm-bindgen crate pinned in Cargo.lock exactly.
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
+}
+
+setup_rust() {
+  rustup target list --installed | grep -qx "$WASM_TARGET" || { log "rustup target add $WASM_TARGET"; rustup target add "$WASM_TARGET"; }
+  local want; want=$(wasm_bindgen_version)
+  if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want"; then
+    log "cargo install wasm-bindgen-cli $want"
+    # Not --locked: the CLI's own lockfile names a webpki-roots release that crates.io does not
+    # serve here, so its dependencies are resolved afresh (the CLI itself is pinned exactly).
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+  command -v wasm-opt >/dev/null || apt_install binaryen
+}
+
+setup_node() {
+  command -v node >/dev/null || apt_install nodejs npm
+  # npm ci only when the lockfile changed since the last install.
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+setup_browser() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    apt_install chromium chromium-driver
+  fi
+}
+
+setup() { setup_rust; setup_node; }
+
+build_wasm() {
+  log "Wasm module (release, wasm-bindgen --target web, wasm-opt -Oz)"
+  cargo build --release --target "$WASM_TARGET" -p satchel
+  rm -rf www/pkg
+  wasm-bindgen --target web --out-dir www/pkg "target/$WASM_TARGET/release/satchel.wasm"
+  wasm-opt -Oz "${WASM_OPT_FEATURES[@]}" www/pkg/satchel_bg.wasm -o www/pkg/satchel_bg.wasm
+}
+
+build_www() {
+  log "Type-check (TypeScript, including the module's generated .d.ts)"
+  npx --no-install tsc -p tsconfig.json --noEmit
+  log "PWA shell and service worker"
+  node www/build.mjs
+}
+
+build() {
+  setup
+  build_wasm
+  build_www
+}
+
+serve() {
+  build
+  log "Server (release)"
+  cargo build --release -p satchel-server
+  exec target/release/satchel-server --www-dir "$ROOT/www/dist" "$@"
+}
+
+check_core_is_pure() {
+  log "core: no wasm-bindgen, js-sys or web-sys in its dependency tree; builds for $WASM_TARGET"
+  if cargo tree -p satchel-core -e normal,build --target all --prefix none | grep -E '^(wasm-bindgen|js-sys|web-sys) '; then
+    echo "satchel-core must not depend on browser crates" >&2
+    exit 1
+  fi
+  cargo build -p satchel-core --target "$WASM_TARGET"
+}
+
+run_tests() {
+  local summary; summary=$(mktemp)
+  setup
+  setup_browser
+  check_core_is_pure
+
+  log "Tier 1: native tests (cargo test --workspace)"
+  cargo test --workspace 2>&1 | tee -a "$summary"
+
+  log "Tier 2: the module in headless Chromium (wasm-bindgen-test)"
+  CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test -p satchel --target "$WASM_TARGET" 2>&1 | tee -a "$summary"
+
+  log "Tier 3: end to end (Playwright + Debian Chromium against the real server)"
+  build_wasm
+  build_www
+  cargo build -p satchel-server
+  SATCHEL_SERVER_BIN="$ROOT/target/debug/satchel-server" SATCHEL_WWW_DIR="$ROOT/www/dist" \
+    node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$summary"
+
+  local passed failed
+  passed=$(( $(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$summary" | awk '{s+=$4} END {print s+0}') \
+           + $(grep -oE '^# pass [0-9]+' "$summary" | awk '{s+=$3} END {print s+0}') ))
+  failed=$(( $(grep -oE '[0-9]+ failed;' "$summary" | awk '{s+=$1} END {print s+0}') \
+           + $(grep -oE '^# fail [0-9]+' "$summary" | awk '{s+=$3} END {print s+0}') ))
+  rm -f "$summary"
+  echo
+  echo "all tiers: $passed passed, $failed failed"
+  [ "$failed" = 0 ]
+}
+
+case "${1:-help}" in
+  setup) setup; setup_browser ;;
+  build) build ;;
+  serve) shift; serve "$@" ;;
+  test) run_tests ;;
+  bench) echo "no benchmarks yet: they arrive with the issues that name targets" >&2; exit 2 ;;
+  clean) rm -rf target www/pkg www/dist node_modules ;;
+  *) sed -n '2,5p' "$0"; exit 2 ;;
+esac

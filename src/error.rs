@@ -1,0 +1,143 @@
+//! Errors at the JavaScript boundary.
+//!
+//! Every failure becomes a real `Error` whose `name` is `"SatchelError"`, with a stable string
+//! `code` (and `field` for validation errors). Messages never contain tokens or passwords.
+
+use satchel_core::order::OrderError;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERRORS: &'static str = r#"
+/** Stable codes carried by every error the module throws (`err.name === "SatchelError"`). */
+export type SatchelErrorCode =
+  | "validation"      // the input is invalid; `field` names it and `detail` is the specific rule
+  | "not_signed_in"   // the workspace has no session yet
+  | "bad_credentials" // wrong username or password
+  | "unauthorized"    // the server no longer accepts this device's token
+  | "network"         // the server could not be reached
+  | "server"          // the server answered with an error; `detail` holds its code
+  | "storage"         // IndexedDB failed
+  | "storage_full"    // the device is out of storage quota; nothing was written
+  | "pending_work"    // refused because unsynced work would be lost
+  | "internal";       // a bug: please report it
+
+/** The shape of every error thrown by the module. */
+export interface SatchelError extends Error {
+  name: "SatchelError";
+  code: SatchelErrorCode;
+  /** For "validation": the field, e.g. "lines[2].quantity". */
+  field?: string;
+  /** A finer, stable code, e.g. "non_positive_quantity" or the server's error code. */
+  detail?: string;
+}
+"#;
+
+/// A failure of the module, before it becomes a JavaScript `Error`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SatchelError {
+    /// The input is invalid.
+    #[error("{message}")]
+    Validation {
+        /// The field concerned.
+        field: String,
+        /// The specific rule, e.g. `non_positive_quantity`.
+        detail: String,
+        /// What is wrong, for a person.
+        message: String,
+    },
+    /// No session: sign in first.
+    #[error("sign in first")]
+    NotSignedIn,
+    /// Wrong username or password.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// The server refused this device's credentials.
+    #[error("this device is no longer authorised; sign in again")]
+    Unauthorized,
+    /// The server could not be reached.
+    #[error("the server could not be reached")]
+    Network,
+    /// The server answered with an error.
+    #[error("the server refused the request ({detail}): {message}")]
+    Server {
+        /// The server's error code.
+        detail: String,
+        /// The server's message.
+        message: String,
+    },
+    /// IndexedDB failed.
+    #[error("local storage failed: {0}")]
+    Storage(String),
+    /// Out of storage quota.
+    #[error("this device is out of storage space; nothing was saved")]
+    StorageFull,
+    /// Refused because unsynced work would be lost.
+    #[error("{0}")]
+    PendingWork(String),
+    /// A bug.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl SatchelError {
+    /// An internal error with a message.
+    pub fn internal(msg: impl Into<String>) -> Self {
+        SatchelError::Internal(msg.into())
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SatchelError::Validation { .. } => "validation",
+            SatchelError::NotSignedIn => "not_signed_in",
+            SatchelError::BadCredentials => "bad_credentials",
+            SatchelError::Unauthorized => "unauthorized",
+            SatchelError::Network => "network",
+            SatchelError::Server { .. } => "server",
+            SatchelError::Storage(_) => "storage",
+            SatchelError::StorageFull => "storage_full",
+            SatchelError::PendingWork(_) => "pending_work",
+            SatchelError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<OrderError> for SatchelError {
+    fn from(e: OrderError) -> Self {
+        SatchelError::Validation {
+            field: e.field().to_owned(),
+            detail: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<SatchelError> for JsValue {
+    fn from(e: SatchelError) -> Self {
+        let err = js_sys::Error::new(&e.to_string());
+        err.set_name("SatchelError");
+        let set = |k: &str, v: &str| {
+            // Setting a property on a fresh Error cannot fail; ignore the impossible.
+            let _ = js_sys::Reflect::set(&err, &k.into(), &v.into());
+        };
+        set("code", e.code());
+        match &e {
+            SatchelError::Validation { field, detail, .. } => {
+                set("field", field);
+                set("detail", detail);
+            }
+            SatchelError::Server { detail, .. } => set("detail", detail),
+            _ => {}
+        }
+        err.into()
+    }
+}
+
+/// Turns a JSON/serde failure on input into a validation error.
+pub(crate) fn bad_input(e: impl std::fmt::Display) -> SatchelError {
+    SatchelError::Validation {
+        field: String::new(),
+        detail: "malformed".into(),
+        message: format!("malformed input: {e}"),
+    }
+}

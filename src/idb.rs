@@ -1,0 +1,309 @@
+//! A small IndexedDB adapter over web-sys.
+//!
+//! Why not `rexie`/`idb`: neither lets a transaction be opened with IndexedDB's `durability`
+//! option, and a sale must be written with `durability: "strict"` (see docs/adr/0001). The
+//! adapter is deliberately small: open with explicit, numbered migrations; transactions with a
+//! durability hint; each request and each transaction's completion as a future.
+//!
+//! Awaiting a request inside a transaction is safe: the request's success event wakes the
+//! future, and wasm-bindgen-futures resumes it in a microtask of that same event, before
+//! IndexedDB would auto-commit the transaction.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use futures::channel::oneshot;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DomException, IdbDatabase, IdbFactory, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction};
+
+use crate::error::SatchelError;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The same `IDBDatabase`, seen through a binding of the three-argument `transaction`.
+    #[wasm_bindgen(extends = IdbDatabase)]
+    type DatabaseWithOptions;
+
+    /// `IDBDatabase.transaction(storeNames, mode, options)`: web-sys exposes the options
+    /// dictionary only behind its unstable-API flag, so bind the three-argument form here.
+    #[wasm_bindgen(method, catch, js_name = transaction)]
+    fn transaction_with_options(
+        this: &DatabaseWithOptions,
+        stores: &Array,
+        mode: &str,
+        options: &Object,
+    ) -> Result<IdbTransaction, JsValue>;
+}
+
+/// IndexedDB's durability hint for a read-write transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Committed only once the data is on durable storage: used for anything the user was told
+    /// is saved (a sale, its outbox entry).
+    Strict,
+    /// The browser's default: fine for data that can be fetched again (reference data).
+    Default,
+}
+
+/// Read-only or read-write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Read only.
+    ReadOnly,
+    /// Read and write.
+    ReadWrite,
+}
+
+/// Maps a DOM exception (or anything thrown) to a storage error, keeping quota errors distinct.
+pub fn storage_error(value: &JsValue) -> SatchelError {
+    if let Some(ex) = value.dyn_ref::<DomException>() {
+        if ex.name() == "QuotaExceededError" {
+            return SatchelError::StorageFull;
+        }
+        return SatchelError::Storage(format!("{}: {}", ex.name(), ex.message()));
+    }
+    SatchelError::Storage("unexpected IndexedDB failure".into())
+}
+
+fn factory() -> Result<IdbFactory, SatchelError> {
+    Reflect::get(&js_sys::global(), &"indexedDB".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<IdbFactory>().ok())
+        .ok_or_else(|| SatchelError::Storage("IndexedDB is not available here".into()))
+}
+
+/// A schema migration: called inside the upgrade transaction to go from `version - 1` to `version`.
+pub type Migration = fn(&IdbDatabase) -> Result<(), JsValue>;
+
+/// An open database connection.
+#[derive(Debug, Clone)]
+pub struct Db {
+    inner: IdbDatabase,
+}
+
+impl Db {
+    /// Opens (creating or upgrading) the database. `migrations[i]` brings the schema to version
+    /// `i + 1`; only the steps above the stored version run, in order, in one upgrade transaction.
+    pub async fn open(name: &str, migrations: &'static [Migration]) -> Result<Db, SatchelError> {
+        let version = migrations.len() as u32;
+        let request: IdbOpenDbRequest =
+            factory()?.open_with_u32(name, version).map_err(|e| storage_error(&e))?;
+        let failed: Rc<RefCell<Option<JsValue>>> = Rc::new(RefCell::new(None));
+        let upgrade = {
+            let request = request.clone();
+            let failed = failed.clone();
+            Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(move |ev: web_sys::IdbVersionChangeEvent| {
+                let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) else {
+                    return;
+                };
+                let from = ev.old_version() as usize;
+                for step in migrations.iter().skip(from) {
+                    if let Err(e) = step(&db) {
+                        *failed.borrow_mut() = Some(e);
+                        if let Some(tx) = request.transaction() {
+                            let _ = tx.abort();
+                        }
+                        return;
+                    }
+                }
+            })
+        };
+        request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+        let result = wait(request.unchecked_ref::<IdbRequest>()).await;
+        request.set_onupgradeneeded(None);
+        drop(upgrade);
+        if let Some(e) = failed.borrow_mut().take() {
+            return Err(storage_error(&e));
+        }
+        let db = result?.dyn_into::<IdbDatabase>().map_err(|e| storage_error(&e))?;
+        Ok(Db { inner: db })
+    }
+
+    /// Opens an existing database at whatever version it has, without migrating (diagnostics
+    /// and tests).
+    pub async fn open_existing(name: &str) -> Result<Db, SatchelError> {
+        let request = factory()?.open(name).map_err(|e| storage_error(&e))?;
+        let db = wait(request.unchecked_ref::<IdbRequest>()).await?;
+        Ok(Db { inner: db.dyn_into::<IdbDatabase>().map_err(|e| storage_error(&e))? })
+    }
+
+    /// Deletes a database by name (used by tests and sign-out).
+    pub async fn delete(name: &str) -> Result<(), SatchelError> {
+        let request = factory()?.delete_database(name).map_err(|e| storage_error(&e))?;
+        wait(request.unchecked_ref::<IdbRequest>()).await.map(|_| ())
+    }
+
+    /// Starts a transaction over `stores`.
+    pub fn transaction(&self, stores: &[&str], mode: Mode, durability: Durability) -> Result<Tx, SatchelError> {
+        let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
+        let options = Object::new();
+        let hint = match durability {
+            Durability::Strict => "strict",
+            Durability::Default => "default",
+        };
+        Reflect::set(&options, &"durability".into(), &hint.into()).map_err(|e| storage_error(&e))?;
+        let mode = match mode {
+            Mode::ReadOnly => "readonly",
+            Mode::ReadWrite => "readwrite",
+        };
+        let tx = self.inner.unchecked_ref::<DatabaseWithOptions>().transaction_with_options(&names, mode, &options).map_err(|e| storage_error(&e))?;
+        Ok(Tx::new(tx))
+    }
+
+    /// Closes the connection once running transactions finish.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}
+
+/// A transaction. Its completion is observed from the moment it is created, so no event is
+/// missed however the caller interleaves requests and awaits.
+pub struct Tx {
+    tx: IdbTransaction,
+    done: oneshot::Receiver<Result<(), JsValue>>,
+    _handlers: [Closure<dyn FnMut(web_sys::Event)>; 3],
+}
+
+impl Tx {
+    fn new(tx: IdbTransaction) -> Tx {
+        let (send, done) = oneshot::channel();
+        let send = Rc::new(RefCell::new(Some(send)));
+        let finish = |outcome: fn(&IdbTransaction) -> Result<(), JsValue>| {
+            let send = send.clone();
+            let tx = tx.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                if let Some(s) = send.borrow_mut().take() {
+                    let _ = s.send(outcome(&tx));
+                }
+            })
+        };
+        let complete = finish(|_| Ok(()));
+        let error = finish(|tx| Err(tx.error().map(JsValue::from).unwrap_or(JsValue::NULL)));
+        let abort = finish(|tx| Err(tx.error().map(JsValue::from).unwrap_or_else(|| JsValue::from_str("aborted"))));
+        tx.set_oncomplete(Some(complete.as_ref().unchecked_ref()));
+        tx.set_onerror(Some(error.as_ref().unchecked_ref()));
+        tx.set_onabort(Some(abort.as_ref().unchecked_ref()));
+        Tx { tx, done, _handlers: [complete, error, abort] }
+    }
+
+    /// An object store of this transaction.
+    pub fn store(&self, name: &str) -> Result<Store, SatchelError> {
+        self.tx.object_store(name).map(|s| Store { inner: s }).map_err(|e| storage_error(&e))
+    }
+
+    /// The durability the browser recorded for this transaction (`"strict"`, `"relaxed"`,
+    /// `"default"`), or `None` where the browser does not report it.
+    pub fn durability(&self) -> Option<String> {
+        Reflect::get(&self.tx, &"durability".into()).ok().and_then(|v| v.as_string())
+    }
+
+    /// Aborts the transaction: nothing it wrote is kept.
+    pub fn abort(&self) {
+        let _ = self.tx.abort();
+    }
+
+    /// Waits until the transaction has committed (or failed). Only after this resolves may the
+    /// user be told their data is saved.
+    pub async fn done(self) -> Result<(), SatchelError> {
+        match self.done.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(storage_error(&e)),
+            Err(_) => Err(SatchelError::Storage("transaction ended without a result".into())),
+        }
+    }
+}
+
+/// An object store within a transaction.
+pub struct Store {
+    inner: IdbObjectStore,
+}
+
+impl Store {
+    /// Reads the value under `key` (`None` when absent).
+    pub async fn get(&self, key: &JsValue) -> Result<Option<JsValue>, SatchelError> {
+        let v = wait(&self.inner.get(key).map_err(|e| storage_error(&e))?).await?;
+        Ok(if v.is_undefined() { None } else { Some(v) })
+    }
+
+    /// Writes `value` under `key`, replacing any value there.
+    pub async fn put(&self, key: &JsValue, value: &JsValue) -> Result<(), SatchelError> {
+        wait(&self.inner.put_with_key(value, key).map_err(|e| storage_error(&e))?).await.map(|_| ())
+    }
+
+    /// Writes `value` under `key`; fails if the key exists.
+    pub async fn add(&self, key: &JsValue, value: &JsValue) -> Result<(), SatchelError> {
+        wait(&self.inner.add_with_key(value, key).map_err(|e| storage_error(&e))?).await.map(|_| ())
+    }
+
+    /// Deletes the value under `key`.
+    pub async fn delete(&self, key: &JsValue) -> Result<(), SatchelError> {
+        wait(&self.inner.delete(key).map_err(|e| storage_error(&e))?).await.map(|_| ())
+    }
+
+    /// Removes every value.
+    pub async fn clear(&self) -> Result<(), SatchelError> {
+        wait(&self.inner.clear().map_err(|e| storage_error(&e))?).await.map(|_| ())
+    }
+
+    /// Counts the values.
+    pub async fn count(&self) -> Result<u32, SatchelError> {
+        let v = wait(&self.inner.count().map_err(|e| storage_error(&e))?).await?;
+        Ok(v.as_f64().unwrap_or(0.0) as u32)
+    }
+
+    /// All values in key order, at most `limit` of them.
+    pub async fn get_all(&self, limit: Option<u32>) -> Result<Vec<JsValue>, SatchelError> {
+        let req = match limit {
+            Some(n) => self.inner.get_all_with_key_and_limit(&JsValue::UNDEFINED, n),
+            None => self.inner.get_all(),
+        }
+        .map_err(|e| storage_error(&e))?;
+        let v = wait(&req).await?;
+        Ok(Array::from(&v).iter().collect())
+    }
+
+    /// All keys in key order.
+    pub async fn get_all_keys(&self) -> Result<Vec<JsValue>, SatchelError> {
+        let v = wait(&self.inner.get_all_keys().map_err(|e| storage_error(&e))?).await?;
+        Ok(Array::from(&v).iter().collect())
+    }
+}
+
+/// Waits for a request's `success` (its result) or `error` (its DOMException).
+async fn wait(request: &IdbRequest) -> Result<JsValue, SatchelError> {
+    let (send, recv) = oneshot::channel::<Result<JsValue, JsValue>>();
+    let send = Rc::new(RefCell::new(Some(send)));
+    let on_success = {
+        let send = send.clone();
+        let request = request.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if let Some(s) = send.borrow_mut().take() {
+                let _ = s.send(request.result());
+            }
+        })
+    };
+    let on_error = {
+        let request = request.clone();
+        Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+            // Let the transaction's own error handler see it too, but do not let the default
+            // action abort silently: the caller decides.
+            ev.stop_propagation();
+            if let Some(s) = send.borrow_mut().take() {
+                let err = request.error().ok().flatten().map(JsValue::from).unwrap_or(JsValue::NULL);
+                let _ = s.send(Err(err));
+            }
+        })
+    };
+    request.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
+    request.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let out = recv.await;
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+    match out {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(storage_error(&e)),
+        Err(_) => Err(SatchelError::Storage("request ended without a result".into())),
+    }
+}

@@ -1,0 +1,121 @@
+//! `fetch` to the sync server, with typed failures and a time limit.
+
+use serde::{de::DeserializeOwned, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Request, RequestInit, Response};
+
+use satchel_core::sync::protocol::ApiError;
+
+use crate::error::SatchelError;
+
+/// How long one request may take before it counts as "unreachable". A cheap phone on one bar
+/// of signal is slow, but a request hanging for minutes must not stall the queue.
+const TIMEOUT_MS: u32 = 20_000;
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: offline, reset, timed out.
+    Unreachable,
+    /// The server answered with an error status and (usually) an [`ApiError`] body.
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// The body's error, or a synthetic one when the body was not JSON.
+        error: ApiError,
+    },
+    /// A 2xx answer whose body was not what the protocol says.
+    BadResponse(String),
+}
+
+impl From<Failure> for SatchelError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Unreachable => SatchelError::Network,
+            Failure::Status { status: 401 | 403, .. } => SatchelError::Unauthorized,
+            Failure::Status { error, .. } => SatchelError::Server { detail: error.code, message: error.message },
+            Failure::BadResponse(m) => SatchelError::Server { detail: "bad_response".into(), message: m },
+        }
+    }
+}
+
+/// A client for one server.
+#[derive(Debug, Clone)]
+pub struct Transport {
+    base_url: String,
+}
+
+impl Transport {
+    /// A client for the server at `base_url` (e.g. `https://satchel.example.com`).
+    pub fn new(base_url: &str) -> Transport {
+        Transport { base_url: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    /// `GET path` with an optional bearer token, decoding a JSON answer.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<T, Failure> {
+        self.send("GET", path, None, token).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B, token: Option<&str>) -> Result<T, Failure> {
+        let text = serde_json::to_string(body).map_err(|e| Failure::BadResponse(format!("encode: {e}")))?;
+        self.send("POST", path, Some(text), token).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<String>, token: Option<&str>) -> Result<T, Failure> {
+        let init = RequestInit::new();
+        init.set_method(method);
+        init.set_cache(web_sys::RequestCache::NoStore);
+        if let Some(b) = &body {
+            init.set_body(&JsValue::from_str(b));
+        }
+        let controller = AbortController::new().map_err(|_| Failure::Unreachable)?;
+        init.set_signal(Some(&controller.signal()));
+        let request = Request::new_with_str_and_init(&format!("{}{}", self.base_url, path), &init)
+            .map_err(|_| Failure::BadResponse("invalid request".into()))?;
+        let headers = request.headers();
+        let _ = headers.set("Accept", "application/json");
+        if body.is_some() {
+            let _ = headers.set("Content-Type", "application/json");
+        }
+        if let Some(t) = token {
+            let _ = headers.set("Authorization", &format!("Bearer {t}"));
+        }
+        let abort = {
+            let controller = controller.clone();
+            gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || controller.abort())
+        };
+        let outcome = async {
+            let fetched = JsFuture::from(fetch(&request)).await.map_err(|_| Failure::Unreachable)?;
+            let response: Response = fetched.dyn_into().map_err(|_| Failure::Unreachable)?;
+            let text_promise = response.text().map_err(|_| Failure::Unreachable)?;
+            let text = JsFuture::from(text_promise).await.map_err(|_| Failure::Unreachable)?.as_string().unwrap_or_default();
+            Ok::<_, Failure>((response.status(), text))
+        }
+        .await;
+        abort.cancel();
+        let (status, text) = outcome?;
+        if (200..300).contains(&status) {
+            return serde_json::from_str(&text).map_err(|e| Failure::BadResponse(format!("unexpected answer: {e}")));
+        }
+        if status >= 500 || status == 0 {
+            // A proxy's or server's 5xx is "try again later", like no answer at all.
+            return Err(Failure::Unreachable);
+        }
+        let error = serde_json::from_str::<ApiError>(&text)
+            .unwrap_or_else(|_| ApiError { code: format!("http_{status}"), message: "unexpected error body".into() });
+        Err(Failure::Status { status, error })
+    }
+}
+
+/// `fetch` from whichever global scope the module runs in (window or worker).
+fn fetch(request: &Request) -> js_sys::Promise {
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = fetch)]
+        fn global_fetch(input: &Request) -> js_sys::Promise;
+    }
+    global_fetch(request)
+}
