@@ -95,7 +95,7 @@ impl Db {
             let request = request.clone();
             let failed = failed.clone();
             Closure::<dyn FnMut(web_sys::IdbVersionChangeEvent)>::new(move |ev: web_sys::IdbVersionChangeEvent| {
-                let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from)) else {
+                let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) else {
                     return;
                 };
                 let from = ev.old_version() as usize;

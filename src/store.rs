@@ -342,7 +342,7 @@ impl LocalStore {
                 out.push(o);
             }
         }
-        out.sort_by(|a, b| b.seq.cmp(&a.seq));
+        out.sort_by_key(|o| std::cmp::Reverse(o.seq));
         Ok(out)
     }
 }

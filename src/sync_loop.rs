@@ -16,12 +16,15 @@ use crate::error::SatchelError;
 use crate::transport::Failure;
 use crate::workspace::Inner;
 
+/// A DOM event listener kept alive for as long as the loop listens.
+type Listener = (&'static str, Closure<dyn FnMut(web_sys::Event)>);
+
 /// The sync loop's mutable state.
 #[derive(Default)]
 pub(crate) struct SyncLoop {
     engine: RefCell<SyncEngine>,
     timer: RefCell<Option<gloo_timers::callback::Timeout>>,
-    listeners: RefCell<Vec<(&'static str, Closure<dyn FnMut(web_sys::Event)>)>>,
+    listeners: RefCell<Vec<Listener>>,
     status_callback: RefCell<Option<js_sys::Function>>,
     waiters: RefCell<Vec<oneshot::Sender<Result<(), SatchelError>>>>,
     last_synced_at: RefCell<Option<String>>,

@@ -206,8 +206,21 @@ pub mod error_codes {
     pub const BATCH_TOO_LARGE: &str = "batch_too_large";
     /// Wrong username or password.
     pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    /// No such API route.
+    pub const NOT_FOUND: &str = "not_found";
+    /// The route exists but not with this HTTP method.
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// Something failed on the server; retry later.
     pub const INTERNAL: &str = "internal";
+}
+
+/// Rejection codes of single mutations that are not order validation errors (those are
+/// [`crate::order::OrderError::code`]).
+pub mod rejection_codes {
+    /// The order id was already received (from this or another mutation).
+    pub const DUPLICATE_ORDER: &str = "duplicate_order";
+    /// A new sequence number carries a mutation id already recorded under another number.
+    pub const DUPLICATE_MUTATION: &str = "duplicate_mutation";
 }
 
 #[cfg(test)]

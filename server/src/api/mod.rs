@@ -1,0 +1,49 @@
+//! The JSON API under `/api/v1`.
+
+pub mod devices;
+pub mod orders;
+pub mod push;
+pub mod reference;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::errors::AppError;
+
+/// Largest request body accepted, in bytes (1 MiB).
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// A JSON body read by hand so that every failure is a JSON [`AppError`]: over the limit is
+/// `body_too_large`, anything unreadable or of the wrong shape is `malformed_json` with serde's
+/// explanation. (axum's `Json` extractor answers in plain text.)
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::BodyTooLarge { limit: BODY_LIMIT }
+            } else {
+                AppError::MalformedJson("the request body could not be read".into())
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| AppError::MalformedJson(e.to_string()))
+    }
+}
+
+/// `/api/…` routes that do not exist.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Known `/api/…` routes called with another method.
+pub async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}

@@ -1,0 +1,364 @@
+//! `POST /api/v1/sync/push`: apply a device's mutations exactly once, in sequence.
+//!
+//! The whole push runs in one transaction that takes SQLite's write lock up front
+//! (`BEGIN IMMEDIATE`), so two pushes from the same device serialize: the second re-reads
+//! `last_seq` after the first committed and sees its mutations as replays. Each applied or
+//! rejected mutation writes its `mutations` row, its effects (the order) and the device's new
+//! `last_seq` in that same transaction.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::Json;
+use chrono::Utc;
+use rust_decimal::Decimal;
+use satchel_core::order::{
+    self, CatalogPrice, OrderDocument, OrderError, OrderTotals, CURRENCY_PLACES,
+};
+use satchel_core::sync::protocol::{
+    Mutation, MutationBody, MutationResult, Outcome, PushRequest, PushResponse, MAX_BATCH,
+};
+use satchel_core::sync::sequencing::{self, Step};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use uuid::Uuid;
+
+use super::reference::{routes_of, stored_dec};
+use super::JsonBody;
+use crate::auth::AuthDevice;
+use crate::db::timestamp;
+use crate::errors::AppError;
+use crate::AppState;
+
+use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, DUPLICATE_ORDER};
+
+/// Why one mutation is refused for good.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rejection {
+    code: String,
+    reason: String,
+    field: Option<String>,
+}
+
+impl From<OrderError> for Rejection {
+    fn from(e: OrderError) -> Self {
+        Rejection {
+            code: e.code().into(),
+            reason: e.to_string(),
+            field: Some(e.field().into()),
+        }
+    }
+}
+
+/// Handles a push; counts it and, when refused whole, its error code.
+pub async fn push(
+    State(state): State<AppState>,
+    auth: Result<AuthDevice, AppError>,
+    body: Result<JsonBody<PushRequest>, AppError>,
+) -> Result<Json<PushResponse>, AppError> {
+    state.metrics.push_request();
+    let result = async {
+        let auth = auth?;
+        let JsonBody(req) = body?;
+        apply_push(&state, &auth, req).await
+    }
+    .await;
+    if let Err(e) = &result {
+        state.metrics.push_rejected(e.status_and_code().1);
+    }
+    result.map(Json)
+}
+
+async fn apply_push(
+    state: &AppState,
+    auth: &AuthDevice,
+    req: PushRequest,
+) -> Result<PushResponse, AppError> {
+    if req.device_id != auth.device_id {
+        return Err(AppError::DeviceMismatch(
+            "the push names another device than the token's".into(),
+        ));
+    }
+    if req.mutations.len() > MAX_BATCH {
+        return Err(AppError::BatchTooLarge {
+            max: MAX_BATCH,
+            got: req.mutations.len(),
+        });
+    }
+    if let Some(m) = req.mutations.iter().find(|m| m.device_id != auth.device_id) {
+        return Err(AppError::DeviceMismatch(format!(
+            "mutation {} names another device than the token's",
+            m.seq
+        )));
+    }
+    if let Some(m) = req.mutations.iter().find(|m| i64::try_from(m.seq).is_err()) {
+        return Err(AppError::OutOfSequence(format!(
+            "sequence number {} is too large",
+            m.seq
+        )));
+    }
+    let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
+
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let device = auth.device_id.to_string();
+    let (last_seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM devices WHERE device_id = ?")
+        .bind(&device)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::UnknownDevice)?;
+    let last_seq =
+        u64::try_from(last_seq).map_err(|_| AppError::Internal("negative last_seq".into()))?;
+    // On refusal the transaction is dropped, which rolls it back: nothing is written.
+    let steps =
+        sequencing::plan(last_seq, &seqs).map_err(|e| AppError::OutOfSequence(e.to_string()))?;
+
+    let routes = routes_of(&mut tx, auth).await?;
+    let received_at = timestamp(Utc::now());
+    let mut results = Vec::with_capacity(req.mutations.len());
+    let mut new_last = last_seq;
+    let (mut applied, mut duplicate, mut rejected) = (0u64, 0u64, 0u64);
+    for (m, step) in req.mutations.iter().zip(steps) {
+        let seq = i64::try_from(m.seq).map_err(|_| AppError::Internal("seq range".into()))?;
+        let mut id = m.id;
+        let outcome = match step {
+            Step::Replay => {
+                let (original, stored_id): (String, Option<String>) = sqlx::query_as(
+                    "SELECT status, mutation_id FROM mutations WHERE device_id = ? AND seq = ?",
+                )
+                .bind(&device)
+                .bind(seq)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| AppError::Internal(format!("no record of replayed seq {seq}")))?;
+                // Answer with the id recorded for this seq: a device that reused a number for
+                // another mutation then sees the mismatch instead of dropping that one unsent.
+                if let Some(stored) = stored_id.and_then(|s| Uuid::parse_str(&s).ok()) {
+                    if stored != m.id {
+                        tracing::warn!(%device, seq, "replay carries another mutation id");
+                        id = stored;
+                    }
+                }
+                duplicate += 1;
+                Outcome::Duplicate { original }
+            }
+            Step::Apply => {
+                let outcome =
+                    apply_one(&mut tx, auth, routes.as_deref(), m, seq, &received_at).await?;
+                match outcome {
+                    Outcome::Applied => applied += 1,
+                    _ => rejected += 1,
+                }
+                new_last = m.seq;
+                outcome
+            }
+        };
+        results.push(MutationResult {
+            seq: m.seq,
+            id,
+            outcome,
+        });
+    }
+    if new_last != last_seq {
+        sqlx::query("UPDATE devices SET last_seq = ? WHERE device_id = ?")
+            .bind(i64::try_from(new_last).map_err(|_| AppError::Internal("seq range".into()))?)
+            .bind(&device)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    state.metrics.mutations(applied, duplicate, rejected);
+    tracing::info!(%device, applied, duplicate, rejected, last_seq = new_last, "push");
+    Ok(PushResponse {
+        results,
+        last_seq: new_last,
+    })
+}
+
+/// Validates and records one new mutation; returns its outcome.
+async fn apply_one(
+    conn: &mut SqliteConnection,
+    auth: &AuthDevice,
+    routes: Option<&[String]>,
+    m: &Mutation,
+    seq: i64,
+    received_at: &str,
+) -> Result<Outcome, AppError> {
+    let device = auth.device_id.to_string();
+    let mutation_id = m.id.to_string();
+    let seen: Option<(String,)> =
+        sqlx::query_as("SELECT device_id FROM mutations WHERE mutation_id = ?")
+            .bind(&mutation_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let verdict = if seen.is_some() {
+        Err(Rejection {
+            code: DUPLICATE_MUTATION.into(),
+            reason: format!(
+                "mutation {mutation_id} was already recorded under another sequence number"
+            ),
+            field: Some("id".into()),
+        })
+    } else {
+        match &m.body {
+            MutationBody::OrderCreate(doc) => check_order(conn, routes, doc).await?,
+        }
+    };
+    match verdict {
+        Ok(totals) => {
+            let MutationBody::OrderCreate(doc) = &m.body;
+            insert_order(conn, auth, m, doc, &totals, seq, received_at).await?;
+            sqlx::query(
+                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, received_at) \
+                 VALUES (?, ?, ?, ?, 'applied', ?)",
+            )
+            .bind(&device)
+            .bind(seq)
+            .bind(&mutation_id)
+            .bind(m.body.kind())
+            .bind(received_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(Outcome::Applied)
+        }
+        Err(rej) => {
+            // A reused mutation id cannot be stored twice (UNIQUE); the row keeps NULL instead.
+            let stored_id = (rej.code != DUPLICATE_MUTATION).then_some(mutation_id);
+            sqlx::query(
+                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at) \
+                 VALUES (?, ?, ?, ?, 'rejected', ?, ?, ?, ?)",
+            )
+            .bind(&device)
+            .bind(seq)
+            .bind(stored_id)
+            .bind(m.body.kind())
+            .bind(&rej.code)
+            .bind(&rej.reason)
+            .bind(&rej.field)
+            .bind(received_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(Outcome::Rejected {
+                code: rej.code,
+                reason: rej.reason,
+                field: rej.field,
+            })
+        }
+    }
+}
+
+/// Re-validates an order with core, against this server's catalog, outlets and the user's routes.
+/// The outer error is a server fault; the inner one a verdict on the order.
+async fn check_order(
+    conn: &mut SqliteConnection,
+    routes: Option<&[String]>,
+    doc: &OrderDocument,
+) -> Result<Result<OrderTotals, Rejection>, AppError> {
+    let totals = match order::verify_document(doc) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e.into())),
+    };
+    let outlet: Option<(String, String)> =
+        sqlx::query_as("SELECT route, tax_rate FROM outlets WHERE id = ?")
+            .bind(&doc.order.outlet_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((_, rate)) = outlet.filter(|(route, _)| routes.is_none_or(|rs| rs.contains(route)))
+    else {
+        return Ok(Err(OrderError::UnknownOutlet {
+            field: "outlet_id".into(),
+        }
+        .into()));
+    };
+    let rate = stored_dec(&rate, "tax_rate")?;
+    if rate.value() != doc.order.tax_rate.value() {
+        return Ok(Err(OrderError::RateMismatch {
+            field: "tax_rate".into(),
+            expected: rate,
+            got: doc.order.tax_rate,
+        }
+        .into()));
+    }
+    let prices = catalog_prices(conn, doc).await?;
+    if let Err(e) = order::check_catalog(&doc.order, |sku| {
+        prices
+            .get(sku)
+            .map(|&unit_price| CatalogPrice { unit_price })
+    }) {
+        return Ok(Err(e.into()));
+    }
+    let exists: Option<(String,)> =
+        sqlx::query_as("SELECT order_id FROM orders WHERE order_id = ?")
+            .bind(doc.order_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    if exists.is_some() {
+        return Ok(Err(Rejection {
+            code: DUPLICATE_ORDER.into(),
+            reason: format!("order {} was already received", doc.order_id),
+            field: Some("order_id".into()),
+        }));
+    }
+    Ok(Ok(totals))
+}
+
+/// The catalog prices of the SKUs an order mentions.
+async fn catalog_prices(
+    conn: &mut SqliteConnection,
+    doc: &OrderDocument,
+) -> Result<HashMap<String, Decimal>, AppError> {
+    let mut skus: Vec<&str> = doc.order.lines.iter().map(|l| l.sku.as_str()).collect();
+    skus.sort_unstable();
+    skus.dedup();
+    let mut q: QueryBuilder<Sqlite> =
+        QueryBuilder::new("SELECT sku, unit_price FROM products WHERE sku IN (");
+    let mut list = q.separated(", ");
+    for sku in &skus {
+        list.push_bind(*sku);
+    }
+    list.push_unseparated(")");
+    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
+    rows.into_iter()
+        .map(|(sku, price)| Ok((sku, stored_dec(&price, "unit_price")?.value())))
+        .collect()
+}
+
+fn money(d: satchel_core::money::Dec) -> String {
+    let mut v = d.value();
+    v.rescale(CURRENCY_PLACES);
+    v.to_string()
+}
+
+async fn insert_order(
+    conn: &mut SqliteConnection,
+    auth: &AuthDevice,
+    m: &Mutation,
+    doc: &OrderDocument,
+    totals: &OrderTotals,
+    seq: i64,
+    received_at: &str,
+) -> Result<(), AppError> {
+    let document = serde_json::to_string(doc)
+        .map_err(|e| AppError::Internal(format!("serialize order: {e}")))?;
+    let line_count = i64::try_from(doc.order.lines.len())
+        .map_err(|_| AppError::Internal("line count".into()))?;
+    sqlx::query(
+        "INSERT INTO orders (order_id, device_id, seq, mutation_id, username, outlet_id, committed_at, \
+         subtotal, tax, total, line_count, document, received_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(doc.order_id.to_string())
+    .bind(auth.device_id.to_string())
+    .bind(seq)
+    .bind(m.id.to_string())
+    .bind(&auth.username)
+    .bind(&doc.order.outlet_id)
+    .bind(timestamp(doc.committed_at))
+    .bind(money(totals.subtotal))
+    .bind(money(totals.tax))
+    .bind(money(totals.total))
+    .bind(line_count)
+    .bind(document)
+    .bind(received_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Passwords, device tokens and the bearer-token extractor.
+//!
+//! A token is `<device_id>.<secret>`, the secret being 32 random bytes in unpadded base64url
+//! (43 characters). The server stores only the SHA-256 of the whole token and compares hashes in
+//! constant time. Tokens and passwords are never logged.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::errors::AppError;
+use crate::AppState;
+
+/// A cheap Argon2id cost (1 MiB, one pass, one lane) for unit tests of the hashing code only.
+///
+/// Every stored password, the seeded demo users' included, uses [`PRODUCTION_ARGON2`]; the
+/// root Cargo.toml optimises argon2 in debug builds so that stays fast in tests. Verification
+/// reads the cost from the stored hash.
+pub const DEMO_ARGON2: (u32, u32, u32) = (1024, 1, 1);
+/// Argon2id cost for real users (OWASP minimum: 19 MiB, two passes, one lane).
+pub const PRODUCTION_ARGON2: (u32, u32, u32) = (19 * 1024, 2, 1);
+
+/// Length of the secret part of a token (32 bytes in unpadded base64url).
+pub const SECRET_LEN: usize = 43;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A field rep: sees the outlets of their routes and their own orders.
+    Rep,
+    /// A supervisor: sees everything.
+    Supervisor,
+}
+
+impl Role {
+    /// Reads the stored role; anything unknown is treated as the least privileged.
+    pub fn from_db(s: &str) -> Role {
+        if s == "supervisor" {
+            Role::Supervisor
+        } else {
+            Role::Rep
+        }
+    }
+}
+
+fn argon2(cost: (u32, u32, u32)) -> Result<Argon2<'static>, AppError> {
+    let params = Params::new(cost.0, cost.1, cost.2, None)
+        .map_err(|e| AppError::Internal(format!("argon2 params: {e}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+}
+
+/// Hashes a password to a PHC string with the given cost and a salt derived from `salt_seed`.
+///
+/// The demo seed is deterministic, so its salts come from the username; real users would pass
+/// random bytes.
+pub fn hash_password(
+    password: &str,
+    salt_seed: &[u8],
+    cost: (u32, u32, u32),
+) -> Result<String, AppError> {
+    let digest = Sha256::digest(salt_seed);
+    let salt = SaltString::encode_b64(&digest[..16])
+        .map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+    argon2(cost)?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+}
+
+/// Checks a password against a stored PHC string. A malformed stored hash never matches.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
+/// A hash to verify against when the username is unknown, so both failures cost the same.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password("no such user", b"satchel-dummy", PRODUCTION_ARGON2).unwrap_or_default()
+    })
+}
+
+/// Makes a new token for a device: `<device_id>.<43 chars>`.
+pub fn new_token(device_id: Uuid) -> Result<String, AppError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| AppError::Internal(format!("getrandom: {e}")))?;
+    Ok(format!("{device_id}.{}", URL_SAFE_NO_PAD.encode(secret)))
+}
+
+/// The stored form of a token: lowercase hex SHA-256 of the whole token.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Splits a token into its device id, or `None` when it does not have the token's shape.
+pub fn parse_token(token: &str) -> Option<Uuid> {
+    let (id, secret) = token.split_once('.')?;
+    let shaped = secret.len() == SECRET_LEN
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !shaped || id.len() != 36 {
+        return None;
+    }
+    Uuid::try_parse(id).ok()
+}
+
+/// The device (and its user) a request is authenticated as.
+#[derive(Debug, Clone)]
+pub struct AuthDevice {
+    /// The device the token belongs to.
+    pub device_id: Uuid,
+    /// The user who registered the device.
+    pub username: String,
+    /// That user's role.
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for AuthDevice {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(AppError::MissingToken)?;
+        let header = header.to_str().map_err(|_| AppError::MissingToken)?;
+        let (scheme, token) = header
+            .trim()
+            .split_once(' ')
+            .ok_or(AppError::MissingToken)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AppError::MissingToken);
+        }
+        let token = token.trim();
+        let device_id = parse_token(token).ok_or(AppError::MissingToken)?;
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT d.token_hash, d.username, u.role FROM devices d \
+             JOIN users u ON u.username = d.username WHERE d.device_id = ?",
+        )
+        .bind(device_id.to_string())
+        .fetch_optional(&state.db)
+        .await?;
+        let (stored, username, role) = row.ok_or(AppError::UnknownDevice)?;
+        let presented = token_hash(token);
+        if !bool::from(presented.as_bytes().ct_eq(stored.as_bytes())) {
+            return Err(AppError::InvalidToken);
+        }
+        Ok(AuthDevice {
+            device_id,
+            username,
+            role: Role::from_db(&role),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_have_the_documented_shape() {
+        let id = Uuid::now_v7();
+        let t = new_token(id).expect("token");
+        let (head, secret) = t.split_once('.').expect("dot");
+        assert_eq!(head, id.to_string());
+        assert_eq!(secret.len(), SECRET_LEN);
+        assert_eq!(parse_token(&t), Some(id));
+        assert_ne!(new_token(id).expect("token"), t);
+        assert_eq!(parse_token("nodot"), None);
+        assert_eq!(parse_token(&format!("{id}.short")), None);
+        assert_eq!(token_hash("abc").len(), 64);
+    }
+
+    #[test]
+    fn passwords_verify_only_when_right() {
+        let h = hash_password("rep1-demo", b"rep1", DEMO_ARGON2).expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("rep1-demo", &h));
+        assert!(!verify_password("rep1-demo ", &h));
+        assert!(!verify_password("rep1-demo", "garbage"));
+        assert_eq!(
+            hash_password("x", b"s", DEMO_ARGON2).ok(),
+            hash_password("x", b"s", DEMO_ARGON2).ok()
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Command line and environment: where to listen, where the data and the web app live.
+
+use std::path::PathBuf;
+
+/// What the server needs to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
+    pub addr: String,
+    /// Directory holding the SQLite database `satchel.sqlite3`; created if missing.
+    pub data_dir: PathBuf,
+    /// Directory of the built PWA (static files).
+    pub www_dir: PathBuf,
+}
+
+/// Name of the SQLite file inside the data directory.
+pub const DB_FILE: &str = "satchel.sqlite3";
+
+/// What the command line asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Serve the API and the PWA (the default).
+    Serve(Config),
+    /// Print usage and exit.
+    Help,
+    /// Print the version and exit.
+    Version,
+}
+
+/// Why the command line was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// An option needs a value and none was given.
+    #[error("option {0} needs a value")]
+    MissingValue(String),
+    /// An argument is not known.
+    #[error("unknown argument {0:?} (try --help)")]
+    Unknown(String),
+    /// The PORT variable is not a port number.
+    #[error("PORT must be a number between 0 and 65535")]
+    BadPort,
+}
+
+/// Usage text for `--help`.
+pub const USAGE: &str = "\
+satchel-server: Satchel's reference sync server
+
+USAGE:
+    satchel-server [serve] [OPTIONS]
+
+OPTIONS:
+    --addr <HOST:PORT>     listen address [default: 127.0.0.1:$PORT, PORT defaults to 8080]
+    --data-dir <DIR>       data directory [env: SATCHEL_DATA_DIR] [default: ./data]
+    --www-dir <DIR>        built web app [env: SATCHEL_WWW_DIR] [default: ./www/dist]
+    -h, --help             print this help
+    -V, --version          print the version
+
+Logging goes to stderr; set RUST_LOG (e.g. RUST_LOG=debug). Default: info.
+";
+
+impl Command {
+    /// Parses the arguments (without the program name), with `env` reading variables.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Command, ConfigError> {
+        let mut addr = None;
+        let mut data_dir = env("SATCHEL_DATA_DIR")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let mut www_dir = env("SATCHEL_WWW_DIR")
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let mut args = args.into_iter();
+        let mut first = true;
+        while let Some(arg) = args.next() {
+            let is_first = std::mem::replace(&mut first, false);
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+                _ => (arg.clone(), None),
+            };
+            let mut value = |name: &str| {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or_else(|| ConfigError::MissingValue(name.to_string()))
+            };
+            match name.as_str() {
+                "serve" if is_first => {}
+                "-h" | "--help" => return Ok(Command::Help),
+                "-V" | "--version" => return Ok(Command::Version),
+                "--addr" => addr = Some(value("--addr")?),
+                "--data-dir" => data_dir = Some(PathBuf::from(value("--data-dir")?)),
+                "--www-dir" => www_dir = Some(PathBuf::from(value("--www-dir")?)),
+                _ => return Err(ConfigError::Unknown(arg)),
+            }
+        }
+        let addr = match addr {
+            Some(a) => a,
+            None => {
+                let port = match env("PORT").filter(|s| !s.is_empty()) {
+                    Some(p) => p.trim().parse::<u16>().map_err(|_| ConfigError::BadPort)?,
+                    None => 8080,
+                };
+                format!("127.0.0.1:{port}")
+            }
+        };
+        Ok(Command::Serve(Config {
+            addr,
+            data_dir: data_dir.unwrap_or_else(|| PathBuf::from("./data")),
+            www_dir: www_dir.unwrap_or_else(|| PathBuf::from("./www/dist")),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], vars: &[(&str, &str)]) -> Result<Command, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Command::parse(args.iter().map(|s| s.to_string()), move |k| {
+            vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_follow_the_environment() {
+        let Ok(Command::Serve(c)) = parse(&[], &[("PORT", "9000")]) else {
+            panic!("serve")
+        };
+        assert_eq!(c.addr, "127.0.0.1:9000");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_DATA_DIR", "/tmp/x")]) else {
+            panic!()
+        };
+        assert_eq!(c.addr, "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn options_override_the_environment() {
+        let r = parse(
+            &[
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--data-dir=/d",
+                "--www-dir",
+                "/w",
+            ],
+            &[("SATCHEL_DATA_DIR", "/env")],
+        );
+        assert_eq!(
+            r,
+            Ok(Command::Serve(Config {
+                addr: "127.0.0.1:0".into(),
+                data_dir: "/d".into(),
+                www_dir: "/w".into()
+            }))
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_refused() {
+        assert_eq!(
+            parse(&["--addr"], &[]),
+            Err(ConfigError::MissingValue("--addr".into()))
+        );
+        assert_eq!(
+            parse(&["--nope"], &[]),
+            Err(ConfigError::Unknown("--nope".into()))
+        );
+        assert_eq!(parse(&[], &[("PORT", "http")]), Err(ConfigError::BadPort));
+        assert_eq!(parse(&["--help"], &[]), Ok(Command::Help));
+        assert_eq!(
+            parse(&["--addr", "x", "serve"], &[]),
+            Err(ConfigError::Unknown("serve".into()))
+        );
+    }
+}

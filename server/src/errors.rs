@@ -1,0 +1,107 @@
+//! Every failure of the HTTP API, mapped to a status and core's [`ApiError`] body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use satchel_core::sync::protocol::{error_codes, ApiError};
+
+
+/// An API request that failed. The message never holds secrets or request bodies.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The body is not JSON, or not the expected shape; the text is serde's explanation.
+    #[error("malformed request body: {0}")]
+    MalformedJson(String),
+    /// The body exceeds the limit.
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// No `Authorization: Bearer` header, or a token that does not have the token's shape.
+    #[error("a bearer token of the form <device_id>.<secret> is required")]
+    MissingToken,
+    /// The token names a device that is not registered.
+    #[error("this device is not registered; register it again")]
+    UnknownDevice,
+    /// The token's secret does not match the device's.
+    #[error("the token is not valid for this device")]
+    InvalidToken,
+    /// The body names another device than the token's.
+    #[error("{0}")]
+    DeviceMismatch(String),
+    /// The push holds more mutations than allowed.
+    #[error("a push may hold at most {max} mutations, this one has {got}")]
+    BatchTooLarge {
+        /// The limit.
+        max: usize,
+        /// The number received.
+        got: usize,
+    },
+    /// The batch does not continue the device's sequence; nothing was written.
+    #[error("{0}")]
+    OutOfSequence(String),
+    /// Wrong username or password.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// No such API route.
+    #[error("no such API endpoint")]
+    NotFound,
+    /// The route exists but not with this method.
+    #[error("this method is not allowed on this endpoint")]
+    MethodNotAllowed,
+    /// A database or other server failure; the detail is logged, not sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(format!("database: {e}"))
+    }
+}
+
+impl AppError {
+    /// The HTTP status and the stable code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::MalformedJson(_) => (StatusCode::BAD_REQUEST, error_codes::MALFORMED_JSON),
+            AppError::BodyTooLarge { .. } => {
+                (StatusCode::PAYLOAD_TOO_LARGE, error_codes::BODY_TOO_LARGE)
+            }
+            AppError::MissingToken => (StatusCode::UNAUTHORIZED, error_codes::MISSING_TOKEN),
+            AppError::UnknownDevice => (StatusCode::UNAUTHORIZED, error_codes::UNKNOWN_DEVICE),
+            AppError::InvalidToken => (StatusCode::UNAUTHORIZED, error_codes::INVALID_TOKEN),
+            AppError::DeviceMismatch(_) => (StatusCode::FORBIDDEN, error_codes::DEVICE_MISMATCH),
+            AppError::BatchTooLarge { .. } => {
+                (StatusCode::BAD_REQUEST, error_codes::BATCH_TOO_LARGE)
+            }
+            AppError::OutOfSequence(_) => (StatusCode::CONFLICT, error_codes::OUT_OF_SEQUENCE),
+            AppError::BadCredentials => (StatusCode::UNAUTHORIZED, error_codes::BAD_CREDENTIALS),
+            AppError::NotFound => (StatusCode::NOT_FOUND, error_codes::NOT_FOUND),
+            AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, error_codes::METHOD_NOT_ALLOWED),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "request failed");
+                "something failed on the server; retry later".to_string()
+            }
+            other => other.to_string(),
+        };
+        (
+            status,
+            Json(ApiError {
+                code: code.to_string(),
+                message,
+            }),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,204 @@
+//! # satchel-server: Satchel's reference sync server
+//!
+//! Serves the built PWA and the sync API over SQLite, re-validating every order with
+//! `satchel-core`, the same code the device ran. [`start`] opens the database (migrating and
+//! seeding it), binds and serves in the background; [`run`] does that until SIGTERM or ctrl-c.
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod errors;
+pub mod metrics;
+pub mod seed;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{any, get, post};
+use axum::Router;
+use sqlx::SqlitePool;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: SqlitePool,
+    /// The counters behind `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    /// The demo data could not be written.
+    #[error("cannot seed the demo data: {0}")]
+    Seed(errors::AppError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+    /// The server task ended abnormally.
+    #[error("server task failed: {0}")]
+    Task(String),
+}
+
+/// Builds the application: API routes, metrics, health and the static PWA.
+pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
+    let na = api::method_not_allowed;
+    let api = Router::new()
+        .route("/api/v1/devices", post(api::devices::register).fallback(na))
+        .route(
+            "/api/v1/reference",
+            get(api::reference::reference).fallback(na),
+        )
+        .route("/api/v1/sync/push", post(api::push::push).fallback(na))
+        .route("/api/v1/orders", get(api::orders::list).fallback(na))
+        .route("/api", any(api::not_found))
+        .route("/api/{*rest}", any(api::not_found))
+        .layer(DefaultBodyLimit::max(api::BODY_LIMIT));
+    Router::new()
+        .merge(api)
+        .route("/healthz", get(web::healthz))
+        .route("/metrics", get(web::metrics))
+        .merge(web::static_files(www_dir))
+        .layer(axum::middleware::from_fn(web::headers_and_log))
+        .with_state(state)
+}
+
+/// A server running in the background.
+pub struct Server {
+    /// The address actually bound (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    /// Whether this start wrote the demo data set.
+    pub seeded: bool,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), std::io::Error>>,
+}
+
+impl Server {
+    /// The base URL, `http://127.0.0.1:<port>/`.
+    pub fn url(&self) -> String {
+        let ip = if self.addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else if self.addr.is_ipv6() {
+            format!("[{}]", self.addr.ip())
+        } else {
+            self.addr.ip().to_string()
+        };
+        format!("http://{ip}:{}/", self.addr.port())
+    }
+
+    /// Stops accepting, finishes the requests in flight, closes the database.
+    pub async fn shutdown(self) -> Result<(), ServerError> {
+        let _ = self.shutdown.send(());
+        self.task
+            .await
+            .map_err(|e| ServerError::Task(e.to_string()))?
+            .map_err(ServerError::Serve)
+    }
+}
+
+/// Opens the database (migrating, seeding on first start), binds and serves in the background.
+pub async fn start(config: &Config) -> Result<Server, ServerError> {
+    let db = db::open(&config.data_dir).await?;
+    let seeded = seed::seed_if_empty(&db).await.map_err(ServerError::Seed)?;
+    if seeded {
+        tracing::info!("seeded the demo data set");
+    }
+    let listener = TcpListener::bind(&config.addr)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.addr.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.addr.clone(),
+        source,
+    })?;
+    let state = AppState {
+        db: db.clone(),
+        metrics: Arc::default(),
+    };
+    let app = router(state, &config.www_dir);
+    let (shutdown, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        db.close().await;
+        served
+    });
+    Ok(Server {
+        addr,
+        seeded,
+        shutdown,
+        task,
+    })
+}
+
+/// Starts the server, prints where it runs and the demo logins, and serves until SIGTERM or
+/// ctrl-c, then shuts down gracefully.
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    let server = start(&config).await?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Satchel is running at {}", server.url());
+        let _ = writeln!(out, "{}", seed::logins_line());
+        let _ = out.flush();
+    }
+    tracing::info!(addr = %server.addr, data_dir = %config.data_dir.display(), "listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for ctrl-c: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

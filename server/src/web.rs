@@ -1,0 +1,77 @@
+//! Health, metrics, the static PWA, and the headers and access log every response gets.
+
+use std::path::Path;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::AppState;
+
+/// `GET /healthz`.
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
+}
+
+/// The page served when the PWA has not been built.
+pub const NOT_BUILT: &str = "Satchel: the web app has not been built yet, so there is nothing to \
+show here. Build it (./build.sh build) and restart the server. The API under /api/v1 works.\n";
+
+/// The PWA's files, with `index.html` for unknown paths (the app routes itself); or, when the
+/// directory does not exist, a short text page saying so.
+pub fn static_files(www_dir: &Path) -> Router<AppState> {
+    if www_dir.is_dir() {
+        let index = www_dir.join("index.html");
+        Router::new().fallback_service(ServeDir::new(www_dir).fallback(ServeFile::new(index)))
+    } else {
+        tracing::warn!(www_dir = %www_dir.display(), "web app not built; serving a placeholder");
+        Router::new().fallback(get(|| async {
+            ([(CONTENT_TYPE, "text/plain; charset=utf-8")], NOT_BUILT)
+        }))
+    }
+}
+
+/// Cache headers (`no-cache` for the service worker and HTML, `no-store` for the API) and one
+/// access-log line per request: method, path (no query string), status, time. Never bodies or
+/// headers, so no token or password reaches the log.
+pub async fn headers_and_log(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if path.starts_with("/api/") {
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if path == "/sw.js" || html {
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    tracing::info!(
+        %method,
+        path = %path,
+        status = res.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    res
+}

@@ -1,0 +1,558 @@
+//! The HTTP API end to end: a real server on loopback, a temporary database, reqwest.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::*;
+use reqwest::StatusCode;
+use satchel_core::order::compute_totals;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+#[tokio::test]
+async fn registration_needs_the_right_password() {
+    let s = start().await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let (id, secret) = dev.token.split_once('.').expect("token has a dot");
+    assert_eq!(id, dev.id.to_string());
+    assert_eq!(secret.len(), 43);
+    assert_eq!(dev.id.get_version_num(), 7);
+
+    for (user, pass) in [("rep1", "wrong"), ("nobody", "rep1-demo"), ("rep1", "")] {
+        let res = s
+            .http
+            .post(s.url("/api/v1/devices"))
+            .json(&json!({"username": user, "password": pass}))
+            .send()
+            .await
+            .expect("send");
+        let status = res.status();
+        let v: Value = res.json().await.expect("json");
+        assert_error(status, &v, 401, "bad_credentials");
+    }
+    // A password in the wrong place is not echoed back.
+    let res = s
+        .http
+        .post(s.url("/api/v1/devices"))
+        .body(r#"{"username":"rep1","password":987654321}"#)
+        .send()
+        .await
+        .expect("send");
+    let status = res.status();
+    let v: Value = res.json().await.expect("json");
+    assert_error(status, &v, 400, "malformed_json");
+    assert!(!v["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("987654321"));
+    assert!(s
+        .metrics()
+        .await
+        .contains("satchel_devices_registered_total 1\n"));
+}
+
+#[tokio::test]
+async fn reference_data_is_filtered_by_route() {
+    let s = start().await;
+    let rep1 = s.register("rep1", "rep1-demo").await;
+    let rep2 = s.register("rep2", "rep2-demo").await;
+    let sup = s.register("super", "super-demo").await;
+
+    let r1 = s.reference(&rep1).await;
+    assert_eq!(r1.currency, "CAD");
+    assert_eq!(r1.products.len(), 800);
+    assert_eq!(r1.products[0].sku, "SKU-00001");
+    let routes: HashSet<&str> = r1.outlets.iter().map(|o| o.route.as_str()).collect();
+    assert_eq!(routes, HashSet::from(["R1", "R2"]));
+    assert_eq!(r1.outlets.len(), 100);
+
+    let r2 = s.reference(&rep2).await;
+    let routes: HashSet<&str> = r2.outlets.iter().map(|o| o.route.as_str()).collect();
+    assert_eq!(routes, HashSet::from(["R2", "R3"]));
+
+    let all = s.reference(&sup).await;
+    assert_eq!(all.outlets.len(), 200);
+    let rates: HashSet<String> = all.outlets.iter().map(|o| o.tax_rate.to_string()).collect();
+    assert_eq!(rates, HashSet::from(["5".into(), "13".into(), "15".into()]));
+}
+
+#[tokio::test]
+async fn pushes_apply_exactly_once() {
+    let s = start().await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let batch = valid_batch(&dev, &reference, 1, 4);
+
+    let (status, v) = s.push(&dev, &batch[..3]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["applied", "applied", "applied"]);
+    assert_eq!(v["last_seq"], 3);
+    assert_eq!(v["results"][1]["seq"], 2);
+    assert_eq!(v["results"][1]["id"], batch[1].id.to_string());
+    let orders = s.orders(&dev).await;
+    assert_eq!(orders.len(), 3);
+    for (o, m) in orders.iter().zip(&batch) {
+        let satchel_core::sync::protocol::MutationBody::OrderCreate(doc) = &m.body;
+        assert_eq!(o["order_id"], doc.order_id.to_string());
+        assert_eq!(o["seq"], m.seq);
+        assert_eq!(o["username"], "rep1");
+        assert_eq!(o["device_id"], dev.id.to_string());
+        assert_eq!(o["line_count"], 2);
+        let totals = compute_totals(&doc.order).expect("totals");
+        assert_eq!(dec(o["total"].as_str().expect("total")), totals.total);
+        assert_eq!(dec(o["tax"].as_str().expect("tax")), totals.tax);
+    }
+
+    // The same batch again: all replays, nothing new.
+    let (status, v) = s.push(&dev, &batch[..3]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["duplicate", "duplicate", "duplicate"]);
+    assert_eq!(v["results"][0]["original"], "applied");
+    assert_eq!(v["last_seq"], 3);
+    assert_eq!(s.orders(&dev).await.len(), 3);
+
+    // Overlapping old and new.
+    let (status, v) = s.push(&dev, &batch[1..4]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["duplicate", "duplicate", "applied"]);
+    assert_eq!(v["last_seq"], 4);
+    assert_eq!(s.orders(&dev).await.len(), 4);
+
+    let metrics = s.metrics().await;
+    assert!(
+        metrics.contains("satchel_push_requests_total 3\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("satchel_mutations_total{outcome=\"applied\"} 4\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("satchel_mutations_total{outcome=\"duplicate\"} 5\n"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_gap_refuses_the_whole_batch() {
+    let s = start().await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let batch = valid_batch(&dev, &reference, 1, 4);
+
+    let (status, v) = s.push(&dev, &batch[1..2]).await;
+    assert_error(status, &v, 409, "out_of_sequence");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expected mutation 1"),
+        "{v}"
+    );
+
+    // 1 and 2 are fine but 4 does not follow 2: nothing at all is written.
+    let holey = vec![batch[0].clone(), batch[1].clone(), batch[3].clone()];
+    let (status, v) = s.push(&dev, &holey).await;
+    assert_error(status, &v, 409, "out_of_sequence");
+    assert!(s.orders(&dev).await.is_empty());
+
+    // last_seq stayed 0: seq 1 is still the next one.
+    let (status, v) = s.push(&dev, &batch[..1]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["applied"]);
+    assert_eq!(v["last_seq"], 1);
+    assert!(s
+        .metrics()
+        .await
+        .contains("satchel_push_rejected_requests_total{code=\"out_of_sequence\"} 2\n"));
+}
+
+#[tokio::test]
+async fn bad_bodies_get_json_errors() {
+    let s = start().await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+
+    let (status, v) = s.push_raw(Some(&dev.token), "{not json").await;
+    assert_error(status, &v, 400, "malformed_json");
+    let (status, v) = s.push_raw(Some(&dev.token), r#"{"device_id": 5}"#).await;
+    assert_error(status, &v, 400, "malformed_json");
+
+    // An amount sent as a JSON number is refused, never read as a float.
+    let batch = valid_batch(&dev, &reference, 1, 1);
+    let mut body =
+        serde_json::to_value(json!({"device_id": dev.id, "mutations": batch})).expect("value");
+    body["mutations"][0]["payload"]["totals"]["total"] = json!(12.5);
+    let (status, v) = s.push_raw(Some(&dev.token), body.to_string()).await;
+    assert_error(status, &v, 400, "malformed_json");
+    assert!(
+        v["message"].as_str().unwrap_or_default().contains("string"),
+        "{v}"
+    );
+
+    // Over 1 MiB.
+    let big = format!(
+        r#"{{"device_id":"{}","mutations":[],"pad":"{}"}}"#,
+        dev.id,
+        "x".repeat(1 << 20)
+    );
+    let (status, v) = s.push_raw(Some(&dev.token), big).await;
+    assert_error(status, &v, 413, "body_too_large");
+
+    // Over MAX_BATCH mutations.
+    let batch = valid_batch(&dev, &reference, 1, 101);
+    let (status, v) = s.push(&dev, &batch).await;
+    assert_error(status, &v, 400, "batch_too_large");
+
+    assert!(s.orders(&dev).await.is_empty());
+    // Nothing above consumed a sequence number.
+    let (status, v) = s.push(&dev, &batch[..1]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["last_seq"], 1);
+}
+
+#[tokio::test]
+async fn tokens_are_checked() {
+    let s = start().await;
+    let rep1 = s.register("rep1", "rep1-demo").await;
+    let rep2 = s.register("rep2", "rep2-demo").await;
+    let reference = s.reference(&rep1).await;
+    let batch = valid_batch(&rep1, &reference, 1, 1);
+    let body =
+        || serde_json::to_vec(&json!({"device_id": rep1.id, "mutations": batch})).expect("body");
+
+    let (status, v) = s.push_raw(None, body()).await;
+    assert_error(status, &v, 401, "missing_token");
+    let (status, v) = s.push_raw(Some("not-a-token"), body()).await;
+    assert_error(status, &v, 401, "missing_token");
+    let res = s
+        .http
+        .get(s.url("/api/v1/reference"))
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let secret = rep1.token.split_once('.').expect("dot").1;
+    let stranger = format!("{}.{secret}", Uuid::now_v7());
+    let (status, v) = s.push_raw(Some(&stranger), body()).await;
+    assert_error(status, &v, 401, "unknown_device");
+
+    let forged = format!("{}.{}", rep1.id, "A".repeat(43));
+    let (status, v) = s.push_raw(Some(&forged), body()).await;
+    assert_error(status, &v, 401, "invalid_token");
+    let (status, v) = s.get("/api/v1/orders", &forged).await;
+    assert_error(status, &v, 401, "invalid_token");
+
+    // rep2's valid token, rep1's device in the body.
+    let (status, v) = s.push_raw(Some(&rep2.token), body()).await;
+    assert_error(status, &v, 403, "device_mismatch");
+    // rep2's device in the body, but a mutation claims rep1's device.
+    let smuggled =
+        serde_json::to_vec(&json!({"device_id": rep2.id, "mutations": batch})).expect("body");
+    let (status, v) = s.push_raw(Some(&rep2.token), smuggled).await;
+    assert_error(status, &v, 403, "device_mismatch");
+
+    let sup = s.register("super", "super-demo").await;
+    assert!(s.orders(&sup).await.is_empty(), "nothing was written");
+    let (status, v) = s.push(&rep1, &batch).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["applied"]);
+}
+
+#[tokio::test]
+async fn invalid_orders_are_rejected_and_consume_their_seq() {
+    let s = start().await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let outlet = &reference.outlets[0];
+    let product = &reference.products[5];
+
+    // Tampered tax.
+    let mut tampered = valid_doc(&reference, 0);
+    tampered.totals.tax = dec(&format!(
+        "{}",
+        tampered.totals.tax.value() + rust_decimal::Decimal::ONE
+    ));
+    // Unknown SKU (totals are right for what was sent).
+    let unknown_sku = order_doc(
+        &outlet.id,
+        outlet.tax_rate,
+        &[("SKU-99999", dec("1.00"), "1")],
+    );
+    // An R3 outlet is not on rep1's routes.
+    let sup = s.register("super", "super-demo").await;
+    let all = s.reference(&sup).await;
+    let r3 = all
+        .outlets
+        .iter()
+        .find(|o| o.route == "R3")
+        .expect("an R3 outlet");
+    let off_route = order_doc(
+        &r3.id,
+        r3.tax_rate,
+        &[(&product.sku, product.unit_price, "1")],
+    );
+    // Wrong rate for the outlet.
+    let wrong_rate = order_doc(
+        &outlet.id,
+        dec("7"),
+        &[(&product.sku, product.unit_price, "1")],
+    );
+    // Price not the list price.
+    let cheap = order_doc(
+        &outlet.id,
+        outlet.tax_rate,
+        &[(&product.sku, dec("0.01"), "1")],
+    );
+    let good = valid_doc(&reference, 1);
+    // The same order id again under a new mutation.
+    let mut again = valid_doc(&reference, 2);
+    again.order_id = good.order_id;
+
+    let docs = vec![
+        tampered,
+        unknown_sku,
+        off_route,
+        wrong_rate,
+        cheap,
+        good,
+        again,
+    ];
+    let batch: Vec<_> = docs
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| mutation(&dev, i as u64 + 1, d))
+        .collect();
+    let (status, v) = s.push(&dev, &batch).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(
+        statuses(&v),
+        ["rejected", "rejected", "rejected", "rejected", "rejected", "applied", "rejected"]
+    );
+    let r = &v["results"];
+    assert_eq!(r[0]["code"], "total_mismatch");
+    assert_eq!(r[0]["field"], "totals.tax");
+    assert!(r[0]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("totals.tax"));
+    assert_eq!(r[1]["code"], "unknown_product");
+    assert_eq!(r[1]["field"], "lines[0].sku");
+    assert_eq!(r[2]["code"], "unknown_outlet");
+    assert_eq!(r[2]["field"], "outlet_id");
+    assert_eq!(r[3]["code"], "rate_mismatch");
+    assert_eq!(r[4]["code"], "price_mismatch");
+    assert_eq!(r[6]["code"], "duplicate_order");
+    assert_eq!(v["last_seq"], 7);
+
+    let orders = s.orders(&dev).await;
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["seq"], 6);
+
+    // Replays report the first outcome, rejected or applied.
+    let (status, v) = s.push(&dev, &batch[..1]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["results"][0]["status"], "duplicate");
+    assert_eq!(v["results"][0]["original"], "rejected");
+    assert!(s
+        .metrics()
+        .await
+        .contains("satchel_mutations_total{outcome=\"rejected\"} 6\n"));
+}
+
+#[tokio::test]
+async fn reused_numbers_and_ids_are_not_applied_twice() {
+    let s = start().await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let batch = valid_batch(&dev, &reference, 1, 1);
+    assert_eq!(s.push(&dev, &batch).await.0, StatusCode::OK);
+
+    // Another mutation under an already used number: a replay, answered with the recorded id.
+    let impostor = valid_batch(&dev, &reference, 1, 1);
+    let (status, v) = s.push(&dev, &impostor).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["results"][0]["status"], "duplicate");
+    assert_eq!(v["results"][0]["id"], batch[0].id.to_string());
+
+    // The recorded mutation id again under a new number: rejected, the seq consumed.
+    let mut reused = valid_batch(&dev, &reference, 2, 1);
+    reused[0].id = batch[0].id;
+    let (status, v) = s.push(&dev, &reused).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["results"][0]["status"], "rejected");
+    assert_eq!(v["results"][0]["code"], "duplicate_mutation");
+    assert_eq!(v["last_seq"], 2);
+    let (_, v) = s.push(&dev, &reused).await;
+    assert_eq!(v["results"][0]["original"], "rejected");
+    assert_eq!(s.orders(&dev).await.len(), 1);
+}
+
+#[tokio::test]
+async fn reps_see_their_own_orders_and_the_supervisor_all() {
+    let s = start().await;
+    let rep1 = s.register("rep1", "rep1-demo").await;
+    let rep2 = s.register("rep2", "rep2-demo").await;
+    let sup = s.register("super", "super-demo").await;
+    let ref1 = s.reference(&rep1).await;
+    let ref2 = s.reference(&rep2).await;
+    assert_eq!(
+        s.push(&rep1, &valid_batch(&rep1, &ref1, 1, 2)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.push(&rep2, &valid_batch(&rep2, &ref2, 1, 1)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(s.orders(&rep1).await.len(), 2);
+    let mine = s.orders(&rep2).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["username"], "rep2");
+    assert_eq!(s.orders(&sup).await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_pushes_of_one_batch_apply_each_order_once() {
+    let s = std::sync::Arc::new(start().await);
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    for round in 0..3u64 {
+        let batch = valid_batch(&dev, &reference, round * 10 + 1, 10);
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let (s, dev, batch) = (s.clone(), dev.clone(), batch.clone());
+                tokio::spawn(async move { s.push(&dev, &batch).await })
+            })
+            .collect();
+        let mut applied = vec![0; 10];
+        for t in tasks {
+            let (status, v) = t.await.expect("task");
+            assert_eq!(status, StatusCode::OK, "{v}");
+            assert_eq!(v["last_seq"], round * 10 + 10);
+            for (i, st) in statuses(&v).iter().enumerate() {
+                if st == "applied" {
+                    applied[i] += 1;
+                }
+            }
+        }
+        assert_eq!(
+            applied,
+            vec![1; 10],
+            "each mutation applied by exactly one push"
+        );
+    }
+    let orders = s.orders(&dev).await;
+    assert_eq!(orders.len(), 30);
+    let ids: HashSet<&str> = orders
+        .iter()
+        .map(|o| o["order_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 30);
+}
+
+#[tokio::test]
+async fn a_restart_keeps_last_seq() {
+    let s = start().await;
+    assert!(s.server.seeded);
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let batch = valid_batch(&dev, &reference, 1, 3);
+    let (status, _) = s.push(&dev, &batch[..2]).await;
+    assert_eq!(status, StatusCode::OK);
+    let dir = s.stop().await;
+
+    let s = start_in(dir).await;
+    assert!(!s.server.seeded, "the second start does not seed again");
+    let (status, v) = s.push(&dev, &batch).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["duplicate", "duplicate", "applied"]);
+    assert_eq!(v["last_seq"], 3);
+    assert_eq!(s.orders(&dev).await.len(), 3);
+}
+
+#[tokio::test]
+async fn unknown_api_routes_and_the_unbuilt_app() {
+    let s = start().await;
+    let res = s.http.get(s.url("/healthz")).send().await.expect("healthz");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Value>().await.expect("json"),
+        json!({"status": "ok"})
+    );
+
+    let res = s
+        .http
+        .get(s.url("/api/v2/whatever"))
+        .send()
+        .await
+        .expect("get");
+    let status = res.status();
+    let v: Value = res.json().await.expect("json");
+    assert_error(status, &v, 404, "not_found");
+    let res = s
+        .http
+        .get(s.url("/api/v1/sync/push"))
+        .send()
+        .await
+        .expect("get");
+    let status = res.status();
+    let v: Value = res.json().await.expect("json");
+    assert_error(status, &v, 405, "method_not_allowed");
+
+    let res = s
+        .http
+        .get(s.url("/orders/today"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("text").contains("not been built"));
+}
+
+#[tokio::test]
+async fn the_built_app_is_served_with_an_spa_fallback() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let www = dir.path().join("www");
+    std::fs::create_dir_all(&www).expect("mkdir");
+    std::fs::write(
+        www.join("index.html"),
+        "<!doctype html><title>Satchel</title>",
+    )
+    .expect("write");
+    std::fs::write(
+        www.join("sw.js"),
+        "self.addEventListener('fetch', () => {});",
+    )
+    .expect("write");
+    std::fs::write(www.join("app.css"), "body{}").expect("write");
+    let server = satchel_server::start(&config(&dir.path().join("data"), &www))
+        .await
+        .expect("start");
+    let http = client();
+    let url = |p: &str| format!("http://{}{p}", server.addr);
+
+    for path in ["/", "/index.html", "/orders/new"] {
+        let res = http.get(url(path)).send().await.expect("get");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-cache", "{path}");
+        assert!(
+            res.text().await.expect("text").contains("<title>Satchel"),
+            "{path}"
+        );
+    }
+    let res = http.get(url("/sw.js")).send().await.expect("get");
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    let res = http.get(url("/app.css")).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("cache-control").is_none());
+    let res = http.get(url("/api/nope")).send().await.expect("get");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        res.json::<Value>().await.expect("json")["code"],
+        "not_found"
+    );
+    server.shutdown().await.expect("shutdown");
+}

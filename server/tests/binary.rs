@@ -1,0 +1,73 @@
+//! The `satchel-server` binary: prints its address, serves, stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[tokio::test]
+async fn the_binary_prints_its_port_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_satchel-server"))
+        .args(["--addr", "127.0.0.1:0", "--www-dir"])
+        .arg(dir.path().join("none"))
+        .env("SATCHEL_DATA_DIR", dir.path().join("data"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    let port: u16 = first
+        .strip_prefix("Satchel is running at http://127.0.0.1:")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    assert_ne!(port, 0);
+    let second = lines.next().expect("a line").expect("utf-8");
+    assert_eq!(
+        second,
+        "demo logins: rep1 / rep1-demo, rep2 / rep2-demo, super / super-demo"
+    );
+    assert!(dir.path().join("data").join("satchel.sqlite3").exists());
+
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let res = http
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut waited = Duration::ZERO;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            waited < Duration::from_secs(10),
+            "the server did not stop on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    };
+    assert!(status.success(), "graceful exit, got {status:?}");
+}
+
+#[test]
+fn bad_arguments_exit_with_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_satchel-server"))
+        .arg("--bogus")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown argument"));
+}
