@@ -1,0 +1,54 @@
+// The basement, part one: load the app online once, then go offline and reload. The app opens
+// signed in, answers from the device, and takes an order.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { badge, canReachServer, orderItems, signIn, takeOrder, waitForServiceWorker } from './support/app.mjs';
+import { scenario } from './support/scenario.mjs';
+
+test('offline reload: the app opens signed in from the service worker and takes an order', { timeout: 180_000 }, async (t) => {
+  await scenario(t, async ({ server, context, page }) => {
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('demo-hint').waitFor();
+    assert.match((await page.getByTestId('demo-hint').textContent()) ?? '', /rep1 \/ rep1-demo/);
+
+    await signIn(page, 'rep1', 'rep1-demo');
+    await waitForServiceWorker(page);
+    const outletsOnline = await page.getByTestId('outlet-item').count();
+    assert.ok(outletsOnline > 0, 'reference data downloaded at sign-in');
+
+    await context.setOffline(true);
+    assert.equal(await canReachServer(page), false, 'the server is unreachable once offline');
+    await page.reload();
+
+    // Signed in, without the network.
+    await page.getByTestId('pending-badge').waitFor({ timeout: 30_000 });
+    assert.equal(await badge(page), '0');
+    assert.equal(await page.getByTestId('online-status').getAttribute('data-online'), 'false');
+    assert.equal(await page.getByTestId('username').count(), 0, 'no sign-in form after an offline reload');
+    assert.equal(await page.evaluate(() => Boolean(navigator.serviceWorker.controller)), true, 'the reload was served under the service worker');
+
+    // Outlets answer from the device, and the search filters them.
+    assert.equal(await page.getByTestId('outlet-item').count(), outletsOnline);
+    const first = page.getByTestId('outlet-item').first();
+    const firstId = await first.getAttribute('data-outlet-id');
+    const firstName = (await first.locator('.name').textContent())?.trim() ?? '';
+    await page.getByTestId('outlet-search').fill(firstName);
+    const filtered = await page.getByTestId('outlet-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-outlet-id')));
+    assert.ok(filtered.includes(firstId), 'searching an outlet by name finds it');
+    assert.ok(filtered.length < outletsOnline || outletsOnline === 1, 'the outlet search filters');
+
+    // Product search answers from the device.
+    await page.getByTestId('outlet-search').fill('');
+    await page.locator(`[data-testid="outlet-item"][data-outlet-id="${firstId}"]`).click();
+    await page.getByTestId('product-search').fill('SKU-0000');
+    assert.ok((await page.getByTestId('product-item').count()) > 0, 'product search works offline');
+
+    // And an order can be committed.
+    const { orderId } = await takeOrder(page, { outletId: firstId, lines: [{ sku: 'SKU-00001', quantity: 2 }] });
+    assert.equal(await badge(page), '1');
+    assert.match((await page.getByTestId('sync-text').textContent()) ?? '', /1 order waiting to sync/);
+    const items = await orderItems(page);
+    assert.deepEqual(items, [{ id: orderId, status: 'pending' }]);
+  });
+});

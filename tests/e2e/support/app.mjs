@@ -1,0 +1,102 @@
+// Drives the Satchel PWA the way a rep does, through the data-testid hooks.
+
+import assert from 'node:assert/strict';
+
+export const SYNC_TIMEOUT = 60_000; // backoff starts at ~2 s and grows; be generous
+
+const tid = (page, id) => page.getByTestId(id);
+
+export async function signIn(page, username, password) {
+  await tid(page, 'username').fill(username);
+  await tid(page, 'password').fill(password);
+  await tid(page, 'sign-in').click();
+  await tid(page, 'pending-badge').waitFor({ timeout: 30_000 });
+}
+
+/** Waits until a service worker controls the page (its precache is complete by then). */
+export async function waitForServiceWorker(page) {
+  const controlled = await page.evaluate(async () => {
+    const reg = await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((res) => navigator.serviceWorker.addEventListener('controllerchange', res, { once: true }));
+    }
+    return { controlled: Boolean(navigator.serviceWorker.controller), scope: reg.scope };
+  });
+  assert.equal(controlled.controlled, true, 'a service worker controls the page');
+}
+
+/** True if the page can reach the server (used to prove that "offline" really is offline). */
+export async function canReachServer(page) {
+  return page.evaluate(async () => {
+    try {
+      const r = await fetch('/healthz', { cache: 'no-store' });
+      return r.ok;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export async function badge(page) {
+  return (await tid(page, 'pending-badge').textContent())?.trim();
+}
+
+export async function waitForBadge(page, n, timeout = SYNC_TIMEOUT) {
+  await page.waitForFunction(
+    (want) => document.querySelector('[data-testid="pending-badge"]')?.textContent?.trim() === want,
+    String(n),
+    { timeout },
+  );
+}
+
+export async function pickOutlet(page, outletId) {
+  if (await tid(page, 'change-outlet').isVisible()) await tid(page, 'change-outlet').click();
+  await tid(page, 'outlet-search').fill(outletId);
+  await page.locator(`[data-testid="outlet-item"][data-outlet-id="${outletId}"]`).click();
+  await tid(page, 'product-search').waitFor();
+}
+
+export async function addProduct(page, sku, quantity) {
+  await tid(page, 'product-search').fill(sku);
+  const item = page.locator(`[data-testid="product-item"][data-sku="${sku}"]`);
+  await item.getByTestId('add-product').click();
+  const qty = page.locator(`[data-testid="order-line"][data-sku="${sku}"] [data-testid="line-qty"]`);
+  await qty.fill(String(quantity));
+}
+
+async function shownTotals(page) {
+  return {
+    subtotal: (await tid(page, 'totals-subtotal').textContent())?.trim(),
+    tax: (await tid(page, 'totals-tax').textContent())?.trim(),
+    total: (await tid(page, 'totals-total').textContent())?.trim(),
+  };
+}
+
+/**
+ * Takes one order through the UI and commits it. Returns the order id the app reported and the
+ * totals the UI showed just before the commit.
+ */
+export async function takeOrder(page, { outletId, lines }) {
+  await pickOutlet(page, outletId);
+  for (const { sku, quantity } of lines) await addProduct(page, sku, quantity);
+  const commit = tid(page, 'commit-order');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.hasAttribute('disabled'));
+  const totals = await shownTotals(page);
+  for (const [k, v] of Object.entries(totals)) assert.match(v ?? '', /^\d+(\.\d+)?$/, `UI ${k} is a decimal: ${v}`);
+  await commit.click();
+  const notice = tid(page, 'notice');
+  await page.waitForFunction(() => {
+    const n = document.querySelector('[data-testid="notice"]');
+    return n && !n.hidden && n.textContent?.includes('Order saved on this device');
+  });
+  const orderId = await notice.getAttribute('data-order-id');
+  assert.ok(orderId, 'the app reports the committed order id');
+  assert.equal(await notice.getAttribute('data-total'), totals.total, 'the committed total is the total the UI showed');
+  return { orderId, totals };
+}
+
+export async function orderItems(page) {
+  return page.locator('[data-testid="order-item"]').evaluateAll((els) =>
+    els.map((e) => ({ id: e.getAttribute('data-order-id'), status: e.getAttribute('data-status') })),
+  );
+}

@@ -1,0 +1,40 @@
+// Launches the machine's Chromium through playwright-core. Never downloads a browser.
+
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const ARGS = [
+  '--no-sandbox', // Chromium as root needs it
+  '--disable-gpu',
+  // Without these Chromium keeps trying to reach hosts this network does not have.
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+/**
+ * A fresh context (own storage, own service workers) sized like a cheap phone, and a page whose
+ * console and page errors are collected for diagnostics.
+ */
+export async function newPhone(browser) {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: 'allow',
+  });
+  const page = await context.newPage();
+  const console = [];
+  page.on('console', (m) => console.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => console.push(`[pageerror] ${e.stack ?? e.message}`));
+  page.on('requestfailed', (r) => console.push(`[requestfailed] ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  return { context, page, console };
+}

@@ -1,0 +1,177 @@
+// Builds the PWA into www/dist:
+//
+//   app.<hash>.js          www/src/main.ts bundled with the wasm-bindgen glue (ESM, minified)
+//   styles.<hash>.css      www/styles.css, minified
+//   satchel_bg.<hash>.wasm www/pkg/satchel_bg.wasm
+//   index.html             www/index.html with the hashed names written in
+//   manifest.webmanifest, icons/*
+//   sw.js                  service-worker/sw.ts with the precache list injected (never hashed:
+//                          the browser finds the worker at /sw.js and re-checks it on navigation)
+//   build-report.json      sizes, raw and gzipped
+//
+// Usage (from anywhere): node www/build.mjs
+// Needs www/pkg from `wasm-bindgen --target web --out-dir www/pkg` (./build.sh build runs it).
+
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const WWW = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(WWW);
+const PKG = join(WWW, 'pkg');
+const DIST = join(WWW, 'dist');
+const TARGET = 'es2020';
+
+/** Files in dist that are not part of the precached shell. */
+const NOT_PRECACHED = new Set(['sw.js', 'build-report.json']);
+
+function fail(message) {
+  console.error(`www/build.mjs: ${message}`);
+  process.exit(1);
+}
+
+const hashOf = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 10);
+
+function hashedName(base, ext, bytes) {
+  return `${base}.${hashOf(bytes)}.${ext}`;
+}
+
+function write(name, bytes) {
+  const path = join(DIST, name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, bytes);
+}
+
+function listFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? listFiles(join(dir, d.name)) : [join(dir, d.name)],
+  );
+}
+
+const toUrlPath = (abs) => `/${relative(DIST, abs).split(sep).join('/')}`;
+
+async function main() {
+  for (const f of ['satchel.js', 'satchel_bg.wasm']) {
+    if (!existsSync(join(PKG, f))) {
+      fail(
+        `${relative(ROOT, join(PKG, f))} is missing. Build the Wasm module first: ` +
+          '`./build.sh build` (it runs `wasm-bindgen --target web --out-dir www/pkg`).',
+      );
+    }
+  }
+
+  rmSync(DIST, { recursive: true, force: true });
+  mkdirSync(DIST, { recursive: true });
+
+  // The Wasm module, under a content-hashed name the app is told at bundle time.
+  const wasm = readFileSync(join(PKG, 'satchel_bg.wasm'));
+  const wasmName = hashedName('satchel_bg', 'wasm', wasm);
+  write(wasmName, wasm);
+
+  // The app bundle.
+  const app = await esbuild.build({
+    entryPoints: [join(WWW, 'src', 'main.ts')],
+    bundle: true,
+    format: 'esm',
+    target: TARGET,
+    platform: 'browser',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    outfile: join(DIST, 'app.js'),
+    define: { __WASM_URL__: JSON.stringify(`/${wasmName}`) },
+    logLevel: 'warning',
+  });
+  const appJs = app.outputFiles.find((f) => f.path.endsWith('.js'));
+  if (!appJs) fail('esbuild produced no JavaScript for www/src/main.ts');
+  const appName = hashedName('app', 'js', appJs.contents);
+  write(appName, appJs.contents);
+
+  // Styles.
+  const css = await esbuild.transform(readFileSync(join(WWW, 'styles.css'), 'utf8'), {
+    loader: 'css',
+    minify: true,
+    target: TARGET,
+  });
+  const cssName = hashedName('styles', 'css', css.code);
+  write(cssName, css.code);
+
+  // The page, pointing at the hashed files; the Wasm is preloaded so it downloads in parallel
+  // with the script instead of after it.
+  let html = readFileSync(join(WWW, 'index.html'), 'utf8');
+  const swaps = [
+    ['src="/app.js"', `src="/${appName}"`],
+    ['href="/styles.css"', `href="/${cssName}"`],
+  ];
+  for (const [from, to] of swaps) {
+    if (!html.includes(from)) fail(`www/index.html must reference ${from}`);
+    html = html.replace(from, to);
+  }
+  html = html.replace(
+    `<script type="module" src="/${appName}">`,
+    `<link rel="preload" href="/${wasmName}" as="fetch" type="application/wasm" crossorigin />\n    $&`,
+  );
+  write('index.html', html);
+
+  // Static files.
+  copyFileSync(join(WWW, 'manifest.webmanifest'), join(DIST, 'manifest.webmanifest'));
+  const iconDir = join(WWW, 'icons');
+  for (const icon of readdirSync(iconDir)) write(join('icons', icon), readFileSync(join(iconDir, icon)));
+
+  // The precache list: every shell file with its content hash; the version hashes them all.
+  const entries = listFiles(DIST)
+    .map((abs) => ({ url: toUrlPath(abs), revision: hashOf(readFileSync(abs)) }))
+    .filter((e) => !NOT_PRECACHED.has(e.url.slice(1)))
+    .sort((a, b) => a.url.localeCompare(b.url));
+  const version = hashOf(entries.map((e) => `${e.url} ${e.revision}`).join('\n'));
+
+  const sw = await esbuild.build({
+    entryPoints: [join(ROOT, 'service-worker', 'sw.ts')],
+    bundle: true,
+    format: 'iife',
+    target: TARGET,
+    platform: 'browser',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    outfile: join(DIST, 'sw.js'),
+    define: { __SATCHEL_PRECACHE__: JSON.stringify({ version, entries }) },
+    logLevel: 'warning',
+  });
+  const swJs = sw.outputFiles.find((f) => f.path.endsWith('.js'));
+  if (!swJs) fail('esbuild produced no JavaScript for service-worker/sw.ts');
+  if (!swJs.text.includes(version)) fail('the precache list was not injected into sw.js');
+  write('sw.js', swJs.contents);
+
+  // Sizes.
+  const files = listFiles(DIST)
+    .filter((abs) => !abs.endsWith('build-report.json'))
+    .map((abs) => {
+      const bytes = readFileSync(abs);
+      return { path: relative(DIST, abs).split(sep).join('/'), bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+    })
+    .sort((a, b) => a.path.localeCompare(b.path));
+  const wasmRow = files.find((f) => f.path === wasmName);
+  const sum = (key) => files.reduce((n, f) => n + f[key], 0);
+  const report = {
+    version,
+    files,
+    wasm: { bytes: wasmRow.bytes, gzip_bytes: wasmRow.gzip_bytes },
+    // Everything a first visit downloads: every file in dist/ (the Wasm and sw.js included).
+    shell_total: { bytes: sum('bytes'), gzip_bytes: sum('gzip_bytes') },
+  };
+  writeFileSync(join(DIST, 'build-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
+  const width = Math.max(...files.map((f) => f.path.length), 'shell total'.length);
+  console.log(`www/dist (version ${version})`);
+  console.log(`  ${'file'.padEnd(width)} ${'raw'.padStart(10)} ${'gzip'.padStart(10)}`);
+  for (const f of files) console.log(`  ${f.path.padEnd(width)} ${kb(f.bytes)} ${kb(f.gzip_bytes)}`);
+  console.log(`  ${'shell total'.padEnd(width)} ${kb(report.shell_total.bytes)} ${kb(report.shell_total.gzip_bytes)}`);
+  console.log(`  precached: ${entries.length} files; report: ${relative(ROOT, join(DIST, 'build-report.json'))}`);
+}
+
+main().catch((err) => fail(err && err.stack ? err.stack : String(err)));

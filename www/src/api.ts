@@ -1,0 +1,129 @@
+// The slice of the Wasm module's JavaScript API the PWA uses, written down as the contract the
+// Rust side publishes. `main.ts` assigns the generated `Workspace` to `WorkspaceApi`, so if the
+// generated `satchel.d.ts` drifts from this contract, `tsc` says where.
+//
+// Every amount, quantity and rate is a decimal string. The PWA never does arithmetic on them:
+// totals come from `computeTotals`, which runs the same Rust code as the server.
+
+export interface SessionView {
+  device_id: string;
+  username: string;
+  display_name: string;
+}
+
+export interface OutletView {
+  id: string;
+  name: string;
+  route: string;
+  address: string;
+  phone: string;
+  tax_rate: string;
+}
+
+export interface ProductView {
+  sku: string;
+  name: string;
+  unit: string;
+  unit_price: string;
+}
+
+export interface OrderLineRequest {
+  sku: string;
+  quantity: string;
+  unit_price: string;
+}
+
+export interface OrderRequest {
+  outlet_id: string;
+  tax_rate: string;
+  lines: OrderLineRequest[];
+}
+
+export interface TotalsView {
+  line_nets: string[];
+  subtotal: string;
+  tax: string;
+  total: string;
+}
+
+export interface CommitView {
+  order_id: string;
+  seq: number;
+  totals: TotalsView;
+}
+
+export type OrderStatus = 'pending' | 'synced' | 'rejected';
+
+export interface OrderSummary {
+  order_id: string;
+  outlet_id: string;
+  committed_at: string;
+  total: string;
+  seq: number;
+  status: OrderStatus;
+  reason?: string;
+}
+
+export type SyncPhase = 'idle' | 'pushing' | 'backing_off' | 'needs_sign_in';
+
+export interface SyncStatus {
+  pending: number;
+  phase: SyncPhase;
+  last_synced_at?: string;
+  last_error?: string;
+}
+
+export interface WorkspaceApi {
+  session(): SessionView | undefined;
+  signIn(username: string, password: string): Promise<SessionView>;
+  refreshReference(): Promise<void>;
+  referenceAsOf(): string | undefined;
+  outlets(): OutletView[];
+  searchProducts(query: string, limit: number): ProductView[];
+  computeTotals(order: OrderRequest): TotalsView;
+  commitOrder(order: OrderRequest): Promise<CommitView>;
+  orders(): Promise<OrderSummary[]>;
+  pendingCount(): Promise<number>;
+  syncNow(): Promise<void>;
+  startSync(): void;
+  onStatus(callback: (status: SyncStatus) => void): void;
+  signOut(): Promise<void>;
+}
+
+/** What the UI shows for a failure: the module throws `Error`s named "SatchelError" with a
+ * stable `code` (and `field` for validation errors); anything else is reported as "internal". */
+export interface ErrorView {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export function describeError(err: unknown): ErrorView {
+  if (err instanceof Error) {
+    const extra = err as Error & { code?: unknown; field?: unknown };
+    const view: ErrorView = {
+      code: typeof extra.code === 'string' ? extra.code : 'internal',
+      message: err.message || String(err),
+    };
+    if (typeof extra.field === 'string') view.field = extra.field;
+    return view;
+  }
+  return { code: 'internal', message: String(err) };
+}
+
+/** A sentence for the user, keyed by the stable code; the module's message follows it. */
+export function errorText(err: unknown): string {
+  const e = describeError(err);
+  const lead: Record<string, string> = {
+    network: 'No connection to the server.',
+    unauthorized: 'The server no longer accepts this device; sign in again.',
+    bad_credentials: 'Wrong username or password.',
+    validation: 'Please check the order.',
+    storage: 'This device could not save the data.',
+    not_signed_in: 'Please sign in.',
+    locked: 'The workspace is locked.',
+    pending_work: 'Orders are still waiting to sync.',
+  };
+  const first = lead[e.code];
+  return first ? `${first} (${e.code}: ${e.message})` : `${e.message} (${e.code})`;
+}

@@ -1,0 +1,490 @@
+// The workspace: sync header, outlet picker, order entry and the list of local orders.
+//
+// Everything on this screen answers from the device. The only calls that use the network are
+// "Sync now" and the background sync loop the module runs (`startSync`); neither blocks input.
+// Money is never computed here: totals, line nets and validation come from `ws.computeTotals`.
+
+import {
+  errorText,
+  describeError,
+  type OrderRequest,
+  type OrderSummary,
+  type OutletView,
+  type ProductView,
+  type SessionView,
+  type SyncStatus,
+  type TotalsView,
+  type WorkspaceApi,
+} from './api.ts';
+import { errorBox, h, replaceChildren } from './dom.ts';
+
+/** One line of the draft; `quantity` is whatever the user typed (a decimal string). */
+interface DraftLine {
+  product: ProductView;
+  quantity: string;
+}
+
+interface Draft {
+  outlet: OutletView | undefined;
+  lines: DraftLine[];
+}
+
+const OUTLET_LIST_LIMIT = 50;
+const PRODUCT_RESULT_LIMIT = 20;
+const ORDER_LIST_LIMIT = 50;
+
+export function renderWorkspace(
+  root: HTMLElement,
+  ws: WorkspaceApi,
+  session: SessionView,
+  hooks: {
+    /** Called after a successful sign-out. */
+    onSignedOut: () => void;
+    /** Routes the module's status updates to this screen (the module gets one listener). */
+    setStatusHandler: (handler: ((s: SyncStatus) => void) | undefined) => void;
+  },
+): void {
+  const outlets = ws.outlets();
+  const outletById = new Map(outlets.map((o) => [o.id, o]));
+  const draft: Draft = { outlet: undefined, lines: [] };
+  let totals: TotalsView | undefined;
+
+  // ---- header: who, online/offline, pending badge, sync now -------------------------------
+  const online = h('span', { class: 'online', 'data-testid': 'online-status' });
+  const badge = h('span', { class: 'badge', 'data-testid': 'pending-badge' }, '0');
+  const syncText = h('span', { class: 'sync-text', 'data-testid': 'sync-text' }, 'All synced');
+  const syncPhase = h('span', { class: 'sync-phase muted', 'data-testid': 'sync-phase' });
+  const syncNow = h('button', { type: 'button', class: 'small', 'data-testid': 'sync-now' }, 'Sync now');
+  const signOut = h('button', { type: 'button', class: 'small link', 'data-testid': 'sign-out' }, 'Sign out');
+  const header = h(
+    'header',
+    { class: 'topbar' },
+    h(
+      'div',
+      { class: 'row' },
+      h('strong', { class: 'who', 'data-testid': 'user-name' }, session.display_name || session.username),
+      online,
+      signOut,
+    ),
+    h('div', { class: 'row sync' }, badge, syncText, syncPhase, syncNow),
+  );
+
+  // One inline error region; each source (order entry, sync, ...) sets or clears only its own
+  // message, so a "Sync now" click does not hide a validation error on the draft.
+  const errorBoxEl = errorBox();
+  const errorTexts = new Map<string, string>();
+  const error = {
+    el: errorBoxEl.el,
+    show(text: string, source = 'order'): void {
+      if (text === '') errorTexts.delete(source);
+      else errorTexts.set(source, text);
+      errorBoxEl.show([...errorTexts.values()].join(' '));
+    },
+  };
+  const notice = h('p', { class: 'notice', 'data-testid': 'notice', role: 'status', hidden: true });
+
+  // ---- outlet picker ----------------------------------------------------------------------
+  const outletSearch = h('input', {
+    type: 'search',
+    placeholder: 'Search outlets by name or route',
+    'aria-label': 'Search outlets',
+    'data-testid': 'outlet-search',
+  });
+  const outletList = h('ul', { class: 'list', 'data-testid': 'outlet-list' });
+  const picker = h('section', { class: 'card', 'data-testid': 'outlet-picker' }, h('h2', {}, 'Outlet'), outletSearch, outletList);
+
+  // ---- order entry ------------------------------------------------------------------------
+  const chosen = h('div', { class: 'chosen', 'data-testid': 'chosen-outlet' });
+  const changeOutlet = h('button', { type: 'button', class: 'small link', 'data-testid': 'change-outlet' }, 'Change');
+  const productSearch = h('input', {
+    type: 'search',
+    placeholder: 'Search products by name or SKU',
+    'aria-label': 'Search products',
+    'data-testid': 'product-search',
+  });
+  const productList = h('ul', { class: 'list', 'data-testid': 'product-list' });
+  const lineList = h('ul', { class: 'lines', 'data-testid': 'order-lines' });
+  const subtotal = h('span', { 'data-testid': 'totals-subtotal' }, '0');
+  const tax = h('span', { 'data-testid': 'totals-tax' }, '0');
+  const total = h('span', { 'data-testid': 'totals-total' }, '0');
+  const commit = h('button', { type: 'button', class: 'primary', 'data-testid': 'commit-order', disabled: true }, 'Commit order');
+  const entry = h(
+    'section',
+    { class: 'card', 'data-testid': 'order-entry', hidden: true },
+    h('div', { class: 'row' }, chosen, changeOutlet),
+    productSearch,
+    productList,
+    h('h3', {}, 'Lines'),
+    lineList,
+    h(
+      'dl',
+      { class: 'totals' },
+      h('dt', {}, 'Subtotal'),
+      h('dd', {}, subtotal),
+      h('dt', {}, 'Tax'),
+      h('dd', {}, tax),
+      h('dt', { class: 'grand' }, 'Total'),
+      h('dd', { class: 'grand' }, total),
+    ),
+    commit,
+  );
+
+  // ---- local orders -----------------------------------------------------------------------
+  const orderList = h('ul', { class: 'list orders', 'data-testid': 'order-list' });
+  const refAge = h('p', { class: 'muted small', 'data-testid': 'reference-as-of' });
+  const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), orderList, refAge);
+
+  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, picker, entry, orders)));
+
+  // ---- behaviour --------------------------------------------------------------------------
+
+  function showNotice(text: string): void {
+    notice.textContent = text;
+    notice.hidden = text === '';
+  }
+
+  function updateOnline(): void {
+    const on = navigator.onLine;
+    online.textContent = on ? 'Online' : 'Offline';
+    online.className = on ? 'online on' : 'online off';
+    online.dataset['online'] = String(on);
+  }
+  window.addEventListener('online', updateOnline);
+  window.addEventListener('offline', updateOnline);
+  updateOnline();
+
+  function setPending(n: number): void {
+    badge.textContent = String(n);
+    badge.classList.toggle('zero', n === 0);
+    syncText.textContent = n === 0 ? 'All synced' : n === 1 ? '1 order waiting to sync' : `${n} orders waiting to sync`;
+  }
+
+  const phaseText: Record<SyncStatus['phase'], string> = {
+    idle: '',
+    pushing: 'Syncing…',
+    backing_off: 'Will retry soon',
+    needs_sign_in: 'Sign in again to sync',
+  };
+
+  function renderOutlets(): void {
+    const q = outletSearch.value.trim().toLowerCase();
+    const hits = outlets.filter(
+      (o) => q === '' || o.name.toLowerCase().includes(q) || o.route.toLowerCase().includes(q) || o.id.toLowerCase().includes(q),
+    );
+    const items = hits.slice(0, OUTLET_LIST_LIMIT).map((o) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          { type: 'button', class: 'item', 'data-testid': 'outlet-item', 'data-outlet-id': o.id, onclick: () => chooseOutlet(o) },
+          h('span', { class: 'name' }, o.name),
+          h('span', { class: 'meta' }, `${o.route} · tax ${o.tax_rate}%`),
+        ),
+      ),
+    );
+    if (items.length === 0) items.push(h('li', { class: 'muted' }, outlets.length === 0 ? 'No outlets downloaded yet.' : 'No outlet matches.'));
+    if (hits.length > OUTLET_LIST_LIMIT) items.push(h('li', { class: 'muted' }, `${hits.length - OUTLET_LIST_LIMIT} more; refine the search.`));
+    replaceChildren(outletList, ...items);
+  }
+
+  function chooseOutlet(o: OutletView): void {
+    showNotice('');
+    draft.outlet = o;
+    draft.lines = [];
+    replaceChildren(
+      chosen,
+      h('strong', { 'data-outlet-id': o.id }, o.name),
+      h('span', { class: 'meta' }, `${o.route} · ${o.address} · tax ${o.tax_rate}%`),
+    );
+    picker.hidden = true;
+    entry.hidden = false;
+    productSearch.value = '';
+    renderProducts();
+    renderLines();
+    productSearch.focus();
+  }
+
+  function clearDraft(): void {
+    draft.outlet = undefined;
+    draft.lines = [];
+    entry.hidden = true;
+    picker.hidden = false;
+    outletSearch.value = '';
+    renderOutlets();
+    renderLines();
+  }
+
+  function renderProducts(): void {
+    const q = productSearch.value.trim();
+    if (q === '') {
+      replaceChildren(productList);
+      return;
+    }
+    let hits: ProductView[];
+    try {
+      hits = ws.searchProducts(q, PRODUCT_RESULT_LIMIT);
+    } catch (err) {
+      error.show(errorText(err), 'search');
+      return;
+    }
+    const items = hits.map((p) =>
+      h(
+        'li',
+        { 'data-testid': 'product-item', 'data-sku': p.sku, class: 'product' },
+        h('span', { class: 'name' }, p.name),
+        h('span', { class: 'meta' }, `${p.sku} · ${p.unit_price} / ${p.unit}`),
+        h('button', { type: 'button', class: 'small', 'data-testid': 'add-product', onclick: () => addProduct(p) }, 'Add'),
+      ),
+    );
+    if (items.length === 0) items.push(h('li', { class: 'muted' }, 'No product matches.'));
+    replaceChildren(productList, ...items);
+  }
+
+  /** Steps a whole-number quantity by ±1; other quantities are left to the keyboard, so no
+   * decimal arithmetic happens in TypeScript. */
+  function step(quantity: string, delta: 1 | -1): string | undefined {
+    if (!/^\d{1,9}$/.test(quantity.trim())) return undefined;
+    const next = Number.parseInt(quantity, 10) + delta;
+    return next >= 1 ? String(next) : undefined;
+  }
+
+  function addProduct(p: ProductView): void {
+    const existing = draft.lines.find((l) => l.product.sku === p.sku);
+    if (existing) {
+      const next = step(existing.quantity, 1);
+      if (next !== undefined) existing.quantity = next;
+    } else {
+      draft.lines.push({ product: p, quantity: '1' });
+    }
+    renderLines();
+  }
+
+  function renderLines(): void {
+    const items = draft.lines.map((line, index) => {
+      const qty = h('input', {
+        type: 'text',
+        inputmode: 'decimal',
+        class: 'qty',
+        value: line.quantity,
+        'aria-label': `Quantity of ${line.product.name}`,
+        'data-testid': 'line-qty',
+      });
+      qty.addEventListener('input', () => {
+        line.quantity = qty.value.trim();
+        recompute();
+      });
+      const dec = h('button', { type: 'button', class: 'step', 'aria-label': 'One less', 'data-testid': 'qty-dec' }, '−');
+      const inc = h('button', { type: 'button', class: 'step', 'aria-label': 'One more', 'data-testid': 'qty-inc' }, '+');
+      dec.addEventListener('click', () => {
+        const next = step(line.quantity, -1);
+        if (next !== undefined) {
+          line.quantity = next;
+          renderLines();
+        }
+      });
+      inc.addEventListener('click', () => {
+        const next = step(line.quantity, 1);
+        if (next !== undefined) {
+          line.quantity = next;
+          renderLines();
+        }
+      });
+      const remove = h('button', { type: 'button', class: 'small link', 'data-testid': 'remove-line' }, 'Remove');
+      remove.addEventListener('click', () => {
+        draft.lines.splice(index, 1);
+        renderLines();
+      });
+      return h(
+        'li',
+        { class: 'line', 'data-testid': 'order-line', 'data-sku': line.product.sku },
+        h('div', { class: 'row' }, h('span', { class: 'name' }, line.product.name), remove),
+        h(
+          'div',
+          { class: 'row' },
+          h('span', { class: 'meta' }, `${line.product.unit_price} / ${line.product.unit}`),
+          h('span', { class: 'stepper' }, dec, qty, inc),
+          h('span', { class: 'net', 'data-testid': 'line-net' }, ''),
+        ),
+      );
+    });
+    if (items.length === 0) items.push(h('li', { class: 'muted' }, 'Search a product and press Add.'));
+    replaceChildren(lineList, ...items);
+    recompute();
+  }
+
+  function currentOrder(): OrderRequest | undefined {
+    if (!draft.outlet) return undefined;
+    return {
+      outlet_id: draft.outlet.id,
+      tax_rate: draft.outlet.tax_rate,
+      lines: draft.lines.map((l) => ({ sku: l.product.sku, quantity: l.quantity, unit_price: l.product.unit_price })),
+    };
+  }
+
+  /** Totals come from the module only; a validation error is shown inline and disables commit. */
+  function recompute(): void {
+    const order = currentOrder();
+    const inputs = Array.from(lineList.querySelectorAll<HTMLInputElement>('[data-testid="line-qty"]'));
+    const nets = Array.from(lineList.querySelectorAll<HTMLElement>('[data-testid="line-net"]'));
+    for (const input of inputs) input.removeAttribute('aria-invalid');
+    totals = undefined;
+    if (!order || order.lines.length === 0) {
+      subtotal.textContent = tax.textContent = total.textContent = '0';
+      commit.disabled = true;
+      error.show('');
+      return;
+    }
+    try {
+      totals = ws.computeTotals(order);
+    } catch (err) {
+      const e = describeError(err);
+      error.show(errorText(err));
+      // A field like "lines[2].quantity" points at the input to mark.
+      const m = e.field ? /lines\[(\d+)\]/.exec(e.field) : null;
+      const bad = m?.[1] !== undefined ? inputs[Number(m[1])] : undefined;
+      bad?.setAttribute('aria-invalid', 'true');
+      subtotal.textContent = tax.textContent = total.textContent = '—';
+      for (const n of nets) n.textContent = '';
+      commit.disabled = true;
+      return;
+    }
+    error.show('');
+    subtotal.textContent = totals.subtotal;
+    tax.textContent = totals.tax;
+    total.textContent = totals.total;
+    nets.forEach((n, i) => (n.textContent = totals?.line_nets[i] ?? ''));
+    commit.disabled = false;
+  }
+
+  let committing = false;
+  commit.addEventListener('click', () => {
+    const order = currentOrder();
+    if (!order || !totals || committing) return;
+    committing = true;
+    commit.disabled = true;
+    showNotice('');
+    void (async () => {
+      try {
+        const saved = await ws.commitOrder(order);
+        clearDraft();
+        showNotice('Order saved on this device');
+        notice.dataset['orderId'] = saved.order_id;
+        notice.dataset['total'] = saved.totals.total;
+      } catch (err) {
+        error.show(errorText(err));
+        commit.disabled = false;
+      } finally {
+        committing = false;
+        void refresh();
+      }
+    })();
+  });
+
+  function renderOrders(list: OrderSummary[]): void {
+    const sorted = [...list].sort((a, b) => b.seq - a.seq).slice(0, ORDER_LIST_LIMIT);
+    const items = sorted.map((o) => {
+      const statusLabel = o.status === 'pending' ? 'Waiting to sync' : o.status === 'synced' ? 'Synced' : 'Rejected';
+      return h(
+        'li',
+        { class: `order ${o.status}`, 'data-testid': 'order-item', 'data-status': o.status, 'data-order-id': o.order_id },
+        h('div', { class: 'row' }, h('span', { class: 'name' }, outletById.get(o.outlet_id)?.name ?? o.outlet_id), h('span', { 'data-testid': 'order-total' }, o.total)),
+        h(
+          'div',
+          { class: 'row meta' },
+          h('span', {}, formatTime(o.committed_at)),
+          h('span', { class: `status ${o.status}`, 'data-testid': 'order-status' }, statusLabel),
+        ),
+        o.status === 'rejected' && o.reason ? h('p', { class: 'reason', 'data-testid': 'order-reason' }, o.reason) : null,
+      );
+    });
+    if (items.length === 0) items.push(h('li', { class: 'muted' }, 'No orders yet.'));
+    replaceChildren(orderList, ...items);
+  }
+
+  // Refreshes are serialised and coalesced: status updates can arrive in bursts.
+  let refreshing: Promise<void> | undefined;
+  let again = false;
+  async function refresh(): Promise<void> {
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      do {
+        again = false;
+        try {
+          const [n, list] = await Promise.all([ws.pendingCount(), ws.orders()]);
+          setPending(n);
+          renderOrders(list);
+          error.show('', 'refresh');
+        } catch (err) {
+          error.show(errorText(err), 'refresh');
+        }
+      } while (again);
+    })();
+    try {
+      await refreshing;
+    } finally {
+      refreshing = undefined;
+    }
+  }
+
+  function renderReferenceAge(): void {
+    const asOf = ws.referenceAsOf();
+    refAge.textContent = asOf ? `Prices and outlets as of ${formatTime(asOf)}` : 'No reference data yet.';
+  }
+
+  outletSearch.addEventListener('input', renderOutlets);
+  productSearch.addEventListener('input', () => {
+    error.show('', 'search');
+    renderProducts();
+  });
+  changeOutlet.addEventListener('click', clearDraft);
+
+  syncNow.addEventListener('click', () => {
+    syncNow.disabled = true;
+    error.show('', 'sync');
+    void (async () => {
+      try {
+        await ws.syncNow();
+      } catch (err) {
+        error.show(errorText(err), 'sync');
+      } finally {
+        syncNow.disabled = false;
+        void refresh();
+      }
+    })();
+  });
+
+  signOut.addEventListener('click', () => {
+    void (async () => {
+      try {
+        await ws.signOut();
+        hooks.setStatusHandler(undefined);
+        hooks.onSignedOut();
+      } catch (err) {
+        error.show(errorText(err), 'session');
+      }
+    })();
+  });
+
+  hooks.setStatusHandler((s) => {
+    setPending(s.pending);
+    syncPhase.textContent = phaseText[s.phase] ?? '';
+    syncPhase.title = s.last_error ?? '';
+    syncPhase.dataset['phase'] = s.phase;
+    if (s.phase === 'idle' && !s.last_error) error.show('', 'sync');
+    void refresh();
+  });
+
+  renderOutlets();
+  renderLines();
+  renderReferenceAge();
+  void refresh();
+}
+
+function formatTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+}
