@@ -61,9 +61,12 @@ setup() { setup_rust; setup_node; }
 build_wasm() {
   log "Wasm module (release, wasm-bindgen --target web, wasm-opt -Oz)"
   cargo build --release --target "$WASM_TARGET" -p satchel
+  # wasm-opt runs BEFORE wasm-bindgen: Debian's wasm-opt 108 re-points wasm-bindgen's
+  # `__wbindgen_externrefs` export at the funcref table, and the module then fails to start.
+  local optimised="target/$WASM_TARGET/release/satchel.opt.wasm"
+  wasm-opt -Oz "${WASM_OPT_FEATURES[@]}" "target/$WASM_TARGET/release/satchel.wasm" -o "$optimised"
   rm -rf www/pkg
-  wasm-bindgen --target web --out-dir www/pkg "target/$WASM_TARGET/release/satchel.wasm"
-  wasm-opt -Oz "${WASM_OPT_FEATURES[@]}" www/pkg/satchel_bg.wasm -o www/pkg/satchel_bg.wasm
+  wasm-bindgen --target web --out-name satchel --out-dir www/pkg "$optimised"
 }
 
 build_www() {

@@ -162,8 +162,18 @@ impl Db {
 /// missed however the caller interleaves requests and awaits.
 pub struct Tx {
     tx: IdbTransaction,
-    done: oneshot::Receiver<Result<(), JsValue>>,
+    done: Option<oneshot::Receiver<Result<(), JsValue>>>,
     _handlers: [Closure<dyn FnMut(web_sys::Event)>; 3],
+}
+
+impl Drop for Tx {
+    /// A read transaction is often dropped without awaiting `done()`; IndexedDB still fires its
+    /// events later, so unhook the handlers before their closures are freed.
+    fn drop(&mut self) {
+        self.tx.set_oncomplete(None);
+        self.tx.set_onerror(None);
+        self.tx.set_onabort(None);
+    }
 }
 
 impl Tx {
@@ -185,7 +195,7 @@ impl Tx {
         tx.set_oncomplete(Some(complete.as_ref().unchecked_ref()));
         tx.set_onerror(Some(error.as_ref().unchecked_ref()));
         tx.set_onabort(Some(abort.as_ref().unchecked_ref()));
-        Tx { tx, done, _handlers: [complete, error, abort] }
+        Tx { tx, done: Some(done), _handlers: [complete, error, abort] }
     }
 
     /// An object store of this transaction.
@@ -206,8 +216,11 @@ impl Tx {
 
     /// Waits until the transaction has committed (or failed). Only after this resolves may the
     /// user be told their data is saved.
-    pub async fn done(self) -> Result<(), SatchelError> {
-        match self.done.await {
+    pub async fn done(mut self) -> Result<(), SatchelError> {
+        let Some(done) = self.done.take() else {
+            return Err(SatchelError::Storage("transaction already awaited".into()));
+        };
+        match done.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(storage_error(&e)),
             Err(_) => Err(SatchelError::Storage("transaction ended without a result".into())),
@@ -271,6 +284,21 @@ impl Store {
     }
 }
 
+/// Keeps a request's handlers alive while it is awaited, and unhooks them when the wait ends
+/// or is abandoned, so the browser never calls a freed closure.
+struct RequestHandlers {
+    request: IdbRequest,
+    _success: Closure<dyn FnMut(web_sys::Event)>,
+    _error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Drop for RequestHandlers {
+    fn drop(&mut self) {
+        self.request.set_onsuccess(None);
+        self.request.set_onerror(None);
+    }
+}
+
 /// Waits for a request's `success` (its result) or `error` (its DOMException).
 async fn wait(request: &IdbRequest) -> Result<JsValue, SatchelError> {
     let (send, recv) = oneshot::channel::<Result<JsValue, JsValue>>();
@@ -287,8 +315,9 @@ async fn wait(request: &IdbRequest) -> Result<JsValue, SatchelError> {
     let on_error = {
         let request = request.clone();
         Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-            // Let the transaction's own error handler see it too, but do not let the default
-            // action abort silently: the caller decides.
+            // The request's error aborts its transaction (we do not preventDefault): any failed
+            // write undoes the whole transaction. Stop it bubbling so the transaction reports
+            // the abort with the original DOMException.
             ev.stop_propagation();
             if let Some(s) = send.borrow_mut().take() {
                 let err = request.error().ok().flatten().map(JsValue::from).unwrap_or(JsValue::NULL);
@@ -298,10 +327,8 @@ async fn wait(request: &IdbRequest) -> Result<JsValue, SatchelError> {
     };
     request.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
     request.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    let out = recv.await;
-    request.set_onsuccess(None);
-    request.set_onerror(None);
-    match out {
+    let _handlers = RequestHandlers { request: request.clone(), _success: on_success, _error: on_error };
+    match recv.await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(storage_error(&e)),
         Err(_) => Err(SatchelError::Storage("request ended without a result".into())),
