@@ -5,6 +5,7 @@
 //!
 //! - [`money`]: decimal amounts that cross every boundary as strings, with explicit rounding.
 //! - [`order`]: orders, their validation and their totals.
+//! - [`tax`]: the tax engine: rules as data, dated rates, exemptions, ERP rounding dialects.
 //! - [`sync`]: the wire protocol between device and server, the device's sync loop as a state
 //!   machine (events in, commands out) and the server's sequencing rule (exactly once).
 //!
@@ -19,3 +20,4 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod sync;
+pub mod tax;

@@ -1,0 +1,254 @@
+//! The `exact` dialect: decimal arithmetic with the rounding rule and scope the rule set names.
+//! Also the engine behind [`crate::tax::odoo`], which differs only in its options.
+//!
+//! Price-included taxes are back-computed: every tax amount on a line is linear in the line's
+//! untaxed amount `B` (`a = c·B + f`, fixed kinds having `c = 0`), so the chain is first run on
+//! symbols to find `B = (T − Σf) / (1 + Σc)` over the included taxes, then the included amounts
+//! are rounded and the untaxed amount is the shelf total minus them: the included total is
+//! exactly the shelf price, whatever the rounding.
+
+use rust_decimal::Decimal;
+
+use crate::money::Rounding;
+use crate::tax::model::{Scope, TaxError, TaxKind};
+use crate::tax::plan::{Computed, ComputedLine, ComputedTax, Plan, PlanBase};
+use crate::tax::rounding::{apportion, round_to_total, to_step};
+
+/// How the engine rounds and orders.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Options {
+    /// The rounding rule.
+    pub rounding: Rounding,
+    /// Per line or per document.
+    pub scope: Scope,
+    /// In document scope, line amounts are first rounded to this many places (Odoo keeps five
+    /// digits more than the currency); `None` keeps them exact.
+    pub intermediate_places: Option<u32>,
+    /// Evaluate fixed-amount taxes before the others (Odoo's order).
+    pub fixed_first: bool,
+}
+
+/// Computes the plan with exact decimals.
+pub fn compute(plan: &Plan, rounding: Rounding, scope: Scope) -> Result<Computed, TaxError> {
+    run(plan, Options { rounding, scope, intermediate_places: None, fixed_first: false })
+}
+
+fn is_fixed(kind: TaxKind) -> bool {
+    matches!(kind, TaxKind::PerUnit | TaxKind::FixedPerLine | TaxKind::FixedPerDocument)
+}
+
+/// A tax amount as an affine function of the line's untaxed amount: `coef·B + fixed`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Affine {
+    coef: Decimal,
+    fixed: Decimal,
+}
+
+impl Affine {
+    fn add(self, o: Affine) -> Affine {
+        Affine { coef: self.coef + o.coef, fixed: self.fixed + o.fixed }
+    }
+    fn scale(self, k: Decimal) -> Affine {
+        Affine { coef: self.coef * k, fixed: self.fixed * k }
+    }
+    fn at(self, b: Decimal) -> Decimal {
+        self.coef * b + self.fixed
+    }
+}
+
+fn overflow(field: String) -> TaxError {
+    TaxError::Overflow { field }
+}
+
+pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
+    let n_taxes = plan.taxes.len();
+    let step = plan.step;
+    // Evaluation order: plan order, or fixed kinds first (stable).
+    let mut order: Vec<usize> = (0..n_taxes).collect();
+    if o.fixed_first {
+        order.sort_by_key(|&k| !is_fixed(plan.taxes[k].kind));
+    }
+    let mut position = vec![0; n_taxes];
+    for (p, &k) in order.iter().enumerate() {
+        position[k] = p;
+    }
+    for &k in &order {
+        if let PlanBase::PreviousTax(j) = plan.taxes[k].base {
+            if position[j] >= position[k] {
+                return Err(TaxError::Unsupported { field: format!("taxes.{}.base", plan.taxes[k].code), value: "this order".into() });
+            }
+        }
+    }
+
+    // Fixed amounts per document, spread over the lines they apply to, in proportion to net.
+    let mut doc_shares: Vec<Option<Vec<Decimal>>> = vec![None; n_taxes];
+    for (k, tax) in plan.taxes.iter().enumerate() {
+        if tax.kind != TaxKind::FixedPerDocument {
+            continue;
+        }
+        let rate = plan.lines.iter().find_map(|l| l.taxes[k].rate());
+        let Some(rate) = rate else { continue };
+        let weights: Vec<Decimal> =
+            plan.lines.iter().map(|l| if l.taxes[k].rate().is_some() { l.net } else { Decimal::ZERO }).collect();
+        let weight_sum: Decimal = weights.iter().copied().sum();
+        let total = to_step(rate, step, o.rounding);
+        let total = if weight_sum.is_sign_negative() { -total } else { total };
+        doc_shares[k] = Some(apportion(total, &weights, step));
+    }
+
+    let line_round = |x: Decimal| match o.scope {
+        Scope::Line => to_step(x, step, o.rounding),
+        Scope::Document => match o.intermediate_places {
+            Some(p) => crate::money::round(x, p, o.rounding),
+            None => x,
+        },
+    };
+
+    // Per line: exact (or intermediate) amounts and bases.
+    let mut amounts: Vec<Vec<Option<Decimal>>> = Vec::with_capacity(plan.lines.len());
+    let mut bases: Vec<Vec<Decimal>> = Vec::with_capacity(plan.lines.len());
+    let mut untaxed: Vec<Decimal> = Vec::with_capacity(plan.lines.len());
+    for (i, line) in plan.lines.iter().enumerate() {
+        let field = || format!("lines[{i}]");
+        let sign = if line.quantity.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
+        // One pass computing each tax as an affine function of the untaxed amount B, with the
+        // bases it was computed on.
+        let mut affine: Vec<Option<Affine>> = vec![None; n_taxes];
+        let mut base_of: Vec<Affine> = vec![Affine::default(); n_taxes];
+        let mut earlier_for_net = Affine::default();
+        let mut earlier_all = Affine::default();
+        for &k in &order {
+            let tax = &plan.taxes[k];
+            let Some(rate) = line.taxes[k].rate() else { continue };
+            let b = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
+            let base = match tax.base {
+                PlanBase::Net => b.add(earlier_for_net),
+                PlanBase::RunningTotal => b.add(earlier_all),
+                PlanBase::PreviousTax(j) => affine[j].unwrap_or_default(),
+            };
+            let a = match tax.kind {
+                TaxKind::Percent => base.scale(rate / Decimal::ONE_HUNDRED),
+                TaxKind::Division => base.scale(rate / (Decimal::ONE_HUNDRED - rate)),
+                TaxKind::PerUnit => Affine {
+                    coef: Decimal::ZERO,
+                    fixed: line.quantity.checked_mul(rate).ok_or_else(|| overflow(field()))?,
+                },
+                TaxKind::FixedPerLine => Affine { coef: Decimal::ZERO, fixed: rate * sign },
+                TaxKind::FixedPerDocument => Affine {
+                    coef: Decimal::ZERO,
+                    fixed: doc_shares[k].as_ref().map(|s| s[i]).unwrap_or_default(),
+                },
+                TaxKind::Group => return Err(TaxError::Unsupported { field: format!("taxes.{}", tax.code), value: "group".into() }),
+            };
+            base_of[k] = base;
+            affine[k] = Some(a);
+            if tax.include_in_later_base {
+                earlier_for_net = earlier_for_net.add(a);
+            }
+            earlier_all = earlier_all.add(a);
+        }
+        // Solve for B from the included taxes: T = B + Σ included (c·B + f).
+        let mut included = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
+        let mut any_included = false;
+        for &k in &order {
+            if plan.taxes[k].price_include {
+                if let Some(a) = affine[k] {
+                    included = included.add(a);
+                    any_included = true;
+                }
+            }
+        }
+        let b = if any_included {
+            if included.coef.is_zero() {
+                return Err(TaxError::InvalidRule { field: field(), reason: "included taxes leave no base".into() });
+            }
+            (line.net - included.fixed).checked_div(included.coef).ok_or_else(|| overflow(field()))?
+        } else {
+            line.net
+        };
+        // Evaluate for real: included amounts are rounded first and fixed, so later bases use
+        // the amounts that will be printed.
+        let mut line_amounts: Vec<Option<Decimal>> = vec![None; n_taxes];
+        let mut line_bases = vec![Decimal::ZERO; n_taxes];
+        let mut included_sum = Decimal::ZERO;
+        for &k in &order {
+            if let (true, Some(a)) = (plan.taxes[k].price_include, affine[k]) {
+                let amt = line_round(a.at(b));
+                included_sum += amt;
+                line_amounts[k] = Some(amt);
+            }
+        }
+        let line_untaxed = if any_included && o.scope == Scope::Line { line.net - included_sum } else { b };
+        let mut earlier_net = Decimal::ZERO;
+        let mut earlier_all = Decimal::ZERO;
+        for &k in &order {
+            let tax = &plan.taxes[k];
+            let Some(a) = affine[k] else { continue };
+            let base = match tax.base {
+                PlanBase::Net => line_untaxed + earlier_net,
+                PlanBase::RunningTotal => line_untaxed + earlier_all,
+                PlanBase::PreviousTax(j) => line_amounts[j].unwrap_or_default(),
+            };
+            let amount = match line_amounts[k] {
+                Some(amt) => amt,
+                None => {
+                    let exact = if a.coef.is_zero() {
+                        a.fixed
+                    } else {
+                        let ratio = a.coef.checked_div(base_of[k].coef).unwrap_or(Decimal::ZERO);
+                        base.checked_mul(ratio).ok_or_else(|| overflow(field()))?
+                    };
+                    let amt = line_round(exact);
+                    line_amounts[k] = Some(amt);
+                    amt
+                }
+            };
+            line_bases[k] = if a.coef.is_zero() && tax.kind != TaxKind::Percent { line_untaxed } else { base };
+            if tax.include_in_later_base {
+                earlier_net += amount;
+            }
+            earlier_all += amount;
+        }
+        amounts.push(line_amounts);
+        bases.push(line_bases);
+        untaxed.push(line_untaxed);
+    }
+
+    // Document scope: round each tax once, then give the lines amounts that add up to it.
+    if o.scope == Scope::Document {
+        for k in 0..n_taxes {
+            let rows: Vec<usize> = (0..plan.lines.len()).filter(|&i| amounts[i][k].is_some()).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
+            let total = to_step(exact.iter().copied().sum(), step, o.rounding);
+            for (&i, amt) in rows.iter().zip(round_to_total(&exact, total, step)) {
+                amounts[i][k] = Some(amt);
+            }
+        }
+        for (i, line) in plan.lines.iter().enumerate() {
+            let included: Decimal = (0..n_taxes)
+                .filter(|&k| plan.taxes[k].price_include)
+                .filter_map(|k| amounts[i][k])
+                .sum();
+            untaxed[i] = if included.is_zero() && !plan.taxes.iter().any(|t| t.price_include) { line.net } else { line.net - included };
+        }
+    }
+
+    let mut tax_totals = vec![Decimal::ZERO; n_taxes];
+    let lines = (0..plan.lines.len())
+        .map(|i| {
+            let taxes = (0..n_taxes)
+                .map(|k| {
+                    amounts[i][k].map(|amount| {
+                        tax_totals[k] += amount;
+                        ComputedTax { base: to_step(bases[i][k], step, o.rounding), amount }
+                    })
+                })
+                .collect();
+            ComputedLine { untaxed: to_step(untaxed[i], step, o.rounding), taxes }
+        })
+        .collect();
+    Ok(Computed { lines, tax_totals })
+}

@@ -1,0 +1,454 @@
+//! The tax engine's inputs: rule sets and documents, as they travel in JSON.
+//!
+//! Amounts, rates and quantities are decimal strings. A percentage rate is written in percent
+//! (`"13"` is 13 %); a fixed rate is an amount of the currency.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::money::{Dec, Rounding};
+
+/// A versioned set of tax rules: what syncs down to devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// Stable id, e.g. `"ca"`.
+    pub id: String,
+    /// Version of the data, e.g. `"2026-11-01"`; results name it.
+    pub version: String,
+    /// The currency and its smallest step.
+    pub currency: Currency,
+    /// Which ERP's arithmetic and rounding to reproduce.
+    pub dialect: Dialect,
+    /// Whether discounts reduce the taxable base (the default) or apply after tax.
+    #[serde(default = "yes")]
+    pub discounts_before_tax: bool,
+    /// Step to which a cash total is rounded (e.g. `"0.05"` in Canada); tax amounts are not changed.
+    #[serde(default)]
+    pub cash_rounding: Option<Dec>,
+    /// Every tax the rule set knows.
+    pub taxes: Vec<TaxDef>,
+    /// Places of supply and the taxes in force there, by period.
+    pub jurisdictions: Vec<Jurisdiction>,
+    /// Conditional reliefs for customer categories.
+    #[serde(default)]
+    pub exemptions: Vec<ExemptionRule>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A currency and the step its amounts are rounded to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Currency {
+    /// ISO 4217 code.
+    pub code: String,
+    /// Smallest step: `"0.01"`, `"0.05"`, `"1"`, `"0.000001"`, …
+    pub step: Dec,
+}
+
+/// Whether rounding happens per line or once per document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Each line's tax is rounded; the document's tax is the sum.
+    Line,
+    /// Each tax's document total is rounded once; the difference is spread over the lines
+    /// deterministically so that line taxes add up to the document's tax.
+    Document,
+}
+
+/// Frappe's rounding methods (System Settings → Rounding Method).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FrappeRounding {
+    /// "Banker's Rounding": half to even with an epsilon for float noise (Frappe's default).
+    #[serde(rename = "bankers")]
+    Bankers,
+    /// "Banker's Rounding (legacy)": rounds x.5 up at any precision above 0.
+    #[serde(rename = "bankers_legacy")]
+    BankersLegacy,
+    /// "Commercial Rounding": half away from zero, with an epsilon.
+    #[serde(rename = "commercial")]
+    Commercial,
+}
+
+/// Which ERP's arithmetic to reproduce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Dialect {
+    /// Our own rules: exact decimals, the rounding and scope given.
+    Exact {
+        /// Half-up or half-even.
+        rounding: Rounding,
+        /// Per line or per document.
+        scope: Scope,
+    },
+    /// Odoo 17+: fixed, then price-included, then excluded taxes; each tax rounded half-up as
+    /// computed (per line), or with five extra digits and rounded per document (globally).
+    Odoo {
+        /// `round_per_line` or `round_globally`.
+        scope: Scope,
+    },
+    /// ERPNext: binary floating point, unrounded per-item tax summed and rounded once per tax
+    /// row, with Frappe's rounding method. See [`crate::tax::erpnext`].
+    Erpnext {
+        /// Frappe's rounding method.
+        rounding_method: FrappeRounding,
+    },
+}
+
+/// How a tax's amount is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxKind {
+    /// `base × rate / 100`.
+    Percent,
+    /// `quantity × rate`: a fixed amount per unit (a fuel charge per litre).
+    PerUnit,
+    /// `rate` on every line it applies to.
+    FixedPerLine,
+    /// `rate` once per document, spread over the lines in proportion to their net amounts,
+    /// the remainder on the last line.
+    FixedPerDocument,
+    /// `base × r / (1 − r)` with `r = rate / 100` (Odoo's "division"): the tax is `rate` % of
+    /// the tax-included total.
+    Division,
+    /// A named group of other taxes (`components`), applied in their own sequence.
+    Group,
+}
+
+/// What a tax is computed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Base {
+    /// The line's net amount, plus the amounts of earlier taxes marked
+    /// `include_in_later_base` (Odoo's "affect base of subsequent taxes").
+    Net,
+    /// The net amount plus every earlier tax (ERPNext's "On Previous Row Total", a tax on the
+    /// running total).
+    RunningTotal,
+    /// The amount of one earlier tax (ERPNext's "On Previous Row Amount").
+    PreviousTax(String),
+}
+
+/// A rate valid over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatePeriod {
+    /// First day in force.
+    pub from: NaiveDate,
+    /// First day no longer in force (exclusive); open-ended when absent.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Percent for `percent`/`division`, an amount for fixed kinds.
+    pub rate: Dec,
+    /// Different rates for item tax classes (e.g. `"reduced": "5"`).
+    #[serde(default)]
+    pub by_class: BTreeMap<String, Dec>,
+}
+
+/// One tax.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxDef {
+    /// Stable code, e.g. `"GST"`, `"HST-ON-PROV"`.
+    pub code: String,
+    /// Name printed on receipts.
+    pub name: String,
+    /// How the amount is computed.
+    pub kind: TaxKind,
+    /// Order of application; lower first. Ties keep the listed order.
+    #[serde(default)]
+    pub sequence: i32,
+    /// Dated rates (not for groups).
+    #[serde(default)]
+    pub rates: Vec<RatePeriod>,
+    /// For groups: the member taxes.
+    #[serde(default)]
+    pub components: Vec<String>,
+    /// What the tax is computed on.
+    #[serde(default = "net_base")]
+    pub base: Base,
+    /// Whether this tax's amount joins the base of later `net`-based taxes.
+    #[serde(default)]
+    pub include_in_later_base: bool,
+    /// Whether shelf prices include this tax; absent: the document's `prices_include_tax`.
+    #[serde(default)]
+    pub price_include: Option<bool>,
+    /// Item tax classes the tax applies to; absent: every class but `exempt`.
+    #[serde(default)]
+    pub applies_to: Option<Vec<String>>,
+}
+
+fn net_base() -> Base {
+    Base::Net
+}
+
+/// The taxes in force in a jurisdiction over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// First day in force.
+    pub from: NaiveDate,
+    /// First day no longer in force (exclusive).
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    /// Taxes for supplies within the jurisdiction (or when the origin is unknown or irrelevant).
+    pub taxes: Vec<String>,
+    /// Taxes for supplies from another jurisdiction (India's IGST); absent: same as `taxes`.
+    #[serde(default)]
+    pub interstate_taxes: Option<Vec<String>>,
+}
+
+/// A place of supply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jurisdiction {
+    /// Code, e.g. `"CA-ON"`, `"IN-MH"`.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Dated schedules; at most one in force on any day.
+    pub schedules: Vec<Schedule>,
+}
+
+/// When an exemption applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// Required value of the document's `delivered_to_reserve`.
+    #[serde(default)]
+    pub delivered_to_reserve: Option<bool>,
+    /// Places of supply where it applies; absent: everywhere.
+    #[serde(default)]
+    pub places: Option<Vec<String>>,
+    /// First day in force.
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    /// First day no longer in force.
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+}
+
+/// A conditional relief from some taxes (or tax components).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExemptionRule {
+    /// Code, e.g. `"FN-ON-OFF-RESERVE"`.
+    pub code: String,
+    /// What it is, for the explanation.
+    pub description: String,
+    /// The customer category it is for, e.g. `"first_nations"`.
+    pub customer_category: String,
+    /// Whether the document must carry the customer's certificate.
+    #[serde(default)]
+    pub requires_certificate: bool,
+    /// When it applies.
+    #[serde(default)]
+    pub when: Conditions,
+    /// The tax codes (or group components) it relieves.
+    pub relieves: Vec<String>,
+}
+
+/// A discount on a line or on the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Discount {
+    /// A percentage of the amount.
+    Percent(Dec),
+    /// A fixed amount.
+    Amount(Dec),
+}
+
+/// The customer's exemption certificate, recorded on the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Certificate {
+    /// Certificate (registry) number.
+    pub number: String,
+    /// Name of the holder.
+    pub holder: String,
+    /// Issuer (e.g. the band or the registry).
+    #[serde(default)]
+    pub issued_by: Option<String>,
+}
+
+/// The customer, as far as tax is concerned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    /// Category, e.g. `"first_nations"`, `"diplomat"`.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Certificate, where the category's relief needs one.
+    #[serde(default)]
+    pub certificate: Option<Certificate>,
+}
+
+/// A line to tax.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxLine {
+    /// The caller's id for the line (echoed in the result).
+    pub id: String,
+    /// Quantity; negative for a return.
+    pub quantity: Dec,
+    /// Unit price (tax included when the price includes tax).
+    pub unit_price: Dec,
+    /// Item tax class: `standard` (default), `reduced`, `zero_rated`, `exempt` or a class the
+    /// rule set defines rates for.
+    #[serde(default = "standard")]
+    pub tax_class: String,
+    /// Line discount.
+    #[serde(default)]
+    pub discount: Option<Discount>,
+    /// Taxes that apply to this item on top of the jurisdiction's (e.g. a fuel charge).
+    #[serde(default)]
+    pub extra_taxes: Vec<String>,
+}
+
+fn standard() -> String {
+    "standard".into()
+}
+
+/// A document to tax.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxDocument {
+    /// The date whose rules apply (never the sync date).
+    pub business_date: NaiveDate,
+    /// The place of supply, e.g. `"CA-QC"`.
+    pub place_of_supply: String,
+    /// Where the supply comes from, for interstate rules (India).
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// The customer.
+    #[serde(default)]
+    pub customer: Customer,
+    /// Whether delivery is to a reserve (First Nations relief conditions).
+    #[serde(default)]
+    pub delivered_to_reserve: bool,
+    /// Whether unit prices include tax (for taxes that do not say).
+    #[serde(default)]
+    pub prices_include_tax: bool,
+    /// The lines.
+    pub lines: Vec<TaxLine>,
+    /// A discount on the whole document, spread over lines in proportion to their amounts.
+    #[serde(default)]
+    pub document_discount: Option<Discount>,
+    /// Whether the customer pays cash (then the total is cash-rounded, if the rule set says so).
+    #[serde(default)]
+    pub cash: bool,
+}
+
+/// Why a document could not be taxed. Every variant names the field concerned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum TaxError {
+    /// The place of supply (or origin) is not in the rule set.
+    #[error("{field}: unknown jurisdiction {value}")]
+    UnknownJurisdiction {
+        /// The field.
+        field: String,
+        /// The code given.
+        value: String,
+    },
+    /// A tax code is not defined.
+    #[error("{field}: unknown tax {value}")]
+    UnknownTax {
+        /// The field.
+        field: String,
+        /// The code given.
+        value: String,
+    },
+    /// No schedule or rate is in force on the business date.
+    #[error("{field}: nothing in force on {date}")]
+    NotInForce {
+        /// The field.
+        field: String,
+        /// The business date.
+        date: NaiveDate,
+    },
+    /// A rate is negative, absurd (above 1000 %), or a period is inverted or overlapping.
+    #[error("{field}: {reason}")]
+    InvalidRule {
+        /// The field, e.g. `taxes[3].rates[0].rate`.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Groups or previous-tax references form a cycle.
+    #[error("{field}: taxes refer to each other in a cycle ({value})")]
+    Cycle {
+        /// The field.
+        field: String,
+        /// The codes in the cycle.
+        value: String,
+    },
+    /// An amount is out of range for exact arithmetic.
+    #[error("{field}: amount too large")]
+    Overflow {
+        /// The field.
+        field: String,
+    },
+    /// An input value is invalid (zero quantity, negative price, discount above the amount …).
+    #[error("{field}: {reason}")]
+    InvalidInput {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The exemption the customer claims needs a certificate the document does not carry.
+    #[error("{field}: exemption {value} requires the customer's certificate")]
+    CertificateRequired {
+        /// Always `customer.certificate`.
+        field: String,
+        /// The exemption code.
+        value: String,
+    },
+    /// The dialect cannot express this rule (e.g. a fixed amount per line in ERPNext).
+    #[error("{field}: the {value} dialect cannot compute this tax")]
+    Unsupported {
+        /// The field.
+        field: String,
+        /// The dialect.
+        value: String,
+    },
+}
+
+impl TaxError {
+    /// The stable code (the serialized `code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            TaxError::UnknownJurisdiction { .. } => "unknown_jurisdiction",
+            TaxError::UnknownTax { .. } => "unknown_tax",
+            TaxError::NotInForce { .. } => "not_in_force",
+            TaxError::InvalidRule { .. } => "invalid_rule",
+            TaxError::Cycle { .. } => "cycle",
+            TaxError::Overflow { .. } => "overflow",
+            TaxError::InvalidInput { .. } => "invalid_input",
+            TaxError::CertificateRequired { .. } => "certificate_required",
+            TaxError::Unsupported { .. } => "unsupported",
+        }
+    }
+
+    /// The field concerned.
+    pub fn field(&self) -> &str {
+        match self {
+            TaxError::UnknownJurisdiction { field, .. }
+            | TaxError::UnknownTax { field, .. }
+            | TaxError::NotInForce { field, .. }
+            | TaxError::InvalidRule { field, .. }
+            | TaxError::Cycle { field, .. }
+            | TaxError::Overflow { field }
+            | TaxError::InvalidInput { field, .. }
+            | TaxError::CertificateRequired { field, .. }
+            | TaxError::Unsupported { field, .. } => field,
+        }
+    }
+}

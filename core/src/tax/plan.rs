@@ -1,0 +1,137 @@
+//! The resolved plan: what every dialect computes from.
+//!
+//! [`crate::tax::resolve::plan`] turns a rule set and a document into this: the taxes in force,
+//! ordered, with their rates for the business date; each line's amounts after discounts; and,
+//! per line and tax, whether the tax applies and at which rate. Dialects only do arithmetic
+//! on it and return a [`Computed`].
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::tax::model::TaxKind;
+
+/// How one planned tax finds its base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanBase {
+    /// The line's net amount plus earlier taxes marked `include_in_later_base`.
+    Net,
+    /// The net amount plus every earlier tax.
+    RunningTotal,
+    /// The amount of the earlier planned tax at this index.
+    PreviousTax(usize),
+}
+
+/// A tax in force on the document, in order of application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedTax {
+    /// Tax code (a group's component keeps its own code).
+    pub code: String,
+    /// Receipt name.
+    pub name: String,
+    /// The group it came from, if any (for receipts that print groups as one line).
+    pub group: Option<String>,
+    /// How the amount is computed ([`TaxKind::Group`] never appears here: groups are expanded).
+    pub kind: TaxKind,
+    /// Its base.
+    pub base: PlanBase,
+    /// Whether its amount joins the base of later `Net`-based taxes.
+    pub include_in_later_base: bool,
+    /// Whether shelf prices include it.
+    pub price_include: bool,
+    /// The rule that applied, for the explanation: e.g. `"GST 5 % in force from 2008-01-01"`.
+    pub rule: String,
+}
+
+/// How one planned tax applies to one line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "treatment", rename_all = "snake_case")]
+pub enum LineTax {
+    /// The tax applies at this rate (percent, or an amount for fixed kinds).
+    Applies {
+        /// The rate for this line's tax class.
+        rate: Decimal,
+    },
+    /// The item is zero-rated: the tax applies at 0 (and says so).
+    ZeroRated,
+    /// The item is exempt: the tax does not apply (and says so).
+    Exempt,
+    /// The customer's exemption relieves this tax.
+    Relieved {
+        /// The exemption's code.
+        exemption: String,
+    },
+    /// The tax does not cover this item's class.
+    NotApplicable,
+}
+
+impl LineTax {
+    /// The rate to compute with, or `None` when nothing is charged.
+    pub fn rate(&self) -> Option<Decimal> {
+        match self {
+            LineTax::Applies { rate } => Some(*rate),
+            _ => None,
+        }
+    }
+}
+
+/// A line, resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedLine {
+    /// The caller's line id.
+    pub id: String,
+    /// Quantity (negative for returns).
+    pub quantity: Decimal,
+    /// Unit price as given.
+    pub unit_price: Decimal,
+    /// `quantity × unit_price`, rounded to the currency step (half-up).
+    pub gross: Decimal,
+    /// The line's discount plus its share of the document discount, rounded; same sign as gross.
+    pub discount: Decimal,
+    /// `gross − discount`. When taxes are price-included this amount includes them.
+    pub net: Decimal,
+    /// One entry per planned tax, same index as [`Plan::taxes`].
+    pub taxes: Vec<LineTax>,
+}
+
+/// Everything a dialect needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The currency's step (0.01, 0.05, 1, 0.000001 …).
+    pub step: Decimal,
+    /// Decimal places of the step (2 for 0.01 and 0.05, 0 for 1).
+    pub places: u32,
+    /// Taxes in order of application.
+    pub taxes: Vec<PlannedTax>,
+    /// Lines in document order.
+    pub lines: Vec<PlannedLine>,
+}
+
+/// One tax on one line, as a dialect computed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ComputedTax {
+    /// The base it was computed on.
+    pub base: Decimal,
+    /// The amount, rounded to the currency step.
+    pub amount: Decimal,
+}
+
+/// One line, as a dialect computed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComputedLine {
+    /// The line's net amount before any tax (price-included taxes taken out).
+    pub untaxed: Decimal,
+    /// Per planned tax (same index as [`Plan::taxes`]); `None` where nothing is charged.
+    pub taxes: Vec<Option<ComputedTax>>,
+}
+
+/// A dialect's answer. Invariants (checked by [`crate::tax::result::assemble`]): for every tax,
+/// the line amounts add up to `tax_totals`; for price-included lines,
+/// `untaxed + included taxes == net`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Computed {
+    /// Per line, in document order.
+    pub lines: Vec<ComputedLine>,
+    /// Per planned tax: the document's amount of that tax.
+    pub tax_totals: Vec<Decimal>,
+}

@@ -1,0 +1,404 @@
+//! From rule set and document to a [`Plan`]: which taxes are in force on the business date at
+//! the place of supply, in what order, at which rate for each line, after discounts and
+//! exemptions. Pure decimal; the same for every dialect.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::money::Rounding;
+use crate::tax::model::{Base, Discount, ExemptionRule, RuleSet, TaxDef, TaxDocument, TaxError, TaxKind};
+use crate::tax::plan::{LineTax, Plan, PlanBase, PlannedLine, PlannedTax};
+use crate::tax::rounding::{apportion, places, to_step};
+
+/// Largest quantity or unit price accepted: far above any sale, far below `Decimal`'s limits
+/// (so products of a few of them cannot overflow).
+const MAX_INPUT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0); // 10^12
+/// Highest percentage accepted for a rate (1000 %: anything above is a data-entry error).
+const MAX_PERCENT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+fn in_force(from: NaiveDate, until: Option<NaiveDate>, date: NaiveDate) -> bool {
+    from <= date && until.is_none_or(|u| date < u)
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> TaxError {
+    TaxError::InvalidRule { field: field.into(), reason: reason.into() }
+}
+
+fn bad_input(field: impl Into<String>, reason: impl Into<String>) -> TaxError {
+    TaxError::InvalidInput { field: field.into(), reason: reason.into() }
+}
+
+/// Checks a whole rule set once, when it is loaded: every reference defined, no cycle, no
+/// overlapping or inverted period, no negative or absurd rate.
+pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
+    if rules.currency.step.value() <= Decimal::ZERO {
+        return Err(invalid("currency.step", "must be greater than zero"));
+    }
+    let by_code = index(rules)?;
+    for (i, t) in rules.taxes.iter().enumerate() {
+        let f = |s: &str| format!("taxes[{i}].{s}");
+        if t.kind == TaxKind::Group {
+            if t.components.is_empty() {
+                return Err(invalid(f("components"), "a group needs components"));
+            }
+            for (j, c) in t.components.iter().enumerate() {
+                if !by_code.contains_key(c.as_str()) {
+                    return Err(TaxError::UnknownTax { field: f(&format!("components[{j}]")), value: c.clone() });
+                }
+            }
+        } else if t.rates.is_empty() {
+            return Err(invalid(f("rates"), "a tax needs at least one rate period"));
+        }
+        check_periods(&f("rates"), t.rates.iter().map(|r| (r.from, r.until)))?;
+        for (j, r) in t.rates.iter().enumerate() {
+            check_rate(&f(&format!("rates[{j}].rate")), t.kind, r.rate.value())?;
+            for (class, rate) in &r.by_class {
+                check_rate(&f(&format!("rates[{j}].by_class.{class}")), t.kind, rate.value())?;
+            }
+        }
+        if let Base::PreviousTax(code) = &t.base {
+            if !by_code.contains_key(code.as_str()) {
+                return Err(TaxError::UnknownTax { field: f("base.previous_tax"), value: code.clone() });
+            }
+        }
+        expand(&by_code, &t.code, &f("code"))?;
+    }
+    for (i, j) in rules.jurisdictions.iter().enumerate() {
+        let f = |s: &str| format!("jurisdictions[{i}].{s}");
+        check_periods(&f("schedules"), j.schedules.iter().map(|s| (s.from, s.until)))?;
+        for (k, s) in j.schedules.iter().enumerate() {
+            for (m, code) in s.taxes.iter().chain(s.interstate_taxes.iter().flatten()).enumerate() {
+                if !by_code.contains_key(code.as_str()) {
+                    return Err(TaxError::UnknownTax { field: f(&format!("schedules[{k}].taxes[{m}]")), value: code.clone() });
+                }
+            }
+        }
+    }
+    for (i, e) in rules.exemptions.iter().enumerate() {
+        for (j, code) in e.relieves.iter().enumerate() {
+            if !by_code.contains_key(code.as_str()) {
+                return Err(TaxError::UnknownTax { field: format!("exemptions[{i}].relieves[{j}]"), value: code.clone() });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_rate(field: &str, kind: TaxKind, rate: Decimal) -> Result<(), TaxError> {
+    if rate.is_sign_negative() && !rate.is_zero() {
+        return Err(invalid(field, "a rate must not be negative"));
+    }
+    match kind {
+        TaxKind::Percent if rate > MAX_PERCENT => Err(invalid(field, "a percentage above 1000 is not a tax rate")),
+        TaxKind::Division if rate >= Decimal::ONE_HUNDRED => Err(invalid(field, "a division rate must be below 100")),
+        _ if rate > MAX_INPUT => Err(invalid(field, "rate too large")),
+        _ => Ok(()),
+    }
+}
+
+fn check_periods(field: &str, periods: impl Iterator<Item = (NaiveDate, Option<NaiveDate>)>) -> Result<(), TaxError> {
+    let mut ps: Vec<_> = periods.collect();
+    for (from, until) in &ps {
+        if until.is_some_and(|u| u <= *from) {
+            return Err(invalid(field, format!("period starting {from} ends before it starts")));
+        }
+    }
+    ps.sort();
+    for w in ps.windows(2) {
+        let (a_until, b_from) = (w[0].1, w[1].0);
+        if a_until.is_none_or(|u| u > b_from) {
+            return Err(invalid(field, format!("periods overlap at {b_from}")));
+        }
+    }
+    Ok(())
+}
+
+fn index(rules: &RuleSet) -> Result<HashMap<&str, &TaxDef>, TaxError> {
+    let mut by_code = HashMap::with_capacity(rules.taxes.len());
+    for (i, t) in rules.taxes.iter().enumerate() {
+        if by_code.insert(t.code.as_str(), t).is_some() {
+            return Err(invalid(format!("taxes[{i}].code"), format!("tax {} is defined twice", t.code)));
+        }
+    }
+    Ok(by_code)
+}
+
+/// Expands a tax code into the leaf taxes it stands for (itself, or a group's components,
+/// recursively), each with the group it came from. Detects cycles.
+fn expand<'a>(by_code: &HashMap<&str, &'a TaxDef>, code: &str, field: &str) -> Result<Vec<(&'a TaxDef, Option<String>)>, TaxError> {
+    fn walk<'a>(
+        by_code: &HashMap<&str, &'a TaxDef>,
+        code: &str,
+        group: Option<&str>,
+        stack: &mut Vec<String>,
+        out: &mut Vec<(&'a TaxDef, Option<String>)>,
+        field: &str,
+    ) -> Result<(), TaxError> {
+        let def = by_code
+            .get(code)
+            .copied()
+            .ok_or_else(|| TaxError::UnknownTax { field: field.into(), value: code.into() })?;
+        if stack.iter().any(|s| s == code) {
+            stack.push(code.into());
+            return Err(TaxError::Cycle { field: field.into(), value: stack.join(" → ") });
+        }
+        if let Base::PreviousTax(prev) = &def.base {
+            if prev == code {
+                return Err(TaxError::Cycle { field: field.into(), value: format!("{code} → {code}") });
+            }
+        }
+        if def.kind == TaxKind::Group {
+            stack.push(code.into());
+            for c in &def.components {
+                walk(by_code, c, Some(code), stack, out, field)?;
+            }
+            stack.pop();
+        } else {
+            out.push((def, group.map(str::to_owned)));
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(by_code, code, None, &mut Vec::new(), &mut out, field)?;
+    Ok(out)
+}
+
+fn matches(rule: &ExemptionRule, doc: &TaxDocument) -> bool {
+    let w = &rule.when;
+    doc.customer.category.as_deref() == Some(rule.customer_category.as_str())
+        && w.delivered_to_reserve.is_none_or(|d| d == doc.delivered_to_reserve)
+        && w.places.as_ref().is_none_or(|ps| ps.iter().any(|p| *p == doc.place_of_supply))
+        && w.from.is_none_or(|f| f <= doc.business_date)
+        && w.until.is_none_or(|u| doc.business_date < u)
+}
+
+/// The exemptions that apply to the document, checking that certificates are present.
+pub fn applied_exemptions<'a>(rules: &'a RuleSet, doc: &TaxDocument) -> Result<Vec<&'a ExemptionRule>, TaxError> {
+    let applied: Vec<&ExemptionRule> = rules.exemptions.iter().filter(|e| matches(e, doc)).collect();
+    if let Some(e) = applied.iter().find(|e| e.requires_certificate && doc.customer.certificate.is_none()) {
+        return Err(TaxError::CertificateRequired { field: "customer.certificate".into(), value: e.code.clone() });
+    }
+    Ok(applied)
+}
+
+fn discount_of(field: &str, discount: &Discount, amount: Decimal, step: Decimal) -> Result<Decimal, TaxError> {
+    match discount {
+        Discount::Percent(p) => {
+            let p = p.value();
+            if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
+                return Err(bad_input(field, "a discount percentage must be between 0 and 100"));
+            }
+            Ok(to_step(amount * p / Decimal::ONE_HUNDRED, step, Rounding::HalfUp))
+        }
+        Discount::Amount(a) => {
+            let a = a.value();
+            if a < Decimal::ZERO {
+                return Err(bad_input(field, "a discount amount must not be negative"));
+            }
+            if a > amount.abs() {
+                return Err(bad_input(field, "a discount must not exceed the amount"));
+            }
+            // A return's discount mirrors the sale's.
+            Ok(if amount.is_sign_negative() { -a } else { a })
+        }
+    }
+}
+
+fn unit_label(kind: TaxKind) -> &'static str {
+    match kind {
+        TaxKind::Percent | TaxKind::Division => " %",
+        TaxKind::PerUnit => " per unit",
+        TaxKind::FixedPerLine => " per line",
+        TaxKind::FixedPerDocument => " per document",
+        TaxKind::Group => "",
+    }
+}
+
+/// Builds the plan for `doc` under `rules`.
+pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
+    let step = rules.currency.step.value();
+    if step <= Decimal::ZERO {
+        return Err(invalid("currency.step", "must be greater than zero"));
+    }
+    let date = doc.business_date;
+    let by_code = index(rules)?;
+    let find_place = |code: &str, field: &str| {
+        rules
+            .jurisdictions
+            .iter()
+            .find(|j| j.code == code)
+            .ok_or_else(|| TaxError::UnknownJurisdiction { field: field.into(), value: code.into() })
+    };
+    let place = find_place(&doc.place_of_supply, "place_of_supply")?;
+    let interstate = match &doc.origin {
+        Some(o) => find_place(o, "origin")?.code != place.code,
+        None => false,
+    };
+    let schedule = place
+        .schedules
+        .iter()
+        .find(|s| in_force(s.from, s.until, date))
+        .ok_or(TaxError::NotInForce { field: "business_date".into(), date })?;
+    let scheduled = if interstate { schedule.interstate_taxes.as_ref().unwrap_or(&schedule.taxes) } else { &schedule.taxes };
+
+    // Leaf taxes in order: the schedule's, then each line's extras; a code appears once.
+    let mut leaves: Vec<(&TaxDef, Option<String>, bool)> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, code) in scheduled.iter().enumerate() {
+        for (def, group) in expand(&by_code, code, &format!("schedule.taxes[{i}]"))? {
+            if seen.insert(def.code.clone()) {
+                leaves.push((def, group, false));
+            }
+        }
+    }
+    let mut line_extras: Vec<BTreeSet<String>> = Vec::with_capacity(doc.lines.len());
+    for (i, line) in doc.lines.iter().enumerate() {
+        let mut mine = BTreeSet::new();
+        for (j, code) in line.extra_taxes.iter().enumerate() {
+            for (def, group) in expand(&by_code, code, &format!("lines[{i}].extra_taxes[{j}]"))? {
+                mine.insert(def.code.clone());
+                if seen.insert(def.code.clone()) {
+                    leaves.push((def, group, true));
+                }
+            }
+        }
+        line_extras.push(mine);
+    }
+    // Stable: equal sequences keep the order above.
+    leaves.sort_by_key(|(def, _, _)| def.sequence);
+
+    let mut taxes = Vec::with_capacity(leaves.len());
+    let mut periods = Vec::with_capacity(leaves.len());
+    for (pos, (def, group, _)) in leaves.iter().enumerate() {
+        let field = format!("taxes.{}.rates", def.code);
+        let period = def
+            .rates
+            .iter()
+            .find(|r| in_force(r.from, r.until, date))
+            .ok_or(TaxError::NotInForce { field: field.clone(), date })?;
+        check_rate(&field, def.kind, period.rate.value())?;
+        let base = match &def.base {
+            Base::Net => PlanBase::Net,
+            Base::RunningTotal => PlanBase::RunningTotal,
+            Base::PreviousTax(code) => {
+                let j = leaves[..pos].iter().position(|(d, _, _)| d.code == *code).ok_or_else(|| {
+                    invalid(format!("taxes.{}.base", def.code), format!("{code} must be applied before {}", def.code))
+                })?;
+                PlanBase::PreviousTax(j)
+            }
+        };
+        let percentage_like = matches!(def.kind, TaxKind::Percent | TaxKind::Division);
+        let until = period.until.map(|u| format!(" until {u}")).unwrap_or_default();
+        taxes.push(PlannedTax {
+            code: def.code.clone(),
+            name: def.name.clone(),
+            group: group.clone(),
+            kind: def.kind,
+            base,
+            include_in_later_base: def.include_in_later_base,
+            price_include: def.price_include.unwrap_or(percentage_like && doc.prices_include_tax),
+            rule: format!(
+                "{} {}{} in force from {}{} ({}@{})",
+                def.name,
+                period.rate,
+                unit_label(def.kind),
+                period.from,
+                until,
+                rules.id,
+                rules.version
+            ),
+        });
+        periods.push(period);
+    }
+
+    let exemptions = applied_exemptions(rules, doc)?;
+    let mut relieved: HashMap<String, String> = HashMap::new();
+    for e in &exemptions {
+        for code in &e.relieves {
+            for (def, _) in expand(&by_code, code, "exemptions")? {
+                relieved.entry(def.code.clone()).or_insert_with(|| e.code.clone());
+            }
+        }
+    }
+
+    // Amounts and discounts.
+    if doc.lines.is_empty() {
+        return Err(bad_input("lines", "a document needs at least one line"));
+    }
+    let mut gross = Vec::with_capacity(doc.lines.len());
+    let mut after_line = Vec::with_capacity(doc.lines.len());
+    for (i, line) in doc.lines.iter().enumerate() {
+        let (q, p) = (line.quantity.value(), line.unit_price.value());
+        if q.is_zero() {
+            return Err(bad_input(format!("lines[{i}].quantity"), "must not be zero"));
+        }
+        if p.is_sign_negative() && !p.is_zero() {
+            return Err(bad_input(format!("lines[{i}].unit_price"), "must not be negative (a return has a negative quantity)"));
+        }
+        if q.abs() > MAX_INPUT {
+            return Err(TaxError::Overflow { field: format!("lines[{i}].quantity") });
+        }
+        if p > MAX_INPUT {
+            return Err(TaxError::Overflow { field: format!("lines[{i}].unit_price") });
+        }
+        let g = to_step(q * p, step, Rounding::HalfUp);
+        let d = match &line.discount {
+            Some(disc) => discount_of(&format!("lines[{i}].discount"), disc, g, step)?,
+            None => Decimal::ZERO,
+        };
+        gross.push(g);
+        after_line.push(g - d);
+    }
+    let doc_discounts = match &doc.document_discount {
+        Some(disc) => {
+            let base: Decimal = after_line.iter().copied().sum();
+            let total = discount_of("document_discount", disc, base, step)?;
+            apportion(total, &after_line, step)
+        }
+        None => vec![Decimal::ZERO; doc.lines.len()],
+    };
+
+    let mut lines = Vec::with_capacity(doc.lines.len());
+    for (i, line) in doc.lines.iter().enumerate() {
+        let net = after_line[i] - doc_discounts[i];
+        let discount = gross[i] - net;
+        let class = line.tax_class.as_str();
+        let line_taxes = leaves
+            .iter()
+            .zip(&periods)
+            .map(|((def, _, extra), period)| {
+                if *extra && !line_extras[i].contains(&def.code) {
+                    return LineTax::NotApplicable;
+                }
+                let covered = |c: &str| def.applies_to.as_ref().is_none_or(|list| list.iter().any(|x| x == c));
+                if class == "exempt" {
+                    return if covered("standard") || covered("exempt") { LineTax::Exempt } else { LineTax::NotApplicable };
+                }
+                if class == "zero_rated" {
+                    return if def.applies_to.is_none() || covered("zero_rated") { LineTax::ZeroRated } else { LineTax::NotApplicable };
+                }
+                if !covered(class) {
+                    return LineTax::NotApplicable;
+                }
+                if let Some(e) = relieved.get(&def.code) {
+                    return LineTax::Relieved { exemption: e.clone() };
+                }
+                LineTax::Applies { rate: period.by_class.get(class).unwrap_or(&period.rate).value() }
+            })
+            .collect();
+        lines.push(PlannedLine {
+            id: line.id.clone(),
+            quantity: line.quantity.value(),
+            unit_price: line.unit_price.value(),
+            gross: gross[i],
+            // When discounts apply after tax, taxes are computed on the gross amount and the
+            // discount only reduces the total (see result::assemble).
+            discount,
+            net: if rules.discounts_before_tax { net } else { gross[i] },
+            taxes: line_taxes,
+        });
+    }
+    Ok(Plan { step, places: places(step), taxes, lines })
+}

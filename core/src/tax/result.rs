@@ -1,0 +1,297 @@
+//! The engine's answer: totals, per-line and per-tax amounts, cash rounding, and an explanation
+//! of every amount (base, rate, rule).
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::money::{Dec, Rounding};
+use crate::tax::model::{Certificate, Dialect, RuleSet, Scope, TaxDocument, TaxError, TaxKind};
+use crate::tax::plan::{Computed, LineTax, Plan};
+use crate::tax::resolve::applied_exemptions;
+use crate::tax::rounding::to_step;
+
+/// How a tax treated a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Treatment {
+    /// Charged.
+    Taxed,
+    /// Zero-rated: charged at 0 (input tax still recoverable; distinct from exempt).
+    ZeroRated,
+    /// Exempt: outside the tax.
+    Exempt,
+    /// Relieved by the customer's exemption.
+    Relieved,
+}
+
+/// One tax on one line, explained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineTaxView {
+    /// Tax code.
+    pub code: String,
+    /// Receipt name.
+    pub name: String,
+    /// The group it belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// How it is computed.
+    pub kind: TaxKind,
+    /// Its treatment of this line.
+    pub treatment: Treatment,
+    /// The rate (percent, or amount for fixed kinds); absent when not charged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Dec>,
+    /// The base it was computed on.
+    pub base: Dec,
+    /// The amount.
+    pub amount: Dec,
+    /// Whether the shelf price included it.
+    pub included: bool,
+    /// The rule that applied (or the exemption that relieved it).
+    pub rule: String,
+}
+
+/// One line of the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineView {
+    /// The caller's id.
+    pub id: String,
+    /// Quantity × unit price.
+    pub gross: Dec,
+    /// Discounts on the line (its own and its share of the document's).
+    pub discount: Dec,
+    /// Net amount before tax (price-included taxes taken out).
+    pub untaxed: Dec,
+    /// Sum of this line's taxes.
+    pub tax: Dec,
+    /// `untaxed + tax`.
+    pub total: Dec,
+    /// Every tax considered for the line, in order of application.
+    pub taxes: Vec<LineTaxView>,
+}
+
+/// One tax over the whole document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaxTotalView {
+    /// Tax code.
+    pub code: String,
+    /// Receipt name.
+    pub name: String,
+    /// The group it belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Sum of the bases it was charged on.
+    pub base: Dec,
+    /// Its amount (equal to the sum of its line amounts).
+    pub amount: Dec,
+    /// Whether shelf prices included it.
+    pub included: bool,
+}
+
+/// An exemption the document received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExemptionView {
+    /// The exemption's code.
+    pub code: String,
+    /// What it is.
+    pub description: String,
+    /// The taxes it relieved.
+    pub relieved: Vec<String>,
+    /// The certificate recorded on the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
+}
+
+/// Cash rounding of the total (a separate step; tax amounts are unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CashRoundingView {
+    /// The step, e.g. `0.05`.
+    pub step: Dec,
+    /// The total to pay in cash.
+    pub total: Dec,
+    /// `total − document total`.
+    pub adjustment: Dec,
+}
+
+/// The taxes of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaxResult {
+    /// `id@version` of the rule set used.
+    pub rule_set: String,
+    /// The dialect used.
+    pub dialect: String,
+    /// Currency code.
+    pub currency: String,
+    /// Lines, in document order.
+    pub lines: Vec<LineView>,
+    /// Per tax, in order of application (taxes charged on no line are omitted).
+    pub taxes: Vec<TaxTotalView>,
+    /// Sum of line gross amounts.
+    pub gross: Dec,
+    /// Sum of discounts.
+    pub discount: Dec,
+    /// Sum of untaxed amounts.
+    pub untaxed: Dec,
+    /// Sum of taxes.
+    pub tax: Dec,
+    /// `untaxed + tax`.
+    pub total: Dec,
+    /// Exemptions applied.
+    pub exemptions: Vec<ExemptionView>,
+    /// Present when the document is paid in cash and the rule set rounds cash totals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cash_rounding: Option<CashRoundingView>,
+}
+
+fn dialect_name(rules: &RuleSet) -> String {
+    match rules.dialect {
+        Dialect::Exact { rounding, scope } => format!("exact ({}, per {})", rounding_name(rounding), scope_name(scope)),
+        Dialect::Odoo { scope } => format!("odoo (round {})", if scope == Scope::Line { "per line" } else { "globally" }),
+        Dialect::Erpnext { rounding_method } => format!("erpnext ({rounding_method:?})"),
+    }
+}
+
+fn rounding_name(r: Rounding) -> &'static str {
+    match r {
+        Rounding::HalfUp => "half-up",
+        Rounding::HalfEven => "half-even",
+    }
+}
+
+fn scope_name(s: Scope) -> &'static str {
+    match s {
+        Scope::Line => "line",
+        Scope::Document => "document",
+    }
+}
+
+fn inconsistent(field: String, reason: String) -> TaxError {
+    TaxError::InvalidRule { field, reason: format!("internal inconsistency: {reason}") }
+}
+
+/// Builds the result from a plan and a dialect's computation, checking the invariants.
+pub fn assemble(
+    rules: &RuleSet,
+    document: &TaxDocument,
+    plan: &Plan,
+    computed: &Computed,
+) -> Result<TaxResult, TaxError> {
+    if computed.lines.len() != plan.lines.len() || computed.tax_totals.len() != plan.taxes.len() {
+        return Err(inconsistent("lines".into(), "dialect returned another shape than the plan".into()));
+    }
+    let after_tax_discount = !rules.discounts_before_tax;
+    let mut lines = Vec::with_capacity(plan.lines.len());
+    let mut sums = vec![Decimal::ZERO; plan.taxes.len()];
+    let mut bases = vec![Decimal::ZERO; plan.taxes.len()];
+    let mut charged = vec![false; plan.taxes.len()];
+    for (i, (pl, cl)) in plan.lines.iter().zip(&computed.lines).enumerate() {
+        let mut taxes = Vec::new();
+        let mut line_tax = Decimal::ZERO;
+        for (k, (tax, how)) in plan.taxes.iter().zip(&pl.taxes).enumerate() {
+            let computed_tax = cl.taxes.get(k).copied().flatten();
+            let (treatment, rate, base, amount, rule) = match how {
+                LineTax::NotApplicable => continue,
+                LineTax::Applies { rate } => {
+                    let ct = computed_tax.ok_or_else(|| inconsistent(format!("lines[{i}]"), format!("{} not computed", tax.code)))?;
+                    charged[k] = true;
+                    (Treatment::Taxed, Some(Dec(*rate)), ct.base, ct.amount, tax.rule.clone())
+                }
+                LineTax::ZeroRated => {
+                    charged[k] = true;
+                    (Treatment::ZeroRated, None, cl.untaxed, Decimal::ZERO, format!("{}: zero-rated item", tax.name))
+                }
+                LineTax::Exempt => (Treatment::Exempt, None, cl.untaxed, Decimal::ZERO, format!("{}: exempt item", tax.name)),
+                LineTax::Relieved { exemption } => {
+                    let why = rules.exemptions.iter().find(|e| e.code == *exemption).map(|e| e.description.as_str()).unwrap_or("");
+                    (Treatment::Relieved, None, cl.untaxed, Decimal::ZERO, format!("{}: relieved by {exemption} ({why})", tax.name))
+                }
+            };
+            sums[k] += amount;
+            if treatment == Treatment::Taxed {
+                bases[k] += base;
+            }
+            line_tax += amount;
+            taxes.push(LineTaxView {
+                code: tax.code.clone(),
+                name: tax.name.clone(),
+                group: tax.group.clone(),
+                kind: tax.kind,
+                treatment,
+                rate,
+                base: Dec(base),
+                amount: Dec(amount),
+                included: tax.price_include,
+                rule,
+            });
+        }
+        let discount_after = if after_tax_discount { pl.discount } else { Decimal::ZERO };
+        lines.push(LineView {
+            id: pl.id.clone(),
+            gross: Dec(pl.gross),
+            discount: Dec(pl.discount),
+            untaxed: Dec(cl.untaxed - discount_after),
+            tax: Dec(line_tax),
+            total: Dec(cl.untaxed - discount_after + line_tax),
+            taxes,
+        });
+    }
+    for (k, tax) in plan.taxes.iter().enumerate() {
+        if sums[k] != computed.tax_totals[k] {
+            return Err(inconsistent(
+                format!("taxes.{}", tax.code),
+                format!("lines add up to {} but the document tax is {}", sums[k], computed.tax_totals[k]),
+            ));
+        }
+    }
+    let taxes: Vec<TaxTotalView> = plan
+        .taxes
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| charged[*k])
+        .map(|(k, t)| TaxTotalView {
+            code: t.code.clone(),
+            name: t.name.clone(),
+            group: t.group.clone(),
+            base: Dec(bases[k]),
+            amount: Dec(computed.tax_totals[k]),
+            included: t.price_include,
+        })
+        .collect();
+    let sum = |f: fn(&LineView) -> Dec| lines.iter().map(|l| f(l).value()).sum::<Decimal>();
+    let gross = sum(|l| l.gross);
+    let discount = sum(|l| l.discount);
+    let untaxed = sum(|l| l.untaxed);
+    let tax = sum(|l| l.tax);
+    let total = untaxed + tax;
+    let cash_rounding = match (document.cash, rules.cash_rounding) {
+        (true, Some(step)) if step.value() > Decimal::ZERO => {
+            let cash = to_step(total, step.value(), Rounding::HalfUp);
+            let cash = if cash.scale() < plan.places { to_step(cash, plan.step, Rounding::HalfUp) } else { cash };
+            Some(CashRoundingView { step, total: Dec(cash), adjustment: Dec(cash - total) })
+        }
+        _ => None,
+    };
+    let exemptions = applied_exemptions(rules, document)?
+        .into_iter()
+        .map(|e| ExemptionView {
+            code: e.code.clone(),
+            description: e.description.clone(),
+            relieved: e.relieves.clone(),
+            certificate: e.requires_certificate.then(|| document.customer.certificate.clone()).flatten(),
+        })
+        .collect();
+    Ok(TaxResult {
+        rule_set: format!("{}@{}", rules.id, rules.version),
+        dialect: dialect_name(rules),
+        currency: rules.currency.code.clone(),
+        lines,
+        taxes,
+        gross: Dec(gross),
+        discount: Dec(discount),
+        untaxed: Dec(untaxed),
+        tax: Dec(tax),
+        total: Dec(total),
+        exemptions,
+        cash_rounding,
+    })
+}

@@ -1,0 +1,157 @@
+//! Rounding to a currency step, and spreading a rounding difference over lines.
+
+use rust_decimal::Decimal;
+
+use crate::money::{round, Rounding};
+
+/// Rounds `value` to a multiple of `step` (0.01, 0.05, 1, 0.000001 …) with the given rule.
+pub fn to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Decimal {
+    if step.is_zero() {
+        return value;
+    }
+    let units = round(value / step, 0, rounding);
+    (units * step).normalize_to(step)
+}
+
+/// Gives `value` the same number of decimal places as `step` (so `5` prints as `5.00`).
+trait NormalizeTo {
+    fn normalize_to(self, step: Decimal) -> Decimal;
+}
+
+impl NormalizeTo for Decimal {
+    fn normalize_to(mut self, step: Decimal) -> Decimal {
+        let places = step.normalize().scale();
+        self.rescale(places);
+        self
+    }
+}
+
+/// Decimal places of a step: 2 for 0.01 and 0.05, 0 for 1, 6 for 0.000001.
+pub fn places(step: Decimal) -> u32 {
+    step.normalize().scale()
+}
+
+/// Splits `total` (a multiple of `step`) over lines in proportion to `weights`, each share a
+/// multiple of `step`, the shares adding up to `total` exactly.
+///
+/// Largest remainder: every line first gets its share rounded toward zero; the steps left over
+/// go one each to the lines with the largest remainders, ties to the earlier line. Zero total
+/// weight puts everything on the last line. Deterministic, so the device and the server agree.
+pub fn apportion(total: Decimal, weights: &[Decimal], step: Decimal) -> Vec<Decimal> {
+    let n = weights.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let weight_sum: Decimal = weights.iter().copied().sum();
+    if weight_sum.is_zero() || step.is_zero() {
+        let mut out = vec![Decimal::ZERO; n];
+        out[n - 1] = total;
+        return out;
+    }
+    let sign = if total.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
+    let abs_total = total.abs();
+    let mut shares = Vec::with_capacity(n);
+    let mut remainders = Vec::with_capacity(n);
+    for w in weights {
+        let exact = abs_total * *w / weight_sum / step;
+        let floor = exact.trunc();
+        shares.push(floor);
+        remainders.push(exact - floor);
+    }
+    let assigned: Decimal = shares.iter().copied().sum();
+    let mut left = (abs_total / step).round() - assigned;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|a, b| remainders[*b].cmp(&remainders[*a]).then(a.cmp(b)));
+    let mut i = 0;
+    while left > Decimal::ZERO && n > 0 {
+        shares[order[i % n]] += Decimal::ONE;
+        left -= Decimal::ONE;
+        i += 1;
+    }
+    while left < Decimal::ZERO && n > 0 {
+        // Only reachable with negative weights; take back from the last lines.
+        let k = order[n - 1 - (i % n)];
+        shares[k] -= Decimal::ONE;
+        left += Decimal::ONE;
+        i += 1;
+    }
+    shares.into_iter().map(|s| (s * step * sign).normalize_to(step)).collect()
+}
+
+/// Rounds each of `exact` to `step` so that the results add up to `total` (itself a multiple of
+/// `step`, normally the rounded sum of `exact`): each value is first truncated toward zero, then
+/// the steps still missing go one each to the values with the largest remainders (ties to the
+/// earlier value), in the direction of the difference. Used to spread a document-level
+/// rounding over lines deterministically.
+pub fn round_to_total(exact: &[Decimal], total: Decimal, step: Decimal) -> Vec<Decimal> {
+    if step.is_zero() || exact.is_empty() {
+        return exact.to_vec();
+    }
+    let mut units: Vec<Decimal> = exact.iter().map(|x| (*x / step).trunc()).collect();
+    let remainders: Vec<Decimal> = exact.iter().zip(&units).map(|(x, u)| *x / step - *u).collect();
+    let mut missing = (total / step).round() - units.iter().copied().sum::<Decimal>();
+    let up = missing > Decimal::ZERO;
+    let mut order: Vec<usize> = (0..exact.len()).collect();
+    // Going up, the largest positive remainders first; going down, the most negative.
+    order.sort_by(|a, b| {
+        let (ra, rb) = (remainders[*a], remainders[*b]);
+        let key = if up { rb.cmp(&ra) } else { ra.cmp(&rb) };
+        key.then(a.cmp(b))
+    });
+    let mut i = 0;
+    while !missing.is_zero() {
+        let k = order[i % order.len()];
+        if up {
+            units[k] += Decimal::ONE;
+            missing -= Decimal::ONE;
+        } else {
+            units[k] -= Decimal::ONE;
+            missing += Decimal::ONE;
+        }
+        i += 1;
+    }
+    units.into_iter().map(|u| (u * step).normalize_to(step)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::parse_decimal;
+
+    fn d(s: &str) -> Decimal {
+        parse_decimal(s).expect("literal")
+    }
+
+    #[test]
+    fn rounds_to_any_step() {
+        assert_eq!(to_step(d("1.025"), d("0.01"), Rounding::HalfUp).to_string(), "1.03");
+        assert_eq!(to_step(d("1.025"), d("0.01"), Rounding::HalfEven).to_string(), "1.02");
+        assert_eq!(to_step(d("1.025"), d("0.05"), Rounding::HalfUp).to_string(), "1.05");
+        assert_eq!(to_step(d("1.024"), d("0.05"), Rounding::HalfUp).to_string(), "1.00");
+        assert_eq!(to_step(d("1234.5"), d("1"), Rounding::HalfEven).to_string(), "1234");
+        assert_eq!(to_step(d("0.0000005"), d("0.000001"), Rounding::HalfUp).to_string(), "0.000001");
+        assert_eq!(to_step(d("-1.025"), d("0.01"), Rounding::HalfUp).to_string(), "-1.03");
+        assert_eq!(to_step(d("5"), d("0.01"), Rounding::HalfUp).to_string(), "5.00");
+    }
+
+    #[test]
+    fn apportioned_shares_add_up_and_favour_the_largest_remainders() {
+        let shares = apportion(d("10.00"), &[d("1"), d("1"), d("1")], d("0.01"));
+        assert_eq!(shares, vec![d("3.34"), d("3.33"), d("3.33")]);
+        let shares = apportion(d("-0.05"), &[d("2"), d("1")], d("0.01"));
+        assert_eq!(shares.iter().copied().sum::<Decimal>(), d("-0.05"));
+        assert_eq!(shares, vec![d("-0.03"), d("-0.02")]);
+        assert_eq!(apportion(d("1.00"), &[d("0"), d("0")], d("0.01")), vec![d("0"), d("1.00")]);
+    }
+
+    #[test]
+    fn rounding_to_a_total_keeps_the_sum_and_mirrors_negatives() {
+        let exact = [d("0.333"), d("0.333"), d("0.334")];
+        assert_eq!(round_to_total(&exact, d("1.00"), d("0.01")), vec![d("0.33"), d("0.33"), d("0.34")]);
+        let neg: Vec<Decimal> = exact.iter().map(|x| -*x).collect();
+        assert_eq!(round_to_total(&neg, d("-1.00"), d("0.01")), vec![d("-0.33"), d("-0.33"), d("-0.34")]);
+        // 3 × 0.005 = 0.015 → 0.02 at document level: one line carries the extra cent.
+        let halves = [d("0.005"), d("0.005"), d("0.005")];
+        assert_eq!(round_to_total(&halves, d("0.02"), d("0.01")), vec![d("0.01"), d("0.01"), d("0.00")]);
+    }
+}

@@ -1,0 +1,138 @@
+//! Hand-checked behaviours of the tax engine on small inline rule sets. The broad golden
+//! fixtures (real rule sets, every feature) are in `tax_golden.rs`.
+
+use satchel_core::tax::{compute, RuleSet, TaxDocument};
+use serde_json::json;
+
+fn rules(dialect: serde_json::Value, taxes: serde_json::Value, schedule: serde_json::Value) -> RuleSet {
+    serde_json::from_value(json!({
+        "id": "t", "version": "1", "currency": {"code": "CAD", "step": "0.01"},
+        "dialect": dialect, "cash_rounding": "0.05",
+        "taxes": taxes,
+        "jurisdictions": [{"code": "X", "name": "X", "schedules": [{"from": "2000-01-01", "taxes": schedule}]}],
+        "exemptions": []
+    }))
+    .expect("valid rule set")
+}
+
+fn doc(lines: serde_json::Value) -> TaxDocument {
+    serde_json::from_value(json!({"business_date": "2024-05-01", "place_of_supply": "X", "lines": lines})).expect("valid document")
+}
+
+fn exact_line() -> serde_json::Value {
+    json!({"kind": "exact", "rounding": "half_up", "scope": "line"})
+}
+
+fn gst_qst_compound() -> serde_json::Value {
+    json!([
+        {"code": "GST", "name": "GST", "kind": "percent", "sequence": 1, "include_in_later_base": true,
+         "rates": [{"from": "2000-01-01", "rate": "5"}]},
+        {"code": "QST", "name": "QST", "kind": "percent", "sequence": 2,
+         "rates": [{"from": "2000-01-01", "rate": "9.5"}]}
+    ])
+}
+
+#[test]
+fn tax_on_tax_uses_the_earlier_tax_in_the_base() {
+    // 100.00: GST 5.00; QST 9.5 % of 105.00 = 9.975 → 9.98; total 114.98.
+    let r = rules(exact_line(), gst_qst_compound(), json!(["GST", "QST"]));
+    let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "100.00"}]))).expect("computes");
+    assert_eq!(res.lines[0].taxes[1].base.to_string(), "105.00");
+    assert_eq!(res.taxes.iter().map(|t| t.amount.to_string()).collect::<Vec<_>>(), vec!["5.00", "9.98"]);
+    assert_eq!(res.total.to_string(), "114.98");
+}
+
+#[test]
+fn an_included_price_gives_back_the_shelf_price_exactly() {
+    let taxes = json!([
+        {"code": "GST", "name": "GST", "kind": "percent", "sequence": 1, "include_in_later_base": true, "price_include": true,
+         "rates": [{"from": "2000-01-01", "rate": "5"}]},
+        {"code": "QST", "name": "QST", "kind": "percent", "sequence": 2, "price_include": true,
+         "rates": [{"from": "2000-01-01", "rate": "9.5"}]}
+    ]);
+    let r = rules(exact_line(), taxes, json!(["GST", "QST"]));
+    for price in ["9.99", "114.98", "0.01", "1234.57"] {
+        let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": price}]))).expect("computes");
+        assert_eq!(res.total.to_string(), price, "{res:#?}");
+        assert_eq!(res.untaxed.value() + res.tax.value(), res.total.value());
+    }
+    // 114.98 → untaxed 100.00 (114.98 / 1.14975 = 100.0065…): GST 5.00, QST 9.98.
+    let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "114.98"}]))).expect("computes");
+    assert_eq!(res.untaxed.to_string(), "100.00");
+}
+
+#[test]
+fn a_return_mirrors_its_sale() {
+    let r = rules(json!({"kind": "exact", "rounding": "half_even", "scope": "document"}), gst_qst_compound(), json!(["GST", "QST"]));
+    let sale = compute(&r, &doc(json!([{"id": "1", "quantity": "3", "unit_price": "3.33"}, {"id": "2", "quantity": "1", "unit_price": "0.05"}]))).expect("sale");
+    let ret = compute(&r, &doc(json!([{"id": "1", "quantity": "-3", "unit_price": "3.33"}, {"id": "2", "quantity": "-1", "unit_price": "0.05"}]))).expect("return");
+    assert_eq!(ret.total.value(), -sale.total.value());
+    for (s, r) in sale.lines.iter().zip(&ret.lines) {
+        for (a, b) in s.taxes.iter().zip(&r.taxes) {
+            assert_eq!(a.amount.value(), -b.amount.value());
+        }
+    }
+}
+
+#[test]
+fn document_rounding_spreads_the_difference_so_lines_add_up() {
+    // Three lines of 0.10 at 5 %: 0.005 each. Per line (half-up) 0.01 × 3 = 0.03; per document
+    // 0.015 → 0.02, carried by two lines.
+    let taxes = json!([{"code": "T", "name": "T", "kind": "percent", "rates": [{"from": "2000-01-01", "rate": "5"}]}]);
+    let lines = json!([
+        {"id": "a", "quantity": "1", "unit_price": "0.10"},
+        {"id": "b", "quantity": "1", "unit_price": "0.10"},
+        {"id": "c", "quantity": "1", "unit_price": "0.10"}
+    ]);
+    let per_line = compute(&rules(exact_line(), taxes.clone(), json!(["T"])), &doc(lines.clone())).expect("line");
+    assert_eq!(per_line.tax.to_string(), "0.03");
+    let per_doc = compute(&rules(json!({"kind": "exact", "rounding": "half_up", "scope": "document"}), taxes, json!(["T"])), &doc(lines)).expect("doc");
+    assert_eq!(per_doc.tax.to_string(), "0.02");
+    let line_sum: rust_decimal::Decimal = per_doc.lines.iter().map(|l| l.tax.value()).sum();
+    assert_eq!(line_sum.to_string(), "0.02");
+}
+
+#[test]
+fn per_unit_and_per_document_fixed_taxes() {
+    let taxes = json!([
+        {"code": "FUEL", "name": "Fuel charge", "kind": "per_unit", "rates": [{"from": "2000-01-01", "rate": "0.1431"}]},
+        {"code": "ENV", "name": "Environmental fee", "kind": "fixed_per_document", "rates": [{"from": "2000-01-01", "rate": "1.00"}]}
+    ]);
+    let r = rules(exact_line(), taxes, json!(["FUEL", "ENV"]));
+    let res = compute(&r, &doc(json!([
+        {"id": "1", "quantity": "40", "unit_price": "1.50"},
+        {"id": "2", "quantity": "20", "unit_price": "1.50"},
+        {"id": "3", "quantity": "20", "unit_price": "1.50"}
+    ]))).expect("computes");
+    // 40 L × 0.1431 = 5.724 → 5.72; 20 L → 2.862 → 2.86.
+    assert_eq!(res.lines[0].taxes[0].amount.to_string(), "5.72");
+    assert_eq!(res.lines[1].taxes[0].amount.to_string(), "2.86");
+    // 1.00 over nets 60/30/30: 0.50, 0.25, 0.25.
+    let env: Vec<String> = res.lines.iter().map(|l| l.taxes[1].amount.to_string()).collect();
+    assert_eq!(env, vec!["0.50", "0.25", "0.25"]);
+}
+
+#[test]
+fn cash_rounding_changes_the_total_to_pay_but_not_the_tax() {
+    let taxes = json!([{"code": "T", "name": "T", "kind": "percent", "rates": [{"from": "2000-01-01", "rate": "13"}]}]);
+    let r = rules(exact_line(), taxes, json!(["T"]));
+    let mut d = doc(json!([{"id": "1", "quantity": "1", "unit_price": "1.00"}]));
+    d.cash = true;
+    let res = compute(&r, &d).expect("computes");
+    assert_eq!(res.total.to_string(), "1.13");
+    let cash = res.cash_rounding.expect("cash rounding");
+    assert_eq!((cash.total.to_string(), cash.adjustment.to_string()), ("1.15".into(), "0.02".into()));
+    assert_eq!(res.tax.to_string(), "0.13");
+}
+
+#[test]
+fn a_cycle_in_groups_is_a_typed_error() {
+    let taxes = json!([
+        {"code": "A", "name": "A", "kind": "group", "components": ["B"]},
+        {"code": "B", "name": "B", "kind": "group", "components": ["A"]}
+    ]);
+    let r = rules(exact_line(), taxes, json!(["A"]));
+    let err = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1"}]))).expect_err("cycle");
+    assert_eq!(err.code(), "cycle");
+    assert!(satchel_core::tax::resolve::validate_rules(&r).is_err());
+}
