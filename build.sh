@@ -129,12 +129,24 @@ run_tests() {
   [ "$failed" = 0 ]
 }
 
+run_bench() {
+  setup
+  setup_browser
+  log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+  log "Tax engine, native (release)"
+  cargo bench -p satchel-core --bench tax
+  log "Tax engine, Wasm in headless Chromium (release)"
+  # SATCHEL_BENCH turns the test's smoke pass into a measurement (read at compile time).
+  SATCHEL_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
+    cargo test --release -p satchel --target "$WASM_TARGET" --test bench_wasm -- --nocapture 2>&1 | grep -E 'BENCH|test result|panicked'
+}
+
 case "${1:-help}" in
   setup) setup; setup_browser ;;
   build) build ;;
   serve) shift; serve "$@" ;;
   test) run_tests ;;
-  bench) echo "no benchmarks yet: they arrive with the issues that name targets" >&2; exit 2 ;;
+  bench) run_bench ;;
   clean) rm -rf target www/pkg www/dist node_modules ;;
   *) sed -n '2,5p' "$0"; exit 2 ;;
 esac

@@ -6,6 +6,7 @@
 //! - [`store`]: the device's local store: session, reference data, orders and the outbox.
 //! - [`transport`]: `fetch` to the sync server, with typed failures.
 //! - [`workspace`]: the `Workspace` class exported to JavaScript.
+//! - [`tax`]: the tax engine for JavaScript (`TaxEngine`, `computeTaxesJson`).
 //! - [`error`]: every failure crosses into JavaScript as a real `Error` with a stable `code`.
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
@@ -15,6 +16,7 @@ pub mod idb;
 pub mod store;
 pub mod transport;
 mod sync_loop;
+pub mod tax;
 pub mod workspace;
 
 /// Milliseconds since the Unix epoch, from the browser's clock.

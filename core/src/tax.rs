@@ -14,6 +14,7 @@
 //! The same code runs in the browser (through the Wasm module) and on the server, so a device
 //! and the server agree to the cent.
 
+pub mod builtin;
 pub mod erpnext;
 pub mod exact;
 pub mod model;
@@ -32,7 +33,7 @@ pub fn compute(rules: &RuleSet, document: &TaxDocument) -> Result<TaxResult, mod
     let computed = match &rules.dialect {
         model::Dialect::Exact { rounding, scope } => exact::compute(&plan, *rounding, *scope)?,
         model::Dialect::Odoo { scope } => odoo::compute(&plan, *scope)?,
-        model::Dialect::Erpnext { .. } => return Err(model::TaxError::Unsupported { field: "dialect".into(), value: "erpnext (TEMPORARY until erpnext.rs lands)".into() }),
+        model::Dialect::Erpnext { rounding_method } => erpnext::compute(&plan, *rounding_method)?,
     };
     result::assemble(rules, document, &plan, &computed)
 }

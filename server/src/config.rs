@@ -25,6 +25,12 @@ pub enum Command {
     Help,
     /// Print the version and exit.
     Version,
+    /// Compute the taxes of a document read as JSON on stdin, with this rule set (a built-in
+    /// id or the path of a rule-set JSON file); print the result as JSON.
+    Tax {
+        /// Built-in rule-set id or a path.
+        rules: String,
+    },
 }
 
 /// Why the command line was refused.
@@ -47,6 +53,11 @@ satchel-server: Satchel's reference sync server
 
 USAGE:
     satchel-server [serve] [OPTIONS]
+    satchel-server tax [--rules <ID|FILE>] < document.json
+
+    `tax` computes the taxes of the document on stdin with the same engine as the devices and
+    prints the result as JSON on stdout (exit 0), or a JSON error {code, field, message}
+    (exit 1). Rules: a built-in rule set (ca, pk, in, vat; default ca) or a rule-set JSON file.
 
 OPTIONS:
     --addr <HOST:PORT>     listen address [default: 127.0.0.1:$PORT, PORT defaults to 8080]
@@ -71,7 +82,22 @@ impl Command {
         let mut www_dir = env("SATCHEL_WWW_DIR")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
-        let mut args = args.into_iter();
+        let mut args = args.into_iter().peekable();
+        if args.peek().map(String::as_str) == Some("tax") {
+            args.next();
+            let mut rules = "ca".to_string();
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--rules" => rules = args.next().ok_or_else(|| ConfigError::MissingValue("--rules".into()))?,
+                    "-h" | "--help" => return Ok(Command::Help),
+                    _ => match arg.strip_prefix("--rules=") {
+                        Some(v) => rules = v.to_string(),
+                        None => return Err(ConfigError::Unknown(arg)),
+                    },
+                }
+            }
+            return Ok(Command::Tax { rules });
+        }
         let mut first = true;
         while let Some(arg) = args.next() {
             let is_first = std::mem::replace(&mut first, false);

@@ -14,6 +14,7 @@ pub mod db;
 pub mod errors;
 pub mod metrics;
 pub mod seed;
+pub mod tax_cli;
 pub mod web;
 
 use std::net::SocketAddr;

@@ -50,6 +50,7 @@ async fn main() -> ExitCode {
             println!("satchel-server {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
+        Command::Tax { rules } => return satchel_server::tax_cli::run(&rules),
         Command::Serve(config) => config,
     };
     init_logging();

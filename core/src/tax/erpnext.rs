@@ -1,1 +1,498 @@
-//! placeholder until written
+//! The ERPNext dialect: ERPNext's tax arithmetic, in binary floating point, on purpose.
+//!
+//! # Why floats here, and only here
+//!
+//! Everywhere else money is [`rust_decimal::Decimal`]. ERPNext (v14 and v15,
+//! `erpnext/controllers/taxes_and_totals.py`, class `calculate_taxes_and_totals`) computes
+//! taxes with Python floats and rounds them with Frappe's `flt(value, precision)`
+//! (`frappe/utils/data.py`). A document that ERPNext and Satchel both total must show the same
+//! tax to the cent, so this module repeats ERPNext's float operations in the same order, with
+//! the same rounding, and converts to `Decimal` only at the end. `f64` appears nowhere else in
+//! the crate. The Python oracle `tests/fixtures/erpnext/oracle.py` re-implements this algorithm
+//! in plain CPython floats; `core/tests/erpnext_dialect.rs` checks that both agree.
+//!
+//! # What ERPNext does (and this module repeats)
+//!
+//! For every item, in order, and every tax row, in order, ERPNext computes the item's unrounded
+//! `current_tax_amount`, adds it to the row's unrounded `tax_amount`, remembers it as
+//! `tax_amount_for_current_item`, and keeps a running `grand_total_for_current_item`
+//! (`net_amount + current` on the first row, previous row's value `+ current` after). After the
+//! last item each row's `tax_amount` is rounded once: `flt(tax_amount, precision)` with the site's
+//! rounding method ([`frappe_round`]). Per-item amounts stay unrounded ("item-wise tax detail").
+//!
+//! # From our plan to ERPNext's charge types
+//!
+//! `item.net_amount` is the `f64` of [`PlannedLine::net`](crate::tax::plan::PlannedLine::net),
+//! read from its decimal text (what `float(text)` gives in Python). Discounts have already been
+//! applied in decimals by [`crate::tax::resolve`]: ERPNext's own discount distribution
+//! (`apply_discount_amount`) is outside this dialect. Precision is [`Plan::places`] (ERPNext's
+//! currency precision); the currency *step* (e.g. 0.05) is a cash-rounding matter ERPNext does
+//! not apply to tax rows, so tax amounts are multiples of `10^-places`.
+//!
+//! | Our planned tax | ERPNext charge type | per-item `current` |
+//! |---|---|---|
+//! | `Percent`, base `Net` | On Net Total | `(rate / 100.0) * net_amount` |
+//! | `Percent`, base `Net` after taxes marked `include_in_later_base` | (our extension, see below) | `(rate / 100.0) * (net_amount + t_a + t_b …)` |
+//! | `Percent`, base `PreviousTax(j)` | On Previous Row Amount (`row_id = j + 1`) | `(rate / 100.0) * tax_amount_for_current_item[j]` |
+//! | `Percent`, base `RunningTotal` | On Previous Row Total (`row_id = i`) | `(rate / 100.0) * grand_total_for_current_item[i − 1]` |
+//! | `PerUnit` | On Item Quantity | `rate * qty` |
+//! | `FixedPerDocument` | Actual | `net_amount * A / net_total`, `A = flt(rate, precision)`, leftover to the last item |
+//! | `price_include` | Included in Print Rate | see below |
+//!
+//! ERPNext has no "include in later base" flag: it expresses compounding with On Previous Row
+//! Total. A `Net` tax that follows taxes marked `include_in_later_base` is computed on
+//! `net_amount` plus the current-item amounts of exactly those taxes, added one by one in row
+//! order (when every earlier tax is so marked, these are the very float operations of On
+//! Previous Row Total). A `RunningTotal` tax on the first row (which ERPNext forbids) is
+//! computed on `net_amount`.
+//!
+//! **Actual** ([`TaxKind::FixedPerDocument`]): the row's amount is `A = flt(rate, precision)`;
+//! ERPNext spreads it as `net_amount * A / net_total` (`0.0` when `net_total` is 0), subtracts
+//! each share from `A` and adds what is left to the last item, so the row is exactly `A`. Here
+//! `net_total` is `flt(Σ net_amount, precision)` over the lines the tax applies to and the
+//! leftover goes to the last of those lines (the same as ERPNext when it applies to every line);
+//! every line it applies to must carry the same rate.
+//!
+//! **Included in print rate** (`price_include`), ERPNext's `determine_exclusive_rate`: for
+//! each item, each included tax has a fraction: On Net Total `rate / 100.0`; On Previous Row
+//! Amount `rate / 100.0 * fraction[j]`; On Previous Row Total `rate / 100.0 *
+//! grand_total_fraction[i − 1]` with `grand_total_fraction[0] = 1 + fraction[0]`, then
+//! `grand_total_fraction[k − 1] + fraction[k]`; our compounding `Net`: `rate / 100.0 * (1 +
+//! fractions of the earlier include_in_later_base taxes)`; On Item Quantity contributes
+//! `rate * qty` to an amount taken out first (ERPNext v14+). When the item's quantity is not 0
+//! and the fractions or per-quantity amounts are not 0, `net_amount = flt((amount −
+//! per_qty_amounts) / (1 + Σ fractions), precision)`, and the taxes are then computed on that
+//! exclusive net as above. ERPNext's validation is repeated: an Actual tax cannot be included; a
+//! tax on a previous row's amount (or on the running total, or our compounding `Net`) can be
+//! included only if the rows it is computed on are included too.
+//!
+//! `adjust_grand_total_for_inclusive_tax` (v14/v15): `diff = flt(total + non-included taxes −
+//! last_row.total, precision)` and, when `diff != 0 and abs(diff) <= 5.0 / 10**precision`,
+//! ERPNext keeps it as `grand_total_diff`, which changes `grand_total` only: **no tax row is
+//! changed** (v13 kept it in `rounding_adjustment`, also outside the rows; only v12 and earlier
+//! added it to the last row). So this module leaves every row as rounded, and the difference
+//! shows in the lines' `untaxed` amounts instead: on a line with included taxes,
+//! `untaxed = net − Σ its included tax amounts`, so `Σ untaxed + Σ included rows = Σ nets`,
+//! which is ERPNext's `net_total + grand_total_diff`.
+//!
+//! # What comes out
+//!
+//! - `tax_totals[i]`: the row's final `f64`, through its shortest representation, as a
+//!   `Decimal` with `places` decimals: the figure ERPNext shows.
+//! - Line amounts: ERPNext has only unrounded per-item figures. Each tax's row total is split
+//!   over the lines it applies to by [`apportion`] (largest remainder, ties to the earlier line)
+//!   with the unrounded per-item amounts as weights, in steps of `10^-places`; so the line
+//!   amounts always add up to the row. When the weights have mixed signs (sales and returns on
+//!   one document) each is rounded half to even and the difference is apportioned by their
+//!   magnitudes instead. Weights below `1e-9` in magnitude count as 0 (float noise).
+//! - `base`: the amount the item's tax was computed on, `flt(base, precision)` with the site's
+//!   method (ERPNext v15's item-wise `taxable_amount`): the exclusive `net_amount` for On Net
+//!   Total and Actual, the previous row's item amount, the previous row's running total; for
+//!   On Item Quantity, the quantity (unrounded).
+//! - `untaxed`: the line's net, less its included tax amounts (see above). On a line with
+//!   included taxes it may differ by a cent from ERPNext's per-item `net_amount`.
+//!
+//! # Not supported (an error, never a guess)
+//!
+//! - [`TaxKind::Division`] and [`TaxKind::FixedPerLine`]: ERPNext has no such charge type
+//!   ([`TaxError::Unsupported`]).
+//! - Included Actual taxes, and included taxes computed on rows that are not included.
+//! - Precisions above 9 decimals (Frappe's maximum currency precision).
+//! - Amounts, rates, quantities or intermediate results that are not finite or exceed `1e15` in
+//!   magnitude ([`TaxError::Overflow`]): beyond that `f64` no longer holds cents.
+//! - Not reproduced: document discounts (done before, in decimals), "Deduct" rows and valuation
+//!   categories (purchase side), `round_row_wise_tax` (v15's "Round Tax Amount Row-wise"),
+//!   regional `round_off_applicable_accounts`, rates with more decimals than the rate field's
+//!   float precision (ERPNext would round them first; rates are used as given).
+
+pub mod frappe_round;
+
+use std::str::FromStr;
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::tax::model::{FrappeRounding, TaxError, TaxKind};
+use crate::tax::plan::{Computed, ComputedLine, ComputedTax, Plan, PlanBase};
+use crate::tax::rounding::apportion;
+
+/// Largest magnitude accepted anywhere in the computation.
+const LIMIT: f64 = 1e15;
+
+/// Frappe's largest currency precision.
+const MAX_PLACES: u32 = 9;
+
+/// Per-item weights smaller than this are float noise.
+const NOISE: f64 = 1e-9;
+
+/// Computes the plan's taxes the way ERPNext does. See the module documentation.
+pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError> {
+    let places = plan.places;
+    if places > MAX_PLACES {
+        return Err(unsupported("currency.step"));
+    }
+    validate_rows(plan)?;
+    let flt = |x: f64, field: &dyn Fn() -> String| -> Result<f64, TaxError> {
+        frappe_round::rounded(checked(x, field)?, places, method)
+            .ok_or_else(|| TaxError::Overflow { field: field() })
+    };
+
+    let n_taxes = plan.taxes.len();
+    let n_lines = plan.lines.len();
+
+    // The plan's decimals, as Python's float() reads them.
+    let mut nets = Vec::with_capacity(n_lines);
+    let mut qtys = Vec::with_capacity(n_lines);
+    let mut rates: Vec<Vec<Option<f64>>> = Vec::with_capacity(n_lines);
+    for (k, line) in plan.lines.iter().enumerate() {
+        if line.taxes.len() != n_taxes {
+            return Err(TaxError::InvalidInput {
+                field: format!("lines[{k}].taxes"),
+                reason: format!("expected {n_taxes} entries, one per planned tax"),
+            });
+        }
+        nets.push(to_f64(line.net, &|| format!("lines[{k}].net"))?);
+        qtys.push(to_f64(line.quantity, &|| format!("lines[{k}].quantity"))?);
+        let mut row = Vec::with_capacity(n_taxes);
+        for (i, lt) in line.taxes.iter().enumerate() {
+            row.push(match lt.rate() {
+                Some(r) => Some(to_f64(r, &|| format!("lines[{k}].taxes[{i}]"))?),
+                None => None,
+            });
+        }
+        rates.push(row);
+    }
+
+    // Actual rows: one amount per document, A = flt(rate, precision).
+    let mut actual = vec![0.0_f64; n_taxes];
+    let mut last_line: Vec<Option<usize>> = vec![None; n_taxes];
+    for (i, tax) in plan.taxes.iter().enumerate() {
+        let mut first: Option<Decimal> = None;
+        for (k, line) in plan.lines.iter().enumerate() {
+            if let Some(r) = line.taxes[i].rate() {
+                last_line[i] = Some(k);
+                if tax.kind == TaxKind::FixedPerDocument {
+                    match first {
+                        None => first = Some(r),
+                        Some(f) if f != r => {
+                            return Err(unsupported(&format!("lines[{k}].taxes[{i}]")))
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        if let (TaxKind::FixedPerDocument, Some(k)) = (tax.kind, last_line[i]) {
+            let rate = rates[k][i].unwrap_or(0.0);
+            actual[i] = flt(rate, &|| format!("taxes[{i}]"))?;
+        }
+    }
+
+    // determine_exclusive_rate: take price-included taxes out of the line amounts.
+    let mut item_net = nets.clone();
+    if plan.taxes.iter().any(|t| t.price_include) {
+        for k in 0..n_lines {
+            let mut fraction = vec![0.0_f64; n_taxes];
+            let mut grand_fraction = vec![0.0_f64; n_taxes];
+            let mut cumulated = 0.0_f64;
+            let mut per_qty = 0.0_f64;
+            for (i, tax) in plan.taxes.iter().enumerate() {
+                let mut f = 0.0_f64;
+                if let (true, Some(rate)) = (tax.price_include, rates[k][i]) {
+                    match tax.kind {
+                        TaxKind::PerUnit => per_qty += rate * qtys[k],
+                        _ => {
+                            let on = match tax.base {
+                                PlanBase::Net => {
+                                    let mut g = 1.0_f64;
+                                    for (earlier, f) in plan.taxes[..i].iter().zip(&fraction) {
+                                        if earlier.include_in_later_base {
+                                            g += *f;
+                                        }
+                                    }
+                                    g
+                                }
+                                PlanBase::PreviousTax(j) => fraction[j],
+                                PlanBase::RunningTotal => {
+                                    if i == 0 {
+                                        1.0
+                                    } else {
+                                        grand_fraction[i - 1]
+                                    }
+                                }
+                            };
+                            f = (rate / 100.0) * on;
+                        }
+                    }
+                }
+                fraction[i] = f;
+                grand_fraction[i] = if i == 0 {
+                    1.0 + f
+                } else {
+                    grand_fraction[i - 1] + f
+                };
+                cumulated += f;
+            }
+            checked(cumulated, &|| format!("lines[{k}].taxes"))?;
+            checked(per_qty, &|| format!("lines[{k}].taxes"))?;
+            if qtys[k] != 0.0 && (cumulated != 0.0 || per_qty != 0.0) {
+                let amount = nets[k] - per_qty;
+                item_net[k] = flt(amount / (1.0 + cumulated), &|| format!("lines[{k}].net"))?;
+            }
+        }
+    }
+
+    // calculate_net_total, restricted to the lines each Actual row applies to.
+    let mut actual_net_total = vec![0.0_f64; n_taxes];
+    for (i, tax) in plan.taxes.iter().enumerate() {
+        if tax.kind == TaxKind::FixedPerDocument {
+            let mut sum = 0.0_f64;
+            for k in 0..n_lines {
+                if rates[k][i].is_some() {
+                    sum += item_net[k];
+                }
+            }
+            actual_net_total[i] = flt(sum, &|| format!("taxes[{i}]"))?;
+        }
+    }
+
+    // calculate_taxes.
+    let mut row_sum = vec![0.0_f64; n_taxes];
+    let mut actual_left = actual.clone();
+    let mut current = vec![vec![0.0_f64; n_taxes]; n_lines];
+    let mut bases = vec![vec![0.0_f64; n_taxes]; n_lines];
+    for k in 0..n_lines {
+        let mut grand = vec![0.0_f64; n_taxes];
+        for (i, tax) in plan.taxes.iter().enumerate() {
+            let mut c = 0.0_f64;
+            if let Some(rate) = rates[k][i] {
+                match tax.kind {
+                    TaxKind::PerUnit => {
+                        bases[k][i] = qtys[k];
+                        c = rate * qtys[k];
+                    }
+                    TaxKind::FixedPerDocument => {
+                        bases[k][i] = item_net[k];
+                        let total = actual_net_total[i];
+                        c = if total != 0.0 {
+                            item_net[k] * actual[i] / total
+                        } else {
+                            0.0
+                        };
+                        actual_left[i] -= c;
+                        if last_line[i] == Some(k) {
+                            c += actual_left[i];
+                        }
+                    }
+                    _ => {
+                        let base = match tax.base {
+                            PlanBase::Net => {
+                                let mut b = item_net[k];
+                                for (earlier, c) in plan.taxes[..i].iter().zip(&current[k]) {
+                                    if earlier.include_in_later_base {
+                                        b += *c;
+                                    }
+                                }
+                                b
+                            }
+                            PlanBase::PreviousTax(j) => current[k][j],
+                            PlanBase::RunningTotal => {
+                                if i == 0 {
+                                    item_net[k]
+                                } else {
+                                    grand[i - 1]
+                                }
+                            }
+                        };
+                        bases[k][i] = base;
+                        c = (rate / 100.0) * base;
+                    }
+                }
+            }
+            checked(c, &|| format!("lines[{k}].taxes[{i}]"))?;
+            current[k][i] = c;
+            grand[i] = if i == 0 {
+                item_net[k] + c
+            } else {
+                grand[i - 1] + c
+            };
+            checked(grand[i], &|| format!("lines[{k}].taxes[{i}]"))?;
+            if tax.kind != TaxKind::FixedPerDocument {
+                row_sum[i] += c;
+            }
+        }
+    }
+
+    // round_off_totals: each row rounded once.
+    let mut rows = vec![0.0_f64; n_taxes];
+    for (i, tax) in plan.taxes.iter().enumerate() {
+        rows[i] = if tax.kind == TaxKind::FixedPerDocument {
+            actual[i]
+        } else {
+            flt(row_sum[i], &|| format!("taxes[{i}]"))?
+        };
+    }
+
+    // Into decimals: row totals, then each row split over its lines.
+    let unit = Decimal::new(1, places);
+    let mut tax_totals = Vec::with_capacity(n_taxes);
+    let mut amounts: Vec<Vec<Option<Decimal>>> = vec![vec![None; n_taxes]; n_lines];
+    for i in 0..n_taxes {
+        let field = || format!("taxes[{i}]");
+        let total = to_decimal(rows[i], places, &field)?;
+        tax_totals.push(total);
+        let applying: Vec<usize> = (0..n_lines).filter(|&k| rates[k][i].is_some()).collect();
+        let mut weights = Vec::with_capacity(applying.len());
+        for &k in &applying {
+            weights.push(weight(current[k][i], &|| format!("lines[{k}].taxes[{i}]"))?);
+        }
+        let shares = distribute(total, &weights, unit, places);
+        for (&k, share) in applying.iter().zip(shares) {
+            amounts[k][i] = Some(share);
+        }
+    }
+
+    let mut lines = Vec::with_capacity(n_lines);
+    for (k, line) in plan.lines.iter().enumerate() {
+        let mut taxes = Vec::with_capacity(n_taxes);
+        let mut included = Decimal::ZERO;
+        for (i, tax) in plan.taxes.iter().enumerate() {
+            let Some(amount) = amounts[k][i] else {
+                taxes.push(None);
+                continue;
+            };
+            if tax.price_include {
+                included += amount;
+            }
+            let base = if tax.kind == TaxKind::PerUnit {
+                line.quantity
+            } else {
+                let field = || format!("lines[{k}].taxes[{i}]");
+                to_decimal(flt(bases[k][i], &field)?, places, &field)?
+            };
+            taxes.push(Some(ComputedTax { base, amount }));
+        }
+        let untaxed = fixed(line.net - included, line.net.scale().max(places));
+        lines.push(ComputedLine { untaxed, taxes });
+    }
+
+    Ok(Computed { lines, tax_totals })
+}
+
+/// Rejects what ERPNext cannot express; repeats ERPNext's `validate_inclusive_tax`.
+fn validate_rows(plan: &Plan) -> Result<(), TaxError> {
+    for (i, tax) in plan.taxes.iter().enumerate() {
+        let field = format!("taxes[{i}]");
+        match tax.kind {
+            TaxKind::Percent | TaxKind::PerUnit | TaxKind::FixedPerDocument => {}
+            TaxKind::Division | TaxKind::FixedPerLine | TaxKind::Group => {
+                return Err(unsupported(&field));
+            }
+        }
+        if tax.kind == TaxKind::Percent {
+            if let PlanBase::PreviousTax(j) = tax.base {
+                if j >= i {
+                    return Err(TaxError::InvalidRule {
+                        field: format!("{field}.base"),
+                        reason: format!("refers to tax {j}, which is not an earlier tax"),
+                    });
+                }
+            }
+        }
+        if !tax.price_include {
+            continue;
+        }
+        let earlier = &plan.taxes[..i];
+        let fine = match (tax.kind, tax.base) {
+            (TaxKind::FixedPerDocument, _) => false,
+            (TaxKind::PerUnit, _) => true,
+            (_, PlanBase::PreviousTax(j)) => plan.taxes[j].price_include,
+            (_, PlanBase::RunningTotal) => earlier.iter().all(|t| t.price_include),
+            (_, PlanBase::Net) => earlier
+                .iter()
+                .all(|t| !t.include_in_later_base || t.price_include),
+        };
+        if !fine {
+            return Err(unsupported(&field));
+        }
+    }
+    Ok(())
+}
+
+fn unsupported(field: &str) -> TaxError {
+    TaxError::Unsupported {
+        field: field.into(),
+        value: "erpnext".into(),
+    }
+}
+
+/// `x` if finite and within ±1e15, else [`TaxError::Overflow`].
+fn checked(x: f64, field: &dyn Fn() -> String) -> Result<f64, TaxError> {
+    if x.is_finite() && x.abs() <= LIMIT {
+        Ok(x)
+    } else {
+        Err(TaxError::Overflow { field: field() })
+    }
+}
+
+/// Python's `float(str(d))`: the float nearest to the decimal (Rust's parser rounds correctly).
+fn to_f64(d: Decimal, field: &dyn Fn() -> String) -> Result<f64, TaxError> {
+    let x = d
+        .to_string()
+        .parse::<f64>()
+        .map_err(|_| TaxError::Overflow { field: field() })?;
+    checked(x, field)
+}
+
+/// The decimal of a float's shortest representation (`repr` in Python), or an error.
+fn shortest(x: f64, field: &dyn Fn() -> String) -> Result<Decimal, TaxError> {
+    if x == 0.0 {
+        return Ok(Decimal::ZERO);
+    }
+    // Display never uses an exponent; |x| ≤ 1e15 keeps the digits within Decimal's range.
+    Decimal::from_str(&format!("{}", checked(x, field)?))
+        .map_err(|_| TaxError::Overflow { field: field() })
+}
+
+/// A rounded float as a decimal with exactly `places` decimals.
+fn to_decimal(x: f64, places: u32, field: &dyn Fn() -> String) -> Result<Decimal, TaxError> {
+    let d =
+        shortest(x, field)?.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
+    Ok(fixed(d, places))
+}
+
+/// An unrounded per-item amount as an apportioning weight (noise below 1e-9 counts as 0).
+fn weight(x: f64, field: &dyn Fn() -> String) -> Result<Decimal, TaxError> {
+    if x.abs() < NOISE {
+        return Ok(Decimal::ZERO);
+    }
+    shortest(x, field)
+}
+
+/// `d` with exactly `places` decimals, zero without a sign.
+fn fixed(mut d: Decimal, places: u32) -> Decimal {
+    if d.is_zero() {
+        d = Decimal::ZERO;
+    }
+    d.rescale(places);
+    d
+}
+
+/// Splits a row's total over its lines in proportion to the unrounded per-item amounts.
+fn distribute(total: Decimal, weights: &[Decimal], unit: Decimal, places: u32) -> Vec<Decimal> {
+    let positive = weights.iter().all(|w| !w.is_sign_negative() || w.is_zero());
+    let negative = weights.iter().all(|w| w.is_sign_negative() || w.is_zero());
+    let shares = if positive || negative {
+        apportion(total, weights, unit)
+    } else {
+        // Mixed signs: round each, then apportion what is left by magnitude.
+        let rounded: Vec<Decimal> = weights
+            .iter()
+            .map(|w| w.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven))
+            .collect();
+        let left = total - rounded.iter().copied().sum::<Decimal>();
+        let magnitudes: Vec<Decimal> = weights.iter().map(|w| w.abs()).collect();
+        let extra = apportion(left, &magnitudes, unit);
+        rounded.into_iter().zip(extra).map(|(r, e)| r + e).collect()
+    };
+    shares.into_iter().map(|s| fixed(s, places)).collect()
+}

@@ -51,8 +51,22 @@ impl Affine {
     fn scale(self, k: Decimal) -> Affine {
         Affine { coef: self.coef * k, fixed: self.fixed * k }
     }
-    fn at(self, b: Decimal) -> Decimal {
-        self.coef * b + self.fixed
+}
+
+/// The multiplier of the base for proportional kinds: `rate / 100` (a scale shift, no division)
+/// or, for division, `rate / (100 − rate)`.
+fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
+    match kind {
+        TaxKind::Division => rate / (Decimal::ONE_HUNDRED - rate),
+        _ => {
+            let mut f = rate;
+            if f.scale() + 2 <= 28 {
+                f.set_scale(f.scale() + 2).unwrap_or(());
+                f
+            } else {
+                rate / Decimal::ONE_HUNDRED
+            }
+        }
     }
 }
 
@@ -111,54 +125,47 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
     for (i, line) in plan.lines.iter().enumerate() {
         let field = || format!("lines[{i}]");
         let sign = if line.quantity.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
-        // One pass computing each tax as an affine function of the untaxed amount B, with the
-        // bases it was computed on.
-        let mut affine: Vec<Option<Affine>> = vec![None; n_taxes];
-        let mut base_of: Vec<Affine> = vec![Affine::default(); n_taxes];
-        let mut earlier_for_net = Affine::default();
-        let mut earlier_all = Affine::default();
-        for &k in &order {
-            let tax = &plan.taxes[k];
-            let Some(rate) = line.taxes[k].rate() else { continue };
-            let b = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
-            let base = match tax.base {
-                PlanBase::Net => b.add(earlier_for_net),
-                PlanBase::RunningTotal => b.add(earlier_all),
-                PlanBase::PreviousTax(j) => affine[j].unwrap_or_default(),
-            };
-            let a = match tax.kind {
-                TaxKind::Percent => base.scale(rate / Decimal::ONE_HUNDRED),
-                TaxKind::Division => base.scale(rate / (Decimal::ONE_HUNDRED - rate)),
-                TaxKind::PerUnit => Affine {
-                    coef: Decimal::ZERO,
-                    fixed: line.quantity.checked_mul(rate).ok_or_else(|| overflow(field()))?,
-                },
-                TaxKind::FixedPerLine => Affine { coef: Decimal::ZERO, fixed: rate * sign },
-                TaxKind::FixedPerDocument => Affine {
-                    coef: Decimal::ZERO,
-                    fixed: doc_shares[k].as_ref().map(|s| s[i]).unwrap_or_default(),
-                },
-                TaxKind::Group => return Err(TaxError::Unsupported { field: format!("taxes.{}", tax.code), value: "group".into() }),
-            };
-            base_of[k] = base;
-            affine[k] = Some(a);
-            if tax.include_in_later_base {
-                earlier_for_net = earlier_for_net.add(a);
-            }
-            earlier_all = earlier_all.add(a);
-        }
-        // Solve for B from the included taxes: T = B + Σ included (c·B + f).
-        let mut included = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
-        let mut any_included = false;
-        for &k in &order {
-            if plan.taxes[k].price_include {
-                if let Some(a) = affine[k] {
+        let fixed_amount = |k: usize, rate: Decimal| -> Result<Decimal, TaxError> {
+            Ok(match plan.taxes[k].kind {
+                TaxKind::PerUnit => line.quantity.checked_mul(rate).ok_or_else(|| overflow(field()))?,
+                TaxKind::FixedPerLine => rate * sign,
+                TaxKind::FixedPerDocument => doc_shares[k].as_ref().map(|s| s[i]).unwrap_or_default(),
+                _ => Decimal::ZERO,
+            })
+        };
+        let any_included = order.iter().any(|&k| plan.taxes[k].price_include && line.taxes[k].rate().is_some());
+        // Only a line with price-included taxes needs the symbolic pass: each tax as an affine
+        // function of the untaxed amount B, to solve T = B + Σ included (c·B + f).
+        let b = if any_included {
+            let mut affine: Vec<Option<Affine>> = vec![None; n_taxes];
+            let mut earlier_for_net = Affine::default();
+            let mut earlier_all = Affine::default();
+            let mut included = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
+            for &k in &order {
+                let tax = &plan.taxes[k];
+                let Some(rate) = line.taxes[k].rate() else { continue };
+                let unit = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
+                let base = match tax.base {
+                    PlanBase::Net => unit.add(earlier_for_net),
+                    PlanBase::RunningTotal => unit.add(earlier_all),
+                    PlanBase::PreviousTax(j) => affine[j].unwrap_or_default(),
+                };
+                let a = match tax.kind {
+                    TaxKind::Percent | TaxKind::Division => base.scale(factor(tax.kind, rate)),
+                    TaxKind::Group => {
+                        return Err(TaxError::Unsupported { field: format!("taxes.{}", tax.code), value: "group".into() })
+                    }
+                    _ => Affine { coef: Decimal::ZERO, fixed: fixed_amount(k, rate)? },
+                };
+                affine[k] = Some(a);
+                if tax.include_in_later_base {
+                    earlier_for_net = earlier_for_net.add(a);
+                }
+                earlier_all = earlier_all.add(a);
+                if tax.price_include {
                     included = included.add(a);
-                    any_included = true;
                 }
             }
-        }
-        let b = if any_included {
             if included.coef.is_zero() {
                 return Err(TaxError::InvalidRule { field: field(), reason: "included taxes leave no base".into() });
             }
@@ -166,44 +173,66 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         } else {
             line.net
         };
-        // Evaluate for real: included amounts are rounded first and fixed, so later bases use
-        // the amounts that will be printed.
+        // Evaluate for real, in order. Included amounts are rounded as computed and the
+        // untaxed amount is then the shelf total minus them, so later bases use the amounts that
+        // will be printed and the included total is exactly the shelf price.
         let mut line_amounts: Vec<Option<Decimal>> = vec![None; n_taxes];
         let mut line_bases = vec![Decimal::ZERO; n_taxes];
-        let mut included_sum = Decimal::ZERO;
-        for &k in &order {
-            if let (true, Some(a)) = (plan.taxes[k].price_include, affine[k]) {
-                let amt = line_round(a.at(b));
-                included_sum += amt;
-                line_amounts[k] = Some(amt);
-            }
-        }
-        let line_untaxed = if any_included && o.scope == Scope::Line { line.net - included_sum } else { b };
         let mut earlier_net = Decimal::ZERO;
         let mut earlier_all = Decimal::ZERO;
+        let mut included_sum = Decimal::ZERO;
+        let untaxed_for = |included_sum: Decimal| if any_included && o.scope == Scope::Line { line.net - included_sum } else { b };
+        // Included amounts first (their bases use B), then everything in order.
+        if any_included {
+            let mut inc_net = Decimal::ZERO;
+            let mut inc_all = Decimal::ZERO;
+            for &k in &order {
+                let tax = &plan.taxes[k];
+                let Some(rate) = line.taxes[k].rate() else { continue };
+                let base = match tax.base {
+                    PlanBase::Net => b + inc_net,
+                    PlanBase::RunningTotal => b + inc_all,
+                    PlanBase::PreviousTax(j) => line_amounts[j].unwrap_or_default(),
+                };
+                let exact = match tax.kind {
+                    TaxKind::Percent | TaxKind::Division => base.checked_mul(factor(tax.kind, rate)).ok_or_else(|| overflow(field()))?,
+                    _ => fixed_amount(k, rate)?,
+                };
+                if tax.price_include {
+                    let amt = line_round(exact);
+                    included_sum += amt;
+                    line_amounts[k] = Some(amt);
+                }
+                if tax.include_in_later_base {
+                    inc_net += exact;
+                }
+                inc_all += exact;
+            }
+        }
+        let line_untaxed = untaxed_for(included_sum);
         for &k in &order {
             let tax = &plan.taxes[k];
-            let Some(a) = affine[k] else { continue };
+            let Some(rate) = line.taxes[k].rate() else { continue };
             let base = match tax.base {
                 PlanBase::Net => line_untaxed + earlier_net,
                 PlanBase::RunningTotal => line_untaxed + earlier_all,
                 PlanBase::PreviousTax(j) => line_amounts[j].unwrap_or_default(),
             };
+            let proportional = matches!(tax.kind, TaxKind::Percent | TaxKind::Division);
             let amount = match line_amounts[k] {
                 Some(amt) => amt,
                 None => {
-                    let exact = if a.coef.is_zero() {
-                        a.fixed
+                    let exact = if proportional {
+                        base.checked_mul(factor(tax.kind, rate)).ok_or_else(|| overflow(field()))?
                     } else {
-                        let ratio = a.coef.checked_div(base_of[k].coef).unwrap_or(Decimal::ZERO);
-                        base.checked_mul(ratio).ok_or_else(|| overflow(field()))?
+                        fixed_amount(k, rate)?
                     };
                     let amt = line_round(exact);
                     line_amounts[k] = Some(amt);
                     amt
                 }
             };
-            line_bases[k] = if a.coef.is_zero() && tax.kind != TaxKind::Percent { line_untaxed } else { base };
+            line_bases[k] = if proportional { base } else { line_untaxed };
             if tax.include_in_later_base {
                 earlier_net += amount;
             }
@@ -216,6 +245,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
 
     // Document scope: round each tax once, then give the lines amounts that add up to it.
     if o.scope == Scope::Document {
+        #[allow(clippy::needless_range_loop)] // k indexes the inner vectors of a per-line table
         for k in 0..n_taxes {
             let rows: Vec<usize> = (0..plan.lines.len()).filter(|&i| amounts[i][k].is_some()).collect();
             if rows.is_empty() {

@@ -169,7 +169,7 @@ fn matches(rule: &ExemptionRule, doc: &TaxDocument) -> bool {
     let w = &rule.when;
     doc.customer.category.as_deref() == Some(rule.customer_category.as_str())
         && w.delivered_to_reserve.is_none_or(|d| d == doc.delivered_to_reserve)
-        && w.places.as_ref().is_none_or(|ps| ps.iter().any(|p| *p == doc.place_of_supply))
+        && w.places.as_ref().is_none_or(|ps| ps.contains(&doc.place_of_supply))
         && w.from.is_none_or(|f| f <= doc.business_date)
         && w.until.is_none_or(|u| doc.business_date < u)
 }
@@ -253,21 +253,43 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             }
         }
     }
-    let mut line_extras: Vec<BTreeSet<String>> = Vec::with_capacity(doc.lines.len());
+    // Extra taxes: each distinct code is expanded once, however many lines name it.
+    let mut expanded_extras: HashMap<&str, Vec<String>> = HashMap::new();
     for (i, line) in doc.lines.iter().enumerate() {
-        let mut mine = BTreeSet::new();
         for (j, code) in line.extra_taxes.iter().enumerate() {
-            for (def, group) in expand(&by_code, code, &format!("lines[{i}].extra_taxes[{j}]"))? {
-                mine.insert(def.code.clone());
+            if expanded_extras.contains_key(code.as_str()) {
+                continue;
+            }
+            let leaves_of = expand(&by_code, code, &format!("lines[{i}].extra_taxes[{j}]"))?;
+            let mut codes = Vec::with_capacity(leaves_of.len());
+            for (def, group) in leaves_of {
+                codes.push(def.code.clone());
                 if seen.insert(def.code.clone()) {
                     leaves.push((def, group, true));
                 }
             }
+            expanded_extras.insert(code.as_str(), codes);
         }
-        line_extras.push(mine);
     }
     // Stable: equal sequences keep the order above.
     leaves.sort_by_key(|(def, _, _)| def.sequence);
+
+    let leaf_index: HashMap<&str, usize> = leaves.iter().enumerate().map(|(k, (d, _, _))| (d.code.as_str(), k)).collect();
+    let line_extras: Vec<Vec<bool>> = doc
+        .lines
+        .iter()
+        .map(|line| {
+            let mut mine = vec![false; leaves.len()];
+            for code in &line.extra_taxes {
+                for leaf in expanded_extras.get(code.as_str()).into_iter().flatten() {
+                    if let Some(&k) = leaf_index.get(leaf.as_str()) {
+                        mine[k] = true;
+                    }
+                }
+            }
+            mine
+        })
+        .collect();
 
     let mut taxes = Vec::with_capacity(leaves.len());
     let mut periods = Vec::with_capacity(leaves.len());
@@ -314,11 +336,14 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     }
 
     let exemptions = applied_exemptions(rules, doc)?;
-    let mut relieved: HashMap<String, String> = HashMap::new();
+    // Per leaf tax: the exemption relieving it, if any.
+    let mut relieved: Vec<Option<&str>> = vec![None; leaves.len()];
     for e in &exemptions {
         for code in &e.relieves {
             for (def, _) in expand(&by_code, code, "exemptions")? {
-                relieved.entry(def.code.clone()).or_insert_with(|| e.code.clone());
+                if let Some(&k) = leaf_index.get(def.code.as_str()) {
+                    relieved[k].get_or_insert(e.code.as_str());
+                }
             }
         }
     }
@@ -368,8 +393,9 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         let line_taxes = leaves
             .iter()
             .zip(&periods)
-            .map(|((def, _, extra), period)| {
-                if *extra && !line_extras[i].contains(&def.code) {
+            .enumerate()
+            .map(|(k, ((def, _, extra), period))| {
+                if *extra && !line_extras[i][k] {
                     return LineTax::NotApplicable;
                 }
                 let covered = |c: &str| def.applies_to.as_ref().is_none_or(|list| list.iter().any(|x| x == c));
@@ -382,8 +408,8 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
                 if !covered(class) {
                     return LineTax::NotApplicable;
                 }
-                if let Some(e) = relieved.get(&def.code) {
-                    return LineTax::Relieved { exemption: e.clone() };
+                if let Some(e) = relieved[k] {
+                    return LineTax::Relieved { exemption: e.to_owned() };
                 }
                 LineTax::Applies { rate: period.by_class.get(class).unwrap_or(&period.rate).value() }
             })

@@ -1,6 +1,8 @@
 //! The engine's answer: totals, per-line and per-tax amounts, cash rounding, and an explanation
 //! of every amount (base, rate, rule).
 
+use std::sync::Arc;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -28,12 +30,12 @@ pub enum Treatment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineTaxView {
     /// Tax code.
-    pub code: String,
+    pub code: Arc<str>,
     /// Receipt name.
-    pub name: String,
+    pub name: Arc<str>,
     /// The group it belongs to, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Arc<str>>,
     /// How it is computed.
     pub kind: TaxKind,
     /// Its treatment of this line.
@@ -48,7 +50,7 @@ pub struct LineTaxView {
     /// Whether the shelf price included it.
     pub included: bool,
     /// The rule that applied (or the exemption that relieved it).
-    pub rule: String,
+    pub rule: Arc<str>,
 }
 
 /// One line of the result.
@@ -180,13 +182,24 @@ pub fn assemble(
         return Err(inconsistent("lines".into(), "dialect returned another shape than the plan".into()));
     }
     let after_tax_discount = !rules.discounts_before_tax;
+    // Nothing charged still prints with the currency's places ("0.00", not "0").
+    let zero = {
+        let mut z = Decimal::ZERO;
+        z.rescale(plan.places);
+        z
+    };
     let mut lines = Vec::with_capacity(plan.lines.len());
-    let mut sums = vec![Decimal::ZERO; plan.taxes.len()];
-    let mut bases = vec![Decimal::ZERO; plan.taxes.len()];
+    let mut sums = vec![zero; plan.taxes.len()];
+    let mut bases = vec![zero; plan.taxes.len()];
     let mut charged = vec![false; plan.taxes.len()];
+    // Shared once per document: every line's explanation points at the same strings.
+    let codes: Vec<Arc<str>> = plan.taxes.iter().map(|t| Arc::from(t.code.as_str())).collect();
+    let names: Vec<Arc<str>> = plan.taxes.iter().map(|t| Arc::from(t.name.as_str())).collect();
+    let groups: Vec<Option<Arc<str>>> = plan.taxes.iter().map(|t| t.group.as_deref().map(Arc::from)).collect();
+    let rules_text: Vec<Arc<str>> = plan.taxes.iter().map(|t| Arc::from(t.rule.as_str())).collect();
     for (i, (pl, cl)) in plan.lines.iter().zip(&computed.lines).enumerate() {
         let mut taxes = Vec::new();
-        let mut line_tax = Decimal::ZERO;
+        let mut line_tax = zero;
         for (k, (tax, how)) in plan.taxes.iter().zip(&pl.taxes).enumerate() {
             let computed_tax = cl.taxes.get(k).copied().flatten();
             let (treatment, rate, base, amount, rule) = match how {
@@ -194,16 +207,16 @@ pub fn assemble(
                 LineTax::Applies { rate } => {
                     let ct = computed_tax.ok_or_else(|| inconsistent(format!("lines[{i}]"), format!("{} not computed", tax.code)))?;
                     charged[k] = true;
-                    (Treatment::Taxed, Some(Dec(*rate)), ct.base, ct.amount, tax.rule.clone())
+                    (Treatment::Taxed, Some(Dec(*rate)), ct.base, ct.amount, rules_text[k].clone())
                 }
                 LineTax::ZeroRated => {
                     charged[k] = true;
-                    (Treatment::ZeroRated, None, cl.untaxed, Decimal::ZERO, format!("{}: zero-rated item", tax.name))
+                    (Treatment::ZeroRated, None, cl.untaxed, zero, Arc::from(format!("{}: zero-rated item", tax.name)))
                 }
-                LineTax::Exempt => (Treatment::Exempt, None, cl.untaxed, Decimal::ZERO, format!("{}: exempt item", tax.name)),
+                LineTax::Exempt => (Treatment::Exempt, None, cl.untaxed, zero, Arc::from(format!("{}: exempt item", tax.name))),
                 LineTax::Relieved { exemption } => {
                     let why = rules.exemptions.iter().find(|e| e.code == *exemption).map(|e| e.description.as_str()).unwrap_or("");
-                    (Treatment::Relieved, None, cl.untaxed, Decimal::ZERO, format!("{}: relieved by {exemption} ({why})", tax.name))
+                    (Treatment::Relieved, None, cl.untaxed, zero, Arc::from(format!("{}: relieved by {exemption} ({why})", tax.name)))
                 }
             };
             sums[k] += amount;
@@ -212,9 +225,9 @@ pub fn assemble(
             }
             line_tax += amount;
             taxes.push(LineTaxView {
-                code: tax.code.clone(),
-                name: tax.name.clone(),
-                group: tax.group.clone(),
+                code: codes[k].clone(),
+                name: names[k].clone(),
+                group: groups[k].clone(),
                 kind: tax.kind,
                 treatment,
                 rate,

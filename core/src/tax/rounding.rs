@@ -9,6 +9,13 @@ pub fn to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Decimal {
     if step.is_zero() {
         return value;
     }
+    // Fast path for 1, 0.1, 0.01, …: rounding to decimal places needs no division.
+    let normal = step.normalize();
+    if normal.mantissa() == 1 {
+        let mut r = round(value, normal.scale(), rounding);
+        r.rescale(normal.scale());
+        return r;
+    }
     let units = round(value / step, 0, rounding);
     (units * step).normalize_to(step)
 }

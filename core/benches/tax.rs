@@ -1,0 +1,68 @@
+//! Taxed lines per second for a typical three-tax line: gasoline in Ontario on 2024-06-01
+//! (federal fuel charge per litre, then HST's federal and provincial parts on price + charge).
+//! Run with `./build.sh bench` (or `cargo bench -p satchel-core --bench tax`). Prints figures;
+//! never fails on timing.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use satchel_core::tax::{self, TaxDocument};
+
+fn document(lines: usize) -> TaxDocument {
+    let lines: Vec<_> = (0..lines)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("{i}"), "quantity": format!("{}.{}", 20 + i % 40, i % 10),
+                "unit_price": format!("1.{:02}", 40 + i % 50), "tax_class": "fuel",
+                "extra_taxes": ["FUEL-CHARGE-ON"]
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({
+        "business_date": "2024-06-01", "place_of_supply": "CA-ON", "lines": lines
+    }))
+    .expect("valid document")
+}
+
+fn main() {
+    let rules = tax::builtin::rule_set("ca").expect("built-in rule set");
+    for (label, lines_per_doc) in [("100-line documents", 100usize), ("10-line documents", 10), ("1-line documents", 1)] {
+        let doc = document(lines_per_doc);
+        let check = tax::compute(&rules, &doc).expect("computes");
+        assert_eq!(check.lines[0].taxes.len(), 3, "three taxes per line");
+        // Warm up, then measure for about a second.
+        for _ in 0..200 {
+            black_box(tax::compute(&rules, black_box(&doc)).ok());
+        }
+        let start = Instant::now();
+        let mut docs = 0usize;
+        while start.elapsed().as_secs_f64() < 1.0 {
+            for _ in 0..50 {
+                black_box(tax::compute(&rules, black_box(&doc)).ok());
+            }
+            docs += 50;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let lines = (docs * lines_per_doc) as f64;
+        let phase = |f: &dyn Fn()| {
+            let t = Instant::now();
+            for _ in 0..docs.min(2_000) {
+                f();
+            }
+            t.elapsed().as_secs_f64() * 1e6 / (docs.min(2_000) * lines_per_doc) as f64
+        };
+        let plan = tax::resolve::plan(&rules, &doc).expect("plan");
+        let resolve_us = phase(&|| drop(black_box(tax::resolve::plan(&rules, black_box(&doc)))));
+        let exact_us = phase(&|| {
+            drop(black_box(tax::exact::compute(black_box(&plan), satchel_core::money::Rounding::HalfUp, tax::model::Scope::Line)))
+        });
+        let computed = tax::exact::compute(&plan, satchel_core::money::Rounding::HalfUp, tax::model::Scope::Line).expect("c");
+        let assemble_us = phase(&|| drop(black_box(tax::result::assemble(&rules, &doc, &plan, black_box(&computed)))));
+        println!("  per line: resolve {resolve_us:.2} µs, arithmetic {exact_us:.2} µs, result {assemble_us:.2} µs");
+        println!(
+            "tax native, {label}: {:.0} lines/s ({:.2} µs per line, {docs} documents in {secs:.2} s)",
+            lines / secs,
+            secs * 1e6 / lines
+        );
+    }
+}
