@@ -23,6 +23,7 @@ pub mod plan;
 pub mod resolve;
 pub mod result;
 pub mod rounding;
+pub mod verify;
 
 pub use model::{RuleSet, TaxDocument};
 pub use result::TaxResult;

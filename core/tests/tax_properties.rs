@@ -71,7 +71,7 @@ fn document(lines: &[GenLine], negate: bool) -> TaxDocument {
 }
 
 fn tax_of(r: &TaxResult, code: &str) -> Decimal {
-    r.taxes.iter().find(|t| t.code == code).map(|t| t.amount.value()).unwrap_or_default()
+    r.taxes.iter().find(|t| *t.code == *code).map(|t| t.amount.value()).unwrap_or_default()
 }
 
 proptest! {

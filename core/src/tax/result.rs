@@ -76,12 +76,12 @@ pub struct LineView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TaxTotalView {
     /// Tax code.
-    pub code: String,
+    pub code: Arc<str>,
     /// Receipt name.
-    pub name: String,
+    pub name: Arc<str>,
     /// The group it belongs to, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<Arc<str>>,
     /// Sum of the bases it was charged on.
     pub base: Dec,
     /// Its amount (equal to the sum of its line amounts).
@@ -262,9 +262,9 @@ pub fn assemble(
         .enumerate()
         .filter(|(k, _)| charged[*k])
         .map(|(k, t)| TaxTotalView {
-            code: t.code.clone(),
-            name: t.name.clone(),
-            group: t.group.clone(),
+            code: codes[k].clone(),
+            name: names[k].clone(),
+            group: groups[k].clone(),
             base: Dec(bases[k]),
             amount: Dec(computed.tax_totals[k]),
             included: t.price_include,
