@@ -105,7 +105,7 @@ impl Transport {
             return Err(Failure::Unreachable);
         }
         let error = serde_json::from_str::<ApiError>(&text)
-            .unwrap_or_else(|_| ApiError { code: format!("http_{status}"), message: "unexpected error body".into() });
+            .unwrap_or_else(|_| ApiError { code: format!("http_{status}"), message: "unexpected error body".into(), field: None });
         Err(Failure::Status { status, error })
     }
 }

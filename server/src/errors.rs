@@ -50,6 +50,16 @@ pub enum AppError {
     /// The route exists but not with this method.
     #[error("this method is not allowed on this endpoint")]
     MethodNotAllowed,
+    /// A tax document was refused: it cannot be computed, or the device's figures differ.
+    #[error("{message}")]
+    TaxRefused {
+        /// `tax_invalid`, `tax_mismatch` or `unknown_rule_set`.
+        code: &'static str,
+        /// The field concerned.
+        field: String,
+        /// What and why.
+        message: String,
+    },
     /// A database or other server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -80,6 +90,7 @@ impl AppError {
             AppError::BadCredentials => (StatusCode::UNAUTHORIZED, error_codes::BAD_CREDENTIALS),
             AppError::NotFound => (StatusCode::NOT_FOUND, error_codes::NOT_FOUND),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, error_codes::METHOD_NOT_ALLOWED),
+            AppError::TaxRefused { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL),
         }
     }
@@ -100,6 +111,10 @@ impl IntoResponse for AppError {
             Json(ApiError {
                 code: code.to_string(),
                 message,
+                field: match &self {
+                    AppError::TaxRefused { field, .. } => Some(field.clone()),
+                    _ => None,
+                },
             }),
         )
             .into_response()

@@ -75,6 +75,7 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
         )
         .route("/api/v1/sync/push", post(api::push::push).fallback(na))
         .route("/api/v1/orders", get(api::orders::list).fallback(na))
+        .route("/api/v1/tax/check", post(api::tax::check).fallback(na))
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT));

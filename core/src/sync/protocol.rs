@@ -184,6 +184,10 @@ pub struct ApiError {
     pub code: String,
     /// A sentence for a developer; never contains secrets.
     pub message: String,
+    /// The field of the request the error is about, when there is one (e.g.
+    /// `document.lines[1].taxes.GST.amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// The stable error codes of the HTTP API.
@@ -210,6 +214,14 @@ pub mod error_codes {
     pub const NOT_FOUND: &str = "not_found";
     /// The route exists but not with this HTTP method.
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// A tax document cannot be computed (unknown jurisdiction, rule not in force, bad input…);
+    /// the message and field say which; the engine's own code is in the message.
+    pub const TAX_INVALID: &str = "tax_invalid";
+    /// A device's tax figures differ from the server's recomputation; the field names the line
+    /// and the tax.
+    pub const TAX_MISMATCH: &str = "tax_mismatch";
+    /// The named rule set is not known to the server.
+    pub const UNKNOWN_RULE_SET: &str = "unknown_rule_set";
     /// Something failed on the server; retry later.
     pub const INTERNAL: &str = "internal";
 }

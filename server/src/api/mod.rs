@@ -4,6 +4,7 @@ pub mod devices;
 pub mod orders;
 pub mod push;
 pub mod reference;
+pub mod tax;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
