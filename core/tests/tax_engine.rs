@@ -136,3 +136,59 @@ fn a_cycle_in_groups_is_a_typed_error() {
     assert_eq!(err.code(), "cycle");
     assert!(satchel_core::tax::resolve::validate_rules(&r).is_err());
 }
+
+fn one_tax(rate: &str, kind: &str) -> serde_json::Value {
+    json!([{"code": "T", "name": "T", "kind": kind, "rates": [{"from": "2000-01-01", "rate": rate}]}])
+}
+
+#[test]
+fn negative_or_absurd_rates_are_refused_naming_the_rate() {
+    use satchel_core::tax::resolve::validate_rules;
+    for (rate, kind) in [("-1", "percent"), ("1000.01", "percent"), ("100", "division")] {
+        let r = rules(exact_line(), one_tax(rate, kind), json!(["T"]));
+        let err = validate_rules(&r).expect_err(rate);
+        assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes[0].rates[0].rate"), "{rate} {kind}");
+        let err = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1"}]))).expect_err(rate);
+        assert_eq!(err.code(), "invalid_rule");
+    }
+}
+
+#[test]
+fn overlapping_or_inverted_periods_are_refused() {
+    use satchel_core::tax::resolve::validate_rules;
+    let overlapping = json!([{"code": "T", "name": "T", "kind": "percent", "rates": [
+        {"from": "2000-01-01", "until": "2010-01-01", "rate": "5"},
+        {"from": "2009-06-01", "rate": "6"}
+    ]}]);
+    let err = validate_rules(&rules(exact_line(), overlapping, json!(["T"]))).expect_err("overlap");
+    assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes[0].rates"));
+    let inverted = json!([{"code": "T", "name": "T", "kind": "percent", "rates": [{"from": "2010-01-01", "until": "2000-01-01", "rate": "5"}]}]);
+    assert!(validate_rules(&rules(exact_line(), inverted, json!(["T"]))).is_err());
+}
+
+#[test]
+fn amounts_beyond_exact_arithmetic_are_an_overflow_error_not_a_panic() {
+    let r = rules(exact_line(), gst_qst_compound(), json!(["GST", "QST"]));
+    let err = compute(&r, &doc(json!([{"id": "1", "quantity": "10000000000000", "unit_price": "1"}]))).expect_err("huge");
+    assert_eq!((err.code(), err.field()), ("overflow", "lines[0].quantity"));
+    let err = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "99999999999999999999"}]))).expect_err("huge price");
+    assert_eq!((err.code(), err.field()), ("overflow", "lines[0].unit_price"));
+}
+
+#[test]
+fn malformed_amounts_never_reach_the_engine() {
+    for bad in [json!(1.5), json!("1e3"), json!("1,50"), json!(""), json!("NaN")] {
+        let v = json!({"business_date": "2024-05-01", "place_of_supply": "X", "lines": [{"id": "1", "quantity": "1", "unit_price": bad}]});
+        let err = serde_json::from_value::<TaxDocument>(v).expect_err("refused");
+        assert!(err.to_string().contains("decimal"), "{err}");
+    }
+}
+
+#[test]
+fn discounts_out_of_range_name_the_field() {
+    let r = rules(exact_line(), gst_qst_compound(), json!(["GST", "QST"]));
+    let err = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "10", "discount": {"percent": "101"}}]))).expect_err("pct");
+    assert_eq!((err.code(), err.field()), ("invalid_input", "lines[0].discount"));
+    let err = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "10", "discount": {"amount": "10.01"}}]))).expect_err("amt");
+    assert_eq!((err.code(), err.field()), ("invalid_input", "lines[0].discount"));
+}
