@@ -60,11 +60,11 @@ setup() { setup_rust; setup_node; }
 
 build_wasm() {
   log "Wasm module (release, wasm-bindgen --target web, wasm-opt -Oz)"
-  cargo build --release --target "$WASM_TARGET" -p satchel
+  cargo build --profile wasm-release --target "$WASM_TARGET" -p satchel
   # wasm-opt runs BEFORE wasm-bindgen: Debian's wasm-opt 108 re-points wasm-bindgen's
   # `__wbindgen_externrefs` export at the funcref table, and the module then fails to start.
-  local optimised="target/$WASM_TARGET/release/satchel.opt.wasm"
-  wasm-opt -Oz "${WASM_OPT_FEATURES[@]}" "target/$WASM_TARGET/release/satchel.wasm" -o "$optimised"
+  local optimised="target/$WASM_TARGET/wasm-release/satchel.opt.wasm"
+  wasm-opt -Oz "${WASM_OPT_FEATURES[@]}" "target/$WASM_TARGET/wasm-release/satchel.wasm" -o "$optimised"
   rm -rf www/pkg
   wasm-bindgen --target web --out-name satchel --out-dir www/pkg "$optimised"
 }
@@ -135,10 +135,10 @@ run_bench() {
   log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
   log "Tax engine, native (release)"
   cargo bench -p satchel-core --bench tax
-  log "Tax engine, Wasm in headless Chromium (release)"
+  log "Tax engine, Wasm in headless Chromium (the shipped wasm-release profile)"
   # SATCHEL_BENCH turns the test's smoke pass into a measurement (read at compile time).
   SATCHEL_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
-    cargo test --release -p satchel --target "$WASM_TARGET" --test bench_wasm -- --nocapture 2>&1 | grep -E 'BENCH|test result|panicked'
+    cargo test --profile wasm-release -p satchel --target "$WASM_TARGET" --test bench_wasm -- --nocapture 2>&1 | grep -E 'BENCH|test result|panicked'
 }
 
 case "${1:-help}" in

@@ -279,6 +279,9 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         .lines
         .iter()
         .map(|line| {
+            if line.extra_taxes.is_empty() {
+                return Vec::new();
+            }
             let mut mine = vec![false; leaves.len()];
             for code in &line.extra_taxes {
                 for leaf in expanded_extras.get(code.as_str()).into_iter().flatten() {
@@ -386,34 +389,42 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     };
 
     let mut lines = Vec::with_capacity(doc.lines.len());
+    let mut templates: HashMap<&str, Vec<LineTax>> = HashMap::new();
     for (i, line) in doc.lines.iter().enumerate() {
         let net = after_line[i] - doc_discounts[i];
         let discount = gross[i] - net;
         let class = line.tax_class.as_str();
-        let line_taxes = leaves
-            .iter()
-            .zip(&periods)
-            .enumerate()
-            .map(|(k, ((def, _, extra), period))| {
-                if *extra && !line_extras[i][k] {
-                    return LineTax::NotApplicable;
-                }
-                let covered = |c: &str| def.applies_to.as_ref().is_none_or(|list| list.iter().any(|x| x == c));
-                if class == "exempt" {
-                    return if covered("standard") || covered("exempt") { LineTax::Exempt } else { LineTax::NotApplicable };
-                }
-                if class == "zero_rated" {
-                    return if def.applies_to.is_none() || covered("zero_rated") { LineTax::ZeroRated } else { LineTax::NotApplicable };
-                }
-                if !covered(class) {
-                    return LineTax::NotApplicable;
-                }
-                if let Some(e) = relieved[k] {
-                    return LineTax::Relieved { exemption: e.to_owned() };
-                }
-                LineTax::Applies { rate: period.by_class.get(class).unwrap_or(&period.rate).value() }
-            })
-            .collect();
+        // Lines of one class share how every tax treats them: decided once per class.
+        let template = templates.entry(class).or_insert_with(|| {
+            leaves
+                .iter()
+                .zip(&periods)
+                .enumerate()
+                .map(|(k, ((def, _, _), period))| {
+                    let covered = |c: &str| def.applies_to.as_ref().is_none_or(|list| list.iter().any(|x| x == c));
+                    if class == "exempt" {
+                        return if covered("standard") || covered("exempt") { LineTax::Exempt } else { LineTax::NotApplicable };
+                    }
+                    if class == "zero_rated" {
+                        return if def.applies_to.is_none() || covered("zero_rated") { LineTax::ZeroRated } else { LineTax::NotApplicable };
+                    }
+                    if !covered(class) {
+                        return LineTax::NotApplicable;
+                    }
+                    if let Some(e) = relieved[k] {
+                        return LineTax::Relieved { exemption: e.to_owned() };
+                    }
+                    LineTax::Applies { rate: period.by_class.get(class).unwrap_or(&period.rate).value() }
+                })
+                .collect::<Vec<LineTax>>()
+        });
+        let mut line_taxes = template.clone();
+        // Extra taxes apply only to the lines that name them.
+        for (k, (_, _, extra)) in leaves.iter().enumerate() {
+            if *extra && !line_extras[i].get(k).copied().unwrap_or(false) {
+                line_taxes[k] = LineTax::NotApplicable;
+            }
+        }
         lines.push(PlannedLine {
             id: line.id.clone(),
             quantity: line.quantity.value(),
