@@ -192,3 +192,15 @@ fn discounts_out_of_range_name_the_field() {
     let err = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "10", "discount": {"amount": "10.01"}}]))).expect_err("amt");
     assert_eq!((err.code(), err.field()), ("invalid_input", "lines[0].discount"));
 }
+
+#[test]
+fn a_class_whose_rate_was_abolished_is_refused_not_charged_the_default() {
+    // India's 12 % slab ends on 2025-09-22: an item still classed gst_12 must be reclassified.
+    let rules = satchel_core::tax::builtin::rule_set("in").expect("in");
+    let line = json!([{"id": "1", "quantity": "1", "unit_price": "100.00", "tax_class": "gst_12"}]);
+    let before: TaxDocument = serde_json::from_value(json!({"business_date": "2025-09-21", "place_of_supply": "IN-KA", "lines": line})).expect("doc");
+    assert_eq!(compute(&rules, &before).expect("in force").tax.to_string(), "12.00");
+    let after: TaxDocument = serde_json::from_value(json!({"business_date": "2025-09-22", "place_of_supply": "IN-KA", "lines": line})).expect("doc");
+    let err = compute(&rules, &after).expect_err("no 12 % slab any more");
+    assert_eq!((err.code(), err.field()), ("invalid_input", "lines[0].tax_class"));
+}

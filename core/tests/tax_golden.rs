@@ -97,7 +97,7 @@ fn check(name: &str, expected: &Value, got: &Value) {
         let id = &l["id"];
         let g = got["lines"].as_array().and_then(|a| a.iter().find(|x| x["id"] == *id));
         let g = g.unwrap_or_else(|| panic!("{name}: no line {id}"));
-        for key in ["untaxed", "tax", "total"] {
+        for key in ["untaxed", "tax", "total", "gross", "discount"] {
             if let Some(v) = l.get(key) {
                 assert_eq!(s(&g[key]), s(v), "{name}: line {id} {key}");
             }
@@ -109,6 +109,9 @@ fn check(name: &str, expected: &Value, got: &Value) {
             assert_eq!(s(&gt["amount"]), s(&t["amount"]), "{name}: line {id} tax {code}");
             if let Some(tr) = t.get("treatment") {
                 assert_eq!(gt["treatment"], *tr, "{name}: line {id} tax {code} treatment");
+            }
+            if let Some(b) = t.get("base") {
+                assert_eq!(s(&gt["base"]), s(b), "{name}: line {id} tax {code} base");
             }
         }
     }

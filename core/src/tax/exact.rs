@@ -89,7 +89,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
     for &k in &order {
         if let PlanBase::PreviousTax(j) = plan.taxes[k].base {
             if position[j] >= position[k] {
-                return Err(TaxError::Unsupported { field: format!("taxes.{}.base", plan.taxes[k].code), value: "this order".into() });
+                return Err(TaxError::Unsupported { field: format!("taxes.{}.base", plan.taxes[k].code), value: "odoo".into() });
             }
         }
     }
@@ -258,11 +258,32 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             }
         }
         for (i, line) in plan.lines.iter().enumerate() {
-            let included: Decimal = (0..n_taxes)
-                .filter(|&k| plan.taxes[k].price_include)
-                .filter_map(|k| amounts[i][k])
-                .sum();
-            untaxed[i] = if included.is_zero() && !plan.taxes.iter().any(|t| t.price_include) { line.net } else { line.net - included };
+            let has_included = (0..n_taxes).any(|k| plan.taxes[k].price_include && amounts[i][k].is_some());
+            if !has_included {
+                untaxed[i] = line.net;
+                continue;
+            }
+            let included: Decimal = (0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]).sum();
+            untaxed[i] = line.net - included;
+            // The bases shown are those of the final, spread amounts and untaxed amount.
+            let (mut earlier_net, mut earlier_all) = (Decimal::ZERO, Decimal::ZERO);
+            for &k in &order {
+                let Some(amount) = amounts[i][k] else { continue };
+                let tax = &plan.taxes[k];
+                if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) {
+                    bases[i][k] = match tax.base {
+                        PlanBase::Net => untaxed[i] + earlier_net,
+                        PlanBase::RunningTotal => untaxed[i] + earlier_all,
+                        PlanBase::PreviousTax(j) => amounts[i][j].unwrap_or_default(),
+                    };
+                } else {
+                    bases[i][k] = untaxed[i];
+                }
+                if tax.include_in_later_base {
+                    earlier_net += amount;
+                }
+                earlier_all += amount;
+            }
         }
     }
 

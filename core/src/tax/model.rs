@@ -111,13 +111,15 @@ pub enum TaxKind {
     PerUnit,
     /// `rate` on every line it applies to.
     FixedPerLine,
-    /// `rate` once per document, spread over the lines in proportion to their net amounts,
-    /// the remainder on the last line.
+    /// `rate` once per document, spread over the lines in proportion to their net amounts (largest
+    /// remainder, ties to the earlier line; the ERPNext dialect puts ERPNext's leftover on the
+    /// last line instead).
     FixedPerDocument,
     /// `base × r / (1 − r)` with `r = rate / 100` (Odoo's "division"): the tax is `rate` % of
     /// the tax-included total.
     Division,
-    /// A named group of other taxes (`components`), applied in their own sequence.
+    /// A named group of other taxes (`components`); each component is applied at its own
+    /// `sequence` (the group's own sequence is not used).
     Group,
 }
 
@@ -273,7 +275,7 @@ pub struct Certificate {
     /// Name of the holder.
     pub holder: String,
     /// Issuer (e.g. the band or the registry).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued_by: Option<String>,
 }
 

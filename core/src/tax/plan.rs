@@ -63,6 +63,9 @@ pub enum LineTax {
     },
     /// The tax does not cover this item's class.
     NotApplicable,
+    /// The class had its own rate in another period of the tax but has none on the business date
+    /// (resolution refuses the document; never reaches a dialect).
+    NoRateForClass,
 }
 
 impl LineTax {
@@ -126,8 +129,8 @@ pub struct ComputedLine {
 }
 
 /// A dialect's answer. Invariants (checked by [`crate::tax::result::assemble`]): for every tax,
-/// the line amounts add up to `tax_totals`; for price-included lines,
-/// `untaxed + included taxes == net`.
+/// the line amounts add up to `tax_totals`; on every line with price-included taxes,
+/// `untaxed + included taxes == net` (the shelf price is kept exactly).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Computed {
     /// Per line, in document order.

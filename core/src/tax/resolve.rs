@@ -206,13 +206,14 @@ fn discount_of(field: &str, discount: &Discount, amount: Decimal, step: Decimal)
     }
 }
 
-fn unit_label(kind: TaxKind) -> &'static str {
+fn kind_label(kind: TaxKind) -> &'static str {
     match kind {
-        TaxKind::Percent | TaxKind::Division => " %",
-        TaxKind::PerUnit => " per unit",
-        TaxKind::FixedPerLine => " per line",
-        TaxKind::FixedPerDocument => " per document",
-        TaxKind::Group => "",
+        TaxKind::Percent => "percent",
+        TaxKind::Division => "percent of the tax-included amount",
+        TaxKind::PerUnit => "per unit",
+        TaxKind::FixedPerLine => "per line",
+        TaxKind::FixedPerDocument => "per document",
+        TaxKind::Group => "group",
     }
 }
 
@@ -324,16 +325,8 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             base,
             include_in_later_base: def.include_in_later_base,
             price_include: def.price_include.unwrap_or(percentage_like && doc.prices_include_tax),
-            rule: format!(
-                "{} {}{} in force from {}{} ({}@{})",
-                def.name,
-                period.rate,
-                unit_label(def.kind),
-                period.from,
-                until,
-                rules.id,
-                rules.version
-            ),
+            // The rate is reported on each line (it can depend on the item's class).
+            rule: format!("{} ({}) in force from {}{} ({}@{})", def.name, kind_label(def.kind), period.from, until, rules.id, rules.version),
         });
         periods.push(period);
     }
@@ -406,7 +399,9 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
                         return if covered("standard") || covered("exempt") { LineTax::Exempt } else { LineTax::NotApplicable };
                     }
                     if class == "zero_rated" {
-                        return if def.applies_to.is_none() || covered("zero_rated") { LineTax::ZeroRated } else { LineTax::NotApplicable };
+                        // Zero-rated is inside the tax at 0 %: shown wherever a standard item
+                        // would be taxed, so it stays distinguishable from exempt.
+                        return if covered("standard") || covered("zero_rated") { LineTax::ZeroRated } else { LineTax::NotApplicable };
                     }
                     if !covered(class) {
                         return LineTax::NotApplicable;
@@ -414,10 +409,23 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
                     if let Some(e) = relieved[k] {
                         return LineTax::Relieved { exemption: e.to_owned() };
                     }
-                    LineTax::Applies { rate: period.by_class.get(class).unwrap_or(&period.rate).value() }
+                    match period.by_class.get(class) {
+                        Some(rate) => LineTax::Applies { rate: rate.value() },
+                        // The class had its own rate in another period but has none now (India's
+                        // 12 % slab after the 2025 reform): refuse rather than silently charge
+                        // the default rate. Classes the tax never lists take the default.
+                        None if def.rates.iter().any(|r| r.by_class.contains_key(class)) => LineTax::NoRateForClass,
+                        None => LineTax::Applies { rate: period.rate.value() },
+                    }
                 })
                 .collect::<Vec<LineTax>>()
         });
+        if let Some(k) = template.iter().position(|t| *t == LineTax::NoRateForClass) {
+            return Err(bad_input(
+                format!("lines[{i}].tax_class"),
+                format!("{} has no rate for class {class:?} on {date}", leaves[k].0.code),
+            ));
+        }
         let mut line_taxes = template.clone();
         // Extra taxes apply only to the lines that name them.
         for (k, (_, _, extra)) in leaves.iter().enumerate() {

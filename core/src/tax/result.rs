@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::money::{Dec, Rounding};
-use crate::tax::model::{Certificate, Dialect, RuleSet, Scope, TaxDocument, TaxError, TaxKind};
+use crate::tax::model::{Certificate, Dialect, FrappeRounding, RuleSet, Scope, TaxDocument, TaxError, TaxKind};
 use crate::tax::plan::{Computed, LineTax, Plan};
 use crate::tax::resolve::applied_exemptions;
 use crate::tax::rounding::to_step;
@@ -149,7 +149,14 @@ fn dialect_name(rules: &RuleSet) -> String {
     match rules.dialect {
         Dialect::Exact { rounding, scope } => format!("exact ({}, per {})", rounding_name(rounding), scope_name(scope)),
         Dialect::Odoo { scope } => format!("odoo (round {})", if scope == Scope::Line { "per line" } else { "globally" }),
-        Dialect::Erpnext { rounding_method } => format!("erpnext ({rounding_method:?})"),
+        Dialect::Erpnext { rounding_method } => format!(
+            "erpnext ({})",
+            match rounding_method {
+                FrappeRounding::Bankers => "bankers",
+                FrappeRounding::BankersLegacy => "bankers_legacy",
+                FrappeRounding::Commercial => "commercial",
+            }
+        ),
     }
 }
 
@@ -203,7 +210,7 @@ pub fn assemble(
         for (k, (tax, how)) in plan.taxes.iter().zip(&pl.taxes).enumerate() {
             let computed_tax = cl.taxes.get(k).copied().flatten();
             let (treatment, rate, base, amount, rule) = match how {
-                LineTax::NotApplicable => continue,
+                LineTax::NotApplicable | LineTax::NoRateForClass => continue,
                 LineTax::Applies { rate } => {
                     let ct = computed_tax.ok_or_else(|| inconsistent(format!("lines[{i}]"), format!("{} not computed", tax.code)))?;
                     charged[k] = true;
@@ -236,6 +243,16 @@ pub fn assemble(
                 included: tax.price_include,
                 rule,
             });
+        }
+        let included: Vec<Decimal> = plan
+            .taxes
+            .iter()
+            .zip(&cl.taxes)
+            .filter(|(t, _)| t.price_include)
+            .filter_map(|(_, c)| c.map(|c| c.amount))
+            .collect();
+        if !included.is_empty() && cl.untaxed + included.iter().copied().sum::<Decimal>() != pl.net {
+            return Err(inconsistent(format!("lines[{i}]"), "untaxed plus included taxes is not the shelf amount".into()));
         }
         let discount_after = if after_tax_discount { pl.discount } else { Decimal::ZERO };
         lines.push(LineView {
@@ -284,12 +301,24 @@ pub fn assemble(
         }
         _ => None,
     };
+    // Per exemption, the taxes it relieved on this document, in order of application.
+    let mut relieved_by: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+    for pl in &plan.lines {
+        for (tax, how) in plan.taxes.iter().zip(&pl.taxes) {
+            if let LineTax::Relieved { exemption } = how {
+                let list = relieved_by.entry(exemption.as_str()).or_default();
+                if !list.contains(&tax.code) {
+                    list.push(tax.code.clone());
+                }
+            }
+        }
+    }
     let exemptions = applied_exemptions(rules, document)?
         .into_iter()
         .map(|e| ExemptionView {
             code: e.code.clone(),
             description: e.description.clone(),
-            relieved: e.relieves.clone(),
+            relieved: relieved_by.get(e.code.as_str()).cloned().unwrap_or_default(),
             certificate: e.requires_certificate.then(|| document.customer.certificate.clone()).flatten(),
         })
         .collect();
