@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use crate::money::Rounding;
 use crate::tax::model::{Scope, TaxError, TaxKind};
 use crate::tax::plan::{Computed, ComputedLine, ComputedTax, Plan, PlanBase};
-use crate::tax::rounding::{apportion, round_to_total, to_step};
+use crate::tax::rounding::{apportion, round_to_total, Step};
 
 /// How the engine rounds and orders.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +70,37 @@ fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
     }
 }
 
+/// A lines × taxes table in one allocation; `table[i]` is line `i`'s row.
+struct Table<T> {
+    width: usize,
+    cells: Vec<T>,
+}
+
+impl<T: Clone> Table<T> {
+    fn with_rows(rows: usize, width: usize) -> Self {
+        Table { width, cells: Vec::with_capacity(rows * width) }
+    }
+
+    /// Appends a row filled with `value`; returns its index.
+    fn push_row(&mut self, value: T) -> usize {
+        self.cells.extend(std::iter::repeat_n(value, self.width));
+        self.cells.len() / self.width.max(1) - 1
+    }
+}
+
+impl<T> std::ops::Index<usize> for Table<T> {
+    type Output = [T];
+    fn index(&self, i: usize) -> &[T] {
+        &self.cells[i * self.width..(i + 1) * self.width]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Table<T> {
+    fn index_mut(&mut self, i: usize) -> &mut [T] {
+        &mut self.cells[i * self.width..(i + 1) * self.width]
+    }
+}
+
 fn overflow(field: String) -> TaxError {
     TaxError::Overflow { field }
 }
@@ -77,6 +108,8 @@ fn overflow(field: String) -> TaxError {
 pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
     let n_taxes = plan.taxes.len();
     let step = plan.step;
+    let rounder = Step::new(step);
+    let to_step = |x: Decimal, _step: Decimal, r: Rounding| rounder.round(x, r);
     // Evaluation order: plan order, or fixed kinds first (stable).
     let mut order: Vec<usize> = (0..n_taxes).collect();
     if o.fixed_first {
@@ -119,8 +152,8 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
     };
 
     // Per line: exact (or intermediate) amounts and bases.
-    let mut amounts: Vec<Vec<Option<Decimal>>> = Vec::with_capacity(plan.lines.len());
-    let mut bases: Vec<Vec<Decimal>> = Vec::with_capacity(plan.lines.len());
+    let mut amounts: Table<Option<Decimal>> = Table::with_rows(plan.lines.len(), n_taxes);
+    let mut bases: Table<Decimal> = Table::with_rows(plan.lines.len(), n_taxes);
     let mut untaxed: Vec<Decimal> = Vec::with_capacity(plan.lines.len());
     for (i, line) in plan.lines.iter().enumerate() {
         let field = || format!("lines[{i}]");
@@ -176,8 +209,9 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         // Evaluate for real, in order. Included amounts are rounded as computed and the
         // untaxed amount is then the shelf total minus them, so later bases use the amounts that
         // will be printed and the included total is exactly the shelf price.
-        let mut line_amounts: Vec<Option<Decimal>> = vec![None; n_taxes];
-        let mut line_bases = vec![Decimal::ZERO; n_taxes];
+        amounts.push_row(None);
+        bases.push_row(Decimal::ZERO);
+        let line_amounts = &mut amounts[i];
         let mut earlier_net = Decimal::ZERO;
         let mut earlier_all = Decimal::ZERO;
         let mut included_sum = Decimal::ZERO;
@@ -232,14 +266,12 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                     amt
                 }
             };
-            line_bases[k] = if proportional { base } else { line_untaxed };
+            bases[i][k] = if proportional { base } else { line_untaxed };
             if tax.include_in_later_base {
                 earlier_net += amount;
             }
             earlier_all += amount;
         }
-        amounts.push(line_amounts);
-        bases.push(line_bases);
         untaxed.push(line_untaxed);
     }
 

@@ -6,18 +6,43 @@ use crate::money::{round, Rounding};
 
 /// Rounds `value` to a multiple of `step` (0.01, 0.05, 1, 0.000001 …) with the given rule.
 pub fn to_step(value: Decimal, step: Decimal, rounding: Rounding) -> Decimal {
-    if step.is_zero() {
-        return value;
+    Step::new(step).round(value, rounding)
+}
+
+/// A currency step, analysed once so that rounding to it in a loop costs no division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    step: Decimal,
+    places: u32,
+    power_of_ten: bool,
+}
+
+impl Step {
+    /// Analyses `step` (zero means "do not round").
+    pub fn new(step: Decimal) -> Step {
+        let normal = step.normalize();
+        Step { step, places: normal.scale(), power_of_ten: normal.mantissa() == 1 }
     }
-    // Fast path for 1, 0.1, 0.01, …: rounding to decimal places needs no division.
-    let normal = step.normalize();
-    if normal.mantissa() == 1 {
-        let mut r = round(value, normal.scale(), rounding);
-        r.rescale(normal.scale());
-        return r;
+
+    /// Rounds `value` to a multiple of the step, written with the step's decimal places.
+    pub fn round(&self, value: Decimal, rounding: Rounding) -> Decimal {
+        if self.step.is_zero() {
+            return value;
+        }
+        // Already a multiple of a power-of-ten step, written with its places: nothing to do
+        // (bases and untaxed amounts usually are).
+        if self.power_of_ten && value.scale() == self.places {
+            return value;
+        }
+        // 1, 0.1, 0.01, …: rounding to decimal places needs no division.
+        let mut r = if self.power_of_ten {
+            round(value, self.places, rounding)
+        } else {
+            round(value / self.step, 0, rounding) * self.step
+        };
+        r.rescale(self.places);
+        r
     }
-    let units = round(value / step, 0, rounding);
-    (units * step).normalize_to(step)
 }
 
 /// Gives `value` the same number of decimal places as `step` (so `5` prints as `5.00`).
