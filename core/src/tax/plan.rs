@@ -81,8 +81,8 @@ impl LineTax {
 /// A line, resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlannedLine {
-    /// The caller's line id.
-    pub id: String,
+    /// The caller's line id (shared with the result, not copied per stage).
+    pub id: std::sync::Arc<str>,
     /// Quantity (negative for returns).
     pub quantity: Decimal,
     /// Unit price as given.

@@ -475,7 +475,7 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             }
         }
         lines.push(PlannedLine {
-            id: line.id.clone(),
+            id: std::sync::Arc::from(line.id.as_str()),
             quantity: line.quantity.value(),
             unit_price: line.unit_price.value(),
             gross: gross[i],

@@ -57,7 +57,7 @@ pub struct LineTaxView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineView {
     /// The caller's id.
-    pub id: String,
+    pub id: Arc<str>,
     /// Quantity × unit price.
     pub gross: Dec,
     /// Discounts on the line (its own and its share of the document's).

@@ -47,7 +47,7 @@ impl From<&TaxResult> for ClaimedTaxes {
                 .lines
                 .iter()
                 .map(|l| ClaimedLine {
-                    id: l.id.clone(),
+                    id: l.id.to_string(),
                     taxes: l.taxes.iter().map(|t| ClaimedTax { code: t.code.to_string(), amount: t.amount }).collect(),
                 })
                 .collect(),
@@ -113,8 +113,8 @@ pub fn verify(rules: &RuleSet, document: &TaxDocument, claimed: &ClaimedTaxes) -
         return Err(mismatch("lines".into(), None, None, result.lines.len().to_string(), claimed.lines.len().to_string()));
     }
     for (i, (ours, theirs)) in result.lines.iter().zip(&claimed.lines).enumerate() {
-        if ours.id != theirs.id {
-            return Err(mismatch(format!("lines[{i}].id"), Some(&ours.id), None, ours.id.clone(), theirs.id.clone()));
+        if *ours.id != *theirs.id {
+            return Err(mismatch(format!("lines[{i}].id"), Some(&ours.id), None, ours.id.to_string(), theirs.id.clone()));
         }
         for t in &ours.taxes {
             let claimed_amount = theirs.taxes.iter().find(|c| *c.code == *t.code).map(|c| c.amount);
