@@ -7,7 +7,6 @@ use wasm_bindgen::prelude::*;
 use satchel_core::tax::{self, model::TaxError, RuleSet, TaxDocument};
 
 use crate::error::{bad_input, SatchelError};
-use crate::workspace::to_js_value;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TAX: &'static str = r#"
@@ -49,6 +48,12 @@ impl From<TaxError> for SatchelError {
     }
 }
 
+/// Objects cross as JSON text: one serde_json decoder per type instead of a second,
+/// serde-wasm-bindgen one, which keeps the download smaller (the tax model has many types).
+fn json_text(value: &JsValue) -> Result<String, SatchelError> {
+    js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).ok_or_else(|| bad_input("not JSON-serialisable"))
+}
+
 fn load_rules(rules: JsValue) -> Result<RuleSet, SatchelError> {
     let parsed: RuleSet = if let Some(id) = rules.as_string() {
         tax::builtin::rule_set(&id).ok_or_else(|| SatchelError::Validation {
@@ -57,7 +62,7 @@ fn load_rules(rules: JsValue) -> Result<RuleSet, SatchelError> {
             message: format!("no built-in rule set named {id:?}"),
         })?
     } else {
-        serde_wasm_bindgen::from_value(rules).map_err(bad_input)?
+        serde_json::from_str(&json_text(&rules)?).map_err(bad_input)?
     };
     tax::resolve::validate_rules(&parsed)?;
     Ok(parsed)
@@ -86,8 +91,8 @@ impl TaxEngine {
     /// Computes a document's taxes.
     #[wasm_bindgen(unchecked_return_type = "TaxResult")]
     pub fn compute(&self, #[wasm_bindgen(unchecked_param_type = "TaxDocument")] document: JsValue) -> Result<JsValue, SatchelError> {
-        let document: TaxDocument = serde_wasm_bindgen::from_value(document).map_err(bad_input)?;
-        to_js_value(&tax::compute(&self.rules, &document)?)
+        let text = self.compute_json(&json_text(&document)?)?;
+        js_sys::JSON::parse(&text).map_err(|_| SatchelError::internal("result is not JSON"))
     }
 
     /// Computes a document given as a JSON string; returns the result as a JSON string.
