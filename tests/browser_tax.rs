@@ -69,3 +69,21 @@ fn the_javascript_api_reports_tax_errors_with_code_and_field() {
     let v: Value = serde_json::from_str(&ok).expect("json");
     assert_eq!(v["total"], "22.60");
 }
+
+#[wasm_bindgen_test]
+fn the_tax_engine_class_takes_and_returns_plain_objects() {
+    use wasm_bindgen::JsValue;
+    let engine = satchel::tax::TaxEngine::new(JsValue::from_str("ca")).expect("built-in rules");
+    assert!(engine.version().starts_with("ca@"));
+    let doc = js_sys::JSON::parse(
+        r#"{"business_date":"2012-06-01","place_of_supply":"CA-QC","lines":[{"id":"1","quantity":"1","unit_price":"100.00"}]}"#,
+    )
+    .expect("object");
+    let result = engine.compute(doc).expect("computes");
+    let total = js_sys::Reflect::get(&result, &"total".into()).expect("total");
+    assert_eq!(total.as_string().as_deref(), Some("114.98"), "GST 5.00 + QST 9.5 % of 105.00 = 9.98");
+    let bad = js_sys::JSON::parse(r#"{"business_date":"2012-06-01","place_of_supply":"CA-QC","lines":[{"id":"1","quantity":1,"unit_price":"1"}]}"#)
+        .expect("object");
+    let err = engine.compute(bad).expect_err("a number for a quantity is refused");
+    assert_eq!(err.code(), "validation");
+}
