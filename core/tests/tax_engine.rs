@@ -204,3 +204,19 @@ fn a_class_whose_rate_was_abolished_is_refused_not_charged_the_default() {
     let err = compute(&rules, &after).expect_err("no 12 % slab any more");
     assert_eq!((err.code(), err.field()), ("invalid_input", "lines[0].tax_class"));
 }
+
+#[test]
+fn a_discount_after_tax_leaves_the_tax_on_the_full_price() {
+    // 100.00 with 10 % off. Before tax (the default): tax 13 % of 90.00 = 11.70, total 101.70.
+    // After tax: tax 13 % of 100.00 = 13.00, then 10.00 off: untaxed 90.00, total 103.00.
+    let taxes = json!([{"code": "T", "name": "T", "kind": "percent", "rates": [{"from": "2000-01-01", "rate": "13"}]}]);
+    let line = json!([{"id": "1", "quantity": "1", "unit_price": "100.00", "discount": {"percent": "10"}}]);
+    let before = compute(&rules(exact_line(), taxes.clone(), json!(["T"])), &doc(line.clone())).expect("before");
+    assert_eq!((before.tax.to_string(), before.total.to_string()), ("11.70".into(), "101.70".into()));
+    let mut after_rules = rules(exact_line(), taxes, json!(["T"]));
+    after_rules.discounts_before_tax = false;
+    let after = compute(&after_rules, &doc(line)).expect("after");
+    assert_eq!(after.tax.to_string(), "13.00");
+    assert_eq!(after.lines[0].taxes[0].base.to_string(), "100.00");
+    assert_eq!((after.untaxed.to_string(), after.total.to_string()), ("90.00".into(), "103.00".into()));
+}
