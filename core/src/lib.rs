@@ -8,6 +8,7 @@
 //! - [`tax`]: the tax engine: rules as data, dated rates, exemptions, ERP rounding dialects.
 //! - [`sync`]: the wire protocol between device and server, the device's sync loop as a state
 //!   machine (events in, commands out) and the server's sequencing rule (exactly once).
+//! - [`vault`]: encryption at rest (AES-256-GCM envelopes, PIN-wrapped data key), inactivity lock.
 //!
 //! The crate performs no I/O and reads no clock: time and randomness come in as arguments.
 //! It has no wasm-bindgen, js-sys or web-sys in its dependency tree (checked by `build.sh test`),
@@ -21,3 +22,4 @@ pub mod money;
 pub mod order;
 pub mod sync;
 pub mod tax;
+pub mod vault;
