@@ -15,25 +15,16 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Gasoline in Ontario on 2024-06-01: fuel charge per litre, then both parts of HST.
-fn fuel_document(lines: usize) -> TaxDocument {
-    let lines: Vec<_> = (0..lines)
-        .map(|i| {
-            serde_json::json!({
-                "id": format!("{i}"), "quantity": format!("{}.{}", 20 + i % 40, i % 10),
-                "unit_price": format!("1.{:02}", 40 + i % 50), "tax_class": "fuel",
-                "extra_taxes": ["FUEL-CHARGE-ON"]
-            })
-        })
-        .collect();
-    serde_json::from_value(serde_json::json!({"business_date": "2024-06-01", "place_of_supply": "CA-ON", "lines": lines}))
-        .expect("valid document")
+/// Gasoline in Ontario on 2024-06-01: fuel charge per litre, then both parts of HST; the same
+/// 100 lines as the native benchmark (`core/benches/tax.rs`).
+fn fuel_document() -> TaxDocument {
+    serde_json::from_str(include_str!("fixtures/bench/fuel-on-100.json")).expect("bench document")
 }
 
 #[wasm_bindgen_test]
 fn tax_lines_per_second_in_wasm() {
     let rules = tax::builtin::rule_set("ca").expect("rule set");
-    let doc = fuel_document(100);
+    let doc = fuel_document();
     let first = tax::compute(&rules, &doc).expect("computes");
     assert_eq!(first.lines[0].taxes.len(), 3, "a three-tax line");
     if !MEASURE {

@@ -8,20 +8,13 @@ use std::time::Instant;
 
 use satchel_core::tax::{self, TaxDocument};
 
+/// The shared workload (`tests/fixtures/bench/fuel-on-100.json`, also used by the Wasm bench),
+/// cut to its first `lines` lines.
 fn document(lines: usize) -> TaxDocument {
-    let lines: Vec<_> = (0..lines)
-        .map(|i| {
-            serde_json::json!({
-                "id": format!("{i}"), "quantity": format!("{}.{}", 20 + i % 40, i % 10),
-                "unit_price": format!("1.{:02}", 40 + i % 50), "tax_class": "fuel",
-                "extra_taxes": ["FUEL-CHARGE-ON"]
-            })
-        })
-        .collect();
-    serde_json::from_value(serde_json::json!({
-        "business_date": "2024-06-01", "place_of_supply": "CA-ON", "lines": lines
-    }))
-    .expect("valid document")
+    let mut doc: TaxDocument =
+        serde_json::from_str(include_str!("../../tests/fixtures/bench/fuel-on-100.json")).expect("bench document");
+    doc.lines.truncate(lines);
+    doc
 }
 
 fn main() {

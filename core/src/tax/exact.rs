@@ -101,6 +101,34 @@ impl<T> std::ops::IndexMut<usize> for Table<T> {
     }
 }
 
+/// The amounts of earlier taxes on a line, for the bases of later ones.
+#[derive(Debug, Clone, Copy, Default)]
+struct Earlier {
+    /// Those marked `include_in_later_base` (they join `Net` bases).
+    for_net: Decimal,
+    /// All of them (the running total).
+    all: Decimal,
+}
+
+impl Earlier {
+    /// The base of a tax on a line whose untaxed amount is `untaxed`.
+    fn base(&self, base: PlanBase, untaxed: Decimal, amounts: &[Option<Decimal>]) -> Decimal {
+        match base {
+            PlanBase::Net => untaxed + self.for_net,
+            PlanBase::RunningTotal => untaxed + self.all,
+            PlanBase::PreviousTax(j) => amounts[j].unwrap_or_default(),
+        }
+    }
+
+    /// Records a tax's amount for the taxes after it.
+    fn add(&mut self, tax: &crate::tax::plan::PlannedTax, amount: Decimal) {
+        if tax.include_in_later_base {
+            self.for_net += amount;
+        }
+        self.all += amount;
+    }
+}
+
 fn overflow(field: String) -> TaxError {
     TaxError::Overflow { field }
 }
@@ -212,22 +240,16 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         amounts.push_row(None);
         bases.push_row(Decimal::ZERO);
         let line_amounts = &mut amounts[i];
-        let mut earlier_net = Decimal::ZERO;
-        let mut earlier_all = Decimal::ZERO;
+        let mut earlier = Earlier::default();
         let mut included_sum = Decimal::ZERO;
         let untaxed_for = |included_sum: Decimal| if any_included && o.scope == Scope::Line { line.net - included_sum } else { b };
         // Included amounts first (their bases use B), then everything in order.
         if any_included {
-            let mut inc_net = Decimal::ZERO;
-            let mut inc_all = Decimal::ZERO;
+            let mut before = Earlier::default();
             for &k in &order {
                 let tax = &plan.taxes[k];
                 let Some(rate) = line.taxes[k].rate() else { continue };
-                let base = match tax.base {
-                    PlanBase::Net => b + inc_net,
-                    PlanBase::RunningTotal => b + inc_all,
-                    PlanBase::PreviousTax(j) => line_amounts[j].unwrap_or_default(),
-                };
+                let base = before.base(tax.base, b, line_amounts);
                 let exact = match tax.kind {
                     TaxKind::Percent | TaxKind::Division => base.checked_mul(factor(tax.kind, rate)).ok_or_else(|| overflow(field()))?,
                     _ => fixed_amount(k, rate)?,
@@ -237,21 +259,14 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                     included_sum += amt;
                     line_amounts[k] = Some(amt);
                 }
-                if tax.include_in_later_base {
-                    inc_net += exact;
-                }
-                inc_all += exact;
+                before.add(tax, exact);
             }
         }
         let line_untaxed = untaxed_for(included_sum);
         for &k in &order {
             let tax = &plan.taxes[k];
             let Some(rate) = line.taxes[k].rate() else { continue };
-            let base = match tax.base {
-                PlanBase::Net => line_untaxed + earlier_net,
-                PlanBase::RunningTotal => line_untaxed + earlier_all,
-                PlanBase::PreviousTax(j) => line_amounts[j].unwrap_or_default(),
-            };
+            let base = earlier.base(tax.base, line_untaxed, line_amounts);
             let proportional = matches!(tax.kind, TaxKind::Percent | TaxKind::Division);
             let amount = match line_amounts[k] {
                 Some(amt) => amt,
@@ -267,10 +282,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 }
             };
             bases[i][k] = if proportional { base } else { line_untaxed };
-            if tax.include_in_later_base {
-                earlier_net += amount;
-            }
-            earlier_all += amount;
+            earlier.add(tax, amount);
         }
         untaxed.push(line_untaxed);
     }
@@ -298,23 +310,16 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             let included: Decimal = (0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]).sum();
             untaxed[i] = line.net - included;
             // The bases shown are those of the final, spread amounts and untaxed amount.
-            let (mut earlier_net, mut earlier_all) = (Decimal::ZERO, Decimal::ZERO);
+            let mut earlier = Earlier::default();
             for &k in &order {
                 let Some(amount) = amounts[i][k] else { continue };
                 let tax = &plan.taxes[k];
-                if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) {
-                    bases[i][k] = match tax.base {
-                        PlanBase::Net => untaxed[i] + earlier_net,
-                        PlanBase::RunningTotal => untaxed[i] + earlier_all,
-                        PlanBase::PreviousTax(j) => amounts[i][j].unwrap_or_default(),
-                    };
+                bases[i][k] = if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) {
+                    earlier.base(tax.base, untaxed[i], &amounts[i])
                 } else {
-                    bases[i][k] = untaxed[i];
-                }
-                if tax.include_in_later_base {
-                    earlier_net += amount;
-                }
-                earlier_all += amount;
+                    untaxed[i]
+                };
+                earlier.add(tax, amount);
             }
         }
     }
