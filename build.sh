@@ -139,6 +139,7 @@ run_bench() {
   # SATCHEL_BENCH turns the test's smoke pass into a measurement (read at compile time).
   SATCHEL_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
     cargo test --profile wasm-release -p satchel --target "$WASM_TARGET" --test bench_wasm -- --nocapture 2>&1 | grep -E 'BENCH|test result|panicked'
+  node tests/kdf-bench/run.mjs  # PIN key derivation: WebCrypto PBKDF2 vs Argon2id (Wasm), 1x and 4x-throttled Chromium
 }
 
 case "${1:-help}" in
