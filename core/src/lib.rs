@@ -9,6 +9,7 @@
 //! - [`sync`]: the wire protocol between device and server, the device's sync loop as a state
 //!   machine (events in, commands out) and the server's sequencing rule (exactly once).
 //! - [`vault`]: encryption at rest (AES-256-GCM envelopes, PIN-wrapped data key), inactivity lock.
+//! - [`validation`]: order rules whose severity each deployment sets (block, warn and flag, allow).
 //!
 //! The crate performs no I/O and reads no clock: time and randomness come in as arguments.
 //! It has no wasm-bindgen, js-sys or web-sys in its dependency tree (checked by `build.sh test`),
@@ -23,3 +24,4 @@ pub mod order;
 pub mod sync;
 pub mod tax;
 pub mod vault;
+pub mod validation;
