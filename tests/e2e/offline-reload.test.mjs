@@ -49,6 +49,6 @@ test('offline reload: the app opens signed in from the service worker and takes 
     assert.equal(await badge(page), '1');
     assert.match((await page.getByTestId('sync-text').textContent()) ?? '', /1 order waiting to sync/);
     const items = await orderItems(page);
-    assert.deepEqual(items, [{ id: orderId, status: 'pending' }]);
+    assert.deepEqual(items, [{ id: orderId, status: 'pending', seq: 1 }]);
   });
 });

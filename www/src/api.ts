@@ -120,6 +120,7 @@ export function errorText(err: unknown): string {
     bad_credentials: 'Wrong username or password.',
     validation: 'Please check the order.',
     storage: 'This device could not save the data.',
+    storage_full: 'This device is out of storage space, so nothing was saved and your order is still on screen. Free some space (old photos, other apps) and commit again.',
     not_signed_in: 'Please sign in.',
     locked: 'The workspace is locked.',
     pending_work: 'Orders are still waiting to sync.',

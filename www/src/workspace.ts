@@ -132,11 +132,30 @@ export function renderWorkspace(
   // ---- local orders -----------------------------------------------------------------------
   const orderList = h('ul', { class: 'list orders', 'data-testid': 'order-list' });
   const refAge = h('p', { class: 'muted small', 'data-testid': 'reference-as-of' });
-  const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), orderList, refAge);
+  const storageStatus = h('p', { class: 'muted small', 'data-testid': 'storage-status' });
+  const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), orderList, refAge, storageStatus);
 
   root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, picker, entry, orders)));
 
   // ---- behaviour --------------------------------------------------------------------------
+
+  // Ask the browser not to evict this origin's data under storage pressure, and say what it
+  // answered: unsynced orders live here.
+  void (async () => {
+    const storage = navigator.storage as StorageManager | undefined;
+    if (!storage?.persist) {
+      storageStatus.textContent = 'Storage: this browser cannot promise to keep data; sync often.';
+      storageStatus.dataset['persisted'] = 'unknown';
+      return;
+    }
+    const persisted = (await storage.persisted()) || (await storage.persist());
+    storageStatus.dataset['persisted'] = String(persisted);
+    storageStatus.textContent = persisted
+      ? 'Storage: kept on this device until you remove it.'
+      : 'Storage: the browser may clear it if space runs low; install the app and sync often.';
+  })().catch(() => {
+    storageStatus.dataset['persisted'] = 'unknown';
+  });
 
   function showNotice(text: string): void {
     notice.textContent = text;
@@ -387,7 +406,7 @@ export function renderWorkspace(
       const statusLabel = o.status === 'pending' ? 'Waiting to sync' : o.status === 'synced' ? 'Synced' : 'Rejected';
       return h(
         'li',
-        { class: `order ${o.status}`, 'data-testid': 'order-item', 'data-status': o.status, 'data-order-id': o.order_id },
+        { class: `order ${o.status}`, 'data-testid': 'order-item', 'data-status': o.status, 'data-order-id': o.order_id, 'data-seq': String(o.seq) },
         h('div', { class: 'row' }, h('span', { class: 'name' }, outletById.get(o.outlet_id)?.name ?? o.outlet_id), h('span', { 'data-testid': 'order-total' }, o.total)),
         h(
           'div',

@@ -97,6 +97,6 @@ export async function takeOrder(page, { outletId, lines }) {
 
 export async function orderItems(page) {
   return page.locator('[data-testid="order-item"]').evaluateAll((els) =>
-    els.map((e) => ({ id: e.getAttribute('data-order-id'), status: e.getAttribute('data-status') })),
+    els.map((e) => ({ id: e.getAttribute('data-order-id'), status: e.getAttribute('data-status'), seq: Number(e.getAttribute('data-seq')) })),
   );
 }

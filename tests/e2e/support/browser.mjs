@@ -4,7 +4,7 @@ import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const ARGS = [
+export const ARGS = [
   '--no-sandbox', // Chromium as root needs it
   '--disable-gpu',
   // Without these Chromium keeps trying to reach hosts this network does not have.
@@ -23,15 +23,29 @@ export async function launchBrowser() {
  * A fresh context (own storage, own service workers) sized like a cheap phone, and a page whose
  * console and page errors are collected for diagnostics.
  */
+export const PHONE = {
+  viewport: { width: 360, height: 740 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  serviceWorkers: 'allow',
+};
+
 export async function newPhone(browser) {
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 740 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    serviceWorkers: 'allow',
-  });
-  const page = await context.newPage();
+  const context = await browser.newContext(PHONE);
+  return watch(context, await context.newPage());
+}
+
+/**
+ * A phone whose profile lives on disk in `dir` (a persistent context): needed where the test
+ * depends on the real disk, e.g. filling it up.
+ */
+export async function newPhoneOnDisk(dir) {
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS, headless: true, ...PHONE });
+  return watch(context, context.pages()[0] ?? (await context.newPage()));
+}
+
+function watch(context, page) {
   const console = [];
   page.on('console', (m) => console.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => console.push(`[pageerror] ${e.stack ?? e.message}`));
