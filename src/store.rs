@@ -332,17 +332,19 @@ impl LocalStore {
         tx.done().await
     }
 
-    /// Every local order, newest first.
-    pub async fn orders(&self) -> Result<Vec<LocalOrder>, SatchelError> {
+    /// Every local order, newest first, and how many order records could not be read. An
+    /// unreadable (corrupt) record is skipped and counted: it never hides the other orders.
+    pub async fn orders(&self) -> Result<(Vec<LocalOrder>, usize), SatchelError> {
         let tx = self.db.transaction(&[ORDERS], Mode::ReadOnly, Durability::Default)?;
         let mut out: Vec<LocalOrder> = Vec::new();
+        let mut unreadable = 0;
         for v in tx.store(ORDERS)?.get_all(None).await? {
-            // A corrupt record is skipped rather than hiding every other order.
-            if let Ok(o) = from_js::<LocalOrder>("order", &v) {
-                out.push(o);
+            match from_js::<LocalOrder>("order", &v) {
+                Ok(o) => out.push(o),
+                Err(_) => unreadable += 1,
             }
         }
         out.sort_by_key(|o| std::cmp::Reverse(o.seq));
-        Ok(out)
+        Ok((out, unreadable))
     }
 }

@@ -47,6 +47,8 @@ export interface OrderView {
   order_id: string; outlet_id: string; committed_at: string; total: string; seq: number;
   line_count: number; status: "pending" | "synced" | "rejected"; reason?: string;
 }
+/** Records on this device that could not be read (corrupt) and were skipped. */
+export interface StorageReportView { unreadable_orders: number; unreadable_reference: number; }
 /** The sync loop's state, as `onStatus` reports it. */
 export interface SyncStatusView {
   pending: number;
@@ -79,6 +81,8 @@ impl Reference {
 /// Shared state behind the `Workspace` handle.
 pub(crate) struct Inner {
     pub(crate) store: LocalStore,
+    /// Reference records (products, outlets) that could not be read when loaded.
+    pub(crate) unreadable_reference: std::cell::Cell<usize>,
     pub(crate) transport: Transport,
     pub(crate) session: RefCell<Option<Session>>,
     pub(crate) reference: RefCell<Reference>,
@@ -164,11 +168,12 @@ impl Workspace {
             if options.is_undefined() || options.is_null() { WorkspaceOptions::default() } else { from_js_value(options)? };
         let store = LocalStore::open(options.db_name.as_deref().unwrap_or("satchel")).await?;
         let session = store.session().await?;
-        let (info, products, outlets, _corrupt) = store.load_reference().await?;
+        let (info, products, outlets, unreadable_reference) = store.load_reference().await?;
         let base_url = options.base_url.unwrap_or_else(page_origin);
         Ok(Workspace {
             inner: Rc::new(Inner {
                 store,
+                unreadable_reference: std::cell::Cell::new(unreadable_reference),
                 transport: Transport::new(&base_url),
                 session: RefCell::new(session),
                 reference: RefCell::new(Reference::new(info, products, outlets)),
@@ -296,9 +301,22 @@ impl Workspace {
     /// Every order taken on this device, newest first, with its sync state.
     #[wasm_bindgen(unchecked_return_type = "OrderView[]")]
     pub async fn orders(&self) -> Result<JsValue, SatchelError> {
-        let orders = self.inner.store.orders().await?;
+        let (orders, _unreadable) = self.inner.store.orders().await?;
         let views: Vec<OrderView> = orders.iter().map(OrderView::from).collect();
         to_js_value(&views)
+    }
+
+    /// How many records on this device could not be read and were skipped (a corrupt record is
+    /// reported, never fatal; the rest of the workspace keeps working).
+    #[wasm_bindgen(js_name = storageReport, unchecked_return_type = "StorageReportView")]
+    pub async fn storage_report(&self) -> Result<JsValue, SatchelError> {
+        #[derive(Serialize)]
+        struct StorageReportView {
+            unreadable_orders: usize,
+            unreadable_reference: usize,
+        }
+        let (_, unreadable_orders) = self.inner.store.orders().await?;
+        to_js_value(&StorageReportView { unreadable_orders, unreadable_reference: self.inner.unreadable_reference.get() })
     }
 
     /// How many changes wait to be sent to the server.
@@ -357,6 +375,7 @@ impl Workspace {
         let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency };
         self.inner.store.save_reference(&info, &reference.products, &reference.outlets).await?;
         *self.inner.reference.borrow_mut() = Reference::new(Some(info), reference.products, reference.outlets);
+        self.inner.unreadable_reference.set(0);
         Ok(())
     }
 }

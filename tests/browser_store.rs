@@ -56,7 +56,7 @@ async fn committed_orders_get_gap_free_sequence_numbers_in_the_outbox() {
     let MutationBody::OrderCreate(doc) = &pending[1].body;
     assert_eq!(doc.order_id, id(2));
     assert_eq!(doc.totals.total.to_string(), "10.17");
-    assert_eq!(store.orders().await.expect("orders").len(), 3);
+    assert_eq!(store.orders().await.expect("orders").0.len(), 3);
 }
 
 #[wasm_bindgen_test]
@@ -106,7 +106,7 @@ async fn acknowledged_mutations_leave_the_outbox_and_mark_their_orders() {
     store.acknowledge(&results).await.expect("ack");
     let pending = store.pending(10).await.expect("pending");
     assert_eq!(pending.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![3]);
-    let orders = store.orders().await.expect("orders");
+    let (orders, _) = store.orders().await.expect("orders");
     let by_id = |n: u64| orders.iter().find(|o| o.order_id == id(n)).expect("order present");
     assert_eq!(by_id(41).status, OrderStatus::Synced);
     assert_eq!(by_id(42).status, OrderStatus::Rejected);
@@ -148,4 +148,26 @@ async fn sale_transactions_ask_chromium_for_strict_durability() {
     let tx = raw.transaction(&["outbox"], Mode::ReadWrite, Durability::Strict).expect("tx");
     assert_eq!(tx.durability().as_deref(), Some("strict"));
     tx.done().await.expect("empty transaction commits");
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupt_order_record_is_reported_and_skipped_never_hiding_the_others() {
+    let name = format!("corrupt-{}", js_sys::Date::now());
+    let store = LocalStore::open(&name).await.expect("open");
+    let dev = session().device_id;
+    store.commit_order(dev, id(701), document(71, "1")).await.expect("first");
+    store.commit_order(dev, id(702), document(72, "2")).await.expect("second");
+    // Something (a bug, a disk error, a meddling extension) leaves garbage in two records.
+    let raw = Db::open_existing(&name).await.expect("raw");
+    let tx = raw.transaction(&["orders"], Mode::ReadWrite, Durability::Default).expect("tx");
+    let orders = tx.store("orders").expect("store");
+    orders.put(&"garbage-1".into(), &"{not json".into()).await.expect("put");
+    orders.put(&"garbage-2".into(), &wasm_bindgen::JsValue::from_f64(42.0)).await.expect("put");
+    tx.done().await.expect("committed");
+    let (readable, unreadable) = store.orders().await.expect("orders still load");
+    assert_eq!(readable.len(), 2, "the good orders are all there");
+    assert_eq!(unreadable, 2, "the bad records are counted");
+    // And the workspace keeps working: the next commit succeeds with the next number.
+    let next = store.commit_order(dev, id(703), document(73, "1")).await.expect("commit after corruption");
+    assert_eq!(next.seq, 3);
 }

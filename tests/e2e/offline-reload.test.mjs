@@ -50,5 +50,30 @@ test('offline reload: the app opens signed in from the service worker and takes 
     assert.match((await page.getByTestId('sync-text').textContent()) ?? '', /1 order waiting to sync/);
     const items = await orderItems(page);
     assert.deepEqual(items, [{ id: orderId, status: 'pending', seq: 1 }]);
+    assert.equal(await page.getByTestId('storage-report').isVisible(), false, 'no warning while every record reads');
+
+    // A corrupt record (a disk error, a meddling extension) is reported and skipped; the rest
+    // of the workspace keeps working, still offline.
+    await page.evaluate(
+      () =>
+        new Promise((res, rej) => {
+          const open = indexedDB.open('satchel');
+          open.onerror = () => rej(open.error);
+          open.onsuccess = () => {
+            const tx = open.result.transaction('orders', 'readwrite');
+            tx.objectStore('orders').put('{not json', 'garbage');
+            tx.oncomplete = () => {
+              open.result.close();
+              res();
+            };
+            tx.onabort = () => rej(tx.error);
+          };
+        }),
+    );
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid="storage-report"]')?.dataset.unreadable === '1');
+    assert.match((await page.getByTestId('storage-report').textContent()) ?? '', /1 record on this device could not be read and was skipped/);
+    assert.deepEqual(await orderItems(page), [{ id: orderId, status: 'pending', seq: 1 }], 'the good order is still listed');
+    assert.equal(await badge(page), '1');
   });
 });

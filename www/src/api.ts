@@ -64,6 +64,12 @@ export interface OrderSummary {
   reason?: string;
 }
 
+/** Records on this device that could not be read and were skipped. */
+export interface StorageReport {
+  unreadable_orders: number;
+  unreadable_reference: number;
+}
+
 export type SyncPhase = 'idle' | 'pushing' | 'backing_off' | 'needs_sign_in';
 
 export interface SyncStatus {
@@ -83,6 +89,7 @@ export interface WorkspaceApi {
   computeTotals(order: OrderRequest): TotalsView;
   commitOrder(order: OrderRequest): Promise<CommitView>;
   orders(): Promise<OrderSummary[]>;
+  storageReport(): Promise<StorageReport>;
   pendingCount(): Promise<number>;
   syncNow(): Promise<void>;
   startSync(): void;

@@ -133,7 +133,8 @@ export function renderWorkspace(
   const orderList = h('ul', { class: 'list orders', 'data-testid': 'order-list' });
   const refAge = h('p', { class: 'muted small', 'data-testid': 'reference-as-of' });
   const storageStatus = h('p', { class: 'muted small', 'data-testid': 'storage-status' });
-  const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), orderList, refAge, storageStatus);
+  const storageReport = h('p', { class: 'error small', 'data-testid': 'storage-report', role: 'status', hidden: true });
+  const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, storageStatus);
 
   root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, picker, entry, orders)));
 
@@ -433,9 +434,16 @@ export function renderWorkspace(
       do {
         again = false;
         try {
-          const [n, list] = await Promise.all([ws.pendingCount(), ws.orders()]);
+          const [n, list, report] = await Promise.all([ws.pendingCount(), ws.orders(), ws.storageReport()]);
           setPending(n);
           renderOrders(list);
+          const unreadable = report.unreadable_orders + report.unreadable_reference;
+          storageReport.hidden = unreadable === 0;
+          storageReport.dataset['unreadable'] = String(unreadable);
+          storageReport.textContent =
+            unreadable === 0
+              ? ''
+              : `${unreadable} record${unreadable === 1 ? '' : 's'} on this device could not be read and ${unreadable === 1 ? 'was' : 'were'} skipped; everything else is fine. Tell your supervisor.`;
           error.show('', 'refresh');
         } catch (err) {
           error.show(errorText(err), 'refresh');
