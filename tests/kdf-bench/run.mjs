@@ -20,22 +20,14 @@ import os from 'node:os';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+// The same Chromium and flags as the end-to-end tests.
+import { ARGS, CHROMIUM } from '../e2e/support/browser.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const TARGET = join(ROOT, 'target', 'kdf-bench');
 const PKG = join(TARGET, 'pkg');
 const WASM_TARGET = 'wasm32-unknown-unknown';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 const EXPECTED = JSON.parse(readFileSync(join(HERE, 'expected.json'), 'utf8'));
 const PASSWORD = EXPECTED.password;
