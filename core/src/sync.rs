@@ -1,10 +1,12 @@
 //! Sync between a device and the server.
 //!
 //! - [`protocol`]: the messages on the wire (see `docs/sync-protocol.md`).
+//! - [`sealing`]: outbox entries sealed to the server's key, so a locked device still syncs.
 //! - [`sequencing`]: the server's rule that makes a device's mutations apply exactly once, in order.
 //! - [`engine`]: the device's sync loop as a state machine: events in, commands out; the browser
 //!   shell performs the I/O the commands ask for.
 
 pub mod engine;
 pub mod protocol;
+pub mod sealing;
 pub mod sequencing;

@@ -8,6 +8,9 @@
 //! - [`keys`]: the data key ([`DataKey`]), the key-encryption key derived from the PIN
 //!   ([`KeyEncryptionKey`]), the KDF parameters and the wrapped data key ([`WrappedKey`]).
 //! - [`envelope`]: a record's encrypted envelope, [`seal`] and [`open`], and the nonce budget.
+//! - [`sealed`]: sealed boxes (X25519 + HKDF-SHA256 + AES-256-GCM) for the outbox, which syncs
+//!   while the workspace is locked.
+//! - [`index`]: keyed hashes that key encrypted records without leaking their ids.
 //! - [`lock`]: the lock state machine: idle timeout, lock when hidden, wrong-PIN delays and the
 //!   online re-authentication after too many failures.
 //!
@@ -58,10 +61,12 @@
 //! module while it is unlocked.
 
 pub mod envelope;
-mod hex;
+pub mod hex;
+pub mod index;
 pub mod keys;
 pub mod lock;
 pub mod ports;
+pub mod sealed;
 
 mod aead;
 
@@ -69,7 +74,12 @@ pub use envelope::{
     open, seal, seal_with_budget, Envelope, KeyUsage, ENVELOPE_MIN_LEN, ENVELOPE_VERSION,
     NONCE_BUDGET,
 };
-pub use keys::{new_salt, rewrap, unwrap, wrap, DataKey, KdfParams, KeyEncryptionKey, WrappedKey};
+pub use index::{keyed_id, new_index_key, INDEX_KEY_LEN};
+pub use keys::{
+    new_salt, open_retired, rewrap, seal_retired, unwrap, wrap, DataKey, KdfParams,
+    KeyEncryptionKey, WrappedKey,
+};
+pub use sealed::{open_sealed, seal_to, sealed_key_id, BoxSecret};
 pub use lock::{Lock, LockPolicy, LockState};
 pub use ports::{InsecureTestRng, Rng};
 pub use zeroize::Zeroizing;

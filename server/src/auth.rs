@@ -3,6 +3,11 @@
 //! A token is `<device_id>.<secret>`, the secret being 32 random bytes in unpadded base64url
 //! (43 characters). The server stores only the SHA-256 of the whole token and compares hashes in
 //! constant time. Tokens and passwords are never logged.
+//!
+//! A device holds two tokens of that shape: its full token (kept inside the device's vault) and
+//! a push-only token (kept outside it, so a locked device can still upload sealed entries). The
+//! [`AuthDevice`] extractor accepts only the full token; [`PushAuth`] accepts either and says
+//! which ([`Scope`]).
 
 use std::sync::OnceLock;
 
@@ -122,7 +127,16 @@ pub fn parse_token(token: &str) -> Option<Uuid> {
     Uuid::try_parse(id).ok()
 }
 
-/// The device (and its user) a request is authenticated as.
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything the device's user may do.
+    Full,
+    /// Only upload sealed entries.
+    PushOnly,
+}
+
+/// The device (and its user) a request is authenticated as, with the full token.
 #[derive(Debug, Clone)]
 pub struct AuthDevice {
     /// The device the token belongs to.
@@ -131,44 +145,77 @@ pub struct AuthDevice {
     pub username: String,
     /// That user's role.
     pub role: Role,
+    /// Which of the device's tokens was presented.
+    pub scope: Scope,
 }
+
+/// A request authenticated with either of the device's tokens (for the push endpoint).
+#[derive(Debug, Clone)]
+pub struct PushAuth(pub AuthDevice);
 
 impl FromRequestParts<AppState> for AuthDevice {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or(AppError::MissingToken)?;
-        let header = header.to_str().map_err(|_| AppError::MissingToken)?;
-        let (scheme, token) = header
-            .trim()
-            .split_once(' ')
-            .ok_or(AppError::MissingToken)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(AppError::MissingToken);
+        let auth = authenticate(parts, state).await?;
+        if auth.scope != Scope::Full {
+            return Err(AppError::TokenScope("a push-only token may only upload sealed entries".into()));
         }
-        let token = token.trim();
-        let device_id = parse_token(token).ok_or(AppError::MissingToken)?;
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT d.token_hash, d.username, u.role FROM devices d \
-             JOIN users u ON u.username = d.username WHERE d.device_id = ?",
-        )
-        .bind(device_id.to_string())
-        .fetch_optional(&state.db)
-        .await?;
-        let (stored, username, role) = row.ok_or(AppError::UnknownDevice)?;
-        let presented = token_hash(token);
-        if !bool::from(presented.as_bytes().ct_eq(stored.as_bytes())) {
-            return Err(AppError::InvalidToken);
-        }
-        Ok(AuthDevice {
-            device_id,
-            username,
-            role: Role::from_db(&role),
-        })
+        Ok(auth)
     }
+}
+
+impl FromRequestParts<AppState> for PushAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        authenticate(parts, state).await.map(PushAuth)
+    }
+}
+
+/// Compares two token hashes in constant time.
+fn hash_matches(presented: &str, stored: &str) -> bool {
+    bool::from(presented.as_bytes().ct_eq(stored.as_bytes()))
+}
+
+async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<AuthDevice, AppError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or(AppError::MissingToken)?;
+    let header = header.to_str().map_err(|_| AppError::MissingToken)?;
+    let (scheme, token) = header
+        .trim()
+        .split_once(' ')
+        .ok_or(AppError::MissingToken)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AppError::MissingToken);
+    }
+    let token = token.trim();
+    let device_id = parse_token(token).ok_or(AppError::MissingToken)?;
+    let row: Option<(String, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT d.token_hash, d.push_token_hash, d.username, u.role FROM devices d \
+         JOIN users u ON u.username = d.username WHERE d.device_id = ?",
+    )
+    .bind(device_id.to_string())
+    .fetch_optional(&state.db)
+    .await?;
+    let (stored, push_stored, username, role) = row.ok_or(AppError::UnknownDevice)?;
+    let presented = token_hash(token);
+    // Both comparisons always run, so timing does not tell which token was tried.
+    let full = hash_matches(&presented, &stored);
+    let push = hash_matches(&presented, push_stored.as_deref().unwrap_or(""));
+    let scope = match (full, push) {
+        (true, _) => Scope::Full,
+        (false, true) => Scope::PushOnly,
+        (false, false) => return Err(AppError::InvalidToken),
+    };
+    Ok(AuthDevice {
+        device_id,
+        username,
+        role: Role::from_db(&role),
+        scope,
+    })
 }
 
 #[cfg(test)]

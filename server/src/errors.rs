@@ -60,6 +60,17 @@ pub enum AppError {
         /// What and why.
         message: String,
     },
+    /// A sealed entry could not be opened; nothing of the push was applied.
+    #[error("sealed entry {index} could not be opened: {reason}")]
+    Unsealable {
+        /// Its position in `sealed`.
+        index: usize,
+        /// Why, without detail that would help a forger.
+        reason: String,
+    },
+    /// The token's scope does not allow this.
+    #[error("{0}")]
+    TokenScope(String),
     /// A database or other server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -91,6 +102,8 @@ impl AppError {
             AppError::NotFound => (StatusCode::NOT_FOUND, error_codes::NOT_FOUND),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, error_codes::METHOD_NOT_ALLOWED),
             AppError::TaxRefused { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
+            AppError::Unsealable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, error_codes::UNSEALABLE),
+            AppError::TokenScope(_) => (StatusCode::FORBIDDEN, error_codes::TOKEN_SCOPE),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL),
         }
     }
@@ -113,6 +126,7 @@ impl IntoResponse for AppError {
                 message,
                 field: match &self {
                     AppError::TaxRefused { field, .. } => Some(field.clone()),
+                    AppError::Unsealable { index, .. } => Some(format!("sealed[{index}]")),
                     _ => None,
                 },
             }),

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod errors;
+pub mod keys;
 pub mod metrics;
 pub mod seed;
 pub mod tax_cli;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub db: SqlitePool,
     /// The counters behind `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// The keys that open sealed outbox entries.
+    pub keys: Arc<keys::ServerKeys>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -45,8 +48,8 @@ pub enum ServerError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Db(#[from] db::DbError),
-    /// The demo data could not be written.
-    #[error("cannot seed the demo data: {0}")]
+    /// The demo data or the server keys could not be written.
+    #[error("cannot prepare the database: {0}")]
     Seed(errors::AppError),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
@@ -69,6 +72,10 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
     let na = api::method_not_allowed;
     let api = Router::new()
         .route("/api/v1/devices", post(api::devices::register).fallback(na))
+        .route(
+            "/api/v1/devices/reauthenticate",
+            post(api::devices::reauthenticate).fallback(na),
+        )
         .route(
             "/api/v1/reference",
             get(api::reference::reference).fallback(na),
@@ -138,9 +145,11 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         addr: config.addr.clone(),
         source,
     })?;
+    let keys = keys::ServerKeys::load_or_create(&db).await.map_err(ServerError::Seed)?;
     let state = AppState {
         db: db.clone(),
         metrics: Arc::default(),
+        keys: Arc::new(keys),
     };
     let app = router(state, &config.www_dir);
     let (shutdown, rx) = oneshot::channel::<()>();

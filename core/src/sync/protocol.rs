@@ -68,6 +68,24 @@ pub struct RegisterResponse {
     pub user: UserView,
     /// The server's clock at registration.
     pub server_time: DateTime<Utc>,
+    /// What the device needs to seal its outbox for the server (see [`SealingMaterial`]).
+    pub sealing: SealingMaterial,
+}
+
+/// Given once at registration: lets the device seal outbox entries that only the server can
+/// open, and upload them while the workspace is locked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealingMaterial {
+    /// The server's X25519 key generation.
+    pub server_key_id: u32,
+    /// The server's X25519 public key (64 hex characters).
+    pub server_public_key: String,
+    /// A 32-byte secret shared by this device and the server (64 hex characters). It
+    /// authenticates the device's sealed entries; the device keeps it only under its data key.
+    pub device_secret: String,
+    /// A token that can only upload sealed entries (`POST /api/v1/sync/push` with `sealed`).
+    /// The device may keep it outside the vault: it reads nothing and forges nothing.
+    pub push_token: String,
 }
 
 /// A user as the device shows it.
@@ -85,8 +103,26 @@ pub struct UserView {
 pub struct PushRequest {
     /// Must be the device the token belongs to.
     pub device_id: Uuid,
-    /// At most [`MAX_BATCH`] mutations with consecutive sequence numbers.
+    /// At most [`MAX_BATCH`] mutations with consecutive sequence numbers, in clear (full
+    /// token only).
+    #[serde(default)]
     pub mutations: Vec<Mutation>,
+    /// Or: at most [`MAX_BATCH`] mutations sealed to the server's key (either token). A push
+    /// carries one list or the other, not both.
+    #[serde(default)]
+    pub sealed: Vec<SealedMutation>,
+}
+
+/// A mutation sealed to the server's key (see `crate::sync::sealing`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedMutation {
+    /// Its sequence number (in clear: the server sequences before opening).
+    pub seq: u64,
+    /// Its id.
+    pub id: Uuid,
+    /// The sealed box, in hex: the [`Mutation`] as JSON.
+    pub sealed: String,
 }
 
 /// The answer to [`PushRequest`]: one result per mutation, in the same order.
@@ -222,6 +258,11 @@ pub mod error_codes {
     pub const TAX_MISMATCH: &str = "tax_mismatch";
     /// The named rule set is not known to the server.
     pub const UNKNOWN_RULE_SET: &str = "unknown_rule_set";
+    /// A sealed entry could not be opened (altered, not sealed by this device, or sealed to a
+    /// server key this server does not hold); `field` names it. Nothing of the push is applied.
+    pub const UNSEALABLE: &str = "unsealable";
+    /// The token may not do this (a push-only token asked for data, or sent clear mutations).
+    pub const TOKEN_SCOPE: &str = "token_scope";
     /// Something failed on the server; retry later.
     pub const INTERNAL: &str = "internal";
 }

@@ -1,11 +1,11 @@
-//! Lowercase hex for the byte fields of [`super::WrappedKey`] in JSON.
+//! Lowercase hex: for the byte fields of [`super::WrappedKey`] in JSON and for sealed boxes on the wire.
 
 use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
 
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Lowercase hex of `bytes`.
-pub(super) fn encode(bytes: &[u8]) -> String {
+pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
@@ -15,7 +15,7 @@ pub(super) fn encode(bytes: &[u8]) -> String {
 }
 
 /// Decodes hex (either case); `None` on an odd length or a non-hex character.
-pub(super) fn decode(text: &str) -> Option<Vec<u8>> {
+pub fn decode(text: &str) -> Option<Vec<u8>> {
     fn nibble(c: u8) -> Option<u8> {
         match c {
             b'0'..=b'9' => Some(c - b'0'),
@@ -35,7 +35,7 @@ pub(super) fn decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// `#[serde(with = "hex::array")]` for `[u8; N]`.
-pub(super) mod array {
+pub(crate) mod array {
     use super::*;
 
     pub(in crate::vault) fn serialize<S: Serializer, const N: usize>(
@@ -56,7 +56,7 @@ pub(super) mod array {
 }
 
 /// `#[serde(with = "hex::vec")]` for `Vec<u8>`.
-pub(super) mod vec {
+pub(crate) mod vec {
     use super::*;
 
     pub(in crate::vault) fn serialize<S: Serializer>(

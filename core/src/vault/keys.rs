@@ -278,6 +278,39 @@ pub fn rewrap<R: Rng + ?Sized>(
     wrap(&dek, new_kek, rng, kdf, salt)
 }
 
+/// Store and record key under which a retired data key is kept during rotation.
+const RETIRED_STORE: &str = "vault/retired-key";
+
+/// Key rotation: seals the previous data key `retired` under the new one, so that records not
+/// yet re-encrypted stay readable after a reload while the background job runs. The result is
+/// an ordinary envelope (bound to the retired key's id), counted in the new key's `usage`.
+pub fn seal_retired<R: Rng + ?Sized>(
+    retired: &DataKey,
+    current: &DataKey,
+    usage: &mut super::KeyUsage,
+    rng: &mut R,
+) -> Result<super::Envelope, VaultError> {
+    super::seal(current, usage, rng, RETIRED_STORE, &retired.key_id.to_string(), &retired.bytes)
+}
+
+/// Opens a retired data key sealed by [`seal_retired`] under `current`.
+pub fn open_retired(
+    envelope: &super::Envelope,
+    retired_id: u32,
+    current: &DataKey,
+) -> Result<DataKey, VaultError> {
+    let plain = super::open(current, RETIRED_STORE, &retired_id.to_string(), envelope)?;
+    if plain.len() != KEY_LEN {
+        return Err(VaultError::Tampered);
+    }
+    let mut key = DataKey {
+        bytes: [0; KEY_LEN],
+        key_id: retired_id,
+    };
+    key.bytes.copy_from_slice(&plain);
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,5 +390,21 @@ mod tests {
         assert_ne!(dek.bytes, [0; KEY_LEN]);
         dek.zeroize();
         assert_eq!(dek.bytes, [0; KEY_LEN]);
+    }
+
+    #[test]
+    fn a_retired_key_opens_only_under_the_key_that_sealed_it() {
+        let mut rng = InsecureTestRng::new(9);
+        let old = DataKey::generate(&mut rng, 1);
+        let new = DataKey::generate(&mut rng, 2);
+        let mut usage = crate::vault::KeyUsage::new(2);
+        let sealed = seal_retired(&old, &new, &mut usage, &mut rng).expect("seals");
+        assert_eq!(usage.sealed, 1);
+        let back = open_retired(&sealed, 1, &new).expect("opens");
+        assert_eq!(back.bytes, old.bytes);
+        assert_eq!(back.key_id(), 1);
+        assert_eq!(open_retired(&sealed, 3, &new).err(), Some(VaultError::Tampered));
+        let other = DataKey::generate(&mut rng, 2);
+        assert_eq!(open_retired(&sealed, 1, &other).err(), Some(VaultError::Tampered));
     }
 }

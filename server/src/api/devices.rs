@@ -4,11 +4,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
-use satchel_core::sync::protocol::{RegisterRequest, RegisterResponse, UserView};
+use satchel_core::sync::protocol::{RegisterRequest, RegisterResponse, SealingMaterial, UserView};
+use satchel_core::vault::{hex, Rng};
 use uuid::Uuid;
 
 use super::JsonBody;
-use crate::auth::{dummy_hash, new_token, token_hash, verify_password};
+use crate::auth::{dummy_hash, new_token, token_hash, verify_password, PushAuth};
 use crate::db::timestamp;
 use crate::errors::AppError;
 use crate::AppState;
@@ -46,16 +47,23 @@ pub async fn register(
     }
     let device_id = Uuid::now_v7();
     let token = new_token(device_id)?;
+    let push_token = new_token(device_id)?;
+    let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+    crate::keys::OsRng.fill(secret.as_mut());
+    let device_secret = hex::encode(secret.as_ref());
+    let (server_key_id, server_public_key) = state.keys.current()?;
     let label: String = req.label.trim().chars().take(MAX_LABEL_CHARS).collect();
     let now = Utc::now();
     sqlx::query(
-        "INSERT INTO devices (device_id, username, label, token_hash, last_seq, created_at) \
-         VALUES (?, ?, ?, ?, 0, ?)",
+        "INSERT INTO devices (device_id, username, label, token_hash, push_token_hash, device_secret, last_seq, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
     )
     .bind(device_id.to_string())
     .bind(&req.username)
     .bind(&label)
     .bind(token_hash(&token))
+    .bind(token_hash(&push_token))
+    .bind(&device_secret)
     .bind(timestamp(now))
     .execute(&state.db)
     .await?;
@@ -71,6 +79,46 @@ pub async fn register(
                 display_name,
             },
             server_time: now,
+            sealing: SealingMaterial {
+                server_key_id,
+                server_public_key,
+                device_secret,
+                push_token,
+            },
         }),
     ))
+}
+
+/// `POST /api/v1/devices/reauthenticate`: the device's user proves their password again, with
+/// either of the device's tokens. A device that saw too many wrong PINs asks for this before it
+/// allows more attempts. Answers 204, or 401 `bad_credentials` (also when the user is not the
+/// device's). Nothing is changed on the server.
+pub async fn reauthenticate(
+    State(state): State<AppState>,
+    auth: Result<PushAuth, AppError>,
+    body: Result<JsonBody<RegisterRequest>, AppError>,
+) -> Result<StatusCode, AppError> {
+    let PushAuth(auth) = auth?;
+    let JsonBody(req) = body.map_err(|e| match e {
+        AppError::MalformedJson(_) => AppError::MalformedJson(
+            "expected {\"username\": string, \"password\": string}".into(),
+        ),
+        other => other,
+    })?;
+    let stored: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE username = ?")
+        .bind(&auth.username)
+        .fetch_optional(&state.db)
+        .await?;
+    let same_user = req.username == auth.username && stored.is_some();
+    let stored = stored.map_or_else(|| dummy_hash().to_string(), |(h,)| h);
+    let password = req.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+    if !(same_user && ok) {
+        tracing::info!(device_id = %auth.device_id, "re-authentication refused");
+        return Err(AppError::BadCredentials);
+    }
+    tracing::info!(device_id = %auth.device_id, "re-authenticated");
+    Ok(StatusCode::NO_CONTENT)
 }

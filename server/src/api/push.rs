@@ -18,13 +18,14 @@ use satchel_core::order::{
 use satchel_core::sync::protocol::{
     Mutation, MutationBody, MutationResult, Outcome, PushRequest, PushResponse, MAX_BATCH,
 };
+use satchel_core::sync::sealing::{self, SealingError};
 use satchel_core::sync::sequencing::{self, Step};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 
 use super::reference::{routes_of, stored_dec};
 use super::JsonBody;
-use crate::auth::AuthDevice;
+use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::timestamp;
 use crate::errors::AppError;
 use crate::AppState;
@@ -52,13 +53,14 @@ impl From<OrderError> for Rejection {
 /// Handles a push; counts it and, when refused whole, its error code.
 pub async fn push(
     State(state): State<AppState>,
-    auth: Result<AuthDevice, AppError>,
+    auth: Result<PushAuth, AppError>,
     body: Result<JsonBody<PushRequest>, AppError>,
 ) -> Result<Json<PushResponse>, AppError> {
     state.metrics.push_request();
     let result = async {
-        let auth = auth?;
+        let PushAuth(auth) = auth?;
         let JsonBody(req) = body?;
+        let req = unseal(&state, &auth, req).await?;
         apply_push(&state, &auth, req).await
     }
     .await;
@@ -66,6 +68,58 @@ pub async fn push(
         state.metrics.push_rejected(e.status_and_code().1);
     }
     result.map(Json)
+}
+
+/// Opens the sealed entries of a push into clear mutations (all or nothing), and enforces the
+/// token's scope: a push-only token may send sealed entries only.
+async fn unseal(state: &AppState, auth: &AuthDevice, mut req: PushRequest) -> Result<PushRequest, AppError> {
+    if !req.mutations.is_empty() && !req.sealed.is_empty() {
+        return Err(AppError::MalformedJson("a push carries `mutations` or `sealed`, not both".into()));
+    }
+    if auth.scope == Scope::PushOnly && !req.mutations.is_empty() {
+        return Err(AppError::TokenScope("a push-only token may only upload sealed entries".into()));
+    }
+    if req.sealed.is_empty() {
+        return Ok(req);
+    }
+    if req.device_id != auth.device_id {
+        return Err(AppError::DeviceMismatch("the push names another device than the token's".into()));
+    }
+    if req.sealed.len() > MAX_BATCH {
+        return Err(AppError::BatchTooLarge { max: MAX_BATCH, got: req.sealed.len() });
+    }
+    let (secret,): (Option<String>,) = sqlx::query_as("SELECT device_secret FROM devices WHERE device_id = ?")
+        .bind(auth.device_id.to_string())
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or(AppError::UnknownDevice)?;
+    let secret = secret
+        .as_deref()
+        .and_then(|s| sealing::key_from_hex(s).ok())
+        .map(zeroize::Zeroizing::new)
+        .ok_or(AppError::Unsealable { index: 0, reason: "this device has no sealing secret".into() })?;
+    let mut mutations = Vec::with_capacity(req.sealed.len());
+    for (index, sealed) in req.sealed.iter().enumerate() {
+        let opened = sealing::sealed_key_id(sealed).and_then(|key_id| {
+            let key = state.keys.get(key_id).ok_or(SealingError::Malformed)?;
+            sealing::open_mutation(key, key_id, auth.device_id, &secret, sealed)
+        });
+        match opened {
+            Ok(m) => mutations.push(m),
+            Err(e) => {
+                let reason = match e {
+                    SealingError::Malformed => "malformed, or sealed to a key this server does not hold",
+                    SealingError::Vault(_) => "not sealed by this device for this sequence number",
+                    SealingError::NotAMutation | SealingError::Mismatch => "the contents do not match the entry",
+                };
+                tracing::warn!(device_id = %auth.device_id, seq = sealed.seq, reason, "unsealable entry");
+                return Err(AppError::Unsealable { index, reason: reason.into() });
+            }
+        }
+    }
+    req.sealed.clear();
+    req.mutations = mutations;
+    Ok(req)
 }
 
 async fn apply_push(

@@ -74,9 +74,14 @@ impl TestServer {
             .expect("register");
         assert_eq!(res.status(), StatusCode::CREATED);
         let v: Value = res.json().await.expect("json");
+        let sealing = &v["sealing"];
         Device {
             id: Uuid::parse_str(v["device_id"].as_str().expect("id")).expect("uuid"),
             token: v["token"].as_str().expect("token").to_string(),
+            push_token: sealing["push_token"].as_str().expect("push token").to_string(),
+            device_secret: sealing["device_secret"].as_str().expect("secret").to_string(),
+            server_key_id: u32::try_from(sealing["server_key_id"].as_u64().expect("key id")).expect("u32"),
+            server_public_key: sealing["server_public_key"].as_str().expect("public key").to_string(),
         }
     }
 
@@ -132,6 +137,7 @@ impl TestServer {
         let body = PushRequest {
             device_id: dev.id,
             mutations: mutations.to_vec(),
+            sealed: Vec::new(),
         };
         self.push_raw(
             Some(&dev.token),
@@ -156,6 +162,10 @@ impl TestServer {
 pub struct Device {
     pub id: Uuid,
     pub token: String,
+    pub push_token: String,
+    pub device_secret: String,
+    pub server_key_id: u32,
+    pub server_public_key: String,
 }
 
 pub fn dec(s: &str) -> Dec {
