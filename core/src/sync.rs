@@ -5,8 +5,12 @@
 //! - [`sequencing`]: the server's rule that makes a device's mutations apply exactly once, in order.
 //! - [`engine`]: the device's sync loop as a state machine: events in, commands out; the browser
 //!   shell performs the I/O the commands ask for.
+//! - [`hlc`]: hybrid logical clocks, which order events from devices whose clocks are wrong.
+//! - [`merge`]: the field-level three-way merge of shared records, with conflicts for review.
 
 pub mod engine;
+pub mod hlc;
+pub mod merge;
 pub mod protocol;
 pub mod sealing;
 pub mod sequencing;
