@@ -3,6 +3,7 @@
 //! Everything that decides something lives here, so that the phone (through the Wasm module)
 //! and the reference server compute with the same code:
 //!
+//! - [`catalog`]: instant, typo-tolerant product search by name, SKU or barcode prefix.
 //! - [`money`]: decimal amounts that cross every boundary as strings, with explicit rounding.
 //! - [`order`]: orders, their validation and their totals.
 //! - [`tax`]: the tax engine: rules as data, dated rates, exemptions, ERP rounding dialects.
@@ -18,6 +19,7 @@
 #![deny(clippy::unwrap_used)]
 #![warn(missing_docs)]
 
+pub mod catalog;
 pub mod ids;
 pub mod money;
 pub mod order;
