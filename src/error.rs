@@ -19,6 +19,11 @@ export type SatchelErrorCode =
   | "storage"         // IndexedDB failed
   | "storage_full"    // the device is out of storage quota; nothing was written
   | "pending_work"    // refused because unsynced work would be lost
+  | "locked"          // the workspace is locked: unlock it with the PIN first
+  | "wrong_pin"       // the PIN did not unlock; `failed_attempts` counts the wrong ones in a row
+  | "too_many_attempts" // wait `retry_after_ms` before the next PIN attempt
+  | "reauthentication_required" // too many wrong PINs: sign in online (password) first
+  | "vault"           // the encrypted store refused an operation; `detail` says which
   | "internal";       // a bug: please report it
 
 /** The shape of every error thrown by the module. */
@@ -29,6 +34,10 @@ export interface SatchelError extends Error {
   field?: string;
   /** A finer, stable code, e.g. "non_positive_quantity" or the server's error code. */
   detail?: string;
+  /** For "too_many_attempts": milliseconds until the next attempt is allowed. */
+  retry_after_ms?: number;
+  /** For "wrong_pin": consecutive wrong PINs so far. */
+  failed_attempts?: number;
 }
 "#;
 
@@ -74,9 +83,42 @@ pub enum SatchelError {
     /// Refused because unsynced work would be lost.
     #[error("{0}")]
     PendingWork(String),
+    /// The workspace is locked.
+    #[error("the workspace is locked; unlock it with your PIN")]
+    Locked,
+    /// The PIN did not unlock.
+    #[error("wrong PIN")]
+    WrongPin {
+        /// Consecutive wrong PINs so far.
+        failed_attempts: u32,
+    },
+    /// Too many wrong PINs: wait.
+    #[error("too many wrong PINs; try again in {} s", retry_after_ms.div_ceil(1000))]
+    TooManyAttempts {
+        /// Milliseconds until the next attempt.
+        retry_after_ms: u64,
+    },
+    /// Too many wrong PINs: an online sign-in is needed first.
+    #[error("too many wrong PINs; sign in online with your password to unlock this device")]
+    ReauthenticationRequired,
+    /// Another refusal of the vault.
+    #[error("{0}")]
+    Vault(satchel_core::vault::VaultError),
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<satchel_core::vault::VaultError> for SatchelError {
+    fn from(e: satchel_core::vault::VaultError) -> Self {
+        use satchel_core::vault::VaultError as V;
+        match e {
+            V::Locked => SatchelError::Locked,
+            V::TooManyAttempts { retry_after_ms } => SatchelError::TooManyAttempts { retry_after_ms },
+            V::ReauthenticationRequired => SatchelError::ReauthenticationRequired,
+            other => SatchelError::Vault(other),
+        }
+    }
 }
 
 impl SatchelError {
@@ -97,6 +139,11 @@ impl SatchelError {
             SatchelError::Storage(_) => "storage",
             SatchelError::StorageFull => "storage_full",
             SatchelError::PendingWork(_) => "pending_work",
+            SatchelError::Locked => "locked",
+            SatchelError::WrongPin { .. } => "wrong_pin",
+            SatchelError::TooManyAttempts { .. } => "too_many_attempts",
+            SatchelError::ReauthenticationRequired => "reauthentication_required",
+            SatchelError::Vault(_) => "vault",
             SatchelError::Internal(_) => "internal",
         }
     }
@@ -127,6 +174,13 @@ impl From<SatchelError> for JsValue {
                 set("detail", detail);
             }
             SatchelError::Server { detail, .. } => set("detail", detail),
+            SatchelError::Vault(v) => set("detail", v.code()),
+            SatchelError::TooManyAttempts { retry_after_ms } => {
+                let _ = js_sys::Reflect::set(&err, &"retry_after_ms".into(), &(*retry_after_ms as f64).into());
+            }
+            SatchelError::WrongPin { failed_attempts } => {
+                let _ = js_sys::Reflect::set(&err, &"failed_attempts".into(), &f64::from(*failed_attempts).into());
+            }
             _ => {}
         }
         err.into()

@@ -3,7 +3,9 @@
 //! Thin bindings and browser adapters over [`satchel_core`]; no business rule is decided here.
 //!
 //! - [`idb`]: a small IndexedDB adapter over web-sys (transactions with `durability`).
-//! - [`store`]: the device's local store: session, reference data, orders and the outbox.
+//! - [`store`]: the device's local store, encrypted at rest: session, reference data, orders,
+//!   the sealed outbox.
+//! - [`vault`]: the PIN, the data key in memory, the inactivity lock and key rotation.
 //! - [`transport`]: `fetch` to the sync server, with typed failures.
 //! - [`workspace`]: the `Workspace` class exported to JavaScript.
 //! - [`tax`]: the tax engine for JavaScript (`TaxEngine`, `computeTaxesJson`).
@@ -17,6 +19,7 @@ pub mod store;
 pub mod transport;
 mod sync_loop;
 pub mod tax;
+pub mod vault;
 pub mod workspace;
 
 /// Milliseconds since the Unix epoch, from the browser's clock.
@@ -35,6 +38,23 @@ pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), error::SatchelError> {
         .get_random_values_with_u8_array(buf)
         .map_err(|_| error::SatchelError::internal("crypto.getRandomValues failed"))?;
     Ok(())
+}
+
+/// The browser's `crypto.getRandomValues` as core's randomness port.
+///
+/// `Workspace.open` checks that the source exists, so a failure here is an invariant broken:
+/// it aborts rather than produce a predictable key or nonce.
+pub struct BrowserRng;
+
+impl satchel_core::vault::Rng for BrowserRng {
+    fn fill(&mut self, buf: &mut [u8]) {
+        // getRandomValues takes at most 65,536 bytes per call.
+        for chunk in buf.chunks_mut(65_536) {
+            if random_bytes(chunk).is_err() {
+                panic!("crypto.getRandomValues failed");
+            }
+        }
+    }
 }
 
 /// A fresh UUIDv7 from the browser clock and random source.

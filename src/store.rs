@@ -1,35 +1,55 @@
-//! The device's local store: the source of truth for the session.
+//! The device's local store: the source of truth for the session, encrypted at rest.
 //!
-//! Object stores (schema version 1):
-//! - `meta`: the session, the next outbox sequence number, the reference data's age.
-//! - `products`, `outlets`: reference data pulled from the server, keyed by SKU / outlet id.
-//! - `orders`: the orders taken on this device with their sync status, keyed by order id.
-//! - `outbox`: mutations waiting for the server, keyed by their sequence number.
+//! Object stores (schema version 2):
+//! - `meta`: in clear: `device` (who, and the push-only credential), `vault` (the wrapped data
+//!   key), `key_usage` (the nonce budget), `lock` (wrong-PIN count and delays), `next_seq`.
+//!   Sealed under the data key: `session` (the full token and the device's secrets),
+//!   `index_key`, `reference` (the catalog's age and currency).
+//! - `products`, `outlets`, `orders`: sealed envelopes, keyed by a keyed hash of the SKU, outlet
+//!   id or order id (see `satchel_core::vault::index`), so neither values nor keys leak.
+//! - `outbox`: mutations waiting for the server, keyed by their sequence number, each sealed to
+//!   the server's key (readable by the server only; uploaded while locked too).
+//! - `acks`: the server's answers received while locked, sealed to the device's own key and
+//!   applied to the orders at the next unlock.
 //!
-//! Values are JSON strings: one serialization for every record, which the vault (issue 4) will
-//! replace by encrypted envelopes without touching the callers.
+//! Every envelope binds its store and record key (a record copied elsewhere fails to open);
+//! each sealing transaction counts its seals in `key_usage`, in the same transaction.
 
+use js_sys::Uint8Array;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use uuid::Uuid;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
 use satchel_core::money::Dec;
 use satchel_core::order::OrderDocument;
-use satchel_core::sync::protocol::{Mutation, MutationBody, MutationResult, Outcome, OutletView, ProductView};
+use satchel_core::sync::protocol::{Mutation, MutationBody, MutationResult, Outcome, OutletView, ProductView, SealedMutation};
+use satchel_core::sync::sealing;
+use satchel_core::vault::{self, hex, BoxSecret, DataKey, Envelope, KeyUsage, LockState, VaultError, WrappedKey, Zeroizing};
 
 use crate::error::SatchelError;
-use crate::idb::{Db, Durability, Migration, Mode};
+use crate::idb::{Db, Durability, Migration, Mode, Store};
+use crate::BrowserRng;
 
 const META: &str = "meta";
 const PRODUCTS: &str = "products";
 const OUTLETS: &str = "outlets";
 const ORDERS: &str = "orders";
 const OUTBOX: &str = "outbox";
+const ACKS: &str = "acks";
 
-const KEY_SESSION: &str = "session";
+const KEY_DEVICE: &str = "device";
+const KEY_VAULT: &str = "vault";
+const KEY_USAGE: &str = "key_usage";
+const KEY_LOCK: &str = "lock";
 const KEY_NEXT_SEQ: &str = "next_seq";
+const KEY_SESSION: &str = "session";
+const KEY_INDEX: &str = "index_key";
 const KEY_REFERENCE: &str = "reference";
+
+/// The stores whose records are sealed under the data key (re-encrypted by key rotation).
+pub const SEALED_STORES: [&str; 4] = [META, PRODUCTS, OUTLETS, ORDERS];
+const SEALED_META_KEYS: [&str; 3] = [KEY_SESSION, KEY_INDEX, KEY_REFERENCE];
 
 fn v1(db: &IdbDatabase) -> Result<(), JsValue> {
     for name in [META, PRODUCTS, OUTLETS, ORDERS, OUTBOX] {
@@ -38,20 +58,58 @@ fn v1(db: &IdbDatabase) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Schema migrations, one per version; never edit a shipped step, add the next one.
-static MIGRATIONS: [Migration; 1] = [v1];
+/// Version 2 (the vault): version 1 kept records in clear. No deployment ever ran it, so its
+/// stores are dropped rather than converted (there is no PIN to encrypt them under yet).
+fn v2(db: &IdbDatabase) -> Result<(), JsValue> {
+    for name in [META, PRODUCTS, OUTLETS, ORDERS, OUTBOX] {
+        db.delete_object_store(name)?;
+        db.create_object_store(name)?;
+    }
+    db.create_object_store(ACKS)?;
+    Ok(())
+}
 
-/// The signed-in user and this device's credentials.
+/// Schema migrations, one per version; never edit a shipped step, add the next one.
+static MIGRATIONS: [Migration; 2] = [v1, v2];
+
+/// This device as registered, kept in clear: enough to show who it belongs to on the lock
+/// screen and to upload sealed entries while locked, and nothing that reads or forges data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Session {
+pub struct DeviceRecord {
     /// This device's identity on the server.
     pub device_id: Uuid,
-    /// Bearer token. Stored in clear until the vault (issue 4) encrypts the store.
-    pub token: String,
     /// The login.
     pub username: String,
     /// The display name.
     pub display_name: String,
+    /// The push-only token.
+    pub push_token: String,
+    /// The server's key generation entries are sealed to.
+    pub server_key_id: u32,
+    /// The server's X25519 public key (hex).
+    pub server_public_key: String,
+    /// This device's own X25519 public key (hex): answers received while locked are sealed to it.
+    pub device_public_key: String,
+}
+
+/// The secrets of the session, sealed under the data key.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SessionSecrets {
+    /// The full bearer token.
+    pub token: String,
+    /// The secret shared with the server that authenticates sealed entries (hex).
+    pub device_secret: String,
+    /// The device's X25519 secret key (hex).
+    pub device_box_secret: String,
+}
+
+impl Drop for SessionSecrets {
+    fn drop(&mut self) {
+        use satchel_core::vault::Zeroize as _;
+        self.token.zeroize();
+        self.device_secret.zeroize();
+        self.device_box_secret.zeroize();
+    }
 }
 
 /// What the UI may see of the session (no token).
@@ -65,19 +123,78 @@ pub struct SessionView {
     pub display_name: String,
 }
 
-impl From<&Session> for SessionView {
-    fn from(s: &Session) -> Self {
-        SessionView { device_id: s.device_id, username: s.username.clone(), display_name: s.display_name.clone() }
+impl From<&DeviceRecord> for SessionView {
+    fn from(d: &DeviceRecord) -> Self {
+        SessionView { device_id: d.device_id, username: d.username.clone(), display_name: d.display_name.clone() }
     }
 }
 
-/// Facts about the stored reference data.
+/// A data key retired by rotation, sealed under the current one until no record needs it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ReferenceInfo {
-    /// When the server produced it.
-    pub as_of: String,
-    /// Currency of the prices.
-    pub currency: String,
+pub struct RetiredKey {
+    /// Its generation.
+    pub key_id: u32,
+    /// The envelope (hex) from `vault::seal_retired`.
+    pub sealed: String,
+}
+
+/// The vault's record in `meta`: the wrapped data key and, during a rotation, the retired one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VaultRecord {
+    /// The current data key, wrapped under the PIN's key.
+    pub wrapped: WrappedKey,
+    /// The previous data key while records are re-encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retired: Option<RetiredKey>,
+}
+
+/// The data keys that open records: the current one and, during a rotation, the retired one.
+///
+/// Shared (`Rc`), never copied: a key is zeroized when its last holder drops it.
+pub struct KeyRing {
+    /// Seals and opens.
+    pub current: std::rc::Rc<DataKey>,
+    /// Opens records not yet re-encrypted.
+    pub retired: Option<std::rc::Rc<DataKey>>,
+}
+
+impl KeyRing {
+    fn open(&self, store: &str, record_key: &str, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        let envelope = Envelope::parse(bytes)?;
+        let key = match &self.retired {
+            Some(r) if r.key_id() == envelope.key_id() => &**r,
+            _ => &*self.current,
+        };
+        vault::open(key, store, record_key, &envelope)
+    }
+}
+
+/// Everything an unlocked workspace holds in memory; dropped (and zeroized) on lock.
+pub struct Keys {
+    /// The data keys.
+    pub ring: KeyRing,
+    /// The key that derives record keys.
+    pub index_key: Zeroizing<[u8; vault::INDEX_KEY_LEN]>,
+    /// The session's secrets.
+    pub secrets: SessionSecrets,
+    /// The secret shared with the server, decoded.
+    pub device_secret: Zeroizing<[u8; 32]>,
+    /// The device's own box key.
+    pub device_box: BoxSecret,
+}
+
+impl Keys {
+    /// Assembles the keys from an unwrapped ring and the opened session secrets.
+    pub fn new(ring: KeyRing, index_key: Zeroizing<[u8; 32]>, secrets: SessionSecrets) -> Result<Keys, SatchelError> {
+        let device_secret = Zeroizing::new(sealing::key_from_hex(&secrets.device_secret).map_err(|_| corrupt("session"))?);
+        let box_bytes = Zeroizing::new(sealing::key_from_hex(&secrets.device_box_secret).map_err(|_| corrupt("session"))?);
+        let device_box = BoxSecret::from_bytes(*box_bytes);
+        Ok(Keys { ring, index_key, secrets, device_secret, device_box })
+    }
+
+    fn record_key(&self, store: &str, id: &str) -> String {
+        vault::keyed_id(&self.index_key, store, id)
+    }
 }
 
 /// Sync state of a local order.
@@ -114,15 +231,115 @@ pub struct LocalOrder {
     pub document: OrderDocument,
 }
 
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, SatchelError> {
-    serde_json::to_string(v)
-        .map(|s| JsValue::from_str(&s))
-        .map_err(|e| SatchelError::internal(format!("serialize: {e}")))
+/// Facts about the stored reference data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReferenceInfo {
+    /// When the server produced it.
+    pub as_of: String,
+    /// Currency of the prices.
+    pub currency: String,
 }
 
-fn from_js<T: DeserializeOwned>(what: &str, v: &JsValue) -> Result<T, SatchelError> {
-    let text = v.as_string().ok_or_else(|| SatchelError::Storage(format!("corrupt {what} record")))?;
-    serde_json::from_str(&text).map_err(|_| SatchelError::Storage(format!("corrupt {what} record")))
+/// An outbox entry: in clear only its number, id and the order's (keyed) record key; the
+/// mutation itself is sealed to the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct OutboxEntry {
+    seq: u64,
+    id: Uuid,
+    order_key: String,
+    sealed: String,
+}
+
+/// An answer received for an outbox entry, sealed to the device's own key.
+#[derive(Serialize, Deserialize)]
+struct Ack {
+    order_key: String,
+    result: MutationResult,
+}
+
+fn corrupt(what: &str) -> SatchelError {
+    SatchelError::Storage(format!("corrupt {what} record"))
+}
+
+fn clear_json<T: Serialize>(v: &T) -> Result<JsValue, SatchelError> {
+    serde_json::to_string(v).map(|s| JsValue::from_str(&s)).map_err(|e| SatchelError::internal(format!("serialize: {e}")))
+}
+
+fn from_clear_json<T: DeserializeOwned>(what: &str, v: &JsValue) -> Result<T, SatchelError> {
+    let text = v.as_string().ok_or_else(|| corrupt(what))?;
+    serde_json::from_str(&text).map_err(|_| corrupt(what))
+}
+
+fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
+    v.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+}
+
+fn open_json<T: DeserializeOwned>(ring: &KeyRing, store: &str, record_key: &str, v: &JsValue) -> Result<T, SatchelError> {
+    let bytes = bytes_of(v).ok_or_else(|| corrupt(store))?;
+    let plain = ring.open(store, record_key, &bytes).map_err(|e| match e {
+        VaultError::WrongKey { .. } | VaultError::Tampered | VaultError::Truncated | VaultError::UnsupportedVersion(_) => {
+            corrupt(store)
+        }
+        other => SatchelError::Vault(other),
+    })?;
+    serde_json::from_slice(&plain).map_err(|_| corrupt(store))
+}
+
+/// Seals records inside one transaction and counts them in `key_usage` at the end.
+struct Sealer {
+    usage: KeyUsage,
+    rng: BrowserRng,
+}
+
+impl Sealer {
+    async fn begin(meta: &Store, current: &DataKey) -> Result<Sealer, SatchelError> {
+        let usage = match meta.get(&KEY_USAGE.into()).await? {
+            Some(v) => from_clear_json::<KeyUsage>("key usage", &v)?,
+            None => KeyUsage::new(current.key_id()),
+        };
+        // A usage counter of an older generation means the rotation just switched keys.
+        let usage = if usage.key_id == current.key_id() { usage } else { KeyUsage::new(current.key_id()) };
+        Ok(Sealer { usage, rng: BrowserRng })
+    }
+
+    fn seal_bytes(&mut self, key: &DataKey, store: &str, record_key: &str, plain: &[u8]) -> Result<JsValue, SatchelError> {
+        let envelope = vault::seal(key, &mut self.usage, &mut self.rng, store, record_key, plain).map_err(SatchelError::Vault)?;
+        Ok(Uint8Array::from(envelope.to_bytes().as_slice()).into())
+    }
+
+    fn seal_json<T: Serialize>(&mut self, key: &DataKey, store: &str, record_key: &str, v: &T) -> Result<JsValue, SatchelError> {
+        let plain = Zeroizing::new(serde_json::to_vec(v).map_err(|e| SatchelError::internal(format!("serialize: {e}")))?);
+        self.seal_bytes(key, store, record_key, &plain)
+    }
+
+    async fn finish(self, meta: &Store) -> Result<(), SatchelError> {
+        meta.put(&KEY_USAGE.into(), &clear_json(&self.usage)?).await
+    }
+}
+
+/// Ends `tx` after its body ran: commits on success, aborts on error so nothing is written.
+async fn finish<T>(tx: crate::idb::Tx, result: Result<T, SatchelError>) -> Result<T, SatchelError> {
+    match result {
+        Ok(v) => {
+            tx.done().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.abort();
+            let _ = tx.done().await;
+            Err(e)
+        }
+    }
+}
+
+/// What a fresh vault starts with.
+pub struct NewVault<'a> {
+    /// The device as registered.
+    pub device: &'a DeviceRecord,
+    /// The wrapped data key.
+    pub vault: &'a VaultRecord,
+    /// The lock's initial state (unlocked).
+    pub lock: &'a LockState,
 }
 
 /// The local store.
@@ -142,110 +359,163 @@ impl LocalStore {
         self.db.close();
     }
 
-    /// The stored session, if signed in.
-    pub async fn session(&self) -> Result<Option<Session>, SatchelError> {
+    async fn meta_get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SatchelError> {
         let tx = self.db.transaction(&[META], Mode::ReadOnly, Durability::Default)?;
-        let v = tx.store(META)?.get(&KEY_SESSION.into()).await?;
-        v.map(|v| from_js("session", &v)).transpose()
+        let v = tx.store(META)?.get(&key.into()).await?;
+        v.map(|v| from_clear_json(key, &v)).transpose()
     }
 
-    /// Stores the session.
-    pub async fn save_session(&self, session: &Session) -> Result<(), SatchelError> {
+    /// The registered device, if any.
+    pub async fn device(&self) -> Result<Option<DeviceRecord>, SatchelError> {
+        self.meta_get(KEY_DEVICE).await
+    }
+
+    /// The vault record, if a PIN was set.
+    pub async fn vault(&self) -> Result<Option<VaultRecord>, SatchelError> {
+        self.meta_get(KEY_VAULT).await
+    }
+
+    /// The persisted lock state.
+    pub async fn lock_state(&self) -> Result<Option<LockState>, SatchelError> {
+        self.meta_get(KEY_LOCK).await
+    }
+
+    /// Persists the lock state (strict: a wrong-PIN count must survive a crash or a reload).
+    pub async fn save_lock_state(&self, state: &LockState) -> Result<(), SatchelError> {
         let tx = self.db.transaction(&[META], Mode::ReadWrite, Durability::Strict)?;
-        tx.store(META)?.put(&KEY_SESSION.into(), &to_js(session)?).await?;
+        tx.store(META)?.put(&KEY_LOCK.into(), &clear_json(state)?).await?;
         tx.done().await
     }
 
-    /// Starts a session for a newly registered device. A new device numbers its mutations from
-    /// 1 again, so this is refused while the outbox holds anything (checked in the same
-    /// transaction that resets the counter).
-    pub async fn start_session(&self, session: &Session) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META, OUTBOX], Mode::ReadWrite, Durability::Strict)?;
+    /// Replaces the vault record (PIN change, rotation steps).
+    /// With `usage`, also replaces the key-usage counter (a rotation starts a new key's count).
+    pub async fn save_vault(&self, record: &VaultRecord, usage: Option<KeyUsage>) -> Result<(), SatchelError> {
+        let tx = self.db.transaction(&[META], Mode::ReadWrite, Durability::Strict)?;
+        let meta = tx.store(META)?;
         let result = async {
+            meta.put(&KEY_VAULT.into(), &clear_json(record)?).await?;
+            if let Some(usage) = usage {
+                meta.put(&KEY_USAGE.into(), &clear_json(&usage)?).await?;
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    /// Opens what unlocking needs besides the data key: the index key and the session secrets.
+    pub async fn open_unlock_material(&self, ring: &KeyRing) -> Result<(Zeroizing<[u8; 32]>, SessionSecrets), SatchelError> {
+        let tx = self.db.transaction(&[META], Mode::ReadOnly, Durability::Default)?;
+        let meta = tx.store(META)?;
+        let index = meta.get(&KEY_INDEX.into()).await?.ok_or_else(|| corrupt("index key"))?;
+        let index = bytes_of(&index).ok_or_else(|| corrupt("index key"))?;
+        let index = ring.open(META, KEY_INDEX, &index).map_err(|_| corrupt("index key"))?;
+        let index: [u8; 32] = index.as_slice().try_into().map_err(|_| corrupt("index key"))?;
+        let session = meta.get(&KEY_SESSION.into()).await?.ok_or_else(|| corrupt("session"))?;
+        let secrets: SessionSecrets = open_json(ring, META, KEY_SESSION, &session)?;
+        Ok((Zeroizing::new(index), secrets))
+    }
+
+    /// Creates the vault for a newly registered device, in one strict transaction: clears what
+    /// an earlier session left (refused while the outbox holds anything: a new device numbers
+    /// its mutations from 1 again) and writes the device, the wrapped key, the sealed session
+    /// and index key, and the lock state.
+    pub async fn create_vault(&self, new: NewVault<'_>, keys: &Keys) -> Result<(), SatchelError> {
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let body = async {
             if tx.store(OUTBOX)?.count().await? > 0 {
                 return Err(SatchelError::PendingWork("orders are waiting to sync".into()));
             }
+            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, META] {
+                tx.store(name)?.clear().await?;
+            }
             let meta = tx.store(META)?;
-            meta.put(&KEY_SESSION.into(), &to_js(session)?).await?;
-            meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64(1.0)).await
-        }
-        .await;
-        if let Err(e) = result {
-            tx.abort();
-            let _ = tx.done().await;
-            return Err(e);
-        }
-        tx.done().await
+            let key = &keys.ring.current;
+            let mut sealer = Sealer { usage: KeyUsage::new(key.key_id()), rng: BrowserRng };
+            meta.put(&KEY_DEVICE.into(), &clear_json(new.device)?).await?;
+            meta.put(&KEY_VAULT.into(), &clear_json(new.vault)?).await?;
+            meta.put(&KEY_LOCK.into(), &clear_json(new.lock)?).await?;
+            meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64(1.0)).await?;
+            meta.put(&KEY_SESSION.into(), &sealer.seal_json(key, META, KEY_SESSION, &keys.secrets)?).await?;
+            meta.put(&KEY_INDEX.into(), &sealer.seal_bytes(key, META, KEY_INDEX, keys.index_key.as_ref())?).await?;
+            sealer.finish(&meta).await
+        };
+        let result = body.await;
+        finish(tx, result).await
     }
 
-    /// Forgets the session (sign-out).
-    pub async fn clear_session(&self) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META], Mode::ReadWrite, Durability::Strict)?;
-        tx.store(META)?.delete(&KEY_SESSION.into()).await?;
-        tx.done().await
+    /// Forgets the device and everything sealed for it (sign-out). Refused while anything waits
+    /// to sync or answers wait to be applied.
+    pub async fn forget_device(&self) -> Result<(), SatchelError> {
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let body = async {
+            if tx.store(OUTBOX)?.count().await? > 0 {
+                return Err(SatchelError::PendingWork("orders are waiting to sync; signing out now would lose them".into()));
+            }
+            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, META] {
+                tx.store(name)?.clear().await?;
+            }
+            Ok(())
+        };
+        let result = body.await;
+        finish(tx, result).await
     }
 
-    /// Replaces the reference data in one transaction.
-    pub async fn save_reference(
-        &self,
-        info: &ReferenceInfo,
-        products: &[ProductView],
-        outlets: &[OutletView],
-    ) -> Result<(), SatchelError> {
+    /// Replaces the reference data in one transaction, every record sealed.
+    pub async fn save_reference(&self, keys: &Keys, info: &ReferenceInfo, products: &[ProductView], outlets: &[OutletView]) -> Result<(), SatchelError> {
         let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS], Mode::ReadWrite, Durability::Default)?;
-        let ps = tx.store(PRODUCTS)?;
-        ps.clear().await?;
-        for p in products {
-            ps.put(&p.sku.as_str().into(), &to_js(p)?).await?;
-        }
-        let os = tx.store(OUTLETS)?;
-        os.clear().await?;
-        for o in outlets {
-            os.put(&o.id.as_str().into(), &to_js(o)?).await?;
-        }
-        tx.store(META)?.put(&KEY_REFERENCE.into(), &to_js(info)?).await?;
-        tx.done().await
+        let body = async {
+            let meta = tx.store(META)?;
+            let key = &keys.ring.current;
+            let mut sealer = Sealer::begin(&meta, key).await?;
+            let ps = tx.store(PRODUCTS)?;
+            ps.clear().await?;
+            for p in products {
+                let rk = keys.record_key(PRODUCTS, &p.sku);
+                ps.put(&rk.as_str().into(), &sealer.seal_json(key, PRODUCTS, &rk, p)?).await?;
+            }
+            let os = tx.store(OUTLETS)?;
+            os.clear().await?;
+            for o in outlets {
+                let rk = keys.record_key(OUTLETS, &o.id);
+                os.put(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, o)?).await?;
+            }
+            meta.put(&KEY_REFERENCE.into(), &sealer.seal_json(key, META, KEY_REFERENCE, info)?).await?;
+            sealer.finish(&meta).await
+        };
+        let result = body.await;
+        finish(tx, result).await
     }
 
-    /// Loads the reference data. A corrupt record is skipped and counted, never fatal.
-    pub async fn load_reference(&self) -> Result<(Option<ReferenceInfo>, Vec<ProductView>, Vec<OutletView>, usize), SatchelError> {
+    /// Loads the reference data. A record that does not open is skipped and counted, never fatal.
+    pub async fn load_reference(&self, keys: &Keys) -> Result<(Option<ReferenceInfo>, Vec<ProductView>, Vec<OutletView>, usize), SatchelError> {
         let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS], Mode::ReadOnly, Durability::Default)?;
-        let info = tx.store(META)?.get(&KEY_REFERENCE.into()).await?.map(|v| from_js("reference", &v)).transpose()?;
-        let mut corrupt = 0;
-        let mut products = Vec::new();
-        for v in tx.store(PRODUCTS)?.get_all(None).await? {
-            match from_js::<ProductView>("product", &v) {
-                Ok(p) => products.push(p),
-                Err(_) => corrupt += 1,
-            }
-        }
-        let mut outlets = Vec::new();
-        for v in tx.store(OUTLETS)?.get_all(None).await? {
-            match from_js::<OutletView>("outlet", &v) {
-                Ok(o) => outlets.push(o),
-                Err(_) => corrupt += 1,
-            }
-        }
-        Ok((info, products, outlets, corrupt))
+        let ring = &keys.ring;
+        let info = match tx.store(META)?.get(&KEY_REFERENCE.into()).await? {
+            Some(v) => open_json::<ReferenceInfo>(ring, META, KEY_REFERENCE, &v).ok(),
+            None => None,
+        };
+        let mut unreadable = 0;
+        let products: Vec<ProductView> = read_all(&tx.store(PRODUCTS)?, ring, PRODUCTS, &mut unreadable).await?;
+        let outlets: Vec<OutletView> = read_all(&tx.store(OUTLETS)?, ring, OUTLETS, &mut unreadable).await?;
+        Ok((info, products, outlets, unreadable))
     }
 
-    /// Records a committed order and its outbox mutation in ONE transaction with strict
-    /// durability, numbering the mutation with the device's next gap-free sequence number.
+    /// Records a committed order and its outbox entry (sealed to the server) in ONE transaction
+    /// with strict durability, numbering it with the device's next gap-free sequence number.
     ///
     /// Resolves only after the transaction committed; on any failure nothing is written.
-    pub async fn commit_order(
-        &self,
-        device_id: Uuid,
-        mutation_id: Uuid,
-        document: OrderDocument,
-    ) -> Result<LocalOrder, SatchelError> {
+    pub async fn commit_order(&self, keys: &Keys, device: &DeviceRecord, mutation_id: Uuid, document: OrderDocument) -> Result<LocalOrder, SatchelError> {
+        let server_key = sealing::key_from_hex(&device.server_public_key).map_err(|_| corrupt("device"))?;
         let tx = self.db.transaction(&[META, ORDERS, OUTBOX], Mode::ReadWrite, Durability::Strict)?;
-        let result = async {
+        let body = async {
             let meta = tx.store(META)?;
             let seq = match meta.get(&KEY_NEXT_SEQ.into()).await? {
-                Some(v) => v.as_f64().ok_or_else(|| SatchelError::Storage("corrupt sequence counter".into()))? as u64,
+                Some(v) => v.as_f64().ok_or_else(|| corrupt("sequence counter"))? as u64,
                 None => 1,
             };
+            let key = &keys.ring.current;
+            let mut sealer = Sealer::begin(&meta, key).await?;
             let order = LocalOrder {
                 order_id: document.order_id,
                 outlet_id: document.order.outlet_id.clone(),
@@ -257,36 +527,35 @@ impl LocalStore {
                 document: document.clone(),
             };
             let mutation = Mutation {
-                device_id,
+                device_id: device.device_id,
                 seq,
                 id: mutation_id,
                 body: MutationBody::OrderCreate(document),
                 created_at: order.document.committed_at,
             };
-            tx.store(ORDERS)?.add(&order.order_id.to_string().into(), &to_js(&order)?).await?;
-            tx.store(OUTBOX)?.add(&JsValue::from_f64(seq as f64), &to_js(&mutation)?).await?;
+            let sealed = sealing::seal_mutation(&mut sealer.rng, device.server_key_id, &server_key, &keys.device_secret, &mutation)
+                .map_err(|e| SatchelError::internal(format!("seal: {e}")))?;
+            let order_key = keys.record_key(ORDERS, &order.order_id.to_string());
+            let entry = OutboxEntry { seq, id: mutation_id, order_key: order_key.clone(), sealed: sealed.sealed };
+            tx.store(ORDERS)?.add(&order_key.as_str().into(), &sealer.seal_json(key, ORDERS, &order_key, &order)?).await?;
+            tx.store(OUTBOX)?.add(&JsValue::from_f64(seq as f64), &clear_json(&entry)?).await?;
             meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64((seq + 1) as f64)).await?;
-            Ok::<_, SatchelError>(order)
-        }
-        .await;
-        match result {
-            Ok(order) => {
-                tx.done().await?;
-                Ok(order)
-            }
-            Err(e) => {
-                tx.abort();
-                let _ = tx.done().await;
-                Err(e)
-            }
-        }
+            sealer.finish(&meta).await?;
+            Ok(order)
+        };
+        let result = body.await;
+        finish(tx, result).await
     }
 
-    /// The oldest `limit` mutations waiting for the server, in sequence order.
-    pub async fn pending(&self, limit: u32) -> Result<Vec<Mutation>, SatchelError> {
+    /// The oldest `limit` sealed entries waiting for the server, in sequence order. Needs no key:
+    /// works while the workspace is locked.
+    pub async fn pending(&self, limit: u32) -> Result<Vec<SealedMutation>, SatchelError> {
         let tx = self.db.transaction(&[OUTBOX], Mode::ReadOnly, Durability::Default)?;
         let values = tx.store(OUTBOX)?.get_all(Some(limit)).await?;
-        values.iter().map(|v| from_js("outbox", v)).collect()
+        values
+            .iter()
+            .map(|v| from_clear_json::<OutboxEntry>("outbox", v).map(|e| SealedMutation { seq: e.seq, id: e.id, sealed: e.sealed }))
+            .collect()
     }
 
     /// How many mutations wait for the server.
@@ -295,56 +564,181 @@ impl LocalStore {
         tx.store(OUTBOX)?.count().await
     }
 
-    /// Applies the server's per-mutation results: acknowledged mutations leave the outbox and
-    /// their orders take the outcome, in one transaction.
-    pub async fn acknowledge(&self, results: &[MutationResult]) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[ORDERS, OUTBOX], Mode::ReadWrite, Durability::Strict)?;
-        let outbox = tx.store(OUTBOX)?;
-        let orders = tx.store(ORDERS)?;
-        for r in results {
-            let key = JsValue::from_f64(r.seq as f64);
-            let Some(m) = outbox.get(&key).await? else { continue };
-            let mutation: Mutation = from_js("outbox", &m)?;
-            if mutation.id != r.id {
-                // Not the mutation we sent under that number: leave it for a human to look at.
-                continue;
+    /// Records the server's per-mutation results: acknowledged entries leave the outbox and
+    /// their answers are kept sealed to the device's own key, in one transaction. Needs no data
+    /// key (works while locked); [`apply_acks`](Self::apply_acks) moves them onto the orders.
+    pub async fn acknowledge(&self, device: &DeviceRecord, results: &[MutationResult]) -> Result<(), SatchelError> {
+        let public = sealing::key_from_hex(&device.device_public_key).map_err(|_| corrupt("device"))?;
+        let tx = self.db.transaction(&[OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let body = async {
+            let outbox = tx.store(OUTBOX)?;
+            let acks = tx.store(ACKS)?;
+            let mut rng = BrowserRng;
+            for r in results {
+                let key = JsValue::from_f64(r.seq as f64);
+                let Some(v) = outbox.get(&key).await? else { continue };
+                let entry: OutboxEntry = from_clear_json("outbox", &v)?;
+                if entry.id != r.id {
+                    // Not the mutation we sent under that number: leave it for a human to look at.
+                    continue;
+                }
+                let ack = Zeroizing::new(
+                    serde_json::to_vec(&Ack { order_key: entry.order_key, result: r.clone() })
+                        .map_err(|e| SatchelError::internal(format!("serialize: {e}")))?,
+                );
+                let sealed = vault::seal_to(&mut rng, 0, &public, None, &ack_context(r.seq), &ack).map_err(SatchelError::Vault)?;
+                acks.put(&key, &Uint8Array::from(sealed.as_slice()).into()).await?;
+                outbox.delete(&key).await?;
             }
-            let MutationBody::OrderCreate(doc) = &mutation.body;
-            let okey: JsValue = doc.order_id.to_string().into();
-            if let Some(o) = orders.get(&okey).await? {
-                let mut order: LocalOrder = from_js("order", &o)?;
-                match &r.outcome {
-                    Outcome::Applied => order.status = OrderStatus::Synced,
-                    Outcome::Duplicate { original } if original == "applied" => order.status = OrderStatus::Synced,
-                    Outcome::Duplicate { .. } => {
-                        order.status = OrderStatus::Rejected;
-                        order.reason.get_or_insert_with(|| "refused by the server".into());
-                    }
-                    Outcome::Rejected { reason, .. } => {
-                        order.status = OrderStatus::Rejected;
-                        order.reason = Some(reason.clone());
+            Ok(())
+        };
+        let result = body.await;
+        finish(tx, result).await
+    }
+
+    /// Applies the answers kept in `acks` to their orders (unlocked), in one transaction.
+    /// Returns how many were applied.
+    pub async fn apply_acks(&self, keys: &Keys) -> Result<usize, SatchelError> {
+        let tx = self.db.transaction(&[META, ORDERS, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let body = async {
+            let acks = tx.store(ACKS)?;
+            let ack_keys = acks.get_all_keys().await?;
+            if ack_keys.is_empty() {
+                return Ok(0);
+            }
+            let meta = tx.store(META)?;
+            let orders = tx.store(ORDERS)?;
+            let key = &keys.ring.current;
+            let mut sealer = Sealer::begin(&meta, key).await?;
+            let mut applied = 0;
+            for ak in ack_keys {
+                let seq = ak.as_f64().unwrap_or(0.0) as u64;
+                let Some(v) = acks.get(&ak).await? else { continue };
+                let opened = bytes_of(&v)
+                    .ok_or(VaultError::Truncated)
+                    .and_then(|b| vault::open_sealed(&keys.device_box, 0, None, &ack_context(seq), &b));
+                let Ok(plain) = opened else {
+                    // Unreadable answer: drop it rather than block every later one; the order
+                    // stays "pending" and the server still has the truth.
+                    acks.delete(&ak).await?;
+                    continue;
+                };
+                let Ok(ack) = serde_json::from_slice::<Ack>(&plain) else {
+                    acks.delete(&ak).await?;
+                    continue;
+                };
+                let okey: JsValue = ack.order_key.as_str().into();
+                if let Some(o) = orders.get(&okey).await? {
+                    if let Ok(mut order) = open_json::<LocalOrder>(&keys.ring, ORDERS, &ack.order_key, &o) {
+                        apply_outcome(&mut order, &ack.result.outcome);
+                        orders.put(&okey, &sealer.seal_json(key, ORDERS, &ack.order_key, &order)?).await?;
                     }
                 }
-                orders.put(&okey, &to_js(&order)?).await?;
+                acks.delete(&ak).await?;
+                applied += 1;
             }
-            outbox.delete(&key).await?;
-        }
-        tx.done().await
+            sealer.finish(&meta).await?;
+            Ok(applied)
+        };
+        let result = body.await;
+        finish(tx, result).await
     }
 
     /// Every local order, newest first, and how many order records could not be read. An
     /// unreadable (corrupt) record is skipped and counted: it never hides the other orders.
-    pub async fn orders(&self) -> Result<(Vec<LocalOrder>, usize), SatchelError> {
+    pub async fn orders(&self, keys: &Keys) -> Result<(Vec<LocalOrder>, usize), SatchelError> {
         let tx = self.db.transaction(&[ORDERS], Mode::ReadOnly, Durability::Default)?;
-        let mut out: Vec<LocalOrder> = Vec::new();
         let mut unreadable = 0;
-        for v in tx.store(ORDERS)?.get_all(None).await? {
-            match from_js::<LocalOrder>("order", &v) {
-                Ok(o) => out.push(o),
-                Err(_) => unreadable += 1,
-            }
-        }
+        let mut out: Vec<LocalOrder> = read_all(&tx.store(ORDERS)?, &keys.ring, ORDERS, &mut unreadable).await?;
         out.sort_by_key(|o| std::cmp::Reverse(o.seq));
         Ok((out, unreadable))
     }
+
+    /// Key rotation: re-encrypts up to `limit` records of `store` still sealed under the
+    /// retired key, in one transaction. Returns how many it re-encrypted (0: the store is done).
+    pub async fn reencrypt_batch(&self, ring: &KeyRing, store: &str, limit: usize) -> Result<usize, SatchelError> {
+        let Some(retired) = &ring.retired else { return Ok(0) };
+        let stores: &[&str] = if store == META { &[META] } else { &[META, store] };
+        let tx = self.db.transaction(stores, Mode::ReadWrite, Durability::Default)?;
+        let body = async {
+            let meta = tx.store(META)?;
+            let target = tx.store(store)?;
+            let mut sealer = Sealer::begin(&meta, &ring.current).await?;
+            let record_keys: Vec<JsValue> = if store == META {
+                SEALED_META_KEYS.iter().map(|k| JsValue::from_str(k)).collect()
+            } else {
+                target.get_all_keys().await?
+            };
+            let mut done = 0;
+            for rk in record_keys {
+                if done >= limit {
+                    break;
+                }
+                let Some(name) = rk.as_string() else { continue };
+                let Some(v) = target.get(&rk).await? else { continue };
+                let Some(bytes) = bytes_of(&v) else { continue };
+                let Ok(envelope) = Envelope::parse(&bytes) else { continue };
+                if envelope.key_id() != retired.key_id() {
+                    continue;
+                }
+                // A record that does not open stays as it is (reported as unreadable on reads).
+                let Ok(plain) = vault::open(retired, store, &name, &envelope) else { continue };
+                target.put(&rk, &sealer.seal_bytes(&ring.current, store, &name, &plain)?).await?;
+                done += 1;
+            }
+            sealer.finish(&meta).await?;
+            Ok(done)
+        };
+        let result = body.await;
+        finish(tx, result).await
+    }
+
+    /// The raw database, for tests and diagnostics.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+fn ack_context(seq: u64) -> Vec<u8> {
+    let mut c = b"satchel/ack/v1".to_vec();
+    c.extend_from_slice(&seq.to_be_bytes());
+    c
+}
+
+fn apply_outcome(order: &mut LocalOrder, outcome: &Outcome) {
+    match outcome {
+        Outcome::Applied => order.status = OrderStatus::Synced,
+        Outcome::Duplicate { original } if original == "applied" => order.status = OrderStatus::Synced,
+        Outcome::Duplicate { .. } => {
+            order.status = OrderStatus::Rejected;
+            order.reason.get_or_insert_with(|| "refused by the server".into());
+        }
+        Outcome::Rejected { reason, .. } => {
+            order.status = OrderStatus::Rejected;
+            order.reason = Some(reason.clone());
+        }
+    }
+}
+
+/// Reads and opens every record of `store`; counts the ones that do not open.
+async fn read_all<T: DeserializeOwned>(s: &Store, ring: &KeyRing, store: &str, unreadable: &mut usize) -> Result<Vec<T>, SatchelError> {
+    let keys = s.get_all_keys().await?;
+    let values = s.get_all(None).await?;
+    let mut out = Vec::with_capacity(values.len());
+    for (k, v) in keys.iter().zip(&values) {
+        let Some(name) = k.as_string() else {
+            *unreadable += 1;
+            continue;
+        };
+        match open_json::<T>(ring, store, &name, v) {
+            Ok(t) => out.push(t),
+            Err(_) => *unreadable += 1,
+        }
+    }
+    Ok(out)
+}
+
+/// Hex of a device's public key.
+pub fn public_hex(secret: &BoxSecret) -> String {
+    hex::encode(&secret.public_key())
 }

@@ -144,7 +144,9 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
 /// One push of the oldest batch in the outbox.
 async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     let sync = &inner.sync;
-    let Some(session) = inner.session.borrow().clone() else {
+    // The clear device record is enough: entries are sealed and the token is push-only, so
+    // this runs while the workspace is locked too.
+    let Some(device) = inner.device.borrow().clone() else {
         return PushOutcome::AuthRefused;
     };
     let batch = match inner.store.pending(MAX_BATCH as u32).await {
@@ -157,14 +159,19 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     if batch.is_empty() {
         return PushOutcome::NothingToSend;
     }
-    let request = PushRequest { device_id: session.device_id, mutations: batch };
+    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch };
     let answer: Result<PushResponse, Failure> =
-        inner.transport.post("/api/v1/sync/push", &request, Some(&session.token)).await;
+        inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
     match answer {
         Ok(response) => {
-            if let Err(e) = inner.store.acknowledge(&response.results).await {
+            if let Err(e) = inner.store.acknowledge(&device, &response.results).await {
                 *sync.last_error.borrow_mut() = Some(e);
                 return PushOutcome::Unreachable;
+            }
+            // Unlocked: move the answers onto the orders now (locked: at the next unlock).
+            let keys = inner.vault.keys.borrow().clone();
+            if let Some(keys) = keys {
+                let _ = inner.store.apply_acks(&keys).await;
             }
             *sync.last_error.borrow_mut() = None;
             *sync.last_synced_at.borrow_mut() = Some(js_sys::Date::new_0().to_iso_string().into());

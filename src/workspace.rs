@@ -16,7 +16,11 @@ use satchel_core::sync::engine::{SyncEvent, WakeReason};
 use satchel_core::sync::protocol::{OutletView, ProductView, ReferenceData, RegisterRequest, RegisterResponse};
 
 use crate::error::{bad_input, SatchelError};
-use crate::store::{LocalOrder, LocalStore, OrderStatus, ReferenceInfo, Session, SessionView};
+use satchel_core::vault::{self as core_vault, hex, DataKey, KdfParams, Lock, LockPolicy};
+
+use crate::store::{DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, SessionView, VaultRecord};
+use crate::vault;
+use crate::BrowserRng;
 use crate::sync_loop::{self, SyncLoop};
 use crate::transport::{Failure, Transport};
 
@@ -28,6 +32,23 @@ export interface WorkspaceOptions {
   db_name?: string;
   /** The sync server's origin; default: this page's origin. */
   base_url?: string;
+  /** Inactivity before the workspace locks (ms); default 5 minutes, at most 30 minutes. */
+  idle_timeout_ms?: number;
+  /** Lock as soon as the page is hidden; default false. */
+  lock_when_hidden?: boolean;
+}
+/** The vault's state, as `vaultStatus()` and `onVaultChange` report it. */
+export interface VaultStatusView {
+  state: "signed_out" | "locked" | "unlocked";
+  /** Consecutive wrong PINs. */
+  failed_attempts: number;
+  /** While a wrong-PIN delay runs: milliseconds until the next attempt. */
+  retry_after_ms?: number;
+  /** Too many wrong PINs: `reauthenticate` (online, password) before the next attempt. */
+  reauthentication_required: boolean;
+  idle_timeout_ms: number;
+  /** A key rotation is re-encrypting records in the background. */
+  rotating: boolean;
 }
 /** Who is signed in on this device. */
 export interface SessionView { device_id: string; username: string; display_name: string; }
@@ -61,7 +82,7 @@ export interface SyncStatusView {
 
 /// The in-memory reference data, for instant reads.
 #[derive(Default)]
-pub(crate) struct Reference {
+pub struct Reference {
     info: Option<ReferenceInfo>,
     products: Vec<ProductView>,
     /// Lower-cased "sku name" per product, for search.
@@ -71,7 +92,7 @@ pub(crate) struct Reference {
 }
 
 impl Reference {
-    fn new(info: Option<ReferenceInfo>, products: Vec<ProductView>, outlets: Vec<OutletView>) -> Self {
+    pub(crate) fn new(info: Option<ReferenceInfo>, products: Vec<ProductView>, outlets: Vec<OutletView>) -> Self {
         let haystacks = products.iter().map(|p| format!("{} {}", p.sku, p.name).to_lowercase()).collect();
         let by_sku = products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
         Reference { info, products, haystacks, by_sku, outlets }
@@ -84,9 +105,12 @@ pub(crate) struct Inner {
     /// Reference records (products, outlets) that could not be read when loaded.
     pub(crate) unreadable_reference: std::cell::Cell<usize>,
     pub(crate) transport: Transport,
-    pub(crate) session: RefCell<Option<Session>>,
+    /// The registered device (in clear), if signed in.
+    pub(crate) device: RefCell<Option<DeviceRecord>>,
+    /// Decrypted reference data: empty while locked.
     pub(crate) reference: RefCell<Reference>,
     pub(crate) sync: SyncLoop,
+    pub(crate) vault: vault::VaultShell,
 }
 
 /// Serializes to plain JS objects (maps as objects, integers as numbers).
@@ -104,6 +128,8 @@ fn from_js_value<T: for<'de> Deserialize<'de>>(v: JsValue) -> Result<T, SatchelE
 struct WorkspaceOptions {
     db_name: Option<String>,
     base_url: Option<String>,
+    idle_timeout_ms: Option<u64>,
+    lock_when_hidden: Option<bool>,
 }
 
 #[derive(Serialize)]
@@ -166,37 +192,49 @@ impl Workspace {
     pub async fn open(#[wasm_bindgen(unchecked_param_type = "WorkspaceOptions | undefined")] options: JsValue) -> Result<Workspace, SatchelError> {
         let options: WorkspaceOptions =
             if options.is_undefined() || options.is_null() { WorkspaceOptions::default() } else { from_js_value(options)? };
+        if js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map(|c| c.is_undefined()).unwrap_or(true) {
+            return Err(SatchelError::internal("this browser has no crypto.getRandomValues"));
+        }
         let store = LocalStore::open(options.db_name.as_deref().unwrap_or("satchel")).await?;
-        let session = store.session().await?;
-        let (info, products, outlets, unreadable_reference) = store.load_reference().await?;
+        let device = store.device().await?;
+        let defaults = LockPolicy::default();
+        let policy = LockPolicy {
+            idle_timeout_ms: options.idle_timeout_ms.unwrap_or(defaults.idle_timeout_ms),
+            lock_when_hidden: options.lock_when_hidden.unwrap_or(false),
+            ..defaults
+        };
+        let lock = vault::restore_lock(policy, store.lock_state().await?);
         let base_url = options.base_url.unwrap_or_else(page_origin);
-        Ok(Workspace {
-            inner: Rc::new(Inner {
-                store,
-                unreadable_reference: std::cell::Cell::new(unreadable_reference),
-                transport: Transport::new(&base_url),
-                session: RefCell::new(session),
-                reference: RefCell::new(Reference::new(info, products, outlets)),
-                sync: SyncLoop::default(),
-            }),
-        })
+        let inner = Rc::new(Inner {
+            store,
+            unreadable_reference: std::cell::Cell::new(0),
+            transport: Transport::new(&base_url),
+            device: RefCell::new(device),
+            reference: RefCell::new(Reference::default()),
+            sync: SyncLoop::default(),
+            vault: vault::VaultShell::new(lock),
+        });
+        vault::listen_hidden(&inner);
+        Ok(Workspace { inner })
     }
 
     /// Who is signed in, or `undefined`.
     #[wasm_bindgen(unchecked_return_type = "SessionView | undefined")]
     pub fn session(&self) -> Result<JsValue, SatchelError> {
-        match self.inner.session.borrow().as_ref() {
-            Some(s) => to_js_value(&SessionView::from(s)),
+        match self.inner.device.borrow().as_ref() {
+            Some(d) => to_js_value(&SessionView::from(d)),
             None => Ok(JsValue::UNDEFINED),
         }
     }
 
-    /// Signs in: registers this device with the server and downloads the reference data.
-    /// Needs the network once; afterwards the workspace opens signed in, offline too.
+    /// Signs in: registers this device with the server, sets the PIN that unlocks the workspace
+    /// from now on, and downloads the reference data (stored encrypted). Needs the network once;
+    /// afterwards the workspace opens offline too (locked, until the PIN unlocks it).
     #[wasm_bindgen(js_name = signIn, unchecked_return_type = "SessionView")]
-    pub async fn sign_in(&self, username: String, password: String) -> Result<JsValue, SatchelError> {
+    pub async fn sign_in(&self, username: String, password: String, pin: String) -> Result<JsValue, SatchelError> {
         let inner = &self.inner;
-        if inner.session.borrow().is_some() && inner.store.pending_count().await? > 0 {
+        vault::check_new_pin(&pin)?;
+        if inner.device.borrow().is_some() && inner.store.pending_count().await? > 0 {
             return Err(SatchelError::PendingWork("orders are waiting to sync; sync them before signing in again".into()));
         }
         let label = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
@@ -212,27 +250,120 @@ impl Workspace {
             Failure::Status { status: 401, .. } => SatchelError::BadCredentials,
             other => other.into(),
         })?;
-        let session = Session {
+        let reference: ReferenceData = inner.transport.get("/api/v1/reference", Some(&registered.token)).await?;
+
+        // The vault: a fresh data key, wrapped under the PIN's key.
+        let mut rng = BrowserRng;
+        let dek = DataKey::generate(&mut rng, 1);
+        let kdf = KdfParams::default();
+        let salt = core_vault::new_salt(&mut rng);
+        let kek = vault::derive_kek(&pin, &kdf, &salt).await?;
+        let wrapped = core_vault::wrap(&dek, &kek, &mut rng, kdf, salt)?;
+        let device_box = vault::new_box();
+        let sealing = registered.sealing;
+        let device = DeviceRecord {
             device_id: registered.device_id,
-            token: registered.token,
             username: registered.user.username,
             display_name: registered.user.display_name,
+            push_token: sealing.push_token.clone(),
+            server_key_id: sealing.server_key_id,
+            server_public_key: sealing.server_public_key.clone(),
+            device_public_key: crate::store::public_hex(&device_box),
         };
-        let reference: ReferenceData = inner.transport.get("/api/v1/reference", Some(&session.token)).await?;
-        self.install_reference(reference).await?;
-        inner.store.start_session(&session).await?;
-        let view = to_js_value(&SessionView::from(&session))?;
-        *inner.session.borrow_mut() = Some(session);
+        let secrets = SessionSecrets {
+            token: registered.token,
+            device_secret: sealing.device_secret.clone(),
+            device_box_secret: hex::encode(device_box.to_bytes().as_ref()),
+        };
+        let keys = Rc::new(Keys::new(
+            KeyRing { current: Rc::new(dek), retired: None },
+            core_vault::new_index_key(&mut rng),
+            secrets,
+        )?);
+        let lock_state = {
+            let mut lock = inner.vault.lock.borrow_mut();
+            let policy = lock.policy().clone();
+            *lock = Lock::new(policy, crate::now_ms() as u64);
+            lock.record_success(crate::now_ms() as u64);
+            lock.state().clone()
+        };
+        let record = VaultRecord { wrapped, retired: None };
+        inner.store.create_vault(NewVault { device: &device, vault: &record, lock: &lock_state }, &keys).await?;
+        let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency };
+        inner.store.save_reference(&keys, &info, &reference.products, &reference.outlets).await?;
+        let view = to_js_value(&SessionView::from(&device))?;
+        *inner.device.borrow_mut() = Some(device);
+        vault::install_keys(inner, keys, kek).await?;
         sync_loop::dispatch(inner, SyncEvent::Reauthenticated);
         Ok(view)
     }
 
-    /// Downloads the reference data again (catalog, prices, outlets).
+    /// Downloads the reference data again (catalog, prices, outlets). Needs the workspace
+    /// unlocked.
     #[wasm_bindgen(js_name = refreshReference)]
     pub async fn refresh_reference(&self) -> Result<(), SatchelError> {
-        let token = self.inner.session.borrow().as_ref().map(|s| s.token.clone()).ok_or(SatchelError::NotSignedIn)?;
-        let reference: ReferenceData = self.inner.transport.get("/api/v1/reference", Some(&token)).await?;
-        self.install_reference(reference).await
+        let keys = vault::require_keys(&self.inner)?;
+        let reference: ReferenceData = self.inner.transport.get("/api/v1/reference", Some(&keys.secrets.token)).await?;
+        self.install_reference(&keys, reference).await
+    }
+
+    /// The vault's state: signed out, locked or unlocked, wrong-PIN count and delay.
+    #[wasm_bindgen(js_name = vaultStatus, unchecked_return_type = "VaultStatusView")]
+    pub fn vault_status(&self) -> Result<JsValue, SatchelError> {
+        to_js_value(&vault::status(&self.inner))
+    }
+
+    /// Calls `callback` with a `VaultStatusView` whenever the workspace locks or unlocks, or a
+    /// PIN attempt changes the count.
+    #[wasm_bindgen(js_name = onVaultChange)]
+    pub fn on_vault_change(&self, #[wasm_bindgen(unchecked_param_type = "(status: VaultStatusView) => void")] callback: js_sys::Function) {
+        self.inner.vault.set_on_change(callback);
+    }
+
+    /// Unlocks with the PIN. Throws `wrong_pin` (with `failed_attempts`), `too_many_attempts`
+    /// (with `retry_after_ms`) or `reauthentication_required`. The count survives reloads.
+    pub async fn unlock(&self, pin: String) -> Result<(), SatchelError> {
+        vault::unlock(&self.inner, &pin).await
+    }
+
+    /// Locks now: the keys are wiped from memory and business calls throw `locked`. Sync goes
+    /// on (the outbox is sealed to the server).
+    pub fn lock(&self) {
+        if self.inner.vault.keys.borrow().is_some() {
+            vault::lock_now(&self.inner);
+        }
+    }
+
+    /// Records user activity: postpones the inactivity lock. Call it on taps and key presses.
+    pub fn touch(&self) {
+        vault::touch(&self.inner);
+    }
+
+    /// Changes the PIN (the workspace must be unlocked). Only the wrapped key changes.
+    #[wasm_bindgen(js_name = changePin)]
+    pub async fn change_pin(&self, old_pin: String, new_pin: String) -> Result<(), SatchelError> {
+        vault::change_pin(&self.inner, &old_pin, &new_pin).await
+    }
+
+    /// After too many wrong PINs: the device's user signs in online with their password, which
+    /// clears the count (the workspace stays locked until the PIN unlocks it).
+    pub async fn reauthenticate(&self, username: String, password: String) -> Result<(), SatchelError> {
+        let token = self.inner.device.borrow().as_ref().map(|d| d.push_token.clone()).ok_or(SatchelError::NotSignedIn)?;
+        let request = RegisterRequest { username, password, label: String::new() };
+        let answer: Result<serde_json::Value, Failure> =
+            self.inner.transport.post("/api/v1/devices/reauthenticate", &request, Some(&token)).await;
+        match answer {
+            Ok(_) | Err(Failure::Status { status: 204, .. }) => vault::reauthenticated(&self.inner).await,
+            Err(Failure::Status { status: 401, .. }) => Err(SatchelError::BadCredentials),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Rotates the data key: a new key seals from now on, and every record is re-encrypted in
+    /// the background (resumable across locks and reloads). Resolves when the rotation is done.
+    #[wasm_bindgen(js_name = rotateKey)]
+    pub async fn rotate_key(&self) -> Result<(), SatchelError> {
+        vault::rotate(&self.inner).await
     }
 
     /// When the server produced the reference data on this device (RFC 3339), or `undefined`.
@@ -244,12 +375,14 @@ impl Workspace {
     /// The outlets on the user's routes.
     #[wasm_bindgen(unchecked_return_type = "OutletView[]")]
     pub fn outlets(&self) -> Result<JsValue, SatchelError> {
+        vault::require_keys(&self.inner)?;
         to_js_value(&self.inner.reference.borrow().outlets)
     }
 
     /// Products whose SKU or name contains every word of `query` (case-insensitive).
     #[wasm_bindgen(js_name = searchProducts, unchecked_return_type = "ProductView[]")]
     pub fn search_products(&self, query: &str, limit: u32) -> Result<JsValue, SatchelError> {
+        vault::require_keys(&self.inner)?;
         let reference = self.inner.reference.borrow();
         let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
         let hits: Vec<&ProductView> = reference
@@ -275,7 +408,8 @@ impl Workspace {
     #[wasm_bindgen(js_name = commitOrder, unchecked_return_type = "CommittedOrderView")]
     pub async fn commit_order(&self, #[wasm_bindgen(unchecked_param_type = "OrderRequest")] order: JsValue) -> Result<JsValue, SatchelError> {
         let inner = &self.inner;
-        let device_id = inner.session.borrow().as_ref().map(|s| s.device_id).ok_or(SatchelError::NotSignedIn)?;
+        let keys = vault::require_keys(inner)?;
+        let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
         let order: OrderRequest = from_js_value(order)?;
         let totals = compute_totals(&order)?;
         {
@@ -293,7 +427,7 @@ impl Workspace {
             })?;
         }
         let document = OrderDocument { order_id: crate::new_id()?, committed_at: now(), order, totals };
-        let stored = inner.store.commit_order(device_id, crate::new_id()?, document).await?;
+        let stored = inner.store.commit_order(&keys, &device, crate::new_id()?, document).await?;
         sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
         to_js_value(&CommittedOrderView { order_id: stored.order_id, seq: stored.seq, totals: stored.document.totals })
     }
@@ -301,7 +435,8 @@ impl Workspace {
     /// Every order taken on this device, newest first, with its sync state.
     #[wasm_bindgen(unchecked_return_type = "OrderView[]")]
     pub async fn orders(&self) -> Result<JsValue, SatchelError> {
-        let (orders, _unreadable) = self.inner.store.orders().await?;
+        let keys = vault::require_keys(&self.inner)?;
+        let (orders, _unreadable) = self.inner.store.orders(&keys).await?;
         let views: Vec<OrderView> = orders.iter().map(OrderView::from).collect();
         to_js_value(&views)
     }
@@ -315,7 +450,8 @@ impl Workspace {
             unreadable_orders: usize,
             unreadable_reference: usize,
         }
-        let (_, unreadable_orders) = self.inner.store.orders().await?;
+        let keys = vault::require_keys(&self.inner)?;
+        let (_, unreadable_orders) = self.inner.store.orders(&keys).await?;
         to_js_value(&StorageReportView { unreadable_orders, unreadable_reference: self.inner.unreadable_reference.get() })
     }
 
@@ -335,7 +471,7 @@ impl Workspace {
     /// `unauthorized` (the loop keeps retrying on its own either way).
     #[wasm_bindgen(js_name = syncNow)]
     pub async fn sync_now(&self) -> Result<(), SatchelError> {
-        if self.inner.session.borrow().is_none() {
+        if self.inner.device.borrow().is_none() {
             return Err(SatchelError::NotSignedIn);
         }
         let done = self.inner.sync.wait_for_pass();
@@ -357,23 +493,23 @@ impl Workspace {
         sync_loop::publish_status(&self.inner);
     }
 
-    /// Signs out. Refused with `pending_work` while anything waits to sync: nothing unsynced is
-    /// ever thrown away by signing out.
+    /// Signs out and forgets this device's data (locked or not). Refused with `pending_work`
+    /// while anything waits to sync: nothing unsynced is ever thrown away by signing out.
     #[wasm_bindgen(js_name = signOut)]
     pub async fn sign_out(&self) -> Result<(), SatchelError> {
-        if self.inner.store.pending_count().await? > 0 {
-            return Err(SatchelError::PendingWork("orders are waiting to sync; signing out now would lose them".into()));
+        self.inner.store.forget_device().await?;
+        if self.inner.vault.keys.borrow().is_some() {
+            vault::lock_now(&self.inner);
         }
-        self.inner.store.clear_session().await?;
-        *self.inner.session.borrow_mut() = None;
+        *self.inner.device.borrow_mut() = None;
         Ok(())
     }
 }
 
 impl Workspace {
-    async fn install_reference(&self, reference: ReferenceData) -> Result<(), SatchelError> {
+    async fn install_reference(&self, keys: &Keys, reference: ReferenceData) -> Result<(), SatchelError> {
         let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency };
-        self.inner.store.save_reference(&info, &reference.products, &reference.outlets).await?;
+        self.inner.store.save_reference(keys, &info, &reference.products, &reference.outlets).await?;
         *self.inner.reference.borrow_mut() = Reference::new(Some(info), reference.products, reference.outlets);
         self.inner.unreadable_reference.set(0);
         Ok(())

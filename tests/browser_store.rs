@@ -1,14 +1,21 @@
-//! The local store in a real browser: IndexedDB in headless Chromium (wasm-bindgen-test).
-//! Run with `./build.sh test`, or `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p satchel --target wasm32-unknown-unknown`.
+//! The local store in a real browser: IndexedDB in headless Chromium (wasm-bindgen-test), with
+//! every record encrypted. Run with `./build.sh test`, or
+//! `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p satchel --target wasm32-unknown-unknown`.
 #![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use satchel::idb::{Db, Durability, Mode};
-use satchel::store::{LocalStore, OrderStatus, Session};
+use satchel::store::{DeviceRecord, KeyRing, Keys, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, VaultRecord};
+use satchel::BrowserRng;
 use satchel_core::money::parse_decimal;
 use satchel_core::order::{compute_totals, OrderDocument, OrderLineRequest, OrderRequest};
-use satchel_core::sync::protocol::{MutationBody, MutationResult, Outcome};
+use satchel_core::sync::protocol::{MutationBody, MutationResult, Outcome, OutletView, ProductView};
+use satchel_core::sync::sealing::{self, key_from_hex};
+use satchel_core::vault::{self, hex, BoxSecret, DataKey, KdfParams, KeyEncryptionKey, LockState};
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -17,14 +24,48 @@ fn id(n: u64) -> Uuid {
     satchel_core::ids::uuid_v7(1_700_000_000_000 + n, [n as u8; 10])
 }
 
-async fn fresh_store(name: &str) -> LocalStore {
-    let name = format!("{name}-{}", js_sys::Date::now());
-    Db::delete(&name).await.expect("delete old db");
-    LocalStore::open(&name).await.expect("open store")
+/// A device, its keys, and the server's secret key (to check what the outbox holds).
+struct Fixture {
+    device: DeviceRecord,
+    keys: Keys,
+    server: BoxSecret,
+    record: VaultRecord,
 }
 
-fn session() -> Session {
-    Session { device_id: id(999), token: "t".into(), username: "rep1".into(), display_name: "Rep".into() }
+fn fixture() -> Fixture {
+    let mut rng = BrowserRng;
+    let server = BoxSecret::generate(&mut rng);
+    let device_box = BoxSecret::generate(&mut rng);
+    let dek = DataKey::generate(&mut rng, 1);
+    let kek = KeyEncryptionKey::from_bytes([7; 32]);
+    let salt = vault::new_salt(&mut rng);
+    let wrapped = vault::wrap(&dek, &kek, &mut rng, KdfParams::default(), salt).expect("wrap");
+    let device = DeviceRecord {
+        device_id: id(999),
+        username: "rep1".into(),
+        display_name: "Rep One".into(),
+        push_token: "push".into(),
+        server_key_id: 1,
+        server_public_key: hex::encode(&server.public_key()),
+        device_public_key: hex::encode(&device_box.public_key()),
+    };
+    let secrets = SessionSecrets {
+        token: "full-token-secret".into(),
+        device_secret: hex::encode(&[9u8; 32]),
+        device_box_secret: hex::encode(device_box.to_bytes().as_ref()),
+    };
+    let keys = Keys::new(KeyRing { current: Rc::new(dek), retired: None }, vault::new_index_key(&mut rng), secrets).expect("keys");
+    Fixture { device, keys, server, record: VaultRecord { wrapped, retired: None } }
+}
+
+async fn fresh(name: &str) -> (String, LocalStore, Fixture) {
+    let name = format!("{name}-{}", js_sys::Date::now());
+    Db::delete(&name).await.expect("delete old db");
+    let store = LocalStore::open(&name).await.expect("open store");
+    let f = fixture();
+    let lock = LockState { locked: false, ..LockState::default() };
+    store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock }, &f.keys).await.expect("vault");
+    (name, store, f)
 }
 
 fn document(n: u64, qty: &str) -> OrderDocument {
@@ -42,31 +83,35 @@ fn document(n: u64, qty: &str) -> OrderDocument {
 }
 
 #[wasm_bindgen_test]
-async fn committed_orders_get_gap_free_sequence_numbers_in_the_outbox() {
-    let store = fresh_store("seq").await;
-    store.start_session(&session()).await.expect("session");
+async fn committed_orders_get_gap_free_numbers_and_the_outbox_opens_only_at_the_server() {
+    let (_, store, f) = fresh("seq").await;
     for n in 1..=3 {
-        let o = store.commit_order(session().device_id, id(100 + n), document(n, "2")).await.expect("commit");
+        let o = store.commit_order(&f.keys, &f.device, id(100 + n), document(n, "2")).await.expect("commit");
         assert_eq!(o.seq, n);
         assert_eq!(o.status, OrderStatus::Pending);
     }
     let pending = store.pending(10).await.expect("pending");
     assert_eq!(pending.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
-    assert!(pending.iter().all(|m| m.device_id == session().device_id));
-    let MutationBody::OrderCreate(doc) = &pending[1].body;
+    // The server opens each entry with its key and the device secret.
+    let secret = key_from_hex(&hex::encode(&[9u8; 32])).expect("secret");
+    let m = sealing::open_mutation(&f.server, 1, f.device.device_id, &secret, &pending[1]).expect("server opens");
+    let MutationBody::OrderCreate(doc) = &m.body;
     assert_eq!(doc.order_id, id(2));
     assert_eq!(doc.totals.total.to_string(), "10.17");
-    assert_eq!(store.orders().await.expect("orders").0.len(), 3);
+    // Nobody else does: another key, or another device's secret.
+    let stranger = BoxSecret::generate(&mut BrowserRng);
+    assert!(sealing::open_mutation(&stranger, 1, f.device.device_id, &secret, &pending[1]).is_err());
+    assert!(sealing::open_mutation(&f.server, 1, f.device.device_id, &[8; 32], &pending[1]).is_err());
+    assert_eq!(store.orders(&f.keys).await.expect("orders").0.len(), 3);
 }
 
 #[wasm_bindgen_test]
 async fn concurrent_commits_never_share_a_sequence_number() {
-    let store = fresh_store("concurrent").await;
-    let dev = session().device_id;
+    let (_, store, f) = fresh("concurrent").await;
     let (a, b, c) = futures::join!(
-        store.commit_order(dev, id(201), document(21, "1")),
-        store.commit_order(dev, id(202), document(22, "1")),
-        store.commit_order(dev, id(203), document(23, "1")),
+        store.commit_order(&f.keys, &f.device, id(201), document(21, "1")),
+        store.commit_order(&f.keys, &f.device, id(202), document(22, "1")),
+        store.commit_order(&f.keys, &f.device, id(203), document(23, "1")),
     );
     let mut seqs = vec![a.expect("a").seq, b.expect("b").seq, c.expect("c").seq];
     seqs.sort();
@@ -75,23 +120,21 @@ async fn concurrent_commits_never_share_a_sequence_number() {
 
 #[wasm_bindgen_test]
 async fn a_failed_commit_writes_nothing_not_even_the_order() {
-    let store = fresh_store("atomic").await;
-    let dev = session().device_id;
-    store.commit_order(dev, id(301), document(31, "1")).await.expect("first");
+    let (_, store, f) = fresh("atomic").await;
+    store.commit_order(&f.keys, &f.device, id(301), document(31, "1")).await.expect("first");
     // Same order id again: the `orders` add fails, so the outbox entry and counter roll back.
-    let err = store.commit_order(dev, id(302), document(31, "1")).await.expect_err("duplicate order id");
+    let err = store.commit_order(&f.keys, &f.device, id(302), document(31, "1")).await.expect_err("duplicate order id");
     assert_eq!(err.code(), "storage");
     assert_eq!(store.pending_count().await.expect("count"), 1);
-    let next = store.commit_order(dev, id(303), document(33, "1")).await.expect("next");
+    let next = store.commit_order(&f.keys, &f.device, id(303), document(33, "1")).await.expect("next");
     assert_eq!(next.seq, 2, "the failed commit did not consume a sequence number");
 }
 
 #[wasm_bindgen_test]
-async fn acknowledged_mutations_leave_the_outbox_and_mark_their_orders() {
-    let store = fresh_store("ack").await;
-    let dev = session().device_id;
+async fn answers_received_while_locked_are_kept_sealed_and_applied_at_unlock() {
+    let (_, store, f) = fresh("ack").await;
     for n in 1..=3 {
-        store.commit_order(dev, id(400 + n), document(40 + n, "1")).await.expect("commit");
+        store.commit_order(&f.keys, &f.device, id(400 + n), document(40 + n, "1")).await.expect("commit");
     }
     let results = vec![
         MutationResult { seq: 1, id: id(401), outcome: Outcome::Applied },
@@ -103,37 +146,46 @@ async fn acknowledged_mutations_leave_the_outbox_and_mark_their_orders() {
         // A result naming a mutation id we did not send under that number is ignored.
         MutationResult { seq: 3, id: id(999), outcome: Outcome::Applied },
     ];
-    store.acknowledge(&results).await.expect("ack");
+    // No data key needed: this is what happens while the workspace is locked.
+    store.acknowledge(&f.device, &results).await.expect("ack");
     let pending = store.pending(10).await.expect("pending");
     assert_eq!(pending.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![3]);
-    let (orders, _) = store.orders().await.expect("orders");
+    let (orders, _) = store.orders(&f.keys).await.expect("orders");
+    assert!(orders.iter().all(|o| o.status == OrderStatus::Pending), "not applied until unlock");
+    // Unlock: the answers move onto the orders.
+    assert_eq!(store.apply_acks(&f.keys).await.expect("apply"), 2);
+    let (orders, _) = store.orders(&f.keys).await.expect("orders");
     let by_id = |n: u64| orders.iter().find(|o| o.order_id == id(n)).expect("order present");
     assert_eq!(by_id(41).status, OrderStatus::Synced);
     assert_eq!(by_id(42).status, OrderStatus::Rejected);
     assert_eq!(by_id(42).reason.as_deref(), Some("price changed"));
     assert_eq!(by_id(43).status, OrderStatus::Pending);
+    assert_eq!(store.apply_acks(&f.keys).await.expect("apply again"), 0);
 }
 
 #[wasm_bindgen_test]
-async fn the_outbox_survives_closing_and_reopening_the_database() {
-    let name = format!("reopen-{}", js_sys::Date::now());
-    let store = LocalStore::open(&name).await.expect("open");
-    store.start_session(&session()).await.expect("session");
-    store.commit_order(session().device_id, id(501), document(51, "1")).await.expect("commit");
+async fn the_outbox_and_the_vault_survive_closing_and_reopening_the_database() {
+    let (name, store, f) = fresh("reopen").await;
+    store.commit_order(&f.keys, &f.device, id(501), document(51, "1")).await.expect("commit");
     store.close();
     let again = LocalStore::open(&name).await.expect("reopen");
-    assert_eq!(again.session().await.expect("session"), Some(session()));
+    assert_eq!(again.device().await.expect("device"), Some(f.device.clone()));
+    assert!(again.vault().await.expect("vault").is_some());
     assert_eq!(again.pending_count().await.expect("count"), 1);
+    let (_, secrets) = again.open_unlock_material(&f.keys.ring).await.expect("opens with the key");
+    assert_eq!(secrets.token, "full-token-secret");
 }
 
 #[wasm_bindgen_test]
-async fn a_new_session_is_refused_while_work_is_pending() {
-    let store = fresh_store("signin").await;
-    store.start_session(&session()).await.expect("session");
-    store.commit_order(session().device_id, id(601), document(61, "1")).await.expect("commit");
-    let err = store.start_session(&session()).await.expect_err("pending work");
+async fn a_new_vault_is_refused_while_work_is_pending() {
+    let (_, store, f) = fresh("signin").await;
+    store.commit_order(&f.keys, &f.device, id(601), document(61, "1")).await.expect("commit");
+    let lock = LockState::default();
+    let err = store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock }, &f.keys).await.expect_err("pending work");
     assert_eq!(err.code(), "pending_work");
     assert_eq!(store.pending_count().await.expect("count"), 1, "nothing was lost");
+    let err = store.forget_device().await.expect_err("sign-out refused");
+    assert_eq!(err.code(), "pending_work");
 }
 
 #[wasm_bindgen_test]
@@ -151,23 +203,120 @@ async fn sale_transactions_ask_chromium_for_strict_durability() {
 }
 
 #[wasm_bindgen_test]
-async fn a_corrupt_order_record_is_reported_and_skipped_never_hiding_the_others() {
-    let name = format!("corrupt-{}", js_sys::Date::now());
-    let store = LocalStore::open(&name).await.expect("open");
-    let dev = session().device_id;
-    store.commit_order(dev, id(701), document(71, "1")).await.expect("first");
-    store.commit_order(dev, id(702), document(72, "2")).await.expect("second");
-    // Something (a bug, a disk error, a meddling extension) leaves garbage in two records.
+async fn a_corrupt_or_moved_record_is_reported_and_skipped_never_hiding_the_others() {
+    let (name, store, f) = fresh("corrupt").await;
+    store.commit_order(&f.keys, &f.device, id(701), document(71, "1")).await.expect("first");
+    store.commit_order(&f.keys, &f.device, id(702), document(72, "2")).await.expect("second");
     let raw = Db::open_existing(&name).await.expect("raw");
     let tx = raw.transaction(&["orders"], Mode::ReadWrite, Durability::Default).expect("tx");
     let orders = tx.store("orders").expect("store");
+    // Garbage, and a genuine envelope copied under another record key (it must not open there).
+    let keys = orders.get_all_keys().await.expect("keys");
+    let genuine = orders.get(&keys[0]).await.expect("get").expect("present");
     orders.put(&"garbage-1".into(), &"{not json".into()).await.expect("put");
-    orders.put(&"garbage-2".into(), &wasm_bindgen::JsValue::from_f64(42.0)).await.expect("put");
+    orders.put(&"moved".into(), &genuine).await.expect("put");
+    // A flipped bit in a real record.
+    let bytes = genuine.dyn_ref::<js_sys::Uint8Array>().expect("bytes").to_vec();
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    orders.put(&keys[1], &js_sys::Uint8Array::from(flipped.as_slice()).into()).await.expect("put");
     tx.done().await.expect("committed");
-    let (readable, unreadable) = store.orders().await.expect("orders still load");
-    assert_eq!(readable.len(), 2, "the good orders are all there");
-    assert_eq!(unreadable, 2, "the bad records are counted");
+    let (readable, unreadable) = store.orders(&f.keys).await.expect("orders still load");
+    assert_eq!(readable.len(), 1, "the good order is there");
+    assert_eq!(unreadable, 3, "the bad records are counted");
     // And the workspace keeps working: the next commit succeeds with the next number.
-    let next = store.commit_order(dev, id(703), document(73, "1")).await.expect("commit after corruption");
+    let next = store.commit_order(&f.keys, &f.device, id(703), document(73, "1")).await.expect("commit after corruption");
     assert_eq!(next.seq, 3);
+}
+
+#[wasm_bindgen_test]
+async fn nothing_readable_lands_in_indexeddb() {
+    let (name, store, f) = fresh("plaintext").await;
+    let products = vec![ProductView {
+        sku: "SKU-77777".into(),
+        name: "Zanzibar Clove Tea".into(),
+        unit: "box".into(),
+        unit_price: parse_decimal("12.34").expect("lit").into(),
+    }];
+    let outlets = vec![OutletView {
+        id: "OUT-4242".into(),
+        name: "Mama Ngozi Provisions".into(),
+        route: "R9".into(),
+        address: "14 Market Lane".into(),
+        phone: "+254 700 123456".into(),
+        tax_rate: parse_decimal("16").expect("lit").into(),
+    }];
+    let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "KES".into() };
+    store.save_reference(&f.keys, &info, &products, &outlets).await.expect("reference");
+    let mut doc = document(801, "3");
+    doc.order.outlet_id = "OUT-4242".into();
+    store.commit_order(&f.keys, &f.device, id(802), doc).await.expect("commit");
+    // Everything every store holds, keys and values, as text.
+    let raw = Db::open_existing(&name).await.expect("raw");
+    let names = ["meta", "products", "outlets", "orders", "outbox", "acks"];
+    let tx = raw.transaction(&names, Mode::ReadOnly, Durability::Default).expect("tx");
+    let mut dump = String::new();
+    for n in names {
+        let s = tx.store(n).expect("store");
+        for k in s.get_all_keys().await.expect("keys") {
+            dump.push_str(&k.as_string().unwrap_or_default());
+            dump.push('\n');
+        }
+        for v in s.get_all(None).await.expect("values") {
+            match v.dyn_ref::<js_sys::Uint8Array>() {
+                Some(b) => dump.push_str(&String::from_utf8_lossy(&b.to_vec())),
+                None => dump.push_str(&v.as_string().unwrap_or_default()),
+            }
+            dump.push('\n');
+        }
+    }
+    assert!(dump.len() > 500, "the dump holds the records");
+    for secret in ["SKU-77777", "Zanzibar", "OUT-4242", "Mama Ngozi", "Market Lane", "700 123456", "12.34", "15.26", "13.50", "full-token-secret", "KES"] {
+        assert!(!dump.contains(secret), "{secret:?} appears in clear in IndexedDB");
+    }
+    // The records still read back.
+    let (_, ps, os, unreadable) = store.load_reference(&f.keys).await.expect("load");
+    assert_eq!((ps, os, unreadable), (products, outlets, 0));
+}
+
+#[wasm_bindgen_test]
+async fn rotation_reencrypts_every_record_under_the_new_key() {
+    let (_, store, f) = fresh("rotate").await;
+    let products: Vec<ProductView> = (0..450)
+        .map(|i| ProductView {
+            sku: format!("SKU-{i:05}"),
+            name: format!("Product {i}"),
+            unit: "each".into(),
+            unit_price: parse_decimal("1.00").expect("lit").into(),
+        })
+        .collect();
+    let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "EUR".into() };
+    store.save_reference(&f.keys, &info, &products, &[]).await.expect("reference");
+    store.commit_order(&f.keys, &f.device, id(901), document(91, "1")).await.expect("commit");
+    // Rotate: generation 2 current, generation 1 retired.
+    let new = Rc::new(DataKey::generate(&mut BrowserRng, 2));
+    let ring = KeyRing { current: new.clone(), retired: Some(f.keys.ring.current.clone()) };
+    let mut moved = 0;
+    for s in satchel::store::SEALED_STORES {
+        loop {
+            let n = store.reencrypt_batch(&ring, s, 200).await.expect("batch");
+            moved += n;
+            if n < 200 {
+                break;
+            }
+        }
+    }
+    assert_eq!(moved, 450 + 1 + 3, "products, the order, and session, index key and reference info");
+    assert_eq!(store.reencrypt_batch(&ring, "products", 200).await.expect("nothing left"), 0);
+    // Everything opens with the new key alone.
+    let only_new = Keys::new(KeyRing { current: new, retired: None }, f.keys.index_key.clone(), f.keys.secrets.clone()).expect("keys");
+    let (_, ps, _, unreadable) = store.load_reference(&only_new).await.expect("load");
+    assert_eq!((ps.len(), unreadable), (450, 0));
+    let (orders, unreadable) = store.orders(&only_new).await.expect("orders");
+    assert_eq!((orders.len(), unreadable), (1, 0));
+    store.open_unlock_material(&only_new.ring).await.expect("session and index key re-encrypted");
+    // And no longer with the old one.
+    let (_, ps, _, unreadable) = store.load_reference(&f.keys).await.expect("load");
+    assert_eq!((ps.len(), unreadable), (0, 450));
 }

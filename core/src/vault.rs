@@ -82,7 +82,7 @@ pub use keys::{
 pub use sealed::{open_sealed, seal_to, sealed_key_id, BoxSecret};
 pub use lock::{Lock, LockPolicy, LockState};
 pub use ports::{InsecureTestRng, Rng};
-pub use zeroize::Zeroizing;
+pub use zeroize::{Zeroize, Zeroizing};
 
 /// Why a vault operation was refused.
 ///

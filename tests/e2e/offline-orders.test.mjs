@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countBy, serverOrders } from './support/api.mjs';
-import { badge, canReachServer, orderItems, signIn, takeOrder, waitForBadge, waitForServiceWorker, SYNC_TIMEOUT } from './support/app.mjs';
+import { badge, canReachServer, orderItems, signIn,
+  unlock, takeOrder, waitForBadge, waitForServiceWorker, SYNC_TIMEOUT } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 // Three different outlets from the rep's own list (the demo data puts rep1 on some routes only).
@@ -33,7 +34,7 @@ test('offline orders: three orders survive an offline reload and sync exactly on
 
     // Reload offline: nothing lost.
     await page.reload();
-    await page.getByTestId('pending-badge').waitFor({ timeout: 30_000 });
+    await unlock(page);
     assert.equal(await badge(page), '3');
     assert.match((await page.getByTestId('sync-text').textContent()) ?? '', /3 orders waiting to sync/);
     const pending = await orderItems(page);

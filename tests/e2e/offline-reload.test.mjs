@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { badge, canReachServer, orderItems, signIn, takeOrder, waitForServiceWorker } from './support/app.mjs';
+import { badge, canReachServer, orderItems, signIn, takeOrder, unlock, waitForServiceWorker } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 test('offline reload: the app opens signed in from the service worker and takes an order', { timeout: 180_000 }, async (t) => {
@@ -21,8 +21,11 @@ test('offline reload: the app opens signed in from the service worker and takes 
     assert.equal(await canReachServer(page), false, 'the server is unreachable once offline');
     await page.reload();
 
-    // Signed in, without the network.
-    await page.getByTestId('pending-badge').waitFor({ timeout: 30_000 });
+    // Signed in, without the network: the workspace opens locked (the key did not survive the
+    // reload), showing nothing of the business until the PIN unlocks it, offline.
+    await page.getByTestId('lock-screen').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('outlet-item').count(), 0, 'nothing of the business behind the lock screen');
+    await unlock(page);
     assert.equal(await badge(page), '0');
     assert.equal(await page.getByTestId('online-status').getAttribute('data-online'), 'false');
     assert.equal(await page.getByTestId('username').count(), 0, 'no sign-in form after an offline reload');
@@ -71,6 +74,7 @@ test('offline reload: the app opens signed in from the service worker and takes 
         }),
     );
     await page.reload();
+    await unlock(page);
     await page.waitForFunction(() => document.querySelector('[data-testid="storage-report"]')?.dataset.unreadable === '1');
     assert.match((await page.getByTestId('storage-report').textContent()) ?? '', /1 record on this device could not be read and was skipped/);
     assert.deepEqual(await orderItems(page), [{ id: orderId, status: 'pending', seq: 1 }], 'the good order is still listed');

@@ -79,9 +79,25 @@ export interface SyncStatus {
   last_error?: string;
 }
 
+export interface VaultStatus {
+  state: 'signed_out' | 'locked' | 'unlocked';
+  failed_attempts: number;
+  retry_after_ms?: number;
+  reauthentication_required: boolean;
+  idle_timeout_ms: number;
+  rotating: boolean;
+}
+
 export interface WorkspaceApi {
   session(): SessionView | undefined;
-  signIn(username: string, password: string): Promise<SessionView>;
+  signIn(username: string, password: string, pin: string): Promise<SessionView>;
+  vaultStatus(): VaultStatus;
+  onVaultChange(callback: (status: VaultStatus) => void): void;
+  unlock(pin: string): Promise<void>;
+  lock(): void;
+  touch(): void;
+  changePin(oldPin: string, newPin: string): Promise<void>;
+  reauthenticate(username: string, password: string): Promise<void>;
   refreshReference(): Promise<void>;
   referenceAsOf(): string | undefined;
   outlets(): OutletView[];
@@ -91,6 +107,7 @@ export interface WorkspaceApi {
   orders(): Promise<OrderSummary[]>;
   storageReport(): Promise<StorageReport>;
   pendingCount(): Promise<number>;
+  status(): Promise<SyncStatus>;
   syncNow(): Promise<void>;
   startSync(): void;
   onStatus(callback: (status: SyncStatus) => void): void;
@@ -129,7 +146,10 @@ export function errorText(err: unknown): string {
     storage: 'This device could not save the data.',
     storage_full: 'This device is out of storage space, so nothing was saved and your order is still on screen. Free some space (old photos, other apps) and commit again.',
     not_signed_in: 'Please sign in.',
-    locked: 'The workspace is locked.',
+    locked: 'The workspace is locked; unlock it with your PIN.',
+    wrong_pin: 'Wrong PIN.',
+    too_many_attempts: 'Too many wrong PINs; wait before trying again.',
+    reauthentication_required: 'Too many wrong PINs; sign in with your password to try again.',
     pending_work: 'Orders are still waiting to sync.',
   };
   const first = lead[e.code];

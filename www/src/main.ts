@@ -3,6 +3,7 @@
 
 import init, { Workspace } from '../pkg/satchel.js';
 import { errorText, type SyncStatus, type WorkspaceApi } from './api.ts';
+import { renderLock, type LockScreen } from './lock.ts';
 import { h } from './dom.ts';
 import { renderSignIn } from './signin.ts';
 import { renderWorkspace } from './workspace.ts';
@@ -15,10 +16,24 @@ function registerServiceWorker(): void {
   });
 }
 
+/** The deployment's inactivity timeout, shortened (never lengthened) by `?lock_after_ms=`. */
+function idleTimeoutOption(): number | undefined {
+  const raw = new URLSearchParams(location.search).get('lock_after_ms');
+  const ms = raw === null ? NaN : Number(raw);
+  return Number.isFinite(ms) && ms >= 1000 && ms <= DEFAULT_IDLE_MS ? ms : undefined;
+}
+const DEFAULT_IDLE_MS = 5 * 60_000;
+
 async function boot(root: HTMLElement): Promise<void> {
   registerServiceWorker();
   await init({ module_or_path: __WASM_URL__ });
-  const ws: WorkspaceApi = await Workspace.open({});
+  const idle = idleTimeoutOption();
+  const ws: WorkspaceApi = await Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle });
+
+  // Any tap or key press is activity: it postpones the inactivity lock.
+  for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
+    document.addEventListener(type, () => ws.touch(), { capture: true, passive: true });
+  }
 
   // One status listener and one sync loop for the page's lifetime; screens come and go.
   let statusHandler: ((s: SyncStatus) => void) | undefined;
@@ -30,28 +45,66 @@ async function boot(root: HTMLElement): Promise<void> {
     ws.startSync();
   };
 
+  // The workspace screen survives a lock detached from the page (so an order being typed is
+  // not lost), and comes back on unlock; the lock screen replaces it meanwhile.
+  let workspaceEl: HTMLElement | undefined;
+  let workspaceHandler: ((s: SyncStatus) => void) | undefined;
+  let lockScreen: LockScreen | undefined;
+
   const showSignIn = (): void => {
-    renderSignIn(root, ws, () => showWorkspace());
+    workspaceEl = undefined;
+    lockScreen = undefined;
+    statusHandler = undefined;
+    renderSignIn(root, ws, () => route());
+  };
+  const showLock = (): void => {
+    const screen = renderLock(ws, ws.session());
+    lockScreen = screen;
+    statusHandler = (s) => screen.onStatus(s);
+    root.replaceChildren(screen.el);
+    void ws.status().then((s) => screen.onStatus(s));
+    startSync();
   };
   const showWorkspace = (): void => {
+    lockScreen = undefined;
+    if (workspaceEl) {
+      root.replaceChildren(workspaceEl);
+      statusHandler = workspaceHandler;
+      void ws.status().then((s) => statusHandler?.(s));
+      return;
+    }
     const session = ws.session();
     if (!session) {
       showSignIn();
       return;
     }
-    renderWorkspace(root, ws, session, {
+    const el = document.createElement('div');
+    workspaceEl = el;
+    renderWorkspace(el, ws, session, {
       onSignedOut: () => {
         // The module ends its loop with the session; a new sign-in starts a new one.
         syncing = false;
         showSignIn();
       },
-      setStatusHandler: (handler) => (statusHandler = handler),
+      setStatusHandler: (handler) => {
+        workspaceHandler = handler;
+        statusHandler = handler;
+      },
     });
+    root.replaceChildren(el);
     startSync();
   };
+  const route = (): void => {
+    const v = ws.vaultStatus();
+    if (v.state === 'signed_out') showSignIn();
+    else if (v.state === 'locked') {
+      if (lockScreen) lockScreen.onVault(v);
+      else showLock();
+    } else showWorkspace();
+  };
+  ws.onVaultChange(() => route());
 
-  if (ws.session()) showWorkspace();
-  else showSignIn();
+  route();
   root.dataset['ready'] = 'true';
 }
 

@@ -56,6 +56,7 @@ export function renderWorkspace(
   const syncPhase = h('span', { class: 'sync-phase muted', 'data-testid': 'sync-phase' });
   const syncNow = h('button', { type: 'button', class: 'small', 'data-testid': 'sync-now' }, 'Sync now');
   const signOut = h('button', { type: 'button', class: 'small link', 'data-testid': 'sign-out' }, 'Sign out');
+  const lockNow = h('button', { type: 'button', class: 'small', 'data-testid': 'lock-now', onclick: () => ws.lock() }, 'Lock');
   const header = h(
     'header',
     { class: 'topbar' },
@@ -64,6 +65,7 @@ export function renderWorkspace(
       { class: 'row' },
       h('strong', { class: 'who', 'data-testid': 'user-name' }, session.display_name || session.username),
       online,
+      lockNow,
       signOut,
     ),
     h('div', { class: 'row sync' }, badge, syncText, syncPhase, syncNow),
@@ -136,7 +138,8 @@ export function renderWorkspace(
   const storageReport = h('p', { class: 'error small', 'data-testid': 'storage-report', role: 'status', hidden: true });
   const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, storageStatus);
 
-  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, picker, entry, orders)));
+  const pinCard = changePinCard(ws);
+  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, picker, entry, orders, pinCard)));
 
   // ---- behaviour --------------------------------------------------------------------------
 
@@ -509,6 +512,42 @@ export function renderWorkspace(
   renderLines();
   renderReferenceAge();
   void refresh();
+}
+
+/** "Change PIN": the old PIN, the new one twice. Only the wrapped key changes. */
+function changePinCard(ws: WorkspaceApi): HTMLElement {
+  const field = (id: string, label: string): [HTMLElement, HTMLInputElement] => {
+    const input = h('input', { id, type: 'password', inputmode: 'numeric', autocomplete: id === 'old-pin' ? 'current-password' : 'new-password', 'data-testid': id });
+    return [h('label', { for: id }, label), input];
+  };
+  const [l1, oldPin] = field('old-pin', 'Current PIN');
+  const [l2, newPin] = field('new-pin', 'New PIN');
+  const [l3, newPin2] = field('new-pin-confirm', 'Repeat the new PIN');
+  const msg = h('p', { class: 'small', 'data-testid': 'change-pin-result', role: 'status' });
+  const submit = h('button', { type: 'submit', class: 'small', 'data-testid': 'change-pin' }, 'Change PIN');
+  const form = h('form', { novalidate: true }, l1, oldPin, l2, newPin, l3, newPin2, submit, msg);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (newPin.value !== newPin2.value) {
+      msg.textContent = 'The new PINs differ.';
+      return;
+    }
+    submit.disabled = true;
+    void (async () => {
+      try {
+        await ws.changePin(oldPin.value, newPin.value);
+        msg.textContent = 'PIN changed.';
+        msg.dataset['ok'] = 'true';
+      } catch (err) {
+        msg.textContent = errorText(err);
+        msg.dataset['ok'] = 'false';
+      } finally {
+        oldPin.value = newPin.value = newPin2.value = '';
+        submit.disabled = false;
+      }
+    })();
+  });
+  return h('details', { class: 'card' }, h('summary', {}, 'Security'), form);
 }
 
 function formatTime(iso: string): string {

@@ -6,10 +6,22 @@ export const SYNC_TIMEOUT = 60_000; // backoff starts at ~2 s and grows; be gene
 
 const tid = (page, id) => page.getByTestId(id);
 
-export async function signIn(page, username, password) {
+/** The PIN the e2e tests choose at sign-in. */
+export const TEST_PIN = '246810';
+
+export async function signIn(page, username, password, pin = TEST_PIN) {
   await tid(page, 'username').fill(username);
   await tid(page, 'password').fill(password);
+  await tid(page, 'pin').fill(pin);
+  await tid(page, 'pin-confirm').fill(pin);
   await tid(page, 'sign-in').click();
+  await tid(page, 'pending-badge').waitFor({ timeout: 30_000 });
+}
+
+/** Unlocks the lock screen (after a reload, the workspace opens locked). */
+export async function unlock(page, pin = TEST_PIN) {
+  await tid(page, 'unlock-pin').fill(pin);
+  await tid(page, 'unlock').click();
   await tid(page, 'pending-badge').waitFor({ timeout: 30_000 });
 }
 

@@ -1,0 +1,455 @@
+//! The vault in the browser: the PIN turned into a key with WebCrypto's PBKDF2, the data key in
+//! Wasm memory while unlocked, the inactivity lock on a gloo-timers timeout, and key rotation
+//! as a resumable background job.
+//!
+//! Every decision (when to lock, whether an attempt is allowed, the delays) is core's
+//! [`Lock`]; this module performs what it decides and persists its state after every attempt.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Object, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use satchel_core::vault::{
+    self, hex, BoxSecret, DataKey, Envelope, KdfParams, KeyEncryptionKey, KeyUsage, Lock, LockPolicy, VaultError,
+};
+
+use crate::error::SatchelError;
+use crate::store::{KeyRing, Keys, RetiredKey, VaultRecord, SEALED_STORES};
+use crate::workspace::{Inner, Reference};
+use crate::BrowserRng;
+
+/// Shortest PIN or passphrase accepted.
+pub const MIN_PIN_LEN: usize = 6;
+/// Longest PIN or passphrase accepted.
+pub const MAX_PIN_LEN: usize = 128;
+/// Records re-encrypted per transaction during a key rotation.
+const ROTATION_BATCH: usize = 200;
+
+/// Refuses a PIN too short or too long to set.
+pub fn check_new_pin(pin: &str) -> Result<(), SatchelError> {
+    let n = pin.chars().count();
+    let (detail, message) = if n < MIN_PIN_LEN {
+        ("pin_too_short", format!("a PIN needs at least {MIN_PIN_LEN} characters"))
+    } else if n > MAX_PIN_LEN {
+        ("pin_too_long", format!("a PIN may have at most {MAX_PIN_LEN} characters"))
+    } else {
+        return Ok(());
+    };
+    Err(SatchelError::Validation { field: "pin".into(), detail: detail.into(), message })
+}
+
+fn js_err(what: &str) -> impl Fn(JsValue) -> SatchelError + '_ {
+    move |_| SatchelError::internal(format!("WebCrypto {what} failed"))
+}
+
+/// Derives the key-encryption key from the PIN with WebCrypto (`PBKDF2`, SHA-256).
+pub async fn derive_kek(pin: &str, kdf: &KdfParams, salt: &[u8]) -> Result<KeyEncryptionKey, SatchelError> {
+    let KdfParams::Pbkdf2Sha256 { iterations } = *kdf;
+    let global = js_sys::global();
+    let crypto = Reflect::get(&global, &"crypto".into()).map_err(js_err("lookup"))?;
+    let subtle = Reflect::get(&crypto, &"subtle".into()).map_err(js_err("lookup"))?;
+    if subtle.is_undefined() {
+        return Err(SatchelError::internal("WebCrypto is not available (the page must be served over HTTPS or localhost)"));
+    }
+    let call = |name: &str, args: &js_sys::Array| -> Result<js_sys::Promise, SatchelError> {
+        let f: js_sys::Function = Reflect::get(&subtle, &name.into()).map_err(js_err(name))?.dyn_into().map_err(js_err(name))?;
+        f.apply(&subtle, args).map_err(js_err(name))?.dyn_into().map_err(js_err(name))
+    };
+    let pin_bytes = Uint8Array::from(pin.as_bytes());
+    let usages = js_sys::Array::of1(&"deriveBits".into());
+    let import = call("importKey", &js_sys::Array::of5(&"raw".into(), &pin_bytes, &"PBKDF2".into(), &false.into(), &usages));
+    pin_bytes.fill(0, 0, pin_bytes.length());
+    let base = JsFuture::from(import?).await.map_err(js_err("importKey"))?;
+    let params = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&params, &k.into(), v).map_err(js_err("params"));
+    set("name", &"PBKDF2".into())?;
+    set("hash", &"SHA-256".into())?;
+    set("salt", &Uint8Array::from(salt).into())?;
+    set("iterations", &f64::from(iterations).into())?;
+    let bits = JsFuture::from(call("deriveBits", &js_sys::Array::of3(&params, &base, &256.into()))?)
+        .await
+        .map_err(js_err("deriveBits"))?;
+    let view = Uint8Array::new(&bits);
+    let mut out = vault::Zeroizing::new([0u8; 32]);
+    if view.length() != 32 {
+        return Err(SatchelError::internal("PBKDF2 returned a key of the wrong length"));
+    }
+    view.copy_to(out.as_mut());
+    view.fill(0, 0, 32);
+    Ok(KeyEncryptionKey::from_bytes(*out))
+}
+
+/// The vault's state behind the workspace.
+pub(crate) struct VaultShell {
+    pub(crate) lock: RefCell<Lock>,
+    /// The keys while unlocked; `None` when locked.
+    pub(crate) keys: RefCell<Option<Rc<Keys>>>,
+    /// The PIN's key while unlocked (a rotation wraps the new data key with it).
+    kek: RefCell<Option<KeyEncryptionKey>>,
+    timer: RefCell<Option<gloo_timers::callback::Timeout>>,
+    on_change: RefCell<Option<js_sys::Function>>,
+    hidden_listener: RefCell<Option<Closure<dyn FnMut(web_sys::Event)>>>,
+    rotating: Cell<bool>,
+}
+
+impl VaultShell {
+    pub(crate) fn new(lock: Lock) -> Self {
+        VaultShell {
+            lock: RefCell::new(lock),
+            keys: RefCell::new(None),
+            kek: RefCell::new(None),
+            timer: RefCell::new(None),
+            on_change: RefCell::new(None),
+            hidden_listener: RefCell::new(None),
+            rotating: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn set_on_change(&self, f: js_sys::Function) {
+        *self.on_change.borrow_mut() = Some(f);
+    }
+}
+
+/// What `vaultStatus()` and `onVaultChange` report.
+#[derive(Debug, Serialize)]
+pub(crate) struct VaultStatusView {
+    state: &'static str,
+    failed_attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_ms: Option<u64>,
+    reauthentication_required: bool,
+    idle_timeout_ms: u64,
+    rotating: bool,
+}
+
+pub(crate) fn status(inner: &Inner) -> VaultStatusView {
+    let now = crate::now_ms() as u64;
+    let lock = inner.vault.lock.borrow();
+    let st = lock.state();
+    let state = if inner.device.borrow().is_none() {
+        "signed_out"
+    } else if inner.vault.keys.borrow().is_some() {
+        "unlocked"
+    } else {
+        "locked"
+    };
+    VaultStatusView {
+        state,
+        failed_attempts: st.failed_attempts,
+        retry_after_ms: (st.next_attempt_at_ms > now).then(|| st.next_attempt_at_ms - now),
+        reauthentication_required: st.failed_attempts >= lock.policy().reauth_after_failures,
+        idle_timeout_ms: lock.policy().effective_idle_timeout_ms(),
+        rotating: inner.vault.rotating.get(),
+    }
+}
+
+fn notify(inner: &Rc<Inner>) {
+    let callback = inner.vault.on_change.borrow().clone();
+    if let Some(f) = callback {
+        if let Ok(v) = crate::workspace::to_js_value(&status(inner)) {
+            // An exception in the page's callback must not break the vault.
+            let _ = f.call1(&JsValue::NULL, &v);
+        }
+    }
+}
+
+/// The keys, or `Locked` (or `NotSignedIn` on a device without a session).
+pub(crate) fn require_keys(inner: &Inner) -> Result<Rc<Keys>, SatchelError> {
+    if let Some(k) = inner.vault.keys.borrow().as_ref() {
+        return Ok(k.clone());
+    }
+    if inner.device.borrow().is_none() {
+        return Err(SatchelError::NotSignedIn);
+    }
+    Err(SatchelError::Locked)
+}
+
+async fn persist_lock(inner: &Rc<Inner>) -> Result<(), SatchelError> {
+    let state = inner.vault.lock.borrow().state().clone();
+    inner.store.save_lock_state(&state).await
+}
+
+/// Locks now: drops (zeroizes) the keys and everything decrypted, persists, tells the page.
+pub(crate) fn lock_now(inner: &Rc<Inner>) {
+    inner.vault.keys.borrow_mut().take();
+    inner.vault.kek.borrow_mut().take();
+    inner.vault.timer.borrow_mut().take();
+    *inner.reference.borrow_mut() = Reference::default();
+    inner.vault.lock.borrow_mut().lock(crate::now_ms() as u64);
+    let inner2 = inner.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = persist_lock(&inner2).await;
+    });
+    notify(inner);
+}
+
+/// Schedules the idle check at the lock's deadline (re-armed on each expiry while activity
+/// keeps postponing it).
+pub(crate) fn arm_timer(inner: &Rc<Inner>) {
+    let deadline = inner.vault.lock.borrow().idle_deadline_ms();
+    let Some(deadline) = deadline else {
+        inner.vault.timer.borrow_mut().take();
+        return;
+    };
+    let wait = deadline.saturating_sub(crate::now_ms() as u64);
+    let wait = u32::try_from(wait).unwrap_or(u32::MAX).saturating_add(20);
+    let weak = Rc::downgrade(inner);
+    let timeout = gloo_timers::callback::Timeout::new(wait, move || {
+        let Some(inner) = weak.upgrade() else { return };
+        let locked = inner.vault.lock.borrow_mut().on_tick(crate::now_ms() as u64);
+        if locked {
+            lock_now(&inner);
+        } else {
+            arm_timer(&inner);
+        }
+    });
+    *inner.vault.timer.borrow_mut() = Some(timeout);
+}
+
+/// Listens for the page being hidden (the policy may lock then).
+pub(crate) fn listen_hidden(inner: &Rc<Inner>) {
+    if inner.vault.hidden_listener.borrow().is_some() {
+        return;
+    }
+    let weak = Rc::downgrade(inner);
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        let Some(inner) = weak.upgrade() else { return };
+        let hidden = Reflect::get(&js_sys::global(), &"document".into())
+            .ok()
+            .and_then(|d| Reflect::get(&d, &"visibilityState".into()).ok())
+            .and_then(|v| v.as_string())
+            .is_some_and(|s| s == "hidden");
+        if hidden && inner.vault.keys.borrow().is_some() && inner.vault.lock.borrow_mut().on_hidden(crate::now_ms() as u64) {
+            lock_now(&inner);
+        }
+    });
+    let target: web_sys::EventTarget = js_sys::global().unchecked_into();
+    let _ = target.add_event_listener_with_callback("visibilitychange", closure.as_ref().unchecked_ref());
+    *inner.vault.hidden_listener.borrow_mut() = Some(closure);
+}
+
+/// Records a user interaction (postpones the idle lock).
+pub(crate) fn touch(inner: &Rc<Inner>) {
+    if inner.vault.keys.borrow().is_some() {
+        inner.vault.lock.borrow_mut().on_activity(crate::now_ms() as u64);
+    }
+}
+
+/// Takes the keys into use: unlocked state, reference data decrypted, pending answers
+/// applied, idle timer armed, an unfinished rotation resumed.
+pub(crate) async fn install_keys(inner: &Rc<Inner>, keys: Rc<Keys>, kek: KeyEncryptionKey) -> Result<(), SatchelError> {
+    let (info, products, outlets, unreadable) = inner.store.load_reference(&keys).await?;
+    let rotation_pending = keys.ring.retired.is_some();
+    *inner.reference.borrow_mut() = Reference::new(info, products, outlets);
+    inner.unreadable_reference.set(unreadable);
+    *inner.vault.keys.borrow_mut() = Some(keys.clone());
+    *inner.vault.kek.borrow_mut() = Some(kek);
+    if let Err(e) = inner.store.apply_acks(&keys).await {
+        web_sys::console::warn_1(&format!("could not apply sync answers yet: {}", e.code()).into());
+    }
+    arm_timer(inner);
+    notify(inner);
+    if rotation_pending {
+        spawn_rotation(inner);
+    }
+    Ok(())
+}
+
+/// One unlock attempt with `pin`. The attempt is counted as a failure *before* the key is
+/// derived, so a reload in the middle cannot be used to try PINs uncounted; success clears it.
+pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelError> {
+    if inner.vault.keys.borrow().is_some() {
+        return Ok(());
+    }
+    if inner.device.borrow().is_none() {
+        return Err(SatchelError::NotSignedIn);
+    }
+    let record = inner.store.vault().await?.ok_or(SatchelError::NotSignedIn)?;
+    let checked = {
+        let mut lock = inner.vault.lock.borrow_mut();
+        let now = crate::now_ms() as u64;
+        let checked = lock.check_attempt(now);
+        if checked.is_ok() {
+            lock.record_failure(now);
+        }
+        checked
+    };
+    persist_lock(inner).await?;
+    if let Err(e) = checked {
+        notify(inner);
+        return Err(e.into());
+    }
+    let kek = derive_kek(pin, &record.wrapped.kdf, &record.wrapped.salt).await?;
+    let dek = match vault::unwrap(&record.wrapped, &kek) {
+        Ok(dek) => dek,
+        Err(VaultError::WrongPin) => {
+            let failed_attempts = inner.vault.lock.borrow().state().failed_attempts;
+            notify(inner);
+            return Err(SatchelError::WrongPin { failed_attempts });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let retired = match &record.retired {
+        Some(r) => Some(Rc::new(open_retired(r, &dek)?)),
+        None => None,
+    };
+    let ring = KeyRing { current: Rc::new(dek), retired };
+    let (index_key, secrets) = inner.store.open_unlock_material(&ring).await?;
+    let keys = Rc::new(Keys::new(ring, index_key, secrets)?);
+    inner.vault.lock.borrow_mut().record_success(crate::now_ms() as u64);
+    persist_lock(inner).await?;
+    install_keys(inner, keys, kek).await
+}
+
+fn open_retired(r: &RetiredKey, current: &DataKey) -> Result<DataKey, SatchelError> {
+    let bytes = hex::decode(&r.sealed).ok_or(VaultError::Tampered)?;
+    let envelope = Envelope::parse(&bytes)?;
+    Ok(vault::open_retired(&envelope, r.key_id, current)?)
+}
+
+/// Changes the PIN: the old one must unlock the data key (a wrong one counts like a wrong
+/// unlock); the data key is re-wrapped under the new one. No record is re-encrypted.
+pub(crate) async fn change_pin(inner: &Rc<Inner>, old: &str, new: &str) -> Result<(), SatchelError> {
+    require_keys(inner)?;
+    check_new_pin(new)?;
+    let mut record = inner.store.vault().await?.ok_or(SatchelError::NotSignedIn)?;
+    let checked = {
+        let mut lock = inner.vault.lock.borrow_mut();
+        let now = crate::now_ms() as u64;
+        let checked = lock.check_attempt(now);
+        if checked.is_ok() {
+            lock.record_failure(now);
+        }
+        checked
+    };
+    persist_lock(inner).await?;
+    checked?;
+    let old_kek = derive_kek(old, &record.wrapped.kdf, &record.wrapped.salt).await?;
+    let kdf = KdfParams::default();
+    let salt = vault::new_salt(&mut BrowserRng);
+    let new_kek = derive_kek(new, &kdf, &salt).await?;
+    let rewrapped = match vault::rewrap(&record.wrapped, &old_kek, &new_kek, &mut BrowserRng, kdf, salt) {
+        Ok(w) => w,
+        Err(VaultError::WrongPin) => {
+            let failed_attempts = inner.vault.lock.borrow().state().failed_attempts;
+            notify(inner);
+            return Err(SatchelError::WrongPin { failed_attempts });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    record.wrapped = rewrapped;
+    inner.store.save_vault(&record, None).await?;
+    *inner.vault.kek.borrow_mut() = Some(new_kek);
+    inner.vault.lock.borrow_mut().record_success(crate::now_ms() as u64);
+    persist_lock(inner).await?;
+    notify(inner);
+    Ok(())
+}
+
+/// The server re-authenticated the user: the failure count and delays are cleared (the
+/// workspace stays locked until the PIN unlocks it).
+pub(crate) async fn reauthenticated(inner: &Rc<Inner>) -> Result<(), SatchelError> {
+    inner.vault.lock.borrow_mut().reauthenticated();
+    persist_lock(inner).await?;
+    notify(inner);
+    Ok(())
+}
+
+fn rebuild(keys: &Keys, ring: KeyRing) -> Result<Keys, SatchelError> {
+    Keys::new(ring, keys.index_key.clone(), keys.secrets.clone())
+}
+
+/// Starts (or resumes) a key rotation in the background.
+pub(crate) fn spawn_rotation(inner: &Rc<Inner>) {
+    if inner.vault.rotating.get() {
+        return;
+    }
+    let inner = inner.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = rotate(&inner).await {
+            web_sys::console::warn_1(&format!("key rotation paused: {}", e.code()).into());
+        }
+    });
+}
+
+/// Key rotation: a new data key (generation + 1) becomes current at once; the previous one is
+/// kept sealed under it until a background job has re-encrypted every record, in batches of
+/// [`ROTATION_BATCH`] per transaction, yielding to the page between batches. Locking pauses
+/// it; the next unlock resumes it where it stopped (records say which key sealed them).
+pub(crate) async fn rotate(inner: &Rc<Inner>) -> Result<(), SatchelError> {
+    if inner.vault.rotating.replace(true) {
+        return Ok(());
+    }
+    notify(inner);
+    let result = rotate_inner(inner).await;
+    inner.vault.rotating.set(false);
+    notify(inner);
+    result
+}
+
+async fn rotate_inner(inner: &Rc<Inner>) -> Result<(), SatchelError> {
+    let keys = require_keys(inner)?;
+    let mut record = inner.store.vault().await?.ok_or(SatchelError::NotSignedIn)?;
+    if record.retired.is_none() {
+        let mut rng = BrowserRng;
+        let old = &keys.ring.current;
+        let new = DataKey::generate(&mut rng, old.key_id() + 1);
+        let wrapped = {
+            let kek = inner.vault.kek.borrow();
+            let kek = kek.as_ref().ok_or(SatchelError::Locked)?;
+            vault::wrap(&new, kek, &mut rng, record.wrapped.kdf, record.wrapped.salt)?
+        };
+        let mut usage = KeyUsage::new(new.key_id());
+        let sealed = vault::seal_retired(old, &new, &mut usage, &mut rng)?;
+        let retired = RetiredKey { key_id: old.key_id(), sealed: hex::encode(&sealed.to_bytes()) };
+        let reopened = open_retired(&retired, &new)?;
+        record = VaultRecord { wrapped, retired: Some(retired) };
+        inner.store.save_vault(&record, Some(usage)).await?;
+        let rotated = rebuild(&keys, KeyRing { current: Rc::new(new), retired: Some(Rc::new(reopened)) })?;
+        *inner.vault.keys.borrow_mut() = Some(Rc::new(rotated));
+    }
+    // Passes over every sealed store until one pass finds nothing left under the old key (a
+    // commit in flight during a pass may still have used it).
+    loop {
+        let mut moved = 0;
+        for store in SEALED_STORES {
+            loop {
+                let keys = require_keys(inner)?;
+                let n = inner.store.reencrypt_batch(&keys.ring, store, ROTATION_BATCH).await?;
+                moved += n;
+                if n < ROTATION_BATCH {
+                    break;
+                }
+                gloo_timers::future::TimeoutFuture::new(0).await;
+            }
+        }
+        if moved == 0 {
+            break;
+        }
+    }
+    let keys = require_keys(inner)?;
+    record.retired = None;
+    inner.store.save_vault(&record, None).await?;
+    let done = rebuild(&keys, KeyRing { current: keys.ring.current.clone(), retired: None })?;
+    *inner.vault.keys.borrow_mut() = Some(Rc::new(done));
+    Ok(())
+}
+
+/// Builds the lock for a workspace being opened.
+pub(crate) fn restore_lock(policy: LockPolicy, state: Option<vault::LockState>) -> Lock {
+    let now = crate::now_ms() as u64;
+    match state {
+        Some(s) => Lock::restore(policy, s, now),
+        None => Lock::new(policy, now),
+    }
+}
+
+/// A fresh device box key.
+pub(crate) fn new_box() -> BoxSecret {
+    BoxSecret::generate(&mut BrowserRng)
+}

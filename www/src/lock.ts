@@ -1,0 +1,130 @@
+// The lock screen. The workspace locked itself (inactivity, the Lock button, a reload): the
+// data key is gone from memory and nothing of the business is on screen. Orders already
+// committed keep uploading meanwhile: the outbox is sealed to the server.
+
+import { errorText, type SessionView, type SyncStatus, type VaultStatus, type WorkspaceApi } from './api.ts';
+import { errorBox, h } from './dom.ts';
+
+export interface LockScreen {
+  el: HTMLElement;
+  /** Sync status while locked (pending count). */
+  onStatus(s: SyncStatus): void;
+  /** Vault changes (attempt counts, delays, re-authentication). */
+  onVault(v: VaultStatus): void;
+}
+
+export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): LockScreen {
+  const pin = h('input', {
+    id: 'unlock-pin',
+    type: 'password',
+    inputmode: 'numeric',
+    autocomplete: 'current-password',
+    'data-testid': 'unlock-pin',
+  });
+  const unlock = h('button', { type: 'submit', class: 'primary', 'data-testid': 'unlock' }, 'Unlock');
+  const error = errorBox();
+  const retry = h('p', { class: 'muted', 'data-testid': 'lock-retry', hidden: true });
+  const pending = h('p', { class: 'muted small', 'data-testid': 'lock-pending' });
+  const pinForm = h('form', { novalidate: true }, h('label', { for: 'unlock-pin' }, 'PIN'), pin, retry, unlock);
+
+  // After too many wrong PINs: the password, online, before more attempts.
+  const reUser = h('input', { id: 'reauth-username', autocomplete: 'username', autocapitalize: 'none', value: session?.username ?? '', 'data-testid': 'reauth-username' });
+  const rePass = h('input', { id: 'reauth-password', type: 'password', autocomplete: 'current-password', 'data-testid': 'reauth-password' });
+  const reSubmit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'reauth-submit' }, 'Sign in to unlock');
+  const reForm = h(
+    'form',
+    { novalidate: true, hidden: true, 'data-testid': 'reauth-form' },
+    h('p', {}, 'Too many wrong PINs. Sign in with your password (online) to try again.'),
+    h('label', { for: 'reauth-username' }, 'Username'),
+    reUser,
+    h('label', { for: 'reauth-password' }, 'Password'),
+    rePass,
+    reSubmit,
+  );
+
+  const el = h(
+    'section',
+    { class: 'card lock', 'data-testid': 'lock-screen' },
+    h('h1', {}, 'Locked'),
+    h('p', { class: 'muted' }, session ? `Satchel of ${session.display_name || session.username}. Enter your PIN to continue.` : 'Enter your PIN.'),
+    pinForm,
+    reForm,
+    error.el,
+    pending,
+  );
+
+  let countdown: number | undefined;
+  function onVault(v: VaultStatus): void {
+    reForm.hidden = !v.reauthentication_required;
+    pinForm.hidden = v.reauthentication_required;
+    if (countdown !== undefined) clearInterval(countdown);
+    countdown = undefined;
+    const until = v.retry_after_ms ? Date.now() + v.retry_after_ms : 0;
+    const tick = (): void => {
+      const left = Math.ceil((until - Date.now()) / 1000);
+      if (left > 0) {
+        retry.hidden = false;
+        retry.textContent = `Too many wrong PINs. Try again in ${left} s.`;
+        retry.dataset['seconds'] = String(left);
+        unlock.disabled = true;
+      } else {
+        retry.hidden = true;
+        unlock.disabled = false;
+        if (countdown !== undefined) clearInterval(countdown);
+        countdown = undefined;
+      }
+    };
+    tick();
+    if (until > Date.now()) countdown = window.setInterval(tick, 1000);
+    el.dataset['failed'] = String(v.failed_attempts);
+  }
+
+  pinForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    unlock.disabled = true;
+    error.show('');
+    const value = pin.value;
+    pin.value = '';
+    void (async () => {
+      try {
+        await ws.unlock(value);
+      } catch (err) {
+        error.show(errorText(err));
+        onVault(ws.vaultStatus());
+        pin.focus();
+      } finally {
+        if (retry.hidden) unlock.disabled = false;
+      }
+    })();
+  });
+
+  reForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    reSubmit.disabled = true;
+    error.show('');
+    void (async () => {
+      try {
+        await ws.reauthenticate(reUser.value.trim(), rePass.value);
+        rePass.value = '';
+        onVault(ws.vaultStatus());
+        pin.focus();
+      } catch (err) {
+        error.show(errorText(err));
+      } finally {
+        reSubmit.disabled = false;
+      }
+    })();
+  });
+
+  onVault(ws.vaultStatus());
+  setTimeout(() => pin.focus(), 0);
+  return {
+    el,
+    onStatus(s: SyncStatus) {
+      pending.dataset['pending'] = String(s.pending);
+      pending.textContent =
+        s.pending === 0 ? 'Everything is synced.' : `${s.pending} order${s.pending === 1 ? '' : 's'} waiting to sync; they upload even while locked.`;
+    },
+    onVault,
+  };
+}
