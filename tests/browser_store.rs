@@ -320,3 +320,36 @@ async fn rotation_reencrypts_every_record_under_the_new_key() {
     let (_, ps, _, unreadable) = store.load_reference(&f.keys).await.expect("load");
     assert_eq!((ps.len(), unreadable), (0, 450));
 }
+
+#[wasm_bindgen_test]
+async fn a_locked_workspace_refuses_business_calls_and_counts_wrong_pins_across_reopens() {
+    use satchel::workspace::Workspace;
+    let (name, store, f) = fresh("locked-ws").await;
+    store.commit_order(&f.keys, &f.device, id(1001), document(101, "1")).await.expect("commit");
+    store.close();
+    let options = || {
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"db_name".into(), &name.as_str().into()).expect("set");
+        js_sys::Reflect::set(&o, &"base_url".into(), &"http://127.0.0.1:9".into()).expect("set");
+        o.into()
+    };
+    let code = |e: wasm_bindgen::JsValue| js_sys::Reflect::get(&e, &"code".into()).expect("code").as_string().unwrap_or_default();
+    let ws = Workspace::open(options()).await.map_err(wasm_bindgen::JsValue::from).expect("opens");
+    // Opened after a "reload": locked, and every business call says so.
+    assert_eq!(ws.outlets().map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
+    assert_eq!(ws.search_products("a", 5).map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
+    assert_eq!(ws.orders().await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
+    let order = serde_wasm_bindgen::to_value(&document(102, "1").order).expect("js");
+    assert_eq!(ws.commit_order(order).await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
+    // But what sync needs works: the outbox is readable without the key.
+    assert_eq!(ws.pending_count().await.map_err(wasm_bindgen::JsValue::from).expect("count"), 1);
+    // A wrong PIN is counted, and the count survives closing and reopening.
+    let e = ws.unlock("123456".into()).await.map_err(wasm_bindgen::JsValue::from).expect_err("wrong pin");
+    assert_eq!(code(e.clone()), "wrong_pin");
+    assert_eq!(js_sys::Reflect::get(&e, &"failed_attempts".into()).expect("n").as_f64(), Some(1.0));
+    drop(ws);
+    let again = Workspace::open(options()).await.map_err(wasm_bindgen::JsValue::from).expect("reopens");
+    let status = again.vault_status().map_err(wasm_bindgen::JsValue::from).expect("status");
+    assert_eq!(js_sys::Reflect::get(&status, &"state".into()).expect("state").as_string().as_deref(), Some("locked"));
+    assert_eq!(js_sys::Reflect::get(&status, &"failed_attempts".into()).expect("n").as_f64(), Some(1.0));
+}
