@@ -85,17 +85,19 @@ export interface SyncStatusView {
 pub struct Reference {
     info: Option<ReferenceInfo>,
     products: Vec<ProductView>,
-    /// Lower-cased "sku name" per product, for search.
-    haystacks: Vec<String>,
+    /// Typo-tolerant search over names and SKUs (core's catalog index).
+    search: satchel_core::catalog::SearchIndex,
     by_sku: HashMap<String, usize>,
     outlets: Vec<OutletView>,
 }
 
 impl Reference {
     pub(crate) fn new(info: Option<ReferenceInfo>, products: Vec<ProductView>, outlets: Vec<OutletView>) -> Self {
-        let haystacks = products.iter().map(|p| format!("{} {}", p.sku, p.name).to_lowercase()).collect();
+        let search = satchel_core::catalog::SearchIndex::build(
+            products.iter().enumerate().map(|(i, p)| satchel_core::catalog::SearchDoc::new(i as u32, p.sku.clone(), p.name.clone())),
+        );
         let by_sku = products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
-        Reference { info, products, haystacks, by_sku, outlets }
+        Reference { info, products, search, by_sku, outlets }
     }
 }
 
@@ -379,19 +381,17 @@ impl Workspace {
         to_js_value(&self.inner.reference.borrow().outlets)
     }
 
-    /// Products whose SKU or name contains every word of `query` (case-insensitive).
+    /// Products matching `query` by SKU or barcode prefix, or by the prefixes of their name's
+    /// words, tolerating typos (one in 4–7 letters, two from 8), accents and case; best first.
     #[wasm_bindgen(js_name = searchProducts, unchecked_return_type = "ProductView[]")]
     pub fn search_products(&self, query: &str, limit: u32) -> Result<JsValue, SatchelError> {
         vault::require_keys(&self.inner)?;
         let reference = self.inner.reference.borrow();
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
         let hits: Vec<&ProductView> = reference
-            .haystacks
+            .search
+            .search(query, limit as usize)
             .iter()
-            .zip(&reference.products)
-            .filter(|(h, _)| words.iter().all(|w| h.contains(w.as_str())))
-            .map(|(_, p)| p)
-            .take(limit as usize)
+            .filter_map(|h| reference.products.get(h.id as usize))
             .collect();
         to_js_value(&hits)
     }

@@ -46,6 +46,10 @@ test('offline reload: the app opens signed in from the service worker and takes 
     await page.locator(`[data-testid="outlet-item"][data-outlet-id="${firstId}"]`).click();
     await page.getByTestId('product-search').fill('SKU-0000');
     assert.ok((await page.getByTestId('product-item').count()) > 0, 'product search works offline');
+    // Typo-tolerant: "chikpeas" (one letter missing) finds the chickpeas.
+    await page.getByTestId('product-search').fill('chikpeas');
+    const names = await page.locator('[data-testid="product-item"] .name').allTextContents();
+    assert.ok(names.length > 0 && names.every((n) => /chickpeas/i.test(n)), `a typo still finds the product: ${names.slice(0, 3)}`);
 
     // And an order can be committed.
     const { orderId } = await takeOrder(page, { outletId: firstId, lines: [{ sku: 'SKU-00001', quantity: 2 }] });
