@@ -90,6 +90,9 @@ pub struct DeviceRecord {
     pub server_public_key: String,
     /// This device's own X25519 public key (hex): answers received while locked are sealed to it.
     pub device_public_key: String,
+    /// The deployment's lock settings, from registration.
+    #[serde(default)]
+    pub lock: satchel_core::sync::protocol::LockSettings,
 }
 
 /// The secrets of the session, sealed under the data key.

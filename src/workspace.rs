@@ -113,6 +113,8 @@ pub(crate) struct Inner {
     pub(crate) reference: RefCell<Reference>,
     pub(crate) sync: SyncLoop,
     pub(crate) vault: vault::VaultShell,
+    /// What the page asked for at open (the lock may only be tightened by it).
+    options: WorkspaceOptions,
 }
 
 /// Serializes to plain JS objects (maps as objects, integers as numbers).
@@ -132,6 +134,17 @@ struct WorkspaceOptions {
     base_url: Option<String>,
     idle_timeout_ms: Option<u64>,
     lock_when_hidden: Option<bool>,
+}
+
+/// The lock policy in force: the deployment's settings, which the page may only tighten (a
+/// shorter timeout, locking when hidden).
+fn lock_policy(settings: satchel_core::sync::protocol::LockSettings, options: &WorkspaceOptions) -> LockPolicy {
+    let idle = options.idle_timeout_ms.map_or(settings.idle_timeout_ms, |ms| ms.min(settings.idle_timeout_ms));
+    LockPolicy {
+        idle_timeout_ms: idle,
+        lock_when_hidden: settings.lock_when_hidden || options.lock_when_hidden.unwrap_or(false),
+        ..LockPolicy::default()
+    }
 }
 
 #[derive(Serialize)]
@@ -199,14 +212,10 @@ impl Workspace {
         }
         let store = LocalStore::open(options.db_name.as_deref().unwrap_or("satchel")).await?;
         let device = store.device().await?;
-        let defaults = LockPolicy::default();
-        let policy = LockPolicy {
-            idle_timeout_ms: options.idle_timeout_ms.unwrap_or(defaults.idle_timeout_ms),
-            lock_when_hidden: options.lock_when_hidden.unwrap_or(false),
-            ..defaults
-        };
+        let settings = device.as_ref().map(|d| d.lock).unwrap_or_default();
+        let policy = lock_policy(settings, &options);
         let lock = vault::restore_lock(policy, store.lock_state().await?);
-        let base_url = options.base_url.unwrap_or_else(page_origin);
+        let base_url = options.base_url.clone().unwrap_or_else(page_origin);
         let inner = Rc::new(Inner {
             store,
             unreadable_reference: std::cell::Cell::new(0),
@@ -215,6 +224,7 @@ impl Workspace {
             reference: RefCell::new(Reference::default()),
             sync: SyncLoop::default(),
             vault: vault::VaultShell::new(lock),
+            options,
         });
         vault::listen_hidden(&inner);
         Ok(Workspace { inner })
@@ -271,6 +281,7 @@ impl Workspace {
             server_key_id: sealing.server_key_id,
             server_public_key: sealing.server_public_key.clone(),
             device_public_key: crate::store::public_hex(&device_box),
+            lock: registered.lock,
         };
         let secrets = SessionSecrets {
             token: registered.token,
@@ -284,7 +295,7 @@ impl Workspace {
         )?);
         let lock_state = {
             let mut lock = inner.vault.lock.borrow_mut();
-            let policy = lock.policy().clone();
+            let policy = lock_policy(registered.lock, &inner.options);
             *lock = Lock::new(policy, crate::now_ms() as u64);
             lock.record_success(crate::now_ms() as u64);
             lock.state().clone()

@@ -11,7 +11,12 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Directory of the built PWA (static files).
     pub www_dir: PathBuf,
+    /// The inactivity lock devices get at registration.
+    pub lock: satchel_core::sync::protocol::LockSettings,
 }
+
+/// Longest inactivity timeout a deployment may set (minutes).
+pub const MAX_LOCK_IDLE_MINUTES: u64 = 30;
 
 /// Name of the SQLite file inside the data directory.
 pub const DB_FILE: &str = "satchel.sqlite3";
@@ -45,6 +50,9 @@ pub enum ConfigError {
     /// The PORT variable is not a port number.
     #[error("PORT must be a number between 0 and 65535")]
     BadPort,
+    /// SATCHEL_LOCK_IDLE_MINUTES is not a number of minutes in range.
+    #[error("SATCHEL_LOCK_IDLE_MINUTES must be a whole number of minutes from 1 to 30")]
+    BadLockMinutes,
 }
 
 /// Usage text for `--help`.
@@ -64,6 +72,11 @@ OPTIONS:
     --data-dir <DIR>       data directory [env: SATCHEL_DATA_DIR] [default: ./data]
     --www-dir <DIR>        built web app [env: SATCHEL_WWW_DIR] [default: ./www/dist]
     -h, --help             print this help
+
+ENVIRONMENT:
+    SATCHEL_LOCK_IDLE_MINUTES  devices lock after this much inactivity (1-30) [default: 5]
+    SATCHEL_LOCK_WHEN_HIDDEN   1: devices lock as soon as the app is hidden [default: 0]
+
     -V, --version          print the version
 
 Logging goes to stderr; set RUST_LOG (e.g. RUST_LOG=debug). Default: info.
@@ -131,10 +144,19 @@ impl Command {
                 format!("127.0.0.1:{port}")
             }
         };
+        let mut lock = satchel_core::sync::protocol::LockSettings::default();
+        if let Some(m) = env("SATCHEL_LOCK_IDLE_MINUTES").filter(|s| !s.is_empty()) {
+            let minutes = m.trim().parse::<u64>().ok().filter(|m| (1..=MAX_LOCK_IDLE_MINUTES).contains(m));
+            lock.idle_timeout_ms = minutes.ok_or(ConfigError::BadLockMinutes)? * 60_000;
+        }
+        if let Some(v) = env("SATCHEL_LOCK_WHEN_HIDDEN").filter(|s| !s.is_empty()) {
+            lock.lock_when_hidden = matches!(v.trim(), "1" | "true" | "yes");
+        }
         Ok(Command::Serve(Config {
             addr,
             data_dir: data_dir.unwrap_or_else(|| PathBuf::from("./data")),
             www_dir: www_dir.unwrap_or_else(|| PathBuf::from("./www/dist")),
+            lock,
         }))
     }
 }
@@ -185,7 +207,8 @@ mod tests {
             Ok(Command::Serve(Config {
                 addr: "127.0.0.1:0".into(),
                 data_dir: "/d".into(),
-                www_dir: "/w".into()
+                www_dir: "/w".into(),
+                lock: Default::default(),
             }))
         );
     }
@@ -201,6 +224,12 @@ mod tests {
             Err(ConfigError::Unknown("--nope".into()))
         );
         assert_eq!(parse(&[], &[("PORT", "http")]), Err(ConfigError::BadPort));
+        assert_eq!(parse(&[], &[("SATCHEL_LOCK_IDLE_MINUTES", "45")]), Err(ConfigError::BadLockMinutes));
+        assert_eq!(parse(&[], &[("SATCHEL_LOCK_IDLE_MINUTES", "0")]), Err(ConfigError::BadLockMinutes));
+        let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_LOCK_IDLE_MINUTES", "2"), ("SATCHEL_LOCK_WHEN_HIDDEN", "1")]) else {
+            panic!("serve")
+        };
+        assert_eq!((c.lock.idle_timeout_ms, c.lock.lock_when_hidden), (120_000, true));
         assert_eq!(parse(&["--help"], &[]), Ok(Command::Help));
         assert_eq!(
             parse(&["--addr", "x", "serve"], &[]),

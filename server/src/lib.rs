@@ -40,6 +40,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The keys that open sealed outbox entries.
     pub keys: Arc<keys::ServerKeys>,
+    /// The inactivity lock devices get at registration.
+    pub lock: satchel_core::sync::protocol::LockSettings,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -150,6 +152,7 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         db: db.clone(),
         metrics: Arc::default(),
         keys: Arc::new(keys),
+        lock: config.lock,
     };
     let app = router(state, &config.www_dir);
     let (shutdown, rx) = oneshot::channel::<()>();

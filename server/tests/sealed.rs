@@ -119,3 +119,28 @@ async fn reauthentication_checks_the_devices_own_user() {
     assert_eq!(post(dev.push_token.clone(), json!({"username": "rep2", "password": "rep2-demo"})).await, StatusCode::UNAUTHORIZED);
     assert_eq!(post("nonsense".into(), json!({"username": "rep1", "password": "rep1-demo"})).await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn registration_hands_out_the_sealing_material_and_the_deployments_lock() {
+    let s = start().await;
+    let res = s
+        .http
+        .post(s.url("/api/v1/devices"))
+        .json(&json!({"username": "rep2", "password": "rep2-demo"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["lock"]["idle_timeout_ms"], 300_000);
+    assert_eq!(v["lock"]["lock_when_hidden"], false);
+    let sealing = &v["sealing"];
+    assert_eq!(sealing["server_key_id"], 1);
+    assert_eq!(sealing["server_public_key"].as_str().map(str::len), Some(64));
+    assert_eq!(sealing["device_secret"].as_str().map(str::len), Some(64));
+    assert_ne!(sealing["push_token"], v["token"]);
+    // Every device gets its own secret; all share the server's key.
+    let other = s.register("rep2", "rep2-demo").await;
+    assert_ne!(Some(other.device_secret.as_str()), sealing["device_secret"].as_str());
+    assert_eq!(Some(other.server_public_key.as_str()), sealing["server_public_key"].as_str());
+}

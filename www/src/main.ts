@@ -20,9 +20,8 @@ function registerServiceWorker(): void {
 function idleTimeoutOption(): number | undefined {
   const raw = new URLSearchParams(location.search).get('lock_after_ms');
   const ms = raw === null ? NaN : Number(raw);
-  return Number.isFinite(ms) && ms >= 1000 && ms <= DEFAULT_IDLE_MS ? ms : undefined;
+  return Number.isFinite(ms) && ms >= 1000 ? ms : undefined;
 }
-const DEFAULT_IDLE_MS = 5 * 60_000;
 
 async function boot(root: HTMLElement): Promise<void> {
   registerServiceWorker();

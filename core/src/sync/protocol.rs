@@ -70,6 +70,25 @@ pub struct RegisterResponse {
     pub server_time: DateTime<Utc>,
     /// What the device needs to seal its outbox for the server (see [`SealingMaterial`]).
     pub sealing: SealingMaterial,
+    /// The deployment's inactivity lock.
+    #[serde(default)]
+    pub lock: LockSettings,
+}
+
+/// The deployment's lock settings, sent at registration. A page embedding the module may
+/// shorten the timeout, never lengthen it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockSettings {
+    /// Inactivity before the workspace locks (ms).
+    pub idle_timeout_ms: u64,
+    /// Lock as soon as the page is hidden.
+    pub lock_when_hidden: bool,
+}
+
+impl Default for LockSettings {
+    fn default() -> Self {
+        LockSettings { idle_timeout_ms: 5 * 60_000, lock_when_hidden: false }
+    }
 }
 
 /// Given once at registration: lets the device seal outbox entries that only the server can

@@ -85,6 +85,7 @@ pub async fn register(
                 device_secret,
                 push_token,
             },
+            lock: state.lock,
         }),
     ))
 }

@@ -34,6 +34,7 @@ pub fn config(data: &Path, www: &Path) -> Config {
         addr: "127.0.0.1:0".into(),
         data_dir: data.to_path_buf(),
         www_dir: www.to_path_buf(),
+        lock: Default::default(),
     }
 }
 
