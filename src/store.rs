@@ -1,6 +1,6 @@
 //! The device's local store: the source of truth for the session, encrypted at rest.
 //!
-//! Object stores (schema version 2):
+//! Object stores (schema version 3):
 //! - `meta`: in clear: `device` (who, and the push-only credential), `vault` (the wrapped data
 //!   key), `key_usage` (the nonce budget), `lock` (wrong-PIN count and delays), `next_seq`.
 //!   Sealed under the data key: `session` (the full token and the device's secrets),
@@ -9,6 +9,7 @@
 //!   id or order id (see `satchel_core::vault::index`), so neither values nor keys leak.
 //! - `outbox`: mutations waiting for the server, keyed by their sequence number, each sealed to
 //!   the server's key (readable by the server only; uploaded while locked too).
+//! - `drafts`: orders being composed, sealed, saved on every edit.
 //! - `acks`: the server's answers received while locked, sealed to the device's own key and
 //!   applied to the orders at the next unlock.
 //!
@@ -37,6 +38,7 @@ const OUTLETS: &str = "outlets";
 const ORDERS: &str = "orders";
 const OUTBOX: &str = "outbox";
 const ACKS: &str = "acks";
+const DRAFTS: &str = "drafts";
 
 const KEY_DEVICE: &str = "device";
 const KEY_VAULT: &str = "vault";
@@ -48,7 +50,7 @@ const KEY_INDEX: &str = "index_key";
 const KEY_REFERENCE: &str = "reference";
 
 /// The stores whose records are sealed under the data key (re-encrypted by key rotation).
-pub const SEALED_STORES: [&str; 4] = [META, PRODUCTS, OUTLETS, ORDERS];
+pub const SEALED_STORES: [&str; 5] = [META, PRODUCTS, OUTLETS, ORDERS, DRAFTS];
 const SEALED_META_KEYS: [&str; 3] = [KEY_SESSION, KEY_INDEX, KEY_REFERENCE];
 
 fn v1(db: &IdbDatabase) -> Result<(), JsValue> {
@@ -69,8 +71,14 @@ fn v2(db: &IdbDatabase) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Version 3: order drafts, sealed, keyed by a keyed hash of the draft id.
+fn v3(db: &IdbDatabase) -> Result<(), JsValue> {
+    db.create_object_store(DRAFTS)?;
+    Ok(())
+}
+
 /// Schema migrations, one per version; never edit a shipped step, add the next one.
-static MIGRATIONS: [Migration; 2] = [v1, v2];
+static MIGRATIONS: [Migration; 3] = [v1, v2, v3];
 
 /// This device as registered, kept in clear: enough to show who it belongs to on the lock
 /// screen and to upload sealed entries while locked, and nothing that reads or forges data.
@@ -241,6 +249,17 @@ pub struct ReferenceInfo {
     pub as_of: String,
     /// Currency of the prices.
     pub currency: String,
+}
+
+/// An order being composed: the page's own content (an object), stored sealed as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    /// The draft's id.
+    pub draft_id: Uuid,
+    /// When it was last edited (RFC 3339).
+    pub updated_at: String,
+    /// What the page keeps in it (outlet, lines, quantities as typed).
+    pub content: serde_json::Value,
 }
 
 /// An outbox entry: in clear only its number, id and the order's (keyed) record key; the
@@ -424,12 +443,12 @@ impl LocalStore {
     /// its mutations from 1 again) and writes the device, the wrapped key, the sealed session
     /// and index key, and the lock state.
     pub async fn create_vault(&self, new: NewVault<'_>, keys: &Keys) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             if tx.store(OUTBOX)?.count().await? > 0 {
                 return Err(SatchelError::PendingWork("orders are waiting to sync".into()));
             }
-            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, META] {
+            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, DRAFTS, META] {
                 tx.store(name)?.clear().await?;
             }
             let meta = tx.store(META)?;
@@ -450,12 +469,12 @@ impl LocalStore {
     /// Forgets the device and everything sealed for it (sign-out). Refused while anything waits
     /// to sync or answers wait to be applied.
     pub async fn forget_device(&self) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             if tx.store(OUTBOX)?.count().await? > 0 {
                 return Err(SatchelError::PendingWork("orders are waiting to sync; signing out now would lose them".into()));
             }
-            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, META] {
+            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, DRAFTS, META] {
                 tx.store(name)?.clear().await?;
             }
             Ok(())
@@ -508,9 +527,12 @@ impl LocalStore {
     /// with strict durability, numbering it with the device's next gap-free sequence number.
     ///
     /// Resolves only after the transaction committed; on any failure nothing is written.
-    pub async fn commit_order(&self, keys: &Keys, device: &DeviceRecord, mutation_id: Uuid, document: OrderDocument) -> Result<LocalOrder, SatchelError> {
+    ///
+    /// With `draft_id`, the draft the order came from is deleted in the same transaction, so a
+    /// committed order never leaves its draft behind (and a failed commit keeps it).
+    pub async fn commit_order(&self, keys: &Keys, device: &DeviceRecord, mutation_id: Uuid, document: OrderDocument, draft_id: Option<Uuid>) -> Result<LocalOrder, SatchelError> {
         let server_key = sealing::key_from_hex(&device.server_public_key).map_err(|_| corrupt("device"))?;
-        let tx = self.db.transaction(&[META, ORDERS, OUTBOX], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, ORDERS, OUTBOX, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             let meta = tx.store(META)?;
             let seq = match meta.get(&KEY_NEXT_SEQ.into()).await? {
@@ -543,6 +565,9 @@ impl LocalStore {
             tx.store(ORDERS)?.add(&order_key.as_str().into(), &sealer.seal_json(key, ORDERS, &order_key, &order)?).await?;
             tx.store(OUTBOX)?.add(&JsValue::from_f64(seq as f64), &clear_json(&entry)?).await?;
             meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64((seq + 1) as f64)).await?;
+            if let Some(d) = draft_id {
+                tx.store(DRAFTS)?.delete(&keys.record_key(DRAFTS, &d.to_string()).as_str().into()).await?;
+            }
             sealer.finish(&meta).await?;
             Ok(order)
         };
@@ -654,6 +679,38 @@ impl LocalStore {
         let mut unreadable = 0;
         let mut out: Vec<LocalOrder> = read_all(&tx.store(ORDERS)?, &keys.ring, ORDERS, &mut unreadable).await?;
         out.sort_by_key(|o| std::cmp::Reverse(o.seq));
+        Ok((out, unreadable))
+    }
+
+    /// Saves a draft (strict durability: it is the rep's work in progress).
+    pub async fn save_draft(&self, keys: &Keys, draft: &Draft) -> Result<(), SatchelError> {
+        let tx = self.db.transaction(&[META, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
+        let body = async {
+            let meta = tx.store(META)?;
+            let key = &keys.ring.current;
+            let mut sealer = Sealer::begin(&meta, key).await?;
+            let rk = keys.record_key(DRAFTS, &draft.draft_id.to_string());
+            tx.store(DRAFTS)?.put(&rk.as_str().into(), &sealer.seal_json(key, DRAFTS, &rk, draft)?).await?;
+            sealer.finish(&meta).await
+        };
+        let result = body.await;
+        finish(tx, result).await
+    }
+
+    /// Deletes a draft (discarded by the rep). Deleting one that does not exist is not an error.
+    pub async fn delete_draft(&self, keys: &Keys, draft_id: Uuid) -> Result<(), SatchelError> {
+        let tx = self.db.transaction(&[DRAFTS], Mode::ReadWrite, Durability::Strict)?;
+        let body = async { tx.store(DRAFTS)?.delete(&keys.record_key(DRAFTS, &draft_id.to_string()).as_str().into()).await };
+        let result = body.await;
+        finish(tx, result).await
+    }
+
+    /// Every draft, most recently edited first, and how many could not be read.
+    pub async fn drafts(&self, keys: &Keys) -> Result<(Vec<Draft>, usize), SatchelError> {
+        let tx = self.db.transaction(&[DRAFTS], Mode::ReadOnly, Durability::Default)?;
+        let mut unreadable = 0;
+        let mut out: Vec<Draft> = read_all(&tx.store(DRAFTS)?, &keys.ring, DRAFTS, &mut unreadable).await?;
+        out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
         Ok((out, unreadable))
     }
 

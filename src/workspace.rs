@@ -18,7 +18,7 @@ use satchel_core::sync::protocol::{OutletView, ProductView, ReferenceData, Regis
 use crate::error::{bad_input, SatchelError};
 use satchel_core::vault::{self as core_vault, hex, DataKey, KdfParams, Lock, LockPolicy};
 
-use crate::store::{DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, SessionView, VaultRecord};
+use crate::store::{Draft, DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, SessionView, VaultRecord};
 use crate::vault;
 use crate::BrowserRng;
 use crate::sync_loop::{self, SyncLoop};
@@ -68,6 +68,8 @@ export interface OrderView {
   order_id: string; outlet_id: string; committed_at: string; total: string; seq: number;
   line_count: number; status: "pending" | "synced" | "rejected"; reason?: string;
 }
+/** A draft: the page's own content, saved sealed on every edit. */
+export interface DraftView { draft_id: string; updated_at: string; content: Record<string, unknown>; }
 /** Records on this device that could not be read (corrupt) and were skipped. */
 export interface StorageReportView { unreadable_orders: number; unreadable_reference: number; }
 /** The sync loop's state, as `onStatus` reports it. */
@@ -180,6 +182,17 @@ impl<'a> From<&'a LocalOrder> for OrderView<'a> {
             reason: o.reason.as_deref(),
         }
     }
+}
+
+/// Largest draft content accepted, as JSON.
+const MAX_DRAFT_BYTES: usize = 64 * 1024;
+
+fn parse_draft_id(text: &str) -> Result<uuid::Uuid, SatchelError> {
+    uuid::Uuid::parse_str(text).map_err(|_| SatchelError::Validation {
+        field: "draft_id".into(),
+        detail: "malformed".into(),
+        message: "a draft id is a UUID".into(),
+    })
 }
 
 fn page_origin() -> String {
@@ -417,7 +430,13 @@ impl Workspace {
     /// Validates the order against the local catalog and outlet, computes its totals, and stores
     /// it with its outbox entry in one durable transaction. Resolves once it is on disk.
     #[wasm_bindgen(js_name = commitOrder, unchecked_return_type = "CommittedOrderView")]
-    pub async fn commit_order(&self, #[wasm_bindgen(unchecked_param_type = "OrderRequest")] order: JsValue) -> Result<JsValue, SatchelError> {
+    ///
+    /// `draft_id`: the draft this order was composed in; it is deleted in the same transaction.
+    pub async fn commit_order(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "OrderRequest")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] draft_id: Option<String>,
+    ) -> Result<JsValue, SatchelError> {
         let inner = &self.inner;
         let keys = vault::require_keys(inner)?;
         let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
@@ -438,9 +457,51 @@ impl Workspace {
             })?;
         }
         let document = OrderDocument { order_id: crate::new_id()?, committed_at: now(), order, totals };
-        let stored = inner.store.commit_order(&keys, &device, crate::new_id()?, document).await?;
+        let draft_id = draft_id.map(|d| parse_draft_id(&d)).transpose()?;
+        let stored = inner.store.commit_order(&keys, &device, crate::new_id()?, document, draft_id).await?;
         sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
         to_js_value(&CommittedOrderView { order_id: stored.order_id, seq: stored.seq, totals: stored.document.totals })
+    }
+
+    /// Saves a draft durably (call it on every edit). `content` is any JSON object of the page's
+    /// (at most 64 KiB as JSON); pass the `draft_id` of an existing draft to replace it, or
+    /// none to start one. Returns the `DraftView`.
+    #[wasm_bindgen(js_name = saveDraft, unchecked_return_type = "DraftView")]
+    pub async fn save_draft(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] draft_id: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "object")] content: JsValue,
+    ) -> Result<JsValue, SatchelError> {
+        let keys = vault::require_keys(&self.inner)?;
+        let content: serde_json::Value = from_js_value(content)?;
+        if !content.is_object() {
+            return Err(SatchelError::Validation { field: "content".into(), detail: "not_an_object".into(), message: "a draft's content must be an object".into() });
+        }
+        if serde_json::to_vec(&content).map(|v| v.len()).unwrap_or(usize::MAX) > MAX_DRAFT_BYTES {
+            return Err(SatchelError::Validation { field: "content".into(), detail: "too_large".into(), message: format!("a draft may hold at most {MAX_DRAFT_BYTES} bytes") });
+        }
+        let draft_id = match draft_id {
+            Some(d) => parse_draft_id(&d)?,
+            None => crate::new_id()?,
+        };
+        let draft = Draft { draft_id, updated_at: now().to_rfc3339(), content };
+        self.inner.store.save_draft(&keys, &draft).await?;
+        to_js_value(&draft)
+    }
+
+    /// Every draft on this device, most recently edited first.
+    #[wasm_bindgen(unchecked_return_type = "DraftView[]")]
+    pub async fn drafts(&self) -> Result<JsValue, SatchelError> {
+        let keys = vault::require_keys(&self.inner)?;
+        let (drafts, _unreadable) = self.inner.store.drafts(&keys).await?;
+        to_js_value(&drafts)
+    }
+
+    /// Discards a draft.
+    #[wasm_bindgen(js_name = deleteDraft)]
+    pub async fn delete_draft(&self, draft_id: String) -> Result<(), SatchelError> {
+        let keys = vault::require_keys(&self.inner)?;
+        self.inner.store.delete_draft(&keys, parse_draft_id(&draft_id)?).await
     }
 
     /// Every order taken on this device, newest first, with its sync state.

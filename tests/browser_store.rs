@@ -48,6 +48,7 @@ fn fixture() -> Fixture {
         server_key_id: 1,
         server_public_key: hex::encode(&server.public_key()),
         device_public_key: hex::encode(&device_box.public_key()),
+        lock: Default::default(),
     };
     let secrets = SessionSecrets {
         token: "full-token-secret".into(),
@@ -86,7 +87,7 @@ fn document(n: u64, qty: &str) -> OrderDocument {
 async fn committed_orders_get_gap_free_numbers_and_the_outbox_opens_only_at_the_server() {
     let (_, store, f) = fresh("seq").await;
     for n in 1..=3 {
-        let o = store.commit_order(&f.keys, &f.device, id(100 + n), document(n, "2")).await.expect("commit");
+        let o = store.commit_order(&f.keys, &f.device, id(100 + n), document(n, "2"), None).await.expect("commit");
         assert_eq!(o.seq, n);
         assert_eq!(o.status, OrderStatus::Pending);
     }
@@ -109,9 +110,9 @@ async fn committed_orders_get_gap_free_numbers_and_the_outbox_opens_only_at_the_
 async fn concurrent_commits_never_share_a_sequence_number() {
     let (_, store, f) = fresh("concurrent").await;
     let (a, b, c) = futures::join!(
-        store.commit_order(&f.keys, &f.device, id(201), document(21, "1")),
-        store.commit_order(&f.keys, &f.device, id(202), document(22, "1")),
-        store.commit_order(&f.keys, &f.device, id(203), document(23, "1")),
+        store.commit_order(&f.keys, &f.device, id(201), document(21, "1"), None),
+        store.commit_order(&f.keys, &f.device, id(202), document(22, "1"), None),
+        store.commit_order(&f.keys, &f.device, id(203), document(23, "1"), None),
     );
     let mut seqs = vec![a.expect("a").seq, b.expect("b").seq, c.expect("c").seq];
     seqs.sort();
@@ -121,12 +122,12 @@ async fn concurrent_commits_never_share_a_sequence_number() {
 #[wasm_bindgen_test]
 async fn a_failed_commit_writes_nothing_not_even_the_order() {
     let (_, store, f) = fresh("atomic").await;
-    store.commit_order(&f.keys, &f.device, id(301), document(31, "1")).await.expect("first");
+    store.commit_order(&f.keys, &f.device, id(301), document(31, "1"), None).await.expect("first");
     // Same order id again: the `orders` add fails, so the outbox entry and counter roll back.
-    let err = store.commit_order(&f.keys, &f.device, id(302), document(31, "1")).await.expect_err("duplicate order id");
+    let err = store.commit_order(&f.keys, &f.device, id(302), document(31, "1"), None).await.expect_err("duplicate order id");
     assert_eq!(err.code(), "storage");
     assert_eq!(store.pending_count().await.expect("count"), 1);
-    let next = store.commit_order(&f.keys, &f.device, id(303), document(33, "1")).await.expect("next");
+    let next = store.commit_order(&f.keys, &f.device, id(303), document(33, "1"), None).await.expect("next");
     assert_eq!(next.seq, 2, "the failed commit did not consume a sequence number");
 }
 
@@ -134,7 +135,7 @@ async fn a_failed_commit_writes_nothing_not_even_the_order() {
 async fn answers_received_while_locked_are_kept_sealed_and_applied_at_unlock() {
     let (_, store, f) = fresh("ack").await;
     for n in 1..=3 {
-        store.commit_order(&f.keys, &f.device, id(400 + n), document(40 + n, "1")).await.expect("commit");
+        store.commit_order(&f.keys, &f.device, id(400 + n), document(40 + n, "1"), None).await.expect("commit");
     }
     let results = vec![
         MutationResult { seq: 1, id: id(401), outcome: Outcome::Applied },
@@ -166,7 +167,7 @@ async fn answers_received_while_locked_are_kept_sealed_and_applied_at_unlock() {
 #[wasm_bindgen_test]
 async fn the_outbox_and_the_vault_survive_closing_and_reopening_the_database() {
     let (name, store, f) = fresh("reopen").await;
-    store.commit_order(&f.keys, &f.device, id(501), document(51, "1")).await.expect("commit");
+    store.commit_order(&f.keys, &f.device, id(501), document(51, "1"), None).await.expect("commit");
     store.close();
     let again = LocalStore::open(&name).await.expect("reopen");
     assert_eq!(again.device().await.expect("device"), Some(f.device.clone()));
@@ -179,7 +180,7 @@ async fn the_outbox_and_the_vault_survive_closing_and_reopening_the_database() {
 #[wasm_bindgen_test]
 async fn a_new_vault_is_refused_while_work_is_pending() {
     let (_, store, f) = fresh("signin").await;
-    store.commit_order(&f.keys, &f.device, id(601), document(61, "1")).await.expect("commit");
+    store.commit_order(&f.keys, &f.device, id(601), document(61, "1"), None).await.expect("commit");
     let lock = LockState::default();
     let err = store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock }, &f.keys).await.expect_err("pending work");
     assert_eq!(err.code(), "pending_work");
@@ -205,8 +206,8 @@ async fn sale_transactions_ask_chromium_for_strict_durability() {
 #[wasm_bindgen_test]
 async fn a_corrupt_or_moved_record_is_reported_and_skipped_never_hiding_the_others() {
     let (name, store, f) = fresh("corrupt").await;
-    store.commit_order(&f.keys, &f.device, id(701), document(71, "1")).await.expect("first");
-    store.commit_order(&f.keys, &f.device, id(702), document(72, "2")).await.expect("second");
+    store.commit_order(&f.keys, &f.device, id(701), document(71, "1"), None).await.expect("first");
+    store.commit_order(&f.keys, &f.device, id(702), document(72, "2"), None).await.expect("second");
     let raw = Db::open_existing(&name).await.expect("raw");
     let tx = raw.transaction(&["orders"], Mode::ReadWrite, Durability::Default).expect("tx");
     let orders = tx.store("orders").expect("store");
@@ -226,7 +227,7 @@ async fn a_corrupt_or_moved_record_is_reported_and_skipped_never_hiding_the_othe
     assert_eq!(readable.len(), 1, "the good order is there");
     assert_eq!(unreadable, 3, "the bad records are counted");
     // And the workspace keeps working: the next commit succeeds with the next number.
-    let next = store.commit_order(&f.keys, &f.device, id(703), document(73, "1")).await.expect("commit after corruption");
+    let next = store.commit_order(&f.keys, &f.device, id(703), document(73, "1"), None).await.expect("commit after corruption");
     assert_eq!(next.seq, 3);
 }
 
@@ -251,7 +252,7 @@ async fn nothing_readable_lands_in_indexeddb() {
     store.save_reference(&f.keys, &info, &products, &outlets).await.expect("reference");
     let mut doc = document(801, "3");
     doc.order.outlet_id = "OUT-4242".into();
-    store.commit_order(&f.keys, &f.device, id(802), doc).await.expect("commit");
+    store.commit_order(&f.keys, &f.device, id(802), doc, None).await.expect("commit");
     // Everything every store holds, keys and values, as text.
     let raw = Db::open_existing(&name).await.expect("raw");
     let names = ["meta", "products", "outlets", "orders", "outbox", "acks"];
@@ -293,7 +294,7 @@ async fn rotation_reencrypts_every_record_under_the_new_key() {
         .collect();
     let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "EUR".into() };
     store.save_reference(&f.keys, &info, &products, &[]).await.expect("reference");
-    store.commit_order(&f.keys, &f.device, id(901), document(91, "1")).await.expect("commit");
+    store.commit_order(&f.keys, &f.device, id(901), document(91, "1"), None).await.expect("commit");
     // Rotate: generation 2 current, generation 1 retired.
     let new = Rc::new(DataKey::generate(&mut BrowserRng, 2));
     let ring = KeyRing { current: new.clone(), retired: Some(f.keys.ring.current.clone()) };
@@ -325,7 +326,7 @@ async fn rotation_reencrypts_every_record_under_the_new_key() {
 async fn a_locked_workspace_refuses_business_calls_and_counts_wrong_pins_across_reopens() {
     use satchel::workspace::Workspace;
     let (name, store, f) = fresh("locked-ws").await;
-    store.commit_order(&f.keys, &f.device, id(1001), document(101, "1")).await.expect("commit");
+    store.commit_order(&f.keys, &f.device, id(1001), document(101, "1"), None).await.expect("commit");
     store.close();
     let options = || {
         let o = js_sys::Object::new();
@@ -340,7 +341,7 @@ async fn a_locked_workspace_refuses_business_calls_and_counts_wrong_pins_across_
     assert_eq!(ws.search_products("a", 5).map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     assert_eq!(ws.orders().await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     let order = serde_wasm_bindgen::to_value(&document(102, "1").order).expect("js");
-    assert_eq!(ws.commit_order(order).await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
+    assert_eq!(ws.commit_order(order, None).await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     // But what sync needs works: the outbox is readable without the key.
     assert_eq!(ws.pending_count().await.map_err(wasm_bindgen::JsValue::from).expect("count"), 1);
     // A wrong PIN is counted, and the count survives closing and reopening.
@@ -352,4 +353,36 @@ async fn a_locked_workspace_refuses_business_calls_and_counts_wrong_pins_across_
     let status = again.vault_status().map_err(wasm_bindgen::JsValue::from).expect("status");
     assert_eq!(js_sys::Reflect::get(&status, &"state".into()).expect("state").as_string().as_deref(), Some("locked"));
     assert_eq!(js_sys::Reflect::get(&status, &"failed_attempts".into()).expect("n").as_f64(), Some(1.0));
+}
+
+#[wasm_bindgen_test]
+async fn drafts_are_sealed_and_a_commit_takes_its_draft_with_it() {
+    use satchel::store::Draft;
+    let (name, store, f) = fresh("drafts").await;
+    let d1 = Draft { draft_id: id(1101), updated_at: "2026-11-22T10:00:00Z".into(), content: serde_json::json!({"outlet_id": "OUT-9191", "lines": [{"sku": "SKU-31337", "quantity": "2"}]}) };
+    let d2 = Draft { draft_id: id(1102), updated_at: "2026-11-22T10:05:00Z".into(), content: serde_json::json!({"outlet_id": "OUT-9292"}) };
+    store.save_draft(&f.keys, &d1).await.expect("save");
+    store.save_draft(&f.keys, &d2).await.expect("save");
+    // Editing replaces, never duplicates.
+    let d1b = Draft { updated_at: "2026-11-22T10:06:00Z".into(), content: serde_json::json!({"outlet_id": "OUT-9191", "lines": [{"sku": "SKU-31337", "quantity": "3"}]}), ..d1.clone() };
+    store.save_draft(&f.keys, &d1b).await.expect("save again");
+    let (drafts, unreadable) = store.drafts(&f.keys).await.expect("drafts");
+    assert_eq!((drafts.len(), unreadable), (2, 0));
+    assert_eq!(drafts[0], d1b, "most recently edited first, content intact");
+    // Nothing of it in clear.
+    let raw = Db::open_existing(&name).await.expect("raw");
+    let tx = raw.transaction(&["drafts"], Mode::ReadOnly, Durability::Default).expect("tx");
+    for v in tx.store("drafts").expect("store").get_all(None).await.expect("values") {
+        let text = String::from_utf8_lossy(&v.dyn_ref::<js_sys::Uint8Array>().expect("sealed bytes").to_vec()).to_string();
+        assert!(!text.contains("OUT-9191") && !text.contains("SKU-31337"));
+    }
+    // A failed commit keeps the draft; a successful one removes it in the same transaction.
+    store.commit_order(&f.keys, &f.device, id(1103), document(1104, "1"), Some(d1.draft_id)).await.expect("commit");
+    let err = store.commit_order(&f.keys, &f.device, id(1105), document(1104, "1"), Some(d2.draft_id)).await.expect_err("duplicate order id");
+    assert_eq!(err.code(), "storage");
+    let (drafts, _) = store.drafts(&f.keys).await.expect("drafts");
+    assert_eq!(drafts.iter().map(|d| d.draft_id).collect::<Vec<_>>(), vec![d2.draft_id]);
+    store.delete_draft(&f.keys, d2.draft_id).await.expect("discard");
+    store.delete_draft(&f.keys, d2.draft_id).await.expect("discarding twice is fine");
+    assert!(store.drafts(&f.keys).await.expect("drafts").0.is_empty());
 }

@@ -64,6 +64,13 @@ export interface OrderSummary {
   reason?: string;
 }
 
+/** A draft as stored: the page's own content. */
+export interface DraftView {
+  draft_id: string;
+  updated_at: string;
+  content: Record<string, unknown>;
+}
+
 /** Records on this device that could not be read and were skipped. */
 export interface StorageReport {
   unreadable_orders: number;
@@ -103,7 +110,10 @@ export interface WorkspaceApi {
   outlets(): OutletView[];
   searchProducts(query: string, limit: number): ProductView[];
   computeTotals(order: OrderRequest): TotalsView;
-  commitOrder(order: OrderRequest): Promise<CommitView>;
+  commitOrder(order: OrderRequest, draftId?: string): Promise<CommitView>;
+  saveDraft(draftId: string | undefined, content: object): Promise<DraftView>;
+  drafts(): Promise<DraftView[]>;
+  deleteDraft(draftId: string): Promise<void>;
   orders(): Promise<OrderSummary[]>;
   storageReport(): Promise<StorageReport>;
   pendingCount(): Promise<number>;

@@ -15,6 +15,7 @@ import {
   type SyncStatus,
   type TotalsView,
   type WorkspaceApi,
+  type DraftView,
 } from './api.ts';
 import { errorBox, h, replaceChildren } from './dom.ts';
 
@@ -25,8 +26,16 @@ interface DraftLine {
 }
 
 interface Draft {
+  /** The stored draft's id, once the first edit was saved. */
+  id: string | undefined;
   outlet: OutletView | undefined;
   lines: DraftLine[];
+}
+
+/** What a draft stores: ids and quantities as typed (prices and names come from the catalog). */
+interface DraftContent {
+  outlet_id: string;
+  lines: { sku: string; quantity: string }[];
 }
 
 const OUTLET_LIST_LIMIT = 50;
@@ -46,7 +55,7 @@ export function renderWorkspace(
 ): void {
   const outlets = ws.outlets();
   const outletById = new Map(outlets.map((o) => [o.id, o]));
-  const draft: Draft = { outlet: undefined, lines: [] };
+  const draft: Draft = { id: undefined, outlet: undefined, lines: [] };
   let totals: TotalsView | undefined;
 
   // ---- header: who, online/offline, pending badge, sync now -------------------------------
@@ -131,6 +140,10 @@ export function renderWorkspace(
     commit,
   );
 
+  // ---- drafts: every edit is saved; a closed tab or a lock loses nothing -------------------
+  const draftList = h('ul', { class: 'list drafts', 'data-testid': 'draft-list' });
+  const draftsCard = h('section', { class: 'card', 'data-testid': 'drafts', hidden: true }, h('h2', {}, 'Drafts'), draftList);
+
   // ---- local orders -----------------------------------------------------------------------
   const orderList = h('ul', { class: 'list orders', 'data-testid': 'order-list' });
   const refAge = h('p', { class: 'muted small', 'data-testid': 'reference-as-of' });
@@ -139,7 +152,7 @@ export function renderWorkspace(
   const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, storageStatus);
 
   const pinCard = changePinCard(ws);
-  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, picker, entry, orders, pinCard)));
+  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, draftsCard, picker, entry, orders, pinCard)));
 
   // ---- behaviour --------------------------------------------------------------------------
 
@@ -211,10 +224,15 @@ export function renderWorkspace(
     replaceChildren(outletList, ...items);
   }
 
-  function chooseOutlet(o: OutletView): void {
+  function chooseOutlet(o: OutletView, resume?: { id: string; lines: DraftLine[] }): void {
     showNotice('');
+    draft.id = resume?.id;
     draft.outlet = o;
-    draft.lines = [];
+    draft.lines = resume?.lines ?? [];
+    if (resume) {
+      entry.dataset['draftId'] = resume.id;
+      entry.dataset['savedLines'] = String(resume.lines.length);
+    }
     replaceChildren(
       chosen,
       h('strong', { 'data-outlet-id': o.id }, o.name),
@@ -226,9 +244,111 @@ export function renderWorkspace(
     renderProducts();
     renderLines();
     productSearch.focus();
+    if (!resume) saveDraft();
+    void renderDrafts();
+  }
+
+  // Saves are serialised and coalesced: at most one in flight, then the latest state.
+  let saving: Promise<void> | undefined;
+  let saveAgain = false;
+  function saveDraft(): void {
+    if (!draft.outlet) return;
+    if (saving) {
+      saveAgain = true;
+      return;
+    }
+    saving = (async () => {
+      do {
+        saveAgain = false;
+        if (!draft.outlet) break;
+        const content: DraftContent = {
+          outlet_id: draft.outlet.id,
+          lines: draft.lines.map((l) => ({ sku: l.product.sku, quantity: l.quantity })),
+        };
+        try {
+          const saved = await ws.saveDraft(draft.id, content);
+          draft.id = saved.draft_id;
+          entry.dataset['draftId'] = saved.draft_id;
+          entry.dataset['savedLines'] = String(content.lines.length);
+          error.show('', 'draft');
+        } catch (err) {
+          error.show(errorText(err), 'draft');
+        }
+      } while (saveAgain);
+    })();
+    void saving.finally(() => (saving = undefined));
+  }
+
+  function productBySku(sku: string): ProductView | undefined {
+    try {
+      return ws.searchProducts(sku, 5).find((p) => p.sku === sku);
+    } catch {
+      return undefined;
+    }
+  }
+
+  function resumeDraft(d: DraftView): void {
+    const content = d.content as Partial<DraftContent>;
+    const outlet = content.outlet_id ? outletById.get(content.outlet_id) : undefined;
+    if (!outlet) {
+      error.show('This draft names an outlet that is no longer on your routes.', 'draft');
+      return;
+    }
+    const lines: DraftLine[] = [];
+    for (const l of content.lines ?? []) {
+      const product = productBySku(l.sku);
+      if (product) lines.push({ product, quantity: l.quantity });
+    }
+    chooseOutlet(outlet, { id: d.draft_id, lines });
+  }
+
+  async function renderDrafts(): Promise<DraftView[]> {
+    let list: DraftView[];
+    try {
+      list = await ws.drafts();
+    } catch (err) {
+      error.show(errorText(err), 'draft');
+      return [];
+    }
+    const others = list.filter((d) => d.draft_id !== draft.id);
+    const items = others.map((d) => {
+      const content = d.content as Partial<DraftContent>;
+      const name = (content.outlet_id && outletById.get(content.outlet_id)?.name) ?? content.outlet_id ?? 'No outlet';
+      const n = content.lines?.length ?? 0;
+      return h(
+        'li',
+        { class: 'draft', 'data-testid': 'draft-item', 'data-draft-id': d.draft_id },
+        h('div', { class: 'row' }, h('span', { class: 'name' }, name), h('span', { class: 'meta' }, `${n} line${n === 1 ? '' : 's'} · ${formatTime(d.updated_at)}`)),
+        h(
+          'div',
+          { class: 'row' },
+          h('button', { type: 'button', class: 'small', 'data-testid': 'resume-draft', onclick: () => resumeDraft(d) }, 'Resume'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'small link',
+              'data-testid': 'discard-draft',
+              onclick: () => {
+                void ws.deleteDraft(d.draft_id).then(() => renderDrafts());
+              },
+            },
+            'Discard',
+          ),
+        ),
+      );
+    });
+    draftsCard.hidden = items.length === 0;
+    replaceChildren(draftList, ...items);
+    return list;
   }
 
   function clearDraft(): void {
+    // An empty draft is not worth keeping; one with lines stays in the drafts list.
+    if (draft.id && draft.lines.length === 0) void ws.deleteDraft(draft.id).then(() => renderDrafts());
+    else void renderDrafts();
+    draft.id = undefined;
+    delete entry.dataset['draftId'];
     draft.outlet = undefined;
     draft.lines = [];
     entry.hidden = true;
@@ -281,6 +401,7 @@ export function renderWorkspace(
       draft.lines.push({ product: p, quantity: '1' });
     }
     renderLines();
+    saveDraft();
   }
 
   function renderLines(): void {
@@ -296,6 +417,7 @@ export function renderWorkspace(
       qty.addEventListener('input', () => {
         line.quantity = qty.value.trim();
         recompute();
+        saveDraft();
       });
       const dec = h('button', { type: 'button', class: 'step', 'aria-label': 'One less', 'data-testid': 'qty-dec' }, '−');
       const inc = h('button', { type: 'button', class: 'step', 'aria-label': 'One more', 'data-testid': 'qty-inc' }, '+');
@@ -304,6 +426,7 @@ export function renderWorkspace(
         if (next !== undefined) {
           line.quantity = next;
           renderLines();
+          saveDraft();
         }
       });
       inc.addEventListener('click', () => {
@@ -311,12 +434,14 @@ export function renderWorkspace(
         if (next !== undefined) {
           line.quantity = next;
           renderLines();
+          saveDraft();
         }
       });
       const remove = h('button', { type: 'button', class: 'small link', 'data-testid': 'remove-line' }, 'Remove');
       remove.addEventListener('click', () => {
         draft.lines.splice(index, 1);
         renderLines();
+        saveDraft();
       });
       return h(
         'li',
@@ -389,7 +514,10 @@ export function renderWorkspace(
     showNotice('');
     void (async () => {
       try {
-        const saved = await ws.commitOrder(order);
+        // Let a save in flight finish first, so it cannot re-create the draft after the commit.
+        if (saving) await saving;
+        const saved = await ws.commitOrder(order, draft.id);
+        draft.id = undefined;
         clearDraft();
         showNotice('Order saved on this device');
         notice.dataset['orderId'] = saved.order_id;
@@ -512,6 +640,12 @@ export function renderWorkspace(
   renderLines();
   renderReferenceAge();
   void refresh();
+  // Reopened after the tab was closed (or the phone restarted) mid-order: carry on with the
+  // most recently edited draft; the others wait in the drafts list.
+  void renderDrafts().then((list) => {
+    const latest = list[0];
+    if (latest && !draft.outlet) resumeDraft(latest);
+  });
 }
 
 /** "Change PIN": the old PIN, the new one twice. Only the wrapped key changes. */
