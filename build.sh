@@ -135,11 +135,17 @@ run_bench() {
   log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
   log "Tax engine, native (release)"
   cargo bench -p satchel-core --bench tax
-  log "Tax engine, Wasm in headless Chromium (the shipped wasm-release profile)"
+  log "Product search, native (release)"
+  cargo bench -p satchel-core --bench search
+  log "Tax engine, vault crypto and product search: Wasm in headless Chromium (the shipped wasm-release profile)"
   # SATCHEL_BENCH turns the test's smoke pass into a measurement (read at compile time).
   SATCHEL_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \
     cargo test --profile wasm-release -p satchel --target "$WASM_TARGET" --test bench_wasm -- --nocapture 2>&1 | grep -E 'BENCH|test result|panicked'
   node tests/kdf-bench/run.mjs  # PIN key derivation: WebCrypto PBKDF2 vs Argon2id (Wasm), 1x and 4x-throttled Chromium
+  log "Unlocking the workspace in the app (real server, PWA), 1x and 4x-throttled Chromium"
+  build
+  cargo build -p satchel-server
+  SATCHEL_SERVER_BIN=target/debug/satchel-server node tests/bench/unlock.mjs
 }
 
 case "${1:-help}" in
