@@ -386,3 +386,49 @@ async fn drafts_are_sealed_and_a_commit_takes_its_draft_with_it() {
     store.delete_draft(&f.keys, d2.draft_id).await.expect("discarding twice is fine");
     assert!(store.drafts(&f.keys).await.expect("drafts").0.is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn the_workspace_unlocks_with_the_pin_rotates_its_key_and_reopens() {
+    use satchel::workspace::Workspace;
+    // A vault whose data key is wrapped under a real PIN-derived key.
+    let name = format!("rotate-ws-{}", js_sys::Date::now());
+    let store = LocalStore::open(&name).await.expect("open");
+    let mut f = fixture();
+    let salt = vault::new_salt(&mut BrowserRng);
+    let kek = satchel::vault::derive_kek("482916", &KdfParams::default(), &salt).await.expect("kdf");
+    f.record.wrapped = vault::wrap(&f.keys.ring.current, &kek, &mut BrowserRng, KdfParams::default(), salt).expect("wrap");
+    let lock = LockState::default();
+    store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock }, &f.keys).await.expect("vault");
+    let products: Vec<ProductView> = (0..300)
+        .map(|i| ProductView { sku: format!("SKU-{i:05}"), name: format!("Item {i}"), unit: "each".into(), unit_price: parse_decimal("2.00").expect("lit").into() })
+        .collect();
+    let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "EUR".into() };
+    store.save_reference(&f.keys, &info, &products, &[]).await.expect("reference");
+    store.commit_order(&f.keys, &f.device, id(1201), document(1202, "1"), None).await.expect("commit");
+    store.close();
+
+    let options = || {
+        let o = js_sys::Object::new();
+        js_sys::Reflect::set(&o, &"db_name".into(), &name.as_str().into()).expect("set");
+        js_sys::Reflect::set(&o, &"base_url".into(), &"http://127.0.0.1:9".into()).expect("set");
+        o.into()
+    };
+    let ws = Workspace::open(options()).await.map_err(wasm_bindgen::JsValue::from).expect("opens");
+    ws.unlock("482916".into()).await.map_err(wasm_bindgen::JsValue::from).expect("the right PIN unlocks");
+    let found = ws.search_products("Item 42", 3).map_err(wasm_bindgen::JsValue::from).expect("search");
+    assert!(js_sys::Array::from(&found).length() >= 1, "reference data decrypted at unlock");
+    ws.rotate_key().await.map_err(wasm_bindgen::JsValue::from).expect("rotation completes");
+    let record = LocalStore::open(&name).await.expect("peek").vault().await.expect("vault").expect("present");
+    assert_eq!(record.wrapped.key_id, 2, "generation 2 is current");
+    assert!(record.retired.is_none(), "the retired key is dropped once every record moved");
+    ws.lock();
+    drop(ws);
+    // Reopen: the same PIN opens generation 2, and every record reads.
+    let again = Workspace::open(options()).await.map_err(wasm_bindgen::JsValue::from).expect("reopens");
+    again.unlock("482916".into()).await.map_err(wasm_bindgen::JsValue::from).expect("unlocks after rotation");
+    let orders = again.orders().await.map_err(wasm_bindgen::JsValue::from).expect("orders");
+    assert_eq!(js_sys::Array::from(&orders).length(), 1);
+    let report = again.storage_report().await.map_err(wasm_bindgen::JsValue::from).expect("report");
+    assert_eq!(js_sys::Reflect::get(&report, &"unreadable_orders".into()).expect("n").as_f64(), Some(0.0));
+    assert_eq!(js_sys::Reflect::get(&report, &"unreadable_reference".into()).expect("n").as_f64(), Some(0.0));
+}
