@@ -6,6 +6,7 @@
 //! - [`catalog`]: instant, typo-tolerant product search by name, SKU or barcode prefix.
 //! - [`money`]: decimal amounts that cross every boundary as strings, with explicit rounding.
 //! - [`order`]: orders, their validation and their totals.
+//! - [`sales`]: orders v2: priced from price lists, taxed, validated, re-checked by the server.
 //! - [`tax`]: the tax engine: rules as data, dated rates, exemptions, ERP rounding dialects.
 //! - [`sync`]: the wire protocol between device and server, the device's sync loop as a state
 //!   machine (events in, commands out) and the server's sequencing rule (exactly once).
@@ -23,6 +24,7 @@ pub mod catalog;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod sales;
 pub mod sync;
 pub mod tax;
 pub mod vault;

@@ -1,0 +1,201 @@
+//! The sales data as it syncs down to devices (products, price lists, outlets, settings) and the
+//! order as the rep composes it. Every shape is JSON with snake_case names; amounts, prices and
+//! quantities are decimal strings; unknown fields are refused.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Dec;
+use crate::tax::model::Customer;
+use crate::validation::{RecentOrder, StockLevel, ValidationPolicy};
+
+/// A product of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogProduct {
+    /// Stable code, unique in the catalog.
+    pub sku: String,
+    /// Name shown to the rep and printed on documents.
+    pub name: String,
+    /// The unit it is sold in (`"pcs"`, `"kg"`, `"bottle"`).
+    pub unit: String,
+    /// Decimal places a quantity may have in this unit (0 for pieces, 3 for kilograms).
+    pub quantity_places: u32,
+    /// Units per pack: a line must order a whole number of packs when this is above 1.
+    #[serde(default)]
+    pub pack_size: Option<Dec>,
+    /// The smallest quantity one line may order.
+    #[serde(default)]
+    pub min_order_quantity: Option<Dec>,
+    /// Barcodes (EAN/UPC) printed on the product, for scanning and search.
+    #[serde(default)]
+    pub barcodes: Vec<String>,
+    /// Item tax class for the tax engine: `standard` (default), `reduced`, `zero_rated`,
+    /// `exempt` or a class the rule set defines.
+    #[serde(default = "standard")]
+    pub tax_class: String,
+    /// Taxes charged on this product on top of the jurisdiction's (e.g. a fuel charge).
+    #[serde(default)]
+    pub extra_taxes: Vec<String>,
+}
+
+fn standard() -> String {
+    "standard".into()
+}
+
+/// The prices of one group of outlets over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceList {
+    /// Stable id, recorded on every order priced from it.
+    pub id: String,
+    /// The outlet group it prices ([`OutletInfo::group`]).
+    pub outlet_group: String,
+    /// First business date in force.
+    pub valid_from: NaiveDate,
+    /// First business date no longer in force (exclusive); open-ended when absent.
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+    /// Whether the prices include tax (for taxes of the rule set that do not say).
+    #[serde(default)]
+    pub prices_include_tax: bool,
+    /// Unit price by SKU, in the product's unit. A SKU that is not here cannot be sold to the
+    /// group.
+    pub prices: BTreeMap<String, Dec>,
+}
+
+impl PriceList {
+    /// Whether the list is in force on `date`: `valid_from <= date < valid_until`.
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && self.valid_until.is_none_or(|u| date < u)
+    }
+}
+
+/// An outlet's credit terms, as the server last computed them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditInfo {
+    /// The credit limit.
+    pub limit: Dec,
+    /// The outstanding balance (everything the server has received and not been paid).
+    pub outstanding: Dec,
+    /// The server time the balance was computed.
+    pub as_of: DateTime<Utc>,
+}
+
+/// An outlet (customer) as it syncs down to the reps whose routes include it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutletInfo {
+    /// Stable id.
+    pub id: String,
+    /// Trading name.
+    pub name: String,
+    /// The route it is on.
+    pub route: String,
+    /// Postal address, one string.
+    pub address: String,
+    /// Phone number.
+    pub phone: String,
+    /// The person to ask for.
+    #[serde(default)]
+    pub contact_name: String,
+    /// The price-list group ([`PriceList::outlet_group`]).
+    pub group: String,
+    /// The place of supply for tax, a jurisdiction code of the rule set (e.g. `"CA-ON"`).
+    pub place_of_supply: String,
+    /// The customer as far as tax is concerned (category, exemption certificate).
+    #[serde(default)]
+    pub customer: Customer,
+    /// Whether goods are delivered to a reserve (First Nations relief conditions).
+    #[serde(default)]
+    pub delivered_to_reserve: bool,
+    /// Credit terms; absent: the outlet has none and the credit rule does not apply.
+    #[serde(default)]
+    pub credit: Option<CreditInfo>,
+}
+
+/// What the server sends devices about the deployment's sales.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesSettings {
+    /// The id of the rule set orders are taxed with (a built-in id such as `"ca"`, see
+    /// [`crate::tax::builtin`]). The rule set given to [`crate::sales::quote()`] must have it.
+    pub rule_set: String,
+    /// ISO 4217 code of the currency; the rule set's currency must be the same.
+    pub currency: String,
+    /// Where supplies come from, for interstate rules (India); absent elsewhere.
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// The validation policy (`{}` is the default policy).
+    #[serde(default)]
+    pub policy: ValidationPolicy,
+}
+
+/// An order as the rep composes it. There are no prices in it: unit prices come from the
+/// outlet's price list, on the device and on the server alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesOrder {
+    /// The outlet the order is for.
+    pub outlet_id: String,
+    /// The deployment's local date of the order: the date whose prices and tax rules apply.
+    pub business_date: NaiveDate,
+    /// What is sold.
+    pub lines: Vec<SalesLine>,
+    /// A discount on the whole order, in percent.
+    #[serde(default)]
+    pub order_discount_percent: Option<Dec>,
+    /// The rep's free-text note.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The date the outlet wants the delivery.
+    #[serde(default)]
+    pub requested_delivery_date: Option<NaiveDate>,
+    /// The outlet's own reference (purchase order number).
+    #[serde(default)]
+    pub customer_reference: Option<String>,
+    /// Whether the outlet pays cash on delivery (the total is then cash-rounded where the rule
+    /// set says so).
+    #[serde(default)]
+    pub cash: bool,
+}
+
+/// One line of a [`SalesOrder`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesLine {
+    /// The product's SKU.
+    pub sku: String,
+    /// How many units, in the product's unit.
+    pub quantity: Dec,
+    /// The line's discount, in percent.
+    #[serde(default)]
+    pub discount_percent: Option<Dec>,
+}
+
+/// The facts around an order that are not in the catalog: who commits it, when, and what the
+/// caller knows about stock, unsynced orders and recent orders.
+///
+/// The device fills it from its local store at commit; the server from its authoritative data
+/// (with `pending_on_device` zero: its balance already includes what it received).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesContext {
+    /// The role of the user committing the order (e.g. `"rep"`), for the discount caps.
+    pub role: String,
+    /// The moment of the commit (the device's clock at commit). [`crate::sales::verify`]
+    /// uses the document's `committed_at` instead.
+    pub now: DateTime<Utc>,
+    /// Stock by SKU; a SKU not here is not stock-tracked.
+    #[serde(default)]
+    pub stock: BTreeMap<String, StockLevel>,
+    /// Totals of the outlet's other orders waiting to sync on this device.
+    #[serde(default)]
+    pub pending_on_device: Dec,
+    /// Orders recently committed, for the likely-duplicate rule (leave out this order).
+    #[serde(default)]
+    pub recent_orders: Vec<RecentOrder>,
+}
