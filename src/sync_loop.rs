@@ -1,5 +1,14 @@
 //! The shell around core's [`SyncEngine`]: performs its commands with fetch, IndexedDB and
 //! gloo-timers, and feeds the outcomes back as events.
+//!
+//! **One tab leads.** Every tab of a workspace asks for the Web Lock `satchel-sync:<db>`; the
+//! one holding it runs the engine (pushes), the others follow: their wake-ups (a commit, coming
+//! online) are posted on the BroadcastChannel of the same name for the leader to act on, and
+//! the leader posts its status there after every step, which followers show as their own. So
+//! two tabs never send the same mutation concurrently, and writes from any tab land in the one
+//! outbox (IndexedDB is shared). When the leader's tab closes, the browser hands the lock to
+//! another tab, which takes over. Without Web Locks (old browsers) every tab leads; the server's
+//! sequencing makes a concurrent duplicate push harmless (`duplicate`).
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -29,6 +38,21 @@ pub(crate) struct SyncLoop {
     waiters: RefCell<Vec<oneshot::Sender<Result<(), SatchelError>>>>,
     last_synced_at: RefCell<Option<String>>,
     last_error: RefCell<Option<SatchelError>>,
+    /// Whether this tab holds the sync lock.
+    leader: std::cell::Cell<bool>,
+    /// The channel to the workspace's other tabs.
+    channel: RefCell<Option<(web_sys::BroadcastChannel, Closure<dyn FnMut(web_sys::MessageEvent)>)>>,
+    /// The leader's last status, as a follower received it.
+    leader_status: RefCell<Option<LeaderStatus>>,
+}
+
+/// What the leader posts to the other tabs.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+struct LeaderStatus {
+    phase: Phase,
+    last_synced_at: Option<String>,
+    last_error: Option<String>,
+    last_error_code: Option<String>,
 }
 
 /// What `onStatus` callbacks receive.
@@ -36,12 +60,13 @@ pub(crate) struct SyncLoop {
 pub(crate) struct SyncStatusView {
     pending: u32,
     phase: Phase,
+    leader: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_synced_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    last_error_code: Option<&'static str>,
+    last_error_code: Option<String>,
 }
 
 fn random_u32() -> u32 {
@@ -68,9 +93,17 @@ impl SyncLoop {
     }
 }
 
-/// Feeds one event to the engine and performs the commands it returns.
+/// Feeds one event to the engine and performs the commands it returns. In a follower tab, a
+/// wake-up is passed to the leader instead.
 pub(crate) fn dispatch(inner: &Rc<Inner>, event: SyncEvent) {
     let sync = &inner.sync;
+    if !sync.leader.get() {
+        if matches!(event, SyncEvent::Wake(_) | SyncEvent::Reauthenticated) {
+            post(inner, &serde_json::json!({"type": "wake"}));
+        }
+        publish_status(inner);
+        return;
+    }
     let commands = sync.engine.borrow_mut().step(event, random_u32());
     for command in commands {
         match command {
@@ -111,8 +144,25 @@ pub(crate) fn dispatch(inner: &Rc<Inner>, event: SyncEvent) {
     publish_status(inner);
 }
 
-/// Sends the current status to the `onStatus` callback, if any.
+fn post(inner: &Rc<Inner>, message: &serde_json::Value) {
+    if let Some((channel, _)) = inner.sync.channel.borrow().as_ref() {
+        let _ = channel.post_message(&JsValue::from_str(&message.to_string()));
+    }
+}
+
+/// Sends the current status to the `onStatus` callback, if any, and (leader) to the other tabs.
 pub(crate) fn publish_status(inner: &Rc<Inner>) {
+    let sync = &inner.sync;
+    if sync.leader.get() && sync.channel.borrow().is_some() {
+        let last_error = sync.last_error.borrow().clone();
+        let status = LeaderStatus {
+            phase: sync.phase(),
+            last_synced_at: sync.last_synced_at.borrow().clone(),
+            last_error_code: last_error.as_ref().map(|e| e.code().to_string()),
+            last_error: last_error.map(|e| e.to_string()),
+        };
+        post(inner, &serde_json::json!({"type": "status", "status": status}));
+    }
     if inner.sync.status_callback.borrow().is_none() {
         return;
     }
@@ -131,14 +181,97 @@ pub(crate) fn publish_status(inner: &Rc<Inner>) {
 pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
     let pending = inner.store.pending_count().await.unwrap_or(0);
     let sync = &inner.sync;
+    if !sync.leader.get() {
+        if let Some(s) = sync.leader_status.borrow().clone() {
+            return SyncStatusView {
+                pending,
+                phase: s.phase,
+                leader: false,
+                last_synced_at: s.last_synced_at,
+                last_error: s.last_error,
+                last_error_code: s.last_error_code,
+            };
+        }
+    }
     let last_error = sync.last_error.borrow().clone();
     SyncStatusView {
         pending,
         phase: sync.phase(),
+        leader: sync.leader.get(),
         last_synced_at: sync.last_synced_at.borrow().clone(),
-        last_error_code: last_error.as_ref().map(SatchelError::code),
+        last_error_code: last_error.as_ref().map(|e| e.code().to_string()),
         last_error: last_error.map(|e| e.to_string()),
     }
+}
+
+/// Joins the workspace's tabs: opens the channel and asks for the sync lock. `on_leader` runs
+/// once this tab holds it (at once without Web Locks).
+fn join_tabs(inner: &Rc<Inner>) {
+    let sync = &inner.sync;
+    if sync.channel.borrow().is_some() {
+        return;
+    }
+    let name = format!("satchel-sync:{}", inner.db_name);
+    if let Ok(channel) = web_sys::BroadcastChannel::new(&name) {
+        let weak = Rc::downgrade(inner);
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(inner) = weak.upgrade() else { return };
+            let Some(text) = ev.data().as_string() else { return };
+            let Ok(msg) = serde_json::from_str::<serde_json::Value>(&text) else { return };
+            match (msg["type"].as_str(), inner.sync.leader.get()) {
+                (Some("wake"), true) => dispatch(&inner, SyncEvent::Wake(WakeReason::Committed)),
+                (Some("status"), false) => {
+                    if let Ok(s) = serde_json::from_value::<LeaderStatus>(msg["status"].clone()) {
+                        let settled = s.phase != Phase::Pushing;
+                        let result = match s.phase {
+                            Phase::Idle => Ok(()),
+                            Phase::NeedsSignIn => Err(SatchelError::Unauthorized),
+                            _ => Err(SatchelError::Network),
+                        };
+                        *inner.sync.leader_status.borrow_mut() = Some(s);
+                        if settled {
+                            for w in inner.sync.waiters.borrow_mut().drain(..) {
+                                let _ = w.send(result.clone());
+                            }
+                        }
+                        publish_status(&inner);
+                    }
+                }
+                _ => {}
+            }
+        });
+        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        *sync.channel.borrow_mut() = Some((channel, on_message));
+    }
+    let locks = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .ok()
+        .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null());
+    let request = locks.as_ref().and_then(|l| js_sys::Reflect::get(l, &"request".into()).ok()).and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let (Some(locks), Some(request)) = (locks, request) else {
+        become_leader(inner);
+        return;
+    };
+    let weak = Rc::downgrade(inner);
+    // The lock is held for as long as the returned promise is pending: forever, i.e. until the
+    // tab goes away.
+    let granted = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+        if let Some(inner) = weak.upgrade() {
+            become_leader(&inner);
+        }
+        js_sys::Promise::new(&mut |_, _| {})
+    });
+    if request.call2(&locks, &name.into(), &granted).is_err() {
+        become_leader(inner);
+    }
+}
+
+fn become_leader(inner: &Rc<Inner>) {
+    if inner.sync.leader.replace(true) {
+        return;
+    }
+    inner.sync.leader_status.borrow_mut().take();
+    dispatch(inner, SyncEvent::Wake(WakeReason::Start));
 }
 
 /// One push of the oldest batch in the outbox.
@@ -224,6 +357,7 @@ pub(crate) fn start(inner: &Rc<Inner>) {
         let _ = target.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
         listeners.push(("offline", offline));
     }
+    join_tabs(inner);
     dispatch(inner, SyncEvent::Wake(WakeReason::Start));
 }
 

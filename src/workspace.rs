@@ -76,6 +76,8 @@ export interface StorageReportView { unreadable_orders: number; unreadable_refer
 export interface SyncStatusView {
   pending: number;
   phase: "idle" | "pushing" | "backing_off" | "needs_sign_in";
+  /** Whether this tab runs the sync (one tab per workspace does; the others follow it). */
+  leader: boolean;
   last_synced_at?: string;
   last_error?: string;
   last_error_code?: SatchelErrorCode;
@@ -117,6 +119,8 @@ pub(crate) struct Inner {
     pub(crate) vault: vault::VaultShell,
     /// What the page asked for at open (the lock may only be tightened by it).
     options: WorkspaceOptions,
+    /// The database name (tabs of one workspace share it, and elect one sync leader by it).
+    pub(crate) db_name: String,
 }
 
 /// Serializes to plain JS objects (maps as objects, integers as numbers).
@@ -223,7 +227,8 @@ impl Workspace {
         if js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).map(|c| c.is_undefined()).unwrap_or(true) {
             return Err(SatchelError::internal("this browser has no crypto.getRandomValues"));
         }
-        let store = LocalStore::open(options.db_name.as_deref().unwrap_or("satchel")).await?;
+        let db_name = options.db_name.clone().unwrap_or_else(|| "satchel".into());
+        let store = LocalStore::open(&db_name).await?;
         let device = store.device().await?;
         let settings = device.as_ref().map(|d| d.lock).unwrap_or_default();
         let policy = lock_policy(settings, &options);
@@ -238,6 +243,7 @@ impl Workspace {
             sync: SyncLoop::default(),
             vault: vault::VaultShell::new(lock),
             options,
+            db_name,
         });
         vault::listen_hidden(&inner);
         Ok(Workspace { inner })

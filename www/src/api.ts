@@ -82,6 +82,8 @@ export type SyncPhase = 'idle' | 'pushing' | 'backing_off' | 'needs_sign_in';
 export interface SyncStatus {
   pending: number;
   phase: SyncPhase;
+  /** Whether this tab runs the sync (the others follow it). */
+  leader: boolean;
   last_synced_at?: string;
   last_error?: string;
 }

@@ -92,6 +92,8 @@ async function boot(root: HTMLElement): Promise<void> {
     });
     root.replaceChildren(el);
     startSync();
+    // The loop may already run (it did behind the lock screen): show its state now.
+    void ws.status().then((s) => statusHandler?.(s));
   };
   const route = (): void => {
     const v = ws.vaultStatus();

@@ -632,6 +632,9 @@ export function renderWorkspace(
     syncPhase.textContent = phaseText[s.phase] ?? '';
     syncPhase.title = s.last_error ?? '';
     syncPhase.dataset['phase'] = s.phase;
+    // One tab of the workspace syncs; the others show its status.
+    syncPhase.dataset['leader'] = String(s.leader);
+    if (!s.leader && s.phase === 'idle') syncPhase.textContent = 'Synced by another tab';
     if (s.phase === 'idle' && !s.last_error) error.show('', 'sync');
     void refresh();
   });

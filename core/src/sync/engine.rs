@@ -69,7 +69,7 @@ pub enum SyncCommand {
 }
 
 /// The loop's phase, as shown to the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Nothing in flight.
