@@ -270,6 +270,39 @@ struct OutboxEntry {
     id: Uuid,
     order_key: String,
     sealed: String,
+    /// When it was committed (ms since the epoch, device clock): for the pending age and the
+    /// commit-to-acknowledgement latency. Timing only; the order's own time is sealed.
+    #[serde(default)]
+    committed_ms: u64,
+}
+
+/// How many latency samples (commit to acknowledgement) are kept.
+const LATENCY_SAMPLES: usize = 500;
+const KEY_LATENCY: &str = "latency";
+
+/// The sync figures the status panel shows.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncFigures {
+    /// Entries waiting.
+    pub pending: u32,
+    /// When the oldest waiting entry was committed (ms since the epoch), if any.
+    pub oldest_pending_ms: Option<u64>,
+    /// Commit-to-acknowledgement latency, median and 95th percentile (ms), over the last
+    /// acknowledged entries.
+    pub latency_p50_ms: Option<u64>,
+    /// See `latency_p50_ms`.
+    pub latency_p95_ms: Option<u64>,
+    /// How many samples the percentiles are over.
+    pub latency_samples: usize,
+}
+
+fn percentile(sorted: &[u64], p: usize) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    // Nearest rank.
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
 }
 
 /// An answer received for an outbox entry, sealed to the device's own key.
@@ -561,7 +594,13 @@ impl LocalStore {
             let sealed = sealing::seal_mutation(&mut sealer.rng, device.server_key_id, &server_key, &keys.device_secret, &mutation)
                 .map_err(|e| SatchelError::internal(format!("seal: {e}")))?;
             let order_key = keys.record_key(ORDERS, &order.order_id.to_string());
-            let entry = OutboxEntry { seq, id: mutation_id, order_key: order_key.clone(), sealed: sealed.sealed };
+            let entry = OutboxEntry {
+                seq,
+                id: mutation_id,
+                order_key: order_key.clone(),
+                sealed: sealed.sealed,
+                committed_ms: crate::now_ms() as u64,
+            };
             tx.store(ORDERS)?.add(&order_key.as_str().into(), &sealer.seal_json(key, ORDERS, &order_key, &order)?).await?;
             tx.store(OUTBOX)?.add(&JsValue::from_f64(seq as f64), &clear_json(&entry)?).await?;
             meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64((seq + 1) as f64)).await?;
@@ -586,6 +625,31 @@ impl LocalStore {
             .collect()
     }
 
+    /// The status panel's figures (no key needed).
+    pub async fn sync_figures(&self) -> Result<SyncFigures, SatchelError> {
+        let tx = self.db.transaction(&[META, OUTBOX], Mode::ReadOnly, Durability::Default)?;
+        let outbox = tx.store(OUTBOX)?;
+        let pending = outbox.count().await?;
+        let oldest = outbox.get_all(Some(1)).await?;
+        let oldest_pending_ms = oldest
+            .first()
+            .and_then(|v| from_clear_json::<OutboxEntry>("outbox", v).ok())
+            .map(|e| e.committed_ms)
+            .filter(|ms| *ms > 0);
+        let mut latencies: Vec<u64> = match tx.store(META)?.get(&KEY_LATENCY.into()).await? {
+            Some(v) => from_clear_json("latency", &v).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        latencies.sort_unstable();
+        Ok(SyncFigures {
+            pending,
+            oldest_pending_ms,
+            latency_p50_ms: percentile(&latencies, 50),
+            latency_p95_ms: percentile(&latencies, 95),
+            latency_samples: latencies.len(),
+        })
+    }
+
     /// How many mutations wait for the server.
     pub async fn pending_count(&self) -> Result<u32, SatchelError> {
         let tx = self.db.transaction(&[OUTBOX], Mode::ReadOnly, Durability::Default)?;
@@ -597,10 +661,16 @@ impl LocalStore {
     /// key (works while locked); [`apply_acks`](Self::apply_acks) moves them onto the orders.
     pub async fn acknowledge(&self, device: &DeviceRecord, results: &[MutationResult]) -> Result<(), SatchelError> {
         let public = sealing::key_from_hex(&device.device_public_key).map_err(|_| corrupt("device"))?;
-        let tx = self.db.transaction(&[OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             let outbox = tx.store(OUTBOX)?;
             let acks = tx.store(ACKS)?;
+            let meta = tx.store(META)?;
+            let mut latencies: Vec<u64> = match meta.get(&KEY_LATENCY.into()).await? {
+                Some(v) => from_clear_json("latency", &v).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let now = crate::now_ms() as u64;
             let mut rng = BrowserRng;
             for r in results {
                 let key = JsValue::from_f64(r.seq as f64);
@@ -617,7 +687,13 @@ impl LocalStore {
                 let sealed = vault::seal_to(&mut rng, 0, &public, None, &ack_context(r.seq), &ack).map_err(SatchelError::Vault)?;
                 acks.put(&key, &Uint8Array::from(sealed.as_slice()).into()).await?;
                 outbox.delete(&key).await?;
+                if entry.committed_ms > 0 {
+                    latencies.push(now.saturating_sub(entry.committed_ms));
+                }
             }
+            let excess = latencies.len().saturating_sub(LATENCY_SAMPLES);
+            latencies.drain(..excess);
+            meta.put(&KEY_LATENCY.into(), &clear_json(&latencies)?).await?;
             Ok(())
         };
         let result = body.await;

@@ -61,6 +61,15 @@ pub(crate) struct SyncStatusView {
     pending: u32,
     phase: Phase,
     leader: bool,
+    /// Age of the oldest waiting entry (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oldest_pending_age_ms: Option<u64>,
+    /// Commit-to-acknowledgement latency on this device (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_p50_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    latency_p95_ms: Option<u64>,
+    latency_samples: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_synced_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,7 +188,10 @@ pub(crate) fn publish_status(inner: &Rc<Inner>) {
 }
 
 pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
-    let pending = inner.store.pending_count().await.unwrap_or(0);
+    let figures = inner.store.sync_figures().await.unwrap_or_default();
+    let pending = figures.pending;
+    let now = crate::now_ms() as u64;
+    let oldest_pending_age_ms = figures.oldest_pending_ms.map(|t| now.saturating_sub(t));
     let sync = &inner.sync;
     if !sync.leader.get() {
         if let Some(s) = sync.leader_status.borrow().clone() {
@@ -187,6 +199,10 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
                 pending,
                 phase: s.phase,
                 leader: false,
+                oldest_pending_age_ms,
+                latency_p50_ms: figures.latency_p50_ms,
+                latency_p95_ms: figures.latency_p95_ms,
+                latency_samples: figures.latency_samples,
                 last_synced_at: s.last_synced_at,
                 last_error: s.last_error,
                 last_error_code: s.last_error_code,
@@ -198,6 +214,10 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
         pending,
         phase: sync.phase(),
         leader: sync.leader.get(),
+        oldest_pending_age_ms,
+        latency_p50_ms: figures.latency_p50_ms,
+        latency_p95_ms: figures.latency_p95_ms,
+        latency_samples: figures.latency_samples,
         last_synced_at: sync.last_synced_at.borrow().clone(),
         last_error_code: last_error.as_ref().map(|e| e.code().to_string()),
         last_error: last_error.map(|e| e.to_string()),

@@ -78,6 +78,12 @@ export interface SyncStatusView {
   phase: "idle" | "pushing" | "backing_off" | "needs_sign_in";
   /** Whether this tab runs the sync (one tab per workspace does; the others follow it). */
   leader: boolean;
+  /** Age of the oldest order waiting to sync (ms). */
+  oldest_pending_age_ms?: number;
+  /** Commit-to-acknowledgement latency on this device (ms), over `latency_samples` orders. */
+  latency_p50_ms?: number;
+  latency_p95_ms?: number;
+  latency_samples: number;
   last_synced_at?: string;
   last_error?: string;
   last_error_code?: SatchelErrorCode;

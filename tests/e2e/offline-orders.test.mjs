@@ -52,6 +52,13 @@ test('offline orders: three orders survive an offline reload and sync exactly on
       { timeout: 15_000 },
     );
 
+    // The sync panel: nothing waits, and three commit-to-server latencies were measured.
+    await page.getByTestId('sync-panel').locator('summary').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="panel-latency"]')?.dataset.samples === '3');
+    assert.equal((await page.getByTestId('panel-pending').textContent())?.trim(), '0');
+    assert.match((await page.getByTestId('panel-latency').textContent()) ?? '', /\/.*\(3 orders\)/);
+    assert.equal((await page.getByTestId('panel-attention').textContent())?.trim(), 'nothing');
+
     // The server holds exactly these three orders, once each, with the device's totals.
     const orders = await serverOrders(server.url);
     assert.equal(orders.length, 3, `server holds exactly 3 orders: ${JSON.stringify(orders.map((o) => o.order_id))}`);

@@ -84,6 +84,10 @@ export interface SyncStatus {
   phase: SyncPhase;
   /** Whether this tab runs the sync (the others follow it). */
   leader: boolean;
+  oldest_pending_age_ms?: number;
+  latency_p50_ms?: number;
+  latency_p95_ms?: number;
+  latency_samples: number;
   last_synced_at?: string;
   last_error?: string;
 }

@@ -140,6 +140,35 @@ export function renderWorkspace(
     commit,
   );
 
+  // ---- sync panel: what waits, since when, how fast orders reach the server -------------------
+  const panel = (id: string, label: string): [HTMLElement, HTMLElement] => {
+    const dd = h('dd', { 'data-testid': id }, '—');
+    return [h('dt', {}, label), dd];
+  };
+  const [p1, panelPending] = panel('panel-pending', 'Waiting to sync');
+  const [p2, panelOldest] = panel('panel-oldest', 'Oldest waiting');
+  const [p3, panelLast] = panel('panel-last-sync', 'Last successful sync');
+  const [p4, panelLatency] = panel('panel-latency', 'Order to server (median / 95 %)');
+  const [p5, panelAttention] = panel('panel-attention', 'Needs attention');
+  const [p6, panelTab] = panel('panel-tab', 'This tab');
+  const [p7, panelError] = panel('panel-error', 'Last problem');
+  const syncPanel = h(
+    'details',
+    { class: 'card', 'data-testid': 'sync-panel' },
+    h('summary', {}, 'Sync'),
+    h('dl', { class: 'panel' }, p1, panelPending, p2, panelOldest, p3, panelLast, p4, panelLatency, p5, panelAttention, p6, panelTab, p7, panelError),
+  );
+  function renderPanel(s: SyncStatus): void {
+    panelPending.textContent = String(s.pending);
+    panelOldest.textContent = s.oldest_pending_age_ms === undefined ? '—' : `${formatAge(s.oldest_pending_age_ms)} ago`;
+    panelLast.textContent = s.last_synced_at ? formatTime(s.last_synced_at) : '—';
+    panelLatency.textContent =
+      s.latency_p50_ms === undefined ? '—' : `${formatAge(s.latency_p50_ms)} / ${formatAge(s.latency_p95_ms ?? 0)} (${s.latency_samples} orders)`;
+    panelLatency.dataset['samples'] = String(s.latency_samples);
+    panelTab.textContent = s.leader ? 'syncs for all tabs' : 'another tab syncs';
+    panelError.textContent = s.last_error ?? '—';
+  }
+
   // ---- drafts: every edit is saved; a closed tab or a lock loses nothing -------------------
   const draftList = h('ul', { class: 'list drafts', 'data-testid': 'draft-list' });
   const draftsCard = h('section', { class: 'card', 'data-testid': 'drafts', hidden: true }, h('h2', {}, 'Drafts'), draftList);
@@ -152,7 +181,7 @@ export function renderWorkspace(
   const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, storageStatus);
 
   const pinCard = changePinCard(ws);
-  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, draftsCard, picker, entry, orders, pinCard)));
+  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, draftsCard, picker, entry, orders, syncPanel, pinCard)));
 
   // ---- behaviour --------------------------------------------------------------------------
 
@@ -533,6 +562,9 @@ export function renderWorkspace(
   });
 
   function renderOrders(list: OrderSummary[]): void {
+    const attention = list.filter((o) => o.status === 'rejected').length;
+    panelAttention.textContent = attention === 0 ? 'nothing' : `${attention} rejected order${attention === 1 ? '' : 's'}`;
+    panelAttention.dataset['count'] = String(attention);
     const sorted = [...list].sort((a, b) => b.seq - a.seq).slice(0, ORDER_LIST_LIMIT);
     const items = sorted.map((o) => {
       const statusLabel = o.status === 'pending' ? 'Waiting to sync' : o.status === 'synced' ? 'Synced' : 'Rejected';
@@ -632,6 +664,7 @@ export function renderWorkspace(
     syncPhase.textContent = phaseText[s.phase] ?? '';
     syncPhase.title = s.last_error ?? '';
     syncPhase.dataset['phase'] = s.phase;
+    renderPanel(s);
     // One tab of the workspace syncs; the others show its status.
     syncPhase.dataset['leader'] = String(s.leader);
     if (!s.leader && s.phase === 'idle') syncPhase.textContent = 'Synced by another tab';
@@ -685,6 +718,13 @@ function changePinCard(ws: WorkspaceApi): HTMLElement {
     })();
   });
   return h('details', { class: 'card' }, h('summary', {}, 'Security'), form);
+}
+
+function formatAge(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
 }
 
 function formatTime(iso: string): string {
