@@ -46,10 +46,14 @@ pub mod error;
 pub mod model;
 pub mod quote;
 
+pub mod numbering;
+
 pub use catalog::Catalog;
+pub use numbering::NumberRange;
 pub use document::{verify, SalesDocument, ServerVerdict};
 pub use error::{rule_code, SalesError, SalesRejection};
 pub use model::{
-    CatalogProduct, CreditInfo, OutletInfo, PriceList, SalesContext, SalesLine, SalesOrder, SalesSettings,
+    CatalogProduct, CreditInfo, OrderKind, OutletInfo, PriceList, SalesContext, SalesLine, SalesOrder,
+    SalesSettings,
 };
 pub use quote::{quote, Quote, MAX_LINES};

@@ -13,7 +13,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use satchel_core::money::Dec;
 use satchel_core::sales::{
-    quote, verify, Catalog, CatalogProduct, OutletInfo, PriceList, Quote, SalesContext, SalesDocument, SalesError,
+    quote, verify, Catalog, OrderKind, CatalogProduct, OutletInfo, PriceList, Quote, SalesContext, SalesDocument, SalesError,
     SalesLine, SalesOrder, SalesRejection, SalesSettings,
 };
 use satchel_core::tax::model::RuleSet;
@@ -111,6 +111,7 @@ fn order(outlet: &str, lines: Vec<SalesLine>) -> SalesOrder {
         requested_delivery_date: None,
         customer_reference: None,
         cash: false,
+        kind: OrderKind::Sale,
     }
 }
 
@@ -474,6 +475,33 @@ fn a_case_product_must_be_ordered_in_whole_packs() {
     assert_eq!(f.len(), 1);
     assert!(f[0].message.contains("12 or 24"), "{}", f[0].message);
     assert!(q.verdict.blocked && q.taxes.is_some(), "not structural: still taxed");
+}
+
+#[test]
+fn a_return_mirrors_the_sale_and_skips_the_sale_only_checks() {
+    let data = Data::new();
+    // 18 cans is not a whole number of 12-packs: a sale blocks, a return takes them back.
+    let mut o = order("OUT-ON-017", vec![line("CHIPS-200", "10"), line("SODA-355", "18")]);
+    o.kind = OrderKind::Return;
+    let q = data.quote(&ontario(), &o, &ctx()).expect("quote");
+    assert!(!q.verdict.blocked, "{:?}", q.verdict.findings);
+    assert_eq!(q.verdict.of_rule(Rule::PackMultiple).count(), 0);
+    assert_eq!(q.verdict.of_rule(Rule::CreditLimit).count(), 0);
+    let t = q.taxes.as_ref().expect("taxes");
+    // −34.90 and −16.02 (18 × 0.89); HST 5 % and 8 % per line, mirrored.
+    assert_eq!(line_taxes(&q, 0), pairs(&[("HST-FED", "-1.75"), ("HST-ON-PROV", "-2.79")]));
+    assert_eq!(t.untaxed.to_string(), "-50.92");
+    // The sale of the same chips line is the exact negation.
+    let sale = data.quote(&ontario(), &order("OUT-ON-017", vec![line("CHIPS-200", "10")]), &ctx()).expect("quote");
+    assert_eq!(line_taxes(&sale, 0), pairs(&[("HST-FED", "1.75"), ("HST-ON-PROV", "2.79")]));
+    // A return still refuses a non-positive quantity: take back "-3" makes no sense.
+    let mut bad = order("OUT-ON-017", vec![line("CHIPS-200", "-3")]);
+    bad.kind = OrderKind::Return;
+    assert!(data.quote(&ontario(), &bad, &ctx()).expect("quote").verdict.blocked);
+    // And the server accepts the device's return document.
+    let doc = data.commit(&ontario(), o, &ctx());
+    assert!(serde_json::to_string(&doc).expect("json").contains("\"kind\":\"return\""));
+    data.verify(&ontario(), &doc, &ctx()).expect("the server agrees");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -161,6 +161,29 @@ pub struct SalesOrder {
     /// set says so).
     #[serde(default)]
     pub cash: bool,
+    /// A sale (default) or a return. A return's quantities are entered positive; it is taxed
+    /// as the mirror of a sale (negative amounts), puts goods back into the van, and is not
+    /// checked against stock, credit, minimum quantities or pack sizes.
+    #[serde(default, skip_serializing_if = "OrderKind::is_sale")]
+    pub kind: OrderKind,
+}
+
+/// Whether an order sells or takes back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderKind {
+    /// Goods go to the outlet.
+    #[default]
+    Sale,
+    /// Goods come back from the outlet.
+    Return,
+}
+
+impl OrderKind {
+    /// Whether this is a sale.
+    pub fn is_sale(&self) -> bool {
+        *self == OrderKind::Sale
+    }
 }
 
 /// One line of a [`SalesOrder`].

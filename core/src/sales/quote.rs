@@ -136,19 +136,22 @@ pub(super) fn price<'a>(
             price_list_id: list.id.clone(),
         })?;
         unit_prices.push(unit_price);
+        // A return is taxed as the mirror of the sale.
+        let quantity = if order.kind.is_sale() { line.quantity } else { Dec(-line.quantity.value()) };
         lines.push(TaxLine {
             id: i.to_string(),
-            quantity: line.quantity,
+            quantity,
             unit_price,
             tax_class: product.tax_class.clone(),
             discount: line.discount_percent.map(Discount::Percent),
             extra_taxes: product.extra_taxes.clone(),
         });
+        let sale = order.kind.is_sale();
         facts.entry(product.sku.clone()).or_insert_with(|| ProductFacts {
             unit: product.unit.clone(),
             quantity_places: product.quantity_places,
-            min_order_quantity: product.min_order_quantity,
-            pack_size: product.pack_size,
+            min_order_quantity: if sale { product.min_order_quantity } else { None },
+            pack_size: if sale { product.pack_size } else { None },
             price_validity: validity,
         });
     }
@@ -196,8 +199,9 @@ impl Priced<'_> {
             },
             role: ctx.role.clone(),
             catalog: self.facts.clone(),
-            stock: ctx.stock.clone(),
-            credit: outlet.credit.map(|c| CreditPosition {
+            // A return consumes no stock and uses no credit.
+            stock: if order.kind.is_sale() { ctx.stock.clone() } else { BTreeMap::new() },
+            credit: outlet.credit.filter(|_| order.kind.is_sale()).map(|c| CreditPosition {
                 limit: c.limit,
                 outstanding: c.outstanding,
                 as_of: c.as_of,
