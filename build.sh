@@ -56,6 +56,60 @@ setup_browser() {
   fi
 }
 
+# PostgreSQL for the server's tests: server/tests runs every scenario on SQLite and on PostgreSQL
+# (SATCHEL_TEST_DATABASE_URL). Without that variable, `test` starts a throwaway server from the
+# installed binaries and removes it on exit.
+pg_bindir() {
+  local d
+  for d in /usr/local/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+    if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return 0; fi
+  done
+  return 1
+}
+
+setup_postgres() {
+  [ -n "${SATCHEL_TEST_DATABASE_URL:-}" ] || pg_bindir >/dev/null || apt_install postgresql
+}
+
+PG_DIR= PG_USER= PG_BIN=
+as_pg_user() { if [ -n "$PG_USER" ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi; }
+
+stop_test_postgres() {
+  [ -n "$PG_DIR" ] || return 0
+  as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+  PG_DIR=
+  unset SATCHEL_TEST_DATABASE_URL
+}
+
+start_test_postgres() {
+  if [ -n "${SATCHEL_TEST_DATABASE_URL:-}" ]; then
+    log "PostgreSQL for the server tests: the one SATCHEL_TEST_DATABASE_URL names"
+    return
+  fi
+  PG_BIN=$(pg_bindir) || { echo "build.sh: no initdb/pg_ctl found (apt-get install postgresql)" >&2; exit 1; }
+  PG_DIR=$(mktemp -d /tmp/satchel-pg.XXXXXX)
+  trap stop_test_postgres EXIT
+  trap 'exit 130' INT TERM
+  # PostgreSQL refuses to run as root: then it runs as the postgres user (Debian's package
+  # creates it), or nobody.
+  if [ "$(id -u)" = 0 ]; then
+    PG_USER=postgres
+    id -u "$PG_USER" >/dev/null 2>&1 || PG_USER=nobody
+    chown "$PG_USER" "$PG_DIR"
+  fi
+  # Unix socket only, in the private directory: no TCP port to find or to collide on. Durability
+  # is off: the data lives for one run.
+  local port=5432
+  as_pg_user "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
+    >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; exit 1; }
+  as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -s \
+    -o "-p $port -k $PG_DIR -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start || { cat "$PG_DIR/server.log" >&2; exit 1; }
+  export SATCHEL_TEST_DATABASE_URL="postgres://postgres@localhost:$port/postgres?host=$PG_DIR"
+  log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') for the server tests: $PG_BIN, socket $PG_DIR/.s.PGSQL.$port${PG_USER:+, as $PG_USER}"
+}
+
 setup() { setup_rust; setup_node; }
 
 build_wasm() {
@@ -102,10 +156,13 @@ run_tests() {
   local summary; summary=$(mktemp)
   setup
   setup_browser
+  setup_postgres
   check_core_is_pure
 
-  log "Tier 1: native tests (cargo test --workspace)"
+  start_test_postgres
+  log "Tier 1: native tests (cargo test --workspace; the server's on SQLite and PostgreSQL)"
   cargo test --workspace 2>&1 | tee -a "$summary"
+  stop_test_postgres
 
   log "Tier 2: the module in headless Chromium (wasm-bindgen-test)"
   CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
@@ -149,7 +206,7 @@ run_bench() {
 }
 
 case "${1:-help}" in
-  setup) setup; setup_browser ;;
+  setup) setup; setup_browser; setup_postgres ;;
   build) build ;;
   serve) shift; serve "$@" ;;
   test) run_tests ;;

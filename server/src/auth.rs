@@ -195,10 +195,10 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<AuthDevice,
     let device_id = parse_token(token).ok_or(AppError::MissingToken)?;
     let row: Option<(String, Option<String>, String, String)> = sqlx::query_as(
         "SELECT d.token_hash, d.push_token_hash, d.username, u.role FROM devices d \
-         JOIN users u ON u.username = d.username WHERE d.device_id = ?",
+         JOIN users u ON u.username = d.username WHERE d.device_id = $1",
     )
     .bind(device_id.to_string())
-    .fetch_optional(&state.db)
+    .fetch_optional(&state.db.pool)
     .await?;
     let (stored, push_stored, username, role) = row.ok_or(AppError::UnknownDevice)?;
     let presented = token_hash(token);

@@ -7,8 +7,13 @@ use std::path::PathBuf;
 pub struct Config {
     /// Address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free port).
     pub addr: String,
-    /// Directory holding the SQLite database `satchel.sqlite3`; created if missing.
+    /// Directory holding the SQLite database `satchel.sqlite3`; created if missing. Unused
+    /// when `database_url` names a PostgreSQL database.
     pub data_dir: PathBuf,
+    /// A `postgres://` URL: keep the data in that PostgreSQL database instead of SQLite.
+    pub database_url: Option<String>,
+    /// Largest number of database connections this instance opens.
+    pub max_connections: u32,
     /// Directory of the built PWA (static files).
     pub www_dir: PathBuf,
     /// The inactivity lock devices get at registration.
@@ -50,6 +55,12 @@ pub enum ConfigError {
     /// The PORT variable is not a port number.
     #[error("PORT must be a number between 0 and 65535")]
     BadPort,
+    /// The database URL is not a PostgreSQL URL.
+    #[error("the database URL must start with postgres:// or postgresql:// (leave it unset for SQLite in the data directory)")]
+    BadDatabaseUrl,
+    /// SATCHEL_DATABASE_MAX_CONNECTIONS is not a number in range.
+    #[error("SATCHEL_DATABASE_MAX_CONNECTIONS must be a whole number from 1 to 1000")]
+    BadMaxConnections,
     /// SATCHEL_LOCK_IDLE_MINUTES is not a number of minutes in range.
     #[error("SATCHEL_LOCK_IDLE_MINUTES must be a whole number of minutes from 1 to 30")]
     BadLockMinutes,
@@ -70,10 +81,13 @@ USAGE:
 OPTIONS:
     --addr <HOST:PORT>     listen address [default: 127.0.0.1:$PORT, PORT defaults to 8080]
     --data-dir <DIR>       data directory [env: SATCHEL_DATA_DIR] [default: ./data]
+    --database-url <URL>   keep the data in PostgreSQL (postgres://user:password@host/db)
+                           instead of SQLite in the data directory [env: SATCHEL_DATABASE_URL]
     --www-dir <DIR>        built web app [env: SATCHEL_WWW_DIR] [default: ./www/dist]
     -h, --help             print this help
 
 ENVIRONMENT:
+    SATCHEL_DATABASE_MAX_CONNECTIONS  database connections per instance (1-1000) [default: 8]
     SATCHEL_LOCK_IDLE_MINUTES  devices lock after this much inactivity (1-30) [default: 5]
     SATCHEL_LOCK_WHEN_HIDDEN   1: devices lock as soon as the app is hidden [default: 0]
 
@@ -95,6 +109,7 @@ impl Command {
         let mut www_dir = env("SATCHEL_WWW_DIR")
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
+        let mut database_url = env("SATCHEL_DATABASE_URL").filter(|s| !s.trim().is_empty());
         let mut args = args.into_iter().peekable();
         if args.peek().map(String::as_str) == Some("tax") {
             args.next();
@@ -131,6 +146,7 @@ impl Command {
                 "--addr" => addr = Some(value("--addr")?),
                 "--data-dir" => data_dir = Some(PathBuf::from(value("--data-dir")?)),
                 "--www-dir" => www_dir = Some(PathBuf::from(value("--www-dir")?)),
+                "--database-url" => database_url = Some(value("--database-url")?),
                 _ => return Err(ConfigError::Unknown(arg)),
             }
         }
@@ -144,6 +160,19 @@ impl Command {
                 format!("127.0.0.1:{port}")
             }
         };
+        let database_url = database_url.map(|u| u.trim().to_string());
+        if database_url.as_deref().is_some_and(|u| !crate::db::is_postgres_url(u)) {
+            return Err(ConfigError::BadDatabaseUrl);
+        }
+        let max_connections = match env("SATCHEL_DATABASE_MAX_CONNECTIONS").filter(|s| !s.is_empty()) {
+            Some(n) => n
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=1000).contains(n))
+                .ok_or(ConfigError::BadMaxConnections)?,
+            None => crate::db::DEFAULT_MAX_CONNECTIONS,
+        };
         let mut lock = satchel_core::sync::protocol::LockSettings::default();
         if let Some(m) = env("SATCHEL_LOCK_IDLE_MINUTES").filter(|s| !s.is_empty()) {
             let minutes = m.trim().parse::<u64>().ok().filter(|m| (1..=MAX_LOCK_IDLE_MINUTES).contains(m));
@@ -156,6 +185,8 @@ impl Command {
             addr,
             data_dir: data_dir.unwrap_or_else(|| PathBuf::from("./data")),
             www_dir: www_dir.unwrap_or_else(|| PathBuf::from("./www/dist")),
+            database_url,
+            max_connections,
             lock,
         }))
     }
@@ -208,9 +239,28 @@ mod tests {
                 addr: "127.0.0.1:0".into(),
                 data_dir: "/d".into(),
                 www_dir: "/w".into(),
+                database_url: None,
+                max_connections: 8,
                 lock: Default::default(),
             }))
         );
+    }
+
+    #[test]
+    fn the_database_url_chooses_postgresql() {
+        let Ok(Command::Serve(c)) = parse(&[], &[]) else { panic!("serve") };
+        assert_eq!((c.database_url, c.max_connections), (None, 8));
+        let url = "postgres://satchel@db.internal/satchel";
+        let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_DATABASE_URL", url), ("SATCHEL_DATABASE_MAX_CONNECTIONS", "20")]) else {
+            panic!("serve")
+        };
+        assert_eq!((c.database_url.as_deref(), c.max_connections), (Some(url), 20));
+        let Ok(Command::Serve(c)) = parse(&["--database-url=postgresql://h/other"], &[("SATCHEL_DATABASE_URL", url)]) else {
+            panic!("serve")
+        };
+        assert_eq!(c.database_url.as_deref(), Some("postgresql://h/other"), "the option wins");
+        let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_DATABASE_URL", "")]) else { panic!("serve") };
+        assert_eq!(c.database_url, None, "empty means SQLite");
     }
 
     #[test]
@@ -230,6 +280,9 @@ mod tests {
             panic!("serve")
         };
         assert_eq!((c.lock.idle_timeout_ms, c.lock.lock_when_hidden), (120_000, true));
+        assert_eq!(parse(&["--database-url", "mysql://h/db"], &[]), Err(ConfigError::BadDatabaseUrl));
+        assert_eq!(parse(&[], &[("SATCHEL_DATABASE_URL", "./data/x.db")]), Err(ConfigError::BadDatabaseUrl));
+        assert_eq!(parse(&[], &[("SATCHEL_DATABASE_MAX_CONNECTIONS", "0")]), Err(ConfigError::BadMaxConnections));
         assert_eq!(parse(&["--help"], &[]), Ok(Command::Help));
         assert_eq!(
             parse(&["--addr", "x", "serve"], &[]),

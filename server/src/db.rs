@@ -1,20 +1,56 @@
-//! The database: SQLite in the data directory, WAL mode, migrations applied on start.
+//! The database: SQLite in the data directory (the default), or PostgreSQL when a
+//! `postgres://` URL is configured. Migrations are applied on start.
+//!
+//! Both backends go through sqlx's `Any` driver: one pool type ([`AnyPool`]) and one SQL text per
+//! query. Every query is written in the SQL the two share: `$1, $2, …` placeholders (SQLite
+//! accepts `$NNN` too), `ON CONFLICT DO NOTHING`, TEXT and BIGINT columns. The few places where
+//! the backends must differ go through [`Db`]: how a writing transaction serializes with others
+//! ([`Db::begin_push`], [`Db::begin_seed`]) and which errors are worth retrying
+//! ([`Db::is_transient`]).
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
 
 use crate::config::DB_FILE;
 
-/// The migrations under `server/migrations/`, embedded at compile time.
+/// The migrations under `server/migrations/`, embedded at compile time. They are written in the
+/// SQL both backends share, so one set serves both (each database records which it applied).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// How long a writer waits for another writer's lock before failing.
+/// How long a writer waits for another writer's lock before failing (SQLite's busy timeout;
+/// PostgreSQL's `lock_timeout` for the per-device row lock).
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default size of the connection pool.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+
+/// Key of the PostgreSQL advisory lock that serializes seeding between instances starting
+/// together (`"satchel\0"` read as a big-endian integer; sqlx's migration lock uses another).
+const SEED_LOCK_KEY: i64 = 0x7361_7463_6865_6c00;
+
+/// Which database engine the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `satchel.sqlite3` in the data directory: one server instance.
+    Sqlite,
+    /// A PostgreSQL database: one or several server instances.
+    Postgres,
+}
+
+/// The database pool and the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool; pass `&db.pool` as the executor.
+    pub pool: AnyPool,
+    /// The engine behind it.
+    pub backend: Backend,
+}
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +63,7 @@ pub enum DbError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// SQLite refused to open the file.
+    /// The database refused the connection.
     #[error("cannot open the database: {0}")]
     Open(#[from] sqlx::Error),
     /// A migration failed.
@@ -35,30 +71,230 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// Opens (creating if needed) `satchel.sqlite3` in `data_dir` and applies the migrations.
-pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| DbError::DataDir {
+/// Whether `url` names a PostgreSQL database (the only kind `--database-url` accepts).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// `url` without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
+            format!("{scheme}://{user}@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// Opens the configured database and applies the migrations: PostgreSQL at `database_url` when
+/// given, else `satchel.sqlite3` in `data_dir` (created if needed).
+pub async fn open(
+    data_dir: &Path,
+    database_url: Option<&str>,
+    max_connections: u32,
+) -> Result<Db, DbError> {
+    sqlx::any::install_default_drivers();
+    let db = match database_url {
+        Some(url) => open_postgres(url, max_connections).await?,
+        None => open_sqlite(data_dir, max_connections).await?,
+    };
+    // On PostgreSQL sqlx holds an advisory lock while it migrates, so instances starting
+    // together apply each migration once; the others wait, then find nothing left to do.
+    MIGRATOR.run(&db.pool).await?;
+    Ok(db)
+}
+
+async fn open_sqlite(data_dir: &Path, max_connections: u32) -> Result<Db, DbError> {
+    let data_err = |source| DbError::DataDir {
         path: data_dir.display().to_string(),
         source,
-    })?;
-    let options = SqliteConnectOptions::from_str("sqlite:")?
-        .filename(data_dir.join(DB_FILE))
+    };
+    std::fs::create_dir_all(data_dir).map_err(data_err)?;
+    // An absolute path keeps the URL handed to the `Any` driver unambiguous.
+    let path = std::fs::canonicalize(data_dir)
+        .map_err(data_err)?
+        .join(DB_FILE);
+    let options = SqliteConnectOptions::new()
+        .filename(&path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // FULL: a committed push survives a power cut, not only a crash of the process.
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(BUSY_TIMEOUT)
         .foreign_keys(true);
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+    // Create the file and switch it to WAL (a setting the file keeps) with the native driver;
+    // the `Any` driver only reads the URL, so the per-connection pragmas follow in after_connect.
+    options.connect().await?.close().await?;
+    let any = AnyConnectOptions::from_url(&options.to_url_lossy())?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                let pragmas = format!(
+                    "PRAGMA synchronous = FULL; PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
+                    BUSY_TIMEOUT.as_millis()
+                );
+                conn.execute(pragmas.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect_with(any)
+        .await?;
+    Ok(Db {
+        pool,
+        backend: Backend::Sqlite,
+    })
+}
+
+async fn open_postgres(url: &str, max_connections: u32) -> Result<Db, DbError> {
+    let options = AnyConnectOptions::from_str(url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // A push waits at most this long for its device's row lock, as on SQLite.
+                // READ COMMITTED (the default) is what the push's locking relies on: after the
+                // lock is granted, each statement sees what the previous holder committed.
+                let settings = format!(
+                    "SET lock_timeout = '{}ms'; \
+                     SET default_transaction_isolation = 'read committed'; \
+                     SET application_name = 'satchel-server'",
+                    BUSY_TIMEOUT.as_millis()
+                );
+                conn.execute(settings.as_str()).await?;
+                Ok(())
+            })
+        })
         .connect_with(options)
         .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(pool)
+    Ok(Db {
+        pool,
+        backend: Backend::Postgres,
+    })
+}
+
+impl Db {
+    /// Begins the transaction of one push, holding the device's serialization lock, and returns
+    /// it with the device's `last_seq` (`None`: no such device).
+    ///
+    /// Two pushes of the same device never overlap: on SQLite `BEGIN IMMEDIATE` takes the
+    /// database's write lock before anything is read; on PostgreSQL `SELECT … FOR UPDATE` locks
+    /// the device's row, so a second push of that device waits until the first commits or rolls
+    /// back, then reads the `last_seq` it left. Pushes of other devices go on in parallel.
+    pub async fn begin_push(
+        &self,
+        device_id: &str,
+    ) -> Result<(Transaction<'static, Any>, Option<i64>), sqlx::Error> {
+        let (mut tx, sql) = match self.backend {
+            Backend::Sqlite => (
+                self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                "SELECT last_seq FROM devices WHERE device_id = $1",
+            ),
+            Backend::Postgres => (
+                self.pool.begin().await?,
+                "SELECT last_seq FROM devices WHERE device_id = $1 FOR UPDATE",
+            ),
+        };
+        let last_seq: Option<(i64,)> = sqlx::query_as(sql)
+            .bind(device_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        Ok((tx, last_seq.map(|(s,)| s)))
+    }
+
+    /// Begins the transaction that seeds an empty database, serialized with every other
+    /// instance's: SQLite's write lock, or a PostgreSQL advisory lock held until it ends.
+    pub async fn begin_seed(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(SEED_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// Whether a failed transaction may simply be run again: on PostgreSQL, a deadlock, a
+    /// serialization failure, or a unique violation against a row another transaction committed
+    /// meanwhile (two devices sending the same order id at once). The retry then sees that row.
+    pub fn is_transient(&self, e: &sqlx::Error) -> bool {
+        match (self.backend, e) {
+            (Backend::Postgres, sqlx::Error::Database(d)) => {
+                matches!(d.code().as_deref(), Some("40001" | "40P01" | "23505"))
+            }
+            _ => false,
+        }
+    }
+
+    /// One line saying where the data lives, without secrets.
+    pub fn describe(&self, data_dir: &Path, database_url: Option<&str>) -> String {
+        match (self.backend, database_url) {
+            (Backend::Postgres, Some(url)) => format!("PostgreSQL at {}", redact_url(url)),
+            _ => format!("SQLite at {}", data_dir.join(DB_FILE).display()),
+        }
+    }
+
+    /// Closes every connection of the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `$first, $first+1, …` for `count` values: a list of placeholders in the SQL both backends
+/// read.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `($1, $2), ($3, $4), …`: the VALUES of a multi-row INSERT of `rows` rows of `columns` each.
+pub fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", placeholders(r * columns + 1, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A timestamp as stored: RFC 3339, UTC, microseconds, fixed width (so text order is time order).
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_from_one() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+    }
+
+    #[test]
+    fn urls_are_recognised_and_redacted() {
+        assert!(is_postgres_url("postgres://u@h/db"));
+        assert!(is_postgres_url("postgresql://h/db"));
+        assert!(!is_postgres_url("sqlite://x"));
+        assert!(!is_postgres_url("mysql://h/db"));
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db?x=1"),
+            "postgres://u@h:5432/db?x=1"
+        );
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(redact_url("postgres://u:p@ss@h/db"), "postgres://u@h/db");
+    }
 }

@@ -71,15 +71,13 @@ pub enum AppError {
     /// The token's scope does not allow this.
     #[error("{0}")]
     TokenScope(String),
-    /// A database or other server failure; the detail is logged, not sent.
+    /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
-        AppError::Internal(format!("database: {e}"))
-    }
+    /// A database failure (kept whole, so a push can tell a conflict worth retrying); answered
+    /// like [`AppError::Internal`].
+    #[error("internal error: database: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
 impl AppError {
@@ -104,7 +102,9 @@ impl AppError {
             AppError::TaxRefused { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             AppError::Unsealable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, error_codes::UNSEALABLE),
             AppError::TokenScope(_) => (StatusCode::FORBIDDEN, error_codes::TOKEN_SCOPE),
-            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL),
+            AppError::Internal(_) | AppError::Database(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
+            }
         }
     }
 }
@@ -113,8 +113,8 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = match &self {
-            AppError::Internal(detail) => {
-                tracing::error!(%detail, "request failed");
+            AppError::Internal(_) | AppError::Database(_) => {
+                tracing::error!(detail = %self, "request failed");
                 "something failed on the server; retry later".to_string()
             }
             other => other.to_string(),

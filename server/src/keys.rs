@@ -8,9 +8,8 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use satchel_core::vault::{hex, BoxSecret, Rng};
-use sqlx::SqlitePool;
 
-use crate::db::timestamp;
+use crate::db::{timestamp, Db};
 use crate::errors::AppError;
 
 /// The operating system's random source as core's [`Rng`] port.
@@ -39,9 +38,9 @@ impl std::fmt::Debug for ServerKeys {
 
 impl ServerKeys {
     /// Loads every generation, creating the first on a fresh database.
-    pub async fn load_or_create(db: &SqlitePool) -> Result<ServerKeys, AppError> {
+    pub async fn load_or_create(db: &Db) -> Result<ServerKeys, AppError> {
         let rows: Vec<(i64, String)> = sqlx::query_as("SELECT key_id, secret FROM server_keys ORDER BY key_id")
-            .fetch_all(db)
+            .fetch_all(&db.pool)
             .await?;
         let mut keys = BTreeMap::new();
         for (id, secret) in rows {
@@ -52,12 +51,16 @@ impl ServerKeys {
         }
         if keys.is_empty() {
             let secret = BoxSecret::generate(&mut OsRng);
-            // INSERT OR IGNORE: two instances starting together keep one first key.
-            sqlx::query("INSERT OR IGNORE INTO server_keys (key_id, secret, created_at) VALUES (1, ?, ?)")
-                .bind(hex::encode(secret.to_bytes().as_ref()))
-                .bind(timestamp(Utc::now()))
-                .execute(db)
-                .await?;
+            // ON CONFLICT DO NOTHING: instances starting together (several against one PostgreSQL)
+            // keep one first key, the one that committed first; the others load it.
+            sqlx::query(
+                "INSERT INTO server_keys (key_id, secret, created_at) VALUES (1, $1, $2) \
+                 ON CONFLICT (key_id) DO NOTHING",
+            )
+            .bind(hex::encode(secret.to_bytes().as_ref()))
+            .bind(timestamp(Utc::now()))
+            .execute(&db.pool)
+            .await?;
             return Box::pin(Self::load_or_create(db)).await;
         }
         Ok(ServerKeys { keys })

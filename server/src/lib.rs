@@ -1,7 +1,7 @@
 //! # satchel-server: Satchel's reference sync server
 //!
-//! Serves the built PWA and the sync API over SQLite, re-validating every order with
-//! `satchel-core`, the same code the device ran. [`start`] opens the database (migrating and
+//! Serves the built PWA and the sync API over SQLite or PostgreSQL ([`db`]), re-validating
+//! every order with `satchel-core`, the same code the device ran. [`start`] opens the database (migrating and
 //! seeding it), binds and serves in the background; [`run`] does that until SIGTERM or ctrl-c.
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
@@ -24,7 +24,6 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
 use axum::Router;
-use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -34,8 +33,8 @@ pub use config::Config;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database pool.
-    pub db: SqlitePool,
+    /// The database pool and its backend.
+    pub db: db::Db,
     /// The counters behind `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
     /// The keys that open sealed outbox entries.
@@ -132,7 +131,16 @@ impl Server {
 
 /// Opens the database (migrating, seeding on first start), binds and serves in the background.
 pub async fn start(config: &Config) -> Result<Server, ServerError> {
-    let db = db::open(&config.data_dir).await?;
+    let db = db::open(
+        &config.data_dir,
+        config.database_url.as_deref(),
+        config.max_connections,
+    )
+    .await?;
+    tracing::info!(
+        "database: {}",
+        db.describe(&config.data_dir, config.database_url.as_deref())
+    );
     let seeded = seed::seed_if_empty(&db).await.map_err(ServerError::Seed)?;
     if seeded {
         tracing::info!("seeded the demo data set");
@@ -184,7 +192,7 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         let _ = writeln!(out, "{}", seed::logins_line());
         let _ = out.flush();
     }
-    tracing::info!(addr = %server.addr, data_dir = %config.data_dir.display(), "listening");
+    tracing::info!(addr = %server.addr, "listening");
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await

@@ -13,6 +13,7 @@ pub struct Metrics {
     duplicate: AtomicU64,
     rejected: AtomicU64,
     devices_registered: AtomicU64,
+    push_retries: AtomicU64,
     push_rejected: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -33,6 +34,11 @@ impl Metrics {
     pub fn push_rejected(&self, code: &'static str) {
         let mut map = self.push_rejected.lock().unwrap_or_else(|p| p.into_inner());
         *map.entry(code).or_default() += 1;
+    }
+
+    /// A push run again after it raced another transaction (PostgreSQL).
+    pub fn push_retry(&self) {
+        self.push_retries.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A device registered.
@@ -85,6 +91,16 @@ impl Metrics {
         drop(map);
         let _ = writeln!(
             out,
+            "# HELP satchel_push_retries_total Pushes run again after racing another transaction."
+        );
+        let _ = writeln!(out, "# TYPE satchel_push_retries_total counter");
+        let _ = writeln!(
+            out,
+            "satchel_push_retries_total {}",
+            get(&self.push_retries)
+        );
+        let _ = writeln!(
+            out,
             "# HELP satchel_devices_registered_total Devices registered."
         );
         let _ = writeln!(out, "# TYPE satchel_devices_registered_total counter");
@@ -114,5 +130,6 @@ mod tests {
         assert!(text.contains("satchel_mutations_total{outcome=\"rejected\"} 2\n"));
         assert!(text.contains("satchel_push_rejected_requests_total{code=\"out_of_sequence\"} 2\n"));
         assert!(text.contains("satchel_devices_registered_total 0\n"));
+        assert!(text.contains("satchel_push_retries_total 0\n"));
     }
 }

@@ -1,9 +1,10 @@
 //! The demo data set, written on first start (when there are no users). Deterministic: every
 //! value derives from its index, so every fresh server holds the same catalog and outlets.
 
-use sqlx::SqlitePool;
+use sqlx::AnyConnection;
 
 use crate::auth::{hash_password, PRODUCTION_ARGON2};
+use crate::db::{value_rows, Db};
 use crate::errors::AppError;
 
 /// Number of demo products (`SKU-00001` …).
@@ -179,9 +180,16 @@ pub fn outlet(i: usize) -> (String, String, String, String, String, String) {
     )
 }
 
+/// Rows per multi-row INSERT while seeding (well under both backends' bind-parameter limits).
+const SEED_BATCH: usize = 200;
+
 /// Writes the demo data set unless users already exist. Returns whether it seeded.
-pub async fn seed_if_empty(db: &SqlitePool) -> Result<bool, AppError> {
-    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+///
+/// One transaction, serialized with every other instance's seeding ([`Db::begin_seed`]), so
+/// instances starting together against one PostgreSQL seed once. Rows go in batches of
+/// 200 per INSERT: a handful of round trips instead of a thousand.
+pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
+    let mut tx = db.begin_seed().await?;
     let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(&mut *tx)
         .await?;
@@ -189,6 +197,7 @@ pub async fn seed_if_empty(db: &SqlitePool) -> Result<bool, AppError> {
         tx.rollback().await?;
         return Ok(false);
     }
+    let mut routes = Vec::new();
     for u in &USERS {
         let hash = hash_password(
             u.password,
@@ -196,7 +205,7 @@ pub async fn seed_if_empty(db: &SqlitePool) -> Result<bool, AppError> {
             PRODUCTION_ARGON2,
         )?;
         sqlx::query(
-            "INSERT INTO users (username, display_name, password_hash, role) VALUES (?, ?, ?, ?)",
+            "INSERT INTO users (username, display_name, password_hash, role) VALUES ($1, $2, $3, $4)",
         )
         .bind(u.username)
         .bind(u.display_name)
@@ -204,40 +213,56 @@ pub async fn seed_if_empty(db: &SqlitePool) -> Result<bool, AppError> {
         .bind(u.role)
         .execute(&mut *tx)
         .await?;
-        for r in u.routes {
-            sqlx::query("INSERT INTO user_routes (username, route) VALUES (?, ?)")
-                .bind(u.username)
-                .bind(*r)
-                .execute(&mut *tx)
-                .await?;
-        }
+        routes.extend(
+            u.routes
+                .iter()
+                .map(|r| [u.username.to_string(), r.to_string()]),
+        );
     }
-    for i in 0..PRODUCTS {
-        let (sku, name, unit, price) = product(i);
-        sqlx::query("INSERT INTO products (sku, name, unit, unit_price) VALUES (?, ?, ?, ?)")
-            .bind(sku)
-            .bind(name)
-            .bind(unit)
-            .bind(price)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for i in 0..OUTLETS {
-        let (id, name, route, address, phone, rate) = outlet(i);
-        sqlx::query(
-            "INSERT INTO outlets (id, name, route, address, phone, tax_rate) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(name)
-        .bind(route)
-        .bind(address)
-        .bind(phone)
-        .bind(rate)
-        .execute(&mut *tx)
-        .await?;
-    }
+    insert_rows(&mut tx, "user_routes (username, route)", &routes).await?;
+    let products: Vec<[String; 4]> = (0..PRODUCTS)
+        .map(|i| {
+            let (sku, name, unit, price) = product(i);
+            [sku, name, unit, price]
+        })
+        .collect();
+    insert_rows(&mut tx, "products (sku, name, unit, unit_price)", &products).await?;
+    let outlets: Vec<[String; 6]> = (0..OUTLETS)
+        .map(|i| {
+            let (id, name, route, address, phone, rate) = outlet(i);
+            [id, name, route, address, phone, rate]
+        })
+        .collect();
+    insert_rows(
+        &mut tx,
+        "outlets (id, name, route, address, phone, tax_rate)",
+        &outlets,
+    )
+    .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Inserts text rows into `table (columns…)`, [`SEED_BATCH`] rows per statement.
+async fn insert_rows<const N: usize>(
+    conn: &mut AnyConnection,
+    table_and_columns: &str,
+    rows: &[[String; N]],
+) -> Result<(), AppError> {
+    for chunk in rows.chunks(SEED_BATCH) {
+        let sql = format!(
+            "INSERT INTO {table_and_columns} VALUES {}",
+            value_rows(chunk.len(), N)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            for value in row {
+                query = query.bind(value.as_str());
+            }
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,9 +10,25 @@ use satchel_core::order::compute_totals;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-#[tokio::test]
-async fn registration_needs_the_right_password() {
-    let s = start().await;
+backend_tests! {
+    registration_needs_the_right_password,
+    reference_data_is_filtered_by_route,
+    pushes_apply_exactly_once,
+    a_gap_refuses_the_whole_batch,
+    bad_bodies_get_json_errors,
+    tokens_are_checked,
+    invalid_orders_are_rejected_and_consume_their_seq,
+    reused_numbers_and_ids_are_not_applied_twice,
+    reps_see_their_own_orders_and_the_supervisor_all,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    concurrent_pushes_of_one_batch_apply_each_order_once,
+    a_restart_keeps_last_seq,
+    unknown_api_routes_and_the_unbuilt_app,
+    the_built_app_is_served_with_an_spa_fallback,
+}
+
+async fn registration_needs_the_right_password(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let (id, secret) = dev.token.split_once('.').expect("token has a dot");
     assert_eq!(id, dev.id.to_string());
@@ -52,9 +68,8 @@ async fn registration_needs_the_right_password() {
         .contains("satchel_devices_registered_total 1\n"));
 }
 
-#[tokio::test]
-async fn reference_data_is_filtered_by_route() {
-    let s = start().await;
+async fn reference_data_is_filtered_by_route(backend: Backend) {
+    let s = start(backend).await;
     let rep1 = s.register("rep1", "rep1-demo").await;
     let rep2 = s.register("rep2", "rep2-demo").await;
     let sup = s.register("super", "super-demo").await;
@@ -77,9 +92,8 @@ async fn reference_data_is_filtered_by_route() {
     assert_eq!(rates, HashSet::from(["5".into(), "13".into(), "15".into()]));
 }
 
-#[tokio::test]
-async fn pushes_apply_exactly_once() {
-    let s = start().await;
+async fn pushes_apply_exactly_once(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
     let batch = valid_batch(&dev, &reference, 1, 4);
@@ -134,9 +148,8 @@ async fn pushes_apply_exactly_once() {
     );
 }
 
-#[tokio::test]
-async fn a_gap_refuses_the_whole_batch() {
-    let s = start().await;
+async fn a_gap_refuses_the_whole_batch(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
     let batch = valid_batch(&dev, &reference, 1, 4);
@@ -168,9 +181,8 @@ async fn a_gap_refuses_the_whole_batch() {
         .contains("satchel_push_rejected_requests_total{code=\"out_of_sequence\"} 2\n"));
 }
 
-#[tokio::test]
-async fn bad_bodies_get_json_errors() {
-    let s = start().await;
+async fn bad_bodies_get_json_errors(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
 
@@ -212,9 +224,8 @@ async fn bad_bodies_get_json_errors() {
     assert_eq!(v["last_seq"], 1);
 }
 
-#[tokio::test]
-async fn tokens_are_checked() {
-    let s = start().await;
+async fn tokens_are_checked(backend: Backend) {
+    let s = start(backend).await;
     let rep1 = s.register("rep1", "rep1-demo").await;
     let rep2 = s.register("rep2", "rep2-demo").await;
     let reference = s.reference(&rep1).await;
@@ -262,9 +273,8 @@ async fn tokens_are_checked() {
     assert_eq!(statuses(&v), ["applied"]);
 }
 
-#[tokio::test]
-async fn invalid_orders_are_rejected_and_consume_their_seq() {
-    let s = start().await;
+async fn invalid_orders_are_rejected_and_consume_their_seq(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
     let outlet = &reference.outlets[0];
@@ -363,9 +373,8 @@ async fn invalid_orders_are_rejected_and_consume_their_seq() {
         .contains("satchel_mutations_total{outcome=\"rejected\"} 6\n"));
 }
 
-#[tokio::test]
-async fn reused_numbers_and_ids_are_not_applied_twice() {
-    let s = start().await;
+async fn reused_numbers_and_ids_are_not_applied_twice(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
     let batch = valid_batch(&dev, &reference, 1, 1);
@@ -391,9 +400,8 @@ async fn reused_numbers_and_ids_are_not_applied_twice() {
     assert_eq!(s.orders(&dev).await.len(), 1);
 }
 
-#[tokio::test]
-async fn reps_see_their_own_orders_and_the_supervisor_all() {
-    let s = start().await;
+async fn reps_see_their_own_orders_and_the_supervisor_all(backend: Backend) {
+    let s = start(backend).await;
     let rep1 = s.register("rep1", "rep1-demo").await;
     let rep2 = s.register("rep2", "rep2-demo").await;
     let sup = s.register("super", "super-demo").await;
@@ -414,9 +422,8 @@ async fn reps_see_their_own_orders_and_the_supervisor_all() {
     assert_eq!(s.orders(&sup).await.len(), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_pushes_of_one_batch_apply_each_order_once() {
-    let s = std::sync::Arc::new(start().await);
+async fn concurrent_pushes_of_one_batch_apply_each_order_once(backend: Backend) {
+    let s = std::sync::Arc::new(start(backend).await);
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
     for round in 0..3u64 {
@@ -444,6 +451,10 @@ async fn concurrent_pushes_of_one_batch_apply_each_order_once() {
             "each mutation applied by exactly one push"
         );
     }
+    // Pushes of one device wait for each other (SQLite's write lock, PostgreSQL's row lock on the
+    // device) instead of colliding and being run again.
+    let metrics = s.metrics().await;
+    assert!(metrics.contains("satchel_push_retries_total 0\n"), "{metrics}");
     let orders = s.orders(&dev).await;
     assert_eq!(orders.len(), 30);
     let ids: HashSet<&str> = orders
@@ -453,18 +464,17 @@ async fn concurrent_pushes_of_one_batch_apply_each_order_once() {
     assert_eq!(ids.len(), 30);
 }
 
-#[tokio::test]
-async fn a_restart_keeps_last_seq() {
-    let s = start().await;
+async fn a_restart_keeps_last_seq(backend: Backend) {
+    let s = start(backend).await;
     assert!(s.server.seeded);
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
     let batch = valid_batch(&dev, &reference, 1, 3);
     let (status, _) = s.push(&dev, &batch[..2]).await;
     assert_eq!(status, StatusCode::OK);
-    let dir = s.stop().await;
+    let store = s.stop().await;
 
-    let s = start_in(dir).await;
+    let s = start_in(store).await;
     assert!(!s.server.seeded, "the second start does not seed again");
     let (status, v) = s.push(&dev, &batch).await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -473,9 +483,8 @@ async fn a_restart_keeps_last_seq() {
     assert_eq!(s.orders(&dev).await.len(), 3);
 }
 
-#[tokio::test]
-async fn unknown_api_routes_and_the_unbuilt_app() {
-    let s = start().await;
+async fn unknown_api_routes_and_the_unbuilt_app(backend: Backend) {
+    let s = start(backend).await;
     let res = s.http.get(s.url("/healthz")).send().await.expect("healthz");
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
@@ -512,10 +521,9 @@ async fn unknown_api_routes_and_the_unbuilt_app() {
     assert!(res.text().await.expect("text").contains("not been built"));
 }
 
-#[tokio::test]
-async fn the_built_app_is_served_with_an_spa_fallback() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let www = dir.path().join("www");
+async fn the_built_app_is_served_with_an_spa_fallback(backend: Backend) {
+    let store = Store::new(backend).await;
+    let www = store.dir.path().join("www");
     std::fs::create_dir_all(&www).expect("mkdir");
     std::fs::write(
         www.join("index.html"),
@@ -528,7 +536,7 @@ async fn the_built_app_is_served_with_an_spa_fallback() {
     )
     .expect("write");
     std::fs::write(www.join("app.css"), "body{}").expect("write");
-    let server = satchel_server::start(&config(&dir.path().join("data"), &www))
+    let server = satchel_server::start(&store.config(&www))
         .await
         .expect("start");
     let http = client();

@@ -1,21 +1,35 @@
 //! The `satchel-server` binary: prints its address, serves, stops cleanly on SIGTERM.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-#[tokio::test]
-async fn the_binary_prints_its_port_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_satchel-server"))
+use common::{backend_tests, Backend, Store};
+
+backend_tests! {
+    the_binary_prints_its_port_and_stops_on_sigterm,
+}
+
+/// On SQLite the binary is given only its data directory, as `./build.sh serve` does; on
+/// PostgreSQL the database comes from `SATCHEL_DATABASE_URL`.
+async fn the_binary_prints_its_port_and_stops_on_sigterm(backend: Backend) {
+    let store = Store::new(backend).await;
+    let dir = &store.dir;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_satchel-server"));
+    command
         .args(["--addr", "127.0.0.1:0", "--www-dir"])
         .arg(dir.path().join("none"))
-        .env("SATCHEL_DATA_DIR", dir.path().join("data"))
+        .env("SATCHEL_DATA_DIR", store.data_dir())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+        .stderr(Stdio::null());
+    match store.database_url() {
+        Some(url) => command.env("SATCHEL_DATABASE_URL", url),
+        None => command.env_remove("SATCHEL_DATABASE_URL"),
+    };
+    let mut child = command.spawn().expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let first = lines.next().expect("a line").expect("utf-8");
     let port: u16 = first
@@ -29,7 +43,11 @@ async fn the_binary_prints_its_port_and_stops_on_sigterm() {
         second,
         "demo logins: rep1 / rep1-demo, rep2 / rep2-demo, super / super-demo"
     );
-    assert!(dir.path().join("data").join("satchel.sqlite3").exists());
+    assert_eq!(
+        store.data_dir().join("satchel.sqlite3").exists(),
+        backend == Backend::Sqlite,
+        "the SQLite file exists exactly when SQLite is the backend"
+    );
 
     let http = reqwest::Client::builder()
         .no_proxy()

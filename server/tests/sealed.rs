@@ -9,6 +9,14 @@ use satchel_core::sync::sealing::{key_from_hex, seal_mutation};
 use satchel_core::vault::InsecureTestRng;
 use serde_json::{json, Value};
 
+backend_tests! {
+    a_push_only_token_uploads_sealed_entries_exactly_once,
+    a_push_only_token_reads_nothing_and_sends_nothing_in_clear,
+    forged_moved_or_altered_entries_are_refused_whole,
+    reauthentication_checks_the_devices_own_user,
+    registration_hands_out_the_sealing_material_and_the_deployments_lock,
+}
+
 fn seal(dev: &Device, m: &Mutation, rng: &mut InsecureTestRng) -> SealedMutation {
     let public = key_from_hex(&dev.server_public_key).expect("public key");
     let secret = key_from_hex(&dev.device_secret).expect("device secret");
@@ -20,9 +28,8 @@ async fn push_sealed(s: &TestServer, token: &str, dev: &Device, sealed: &[Sealed
     s.push_raw(Some(token), serde_json::to_vec(&body).expect("json")).await
 }
 
-#[tokio::test]
-async fn a_push_only_token_uploads_sealed_entries_exactly_once() {
-    let s = start().await;
+async fn a_push_only_token_uploads_sealed_entries_exactly_once(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     assert_ne!(dev.push_token, dev.token);
     let reference = s.reference(&dev).await;
@@ -47,9 +54,8 @@ async fn a_push_only_token_uploads_sealed_entries_exactly_once() {
     assert_eq!(dec(orders[2]["total"].as_str().expect("total")), doc.totals.total);
 }
 
-#[tokio::test]
-async fn a_push_only_token_reads_nothing_and_sends_nothing_in_clear() {
-    let s = start().await;
+async fn a_push_only_token_reads_nothing_and_sends_nothing_in_clear(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
     for path in ["/api/v1/reference", "/api/v1/orders"] {
@@ -68,9 +74,8 @@ async fn a_push_only_token_reads_nothing_and_sends_nothing_in_clear() {
     assert!(s.orders(&dev).await.is_empty());
 }
 
-#[tokio::test]
-async fn forged_moved_or_altered_entries_are_refused_whole() {
-    let s = start().await;
+async fn forged_moved_or_altered_entries_are_refused_whole(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let other = s.register("rep1", "rep1-demo").await;
     let reference = s.reference(&dev).await;
@@ -104,9 +109,8 @@ async fn forged_moved_or_altered_entries_are_refused_whole() {
     assert!(s.orders(&dev).await.is_empty());
 }
 
-#[tokio::test]
-async fn reauthentication_checks_the_devices_own_user() {
-    let s = start().await;
+async fn reauthentication_checks_the_devices_own_user(backend: Backend) {
+    let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let post = |token: String, body: Value| {
         let req = s.http.post(s.url("/api/v1/devices/reauthenticate")).bearer_auth(token).json(&body);
@@ -120,9 +124,8 @@ async fn reauthentication_checks_the_devices_own_user() {
     assert_eq!(post("nonsense".into(), json!({"username": "rep1", "password": "rep1-demo"})).await, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn registration_hands_out_the_sealing_material_and_the_deployments_lock() {
-    let s = start().await;
+async fn registration_hands_out_the_sealing_material_and_the_deployments_lock(backend: Backend) {
+    let s = start(backend).await;
     let res = s
         .http
         .post(s.url("/api/v1/devices"))

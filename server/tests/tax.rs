@@ -16,15 +16,21 @@ fn quebec_2012() -> Value {
     })
 }
 
+use common::Backend;
+
+common::backend_tests! {
+    the_server_accepts_honest_figures_and_names_the_line_and_tax_of_a_changed_one,
+    bad_tax_documents_get_typed_errors_naming_the_field,
+}
+
 async fn check(s: &common::TestServer, token: &str, body: Value) -> (StatusCode, Value) {
     let res = s.http.post(s.url("/api/v1/tax/check")).bearer_auth(token).json(&body).send().await.expect("post");
     let status = res.status();
     (status, res.json().await.expect("json"))
 }
 
-#[tokio::test]
-async fn the_server_accepts_honest_figures_and_names_the_line_and_tax_of_a_changed_one() {
-    let s = common::start().await;
+async fn the_server_accepts_honest_figures_and_names_the_line_and_tax_of_a_changed_one(backend: Backend) {
+    let s = common::start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let doc: TaxDocument = serde_json::from_value(quebec_2012()).expect("doc");
     let device_result = compute(&builtin::rule_set("ca").expect("ca"), &doc).expect("computes");
@@ -47,9 +53,8 @@ async fn the_server_accepts_honest_figures_and_names_the_line_and_tax_of_a_chang
     assert!(body["message"].as_str().expect("message").contains(&bumped), "{body}");
 }
 
-#[tokio::test]
-async fn bad_tax_documents_get_typed_errors_naming_the_field() {
-    let s = common::start().await;
+async fn bad_tax_documents_get_typed_errors_naming_the_field(backend: Backend) {
+    let s = common::start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let claimed = json!({"lines": [], "tax": "0.00", "total": "0.00"});
     let mut unknown_place = quebec_2012();

@@ -31,9 +31,9 @@ pub async fn register(
         other => other,
     })?;
     let user: Option<(String, String)> =
-        sqlx::query_as("SELECT password_hash, display_name FROM users WHERE username = ?")
+        sqlx::query_as("SELECT password_hash, display_name FROM users WHERE username = $1")
             .bind(&req.username)
-            .fetch_optional(&state.db)
+            .fetch_optional(&state.db.pool)
             .await?;
     let known = user.is_some();
     let (stored, display_name) = user.unwrap_or_else(|| (dummy_hash().to_string(), String::new()));
@@ -56,7 +56,7 @@ pub async fn register(
     let now = Utc::now();
     sqlx::query(
         "INSERT INTO devices (device_id, username, label, token_hash, push_token_hash, device_secret, last_seq, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
     )
     .bind(device_id.to_string())
     .bind(&req.username)
@@ -65,7 +65,7 @@ pub async fn register(
     .bind(token_hash(&push_token))
     .bind(&device_secret)
     .bind(timestamp(now))
-    .execute(&state.db)
+    .execute(&state.db.pool)
     .await?;
     state.metrics.device_registered();
     tracing::info!(username = %req.username, %device_id, "device registered");
@@ -106,9 +106,9 @@ pub async fn reauthenticate(
         ),
         other => other,
     })?;
-    let stored: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE username = ?")
+    let stored: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE username = $1")
         .bind(&auth.username)
-        .fetch_optional(&state.db)
+        .fetch_optional(&state.db.pool)
         .await?;
     let same_user = req.username == auth.username && stored.is_some();
     let stored = stored.map_or_else(|| dummy_hash().to_string(), |(h,)| h);

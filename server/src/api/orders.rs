@@ -63,12 +63,12 @@ pub async fn list(
     const ORDER: &str = " ORDER BY received_at, device_id, seq";
     let rows: Vec<Row> = if auth.role == Role::Supervisor {
         sqlx::query_as(&format!("{COLUMNS}{ORDER}"))
-            .fetch_all(&state.db)
+            .fetch_all(&state.db.pool)
             .await?
     } else {
-        sqlx::query_as(&format!("{COLUMNS} WHERE username = ?{ORDER}"))
+        sqlx::query_as(&format!("{COLUMNS} WHERE username = $1{ORDER}"))
             .bind(&auth.username)
-            .fetch_all(&state.db)
+            .fetch_all(&state.db.pool)
             .await?
     };
     let orders = rows

@@ -1,10 +1,16 @@
 //! `POST /api/v1/sync/push`: apply a device's mutations exactly once, in sequence.
 //!
-//! The whole push runs in one transaction that takes SQLite's write lock up front
-//! (`BEGIN IMMEDIATE`), so two pushes from the same device serialize: the second re-reads
-//! `last_seq` after the first committed and sees its mutations as replays. Each applied or
-//! rejected mutation writes its `mutations` row, its effects (the order) and the device's new
-//! `last_seq` in that same transaction.
+//! The whole push runs in one transaction that first takes the device's lock
+//! ([`Db::begin_push`](crate::db::Db::begin_push): SQLite's write lock with `BEGIN IMMEDIATE`,
+//! or the device's row with `SELECT … FOR UPDATE` on PostgreSQL), so two pushes from the same
+//! device serialize: the second reads `last_seq` after the first committed and sees its
+//! mutations as replays. Each applied or rejected mutation writes its `mutations` row, its
+//! effects (the order) and the device's new `last_seq` in that same transaction.
+//!
+//! On PostgreSQL pushes of different devices run in parallel. When two of them race on a
+//! cross-device uniqueness (the same order id or mutation id sent by two devices), the one that
+//! commits second fails on the UNIQUE constraint, rolls back whole and is run again: it then sees
+//! the committed row and rejects that mutation as a duplicate, exactly as SQLite would have.
 
 use std::collections::HashMap;
 
@@ -20,13 +26,13 @@ use satchel_core::sync::protocol::{
 };
 use satchel_core::sync::sealing::{self, SealingError};
 use satchel_core::sync::sequencing::{self, Step};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::reference::{routes_of, stored_dec};
 use super::JsonBody;
 use crate::auth::{AuthDevice, PushAuth, Scope};
-use crate::db::timestamp;
+use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
 use crate::AppState;
 
@@ -88,9 +94,9 @@ async fn unseal(state: &AppState, auth: &AuthDevice, mut req: PushRequest) -> Re
     if req.sealed.len() > MAX_BATCH {
         return Err(AppError::BatchTooLarge { max: MAX_BATCH, got: req.sealed.len() });
     }
-    let (secret,): (Option<String>,) = sqlx::query_as("SELECT device_secret FROM devices WHERE device_id = ?")
+    let (secret,): (Option<String>,) = sqlx::query_as("SELECT device_secret FROM devices WHERE device_id = $1")
         .bind(auth.device_id.to_string())
-        .fetch_optional(&state.db)
+        .fetch_optional(&state.db.pool)
         .await?
         .ok_or(AppError::UnknownDevice)?;
     let secret = secret
@@ -150,15 +156,37 @@ async fn apply_push(
             m.seq
         )));
     }
-    let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
+    let mut attempt = 1;
+    let (response, [applied, duplicate, rejected]) = loop {
+        match apply_in_transaction(state, auth, &req).await {
+            Err(AppError::Database(e)) if attempt < PUSH_ATTEMPTS && state.db.is_transient(&e) => {
+                tracing::info!(device = %auth.device_id, attempt, "push raced another transaction; running it again: {e}");
+                state.metrics.push_retry();
+                attempt += 1;
+            }
+            other => break other?,
+        }
+    };
+    state.metrics.mutations(applied, duplicate, rejected);
+    tracing::info!(device = %auth.device_id, applied, duplicate, rejected, last_seq = response.last_seq, "push");
+    Ok(response)
+}
 
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+/// How many times a push that raced another transaction is run (PostgreSQL only; see the
+/// module's documentation).
+const PUSH_ATTEMPTS: u32 = 5;
+
+/// Applies a validated push in one transaction; returns the response and the counts of applied,
+/// duplicate and rejected mutations. On any error nothing of it is written.
+async fn apply_in_transaction(
+    state: &AppState,
+    auth: &AuthDevice,
+    req: &PushRequest,
+) -> Result<(PushResponse, [u64; 3]), AppError> {
+    let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
     let device = auth.device_id.to_string();
-    let (last_seq,): (i64,) = sqlx::query_as("SELECT last_seq FROM devices WHERE device_id = ?")
-        .bind(&device)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::UnknownDevice)?;
+    let (mut tx, last_seq) = state.db.begin_push(&device).await?;
+    let last_seq = last_seq.ok_or(AppError::UnknownDevice)?;
     let last_seq =
         u64::try_from(last_seq).map_err(|_| AppError::Internal("negative last_seq".into()))?;
     // On refusal the transaction is dropped, which rolls it back: nothing is written.
@@ -176,7 +204,7 @@ async fn apply_push(
         let outcome = match step {
             Step::Replay => {
                 let (original, stored_id): (String, Option<String>) = sqlx::query_as(
-                    "SELECT status, mutation_id FROM mutations WHERE device_id = ? AND seq = ?",
+                    "SELECT status, mutation_id FROM mutations WHERE device_id = $1 AND seq = $2",
                 )
                 .bind(&device)
                 .bind(seq)
@@ -212,24 +240,23 @@ async fn apply_push(
         });
     }
     if new_last != last_seq {
-        sqlx::query("UPDATE devices SET last_seq = ? WHERE device_id = ?")
+        sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
             .bind(i64::try_from(new_last).map_err(|_| AppError::Internal("seq range".into()))?)
             .bind(&device)
             .execute(&mut *tx)
             .await?;
     }
     tx.commit().await?;
-    state.metrics.mutations(applied, duplicate, rejected);
-    tracing::info!(%device, applied, duplicate, rejected, last_seq = new_last, "push");
-    Ok(PushResponse {
+    let response = PushResponse {
         results,
         last_seq: new_last,
-    })
+    };
+    Ok((response, [applied, duplicate, rejected]))
 }
 
 /// Validates and records one new mutation; returns its outcome.
 async fn apply_one(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     auth: &AuthDevice,
     routes: Option<&[String]>,
     m: &Mutation,
@@ -239,7 +266,7 @@ async fn apply_one(
     let device = auth.device_id.to_string();
     let mutation_id = m.id.to_string();
     let seen: Option<(String,)> =
-        sqlx::query_as("SELECT device_id FROM mutations WHERE mutation_id = ?")
+        sqlx::query_as("SELECT device_id FROM mutations WHERE mutation_id = $1")
             .bind(&mutation_id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -262,7 +289,7 @@ async fn apply_one(
             insert_order(conn, auth, m, doc, &totals, seq, received_at).await?;
             sqlx::query(
                 "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, received_at) \
-                 VALUES (?, ?, ?, ?, 'applied', ?)",
+                 VALUES ($1, $2, $3, $4, 'applied', $5)",
             )
             .bind(&device)
             .bind(seq)
@@ -278,7 +305,7 @@ async fn apply_one(
             let stored_id = (rej.code != DUPLICATE_MUTATION).then_some(mutation_id);
             sqlx::query(
                 "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at) \
-                 VALUES (?, ?, ?, ?, 'rejected', ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, 'rejected', $5, $6, $7, $8)",
             )
             .bind(&device)
             .bind(seq)
@@ -302,7 +329,7 @@ async fn apply_one(
 /// Re-validates an order with core, against this server's catalog, outlets and the user's routes.
 /// The outer error is a server fault; the inner one a verdict on the order.
 async fn check_order(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     routes: Option<&[String]>,
     doc: &OrderDocument,
 ) -> Result<Result<OrderTotals, Rejection>, AppError> {
@@ -311,7 +338,7 @@ async fn check_order(
         Err(e) => return Ok(Err(e.into())),
     };
     let outlet: Option<(String, String)> =
-        sqlx::query_as("SELECT route, tax_rate FROM outlets WHERE id = ?")
+        sqlx::query_as("SELECT route, tax_rate FROM outlets WHERE id = $1")
             .bind(&doc.order.outlet_id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -340,7 +367,7 @@ async fn check_order(
         return Ok(Err(e.into()));
     }
     let exists: Option<(String,)> =
-        sqlx::query_as("SELECT order_id FROM orders WHERE order_id = ?")
+        sqlx::query_as("SELECT order_id FROM orders WHERE order_id = $1")
             .bind(doc.order_id.to_string())
             .fetch_optional(&mut *conn)
             .await?;
@@ -356,20 +383,24 @@ async fn check_order(
 
 /// The catalog prices of the SKUs an order mentions.
 async fn catalog_prices(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     doc: &OrderDocument,
 ) -> Result<HashMap<String, Decimal>, AppError> {
     let mut skus: Vec<&str> = doc.order.lines.iter().map(|l| l.sku.as_str()).collect();
     skus.sort_unstable();
     skus.dedup();
-    let mut q: QueryBuilder<Sqlite> =
-        QueryBuilder::new("SELECT sku, unit_price FROM products WHERE sku IN (");
-    let mut list = q.separated(", ");
-    for sku in &skus {
-        list.push_bind(*sku);
+    if skus.is_empty() {
+        return Ok(HashMap::new());
     }
-    list.push_unseparated(")");
-    let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&mut *conn).await?;
+    let sql = format!(
+        "SELECT sku, unit_price FROM products WHERE sku IN ({})",
+        placeholders(1, skus.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for sku in &skus {
+        q = q.bind(*sku);
+    }
+    let rows: Vec<(String, String)> = q.fetch_all(&mut *conn).await?;
     rows.into_iter()
         .map(|(sku, price)| Ok((sku, stored_dec(&price, "unit_price")?.value())))
         .collect()
@@ -382,7 +413,7 @@ fn money(d: satchel_core::money::Dec) -> String {
 }
 
 async fn insert_order(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     auth: &AuthDevice,
     m: &Mutation,
     doc: &OrderDocument,
@@ -397,7 +428,7 @@ async fn insert_order(
     sqlx::query(
         "INSERT INTO orders (order_id, device_id, seq, mutation_id, username, outlet_id, committed_at, \
          subtotal, tax, total, line_count, document, received_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(doc.order_id.to_string())
     .bind(auth.device_id.to_string())

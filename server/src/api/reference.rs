@@ -5,7 +5,7 @@ use axum::Json;
 use chrono::Utc;
 use satchel_core::money::{parse_decimal, Dec};
 use satchel_core::sync::protocol::{OutletView, ProductView, ReferenceData};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::auth::{AuthDevice, Role};
 use crate::errors::AppError;
@@ -23,14 +23,14 @@ pub fn stored_dec(text: &str, what: &str) -> Result<Dec, AppError> {
 
 /// The routes a rep works, or `None` for a supervisor (every route).
 pub async fn routes_of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     auth: &AuthDevice,
 ) -> Result<Option<Vec<String>>, AppError> {
     if auth.role == Role::Supervisor {
         return Ok(None);
     }
     let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT route FROM user_routes WHERE username = ? ORDER BY route")
+        sqlx::query_as("SELECT route FROM user_routes WHERE username = $1 ORDER BY route")
             .bind(&auth.username)
             .fetch_all(&mut *conn)
             .await?;
@@ -42,7 +42,7 @@ pub async fn reference(
     State(state): State<AppState>,
     auth: AuthDevice,
 ) -> Result<Json<ReferenceData>, AppError> {
-    let mut conn = state.db.acquire().await?;
+    let mut conn = state.db.pool.acquire().await?;
     let products: Vec<(String, String, String, String)> =
         sqlx::query_as("SELECT sku, name, unit, unit_price FROM products ORDER BY sku")
             .fetch_all(&mut *conn)

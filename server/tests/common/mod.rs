@@ -1,9 +1,18 @@
-//! Shared helpers: a real server on 127.0.0.1:0 over a temporary data directory, a plain-HTTP
-//! client, and builders for valid orders (totals from core's `compute_totals`).
+//! Shared helpers: a real server on 127.0.0.1:0 over a temporary data directory (SQLite) or a
+//! fresh PostgreSQL database, a plain-HTTP client, and builders for valid orders (totals from
+//! core's `compute_totals`).
+//!
+//! Every scenario that touches the database is written once, as `async fn name(backend: Backend)`,
+//! and listed in [`backend_tests!`], which makes two tests of it: `name::sqlite` and
+//! `name::postgres`. The PostgreSQL one needs `SATCHEL_TEST_DATABASE_URL`: the URL of a role that
+//! may create databases (`./build.sh test` starts a throwaway server and sets it). Each test then
+//! gets a database of its own, created from that URL and dropped when the test ends. Without the
+//! variable the PostgreSQL tests fail, unless `SATCHEL_SKIP_POSTGRES=1` says to skip them.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::Utc;
 use reqwest::StatusCode;
@@ -15,9 +24,178 @@ use serde_json::Value;
 use tempfile::TempDir;
 use uuid::Uuid;
 
+/// Makes two tests of each listed scenario, `name::sqlite` and `name::postgres`. A scenario is
+/// `async fn name(backend: Backend)`; an entry may carry the test attribute to use (default
+/// `#[tokio::test]`).
+macro_rules! backend_tests {
+    (@test [] $name:ident) => {
+        $crate::common::backend_tests!(@test [#[tokio::test]] $name);
+    };
+    (@test [$(#[$attr:meta])+] $name:ident) => {
+        mod $name {
+            $(#[$attr])+
+            async fn sqlite() {
+                super::$name(crate::common::Backend::Sqlite).await;
+            }
+            $(#[$attr])+
+            async fn postgres() {
+                if let Some(backend) = crate::common::Backend::postgres() {
+                    super::$name(backend).await;
+                }
+            }
+        }
+    };
+    ($($(#[$attr:meta])* $name:ident),* $(,)?) => {
+        $($crate::common::backend_tests!(@test [$(#[$attr])*] $name);)*
+    };
+}
+pub(crate) use backend_tests;
+
+/// The variable naming the PostgreSQL server the tests create their databases in.
+pub const PG_URL_VAR: &str = "SATCHEL_TEST_DATABASE_URL";
+/// Set to 1 to skip the PostgreSQL tests when no server is available.
+pub const PG_SKIP_VAR: &str = "SATCHEL_SKIP_POSTGRES";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `Some(Postgres)` when a server is configured; `None` when the PostgreSQL tests are to be
+    /// skipped (said on stderr); panics when neither was said.
+    pub fn postgres() -> Option<Backend> {
+        if admin_url().is_some() {
+            return Some(Backend::Postgres);
+        }
+        if std::env::var(PG_SKIP_VAR).is_ok_and(|v| v.trim() == "1") {
+            eprintln!("skipped: the PostgreSQL variant ({PG_SKIP_VAR}=1 and {PG_URL_VAR} is unset)");
+            return None;
+        }
+        panic!(
+            "{PG_URL_VAR} is not set, so this PostgreSQL test cannot run. Set it to the URL of a \
+             PostgreSQL role that may create databases (e.g. postgres://postgres@localhost/postgres), \
+             or run `./build.sh test`, which starts a throwaway server; set {PG_SKIP_VAR}=1 to skip \
+             the PostgreSQL tests instead."
+        )
+    }
+}
+
+fn admin_url() -> Option<String> {
+    std::env::var(PG_URL_VAR).ok().filter(|u| !u.trim().is_empty())
+}
+
+/// `url` with its database name replaced by `name` (query parameters such as `host=` kept).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let authority = before_query.split_once('/').map_or(before_query, |(a, _)| a);
+    match query {
+        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
+/// A PostgreSQL database of one test, dropped (with its connections) when this is dropped.
+pub struct PgDatabase {
+    pub name: String,
+    pub url: String,
+    admin: String,
+}
+
+impl PgDatabase {
+    pub async fn create() -> PgDatabase {
+        use sqlx::{Connection, Executor};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let admin = admin_url().expect("SATCHEL_TEST_DATABASE_URL");
+        let name = format!(
+            "satchel_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            &Uuid::now_v7().simple().to_string()[24..]
+        );
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {e}"));
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
+        let _ = conn.close().await;
+        PgDatabase {
+            url: with_database(&admin, &name),
+            name,
+            admin,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop may run inside the test's runtime (or while it unwinds): use a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            use sqlx::{Connection, Executor};
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let done = conn.execute(sql.as_str()).await.ok();
+                let _ = conn.close().await;
+                done
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("warning: could not drop the test database {}", self.name);
+        }
+    }
+}
+
+/// Where a test server keeps its data: a temporary directory, and for PostgreSQL a fresh
+/// database. Survives a server's stop, for a restart on the same data.
+pub struct Store {
+    pub backend: Backend,
+    pub dir: TempDir,
+    pub pg: Option<PgDatabase>,
+}
+
+impl Store {
+    pub async fn new(backend: Backend) -> Store {
+        let pg = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create().await),
+        };
+        Store {
+            backend,
+            dir: tempfile::tempdir().expect("tempdir"),
+            pg,
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The database URL the server is given (`None`: SQLite in the data directory).
+    pub fn database_url(&self) -> Option<String> {
+        self.pg.as_ref().map(|db| db.url.clone())
+    }
+
+    pub fn config(&self, www: &Path) -> Config {
+        Config {
+            database_url: self.database_url(),
+            ..config(&self.data_dir(), www)
+        }
+    }
+}
+
 pub struct TestServer {
     pub server: Server,
-    pub dir: TempDir,
+    pub store: Store,
     pub base: String,
     pub http: reqwest::Client,
 }
@@ -34,24 +212,27 @@ pub fn config(data: &Path, www: &Path) -> Config {
         addr: "127.0.0.1:0".into(),
         data_dir: data.to_path_buf(),
         www_dir: www.to_path_buf(),
+        database_url: None,
+        max_connections: 8,
         lock: Default::default(),
     }
 }
 
-pub async fn start_in(dir: TempDir) -> TestServer {
-    let cfg = config(&dir.path().join("data"), &dir.path().join("no-www"));
+pub async fn start_in(store: Store) -> TestServer {
+    let cfg = store.config(&store.dir.path().join("no-www"));
     let server = satchel_server::start(&cfg).await.expect("server starts");
     let base = format!("http://{}", server.addr);
     TestServer {
         server,
-        dir,
+        store,
         base,
         http: client(),
     }
 }
 
-pub async fn start() -> TestServer {
-    start_in(tempfile::tempdir().expect("tempdir")).await
+/// A server on a fresh store of `backend`.
+pub async fn start(backend: Backend) -> TestServer {
+    start_in(Store::new(backend).await).await
 }
 
 impl TestServer {
@@ -59,10 +240,10 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
-    /// Stops the server and hands back its directory (for a restart).
-    pub async fn stop(self) -> TempDir {
+    /// Stops the server and hands back its store (for a restart).
+    pub async fn stop(self) -> Store {
         self.server.shutdown().await.expect("clean shutdown");
-        self.dir
+        self.store
     }
 
     pub async fn register(&self, username: &str, password: &str) -> Device {

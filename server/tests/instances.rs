@@ -1,0 +1,229 @@
+//! Exactly once under concurrency that a single SQLite writer never sees: devices racing on one
+//! order id, and several server instances over one database (the PostgreSQL deployment).
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use common::*;
+use reqwest::StatusCode;
+
+backend_tests! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    two_devices_racing_on_one_order_id_store_it_once,
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    instances_sharing_a_database_apply_each_mutation_once,
+}
+
+/// Two devices push the same order (same order id) at the same moment, many times over. One
+/// push applies it, the other gets `duplicate_order`; neither fails. (On PostgreSQL the loser
+/// first hits the UNIQUE constraint and is run again.)
+async fn two_devices_racing_on_one_order_id_store_it_once(backend: Backend) {
+    let s = Arc::new(start(backend).await);
+    let a = s.register("rep1", "rep1-demo").await;
+    let b = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&a).await;
+    const ROUNDS: u64 = 12;
+    for seq in 1..=ROUNDS {
+        let doc = valid_doc(&reference, seq as usize);
+        let tasks: Vec<_> = [&a, &b]
+            .into_iter()
+            .map(|dev| {
+                let (s, dev, m) = (s.clone(), dev.clone(), mutation(dev, seq, doc.clone()));
+                tokio::spawn(async move { s.push(&dev, &[m]).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for t in tasks {
+            let (status, v) = t.await.expect("task");
+            assert_eq!(status, StatusCode::OK, "round {seq}: {v}");
+            assert_eq!(v["last_seq"], seq, "the seq is consumed either way: {v}");
+            let r = &v["results"][0];
+            outcomes.push(match r["status"].as_str() {
+                Some("rejected") => format!("rejected:{}", r["code"].as_str().unwrap_or("?")),
+                other => other.unwrap_or("?").to_string(),
+            });
+        }
+        outcomes.sort();
+        assert_eq!(
+            outcomes,
+            ["applied", "rejected:duplicate_order"],
+            "round {seq}"
+        );
+    }
+    let sup = s.register("super", "super-demo").await;
+    assert_eq!(s.orders(&sup).await.len() as u64, ROUNDS);
+    if backend == Backend::Sqlite {
+        // One writer at a time: the second push always sees the first's order.
+        assert!(s.metrics().await.contains("satchel_push_retries_total 0\n"));
+    }
+}
+
+/// Three instances over one database (several processes behind a load balancer, in production):
+/// every instance gets the same batch of one device at once, and each mutation is applied once.
+/// On SQLite the instances are several pools on one file; on PostgreSQL, several pools on one
+/// database, where the device's row lock does the serializing.
+async fn instances_sharing_a_database_apply_each_mutation_once(backend: Backend) {
+    let first = start(backend).await;
+    let www = first.store.dir.path().join("no-www");
+    let mut others = Vec::new();
+    for _ in 0..2 {
+        others.push(
+            satchel_server::start(&first.store.config(&www))
+                .await
+                .expect("another instance starts"),
+        );
+    }
+    assert!(
+        others.iter().all(|o| !o.seeded),
+        "only the first start seeds"
+    );
+    let bases: Vec<String> = std::iter::once(first.base.clone())
+        .chain(others.iter().map(|o| format!("http://{}", o.addr)))
+        .collect();
+
+    // Registered on one instance, known to all; the server key is shared.
+    let dev = first.register("rep1", "rep1-demo").await;
+    let reference = first.reference(&dev).await;
+    let http = client();
+    for base in &bases[1..] {
+        let res = http
+            .post(format!("{base}/api/v1/devices"))
+            .json(&serde_json::json!({"username": "rep2", "password": "rep2-demo"}))
+            .send()
+            .await
+            .expect("register");
+        let v: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(
+            v["sealing"]["server_public_key"],
+            dev.server_public_key.as_str()
+        );
+    }
+
+    let first = Arc::new(first);
+    for round in 0..3u64 {
+        let batch = valid_batch(&dev, &reference, round * 10 + 1, 10);
+        let tasks: Vec<_> = bases
+            .iter()
+            .flat_map(|base| [base.clone(), base.clone()])
+            .map(|base| {
+                let (s, dev, batch) = (first.clone(), dev.clone(), batch.clone());
+                tokio::spawn(async move {
+                    let body = satchel_core::sync::protocol::PushRequest {
+                        device_id: dev.id,
+                        mutations: batch,
+                        sealed: Vec::new(),
+                    };
+                    let res = s
+                        .http
+                        .post(format!("{base}/api/v1/sync/push"))
+                        .bearer_auth(&dev.token)
+                        .json(&body)
+                        .send()
+                        .await
+                        .expect("push");
+                    let status = res.status();
+                    (status, res.json::<serde_json::Value>().await.expect("json"))
+                })
+            })
+            .collect();
+        let mut applied = vec![0; 10];
+        for t in tasks {
+            let (status, v) = t.await.expect("task");
+            assert_eq!(status, StatusCode::OK, "{v}");
+            assert_eq!(v["last_seq"], round * 10 + 10);
+            for (i, st) in statuses(&v).iter().enumerate() {
+                if st == "applied" {
+                    applied[i] += 1;
+                }
+            }
+        }
+        assert_eq!(
+            applied,
+            vec![1; 10],
+            "each mutation applied by exactly one push"
+        );
+    }
+    let orders = first.orders(&dev).await;
+    let ids: HashSet<&str> = orders
+        .iter()
+        .map(|o| o["order_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!((orders.len(), ids.len()), (30, 30));
+    // Across instances too, one device's pushes wait for each other rather than collide.
+    for base in &bases {
+        let metrics = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .expect("metrics");
+        let text = metrics.text().await.expect("text");
+        assert!(
+            text.contains("satchel_push_retries_total 0\n"),
+            "{base}: {text}"
+        );
+    }
+    for o in others {
+        o.shutdown().await.expect("shutdown");
+    }
+}
+
+/// PostgreSQL only (SQLite serves one instance): instances starting together on an empty
+/// database migrate it once (sqlx's migration lock), seed it once (an advisory lock) and agree
+/// on one server key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_starting_together_on_one_postgresql_migrate_and_seed_once() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let store = Store::new(backend).await;
+    let config = store.config(&store.dir.path().join("no-www"));
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let config = config.clone();
+            tokio::spawn(async move { satchel_server::start(&config).await.expect("starts") })
+        })
+        .collect();
+    let mut servers = Vec::new();
+    for s in starts {
+        servers.push(s.await.expect("task"));
+    }
+    assert_eq!(
+        servers.iter().filter(|s| s.seeded).count(),
+        1,
+        "seeded exactly once"
+    );
+    let http = client();
+    let mut keys = HashSet::new();
+    for s in &servers {
+        let res = http
+            .post(format!("http://{}/api/v1/devices", s.addr))
+            .json(&serde_json::json!({"username": "super", "password": "super-demo"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let v: serde_json::Value = res.json().await.expect("json");
+        keys.insert(
+            v["sealing"]["server_public_key"]
+                .as_str()
+                .expect("key")
+                .to_string(),
+        );
+        let token = v["token"].as_str().expect("token");
+        let res = http
+            .get(format!("http://{}/api/v1/reference", s.addr))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("reference");
+        let r: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(r["products"].as_array().map(Vec::len), Some(800));
+        assert_eq!(r["outlets"].as_array().map(Vec::len), Some(200));
+    }
+    assert_eq!(keys.len(), 1, "one server key for all instances");
+    for s in servers {
+        s.shutdown().await.expect("shutdown");
+    }
+}
