@@ -216,6 +216,8 @@ pub enum OrderStatus {
     Pending,
     /// The server applied it.
     Synced,
+    /// The server applied it and flagged it for a supervisor's review; `reason` says why.
+    Flagged,
     /// The server refused it; `reason` says why.
     Rejected,
 }
@@ -844,6 +846,10 @@ fn ack_context(seq: u64) -> Vec<u8> {
 fn apply_outcome(order: &mut LocalOrder, outcome: &Outcome) {
     match outcome {
         Outcome::Applied => order.status = OrderStatus::Synced,
+        Outcome::Flagged { reasons } => {
+            order.status = OrderStatus::Flagged;
+            order.reason = Some(reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("; "));
+        }
         Outcome::Duplicate { original } if original == "applied" => order.status = OrderStatus::Synced,
         Outcome::Duplicate { .. } => {
             order.status = OrderStatus::Rejected;

@@ -107,7 +107,7 @@ async fn pushes_apply_exactly_once(backend: Backend) {
     let orders = s.orders(&dev).await;
     assert_eq!(orders.len(), 3);
     for (o, m) in orders.iter().zip(&batch) {
-        let satchel_core::sync::protocol::MutationBody::OrderCreate(doc) = &m.body;
+        let satchel_core::sync::protocol::MutationBody::OrderCreate(doc) = &m.body else { panic!("v1 order") };
         assert_eq!(o["order_id"], doc.order_id.to_string());
         assert_eq!(o["seq"], m.seq);
         assert_eq!(o["username"], "rep1");

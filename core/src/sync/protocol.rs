@@ -30,9 +30,14 @@ pub struct Mutation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload")]
 pub enum MutationBody {
-    /// A committed sales order.
+    /// A committed sales order (version 1: one tax rate per outlet). Kept for API clients of
+    /// the first version; devices send [`MutationBody::SalesOrderCreate`].
     #[serde(rename = "order.create")]
     OrderCreate(crate::order::OrderDocument),
+    /// A committed sales order priced from a price list, taxed by the engine and validated
+    /// under the deployment's policy (see [`crate::sales`]).
+    #[serde(rename = "sales_order.create")]
+    SalesOrderCreate(Box<crate::sales::SalesDocument>),
 }
 
 impl MutationBody {
@@ -40,6 +45,7 @@ impl MutationBody {
     pub fn kind(&self) -> &'static str {
         match self {
             MutationBody::OrderCreate(_) => "order.create",
+            MutationBody::SalesOrderCreate(_) => "sales_order.create",
         }
     }
 }
@@ -73,6 +79,9 @@ pub struct RegisterResponse {
     /// The deployment's inactivity lock.
     #[serde(default)]
     pub lock: LockSettings,
+    /// Document numbers leased to this device (see [`crate::sales::numbering`]).
+    #[serde(default)]
+    pub number_ranges: Vec<crate::sales::NumberRange>,
 }
 
 /// The deployment's lock settings, sent at registration. A page embedding the module may
@@ -151,6 +160,9 @@ pub struct PushResponse {
     pub results: Vec<MutationResult>,
     /// The highest sequence number the server has recorded for this device.
     pub last_seq: u64,
+    /// New document-number ranges leased to the device because its own ran low.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub number_ranges: Vec<crate::sales::NumberRange>,
 }
 
 /// What became of one mutation.
@@ -176,6 +188,12 @@ pub enum Outcome {
         /// The first outcome (`applied` or `rejected`).
         original: String,
     },
+    /// Applied, and flagged for a supervisor's review (e.g. over the credit limit by the
+    /// server's own figures). The order stands; the reasons say what to look at.
+    Flagged {
+        /// Why, one per finding.
+        reasons: Vec<FlagReason>,
+    },
     /// Refused for good, with a stable code and a reason for the user. The mutation is consumed:
     /// the device must not send it again, and keeps it visible with the reason.
     Rejected {
@@ -200,6 +218,28 @@ pub struct ReferenceData {
     pub products: Vec<ProductView>,
     /// The outlets on the user's routes.
     pub outlets: Vec<OutletView>,
+    /// The sales data of version 2 (catalog with packs and barcodes, price lists, outlets with
+    /// their place of supply and credit, the deployment's settings, the van's stock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales: Option<SalesReference>,
+}
+
+/// The sales data a device needs to price, tax and validate orders offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesReference {
+    /// Rule set, currency, origin and validation policy.
+    pub settings: crate::sales::SalesSettings,
+    /// The signed-in user's role (for discount caps).
+    pub role: String,
+    /// The catalog.
+    pub products: Vec<crate::sales::CatalogProduct>,
+    /// The price lists of the user's outlet groups.
+    pub price_lists: Vec<crate::sales::PriceList>,
+    /// The outlets on the user's routes.
+    pub outlets: Vec<crate::sales::OutletInfo>,
+    /// What the user's van holds, by SKU, as the server last knew it.
+    #[serde(default)]
+    pub van_stock: std::collections::BTreeMap<String, crate::validation::StockLevel>,
 }
 
 /// A product as the device sees it.
@@ -230,6 +270,15 @@ pub struct OutletView {
     pub phone: String,
     /// Tax rate in percent applying to its orders.
     pub tax_rate: Dec,
+}
+
+/// One reason an applied order was flagged for review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagReason {
+    /// The validation rule, e.g. `credit_limit`.
+    pub rule: String,
+    /// The finding's sentence, with the age of the data it relied on.
+    pub message: String,
 }
 
 /// The JSON body of every 4xx and 5xx answer.
@@ -293,6 +342,8 @@ pub mod rejection_codes {
     pub const DUPLICATE_ORDER: &str = "duplicate_order";
     /// A new sequence number carries a mutation id already recorded under another number.
     pub const DUPLICATE_MUTATION: &str = "duplicate_mutation";
+    /// The document number is not in a range leased to this device, or was already used.
+    pub const DOCUMENT_NUMBER: &str = "document_number";
 }
 
 #[cfg(test)]
@@ -317,7 +368,7 @@ mod tests {
         }"#;
         let m: Mutation = serde_json::from_str(json).expect("documented example parses");
         assert_eq!(m.body.kind(), "order.create");
-        let MutationBody::OrderCreate(doc) = &m.body;
+        let MutationBody::OrderCreate(doc) = &m.body else { panic!("v1 order") };
         assert!(crate::order::verify_document(doc).is_ok());
         let back = serde_json::to_value(&m).expect("serializes");
         assert_eq!(back["kind"], "order.create");

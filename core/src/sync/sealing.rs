@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(sealed_key_id(&sealed), Ok(1));
         let back = open_mutation(&server, 1, device, &secret, &sealed).expect("opens");
         assert_eq!(back, m);
-        let MutationBody::OrderCreate(doc) = &back.body;
+        let MutationBody::OrderCreate(doc) = &back.body else { panic!("v1 order") };
         assert_eq!(doc.order.outlet_id, "OUT-0001");
         // Another device id, another secret, a moved sequence number: refused.
         assert!(open_mutation(&server, 1, Uuid::from_u128(2), &secret, &sealed).is_err());

@@ -86,6 +86,7 @@ pub async fn register(
                 push_token,
             },
             lock: state.lock,
+            number_ranges: Vec::new(),
         }),
     ))
 }

@@ -248,6 +248,7 @@ async fn apply_in_transaction(
     }
     tx.commit().await?;
     let response = PushResponse {
+        number_ranges: Vec::new(),
         results,
         last_seq: new_last,
     };
@@ -281,11 +282,18 @@ async fn apply_one(
     } else {
         match &m.body {
             MutationBody::OrderCreate(doc) => check_order(conn, routes, doc).await?,
+            MutationBody::SalesOrderCreate(_) => Err(Rejection {
+                code: "unsupported_kind".into(),
+                reason: "sales_order.create is not accepted by this server yet".into(),
+                field: Some("kind".into()),
+            }),
         }
     };
     match verdict {
         Ok(totals) => {
-            let MutationBody::OrderCreate(doc) = &m.body;
+            let MutationBody::OrderCreate(doc) = &m.body else {
+                return Err(AppError::Internal("verdict for an unsupported kind".into()));
+            };
             insert_order(conn, auth, m, doc, &totals, seq, received_at).await?;
             sqlx::query(
                 "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, received_at) \

@@ -82,5 +82,6 @@ pub async fn reference(
         currency: CURRENCY.into(),
         products,
         outlets,
+        sales: None,
     }))
 }
