@@ -24,6 +24,7 @@ export type SatchelErrorCode =
   | "too_many_attempts" // wait `retry_after_ms` before the next PIN attempt
   | "reauthentication_required" // too many wrong PINs: sign in online (password) first
   | "vault"           // the encrypted store refused an operation; `detail` says which
+  | "no_document_numbers" // every leased document number is used: sync to lease more
   | "internal";       // a bug: please report it
 
 /** The shape of every error thrown by the module. */
@@ -101,6 +102,9 @@ pub enum SatchelError {
     /// Too many wrong PINs: an online sign-in is needed first.
     #[error("too many wrong PINs; sign in online with your password to unlock this device")]
     ReauthenticationRequired,
+    /// The device has used every document number it leased; it gets more when it syncs.
+    #[error("this device has no document numbers left; sync to get more")]
+    NoDocumentNumbers,
     /// Another refusal of the vault.
     #[error("{0}")]
     Vault(satchel_core::vault::VaultError),
@@ -144,6 +148,7 @@ impl SatchelError {
             SatchelError::TooManyAttempts { .. } => "too_many_attempts",
             SatchelError::ReauthenticationRequired => "reauthentication_required",
             SatchelError::Vault(_) => "vault",
+            SatchelError::NoDocumentNumbers => "no_document_numbers",
             SatchelError::Internal(_) => "internal",
         }
     }
@@ -185,6 +190,12 @@ impl From<SatchelError> for JsValue {
         }
         err.into()
     }
+}
+
+/// A sales error (unknown product, a blocking finding, a tax error…) as a validation error
+/// naming the field, with the specific code as `detail`.
+pub(crate) fn from_sales(e: satchel_core::sales::SalesError) -> SatchelError {
+    SatchelError::Validation { field: e.field().to_owned(), detail: e.code().to_owned(), message: e.to_string() }
 }
 
 /// Turns a JSON/serde failure on input into a validation error.

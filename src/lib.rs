@@ -6,6 +6,7 @@
 //! - [`store`]: the device's local store, encrypted at rest: session, reference data, orders,
 //!   the sealed outbox.
 //! - [`vault`]: the PIN, the data key in memory, the inactivity lock and key rotation.
+//! - [`sales`]: the decrypted sales data in memory, its views, and quoting with core.
 //! - [`transport`]: `fetch` to the sync server, with typed failures.
 //! - [`workspace`]: the `Workspace` class exported to JavaScript.
 //! - [`tax`]: the tax engine for JavaScript (`TaxEngine`, `computeTaxesJson`).
@@ -15,6 +16,7 @@
 
 pub mod error;
 pub mod idb;
+pub mod sales;
 pub mod store;
 pub mod transport;
 mod sync_loop;

@@ -23,8 +23,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::IdbDatabase;
 
 use satchel_core::money::Dec;
-use satchel_core::order::OrderDocument;
-use satchel_core::sync::protocol::{Mutation, MutationBody, MutationResult, Outcome, OutletView, ProductView, SealedMutation};
+use satchel_core::sales::{self, CatalogProduct, NumberRange, OutletInfo, PriceList, SalesDocument, SalesOrder, SalesSettings};
+use satchel_core::sync::protocol::{Mutation, MutationBody, MutationResult, Outcome, SealedMutation};
+use satchel_core::validation::StockLevel;
 use satchel_core::sync::sealing;
 use satchel_core::vault::{self, hex, BoxSecret, DataKey, Envelope, KeyUsage, LockState, VaultError, WrappedKey, Zeroizing};
 
@@ -48,10 +49,13 @@ const KEY_NEXT_SEQ: &str = "next_seq";
 const KEY_SESSION: &str = "session";
 const KEY_INDEX: &str = "index_key";
 const KEY_REFERENCE: &str = "reference";
+const KEY_SALES: &str = "sales";
+const KEY_VAN_STOCK: &str = "van_stock";
+const KEY_NUMBERS: &str = "number_ranges";
 
 /// The stores whose records are sealed under the data key (re-encrypted by key rotation).
 pub const SEALED_STORES: [&str; 5] = [META, PRODUCTS, OUTLETS, ORDERS, DRAFTS];
-const SEALED_META_KEYS: [&str; 3] = [KEY_SESSION, KEY_INDEX, KEY_REFERENCE];
+const SEALED_META_KEYS: [&str; 5] = [KEY_SESSION, KEY_INDEX, KEY_REFERENCE, KEY_SALES, KEY_VAN_STOCK];
 
 fn v1(db: &IdbDatabase) -> Result<(), JsValue> {
     for name in [META, PRODUCTS, OUTLETS, ORDERS, OUTBOX] {
@@ -231,17 +235,47 @@ pub struct LocalOrder {
     pub outlet_id: String,
     /// When it was committed.
     pub committed_at: String,
-    /// Its total, as shown to the rep.
+    /// Its total (amount due), as shown to the rep.
     pub total: Dec,
+    /// The number printed on it.
+    pub document_number: String,
     /// Its outbox sequence number.
     pub seq: u64,
     /// Sync state.
     pub status: OrderStatus,
-    /// Why the server refused it.
+    /// Why the server refused or flagged it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The full document.
-    pub document: OrderDocument,
+    pub document: SalesDocument,
+}
+
+/// The sales data kept sealed in `meta/sales`: everything of the reference but the products and
+/// outlets (which have their own stores) and the van stock (which commits update).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SalesMeta {
+    /// The deployment's settings.
+    pub settings: SalesSettings,
+    /// The user's role.
+    pub role: String,
+    /// The price lists.
+    pub price_lists: Vec<PriceList>,
+}
+
+/// Everything loaded at unlock.
+pub struct LoadedReference {
+    /// The reference's age and currency.
+    pub info: Option<ReferenceInfo>,
+    /// Settings, role and price lists (absent before the first download).
+    pub sales: Option<SalesMeta>,
+    /// The catalog.
+    pub products: Vec<CatalogProduct>,
+    /// The outlets.
+    pub outlets: Vec<OutletInfo>,
+    /// The van's stock, as this device's commits left it.
+    pub van_stock: std::collections::BTreeMap<String, StockLevel>,
+    /// Records that did not open.
+    pub unreadable: usize,
 }
 
 /// Facts about the stored reference data.
@@ -389,6 +423,22 @@ async fn finish<T>(tx: crate::idb::Tx, result: Result<T, SatchelError>) -> Resul
     }
 }
 
+/// What `commit_order` records.
+pub struct Commit<'a> {
+    /// The order's id.
+    pub order_id: Uuid,
+    /// The outbox mutation's id.
+    pub mutation_id: Uuid,
+    /// When the rep committed it.
+    pub committed_at: chrono::DateTime<chrono::Utc>,
+    /// What was ordered.
+    pub order: SalesOrder,
+    /// Its quote (prices, taxes, findings), computed just before.
+    pub quote: &'a sales::Quote,
+    /// The draft it came from, deleted in the same transaction.
+    pub draft_id: Option<Uuid>,
+}
+
 /// What a fresh vault starts with.
 pub struct NewVault<'a> {
     /// The device as registered.
@@ -397,6 +447,8 @@ pub struct NewVault<'a> {
     pub vault: &'a VaultRecord,
     /// The lock's initial state (unlocked).
     pub lock: &'a LockState,
+    /// The document numbers leased at registration.
+    pub number_ranges: &'a [NumberRange],
 }
 
 /// The local store.
@@ -493,6 +545,7 @@ impl LocalStore {
             meta.put(&KEY_VAULT.into(), &clear_json(new.vault)?).await?;
             meta.put(&KEY_LOCK.into(), &clear_json(new.lock)?).await?;
             meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64(1.0)).await?;
+            meta.put(&KEY_NUMBERS.into(), &clear_json(&new.number_ranges)?).await?;
             meta.put(&KEY_SESSION.into(), &sealer.seal_json(key, META, KEY_SESSION, &keys.secrets)?).await?;
             meta.put(&KEY_INDEX.into(), &sealer.seal_bytes(key, META, KEY_INDEX, keys.index_key.as_ref())?).await?;
             sealer.finish(&meta).await
@@ -518,8 +571,16 @@ impl LocalStore {
         finish(tx, result).await
     }
 
-    /// Replaces the reference data in one transaction, every record sealed.
-    pub async fn save_reference(&self, keys: &Keys, info: &ReferenceInfo, products: &[ProductView], outlets: &[OutletView]) -> Result<(), SatchelError> {
+    /// Replaces the reference data in one transaction, every record sealed. The van stock is
+    /// replaced by the server's figures, minus what this device's unsynced orders took (the
+    /// server does not know about them yet).
+    pub async fn save_reference(
+        &self,
+        keys: &Keys,
+        info: &ReferenceInfo,
+        data: &satchel_core::sync::protocol::SalesReference,
+        pending_takes: &std::collections::BTreeMap<String, Dec>,
+    ) -> Result<(), SatchelError> {
         let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS], Mode::ReadWrite, Durability::Default)?;
         let body = async {
             let meta = tx.store(META)?;
@@ -527,16 +588,25 @@ impl LocalStore {
             let mut sealer = Sealer::begin(&meta, key).await?;
             let ps = tx.store(PRODUCTS)?;
             ps.clear().await?;
-            for p in products {
+            for p in &data.products {
                 let rk = keys.record_key(PRODUCTS, &p.sku);
                 ps.put(&rk.as_str().into(), &sealer.seal_json(key, PRODUCTS, &rk, p)?).await?;
             }
             let os = tx.store(OUTLETS)?;
             os.clear().await?;
-            for o in outlets {
+            for o in &data.outlets {
                 let rk = keys.record_key(OUTLETS, &o.id);
                 os.put(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, o)?).await?;
             }
+            let sales_meta = SalesMeta { settings: data.settings.clone(), role: data.role.clone(), price_lists: data.price_lists.clone() };
+            meta.put(&KEY_SALES.into(), &sealer.seal_json(key, META, KEY_SALES, &sales_meta)?).await?;
+            let mut stock = data.van_stock.clone();
+            for (sku, taken) in pending_takes {
+                if let Some(level) = stock.get_mut(sku) {
+                    level.available = Dec(level.available.value() - taken.value());
+                }
+            }
+            meta.put(&KEY_VAN_STOCK.into(), &sealer.seal_json(key, META, KEY_VAN_STOCK, &stock)?).await?;
             meta.put(&KEY_REFERENCE.into(), &sealer.seal_json(key, META, KEY_REFERENCE, info)?).await?;
             sealer.finish(&meta).await
         };
@@ -545,17 +615,37 @@ impl LocalStore {
     }
 
     /// Loads the reference data. A record that does not open is skipped and counted, never fatal.
-    pub async fn load_reference(&self, keys: &Keys) -> Result<(Option<ReferenceInfo>, Vec<ProductView>, Vec<OutletView>, usize), SatchelError> {
+    pub async fn load_reference(&self, keys: &Keys) -> Result<LoadedReference, SatchelError> {
         let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS], Mode::ReadOnly, Durability::Default)?;
         let ring = &keys.ring;
-        let info = match tx.store(META)?.get(&KEY_REFERENCE.into()).await? {
+        let meta = tx.store(META)?;
+        let info = match meta.get(&KEY_REFERENCE.into()).await? {
             Some(v) => open_json::<ReferenceInfo>(ring, META, KEY_REFERENCE, &v).ok(),
             None => None,
         };
         let mut unreadable = 0;
-        let products: Vec<ProductView> = read_all(&tx.store(PRODUCTS)?, ring, PRODUCTS, &mut unreadable).await?;
-        let outlets: Vec<OutletView> = read_all(&tx.store(OUTLETS)?, ring, OUTLETS, &mut unreadable).await?;
-        Ok((info, products, outlets, unreadable))
+        let sales = match meta.get(&KEY_SALES.into()).await? {
+            Some(v) => match open_json::<SalesMeta>(ring, META, KEY_SALES, &v) {
+                Ok(s) => Some(s),
+                Err(_) => {
+                    unreadable += 1;
+                    None
+                }
+            },
+            None => None,
+        };
+        let van_stock = match meta.get(&KEY_VAN_STOCK.into()).await? {
+            Some(v) => open_json(ring, META, KEY_VAN_STOCK, &v).unwrap_or_default(),
+            None => Default::default(),
+        };
+        let products: Vec<CatalogProduct> = read_all(&tx.store(PRODUCTS)?, ring, PRODUCTS, &mut unreadable).await?;
+        let outlets: Vec<OutletInfo> = read_all(&tx.store(OUTLETS)?, ring, OUTLETS, &mut unreadable).await?;
+        Ok(LoadedReference { info, sales, products, outlets, van_stock, unreadable })
+    }
+
+    /// The document-number ranges this device still holds (in clear: numbers only).
+    pub async fn number_ranges(&self) -> Result<Vec<NumberRange>, SatchelError> {
+        Ok(self.meta_get::<Vec<NumberRange>>(KEY_NUMBERS).await?.unwrap_or_default())
     }
 
     /// Records a committed order and its outbox entry (sealed to the server) in ONE transaction
@@ -565,7 +655,7 @@ impl LocalStore {
     ///
     /// With `draft_id`, the draft the order came from is deleted in the same transaction, so a
     /// committed order never leaves its draft behind (and a failed commit keeps it).
-    pub async fn commit_order(&self, keys: &Keys, device: &DeviceRecord, mutation_id: Uuid, document: OrderDocument, draft_id: Option<Uuid>) -> Result<LocalOrder, SatchelError> {
+    pub async fn commit_order(&self, keys: &Keys, device: &DeviceRecord, commit: Commit<'_>) -> Result<LocalOrder, SatchelError> {
         let server_key = sealing::key_from_hex(&device.server_public_key).map_err(|_| corrupt("device"))?;
         let tx = self.db.transaction(&[META, ORDERS, OUTBOX, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
@@ -574,13 +664,33 @@ impl LocalStore {
                 Some(v) => v.as_f64().ok_or_else(|| corrupt("sequence counter"))? as u64,
                 None => 1,
             };
+            // The document number, from this device's leased ranges, in the same transaction.
+            let mut ranges: Vec<NumberRange> = match meta.get(&KEY_NUMBERS.into()).await? {
+                Some(v) => from_clear_json("number ranges", &v)?,
+                None => Vec::new(),
+            };
+            let number = sales::numbering::take_next(&mut ranges).ok_or(SatchelError::NoDocumentNumbers)?;
+            let document = SalesDocument::from_quote(commit.order_id, number, commit.committed_at, commit.order, commit.quote)
+                .map_err(crate::error::from_sales)?;
             let key = &keys.ring.current;
             let mut sealer = Sealer::begin(&meta, key).await?;
+            // The van: a sale takes the goods out, a return puts them back.
+            if let Some(v) = meta.get(&KEY_VAN_STOCK.into()).await? {
+                let mut stock: std::collections::BTreeMap<String, StockLevel> = open_json(&keys.ring, META, KEY_VAN_STOCK, &v)?;
+                for line in &document.order.lines {
+                    if let Some(level) = stock.get_mut(&line.sku) {
+                        let q = line.quantity.value();
+                        level.available = Dec(if document.order.kind.is_sale() { level.available.value() - q } else { level.available.value() + q });
+                    }
+                }
+                meta.put(&KEY_VAN_STOCK.into(), &sealer.seal_json(key, META, KEY_VAN_STOCK, &stock)?).await?;
+            }
             let order = LocalOrder {
                 order_id: document.order_id,
                 outlet_id: document.order.outlet_id.clone(),
                 committed_at: document.committed_at.to_rfc3339(),
-                total: document.totals.total,
+                total: document.total,
+                document_number: document.document_number.clone(),
                 seq,
                 status: OrderStatus::Pending,
                 reason: None,
@@ -589,8 +699,8 @@ impl LocalStore {
             let mutation = Mutation {
                 device_id: device.device_id,
                 seq,
-                id: mutation_id,
-                body: MutationBody::OrderCreate(document),
+                id: commit.mutation_id,
+                body: MutationBody::SalesOrderCreate(Box::new(document)),
                 created_at: order.document.committed_at,
             };
             let sealed = sealing::seal_mutation(&mut sealer.rng, device.server_key_id, &server_key, &keys.device_secret, &mutation)
@@ -598,7 +708,7 @@ impl LocalStore {
             let order_key = keys.record_key(ORDERS, &order.order_id.to_string());
             let entry = OutboxEntry {
                 seq,
-                id: mutation_id,
+                id: commit.mutation_id,
                 order_key: order_key.clone(),
                 sealed: sealed.sealed,
                 committed_ms: crate::now_ms() as u64,
@@ -606,7 +716,8 @@ impl LocalStore {
             tx.store(ORDERS)?.add(&order_key.as_str().into(), &sealer.seal_json(key, ORDERS, &order_key, &order)?).await?;
             tx.store(OUTBOX)?.add(&JsValue::from_f64(seq as f64), &clear_json(&entry)?).await?;
             meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64((seq + 1) as f64)).await?;
-            if let Some(d) = draft_id {
+            meta.put(&KEY_NUMBERS.into(), &clear_json(&ranges)?).await?;
+            if let Some(d) = commit.draft_id {
                 tx.store(DRAFTS)?.delete(&keys.record_key(DRAFTS, &d.to_string()).as_str().into()).await?;
             }
             sealer.finish(&meta).await?;
@@ -661,7 +772,10 @@ impl LocalStore {
     /// Records the server's per-mutation results: acknowledged entries leave the outbox and
     /// their answers are kept sealed to the device's own key, in one transaction. Needs no data
     /// key (works while locked); [`apply_acks`](Self::apply_acks) moves them onto the orders.
-    pub async fn acknowledge(&self, device: &DeviceRecord, results: &[MutationResult]) -> Result<(), SatchelError> {
+    ///
+    /// `new_ranges`: document numbers the server leased with this answer, appended in the same
+    /// transaction.
+    pub async fn acknowledge(&self, device: &DeviceRecord, results: &[MutationResult], new_ranges: &[NumberRange]) -> Result<(), SatchelError> {
         let public = sealing::key_from_hex(&device.device_public_key).map_err(|_| corrupt("device"))?;
         let tx = self.db.transaction(&[META, OUTBOX, ACKS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
@@ -696,6 +810,18 @@ impl LocalStore {
             let excess = latencies.len().saturating_sub(LATENCY_SAMPLES);
             latencies.drain(..excess);
             meta.put(&KEY_LATENCY.into(), &clear_json(&latencies)?).await?;
+            if !new_ranges.is_empty() {
+                let mut ranges: Vec<NumberRange> = match meta.get(&KEY_NUMBERS.into()).await? {
+                    Some(v) => from_clear_json("number ranges", &v)?,
+                    None => Vec::new(),
+                };
+                for r in new_ranges {
+                    if !ranges.contains(r) {
+                        ranges.push(r.clone());
+                    }
+                }
+                meta.put(&KEY_NUMBERS.into(), &clear_json(&ranges)?).await?;
+            }
             Ok(())
         };
         let result = body.await;

@@ -317,14 +317,20 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
         inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
     match answer {
         Ok(response) => {
-            if let Err(e) = inner.store.acknowledge(&device, &response.results).await {
+            if let Err(e) = inner.store.acknowledge(&device, &response.results, &response.number_ranges).await {
                 *sync.last_error.borrow_mut() = Some(e);
                 return PushOutcome::Unreachable;
             }
             // Unlocked: move the answers onto the orders now (locked: at the next unlock).
             let keys = inner.vault.keys.borrow().clone();
             if let Some(keys) = keys {
-                let _ = inner.store.apply_acks(&keys).await;
+                if inner.store.apply_acks(&keys).await.is_ok() {
+                    // Pending totals (credit) and recent orders follow the answers.
+                    if let Ok((orders, _)) = inner.store.orders(&keys).await {
+                        let now = chrono::DateTime::from_timestamp_millis(crate::now_ms() as i64).unwrap_or_default();
+                        inner.reference.borrow_mut().set_local_orders(&orders, now);
+                    }
+                }
             }
             *sync.last_error.borrow_mut() = None;
             *sync.last_synced_at.borrow_mut() = Some(js_sys::Date::new_0().to_iso_string().into());

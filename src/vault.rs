@@ -20,7 +20,8 @@ use satchel_core::vault::{
 
 use crate::error::SatchelError;
 use crate::store::{KeyRing, Keys, RetiredKey, VaultRecord, SEALED_STORES};
-use crate::workspace::{Inner, Reference};
+use crate::sales::Reference;
+use crate::workspace::Inner;
 use crate::BrowserRng;
 
 /// Shortest PIN or passphrase accepted.
@@ -243,20 +244,31 @@ pub(crate) fn touch(inner: &Rc<Inner>) {
 /// Takes the keys into use: unlocked state, reference data decrypted, pending answers
 /// applied, idle timer armed, an unfinished rotation resumed.
 pub(crate) async fn install_keys(inner: &Rc<Inner>, keys: Rc<Keys>, kek: KeyEncryptionKey) -> Result<(), SatchelError> {
-    let (info, products, outlets, unreadable) = inner.store.load_reference(&keys).await?;
     let rotation_pending = keys.ring.retired.is_some();
-    *inner.reference.borrow_mut() = Reference::new(info, products, outlets);
-    inner.unreadable_reference.set(unreadable);
     *inner.vault.keys.borrow_mut() = Some(keys.clone());
     *inner.vault.kek.borrow_mut() = Some(kek);
     if let Err(e) = inner.store.apply_acks(&keys).await {
         web_sys::console::warn_1(&format!("could not apply sync answers yet: {}", e.code()).into());
     }
+    reload_reference(inner, &keys).await?;
     arm_timer(inner);
     notify(inner);
     if rotation_pending {
         spawn_rotation(inner);
     }
+    Ok(())
+}
+
+/// Decrypts the reference data into memory and takes this device's orders into account
+/// (pending totals for credit, the van's stock, recent orders for duplicates).
+pub(crate) async fn reload_reference(inner: &Rc<Inner>, keys: &Keys) -> Result<(), SatchelError> {
+    let loaded = inner.store.load_reference(keys).await?;
+    let unreadable = loaded.unreadable;
+    let mut reference = Reference::new(loaded);
+    let (orders, _) = inner.store.orders(keys).await?;
+    reference.set_local_orders(&orders, chrono::DateTime::from_timestamp_millis(crate::now_ms() as i64).unwrap_or_default());
+    *inner.reference.borrow_mut() = reference;
+    inner.unreadable_reference.set(unreadable);
     Ok(())
 }
 

@@ -4,21 +4,21 @@
 //! decimal string. Every failure is thrown as an `Error` named `SatchelError` with a `code`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
-use satchel_core::order::{check_catalog, compute_totals, CatalogPrice, OrderDocument, OrderError, OrderRequest, OrderTotals};
+use satchel_core::sales::SalesOrder;
 use satchel_core::sync::engine::{SyncEvent, WakeReason};
-use satchel_core::sync::protocol::{OutletView, ProductView, ReferenceData, RegisterRequest, RegisterResponse};
+use satchel_core::sync::protocol::{ReferenceData, RegisterRequest, RegisterResponse};
 
 use crate::error::{bad_input, SatchelError};
 use satchel_core::vault::{self as core_vault, hex, DataKey, KdfParams, Lock, LockPolicy};
 
-use crate::store::{Draft, DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, SessionView, VaultRecord};
+use crate::sales::{QuoteView, Reference};
+use crate::store::{Commit, Draft, DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, SessionView, VaultRecord};
 use crate::vault;
 use crate::BrowserRng;
 use crate::sync_loop::{self, SyncLoop};
@@ -52,21 +52,58 @@ export interface VaultStatusView {
 }
 /** Who is signed in on this device. */
 export interface SessionView { device_id: string; username: string; display_name: string; }
-/** A product of the local catalog. */
-export interface ProductView { sku: string; name: string; unit: string; unit_price: string; }
-/** An outlet on the user's routes. */
-export interface OutletView { id: string; name: string; route: string; address: string; phone: string; tax_rate: string; }
-/** An order being composed. Amounts and quantities are decimal strings. */
-export interface OrderRequest { outlet_id: string; tax_rate: string; lines: OrderLineRequest[]; }
-export interface OrderLineRequest { sku: string; quantity: string; unit_price: string; }
-/** Totals computed by the module (never compute money in JavaScript). */
-export interface OrderTotals { line_nets: string[]; subtotal: string; tax: string; total: string; }
+/** A product found by `searchProducts`, priced for the outlet asked about. */
+export interface ProductHit {
+  sku: string; name: string; unit: string; quantity_places: number; pack_size?: string;
+  min_order_quantity?: string; barcodes: string[];
+  /** The price of the outlet's price list on the business date (absent without an outlet). */
+  unit_price?: string;
+  /** What the van holds, as this device's commits left it. */
+  stock?: string;
+}
+/** An outlet on the user's routes, with its credit as this device sees it. */
+export interface OutletView {
+  id: string; name: string; route: string; address: string; phone: string; contact_name: string;
+  group: string; place_of_supply: string;
+  credit?: { limit: string; outstanding: string; pending_on_device: string; available: string; over_limit: boolean; as_of: string };
+}
+/** An order being composed. Quantities and percentages are decimal strings; prices come from
+ * the outlet's price list, never from the page. */
+export interface SalesOrder {
+  outlet_id: string;
+  /** The local date whose prices and tax rules apply, YYYY-MM-DD. */
+  business_date: string;
+  lines: SalesLine[];
+  order_discount_percent?: string;
+  note?: string;
+  requested_delivery_date?: string;
+  customer_reference?: string;
+  cash?: boolean;
+  kind?: "sale" | "return";
+}
+export interface SalesLine { sku: string; quantity: string; discount_percent?: string; }
+/** A finding of validation, with the age of the data it relied on. */
+export interface FindingView {
+  rule: string; severity: "block" | "warn_and_flag" | "allow"; field: string; message: string; data_as_of?: string;
+}
+/** Prices, taxes with their breakdown, totals and findings: computed by the module. */
+export interface QuoteView {
+  price_list_id: string;
+  lines: { unit_price: string; net?: string; taxes: { code: string; amount: string }[] }[];
+  taxes: { code: string; name: string; base: string; amount: string; included: boolean }[];
+  untaxed?: string; discount?: string; tax?: string;
+  /** The amount due. */
+  total?: string;
+  blocked: boolean; flagged: boolean; findings: FindingView[];
+}
 /** The result of `commitOrder`: the order is durably on the device. */
-export interface CommittedOrderView { order_id: string; seq: number; totals: OrderTotals; }
+export interface CommittedOrderView {
+  order_id: string; document_number: string; seq: number; total: string; flagged: boolean; quote: QuoteView;
+}
 /** A local order and its sync state. */
 export interface OrderView {
-  order_id: string; outlet_id: string; committed_at: string; total: string; seq: number;
-  line_count: number; status: "pending" | "synced" | "rejected"; reason?: string;
+  order_id: string; document_number: string; outlet_id: string; committed_at: string; total: string; seq: number;
+  line_count: number; kind: "sale" | "return"; status: "pending" | "synced" | "flagged" | "rejected"; reason?: string;
 }
 /** A draft: the page's own content, saved sealed on every edit. */
 export interface DraftView { draft_id: string; updated_at: string; content: Record<string, unknown>; }
@@ -89,27 +126,6 @@ export interface SyncStatusView {
   last_error_code?: SatchelErrorCode;
 }
 "#;
-
-/// The in-memory reference data, for instant reads.
-#[derive(Default)]
-pub struct Reference {
-    info: Option<ReferenceInfo>,
-    products: Vec<ProductView>,
-    /// Typo-tolerant search over names and SKUs (core's catalog index).
-    search: satchel_core::catalog::SearchIndex,
-    by_sku: HashMap<String, usize>,
-    outlets: Vec<OutletView>,
-}
-
-impl Reference {
-    pub(crate) fn new(info: Option<ReferenceInfo>, products: Vec<ProductView>, outlets: Vec<OutletView>) -> Self {
-        let search = satchel_core::catalog::SearchIndex::build(
-            products.iter().enumerate().map(|(i, p)| satchel_core::catalog::SearchDoc::new(i as u32, p.sku.clone(), p.name.clone())),
-        );
-        let by_sku = products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
-        Reference { info, products, search, by_sku, outlets }
-    }
-}
 
 /// Shared state behind the `Workspace` handle.
 pub(crate) struct Inner {
@@ -162,18 +178,23 @@ fn lock_policy(settings: satchel_core::sync::protocol::LockSettings, options: &W
 #[derive(Serialize)]
 struct CommittedOrderView {
     order_id: uuid::Uuid,
+    document_number: String,
     seq: u64,
-    totals: OrderTotals,
+    total: satchel_core::money::Dec,
+    flagged: bool,
+    quote: QuoteView,
 }
 
 #[derive(Serialize)]
 struct OrderView<'a> {
     order_id: uuid::Uuid,
+    document_number: &'a str,
     outlet_id: &'a str,
     committed_at: &'a str,
     total: satchel_core::money::Dec,
     seq: u64,
     line_count: usize,
+    kind: satchel_core::sales::OrderKind,
     status: OrderStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
@@ -183,11 +204,13 @@ impl<'a> From<&'a LocalOrder> for OrderView<'a> {
     fn from(o: &'a LocalOrder) -> Self {
         OrderView {
             order_id: o.order_id,
+            document_number: &o.document_number,
             outlet_id: &o.outlet_id,
             committed_at: &o.committed_at,
             total: o.total,
             seq: o.seq,
             line_count: o.document.order.lines.len(),
+            kind: o.document.order.kind,
             status: o.status,
             reason: o.reason.as_deref(),
         }
@@ -326,9 +349,17 @@ impl Workspace {
             lock.state().clone()
         };
         let record = VaultRecord { wrapped, retired: None };
-        inner.store.create_vault(NewVault { device: &device, vault: &record, lock: &lock_state }, &keys).await?;
-        let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency };
-        inner.store.save_reference(&keys, &info, &reference.products, &reference.outlets).await?;
+        inner
+            .store
+            .create_vault(NewVault { device: &device, vault: &record, lock: &lock_state, number_ranges: &registered.number_ranges }, &keys)
+            .await?;
+        *inner.reference.borrow_mut() = Reference::default();
+        let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency.clone() };
+        let sales = reference.sales.ok_or_else(|| SatchelError::Server {
+            detail: "no_sales_data".into(),
+            message: "the server sent no sales data (it predates order version 2)".into(),
+        })?;
+        inner.store.save_reference(&keys, &info, &sales, &Default::default()).await?;
         let view = to_js_value(&SessionView::from(&device))?;
         *inner.device.borrow_mut() = Some(device);
         vault::install_keys(inner, keys, kek).await?;
@@ -407,72 +438,80 @@ impl Workspace {
     /// When the server produced the reference data on this device (RFC 3339), or `undefined`.
     #[wasm_bindgen(js_name = referenceAsOf)]
     pub fn reference_as_of(&self) -> Option<String> {
-        self.inner.reference.borrow().info.as_ref().map(|i| i.as_of.clone())
+        self.inner.reference.borrow().as_of()
     }
 
-    /// The outlets on the user's routes.
+    /// The outlets on the user's routes, with their credit as this device sees it (the server's
+    /// balance as of its time, plus this device's unsynced orders).
     #[wasm_bindgen(unchecked_return_type = "OutletView[]")]
     pub fn outlets(&self) -> Result<JsValue, SatchelError> {
         vault::require_keys(&self.inner)?;
-        to_js_value(&self.inner.reference.borrow().outlets)
+        to_js_value(&self.inner.reference.borrow().outlet_views())
     }
 
     /// Products matching `query` by SKU or barcode prefix, or by the prefixes of their name's
     /// words, tolerating typos (one in 4–7 letters, two from 8), accents and case; best first.
-    #[wasm_bindgen(js_name = searchProducts, unchecked_return_type = "ProductView[]")]
-    pub fn search_products(&self, query: &str, limit: u32) -> Result<JsValue, SatchelError> {
+    /// With `outlet_id`, each carries the price of that outlet's list today.
+    #[wasm_bindgen(js_name = searchProducts, unchecked_return_type = "ProductHit[]")]
+    pub fn search_products(
+        &self,
+        query: &str,
+        limit: u32,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] outlet_id: Option<String>,
+    ) -> Result<JsValue, SatchelError> {
         vault::require_keys(&self.inner)?;
         let reference = self.inner.reference.borrow();
-        let hits: Vec<&ProductView> = reference
-            .search
-            .search(query, limit as usize)
-            .iter()
-            .filter_map(|h| reference.products.get(h.id as usize))
-            .collect();
-        to_js_value(&hits)
+        to_js_value(&reference.search(query, limit as usize, outlet_id.as_deref(), business_date()))
     }
 
-    /// Validates an order and computes its totals. Throws a `validation` error naming the field.
-    #[wasm_bindgen(js_name = computeTotals, unchecked_return_type = "OrderTotals")]
-    pub fn compute_totals(&self, #[wasm_bindgen(unchecked_param_type = "OrderRequest")] order: JsValue) -> Result<JsValue, SatchelError> {
-        let order: OrderRequest = from_js_value(order)?;
-        to_js_value(&compute_totals(&order)?)
+    /// Prices, taxes and validates an order with this device's data: the breakdown per line and
+    /// per tax, the amount due, and the findings (blocking or to review) with the age of the data
+    /// they relied on. Throws a `validation` error naming the field for what cannot be priced
+    /// (an unknown product, an outlet not on the user's routes).
+    #[wasm_bindgen(unchecked_return_type = "QuoteView")]
+    pub fn quote(&self, #[wasm_bindgen(unchecked_param_type = "SalesOrder")] order: JsValue) -> Result<JsValue, SatchelError> {
+        vault::require_keys(&self.inner)?;
+        let order: SalesOrder = from_js_value(order)?;
+        let quote = self.inner.reference.borrow().quote(&order, now())?;
+        to_js_value(&QuoteView::from(&quote))
     }
 
-    /// Validates the order against the local catalog and outlet, computes its totals, and stores
-    /// it with its outbox entry in one durable transaction. Resolves once it is on disk.
+    /// Quotes the order, refuses it if a finding blocks (a `validation` error naming the field,
+    /// `detail` = the rule), numbers it from this device's leased range and stores it with its
+    /// sealed outbox entry in one durable transaction (the van's stock and the draft too).
+    /// Resolves once it is on disk. `draft_id`: the draft it was composed in.
     #[wasm_bindgen(js_name = commitOrder, unchecked_return_type = "CommittedOrderView")]
-    ///
-    /// `draft_id`: the draft this order was composed in; it is deleted in the same transaction.
     pub async fn commit_order(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "OrderRequest")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SalesOrder")] order: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] draft_id: Option<String>,
     ) -> Result<JsValue, SatchelError> {
         let inner = &self.inner;
         let keys = vault::require_keys(inner)?;
         let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
-        let order: OrderRequest = from_js_value(order)?;
-        let totals = compute_totals(&order)?;
-        {
-            let reference = inner.reference.borrow();
-            let outlet = reference
-                .outlets
-                .iter()
-                .find(|o| o.id == order.outlet_id)
-                .ok_or_else(|| OrderError::UnknownOutlet { field: "outlet_id".into() })?;
-            if outlet.tax_rate.value() != order.tax_rate.value() {
-                return Err(OrderError::RateMismatch { field: "tax_rate".into(), expected: outlet.tax_rate, got: order.tax_rate }.into());
-            }
-            check_catalog(&order, |sku| {
-                reference.by_sku.get(sku).map(|&i| CatalogPrice { unit_price: reference.products[i].unit_price.value() })
-            })?;
-        }
-        let document = OrderDocument { order_id: crate::new_id()?, committed_at: now(), order, totals };
+        let order: SalesOrder = from_js_value(order)?;
+        let committed_at = now();
+        let quote = inner.reference.borrow().quote(&order, committed_at)?;
         let draft_id = draft_id.map(|d| parse_draft_id(&d)).transpose()?;
-        let stored = inner.store.commit_order(&keys, &device, crate::new_id()?, document, draft_id).await?;
+        let commit = Commit {
+            order_id: crate::new_id()?,
+            mutation_id: crate::new_id()?,
+            committed_at,
+            order,
+            quote: &quote,
+            draft_id,
+        };
+        let stored = inner.store.commit_order(&keys, &device, commit).await?;
+        inner.reference.borrow_mut().committed(&stored);
         sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
-        to_js_value(&CommittedOrderView { order_id: stored.order_id, seq: stored.seq, totals: stored.document.totals })
+        to_js_value(&CommittedOrderView {
+            order_id: stored.order_id,
+            document_number: stored.document_number.clone(),
+            seq: stored.seq,
+            total: stored.total,
+            flagged: stored.document.flagged,
+            quote: QuoteView::from(&quote),
+        })
     }
 
     /// Saves a draft durably (call it on every edit). `content` is any JSON object of the page's
@@ -592,10 +631,24 @@ impl Workspace {
 
 impl Workspace {
     async fn install_reference(&self, keys: &Keys, reference: ReferenceData) -> Result<(), SatchelError> {
-        let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency };
-        self.inner.store.save_reference(keys, &info, &reference.products, &reference.outlets).await?;
-        *self.inner.reference.borrow_mut() = Reference::new(Some(info), reference.products, reference.outlets);
-        self.inner.unreadable_reference.set(0);
-        Ok(())
+        install_reference(&self.inner, keys, reference).await
     }
+}
+
+/// Stores fresh reference data (sealed) and reloads it into memory.
+pub(crate) async fn install_reference(inner: &Rc<Inner>, keys: &Keys, reference: ReferenceData) -> Result<(), SatchelError> {
+    let sales = reference.sales.ok_or_else(|| SatchelError::Server {
+        detail: "no_sales_data".into(),
+        message: "the server sent no sales data (it predates order version 2)".into(),
+    })?;
+    let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency };
+    let takes = inner.reference.borrow().pending_takes().clone();
+    inner.store.save_reference(keys, &info, &sales, &takes).await?;
+    vault::reload_reference(inner, keys).await
+}
+
+/// The business date: the device's local calendar date.
+pub(crate) fn business_date() -> chrono::NaiveDate {
+    let d = js_sys::Date::new_0();
+    chrono::NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date()).unwrap_or_default()
 }

@@ -7,11 +7,11 @@ use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use satchel::idb::{Db, Durability, Mode};
-use satchel::store::{DeviceRecord, KeyRing, Keys, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, VaultRecord};
+use satchel::error::SatchelError;
+use satchel::store::{Commit, DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, VaultRecord};
 use satchel::BrowserRng;
-use satchel_core::money::parse_decimal;
-use satchel_core::order::{compute_totals, OrderDocument, OrderLineRequest, OrderRequest};
-use satchel_core::sync::protocol::{MutationBody, MutationResult, Outcome, OutletView, ProductView};
+use satchel_core::sales::{self, Catalog, NumberRange, SalesContext, SalesOrder};
+use satchel_core::sync::protocol::{MutationBody, MutationResult, Outcome, SalesReference};
 use satchel_core::sync::sealing::{self, key_from_hex};
 use satchel_core::vault::{self, hex, BoxSecret, DataKey, KdfParams, KeyEncryptionKey, LockState};
 use uuid::Uuid;
@@ -65,29 +65,58 @@ async fn fresh(name: &str) -> (String, LocalStore, Fixture) {
     let store = LocalStore::open(&name).await.expect("open store");
     let f = fixture();
     let lock = LockState { locked: false, ..LockState::default() };
-    store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock }, &f.keys).await.expect("vault");
+    store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock, number_ranges: &ranges(1, 1000) }, &f.keys).await.expect("vault");
     (name, store, f)
 }
 
-fn document(n: u64, qty: &str) -> OrderDocument {
-    let order = OrderRequest {
-        outlet_id: "OUT-0001".into(),
-        tax_rate: parse_decimal("13").expect("lit").into(),
-        lines: vec![OrderLineRequest {
-            sku: "SKU-00001".into(),
-            quantity: parse_decimal(qty).expect("lit").into(),
-            unit_price: parse_decimal("4.50").expect("lit").into(),
-        }],
-    };
-    let totals = compute_totals(&order).expect("valid");
-    OrderDocument { order_id: id(n), committed_at: DateTime::<Utc>::UNIX_EPOCH, order, totals }
+fn ranges(first: u64, last: u64) -> Vec<NumberRange> {
+    vec![NumberRange { prefix: "SO-".into(), first, last }]
+}
+
+/// The sales data of a small shop: `products` with a price each, one Ontario outlet.
+fn sales_reference(products: Vec<(String, String, &str)>, outlet: (&str, &str)) -> SalesReference {
+    let prices: serde_json::Map<String, serde_json::Value> = products.iter().map(|(sku, _, p)| (sku.clone(), serde_json::json!(p))).collect();
+    serde_json::from_value(serde_json::json!({
+        "settings": {"rule_set": "ca", "currency": "CAD"},
+        "role": "rep",
+        "products": products.iter().map(|(sku, name, _)| serde_json::json!({"sku": sku, "name": name, "unit": "each", "quantity_places": 0})).collect::<Vec<_>>(),
+        "price_lists": [{"id": "PL-1", "outlet_group": "retail", "valid_from": "2020-01-01", "prices": prices}],
+        "outlets": [{"id": outlet.0, "name": outlet.1, "route": "R9", "address": "14 Market Lane", "phone": "+254 700 123456",
+                     "group": "retail", "place_of_supply": "CA-ON"}],
+        "van_stock": {}
+    }))
+    .expect("sales reference")
+}
+
+fn shop() -> SalesReference {
+    sales_reference(vec![("SKU-00001".into(), "Maple Basmati Rice".into(), "4.50")], ("OUT-0001", "Joy's Grocery"))
+}
+
+/// Quotes `quantity` of the shop's rice for its outlet and commits it as order `n`.
+async fn commit_in(store: &LocalStore, f: &Fixture, data: &SalesReference, m: u64, n: u64, quantity: &str, draft_id: Option<Uuid>) -> Result<LocalOrder, SatchelError> {
+    let order: SalesOrder = serde_json::from_value(serde_json::json!({
+        "outlet_id": data.outlets[0].id, "business_date": "2026-11-22",
+        "lines": [{"sku": data.products[0].sku, "quantity": quantity}]
+    }))
+    .expect("order");
+    let rules = satchel_core::tax::builtin::rule_set("ca").expect("rules");
+    let catalog = Catalog::new(&data.products, &data.price_lists);
+    let ctx = SalesContext { role: "rep".into(), now: DateTime::<Utc>::UNIX_EPOCH, stock: Default::default(), pending_on_device: Default::default(), recent_orders: vec![] };
+    let quote = sales::quote(&data.settings, &rules, &catalog, &data.outlets[0], &order, &ctx).expect("quote");
+    store
+        .commit_order(&f.keys, &f.device, Commit { order_id: id(n), mutation_id: id(m), committed_at: DateTime::<Utc>::UNIX_EPOCH, order, quote: &quote, draft_id })
+        .await
+}
+
+async fn commit(store: &LocalStore, f: &Fixture, m: u64, n: u64, quantity: &str, draft_id: Option<Uuid>) -> Result<LocalOrder, SatchelError> {
+    commit_in(store, f, &shop(), m, n, quantity, draft_id).await
 }
 
 #[wasm_bindgen_test]
 async fn committed_orders_get_gap_free_numbers_and_the_outbox_opens_only_at_the_server() {
     let (_, store, f) = fresh("seq").await;
     for n in 1..=3 {
-        let o = store.commit_order(&f.keys, &f.device, id(100 + n), document(n, "2"), None).await.expect("commit");
+        let o = commit(&store, &f, 100 + n, n, "2", None).await.expect("commit");
         assert_eq!(o.seq, n);
         assert_eq!(o.status, OrderStatus::Pending);
     }
@@ -96,9 +125,12 @@ async fn committed_orders_get_gap_free_numbers_and_the_outbox_opens_only_at_the_
     // The server opens each entry with its key and the device secret.
     let secret = key_from_hex(&hex::encode(&[9u8; 32])).expect("secret");
     let m = sealing::open_mutation(&f.server, 1, f.device.device_id, &secret, &pending[1]).expect("server opens");
-    let MutationBody::OrderCreate(doc) = &m.body;
+    let MutationBody::SalesOrderCreate(doc) = &m.body else { panic!("a v2 order") };
     assert_eq!(doc.order_id, id(2));
-    assert_eq!(doc.totals.total.to_string(), "10.17");
+    // 2 × 4.50 = 9.00 and HST 13 % (0.45 + 0.72): 10.17, numbered from the lease.
+    assert_eq!(doc.total.to_string(), "10.17");
+    assert_eq!(doc.document_number, "SO-0000002");
+    assert_eq!(doc.taxes.tax.to_string(), "1.17");
     // Nobody else does: another key, or another device's secret.
     let stranger = BoxSecret::generate(&mut BrowserRng);
     assert!(sealing::open_mutation(&stranger, 1, f.device.device_id, &secret, &pending[1]).is_err());
@@ -110,9 +142,9 @@ async fn committed_orders_get_gap_free_numbers_and_the_outbox_opens_only_at_the_
 async fn concurrent_commits_never_share_a_sequence_number() {
     let (_, store, f) = fresh("concurrent").await;
     let (a, b, c) = futures::join!(
-        store.commit_order(&f.keys, &f.device, id(201), document(21, "1"), None),
-        store.commit_order(&f.keys, &f.device, id(202), document(22, "1"), None),
-        store.commit_order(&f.keys, &f.device, id(203), document(23, "1"), None),
+        commit(&store, &f, 201, 21, "1", None),
+        commit(&store, &f, 202, 22, "1", None),
+        commit(&store, &f, 203, 23, "1", None),
     );
     let mut seqs = vec![a.expect("a").seq, b.expect("b").seq, c.expect("c").seq];
     seqs.sort();
@@ -122,12 +154,12 @@ async fn concurrent_commits_never_share_a_sequence_number() {
 #[wasm_bindgen_test]
 async fn a_failed_commit_writes_nothing_not_even_the_order() {
     let (_, store, f) = fresh("atomic").await;
-    store.commit_order(&f.keys, &f.device, id(301), document(31, "1"), None).await.expect("first");
+    commit(&store, &f, 301, 31, "1", None).await.expect("first");
     // Same order id again: the `orders` add fails, so the outbox entry and counter roll back.
-    let err = store.commit_order(&f.keys, &f.device, id(302), document(31, "1"), None).await.expect_err("duplicate order id");
+    let err = commit(&store, &f, 302, 31, "1", None).await.expect_err("duplicate order id");
     assert_eq!(err.code(), "storage");
     assert_eq!(store.pending_count().await.expect("count"), 1);
-    let next = store.commit_order(&f.keys, &f.device, id(303), document(33, "1"), None).await.expect("next");
+    let next = commit(&store, &f, 303, 33, "1", None).await.expect("next");
     assert_eq!(next.seq, 2, "the failed commit did not consume a sequence number");
 }
 
@@ -135,7 +167,7 @@ async fn a_failed_commit_writes_nothing_not_even_the_order() {
 async fn answers_received_while_locked_are_kept_sealed_and_applied_at_unlock() {
     let (_, store, f) = fresh("ack").await;
     for n in 1..=3 {
-        store.commit_order(&f.keys, &f.device, id(400 + n), document(40 + n, "1"), None).await.expect("commit");
+        commit(&store, &f, 400 + n, 40 + n, "1", None).await.expect("commit");
     }
     let results = vec![
         MutationResult { seq: 1, id: id(401), outcome: Outcome::Applied },
@@ -148,7 +180,7 @@ async fn answers_received_while_locked_are_kept_sealed_and_applied_at_unlock() {
         MutationResult { seq: 3, id: id(999), outcome: Outcome::Applied },
     ];
     // No data key needed: this is what happens while the workspace is locked.
-    store.acknowledge(&f.device, &results).await.expect("ack");
+    store.acknowledge(&f.device, &results, &[]).await.expect("ack");
     let pending = store.pending(10).await.expect("pending");
     assert_eq!(pending.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![3]);
     let (orders, _) = store.orders(&f.keys).await.expect("orders");
@@ -167,7 +199,7 @@ async fn answers_received_while_locked_are_kept_sealed_and_applied_at_unlock() {
 #[wasm_bindgen_test]
 async fn the_outbox_and_the_vault_survive_closing_and_reopening_the_database() {
     let (name, store, f) = fresh("reopen").await;
-    store.commit_order(&f.keys, &f.device, id(501), document(51, "1"), None).await.expect("commit");
+    commit(&store, &f, 501, 51, "1", None).await.expect("commit");
     store.close();
     let again = LocalStore::open(&name).await.expect("reopen");
     assert_eq!(again.device().await.expect("device"), Some(f.device.clone()));
@@ -180,9 +212,9 @@ async fn the_outbox_and_the_vault_survive_closing_and_reopening_the_database() {
 #[wasm_bindgen_test]
 async fn a_new_vault_is_refused_while_work_is_pending() {
     let (_, store, f) = fresh("signin").await;
-    store.commit_order(&f.keys, &f.device, id(601), document(61, "1"), None).await.expect("commit");
+    commit(&store, &f, 601, 61, "1", None).await.expect("commit");
     let lock = LockState::default();
-    let err = store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock }, &f.keys).await.expect_err("pending work");
+    let err = store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock, number_ranges: &ranges(1, 9) }, &f.keys).await.expect_err("pending work");
     assert_eq!(err.code(), "pending_work");
     assert_eq!(store.pending_count().await.expect("count"), 1, "nothing was lost");
     let err = store.forget_device().await.expect_err("sign-out refused");
@@ -206,8 +238,8 @@ async fn sale_transactions_ask_chromium_for_strict_durability() {
 #[wasm_bindgen_test]
 async fn a_corrupt_or_moved_record_is_reported_and_skipped_never_hiding_the_others() {
     let (name, store, f) = fresh("corrupt").await;
-    store.commit_order(&f.keys, &f.device, id(701), document(71, "1"), None).await.expect("first");
-    store.commit_order(&f.keys, &f.device, id(702), document(72, "2"), None).await.expect("second");
+    commit(&store, &f, 701, 71, "1", None).await.expect("first");
+    commit(&store, &f, 702, 72, "2", None).await.expect("second");
     let raw = Db::open_existing(&name).await.expect("raw");
     let tx = raw.transaction(&["orders"], Mode::ReadWrite, Durability::Default).expect("tx");
     let orders = tx.store("orders").expect("store");
@@ -227,32 +259,19 @@ async fn a_corrupt_or_moved_record_is_reported_and_skipped_never_hiding_the_othe
     assert_eq!(readable.len(), 1, "the good order is there");
     assert_eq!(unreadable, 3, "the bad records are counted");
     // And the workspace keeps working: the next commit succeeds with the next number.
-    let next = store.commit_order(&f.keys, &f.device, id(703), document(73, "1"), None).await.expect("commit after corruption");
+    let next = commit(&store, &f, 703, 73, "1", None).await.expect("commit after corruption");
     assert_eq!(next.seq, 3);
 }
 
 #[wasm_bindgen_test]
 async fn nothing_readable_lands_in_indexeddb() {
     let (name, store, f) = fresh("plaintext").await;
-    let products = vec![ProductView {
-        sku: "SKU-77777".into(),
-        name: "Zanzibar Clove Tea".into(),
-        unit: "box".into(),
-        unit_price: parse_decimal("12.34").expect("lit").into(),
-    }];
-    let outlets = vec![OutletView {
-        id: "OUT-4242".into(),
-        name: "Mama Ngozi Provisions".into(),
-        route: "R9".into(),
-        address: "14 Market Lane".into(),
-        phone: "+254 700 123456".into(),
-        tax_rate: parse_decimal("16").expect("lit").into(),
-    }];
+    let data = sales_reference(vec![("SKU-77777".into(), "Zanzibar Clove Tea".into(), "12.34")], ("OUT-4242", "Mama Ngozi Provisions"));
     let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "KES".into() };
-    store.save_reference(&f.keys, &info, &products, &outlets).await.expect("reference");
-    let mut doc = document(801, "3");
-    doc.order.outlet_id = "OUT-4242".into();
-    store.commit_order(&f.keys, &f.device, id(802), doc, None).await.expect("commit");
+    store.save_reference(&f.keys, &info, &data, &Default::default()).await.expect("reference");
+    let o = commit_in(&store, &f, &data, 802, 801, "3", None).await.expect("commit");
+    // 3 × 12.34 = 37.02, HST 13 % = 4.81 (1.85 + 2.96): 41.83.
+    assert_eq!(o.total.to_string(), "41.83");
     // Everything every store holds, keys and values, as text.
     let raw = Db::open_existing(&name).await.expect("raw");
     let names = ["meta", "products", "outlets", "orders", "outbox", "acks"];
@@ -273,28 +292,21 @@ async fn nothing_readable_lands_in_indexeddb() {
         }
     }
     assert!(dump.len() > 500, "the dump holds the records");
-    for secret in ["SKU-77777", "Zanzibar", "OUT-4242", "Mama Ngozi", "Market Lane", "700 123456", "12.34", "15.26", "13.50", "full-token-secret", "KES"] {
+    for secret in ["SKU-77777", "Zanzibar", "OUT-4242", "Mama Ngozi", "Market Lane", "700 123456", "12.34", "37.02", "41.83", "full-token-secret", "KES", "SO-0000001"] {
         assert!(!dump.contains(secret), "{secret:?} appears in clear in IndexedDB");
     }
     // The records still read back.
-    let (_, ps, os, unreadable) = store.load_reference(&f.keys).await.expect("load");
-    assert_eq!((ps, os, unreadable), (products, outlets, 0));
+    let loaded = store.load_reference(&f.keys).await.expect("load");
+    assert_eq!((loaded.products, loaded.outlets, loaded.unreadable), (data.products, data.outlets, 0));
 }
 
 #[wasm_bindgen_test]
 async fn rotation_reencrypts_every_record_under_the_new_key() {
     let (_, store, f) = fresh("rotate").await;
-    let products: Vec<ProductView> = (0..450)
-        .map(|i| ProductView {
-            sku: format!("SKU-{i:05}"),
-            name: format!("Product {i}"),
-            unit: "each".into(),
-            unit_price: parse_decimal("1.00").expect("lit").into(),
-        })
-        .collect();
+    let data = sales_reference((0..450).map(|i| (format!("SKU-{i:05}"), format!("Product {i}"), "1.00")).collect(), ("OUT-0001", "Joy's Grocery"));
     let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "EUR".into() };
-    store.save_reference(&f.keys, &info, &products, &[]).await.expect("reference");
-    store.commit_order(&f.keys, &f.device, id(901), document(91, "1"), None).await.expect("commit");
+    store.save_reference(&f.keys, &info, &data, &Default::default()).await.expect("reference");
+    commit(&store, &f, 901, 91, "1", None).await.expect("commit");
     // Rotate: generation 2 current, generation 1 retired.
     let new = Rc::new(DataKey::generate(&mut BrowserRng, 2));
     let ring = KeyRing { current: new.clone(), retired: Some(f.keys.ring.current.clone()) };
@@ -308,25 +320,26 @@ async fn rotation_reencrypts_every_record_under_the_new_key() {
             }
         }
     }
-    assert_eq!(moved, 450 + 1 + 3, "products, the order, and session, index key and reference info");
+    assert_eq!(moved, 450 + 1 + 1 + 5, "products, the outlet, the order, and session, index key, reference info, sales data, van stock");
     assert_eq!(store.reencrypt_batch(&ring, "products", 200).await.expect("nothing left"), 0);
     // Everything opens with the new key alone.
     let only_new = Keys::new(KeyRing { current: new, retired: None }, f.keys.index_key.clone(), f.keys.secrets.clone()).expect("keys");
-    let (_, ps, _, unreadable) = store.load_reference(&only_new).await.expect("load");
-    assert_eq!((ps.len(), unreadable), (450, 0));
+    let loaded = store.load_reference(&only_new).await.expect("load");
+    assert_eq!((loaded.products.len(), loaded.unreadable), (450, 0));
+    assert!(loaded.sales.is_some());
     let (orders, unreadable) = store.orders(&only_new).await.expect("orders");
     assert_eq!((orders.len(), unreadable), (1, 0));
     store.open_unlock_material(&only_new.ring).await.expect("session and index key re-encrypted");
     // And no longer with the old one.
-    let (_, ps, _, unreadable) = store.load_reference(&f.keys).await.expect("load");
-    assert_eq!((ps.len(), unreadable), (0, 450));
+    let loaded = store.load_reference(&f.keys).await.expect("load");
+    assert_eq!((loaded.products.len(), loaded.unreadable), (0, 450 + 1 + 1));
 }
 
 #[wasm_bindgen_test]
 async fn a_locked_workspace_refuses_business_calls_and_counts_wrong_pins_across_reopens() {
     use satchel::workspace::Workspace;
     let (name, store, f) = fresh("locked-ws").await;
-    store.commit_order(&f.keys, &f.device, id(1001), document(101, "1"), None).await.expect("commit");
+    commit(&store, &f, 1001, 101, "1", None).await.expect("commit");
     store.close();
     let options = || {
         let o = js_sys::Object::new();
@@ -338,9 +351,9 @@ async fn a_locked_workspace_refuses_business_calls_and_counts_wrong_pins_across_
     let ws = Workspace::open(options()).await.map_err(wasm_bindgen::JsValue::from).expect("opens");
     // Opened after a "reload": locked, and every business call says so.
     assert_eq!(ws.outlets().map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
-    assert_eq!(ws.search_products("a", 5).map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
+    assert_eq!(ws.search_products("a", 5, None).map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     assert_eq!(ws.orders().await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
-    let order = serde_wasm_bindgen::to_value(&document(102, "1").order).expect("js");
+    let order = serde_wasm_bindgen::to_value(&serde_json::json!({"outlet_id": "OUT-0001", "business_date": "2026-11-22", "lines": []})).expect("js");
     assert_eq!(ws.commit_order(order, None).await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     // But what sync needs works: the outbox is readable without the key.
     assert_eq!(ws.pending_count().await.map_err(wasm_bindgen::JsValue::from).expect("count"), 1);
@@ -377,8 +390,8 @@ async fn drafts_are_sealed_and_a_commit_takes_its_draft_with_it() {
         assert!(!text.contains("OUT-9191") && !text.contains("SKU-31337"));
     }
     // A failed commit keeps the draft; a successful one removes it in the same transaction.
-    store.commit_order(&f.keys, &f.device, id(1103), document(1104, "1"), Some(d1.draft_id)).await.expect("commit");
-    let err = store.commit_order(&f.keys, &f.device, id(1105), document(1104, "1"), Some(d2.draft_id)).await.expect_err("duplicate order id");
+    commit(&store, &f, 1103, 1104, "1", Some(d1.draft_id)).await.expect("commit");
+    let err = commit(&store, &f, 1105, 1104, "1", Some(d2.draft_id)).await.expect_err("duplicate order id");
     assert_eq!(err.code(), "storage");
     let (drafts, _) = store.drafts(&f.keys).await.expect("drafts");
     assert_eq!(drafts.iter().map(|d| d.draft_id).collect::<Vec<_>>(), vec![d2.draft_id]);
@@ -398,13 +411,11 @@ async fn the_workspace_unlocks_with_the_pin_rotates_its_key_and_reopens() {
     let kek = satchel::vault::derive_kek("482916", &KdfParams::default(), &salt).await.expect("kdf");
     f.record.wrapped = vault::wrap(&f.keys.ring.current, &kek, &mut BrowserRng, KdfParams::default(), salt).expect("wrap");
     let lock = LockState::default();
-    store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock }, &f.keys).await.expect("vault");
-    let products: Vec<ProductView> = (0..300)
-        .map(|i| ProductView { sku: format!("SKU-{i:05}"), name: format!("Item {i}"), unit: "each".into(), unit_price: parse_decimal("2.00").expect("lit").into() })
-        .collect();
+    store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock, number_ranges: &ranges(1, 1000) }, &f.keys).await.expect("vault");
+    let data = sales_reference((0..300).map(|i| (format!("SKU-{i:05}"), format!("Item {i}"), "2.00")).collect(), ("OUT-0001", "Joy's Grocery"));
     let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "EUR".into() };
-    store.save_reference(&f.keys, &info, &products, &[]).await.expect("reference");
-    store.commit_order(&f.keys, &f.device, id(1201), document(1202, "1"), None).await.expect("commit");
+    store.save_reference(&f.keys, &info, &data, &Default::default()).await.expect("reference");
+    commit_in(&store, &f, &data, 1201, 1202, "1", None).await.expect("commit");
     store.close();
 
     let options = || {
@@ -415,7 +426,7 @@ async fn the_workspace_unlocks_with_the_pin_rotates_its_key_and_reopens() {
     };
     let ws = Workspace::open(options()).await.map_err(wasm_bindgen::JsValue::from).expect("opens");
     ws.unlock("482916".into()).await.map_err(wasm_bindgen::JsValue::from).expect("the right PIN unlocks");
-    let found = ws.search_products("Item 42", 3).map_err(wasm_bindgen::JsValue::from).expect("search");
+    let found = ws.search_products("Item 42", 3, None).map_err(wasm_bindgen::JsValue::from).expect("search");
     assert!(js_sys::Array::from(&found).length() >= 1, "reference data decrypted at unlock");
     ws.rotate_key().await.map_err(wasm_bindgen::JsValue::from).expect("rotation completes");
     let record = LocalStore::open(&name).await.expect("peek").vault().await.expect("vault").expect("present");
@@ -431,4 +442,24 @@ async fn the_workspace_unlocks_with_the_pin_rotates_its_key_and_reopens() {
     let report = again.storage_report().await.map_err(wasm_bindgen::JsValue::from).expect("report");
     assert_eq!(js_sys::Reflect::get(&report, &"unreadable_orders".into()).expect("n").as_f64(), Some(0.0));
     assert_eq!(js_sys::Reflect::get(&report, &"unreadable_reference".into()).expect("n").as_f64(), Some(0.0));
+}
+
+#[wasm_bindgen_test]
+async fn numbers_come_from_the_lease_and_running_out_writes_nothing() {
+    let name = format!("numbers-{}", js_sys::Date::now());
+    let store = LocalStore::open(&name).await.expect("open");
+    let f = fixture();
+    let lock = LockState { locked: false, ..LockState::default() };
+    store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock, number_ranges: &ranges(500, 501) }, &f.keys).await.expect("vault");
+    let a = commit(&store, &f, 1301, 1302, "1", None).await.expect("first");
+    let b = commit(&store, &f, 1303, 1304, "1", None).await.expect("second");
+    assert_eq!((a.document_number.as_str(), b.document_number.as_str()), ("SO-0000500", "SO-0000501"));
+    let err = commit(&store, &f, 1305, 1306, "1", None).await.expect_err("no numbers left");
+    assert_eq!(err.code(), "no_document_numbers");
+    assert_eq!(store.pending_count().await.expect("count"), 2, "nothing written");
+    // The server leases more with a push answer: they are used next.
+    store.acknowledge(&f.device, &[], &[NumberRange { prefix: "SO-".into(), first: 9000, last: 9999 }]).await.expect("ack");
+    let c = commit(&store, &f, 1307, 1308, "1", None).await.expect("with the new lease");
+    assert_eq!(c.document_number, "SO-0009000");
+    assert_eq!(c.seq, 3, "the refused commit consumed no sequence number");
 }

@@ -17,45 +17,78 @@ export interface OutletView {
   route: string;
   address: string;
   phone: string;
-  tax_rate: string;
+  contact_name: string;
+  group: string;
+  place_of_supply: string;
+  credit?: { limit: string; outstanding: string; pending_on_device: string; available: string; over_limit: boolean; as_of: string };
 }
 
-export interface ProductView {
+export interface ProductHit {
   sku: string;
   name: string;
   unit: string;
-  unit_price: string;
+  quantity_places: number;
+  pack_size?: string;
+  min_order_quantity?: string;
+  barcodes: string[];
+  unit_price?: string;
+  stock?: string;
 }
 
-export interface OrderLineRequest {
+export interface SalesLine {
   sku: string;
   quantity: string;
-  unit_price: string;
+  discount_percent?: string;
 }
 
-export interface OrderRequest {
+export interface SalesOrder {
   outlet_id: string;
-  tax_rate: string;
-  lines: OrderLineRequest[];
+  business_date: string;
+  lines: SalesLine[];
+  order_discount_percent?: string;
+  note?: string;
+  requested_delivery_date?: string;
+  customer_reference?: string;
+  cash?: boolean;
+  kind?: 'sale' | 'return';
 }
 
-export interface TotalsView {
-  line_nets: string[];
-  subtotal: string;
-  tax: string;
-  total: string;
+export interface FindingView {
+  rule: string;
+  severity: 'block' | 'warn_and_flag' | 'allow';
+  field: string;
+  message: string;
+  data_as_of?: string;
+}
+
+export interface QuoteView {
+  price_list_id: string;
+  lines: { unit_price: string; net?: string; taxes: { code: string; amount: string }[] }[];
+  taxes: { code: string; name: string; base: string; amount: string; included: boolean }[];
+  untaxed?: string;
+  discount?: string;
+  tax?: string;
+  total?: string;
+  blocked: boolean;
+  flagged: boolean;
+  findings: FindingView[];
 }
 
 export interface CommitView {
   order_id: string;
+  document_number: string;
   seq: number;
-  totals: TotalsView;
+  total: string;
+  flagged: boolean;
+  quote: QuoteView;
 }
 
-export type OrderStatus = 'pending' | 'synced' | 'rejected';
+export type OrderStatus = 'pending' | 'synced' | 'flagged' | 'rejected';
 
 export interface OrderSummary {
   order_id: string;
+  document_number: string;
+  kind: 'sale' | 'return';
   outlet_id: string;
   committed_at: string;
   total: string;
@@ -114,9 +147,9 @@ export interface WorkspaceApi {
   refreshReference(): Promise<void>;
   referenceAsOf(): string | undefined;
   outlets(): OutletView[];
-  searchProducts(query: string, limit: number): ProductView[];
-  computeTotals(order: OrderRequest): TotalsView;
-  commitOrder(order: OrderRequest, draftId?: string): Promise<CommitView>;
+  searchProducts(query: string, limit: number, outletId?: string): ProductHit[];
+  quote(order: SalesOrder): QuoteView;
+  commitOrder(order: SalesOrder, draftId?: string): Promise<CommitView>;
   saveDraft(draftId: string | undefined, content: object): Promise<DraftView>;
   drafts(): Promise<DraftView[]>;
   deleteDraft(draftId: string): Promise<void>;

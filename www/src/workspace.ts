@@ -2,27 +2,39 @@
 //
 // Everything on this screen answers from the device. The only calls that use the network are
 // "Sync now" and the background sync loop the module runs (`startSync`); neither blocks input.
-// Money is never computed here: totals, line nets and validation come from `ws.computeTotals`.
+// Money is never computed here: prices, line nets, the tax breakdown, totals and validation
+// findings all come from `ws.quote`, the same Rust code the server re-runs.
 
 import {
   errorText,
   describeError,
-  type OrderRequest,
+  type FindingView,
   type OrderSummary,
   type OutletView,
-  type ProductView,
+  type ProductHit,
+  type QuoteView,
+  type SalesOrder,
   type SessionView,
   type SyncStatus,
-  type TotalsView,
   type WorkspaceApi,
   type DraftView,
 } from './api.ts';
 import { errorBox, h, replaceChildren } from './dom.ts';
 
-/** One line of the draft; `quantity` is whatever the user typed (a decimal string). */
+/** One line of the draft; `quantity` and `discount` are whatever the user typed (decimal strings). */
 interface DraftLine {
-  product: ProductView;
+  product: ProductHit;
   quantity: string;
+  discount: string;
+}
+
+/** The order-level fields, as typed. */
+interface DraftOptions {
+  orderDiscount: string;
+  note: string;
+  deliveryDate: string;
+  isReturn: boolean;
+  cash: boolean;
 }
 
 interface Draft {
@@ -30,12 +42,23 @@ interface Draft {
   id: string | undefined;
   outlet: OutletView | undefined;
   lines: DraftLine[];
+  options: DraftOptions;
 }
 
-/** What a draft stores: ids and quantities as typed (prices and names come from the catalog). */
+/** What a draft stores: ids and what was typed (prices and names come from the catalog). */
 interface DraftContent {
   outlet_id: string;
-  lines: { sku: string; quantity: string }[];
+  lines: { sku: string; quantity: string; discount?: string }[];
+  options?: Partial<DraftOptions>;
+}
+
+const NO_OPTIONS: DraftOptions = { orderDiscount: '', note: '', deliveryDate: '', isReturn: false, cash: false };
+
+/** Today's local date as YYYY-MM-DD (the business date of an order taken now). */
+function today(): string {
+  const d = new Date();
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
 const OUTLET_LIST_LIMIT = 50;
@@ -53,10 +76,10 @@ export function renderWorkspace(
     setStatusHandler: (handler: ((s: SyncStatus) => void) | undefined) => void;
   },
 ): void {
-  const outlets = ws.outlets();
-  const outletById = new Map(outlets.map((o) => [o.id, o]));
-  const draft: Draft = { id: undefined, outlet: undefined, lines: [] };
-  let totals: TotalsView | undefined;
+  let outlets = ws.outlets();
+  let outletById = new Map(outlets.map((o) => [o.id, o]));
+  const draft: Draft = { id: undefined, outlet: undefined, lines: [], options: { ...NO_OPTIONS } };
+  let quote: QuoteView | undefined;
 
   // ---- header: who, online/offline, pending badge, sync now -------------------------------
   const online = h('span', { class: 'online', 'data-testid': 'online-status' });
@@ -118,7 +141,29 @@ export function renderWorkspace(
   const subtotal = h('span', { 'data-testid': 'totals-subtotal' }, '0');
   const tax = h('span', { 'data-testid': 'totals-tax' }, '0');
   const total = h('span', { 'data-testid': 'totals-total' }, '0');
+  const taxBreakdown = h('dl', { class: 'breakdown', 'data-testid': 'tax-breakdown' });
+  const findingList = h('ul', { class: 'findings', 'data-testid': 'findings' });
   const commit = h('button', { type: 'button', class: 'primary', 'data-testid': 'commit-order', disabled: true }, 'Commit order');
+
+  // Order-level fields, folded away: most orders need none of them.
+  const orderDiscount = h('input', { type: 'text', inputmode: 'decimal', placeholder: '0', 'aria-label': 'Order discount in percent', 'data-testid': 'order-discount' });
+  const note = h('input', { type: 'text', maxlength: 500, 'aria-label': 'Note', 'data-testid': 'order-note' });
+  const deliveryDate = h('input', { type: 'date', 'aria-label': 'Requested delivery date', 'data-testid': 'delivery-date' });
+  const isReturn = h('input', { type: 'checkbox', 'data-testid': 'is-return' });
+  const cash = h('input', { type: 'checkbox', 'data-testid': 'is-cash' });
+  const optionsBox = h(
+    'details',
+    { class: 'options', 'data-testid': 'order-options' },
+    h('summary', {}, 'Discount, note, delivery, return'),
+    h('label', {}, 'Order discount (%)'),
+    orderDiscount,
+    h('label', {}, 'Note'),
+    note,
+    h('label', {}, 'Requested delivery'),
+    deliveryDate,
+    h('label', { class: 'check' }, isReturn, ' Return: goods come back'),
+    h('label', { class: 'check' }, cash, ' Paid cash on delivery'),
+  );
   const entry = h(
     'section',
     { class: 'card', 'data-testid': 'order-entry', hidden: true },
@@ -127,16 +172,19 @@ export function renderWorkspace(
     productList,
     h('h3', {}, 'Lines'),
     lineList,
+    optionsBox,
     h(
       'dl',
       { class: 'totals' },
-      h('dt', {}, 'Subtotal'),
+      h('dt', {}, 'Before tax'),
       h('dd', {}, subtotal),
       h('dt', {}, 'Tax'),
       h('dd', {}, tax),
       h('dt', { class: 'grand' }, 'Total'),
       h('dd', { class: 'grand' }, total),
     ),
+    taxBreakdown,
+    findingList,
     commit,
   );
 
@@ -244,7 +292,8 @@ export function renderWorkspace(
           'button',
           { type: 'button', class: 'item', 'data-testid': 'outlet-item', 'data-outlet-id': o.id, onclick: () => chooseOutlet(o) },
           h('span', { class: 'name' }, o.name),
-          h('span', { class: 'meta' }, `${o.route} · tax ${o.tax_rate}%`),
+          h('span', { class: 'meta' }, `${o.route} · ${o.place_of_supply}`),
+          creditLine(o),
         ),
       ),
     );
@@ -253,11 +302,17 @@ export function renderWorkspace(
     replaceChildren(outletList, ...items);
   }
 
-  function chooseOutlet(o: OutletView, resume?: { id: string; lines: DraftLine[] }): void {
+  function chooseOutlet(o: OutletView, resume?: { id: string; lines: DraftLine[]; options?: DraftOptions }): void {
     showNotice('');
     draft.id = resume?.id;
     draft.outlet = o;
     draft.lines = resume?.lines ?? [];
+    draft.options = { ...(resume?.options ?? NO_OPTIONS) };
+    orderDiscount.value = draft.options.orderDiscount;
+    note.value = draft.options.note;
+    deliveryDate.value = draft.options.deliveryDate;
+    isReturn.checked = draft.options.isReturn;
+    cash.checked = draft.options.cash;
     if (resume) {
       entry.dataset['draftId'] = resume.id;
       entry.dataset['savedLines'] = String(resume.lines.length);
@@ -265,7 +320,8 @@ export function renderWorkspace(
     replaceChildren(
       chosen,
       h('strong', { 'data-outlet-id': o.id }, o.name),
-      h('span', { class: 'meta' }, `${o.route} · ${o.address} · tax ${o.tax_rate}%`),
+      h('span', { class: 'meta' }, [o.route, o.address, o.contact_name].filter(Boolean).join(' · ')),
+      creditLine(o),
     );
     picker.hidden = true;
     entry.hidden = false;
@@ -292,7 +348,8 @@ export function renderWorkspace(
         if (!draft.outlet) break;
         const content: DraftContent = {
           outlet_id: draft.outlet.id,
-          lines: draft.lines.map((l) => ({ sku: l.product.sku, quantity: l.quantity })),
+          lines: draft.lines.map((l) => ({ sku: l.product.sku, quantity: l.quantity, ...(l.discount ? { discount: l.discount } : {}) })),
+          options: draft.options,
         };
         try {
           const saved = await ws.saveDraft(draft.id, content);
@@ -308,9 +365,9 @@ export function renderWorkspace(
     void saving.finally(() => (saving = undefined));
   }
 
-  function productBySku(sku: string): ProductView | undefined {
+  function productBySku(sku: string, outletId: string): ProductHit | undefined {
     try {
-      return ws.searchProducts(sku, 5).find((p) => p.sku === sku);
+      return ws.searchProducts(sku, 5, outletId).find((p) => p.sku === sku);
     } catch {
       return undefined;
     }
@@ -325,10 +382,10 @@ export function renderWorkspace(
     }
     const lines: DraftLine[] = [];
     for (const l of content.lines ?? []) {
-      const product = productBySku(l.sku);
-      if (product) lines.push({ product, quantity: l.quantity });
+      const product = productBySku(l.sku, outlet.id);
+      if (product) lines.push({ product, quantity: l.quantity, discount: l.discount ?? '' });
     }
-    chooseOutlet(outlet, { id: d.draft_id, lines });
+    chooseOutlet(outlet, { id: d.draft_id, lines, options: { ...NO_OPTIONS, ...(content.options ?? {}) } });
   }
 
   async function renderDrafts(): Promise<DraftView[]> {
@@ -380,6 +437,7 @@ export function renderWorkspace(
     delete entry.dataset['draftId'];
     draft.outlet = undefined;
     draft.lines = [];
+    draft.options = { ...NO_OPTIONS };
     entry.hidden = true;
     picker.hidden = false;
     outletSearch.value = '';
@@ -393,9 +451,9 @@ export function renderWorkspace(
       replaceChildren(productList);
       return;
     }
-    let hits: ProductView[];
+    let hits: ProductHit[];
     try {
-      hits = ws.searchProducts(q, PRODUCT_RESULT_LIMIT);
+      hits = ws.searchProducts(q, PRODUCT_RESULT_LIMIT, draft.outlet?.id);
     } catch (err) {
       error.show(errorText(err), 'search');
       return;
@@ -405,7 +463,7 @@ export function renderWorkspace(
         'li',
         { 'data-testid': 'product-item', 'data-sku': p.sku, class: 'product' },
         h('span', { class: 'name' }, p.name),
-        h('span', { class: 'meta' }, `${p.sku} · ${p.unit_price} / ${p.unit}`),
+        h('span', { class: 'meta' }, productMeta(p)),
         h('button', { type: 'button', class: 'small', 'data-testid': 'add-product', onclick: () => addProduct(p) }, 'Add'),
       ),
     );
@@ -421,13 +479,14 @@ export function renderWorkspace(
     return next >= 1 ? String(next) : undefined;
   }
 
-  function addProduct(p: ProductView): void {
+  function addProduct(p: ProductHit): void {
     const existing = draft.lines.find((l) => l.product.sku === p.sku);
     if (existing) {
       const next = step(existing.quantity, 1);
       if (next !== undefined) existing.quantity = next;
     } else {
-      draft.lines.push({ product: p, quantity: '1' });
+      // A case product starts at one case; anything else at 1.
+      draft.lines.push({ product: p, quantity: p.pack_size && /^\d+$/.test(p.pack_size) ? p.pack_size : '1', discount: '' });
     }
     renderLines();
     saveDraft();
@@ -472,6 +531,20 @@ export function renderWorkspace(
         renderLines();
         saveDraft();
       });
+      const discount = h('input', {
+        type: 'text',
+        inputmode: 'decimal',
+        class: 'discount',
+        value: line.discount,
+        placeholder: '0',
+        'aria-label': `Discount in percent on ${line.product.name}`,
+        'data-testid': 'line-discount',
+      });
+      discount.addEventListener('input', () => {
+        line.discount = discount.value.trim();
+        recompute();
+        saveDraft();
+      });
       return h(
         'li',
         { class: 'line', 'data-testid': 'order-line', 'data-sku': line.product.sku },
@@ -479,10 +552,11 @@ export function renderWorkspace(
         h(
           'div',
           { class: 'row' },
-          h('span', { class: 'meta' }, `${line.product.unit_price} / ${line.product.unit}`),
+          h('span', { class: 'meta', 'data-testid': 'line-price' }, `${line.product.unit_price ?? '—'} / ${line.product.unit}`),
           h('span', { class: 'stepper' }, dec, qty, inc),
           h('span', { class: 'net', 'data-testid': 'line-net' }, ''),
         ),
+        h('div', { class: 'row small' }, h('label', { class: 'inline' }, 'Discount %', discount), h('span', { class: 'meta', 'data-testid': 'line-taxes' }, '')),
       );
     });
     if (items.length === 0) items.push(h('li', { class: 'muted' }, 'Search a product and press Add.'));
@@ -490,54 +564,107 @@ export function renderWorkspace(
     recompute();
   }
 
-  function currentOrder(): OrderRequest | undefined {
+  function currentOrder(): SalesOrder | undefined {
     if (!draft.outlet) return undefined;
-    return {
+    const o = draft.options;
+    const order: SalesOrder = {
       outlet_id: draft.outlet.id,
-      tax_rate: draft.outlet.tax_rate,
-      lines: draft.lines.map((l) => ({ sku: l.product.sku, quantity: l.quantity, unit_price: l.product.unit_price })),
+      business_date: today(),
+      lines: draft.lines.map((l) => ({ sku: l.product.sku, quantity: l.quantity, ...(l.discount ? { discount_percent: l.discount } : {}) })),
+      cash: o.cash,
+      kind: o.isReturn ? 'return' : 'sale',
     };
+    if (o.orderDiscount) order.order_discount_percent = o.orderDiscount;
+    if (o.note.trim()) order.note = o.note.trim();
+    if (o.deliveryDate) order.requested_delivery_date = o.deliveryDate;
+    return order;
   }
 
-  /** Totals come from the module only; a validation error is shown inline and disables commit. */
+  function renderFindings(findings: FindingView[]): void {
+    const items = findings.map((f) =>
+      h(
+        'li',
+        { class: `finding ${f.severity}`, 'data-testid': 'finding', 'data-rule': f.rule, 'data-severity': f.severity, 'data-field': f.field },
+        h('strong', {}, f.severity === 'block' ? 'Cannot commit: ' : 'Warning: '),
+        f.message,
+        f.severity === 'warn_and_flag' ? h('span', { class: 'meta' }, ' (will be flagged for review)') : null,
+      ),
+    );
+    replaceChildren(findingList, ...items);
+  }
+
+  /** Everything shown comes from the module's quote; a validation error is shown inline and
+   * disables commit. */
   function recompute(): void {
     const order = currentOrder();
     const inputs = Array.from(lineList.querySelectorAll<HTMLInputElement>('[data-testid="line-qty"]'));
     const nets = Array.from(lineList.querySelectorAll<HTMLElement>('[data-testid="line-net"]'));
+    const lineTaxes = Array.from(lineList.querySelectorAll<HTMLElement>('[data-testid="line-taxes"]'));
     for (const input of inputs) input.removeAttribute('aria-invalid');
-    totals = undefined;
+    quote = undefined;
     if (!order || order.lines.length === 0) {
       subtotal.textContent = tax.textContent = total.textContent = '0';
+      replaceChildren(taxBreakdown);
+      renderFindings([]);
       commit.disabled = true;
       error.show('');
       return;
     }
+    const markField = (field: string | undefined): void => {
+      const m = field ? /lines\[(\d+)\]/.exec(field) : null;
+      const bad = m?.[1] !== undefined ? inputs[Number(m[1])] : undefined;
+      bad?.setAttribute('aria-invalid', 'true');
+    };
     try {
-      totals = ws.computeTotals(order);
+      quote = ws.quote(order);
     } catch (err) {
       const e = describeError(err);
       error.show(errorText(err));
-      // A field like "lines[2].quantity" points at the input to mark.
-      const m = e.field ? /lines\[(\d+)\]/.exec(e.field) : null;
-      const bad = m?.[1] !== undefined ? inputs[Number(m[1])] : undefined;
-      bad?.setAttribute('aria-invalid', 'true');
+      markField(e.field);
       subtotal.textContent = tax.textContent = total.textContent = '—';
       for (const n of nets) n.textContent = '';
+      replaceChildren(taxBreakdown);
+      renderFindings([]);
       commit.disabled = true;
       return;
     }
     error.show('');
-    subtotal.textContent = totals.subtotal;
-    tax.textContent = totals.tax;
-    total.textContent = totals.total;
-    nets.forEach((n, i) => (n.textContent = totals?.line_nets[i] ?? ''));
-    commit.disabled = false;
+    subtotal.textContent = quote.untaxed ?? '—';
+    tax.textContent = quote.tax ?? '—';
+    total.textContent = quote.total ?? '—';
+    nets.forEach((n, i) => (n.textContent = quote?.lines[i]?.net ?? ''));
+    lineTaxes.forEach((n, i) => (n.textContent = (quote?.lines[i]?.taxes ?? []).map((t) => `${t.code} ${t.amount}`).join(' · ')));
+    replaceChildren(
+      taxBreakdown,
+      ...quote.taxes.flatMap((t) => [
+        h('dt', {}, `${t.name} (${t.code})`),
+        h('dd', { 'data-testid': 'tax-line', 'data-code': t.code }, t.amount),
+      ]),
+    );
+    renderFindings(quote.findings);
+    for (const f of quote.findings) if (f.severity === 'block') markField(f.field);
+    commit.disabled = quote.blocked || quote.total === undefined;
   }
+
+  // Order-level fields: saved with the draft, priced by the module.
+  const onOptions = (): void => {
+    draft.options = {
+      orderDiscount: orderDiscount.value.trim(),
+      note: note.value,
+      deliveryDate: deliveryDate.value,
+      isReturn: isReturn.checked,
+      cash: cash.checked,
+    };
+    recompute();
+    saveDraft();
+  };
+  for (const el of [orderDiscount, note, deliveryDate]) el.addEventListener('input', onOptions);
+  for (const el of [isReturn, cash]) el.addEventListener('change', onOptions);
 
   let committing = false;
   commit.addEventListener('click', () => {
     const order = currentOrder();
-    if (!order || !totals || committing) return;
+    if (!order || !quote || committing) return;
     committing = true;
     commit.disabled = true;
     showNotice('');
@@ -548,9 +675,17 @@ export function renderWorkspace(
         const saved = await ws.commitOrder(order, draft.id);
         draft.id = undefined;
         clearDraft();
-        showNotice('Order saved on this device');
+        showNotice(
+          `Order ${saved.document_number} saved on this device${saved.flagged ? '; it will be flagged for review' : ''}.`,
+        );
         notice.dataset['orderId'] = saved.order_id;
-        notice.dataset['total'] = saved.totals.total;
+        notice.dataset['documentNumber'] = saved.document_number;
+        notice.dataset['total'] = saved.total;
+        notice.dataset['flagged'] = String(saved.flagged);
+        // Credit and stock moved: show the outlets as they are now.
+        outlets = ws.outlets();
+        outletById = new Map(outlets.map((o) => [o.id, o]));
+        renderOutlets();
       } catch (err) {
         error.show(errorText(err));
         commit.disabled = false;
@@ -567,11 +702,17 @@ export function renderWorkspace(
     panelAttention.dataset['count'] = String(attention);
     const sorted = [...list].sort((a, b) => b.seq - a.seq).slice(0, ORDER_LIST_LIMIT);
     const items = sorted.map((o) => {
-      const statusLabel = o.status === 'pending' ? 'Waiting to sync' : o.status === 'synced' ? 'Synced' : 'Rejected';
+      const statusLabel =
+        o.status === 'pending' ? 'Waiting to sync' : o.status === 'synced' ? 'Synced' : o.status === 'flagged' ? 'Flagged for review' : 'Rejected';
       return h(
         'li',
         { class: `order ${o.status}`, 'data-testid': 'order-item', 'data-status': o.status, 'data-order-id': o.order_id, 'data-seq': String(o.seq) },
-        h('div', { class: 'row' }, h('span', { class: 'name' }, outletById.get(o.outlet_id)?.name ?? o.outlet_id), h('span', { 'data-testid': 'order-total' }, o.total)),
+        h(
+          'div',
+          { class: 'row' },
+          h('span', { class: 'name' }, `${o.document_number} · ${outletById.get(o.outlet_id)?.name ?? o.outlet_id}${o.kind === 'return' ? ' (return)' : ''}`),
+          h('span', { 'data-testid': 'order-total' }, o.total),
+        ),
         h(
           'div',
           { class: 'row meta' },
@@ -718,6 +859,25 @@ function changePinCard(ws: WorkspaceApi): HTMLElement {
     })();
   });
   return h('details', { class: 'card' }, h('summary', {}, 'Security'), form);
+}
+
+/** The outlet's credit, as the module computed it (no arithmetic here). */
+function creditLine(o: OutletView): HTMLElement | null {
+  if (!o.credit) return null;
+  const c = o.credit;
+  return h(
+    'span',
+    { class: `credit ${c.over_limit ? 'over' : ''}`, 'data-testid': 'outlet-credit', 'data-over': String(c.over_limit) },
+    c.over_limit ? `Over credit limit (${c.available} of ${c.limit})` : `Credit available ${c.available} of ${c.limit}`,
+    ` · as of ${formatTime(c.as_of)}`,
+  );
+}
+
+function productMeta(p: ProductHit): string {
+  const parts = [p.sku, `${p.unit_price ?? 'no price'} / ${p.unit}`];
+  if (p.pack_size) parts.push(`pack of ${p.pack_size}`);
+  if (p.stock !== undefined) parts.push(`van: ${p.stock}`);
+  return parts.join(' · ');
 }
 
 function formatAge(ms: number): string {
