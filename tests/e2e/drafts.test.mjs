@@ -38,7 +38,7 @@ test('drafts: a tab closed mid-order reopens with the draft intact', { timeout: 
     // Committing takes the draft with it.
     await again.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.hasAttribute('disabled'));
     await again.getByTestId('commit-order').click();
-    await again.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('Order saved on this device'));
+    await again.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved on this device'));
     assert.equal(await badge(again), '1');
     await again.reload();
     await unlock(again);

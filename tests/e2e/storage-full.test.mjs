@@ -98,7 +98,7 @@ test('storage full: a commit is refused clearly, nothing is written, and the dra
         }),
     );
     await page.getByTestId('commit-order').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('Order saved on this device'), null, {
+    await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved on this device'), null, {
       timeout: 30_000,
     });
     const after = await orderItems(page);

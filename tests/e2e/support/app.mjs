@@ -99,12 +99,14 @@ export async function takeOrder(page, { outletId, lines }) {
   const notice = tid(page, 'notice');
   await page.waitForFunction(() => {
     const n = document.querySelector('[data-testid="notice"]');
-    return n && !n.hidden && n.textContent?.includes('Order saved on this device');
+    return n && !n.hidden && n.textContent?.includes('saved on this device');
   });
   const orderId = await notice.getAttribute('data-order-id');
   assert.ok(orderId, 'the app reports the committed order id');
+  const documentNumber = await notice.getAttribute('data-document-number');
+  assert.match(documentNumber ?? '', /^SO-\d{7}$/, 'the order got a document number from the lease');
   assert.equal(await notice.getAttribute('data-total'), totals.total, 'the committed total is the total the UI showed');
-  return { orderId, totals };
+  return { orderId, totals, documentNumber, flagged: (await notice.getAttribute('data-flagged')) === 'true' };
 }
 
 export async function orderItems(page) {
