@@ -245,6 +245,18 @@ impl Store {
         wait(&self.inner.put_with_key(value, key).map_err(|e| storage_error(&e))?).await.map(|_| ())
     }
 
+    /// Queues a write of `value` under `key` without waiting for it: its failure (a quota, a
+    /// constraint) aborts the transaction, which the transaction's `done` then reports. For bulk
+    /// writes, where awaiting each request would cost an event-loop turn per record.
+    pub fn put_queued(&self, key: &JsValue, value: &JsValue) -> Result<(), SatchelError> {
+        self.inner.put_with_key(value, key).map(|_| ()).map_err(|e| storage_error(&e))
+    }
+
+    /// Queues an insert (fails, aborting the transaction, if the key exists); see `put_queued`.
+    pub fn add_queued(&self, key: &JsValue, value: &JsValue) -> Result<(), SatchelError> {
+        self.inner.add_with_key(value, key).map(|_| ()).map_err(|e| storage_error(&e))
+    }
+
     /// Writes `value` under `key`; fails if the key exists.
     pub async fn add(&self, key: &JsValue, value: &JsValue) -> Result<(), SatchelError> {
         wait(&self.inner.add_with_key(value, key).map_err(|e| storage_error(&e))?).await.map(|_| ())

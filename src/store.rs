@@ -590,13 +590,13 @@ impl LocalStore {
             ps.clear().await?;
             for p in &data.products {
                 let rk = keys.record_key(PRODUCTS, &p.sku);
-                ps.put(&rk.as_str().into(), &sealer.seal_json(key, PRODUCTS, &rk, p)?).await?;
+                ps.put_queued(&rk.as_str().into(), &sealer.seal_json(key, PRODUCTS, &rk, p)?)?;
             }
             let os = tx.store(OUTLETS)?;
             os.clear().await?;
             for o in &data.outlets {
                 let rk = keys.record_key(OUTLETS, &o.id);
-                os.put(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, o)?).await?;
+                os.put_queued(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, o)?)?;
             }
             let sales_meta = SalesMeta { settings: data.settings.clone(), role: data.role.clone(), price_lists: data.price_lists.clone() };
             meta.put(&KEY_SALES.into(), &sealer.seal_json(key, META, KEY_SALES, &sales_meta)?).await?;
@@ -713,14 +713,16 @@ impl LocalStore {
                 sealed: sealed.sealed,
                 committed_ms: crate::now_ms() as u64,
             };
-            tx.store(ORDERS)?.add(&order_key.as_str().into(), &sealer.seal_json(key, ORDERS, &order_key, &order)?).await?;
-            tx.store(OUTBOX)?.add(&JsValue::from_f64(seq as f64), &clear_json(&entry)?).await?;
-            meta.put(&KEY_NEXT_SEQ.into(), &JsValue::from_f64((seq + 1) as f64)).await?;
-            meta.put(&KEY_NUMBERS.into(), &clear_json(&ranges)?).await?;
+            // Writes are queued, not awaited one by one: any failure (a duplicate order id, a full
+            // disk) aborts the transaction, and `finish` reports it; nothing is then written.
+            tx.store(ORDERS)?.add_queued(&order_key.as_str().into(), &sealer.seal_json(key, ORDERS, &order_key, &order)?)?;
+            tx.store(OUTBOX)?.add_queued(&JsValue::from_f64(seq as f64), &clear_json(&entry)?)?;
+            meta.put_queued(&KEY_NEXT_SEQ.into(), &JsValue::from_f64((seq + 1) as f64))?;
+            meta.put_queued(&KEY_NUMBERS.into(), &clear_json(&ranges)?)?;
             if let Some(d) = commit.draft_id {
                 tx.store(DRAFTS)?.delete(&keys.record_key(DRAFTS, &d.to_string()).as_str().into()).await?;
             }
-            sealer.finish(&meta).await?;
+            meta.put_queued(&KEY_USAGE.into(), &clear_json(&sealer.usage)?)?;
             Ok(order)
         };
         let result = body.await;
