@@ -5,6 +5,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use satchel_core::sync::protocol::{error_codes, ApiError};
 
+/// Codes of this server that core's `error_codes` does not list (yet).
+pub mod local_codes {
+    /// The user's role may not do this (e.g. a rep asking for the review queue).
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The review item was already resolved.
+    pub const ALREADY_RESOLVED: &str = "already_resolved";
+    /// The query string is not one the endpoint understands.
+    pub const MALFORMED_QUERY: &str = "malformed_query";
+}
 
 /// An API request that failed. The message never holds secrets or request bodies.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +80,18 @@ pub enum AppError {
     /// The token's scope does not allow this.
     #[error("{0}")]
     TokenScope(String),
+    /// The user's role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing named in the path does not exist.
+    #[error("{0}")]
+    NoSuchItem(String),
+    /// The review item was already resolved.
+    #[error("{0}")]
+    AlreadyResolved(String),
+    /// The query string is not understood.
+    #[error("{0}")]
+    MalformedQuery(String),
     /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -102,6 +123,10 @@ impl AppError {
             AppError::TaxRefused { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             AppError::Unsealable { .. } => (StatusCode::UNPROCESSABLE_ENTITY, error_codes::UNSEALABLE),
             AppError::TokenScope(_) => (StatusCode::FORBIDDEN, error_codes::TOKEN_SCOPE),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, local_codes::FORBIDDEN),
+            AppError::NoSuchItem(_) => (StatusCode::NOT_FOUND, error_codes::NOT_FOUND),
+            AppError::AlreadyResolved(_) => (StatusCode::CONFLICT, local_codes::ALREADY_RESOLVED),
+            AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, local_codes::MALFORMED_QUERY),
             AppError::Internal(_) | AppError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
             }

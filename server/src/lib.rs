@@ -14,6 +14,7 @@ pub mod db;
 pub mod errors;
 pub mod keys;
 pub mod metrics;
+pub mod sales;
 pub mod seed;
 pub mod tax_cli;
 pub mod web;
@@ -83,6 +84,11 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
         )
         .route("/api/v1/sync/push", post(api::push::push).fallback(na))
         .route("/api/v1/orders", get(api::orders::list).fallback(na))
+        .route("/api/v1/review", get(api::review::list).fallback(na))
+        .route(
+            "/api/v1/review/{order_id}/resolve",
+            post(api::review::resolve).fallback(na),
+        )
         .route("/api/v1/tax/check", post(api::tax::check).fallback(na))
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))

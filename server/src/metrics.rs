@@ -14,6 +14,8 @@ pub struct Metrics {
     rejected: AtomicU64,
     devices_registered: AtomicU64,
     push_retries: AtomicU64,
+    flagged: AtomicU64,
+    reviews_resolved: AtomicU64,
     push_rejected: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -41,12 +43,34 @@ impl Metrics {
         self.push_retries.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Orders applied and flagged for review by the server.
+    pub fn flagged(&self, n: u64) {
+        self.flagged.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A review item resolved by a supervisor.
+    pub fn review_resolved(&self) {
+        self.reviews_resolved.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A device registered.
     pub fn device_registered(&self) {
         self.devices_registered.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition.
+    /// The Prometheus text exposition, with the review queue's open items when known (a gauge
+    /// read from the database by the caller).
+    pub fn render_with(&self, open_reviews: Option<i64>) -> String {
+        let mut out = self.render();
+        if let Some(n) = open_reviews {
+            let _ = writeln!(out, "# HELP satchel_review_queue_open Flagged orders waiting for a supervisor's review.");
+            let _ = writeln!(out, "# TYPE satchel_review_queue_open gauge");
+            let _ = writeln!(out, "satchel_review_queue_open {n}");
+        }
+        out
+    }
+
+    /// The Prometheus text exposition of the counters.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -109,6 +133,18 @@ impl Metrics {
             "satchel_devices_registered_total {}",
             get(&self.devices_registered)
         );
+        let _ = writeln!(
+            out,
+            "# HELP satchel_orders_flagged_total Orders applied and flagged for review by the server."
+        );
+        let _ = writeln!(out, "# TYPE satchel_orders_flagged_total counter");
+        let _ = writeln!(out, "satchel_orders_flagged_total {}", get(&self.flagged));
+        let _ = writeln!(
+            out,
+            "# HELP satchel_reviews_resolved_total Review items resolved by a supervisor."
+        );
+        let _ = writeln!(out, "# TYPE satchel_reviews_resolved_total counter");
+        let _ = writeln!(out, "satchel_reviews_resolved_total {}", get(&self.reviews_resolved));
         out
     }
 }

@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::auth::{hash_password, PRODUCTION_ARGON2};
-use crate::db::{value_rows, Db};
+use crate::db::{timestamp, value_rows, Db};
 use crate::errors::AppError;
 
 /// Number of demo products (`SKU-00001` …).
@@ -126,16 +126,18 @@ pub fn product(i: usize) -> (String, String, String, String) {
     )
 }
 
-/// City, province, area code and tax rate.
-const CITIES: [(&str, &str, &str, &str); 8] = [
-    ("Toronto", "ON", "416", "13"),
-    ("Ottawa", "ON", "613", "13"),
-    ("Halifax", "NS", "902", "15"),
-    ("Moncton", "NB", "506", "15"),
-    ("Calgary", "AB", "403", "5"),
-    ("Edmonton", "AB", "780", "5"),
-    ("St. John's", "NL", "709", "15"),
-    ("Whitehorse", "YT", "867", "5"),
+/// City, province, area code, tax rate and the place of supply of the "ca" rule set whose
+/// taxes add up to that rate in 2026 (ON: HST 13 %; PE, NB, NL: HST 15 %; AB, YT: GST 5 %).
+/// Nova Scotia is not used: its HST is 14 % since 2025-04-01, which the v1 rates cannot say.
+const CITIES: [(&str, &str, &str, &str, &str); 8] = [
+    ("Toronto", "ON", "416", "13", "CA-ON"),
+    ("Ottawa", "ON", "613", "13", "CA-ON"),
+    ("Charlottetown", "PE", "902", "15", "CA-PE"),
+    ("Moncton", "NB", "506", "15", "CA-NB"),
+    ("Calgary", "AB", "403", "5", "CA-AB"),
+    ("Edmonton", "AB", "780", "5", "CA-AB"),
+    ("St. John's", "NL", "709", "15", "CA-NL"),
+    ("Whitehorse", "YT", "867", "5", "CA-YT"),
 ];
 const OWNERS: [&str; 10] = [
     "Amina's", "Bilal's", "Chen's", "Dara's", "Elena's", "Farid's", "Grace's", "Hugo's", "Imran's",
@@ -157,7 +159,7 @@ const SUFFIXES: [&str; 4] = ["Street", "Avenue", "Road", "Boulevard"];
 pub fn outlet(i: usize) -> (String, String, String, String, String, String) {
     let n = i + 1;
     let route = ROUTES[i % ROUTES.len()];
-    let (city, province, area, rate) = CITIES[(i / ROUTES.len()) % CITIES.len()];
+    let (city, province, area, rate, _) = CITIES[(i / ROUTES.len()) % CITIES.len()];
     let name = format!(
         "{} {}",
         OWNERS[i % OWNERS.len()],
@@ -188,13 +190,30 @@ const SEED_BATCH: usize = 200;
 /// One transaction, serialized with every other instance's seeding ([`Db::begin_seed`]), so
 /// instances starting together against one PostgreSQL seed once. Rows go in batches of
 /// 200 per INSERT: a handful of round trips instead of a thousand.
+///
+/// The sales data of orders v2 ([`seed_sales`]) is written in the same transaction; a database
+/// seeded by an earlier version (users and the demo catalog, but no `settings` row) gets it on
+/// its next start, without counting as seeded.
 pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
     let mut tx = db.begin_seed().await?;
     let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
         .fetch_one(&mut *tx)
         .await?;
     if users > 0 {
-        tx.rollback().await?;
+        let (settings,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM settings")
+            .fetch_one(&mut *tx)
+            .await?;
+        let demo: Option<(String,)> = sqlx::query_as("SELECT sku FROM products WHERE sku = $1")
+            .bind(product(0).0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if settings == 0 && demo.is_some() {
+            seed_sales(&mut tx).await?;
+            tx.commit().await?;
+            tracing::info!("added the demo sales data (orders v2) to the existing demo data set");
+        } else {
+            tx.rollback().await?;
+        }
         return Ok(false);
     }
     let mut routes = Vec::new();
@@ -239,6 +258,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
         &outlets,
     )
     .await?;
+    seed_sales(&mut tx).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -262,6 +282,334 @@ async fn insert_rows<const N: usize>(
         }
         query.execute(&mut *conn).await?;
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders v2: catalog facts, price lists, outlets' tax and credit, van stock, settings.
+// ---------------------------------------------------------------------------------------------
+
+/// The document-number prefix of the demo deployment.
+pub const NUMBER_PREFIX: &str = "SO-";
+/// The demo's outlet groups: most outlets are `retail`, every fifth (`OUT-0005`, `OUT-0010` …)
+/// `wholesale`.
+pub const GROUPS: [&str; 2] = ["retail", "wholesale"];
+/// The demo price lists: id, group, valid from, valid until (exclusive). The 2026 lists are
+/// followed by open-ended ones with the same prices, so the demo keeps pricing after 2026.
+pub const PRICE_LISTS: [(&str, &str, &str, Option<&str>); 4] = [
+    ("PL-RETAIL-2026", "retail", "2026-01-01", Some("2027-01-01")),
+    ("PL-WHOLESALE-2026", "wholesale", "2026-01-01", Some("2027-01-01")),
+    ("PL-RETAIL-2027", "retail", "2027-01-01", None),
+    ("PL-WHOLESALE-2027", "wholesale", "2027-01-01", None),
+];
+
+/// Outlets on rep1's routes whose balance is at or just under their credit limit, so that an
+/// ordinary order goes over it (flagged for review under the default policy): id, limit,
+/// outstanding balance.
+pub const NEAR_LIMIT: [(&str, &str, &str); 3] = [
+    ("OUT-0021", "1500.00", "1475.00"),
+    ("OUT-0034", "2500.00", "2490.00"),
+    ("OUT-0037", "1000.00", "1000.00"),
+];
+
+/// Product kinds that are basic groceries, zero-rated for GST/HST.
+const ZERO_RATED_KINDS: [&str; 5] = ["Basmati Rice", "Chickpeas", "Wheat Flour", "Red Lentils", "Spaghetti"];
+
+/// The v2 facts of product `i` (0-based), beside its v1 row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSales {
+    /// Decimal places of a quantity: 3 for `kg`, else 0.
+    pub quantity_places: u32,
+    /// 12 for the `case of 12` products: a line orders a whole number of twelves.
+    pub pack_size: Option<String>,
+    /// Every 11th product from the 6th (`SKU-00006`, `SKU-00017` …) that has no pack size: 2, or
+    /// 0.500 for kilograms.
+    pub min_order_quantity: Option<String>,
+    /// One EAN-13 (`0628` + the product number on 8 digits + the check digit).
+    pub barcode: String,
+    /// `zero_rated` for basic groceries ([`ZERO_RATED_KINDS`]), else `standard`.
+    pub tax_class: &'static str,
+}
+
+/// Product `i`'s v2 facts.
+pub fn product_sales(i: usize) -> ProductSales {
+    let unit = UNITS[(i * 7) % UNITS.len()];
+    let kind = KINDS[(i / BRANDS.len()) % KINDS.len()];
+    let kg = unit == "kg";
+    let pack_size = (unit == "case of 12").then(|| "12".to_string());
+    let min_order_quantity = (pack_size.is_none() && i % 11 == 5)
+        .then(|| if kg { "0.500" } else { "2" }.to_string());
+    ProductSales {
+        quantity_places: if kg { 3 } else { 0 },
+        pack_size,
+        min_order_quantity,
+        barcode: ean13(&format!("0628{:08}", i + 1)),
+        tax_class: if ZERO_RATED_KINDS.contains(&kind) { "zero_rated" } else { "standard" },
+    }
+}
+
+/// The EAN-13 of 12 digits: the digits and their check digit.
+pub fn ean13(digits12: &str) -> String {
+    let sum: u32 = digits12
+        .bytes()
+        .enumerate()
+        .map(|(k, b)| u32::from(b - b'0') * if k % 2 == 0 { 1 } else { 3 })
+        .sum();
+    format!("{digits12}{}", (10 - sum % 10) % 10)
+}
+
+/// The wholesale price of a retail price: 5 % off, half-up to the cent.
+pub fn wholesale_price(retail: &str) -> String {
+    let cents: u64 = retail.replace('.', "").parse().unwrap_or(0);
+    let off = (cents * 95 + 50) / 100;
+    format!("{}.{:02}", off / 100, off % 100)
+}
+
+const FIRST_NAMES: [&str; 12] = [
+    "Aisha", "Ben", "Carmen", "Deepak", "Emma", "Fatima", "Gus", "Hana", "Ivan", "Julie", "Kofi",
+    "Lena",
+];
+const LAST_NAMES: [&str; 10] = [
+    "Tremblay", "Singh", "MacDonald", "Nguyen", "Roy", "Okafor", "Gagnon", "Chen", "Martin", "Ali",
+];
+const CREDIT_LIMITS: [u64; 5] = [5000, 8000, 10000, 15000, 20000];
+
+/// The v2 facts of outlet `i` (0-based), beside its v1 row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutletSales {
+    /// `retail`, or `wholesale` for every fifth outlet.
+    pub group: &'static str,
+    /// The jurisdiction of its city (see [`CITIES`]).
+    pub place_of_supply: &'static str,
+    /// The person to ask for.
+    pub contact_name: String,
+    /// Credit limit (5 000 to 20 000; the [`NEAR_LIMIT`] outlets' own).
+    pub credit_limit: String,
+    /// Outstanding balance (0 to 40 % of the limit; the [`NEAR_LIMIT`] outlets' own).
+    pub outstanding: String,
+}
+
+/// Outlet `i`'s v2 facts.
+pub fn outlet_sales(i: usize) -> OutletSales {
+    let id = format!("OUT-{:04}", i + 1);
+    let (_, _, _, _, place_of_supply) = CITIES[(i / ROUTES.len()) % CITIES.len()];
+    let (credit_limit, outstanding) = match NEAR_LIMIT.iter().find(|(o, _, _)| *o == id) {
+        Some((_, limit, outstanding)) => (limit.to_string(), outstanding.to_string()),
+        None => {
+            let limit = CREDIT_LIMITS[i % CREDIT_LIMITS.len()];
+            // 0 … 40 % of the limit, in cents.
+            let cents = limit * ((i as u64 * 37) % 41);
+            (format!("{limit}.00"), format!("{}.{:02}", cents / 100, cents % 100))
+        }
+    };
+    OutletSales {
+        group: if i % 5 == 4 { GROUPS[1] } else { GROUPS[0] },
+        place_of_supply,
+        contact_name: format!(
+            "{} {}",
+            FIRST_NAMES[i % FIRST_NAMES.len()],
+            LAST_NAMES[(i / FIRST_NAMES.len()) % LAST_NAMES.len()]
+        ),
+        credit_limit,
+        outstanding,
+    }
+}
+
+/// The users whose vans carry stock.
+pub const VAN_USERS: [&str; 2] = ["rep1", "rep2"];
+
+/// What product `i` has in each van: 2 (1.500 kg) for every 40th product from the 8th
+/// (`SKU-00008`, `SKU-00048` …), else 500 (250.000 kg).
+pub fn van_stock(i: usize) -> &'static str {
+    let kg = UNITS[(i * 7) % UNITS.len()] == "kg";
+    match (i % 40 == 7, kg) {
+        (true, false) => "2",
+        (true, true) => "1.500",
+        (false, false) => "500",
+        (false, true) => "250.000",
+    }
+}
+
+/// One value of a seeded row.
+enum Val {
+    Text(String),
+    Null,
+    Int(i64),
+}
+
+/// Binds `rows` (row-major) to `sql`, in order.
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    rows: &'q [Vec<Val>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for row in rows {
+        for v in row {
+            q = match v {
+                Val::Text(s) => q.bind(s.as_str()),
+                Val::Null => q.bind(None::<String>),
+                Val::Int(n) => q.bind(*n),
+            };
+        }
+    }
+    q
+}
+
+/// `UPDATE table SET cols[k] = v.column{k+2} FROM (VALUES …) AS v WHERE table.key = v.column1`,
+/// [`SEED_BATCH`] rows per statement; each row is the key, then the columns' values. (`columnN`
+/// is what both SQLite and PostgreSQL call the columns of a VALUES list.)
+async fn update_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    key: &str,
+    columns: &[&str],
+    rows: &[Vec<Val>],
+) -> Result<(), AppError> {
+    let set: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(k, c)| format!("{c} = v.column{}", k + 2))
+        .collect();
+    for chunk in rows.chunks(SEED_BATCH) {
+        let sql = format!(
+            "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {table}.{key} = v.column1",
+            set.join(", "),
+            value_rows(chunk.len(), columns.len() + 1)
+        );
+        bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO table_and_columns VALUES …`, [`SEED_BATCH`] rows per statement.
+async fn insert_vals(
+    conn: &mut AnyConnection,
+    table_and_columns: &str,
+    width: usize,
+    rows: &[Vec<Val>],
+) -> Result<(), AppError> {
+    for chunk in rows.chunks(SEED_BATCH) {
+        let sql = format!(
+            "INSERT INTO {table_and_columns} VALUES {}",
+            value_rows(chunk.len(), width)
+        );
+        bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Writes the sales data of orders v2 over the demo catalog and outlets (which must be there):
+/// the products' v2 facts, the outlets' group, place of supply, contact and credit (and their
+/// current address), the price lists, the vans of rep1 and rep2 and the settings row (rule set
+/// `ca`, `CAD`, the default validation policy, prefix `SO-`). Credit balances and stock are as of
+/// now.
+pub async fn seed_sales(conn: &mut AnyConnection) -> Result<(), AppError> {
+    let now = timestamp(chrono::Utc::now());
+    let products: Vec<Vec<Val>> = (0..PRODUCTS)
+        .map(|i| {
+            let p = product_sales(i);
+            let opt = |o: Option<String>| o.map_or(Val::Null, Val::Text);
+            vec![
+                Val::Text(product(i).0),
+                Val::Int(i64::from(p.quantity_places)),
+                opt(p.pack_size),
+                opt(p.min_order_quantity),
+                Val::Text(format!("[\"{}\"]", p.barcode)),
+                Val::Text(p.tax_class.to_string()),
+            ]
+        })
+        .collect();
+    update_rows(
+        conn,
+        "products",
+        "sku",
+        &["quantity_places", "pack_size", "min_order_quantity", "barcodes", "tax_class"],
+        &products,
+    )
+    .await?;
+    let outlets: Vec<Vec<Val>> = (0..OUTLETS)
+        .map(|i| {
+            let (id, _, _, address, _, _) = outlet(i);
+            let o = outlet_sales(i);
+            vec![
+                Val::Text(id),
+                Val::Text(address),
+                Val::Text(o.group.into()),
+                Val::Text(o.place_of_supply.into()),
+                Val::Text(o.contact_name),
+                Val::Text(o.credit_limit),
+                Val::Text(o.outstanding),
+                Val::Text(now.clone()),
+            ]
+        })
+        .collect();
+    update_rows(
+        conn,
+        "outlets",
+        "id",
+        &[
+            "address",
+            "outlet_group",
+            "place_of_supply",
+            "contact_name",
+            "credit_limit",
+            "outstanding",
+            "credit_as_of",
+        ],
+        &outlets,
+    )
+    .await?;
+    let lists: Vec<Vec<Val>> = PRICE_LISTS
+        .iter()
+        .map(|(id, group, from, until)| {
+            vec![
+                Val::Text((*id).into()),
+                Val::Text((*group).into()),
+                Val::Text((*from).into()),
+                until.map_or(Val::Null, |u| Val::Text(u.into())),
+                Val::Int(0),
+            ]
+        })
+        .collect();
+    insert_vals(
+        conn,
+        "price_lists (id, outlet_group, valid_from, valid_until, prices_include_tax)",
+        5,
+        &lists,
+    )
+    .await?;
+    let mut items = Vec::with_capacity(PRICE_LISTS.len() * PRODUCTS);
+    for (id, group, _, _) in PRICE_LISTS {
+        for i in 0..PRODUCTS {
+            let (sku, _, _, retail) = product(i);
+            let price = if group == "wholesale" { wholesale_price(&retail) } else { retail };
+            items.push(vec![Val::Text(id.into()), Val::Text(sku), Val::Text(price)]);
+        }
+    }
+    insert_vals(conn, "price_list_items (price_list_id, sku, price)", 3, &items).await?;
+    let mut stock = Vec::with_capacity(VAN_USERS.len() * PRODUCTS);
+    for user in VAN_USERS {
+        for i in 0..PRODUCTS {
+            stock.push(vec![
+                Val::Text(user.into()),
+                Val::Text(product(i).0),
+                Val::Text(van_stock(i).into()),
+                Val::Text(now.clone()),
+            ]);
+        }
+    }
+    insert_vals(conn, "van_stock (username, sku, available, as_of)", 4, &stock).await?;
+    let policy = serde_json::to_string(&satchel_core::validation::ValidationPolicy::default())
+        .map_err(|e| AppError::Internal(format!("serialize the policy: {e}")))?;
+    sqlx::query(
+        "INSERT INTO settings (id, rule_set, currency, origin, policy, number_prefix) \
+         VALUES (1, $1, $2, NULL, $3, $4)",
+    )
+    .bind("ca")
+    .bind(crate::api::reference::CURRENCY)
+    .bind(policy)
+    .bind(NUMBER_PREFIX)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -302,5 +650,83 @@ mod tests {
         );
         assert_eq!(outlet(0).0, "OUT-0001");
         assert_eq!((0..OUTLETS).filter(|&i| outlet(i).2 == "R1").count(), 50);
+    }
+
+    #[test]
+    fn barcodes_are_valid_ean13() {
+        assert_eq!(ean13("400638133393"), "4006381333931");
+        let codes: HashSet<String> = (0..PRODUCTS).map(|i| product_sales(i).barcode).collect();
+        assert_eq!(codes.len(), PRODUCTS);
+        assert!(codes.iter().all(|c| c.len() == 13));
+    }
+
+    #[test]
+    fn product_facts_follow_the_units() {
+        for i in 0..PRODUCTS {
+            let (sku, _, unit, _) = product(i);
+            let p = product_sales(i);
+            assert_eq!(p.quantity_places, if unit == "kg" { 3 } else { 0 }, "{sku}");
+            assert_eq!(p.pack_size.is_some(), unit == "case of 12", "{sku}");
+            assert!(!(p.pack_size.is_some() && p.min_order_quantity.is_some()), "{sku}");
+        }
+        let zero = (0..PRODUCTS).filter(|&i| product_sales(i).tax_class == "zero_rated").count();
+        assert!(zero > 0 && zero < PRODUCTS / 2, "{zero}");
+        assert_eq!(wholesale_price("10.00"), "9.50");
+        assert_eq!(wholesale_price("0.50"), "0.48");
+        assert_eq!(wholesale_price("249.99"), "237.49");
+    }
+
+    /// The v2 place of supply taxes a standard item at the outlet's v1 rate in 2026.
+    #[test]
+    fn places_of_supply_agree_with_the_v1_rates() {
+        use satchel_core::tax::model::{TaxDocument, TaxLine};
+        let rules = satchel_core::tax::builtin::rule_set("ca").expect("ca");
+        for i in 0..OUTLETS {
+            let (id, _, _, _, _, rate) = outlet(i);
+            let o = outlet_sales(i);
+            let doc = TaxDocument {
+                business_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("date"),
+                place_of_supply: o.place_of_supply.into(),
+                origin: None,
+                customer: Default::default(),
+                delivered_to_reserve: false,
+                prices_include_tax: false,
+                lines: vec![TaxLine {
+                    id: "0".into(),
+                    quantity: satchel_core::money::Dec(1.into()),
+                    unit_price: satchel_core::money::Dec(100.into()),
+                    tax_class: "standard".into(),
+                    discount: None,
+                    extra_taxes: Vec::new(),
+                }],
+                document_discount: None,
+                cash: false,
+            };
+            let result = satchel_core::tax::compute(&rules, &doc).expect("taxes");
+            assert_eq!(
+                result.tax.value(),
+                parse_decimal(&rate).expect("rate"),
+                "{id} {}",
+                o.place_of_supply
+            );
+        }
+    }
+
+    #[test]
+    fn near_limit_outlets_are_on_rep1s_routes_with_little_headroom() {
+        for (id, limit, outstanding) in NEAR_LIMIT {
+            let i: usize = id[4..].parse::<usize>().expect("number") - 1;
+            assert_eq!(outlet(i).0, id);
+            assert!(USERS[0].routes.contains(&outlet(i).2.as_str()), "{id}");
+            let o = outlet_sales(i);
+            assert_eq!((o.credit_limit.as_str(), o.outstanding.as_str()), (limit, outstanding));
+            assert_eq!(o.group, "retail");
+            let headroom = parse_decimal(limit).expect("d") - parse_decimal(outstanding).expect("d");
+            assert!(headroom <= parse_decimal("25").expect("d"), "{id}");
+        }
+        for i in 0..OUTLETS {
+            let o = outlet_sales(i);
+            assert!(parse_decimal(&o.outstanding).expect("d") <= parse_decimal(&o.credit_limit).expect("d"));
+        }
     }
 }

@@ -20,11 +20,16 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics`: Prometheus text format: the counters, and the number of open review items
+/// (left out when the database does not answer).
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let open: Option<(i64,)> = sqlx::query_as("SELECT COUNT(*) FROM review_queue WHERE status = 'open'")
+        .fetch_one(&state.db.pool)
+        .await
+        .ok();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(),
+        state.metrics.render_with(open.map(|(n,)| n)),
     )
 }
 

@@ -17,7 +17,9 @@ use crate::AppState;
 /// Longest device label kept (longer labels are cut).
 pub const MAX_LABEL_CHARS: usize = 100;
 
-/// Registers a device: checks the password, creates the device and returns its token once.
+/// Registers a device: checks the password, creates the device and returns its token once, with
+/// a first lease of [`crate::sales::LEASE_SIZE`] document numbers (when the deployment has sales
+/// settings), in one transaction.
 pub async fn register(
     State(state): State<AppState>,
     body: Result<JsonBody<RegisterRequest>, AppError>,
@@ -54,6 +56,8 @@ pub async fn register(
     let (server_key_id, server_public_key) = state.keys.current()?;
     let label: String = req.label.trim().chars().take(MAX_LABEL_CHARS).collect();
     let now = Utc::now();
+    // The device and its first lease of document numbers go in together.
+    let mut tx = state.db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO devices (device_id, username, label, token_hash, push_token_hash, device_secret, last_seq, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
@@ -65,8 +69,15 @@ pub async fn register(
     .bind(token_hash(&push_token))
     .bind(&device_secret)
     .bind(timestamp(now))
-    .execute(&state.db.pool)
+    .execute(&mut *tx)
     .await?;
+    let number_ranges = match crate::sales::settings(&mut tx).await? {
+        Some(settings) => {
+            vec![crate::sales::lease(&mut tx, &device_id.to_string(), &settings.number_prefix, now).await?]
+        }
+        None => Vec::new(),
+    };
+    tx.commit().await?;
     state.metrics.device_registered();
     tracing::info!(username = %req.username, %device_id, "device registered");
     Ok((
@@ -86,7 +97,7 @@ pub async fn register(
                 push_token,
             },
             lock: state.lock,
-            number_ranges: Vec::new(),
+            number_ranges,
         }),
     ))
 }

@@ -4,6 +4,8 @@ pub mod devices;
 pub mod orders;
 pub mod push;
 pub mod reference;
+pub mod review;
+mod sales_order;
 pub mod tax;
 
 use axum::body::Bytes;

@@ -30,7 +30,7 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::reference::{routes_of, stored_dec};
-use super::JsonBody;
+use super::{sales_order, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
@@ -40,10 +40,10 @@ use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, DUPLICAT
 
 /// Why one mutation is refused for good.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Rejection {
-    code: String,
-    reason: String,
-    field: Option<String>,
+pub(super) struct Rejection {
+    pub(super) code: String,
+    pub(super) reason: String,
+    pub(super) field: Option<String>,
 }
 
 impl From<OrderError> for Rejection {
@@ -157,7 +157,7 @@ async fn apply_push(
         )));
     }
     let mut attempt = 1;
-    let (response, [applied, duplicate, rejected]) = loop {
+    let (response, [applied, duplicate, rejected, flagged]) = loop {
         match apply_in_transaction(state, auth, &req).await {
             Err(AppError::Database(e)) if attempt < PUSH_ATTEMPTS && state.db.is_transient(&e) => {
                 tracing::info!(device = %auth.device_id, attempt, "push raced another transaction; running it again: {e}");
@@ -168,7 +168,8 @@ async fn apply_push(
         }
     };
     state.metrics.mutations(applied, duplicate, rejected);
-    tracing::info!(device = %auth.device_id, applied, duplicate, rejected, last_seq = response.last_seq, "push");
+    state.metrics.flagged(flagged);
+    tracing::info!(device = %auth.device_id, applied, duplicate, rejected, flagged, last_seq = response.last_seq, leased = response.number_ranges.len(), "push");
     Ok(response)
 }
 
@@ -176,13 +177,17 @@ async fn apply_push(
 /// module's documentation).
 const PUSH_ATTEMPTS: u32 = 5;
 
-/// Applies a validated push in one transaction; returns the response and the counts of applied,
-/// duplicate and rejected mutations. On any error nothing of it is written.
+/// Applies a validated push in one transaction; returns the response and the counts of applied
+/// (flagged included), duplicate, rejected and flagged mutations. On any error nothing of it is
+/// written.
+///
+/// After the mutations, still in the transaction, a device whose leased document numbers run
+/// low gets a new range ([`crate::sales::top_up`]).
 async fn apply_in_transaction(
     state: &AppState,
     auth: &AuthDevice,
     req: &PushRequest,
-) -> Result<(PushResponse, [u64; 3]), AppError> {
+) -> Result<(PushResponse, [u64; 4]), AppError> {
     let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
     let device = auth.device_id.to_string();
     let (mut tx, last_seq) = state.db.begin_push(&device).await?;
@@ -194,10 +199,13 @@ async fn apply_in_transaction(
         sequencing::plan(last_seq, &seqs).map_err(|e| AppError::OutOfSequence(e.to_string()))?;
 
     let routes = routes_of(&mut tx, auth).await?;
-    let received_at = timestamp(Utc::now());
+    let settings = crate::sales::settings(&mut tx).await?;
+    let env = Env { backend: state.db.backend, routes: routes.as_deref(), settings: settings.as_ref() };
+    let now = Utc::now();
+    let received_at = timestamp(now);
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut new_last = last_seq;
-    let (mut applied, mut duplicate, mut rejected) = (0u64, 0u64, 0u64);
+    let (mut applied, mut duplicate, mut rejected, mut flagged) = (0u64, 0u64, 0u64, 0u64);
     for (m, step) in req.mutations.iter().zip(steps) {
         let seq = i64::try_from(m.seq).map_err(|_| AppError::Internal("seq range".into()))?;
         let mut id = m.id;
@@ -223,10 +231,13 @@ async fn apply_in_transaction(
                 Outcome::Duplicate { original }
             }
             Step::Apply => {
-                let outcome =
-                    apply_one(&mut tx, auth, routes.as_deref(), m, seq, &received_at).await?;
+                let outcome = apply_one(&mut tx, auth, &env, m, seq, &received_at).await?;
                 match outcome {
                     Outcome::Applied => applied += 1,
+                    Outcome::Flagged { .. } => {
+                        applied += 1;
+                        flagged += 1;
+                    }
                     _ => rejected += 1,
                 }
                 new_last = m.seq;
@@ -246,20 +257,39 @@ async fn apply_in_transaction(
             .execute(&mut *tx)
             .await?;
     }
+    let number_ranges = match &settings {
+        Some(s) => crate::sales::top_up(&mut tx, &device, &s.number_prefix, now).await?.into_iter().collect(),
+        None => Vec::new(),
+    };
     tx.commit().await?;
     let response = PushResponse {
-        number_ranges: Vec::new(),
+        number_ranges,
         results,
         last_seq: new_last,
     };
-    Ok((response, [applied, duplicate, rejected]))
+    Ok((response, [applied, duplicate, rejected, flagged]))
+}
+
+/// What every mutation of a push is checked with.
+struct Env<'a> {
+    backend: crate::db::Backend,
+    /// The user's routes; `None` for a supervisor (every route).
+    routes: Option<&'a [String]>,
+    /// The deployment's sales settings, if it has any.
+    settings: Option<&'a crate::sales::Settings>,
+}
+
+/// What a check accepted.
+enum Accepted {
+    V1(OrderTotals),
+    V2(Box<sales_order::Checked>),
 }
 
 /// Validates and records one new mutation; returns its outcome.
 async fn apply_one(
     conn: &mut AnyConnection,
     auth: &AuthDevice,
-    routes: Option<&[String]>,
+    env: &Env<'_>,
     m: &Mutation,
     seq: i64,
     received_at: &str,
@@ -271,6 +301,7 @@ async fn apply_one(
             .bind(&mutation_id)
             .fetch_optional(&mut *conn)
             .await?;
+    let mut document_number = None;
     let verdict = if seen.is_some() {
         Err(Rejection {
             code: DUPLICATE_MUTATION.into(),
@@ -281,39 +312,51 @@ async fn apply_one(
         })
     } else {
         match &m.body {
-            MutationBody::OrderCreate(doc) => check_order(conn, routes, doc).await?,
-            MutationBody::SalesOrderCreate(_) => Err(Rejection {
-                code: "unsupported_kind".into(),
-                reason: "sales_order.create is not accepted by this server yet".into(),
-                field: Some("kind".into()),
-            }),
+            MutationBody::OrderCreate(doc) => check_order(conn, env.routes, doc).await?.map(Accepted::V1),
+            MutationBody::SalesOrderCreate(doc) => {
+                let (number, checked) =
+                    sales_order::check(conn, env.backend, env.settings, env.routes, auth, doc).await?;
+                document_number = number;
+                checked.map(|c| Accepted::V2(Box::new(c)))
+            }
         }
     };
     match verdict {
-        Ok(totals) => {
-            let MutationBody::OrderCreate(doc) = &m.body else {
-                return Err(AppError::Internal("verdict for an unsupported kind".into()));
+        Ok(accepted) => {
+            let outcome = match (&m.body, accepted) {
+                (MutationBody::OrderCreate(doc), Accepted::V1(totals)) => {
+                    insert_order(conn, auth, m, doc, &totals, seq, received_at).await?;
+                    Outcome::Applied
+                }
+                (MutationBody::SalesOrderCreate(doc), Accepted::V2(checked)) => {
+                    match sales_order::apply(conn, auth, m, doc, &checked, seq, received_at).await? {
+                        Some(reasons) => Outcome::Flagged { reasons },
+                        None => Outcome::Applied,
+                    }
+                }
+                _ => return Err(AppError::Internal("a verdict for another kind of mutation".into())),
             };
-            insert_order(conn, auth, m, doc, &totals, seq, received_at).await?;
+            // A flagged order is applied: a replay answers `duplicate` with `applied`.
             sqlx::query(
-                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, received_at) \
-                 VALUES ($1, $2, $3, $4, 'applied', $5)",
+                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, received_at, document_number) \
+                 VALUES ($1, $2, $3, $4, 'applied', $5, $6)",
             )
             .bind(&device)
             .bind(seq)
             .bind(&mutation_id)
             .bind(m.body.kind())
             .bind(received_at)
+            .bind(&document_number)
             .execute(&mut *conn)
             .await?;
-            Ok(Outcome::Applied)
+            Ok(outcome)
         }
         Err(rej) => {
             // A reused mutation id cannot be stored twice (UNIQUE); the row keeps NULL instead.
             let stored_id = (rej.code != DUPLICATE_MUTATION).then_some(mutation_id);
             sqlx::query(
-                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at) \
-                 VALUES ($1, $2, $3, $4, 'rejected', $5, $6, $7, $8)",
+                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at, document_number) \
+                 VALUES ($1, $2, $3, $4, 'rejected', $5, $6, $7, $8, $9)",
             )
             .bind(&device)
             .bind(seq)
@@ -323,6 +366,7 @@ async fn apply_one(
             .bind(&rej.reason)
             .bind(&rej.field)
             .bind(received_at)
+            .bind(&document_number)
             .execute(&mut *conn)
             .await?;
             Ok(Outcome::Rejected {

@@ -1,10 +1,12 @@
-//! `GET /api/v1/reference`: the catalog and the outlets the user may see.
+//! `GET /api/v1/reference`: the catalog and the outlets the user may see, and the sales data of
+//! orders v2 (`sales`): settings, the user's role, the v2 catalog, the price lists of the user's
+//! outlets' groups, those outlets with their place of supply and credit, the user's van stock.
 
 use axum::extract::State;
 use axum::Json;
 use chrono::Utc;
 use satchel_core::money::{parse_decimal, Dec};
-use satchel_core::sync::protocol::{OutletView, ProductView, ReferenceData};
+use satchel_core::sync::protocol::{OutletView, ProductView, ReferenceData, SalesReference};
 use sqlx::AnyConnection;
 
 use crate::auth::{AuthDevice, Role};
@@ -77,11 +79,52 @@ pub async fn reference(
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
+    let sales = sales_reference(&mut conn, &state, &auth, routes.as_deref()).await?;
     Ok(Json(ReferenceData {
         as_of: Utc::now(),
         currency: CURRENCY.into(),
         products,
         outlets,
-        sales: None,
+        sales,
+    }))
+}
+
+/// The role's name as the validation policy's discount caps know it.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Rep => "rep",
+        Role::Supervisor => "supervisor",
+    }
+}
+
+/// The v2 block, filtered like v1: outlets on the user's routes (all for a supervisor), the
+/// price lists of those outlets' groups, the user's van. `None` when the deployment has no sales
+/// settings.
+async fn sales_reference(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    auth: &AuthDevice,
+    routes: Option<&[String]>,
+) -> Result<Option<SalesReference>, AppError> {
+    let Some(settings) = crate::sales::settings(conn).await? else {
+        return Ok(None);
+    };
+    let outlets = crate::sales::outlets(conn, routes).await?;
+    let groups: Vec<String> = outlets
+        .iter()
+        .map(|o| o.group.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let price_lists = crate::sales::price_lists(conn, Some(&groups), None).await?;
+    let products = crate::sales::products(conn, None).await?;
+    let van_stock = crate::sales::van_stock(conn, state.db.backend, &auth.username, None, false).await?;
+    Ok(Some(SalesReference {
+        settings: settings.sales,
+        role: role_name(auth.role).into(),
+        products,
+        price_lists,
+        outlets,
+        van_stock,
     }))
 }

@@ -264,6 +264,7 @@ impl TestServer {
             device_secret: sealing["device_secret"].as_str().expect("secret").to_string(),
             server_key_id: u32::try_from(sealing["server_key_id"].as_u64().expect("key id")).expect("u32"),
             server_public_key: sealing["server_public_key"].as_str().expect("public key").to_string(),
+            number_ranges: serde_json::from_value(v["number_ranges"].clone()).expect("number ranges"),
         }
     }
 
@@ -348,6 +349,8 @@ pub struct Device {
     pub device_secret: String,
     pub server_key_id: u32,
     pub server_public_key: String,
+    /// The document numbers leased at registration.
+    pub number_ranges: Vec<satchel_core::sales::NumberRange>,
 }
 
 pub fn dec(s: &str) -> Dec {
@@ -430,4 +433,89 @@ pub fn assert_error(status: StatusCode, v: &Value, want_status: u16, code: &str)
         v["message"].as_str().is_some_and(|m| !m.is_empty()),
         "message: {v}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders v2: documents built exactly as a device builds them (core's `quote`, then
+// `SalesDocument::from_quote` with a leased number).
+// ---------------------------------------------------------------------------------------------
+
+use satchel_core::sales::{
+    quote, Catalog, OrderKind, SalesContext, SalesDocument, SalesLine, SalesOrder,
+};
+use satchel_core::sync::protocol::SalesReference;
+
+/// The v2 block of a reference answer.
+pub fn sales_of(reference: &ReferenceData) -> &SalesReference {
+    reference.sales.as_ref().expect("the reference carries the sales data")
+}
+
+/// SKUs any order may take in any quantity: no pack size, no minimum, whole units, plenty in
+/// the van.
+pub fn plain_skus(sales: &SalesReference) -> Vec<String> {
+    sales
+        .products
+        .iter()
+        .filter(|p| p.pack_size.is_none() && p.min_order_quantity.is_none() && p.quantity_places == 0)
+        .filter(|p| {
+            sales
+                .van_stock
+                .get(&p.sku)
+                .is_some_and(|s| s.available.value() >= rust_decimal::Decimal::from(100))
+        })
+        .map(|p| p.sku.clone())
+        .collect()
+}
+
+/// A committed v2 document for `outlet_id` (which must be in the reference), priced, taxed and
+/// validated by core with the reference's data, numbered `number`. Panics when the quote blocks.
+pub fn sales_doc(
+    sales: &SalesReference,
+    outlet_id: &str,
+    lines: &[(&str, &str)],
+    kind: OrderKind,
+    number: String,
+) -> SalesDocument {
+    let outlet = sales
+        .outlets
+        .iter()
+        .find(|o| o.id == outlet_id)
+        .unwrap_or_else(|| panic!("outlet {outlet_id} in the reference"));
+    let rules = satchel_core::tax::builtin::rule_set(&sales.settings.rule_set).expect("rule set");
+    let catalog = Catalog::new(&sales.products, &sales.price_lists);
+    let now = Utc::now();
+    let order = SalesOrder {
+        outlet_id: outlet_id.into(),
+        business_date: now.date_naive(),
+        lines: lines
+            .iter()
+            .map(|(sku, q)| SalesLine { sku: (*sku).into(), quantity: dec(q), discount_percent: None })
+            .collect(),
+        order_discount_percent: None,
+        note: None,
+        requested_delivery_date: None,
+        customer_reference: None,
+        cash: false,
+        kind,
+    };
+    let ctx = SalesContext {
+        role: sales.role.clone(),
+        now,
+        stock: sales.van_stock.clone(),
+        pending_on_device: Dec::default(),
+        recent_orders: Vec::new(),
+    };
+    let q = quote(&sales.settings, &rules, &catalog, outlet, &order, &ctx).expect("the order prices");
+    SalesDocument::from_quote(Uuid::now_v7(), number, now, order, &q).expect("the quote commits")
+}
+
+/// A `sales_order.create` mutation.
+pub fn sales_mutation(dev: &Device, seq: u64, doc: SalesDocument) -> Mutation {
+    Mutation {
+        device_id: dev.id,
+        seq,
+        id: Uuid::now_v7(),
+        body: MutationBody::SalesOrderCreate(Box::new(doc)),
+        created_at: Utc::now(),
+    }
 }

@@ -1,0 +1,331 @@
+//! `sales_order.create` in a push: the server's check of a v2 order document and what applying
+//! it writes.
+//!
+//! The check, in order (the first failure rejects the mutation, naming the field):
+//! 1. The deployment has sales settings (else `unsupported_kind`).
+//! 2. The outlet exists, has v2 data and is on the user's routes (supervisor: any), else
+//!    `unknown_outlet` (`outlet_id`). Its row is locked (PostgreSQL) for the balance update.
+//! 3. The order id is new, else `duplicate_order` (`order_id`).
+//! 4. The document number is the settings' prefix and a number in canonical form
+//!    (`numbering::format_number`), inside one of this device's leased ranges, and claimed by no
+//!    earlier mutation, applied or rejected, else `document_number` (`document_number`). A
+//!    number inside the device's ranges is recorded with the mutation whatever the outcome (a
+//!    number is never reused: the gap policy), and moves the range's `used_through`.
+//! 5. `satchel_core::sales::verify` with the server's data: the catalog and the outlet group's
+//!    price lists (restricted to the order's SKUs), the settings and their rule set, the outlet
+//!    with its current balance, the user's role, the user's van stock (locked), and the outlet's
+//!    orders of the same kind committed within the policy's duplicate window. Its rejection's
+//!    code and field are core's (`price_mismatch` `unit_prices[0]`, `tax_mismatch`
+//!    `taxes.lines[0].taxes.HST-ON-PROV.amount`, `total_mismatch` `total`, a blocking rule …).
+//!
+//! Applying writes the order (version 2, the document's figures, which the server has just
+//! recomputed), a review-queue row when the server's verdict flags it, the outlet's new balance
+//! (plus the order's total: a return's total is negative) and the van's new stock (a sale takes
+//! the goods out, a return puts them back), all in the push's transaction.
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeDelta, Utc};
+use rust_decimal::Decimal;
+use satchel_core::money::Dec;
+use satchel_core::sales::numbering::{format_number, parse_number};
+use satchel_core::sales::{self, rule_code, Catalog, OutletInfo, SalesContext, SalesDocument, ServerVerdict};
+use satchel_core::sync::protocol::rejection_codes::{DOCUMENT_NUMBER, DUPLICATE_ORDER};
+use satchel_core::sync::protocol::{FlagReason, Mutation};
+use satchel_core::validation::{RecentLine, RecentOrder, StockLevel};
+use sqlx::AnyConnection;
+
+use super::push::Rejection;
+use super::reference::role_name;
+use crate::auth::AuthDevice;
+use crate::db::{timestamp, Backend};
+use crate::errors::AppError;
+use crate::sales::{self as store, Settings};
+
+/// What the check found acceptable, with the data applying it needs.
+pub(super) struct Checked {
+    /// The server's verdict: flagged or not, and why.
+    pub verdict: ServerVerdict,
+    /// The outlet as read (locked) before the order.
+    pub outlet: OutletInfo,
+    /// The van stock of the order's SKUs before the order.
+    pub stock: BTreeMap<String, StockLevel>,
+}
+
+/// The outcome of the check: the number to record with the mutation (when it was inside the
+/// device's leases), and the verdict or the rejection. The outer error is a server fault.
+pub(super) type CheckResult = (Option<String>, Result<Checked, Rejection>);
+
+fn reject(code: &str, field: &str, reason: String) -> Rejection {
+    Rejection { code: code.into(), reason, field: Some(field.into()) }
+}
+
+/// Checks a v2 order document against the server's data (see the module's documentation).
+pub(super) async fn check(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    settings: Option<&Settings>,
+    routes: Option<&[String]>,
+    auth: &AuthDevice,
+    doc: &SalesDocument,
+) -> Result<CheckResult, AppError> {
+    let Some(settings) = settings else {
+        return Ok((
+            None,
+            Err(reject("unsupported_kind", "kind", "this server has no sales settings: it takes no sales_order.create".into())),
+        ));
+    };
+    let outlet = store::outlet_for_update(conn, backend, &doc.order.outlet_id)
+        .await?
+        .filter(|o| routes.is_none_or(|rs| rs.contains(&o.route)));
+    let Some(outlet) = outlet else {
+        return Ok((
+            None,
+            Err(reject(
+                "unknown_outlet",
+                "outlet_id",
+                format!("outlet_id: outlet {:?} does not exist or is not on your routes", doc.order.outlet_id),
+            )),
+        ));
+    };
+    let exists: Option<(String,)> = sqlx::query_as("SELECT order_id FROM orders WHERE order_id = $1")
+        .bind(doc.order_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if exists.is_some() {
+        return Ok((
+            None,
+            Err(reject(DUPLICATE_ORDER, "order_id", format!("order {} was already received", doc.order_id))),
+        ));
+    }
+
+    // The document number.
+    let prefix = settings.number_prefix.as_str();
+    let number = parse_number(prefix, &doc.document_number).filter(|n| format_number(prefix, *n) == doc.document_number);
+    let Some(n) = number else {
+        return Ok((
+            None,
+            Err(reject(
+                DOCUMENT_NUMBER,
+                "document_number",
+                format!(
+                    "document_number: {:?} is not a document number of this deployment ({} and at least 7 digits, e.g. {})",
+                    doc.document_number,
+                    prefix,
+                    format_number(prefix, 1000)
+                ),
+            )),
+        ));
+    };
+    let device = auth.device_id.to_string();
+    let leases = store::leases(conn, &device).await?;
+    if !leases.iter().any(|l| l.range.prefix == prefix && l.range.contains(n)) {
+        return Ok((
+            None,
+            Err(reject(
+                DOCUMENT_NUMBER,
+                "document_number",
+                format!("document_number: {} is not in a range leased to this device", doc.document_number),
+            )),
+        ));
+    }
+    store::mark_used(conn, &device, n).await?;
+    let canonical = format_number(prefix, n);
+    let claimed: Option<(String,)> = sqlx::query_as("SELECT device_id FROM mutations WHERE document_number = $1")
+        .bind(&canonical)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if claimed.is_some() {
+        // Not recorded again: the number belongs to the first document that claimed it.
+        return Ok((
+            None,
+            Err(reject(
+                DOCUMENT_NUMBER,
+                "document_number",
+                format!("document_number: {canonical} was already used by another document"),
+            )),
+        ));
+    }
+
+    // The server's recomputation.
+    let skus = store::distinct(doc.order.lines.iter().map(|l| l.sku.as_str()));
+    let products = store::products(conn, Some(&skus)).await?;
+    let lists = store::price_lists(conn, Some(std::slice::from_ref(&outlet.group)), Some(&skus)).await?;
+    let rules = store::rule_set(&settings.sales.rule_set)?;
+    let stock = store::van_stock(conn, backend, &auth.username, Some(&skus), true).await?;
+    let recent_orders = recent_orders(conn, settings, doc).await?;
+    let ctx = SalesContext {
+        role: role_name(auth.role).into(),
+        now: Utc::now(),
+        stock: stock.clone(),
+        pending_on_device: Dec::default(),
+        recent_orders,
+    };
+    let catalog = Catalog::new(&products, &lists);
+    let verdict = match sales::verify(&settings.sales, &rules, &catalog, &outlet, doc, &ctx) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok((Some(canonical), Err(Rejection { code: e.code().into(), reason: e.to_string(), field: Some(e.field().into()) })))
+        }
+    };
+    Ok((Some(canonical), Ok(Checked { verdict, outlet, stock })))
+}
+
+/// The outlet's orders of the document's kind committed at most the policy's duplicate window
+/// before or after it (the likely-duplicate rule looks both ways).
+async fn recent_orders(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    doc: &SalesDocument,
+) -> Result<Vec<RecentOrder>, AppError> {
+    let window = TimeDelta::try_minutes(i64::from(settings.sales.policy.duplicate_window_minutes)).unwrap_or(TimeDelta::zero());
+    let from = doc.committed_at.checked_sub_signed(window).unwrap_or(doc.committed_at);
+    let until = doc.committed_at.checked_add_signed(window).unwrap_or(doc.committed_at);
+    let kind = if doc.order.kind.is_sale() { "sale" } else { "return" };
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT document FROM orders WHERE outlet_id = $1 AND version = 2 AND kind = $2 \
+         AND committed_at >= $3 AND committed_at <= $4 ORDER BY committed_at",
+    )
+    .bind(&doc.order.outlet_id)
+    .bind(kind)
+    .bind(timestamp(from))
+    .bind(timestamp(until))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(text,)| {
+            let d: SalesDocument =
+                serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
+            Ok(RecentOrder {
+                order_id: d.order_id,
+                outlet_id: d.order.outlet_id,
+                committed_at: d.committed_at,
+                lines: d.order.lines.into_iter().map(|l| RecentLine { sku: l.sku, quantity: l.quantity }).collect(),
+            })
+        })
+        .collect()
+}
+
+/// An amount as stored: at least two decimals.
+fn amount(d: Dec) -> String {
+    let mut v = d.value();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v.to_string()
+}
+
+/// The document's tax per tax code, summed over its lines.
+pub fn tax_breakdown(doc: &SalesDocument) -> BTreeMap<String, String> {
+    let mut sums: BTreeMap<String, Decimal> = BTreeMap::new();
+    for line in &doc.taxes.lines {
+        for t in &line.taxes {
+            *sums.entry(t.code.clone()).or_default() += t.amount.value();
+        }
+    }
+    sums.into_iter().map(|(code, sum)| (code, amount(Dec(sum)))).collect()
+}
+
+/// Writes an accepted v2 order and its effects; returns the flag reasons when the server
+/// flagged it.
+pub(super) async fn apply(
+    conn: &mut AnyConnection,
+    auth: &AuthDevice,
+    m: &Mutation,
+    doc: &SalesDocument,
+    checked: &Checked,
+    seq: i64,
+    received_at: &str,
+) -> Result<Option<Vec<FlagReason>>, AppError> {
+    let order_id = doc.order_id.to_string();
+    let document = serde_json::to_string(doc).map_err(|e| AppError::Internal(format!("serialize order: {e}")))?;
+    let breakdown = serde_json::to_string(&tax_breakdown(doc))
+        .map_err(|e| AppError::Internal(format!("serialize tax breakdown: {e}")))?;
+    let line_count = i64::try_from(doc.order.lines.len()).map_err(|_| AppError::Internal("line count".into()))?;
+    let subtotal = Dec(doc.taxes.total.value() - doc.taxes.tax.value());
+    let kind = if doc.order.kind.is_sale() { "sale" } else { "return" };
+    let flagged = checked.verdict.flagged;
+    sqlx::query(
+        "INSERT INTO orders (order_id, device_id, seq, mutation_id, username, outlet_id, committed_at, \
+         subtotal, tax, total, line_count, document, received_at, version, document_number, kind, flagged, \
+         price_list_id, tax_breakdown) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2, $14, $15, $16, $17, $18)",
+    )
+    .bind(&order_id)
+    .bind(auth.device_id.to_string())
+    .bind(seq)
+    .bind(m.id.to_string())
+    .bind(&auth.username)
+    .bind(&doc.order.outlet_id)
+    .bind(timestamp(doc.committed_at))
+    .bind(amount(subtotal))
+    .bind(amount(doc.taxes.tax))
+    .bind(amount(doc.total))
+    .bind(line_count)
+    .bind(document)
+    .bind(received_at)
+    .bind(&doc.document_number)
+    .bind(kind)
+    .bind(i64::from(flagged))
+    .bind(&doc.price_list_id)
+    .bind(breakdown)
+    .execute(&mut *conn)
+    .await?;
+
+    // The outlet's balance: the demo's stand-in for the ERP's accounts receivable.
+    if let Some(credit) = checked.outlet.credit {
+        let outstanding = Dec(credit.outstanding.value() + doc.total.value());
+        sqlx::query("UPDATE outlets SET outstanding = $1, credit_as_of = $2 WHERE id = $3")
+            .bind(amount(outstanding))
+            .bind(received_at)
+            .bind(&doc.order.outlet_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    // The van: a sale takes the goods out, a return puts them back.
+    let mut moved: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for line in &doc.order.lines {
+        *moved.entry(line.sku.as_str()).or_default() += line.quantity.value();
+    }
+    for (sku, quantity) in moved {
+        let Some(level) = checked.stock.get(sku) else { continue };
+        let available = if doc.order.kind.is_sale() {
+            level.available.value() - quantity
+        } else {
+            level.available.value() + quantity
+        };
+        sqlx::query("UPDATE van_stock SET available = $1, as_of = $2 WHERE username = $3 AND sku = $4")
+            .bind(Dec(available).to_string())
+            .bind(received_at)
+            .bind(&auth.username)
+            .bind(sku)
+            .execute(&mut *conn)
+            .await?;
+    }
+
+    if !flagged {
+        return Ok(None);
+    }
+    let reasons = serde_json::to_string(&checked.verdict.reasons)
+        .map_err(|e| AppError::Internal(format!("serialize reasons: {e}")))?;
+    sqlx::query(
+        "INSERT INTO review_queue (order_id, device_id, username, reasons, status, created_at) \
+         VALUES ($1, $2, $3, $4, 'open', $5)",
+    )
+    .bind(&order_id)
+    .bind(auth.device_id.to_string())
+    .bind(&auth.username)
+    .bind(reasons)
+    .bind(received_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(
+        checked
+            .verdict
+            .reasons
+            .iter()
+            .map(|f| FlagReason { rule: rule_code(f.rule).into(), message: f.message.clone() })
+            .collect(),
+    ))
+}

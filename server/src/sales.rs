@@ -1,0 +1,420 @@
+//! The sales data of orders v2 as the server stores it, read into core's shapes
+//! ([`CatalogProduct`], [`PriceList`], [`OutletInfo`], [`SalesSettings`], van stock), and the
+//! leasing of document numbers.
+//!
+//! The same readers serve the reference data (`GET /api/v1/reference`, the device's copy) and
+//! the push (`sales_order.create`, the server's authoritative recomputation), so both see one
+//! truth.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use satchel_core::money::Dec;
+use satchel_core::sales::{CatalogProduct, CreditInfo, NumberRange, OutletInfo, PriceList, SalesSettings};
+use satchel_core::tax::builtin;
+use satchel_core::tax::model::RuleSet;
+use satchel_core::validation::StockLevel;
+use sqlx::AnyConnection;
+
+use crate::api::reference::stored_dec;
+use crate::db::{placeholders, timestamp, Backend};
+use crate::errors::AppError;
+
+/// How many numbers one lease holds.
+pub const LEASE_SIZE: u64 = 1000;
+/// A device whose every range has fewer unused numbers than this gets a new lease on push.
+pub const LOW_WATER: u64 = 200;
+
+/// The deployment's sales settings and its document-number prefix.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// What devices get in the reference data.
+    pub sales: SalesSettings,
+    /// The prefix of document numbers, e.g. `SO-`.
+    pub number_prefix: String,
+}
+
+/// The settings row; `None` when the deployment has none (then no v2 orders and no leases).
+pub async fn settings(conn: &mut AnyConnection) -> Result<Option<Settings>, AppError> {
+    let row: Option<(String, String, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT rule_set, currency, origin, policy, number_prefix FROM settings WHERE id = 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((rule_set, currency, origin, policy, number_prefix)) = row else {
+        return Ok(None);
+    };
+    let policy = serde_json::from_str(&policy)
+        .map_err(|e| AppError::Internal(format!("stored validation policy: {e}")))?;
+    Ok(Some(Settings { sales: SalesSettings { rule_set, currency, origin, policy }, number_prefix }))
+}
+
+/// A built-in rule set by id, parsed once per process.
+pub fn rule_set(id: &str) -> Result<Arc<RuleSet>, AppError> {
+    static CACHE: OnceLock<Mutex<BTreeMap<String, Arc<RuleSet>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(r) = map.get(id) {
+        return Ok(r.clone());
+    }
+    let rules = Arc::new(
+        builtin::rule_set(id).ok_or_else(|| AppError::Internal(format!("the settings name rule set {id:?}, which this server does not have")))?,
+    );
+    map.insert(id.to_string(), rules.clone());
+    Ok(rules)
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, AppError> {
+    serde_json::from_str(text).map_err(|e| AppError::Internal(format!("stored {what} {text:?}: {e}")))
+}
+
+fn stored_time(text: &str, what: &str) -> Result<DateTime<Utc>, AppError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| AppError::Internal(format!("stored {what} {text:?}: {e}")))
+}
+
+fn stored_date(text: &str, what: &str) -> Result<NaiveDate, AppError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| AppError::Internal(format!("stored {what} {text:?}: {e}")))
+}
+
+fn opt_dec(text: Option<String>, what: &str) -> Result<Option<Dec>, AppError> {
+    text.map(|t| stored_dec(&t, what)).transpose()
+}
+
+type ProductRow = (String, String, String, i64, Option<String>, Option<String>, String, String, String);
+
+/// The catalog, by SKU; only `skus` when given.
+pub async fn products(conn: &mut AnyConnection, skus: Option<&[&str]>) -> Result<Vec<CatalogProduct>, AppError> {
+    const COLUMNS: &str = "SELECT sku, name, unit, quantity_places, pack_size, min_order_quantity, barcodes, \
+                           tax_class, extra_taxes FROM products";
+    let rows: Vec<ProductRow> = match skus {
+        None => sqlx::query_as(&format!("{COLUMNS} ORDER BY sku")).fetch_all(&mut *conn).await?,
+        Some([]) => Vec::new(),
+        Some(skus) => {
+            let sql = format!("{COLUMNS} WHERE sku IN ({}) ORDER BY sku", placeholders(1, skus.len()));
+            let mut q = sqlx::query_as(&sql);
+            for s in skus {
+                q = q.bind(*s);
+            }
+            q.fetch_all(&mut *conn).await?
+        }
+    };
+    rows.into_iter()
+        .map(|(sku, name, unit, places, pack, moq, barcodes, tax_class, extra)| {
+            Ok(CatalogProduct {
+                quantity_places: u32::try_from(places)
+                    .map_err(|_| AppError::Internal(format!("stored quantity_places {places}")))?,
+                pack_size: opt_dec(pack, "pack_size")?,
+                min_order_quantity: opt_dec(moq, "min_order_quantity")?,
+                barcodes: json(&barcodes, "barcodes")?,
+                tax_class,
+                extra_taxes: json(&extra, "extra_taxes")?,
+                sku,
+                name,
+                unit,
+            })
+        })
+        .collect()
+}
+
+/// The price lists of `groups` (every list when `None`), by id, with the prices of `skus` only
+/// when given.
+pub async fn price_lists(
+    conn: &mut AnyConnection,
+    groups: Option<&[String]>,
+    skus: Option<&[&str]>,
+) -> Result<Vec<PriceList>, AppError> {
+    const COLUMNS: &str = "SELECT id, outlet_group, valid_from, valid_until, prices_include_tax FROM price_lists";
+    let rows: Vec<(String, String, String, Option<String>, i64)> = match groups {
+        None => sqlx::query_as(&format!("{COLUMNS} ORDER BY id")).fetch_all(&mut *conn).await?,
+        Some([]) => Vec::new(),
+        Some(groups) => {
+            let sql = format!("{COLUMNS} WHERE outlet_group IN ({}) ORDER BY id", placeholders(1, groups.len()));
+            let mut q = sqlx::query_as(&sql);
+            for g in groups {
+                q = q.bind(g.as_str());
+            }
+            q.fetch_all(&mut *conn).await?
+        }
+    };
+    if rows.is_empty() || skus.is_some_and(|s| s.is_empty()) {
+        return rows
+            .into_iter()
+            .map(|r| list_of(r, BTreeMap::new()))
+            .collect();
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let mut sql = format!(
+        "SELECT price_list_id, sku, price FROM price_list_items WHERE price_list_id IN ({})",
+        placeholders(1, ids.len())
+    );
+    if let Some(skus) = skus {
+        sql.push_str(&format!(" AND sku IN ({})", placeholders(ids.len() + 1, skus.len())));
+    }
+    let mut q = sqlx::query_as(&sql);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    for s in skus.unwrap_or_default() {
+        q = q.bind(*s);
+    }
+    let items: Vec<(String, String, String)> = q.fetch_all(&mut *conn).await?;
+    let mut prices: BTreeMap<String, BTreeMap<String, Dec>> = BTreeMap::new();
+    for (list, sku, price) in items {
+        let price = stored_dec(&price, "price")?;
+        prices.entry(list).or_default().insert(sku, price);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let p = prices.remove(&r.0).unwrap_or_default();
+            list_of(r, p)
+        })
+        .collect()
+}
+
+fn list_of(
+    (id, outlet_group, from, until, incl): (String, String, String, Option<String>, i64),
+    prices: BTreeMap<String, Dec>,
+) -> Result<PriceList, AppError> {
+    Ok(PriceList {
+        valid_from: stored_date(&from, "valid_from")?,
+        valid_until: until.map(|u| stored_date(&u, "valid_until")).transpose()?,
+        prices_include_tax: incl != 0,
+        id,
+        outlet_group,
+        prices,
+    })
+}
+
+const OUTLET_COLUMNS: &str = "SELECT id, name, route, address, phone, contact_name, outlet_group, place_of_supply, \
+     customer, delivered_to_reserve, credit_limit, outstanding, credit_as_of FROM outlets";
+
+type OutletRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// An outlet row as core's [`OutletInfo`]; `None` when it has no v2 data (no group or place
+/// of supply).
+fn outlet_of(row: OutletRow) -> Result<Option<OutletInfo>, AppError> {
+    let (id, name, route, address, phone, contact_name, group, place, customer, reserve, limit, outstanding, as_of) =
+        row;
+    let (Some(group), Some(place_of_supply)) = (group, place) else {
+        return Ok(None);
+    };
+    let credit = match (limit, outstanding, as_of) {
+        (Some(limit), outstanding, as_of) => Some(CreditInfo {
+            limit: stored_dec(&limit, "credit_limit")?,
+            outstanding: opt_dec(outstanding, "outstanding")?.unwrap_or_default(),
+            as_of: match as_of {
+                Some(t) => stored_time(&t, "credit_as_of")?,
+                None => DateTime::<Utc>::UNIX_EPOCH,
+            },
+        }),
+        (None, _, _) => None,
+    };
+    Ok(Some(OutletInfo {
+        customer: json(&customer, "customer")?,
+        delivered_to_reserve: reserve != 0,
+        id,
+        name,
+        route,
+        address,
+        phone,
+        contact_name,
+        group,
+        place_of_supply,
+        credit,
+    }))
+}
+
+/// The outlets with v2 data on `routes` (every route when `None`), by id.
+pub async fn outlets(conn: &mut AnyConnection, routes: Option<&[String]>) -> Result<Vec<OutletInfo>, AppError> {
+    let rows: Vec<OutletRow> = sqlx::query_as(&format!("{OUTLET_COLUMNS} ORDER BY id")).fetch_all(&mut *conn).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        if routes.is_some_and(|rs| !rs.contains(&row.2)) {
+            continue;
+        }
+        if let Some(o) = outlet_of(row)? {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+/// One outlet with its v2 data, locked for this transaction on PostgreSQL (SQLite's push already
+/// holds the write lock): its balance is read, checked and updated by the push. `None` when
+/// there is no such outlet or it has no v2 data.
+pub async fn outlet_for_update(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    id: &str,
+) -> Result<Option<OutletInfo>, AppError> {
+    let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let row: Option<OutletRow> = sqlx::query_as(&format!("{OUTLET_COLUMNS} WHERE id = $1{lock}"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(outlet_of).transpose().map(Option::flatten)
+}
+
+/// A user's van stock, by SKU; only `skus` when given (locked on PostgreSQL when `lock`).
+pub async fn van_stock(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    username: &str,
+    skus: Option<&[&str]>,
+    lock: bool,
+) -> Result<BTreeMap<String, StockLevel>, AppError> {
+    let mut sql = "SELECT sku, available, as_of FROM van_stock WHERE username = $1".to_string();
+    if let Some(skus) = skus {
+        if skus.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        sql.push_str(&format!(" AND sku IN ({})", placeholders(2, skus.len())));
+    }
+    sql.push_str(" ORDER BY sku");
+    if lock && backend == Backend::Postgres {
+        sql.push_str(" FOR UPDATE");
+    }
+    let mut q = sqlx::query_as(&sql).bind(username);
+    for s in skus.unwrap_or_default() {
+        q = q.bind(*s);
+    }
+    let rows: Vec<(String, String, String)> = q.fetch_all(&mut *conn).await?;
+    rows.into_iter()
+        .map(|(sku, available, as_of)| {
+            Ok((
+                sku,
+                StockLevel { available: stored_dec(&available, "available")?, as_of: stored_time(&as_of, "as_of")? },
+            ))
+        })
+        .collect()
+}
+
+/// A leased range as stored, with what the device has used of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The range.
+    pub range: NumberRange,
+    /// The highest number of it the device has sent, if any.
+    pub used_through: Option<u64>,
+}
+
+impl Lease {
+    /// How many numbers the device has left in it (it takes them in order).
+    pub fn unused(&self) -> u64 {
+        match self.used_through {
+            Some(u) => self.range.last.saturating_sub(u),
+            None => self.range.len(),
+        }
+    }
+}
+
+fn u64_of(n: i64, what: &str) -> Result<u64, AppError> {
+    u64::try_from(n).map_err(|_| AppError::Internal(format!("stored {what} {n}")))
+}
+
+fn i64_of(n: u64) -> Result<i64, AppError> {
+    i64::try_from(n).map_err(|_| AppError::Internal(format!("number {n} out of range")))
+}
+
+/// The ranges leased to a device, oldest first.
+pub async fn leases(conn: &mut AnyConnection, device_id: &str) -> Result<Vec<Lease>, AppError> {
+    let rows: Vec<(String, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT prefix, first_number, last_number, used_through FROM number_ranges \
+         WHERE device_id = $1 ORDER BY first_number",
+    )
+    .bind(device_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(prefix, first, last, used)| {
+            Ok(Lease {
+                range: NumberRange { prefix, first: u64_of(first, "first_number")?, last: u64_of(last, "last_number")? },
+                used_through: used.map(|u| u64_of(u, "used_through")).transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Leases the next [`LEASE_SIZE`] numbers of the deployment-wide counter to a device, in the
+/// caller's transaction: the counter's row is updated first (on PostgreSQL its lock serializes
+/// leases until the transaction ends), then the range is recorded.
+pub async fn lease(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<NumberRange, AppError> {
+    let (next,): (i64,) = sqlx::query_as(
+        "UPDATE number_counter SET next_number = next_number + $1 WHERE id = 1 RETURNING next_number",
+    )
+    .bind(i64_of(LEASE_SIZE)?)
+    .fetch_one(&mut *conn)
+    .await?;
+    let last = u64_of(next, "next_number")?
+        .checked_sub(1)
+        .ok_or_else(|| AppError::Internal("number counter underflow".into()))?;
+    let range = NumberRange { prefix: prefix.to_string(), first: last + 1 - LEASE_SIZE, last };
+    sqlx::query(
+        "INSERT INTO number_ranges (device_id, prefix, first_number, last_number, used_through, leased_at) \
+         VALUES ($1, $2, $3, $4, NULL, $5)",
+    )
+    .bind(device_id)
+    .bind(prefix)
+    .bind(i64_of(range.first)?)
+    .bind(i64_of(range.last)?)
+    .bind(timestamp(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(range)
+}
+
+/// Leases a new range when no range of the device has [`LOW_WATER`] numbers left (by what it has
+/// sent so far). A retried push finds the range the first one leased and leases nothing.
+pub async fn top_up(
+    conn: &mut AnyConnection,
+    device_id: &str,
+    prefix: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<NumberRange>, AppError> {
+    let held = leases(conn, device_id).await?;
+    if held.iter().any(|l| l.unused() >= LOW_WATER) {
+        return Ok(None);
+    }
+    lease(conn, device_id, prefix, now).await.map(Some)
+}
+
+/// Records that a device sent number `n` of one of its ranges (keeps the highest).
+pub async fn mark_used(conn: &mut AnyConnection, device_id: &str, n: u64) -> Result<(), AppError> {
+    let n = i64_of(n)?;
+    sqlx::query(
+        "UPDATE number_ranges SET used_through = $1 WHERE device_id = $2 AND first_number <= $1 \
+         AND last_number >= $1 AND (used_through IS NULL OR used_through < $1)",
+    )
+    .bind(n)
+    .bind(device_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The distinct SKUs of some lines, sorted.
+pub fn distinct<'a>(skus: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    skus.collect::<BTreeSet<_>>().into_iter().collect()
+}
