@@ -12,8 +12,8 @@ test('drafts: a tab closed mid-order reopens with the draft intact', { timeout: 
     await signIn(page, 'rep1', 'rep1-demo');
     const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
     await pickOutlet(page, outletId);
-    await addProduct(page, 'SKU-00002', 5);
-    await addProduct(page, 'SKU-00003', 2);
+    await addProduct(page, 'SKU-00022', 5);
+    await addProduct(page, 'SKU-00023', 2);
     // The last edit is on disk (the page says so once the save resolved).
     await page.waitForFunction(() => document.querySelector('[data-testid="order-entry"]')?.dataset.savedLines === '2');
     const draftId = await page.getByTestId('order-entry').getAttribute('data-draft-id');
@@ -31,8 +31,8 @@ test('drafts: a tab closed mid-order reopens with the draft intact', { timeout: 
       els.map((e) => ({ sku: e.getAttribute('data-sku'), qty: e.querySelector('[data-testid="line-qty"]').value })),
     );
     assert.deepEqual(lines, [
-      { sku: 'SKU-00002', qty: '5' },
-      { sku: 'SKU-00003', qty: '2' },
+      { sku: 'SKU-00022', qty: '5' },
+      { sku: 'SKU-00023', qty: '2' },
     ]);
 
     // Committing takes the draft with it.
@@ -46,10 +46,10 @@ test('drafts: a tab closed mid-order reopens with the draft intact', { timeout: 
     assert.equal(await again.getByTestId('draft-item').count(), 0);
 
     // A second draft left behind while starting a third shows up in the list.
-    const { orderId } = await takeOrder(again, { outletId, lines: [{ sku: 'SKU-00004', quantity: 1 }] });
+    const { orderId } = await takeOrder(again, { outletId, lines: [{ sku: 'SKU-00025', quantity: 1 }] });
     assert.ok(orderId);
     await pickOutlet(again, outletId);
-    await addProduct(again, 'SKU-00005', 3);
+    await addProduct(again, 'SKU-00004', 3);
     await again.waitForFunction(() => document.querySelector('[data-testid="order-entry"]')?.dataset.savedLines === '1');
     await again.getByTestId('change-outlet').click();
     await again.getByTestId('draft-item').waitFor();

@@ -20,7 +20,7 @@ test('lost ack: a push answered by the server but lost on the way is retried wit
     proxy.dropNextPushResponses(1);
     const taken = [];
     taken.push(await takeOrder(page, { outletId: 'OUT-0001', lines: [{ sku: 'SKU-00001', quantity: 4 }] }));
-    taken.push(await takeOrder(page, { outletId: 'OUT-0002', lines: [{ sku: 'SKU-00002', quantity: 2 }, { sku: 'SKU-00003', quantity: 1 }] }));
+    taken.push(await takeOrder(page, { outletId: 'OUT-0002', lines: [{ sku: 'SKU-00022', quantity: 2 }, { sku: 'SKU-00023', quantity: 1 }] }));
 
     await waitForBadge(page, 0, SYNC_TIMEOUT);
     await page.waitForFunction(

@@ -10,9 +10,9 @@ import { scenario } from './support/scenario.mjs';
 
 // Three different outlets from the rep's own list (the demo data puts rep1 on some routes only).
 const orderPlan = (outletIds) => [
-  { outletId: outletIds[0], lines: [{ sku: 'SKU-00001', quantity: 3 }, { sku: 'SKU-00002', quantity: 1 }] },
-  { outletId: outletIds[1], lines: [{ sku: 'SKU-00003', quantity: 7 }] },
-  { outletId: outletIds[2], lines: [{ sku: 'SKU-00004', quantity: 2 }, { sku: 'SKU-00005', quantity: 5 }] },
+  { outletId: outletIds[0], lines: [{ sku: 'SKU-00001', quantity: 3 }, { sku: 'SKU-00022', quantity: 1 }] },
+  { outletId: outletIds[1], lines: [{ sku: 'SKU-00023', quantity: 7 }] },
+  { outletId: outletIds[2], lines: [{ sku: 'SKU-00025', quantity: 2 }, { sku: 'SKU-00004', quantity: 5 }] },
 ];
 
 test('offline orders: three orders survive an offline reload and sync exactly once with equal totals', { timeout: 240_000 }, async (t) => {

@@ -77,7 +77,7 @@ test('storage full: a commit is refused clearly, nothing is written, and the dra
     assert.equal(await fillDisk(page), 'QuotaExceededError', 'the browser reports a full disk as QuotaExceededError');
 
     await pickOutlet(page, outletId);
-    await addProduct(page, 'SKU-00002', 3);
+    await addProduct(page, 'SKU-00022', 3);
     await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.hasAttribute('disabled'));
     await page.getByTestId('commit-order').click();
     await page.waitForFunction(() => /storage_full/.test(document.querySelector('[data-testid="error"]')?.textContent ?? ''), null, {
@@ -86,7 +86,7 @@ test('storage full: a commit is refused clearly, nothing is written, and the dra
     assert.match((await page.getByTestId('error').textContent()) ?? '', /out of storage space, so nothing was saved/);
     const ids = (list) => list.map((o) => o.id);
     assert.deepEqual(ids(await orderItems(page)), ids(before), 'no order was written');
-    assert.equal(await page.locator('[data-testid="order-line"][data-sku="SKU-00002"]').count(), 1, 'the draft is still on screen');
+    assert.equal(await page.locator('[data-testid="order-line"][data-sku="SKU-00022"]').count(), 1, 'the draft is still on screen');
 
     // Space is freed: the same order commits and takes the next sequence number (none was used).
     await page.evaluate(

@@ -30,7 +30,8 @@ test('tabs: one leader pushes, the follower follows, and takes over when the lea
     // Interleaved commits from both tabs into the one outbox.
     for (let i = 0; i < 4; i++) {
       const tab = i % 2 === 0 ? second : page;
-      ids.push((await takeOrder(tab, { outletId: outlets[i], lines: [{ sku: `SKU-0000${i + 1}`, quantity: i + 1 }] })).orderId);
+      const sku = ["SKU-00001", "SKU-00022", "SKU-00023", "SKU-00025"][i];
+      ids.push((await takeOrder(tab, { outletId: outlets[i], lines: [{ sku, quantity: i + 1 }] })).orderId);
     }
     // The follower's orders were pushed by the leader; both tabs see the outbox empty.
     await waitForBadge(page, 0, SYNC_TIMEOUT);
@@ -43,7 +44,7 @@ test('tabs: one leader pushes, the follower follows, and takes over when the lea
     // The leader's tab closes: the follower takes the lock and syncs on its own.
     await page.close();
     await second.waitForFunction(() => document.querySelector('[data-testid="sync-phase"]')?.dataset.leader === 'true', null, { timeout: 30_000 });
-    const last = await takeOrder(second, { outletId: outlets[0], lines: [{ sku: 'SKU-00009', quantity: 2 }] });
+    const last = await takeOrder(second, { outletId: outlets[0], lines: [{ sku: 'SKU-00007', quantity: 2 }] });
     await waitForBadge(second, 0, SYNC_TIMEOUT);
     const all = await serverOrders(server.url);
     assert.equal(all.filter((o) => o.order_id === last.orderId).length, 1);

@@ -119,7 +119,7 @@ test('vault: wrong-PIN delays survive a reload, and a PIN change takes effect', 
 
     // Change the PIN (re-wrap only), lock, and the old PIN no longer opens it.
     const NEW_PIN = '135790';
-    await page.locator('details.card summary').click();
+    await page.getByTestId('security').locator('summary').click();
     await page.getByTestId('old-pin').fill(TEST_PIN);
     await page.getByTestId('new-pin').fill(NEW_PIN);
     await page.getByTestId('new-pin-confirm').fill(NEW_PIN);

@@ -858,7 +858,7 @@ function changePinCard(ws: WorkspaceApi): HTMLElement {
       }
     })();
   });
-  return h('details', { class: 'card' }, h('summary', {}, 'Security'), form);
+  return h('details', { class: 'card', 'data-testid': 'security' }, h('summary', {}, 'Security'), form);
 }
 
 /** The outlet's credit, as the module computed it (no arithmetic here). */
