@@ -312,7 +312,8 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     if batch.is_empty() {
         return PushOutcome::NothingToSend;
     }
-    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch };
+    let numbers_left = inner.store.number_ranges().await.ok().map(|r| satchel_core::sales::numbering::remaining(&r));
+    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch, numbers_left };
     let answer: Result<PushResponse, Failure> =
         inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
     match answer {

@@ -386,15 +386,20 @@ pub async fn lease(
 }
 
 /// Leases a new range when no range of the device has [`LOW_WATER`] numbers left (by what it has
-/// sent so far). A retried push finds the range the first one leased and leases nothing.
+/// sent so far), or when the device itself says it has fewer than that left (`numbers_left`):
+/// an answer carrying a lease can be lost, and the server cannot tell. A retried push of a
+/// device that did get its lease finds enough numbers and leases nothing; one that did not gets
+/// another range (the lost one is abandoned: a gap the numbering policy allows).
 pub async fn top_up(
     conn: &mut AnyConnection,
     device_id: &str,
     prefix: &str,
+    numbers_left: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<Option<NumberRange>, AppError> {
     let held = leases(conn, device_id).await?;
-    if held.iter().any(|l| l.unused() >= LOW_WATER) {
+    let device_is_low = numbers_left.is_some_and(|n| n < LOW_WATER);
+    if held.iter().any(|l| l.unused() >= LOW_WATER) && !device_is_low {
         return Ok(None);
     }
     lease(conn, device_id, prefix, now).await.map(Some)

@@ -111,6 +111,7 @@ async fn instances_sharing_a_database_apply_each_mutation_once(backend: Backend)
                 let (s, dev, batch) = (first.clone(), dev.clone(), batch.clone());
                 tokio::spawn(async move {
                     let body = satchel_core::sync::protocol::PushRequest {
+                        numbers_left: None,
                         device_id: dev.id,
                         mutations: batch,
                         sealed: Vec::new(),

@@ -25,6 +25,7 @@ backend_tests! {
     an_order_over_the_credit_limit_is_flagged_for_review,
     a_return_reduces_the_outstanding_balance,
     a_low_lease_is_topped_up_once,
+    a_device_that_says_it_is_low_gets_a_lease_even_after_a_lost_answer,
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     concurrent_orders_for_one_outlet_all_count,
     a_demo_database_of_the_previous_version_gets_the_sales_data,
@@ -465,6 +466,28 @@ async fn a_low_lease_is_topped_up_once(backend: Backend) {
     assert_eq!(statuses(&v), ["applied"], "{v}");
     let other = s.register("rep2", "rep2-demo").await;
     assert!(other.number_ranges[0].first > new.last);
+}
+
+async fn a_device_that_says_it_is_low_gets_a_lease_even_after_a_lost_answer(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let push_saying = |left: u64| {
+        let body = json!({"device_id": dev.id, "mutations": [], "numbers_left": left});
+        s.push_raw(Some(&dev.token), serde_json::to_vec(&body).expect("json"))
+    };
+    // Plenty left by both accounts: nothing leased.
+    let (status, v) = push_saying(900).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v.get("number_ranges").is_none(), "{v}");
+    // The device says it is low (the answer carrying its last lease was lost, say), although
+    // the server sees plenty unused: it gets a lease, and again if that answer is lost too.
+    let (_, v) = push_saying(12).await;
+    let first: Vec<NumberRange> = serde_json::from_value(v["number_ranges"].clone()).expect("a lease");
+    let (_, v) = push_saying(12).await;
+    let second: Vec<NumberRange> = serde_json::from_value(v["number_ranges"].clone()).expect("another lease");
+    assert_eq!((first.len(), second.len()), (1, 1));
+    assert!(second[0].first > first[0].last, "never the same numbers twice: {first:?} {second:?}");
+    assert!(first[0].first > dev.number_ranges[0].last);
 }
 
 async fn concurrent_orders_for_one_outlet_all_count(backend: Backend) {

@@ -139,6 +139,11 @@ pub struct PushRequest {
     /// carries one list or the other, not both.
     #[serde(default)]
     pub sealed: Vec<SealedMutation>,
+    /// How many leased document numbers the device has left. Below the server's low-water
+    /// mark the answer leases a new range, even if the server believes an earlier answer
+    /// already did (that answer may have been lost on the way).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numbers_left: Option<u64>,
 }
 
 /// A mutation sealed to the server's key (see `crate::sync::sealing`).

@@ -189,6 +189,7 @@ async fn apply_in_transaction(
     req: &PushRequest,
 ) -> Result<(PushResponse, [u64; 4]), AppError> {
     let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
+    let numbers_left = req.numbers_left;
     let device = auth.device_id.to_string();
     let (mut tx, last_seq) = state.db.begin_push(&device).await?;
     let last_seq = last_seq.ok_or(AppError::UnknownDevice)?;
@@ -258,7 +259,7 @@ async fn apply_in_transaction(
             .await?;
     }
     let number_ranges = match &settings {
-        Some(s) => crate::sales::top_up(&mut tx, &device, &s.number_prefix, now).await?.into_iter().collect(),
+        Some(s) => crate::sales::top_up(&mut tx, &device, &s.number_prefix, numbers_left, now).await?.into_iter().collect(),
         None => Vec::new(),
     };
     tx.commit().await?;
