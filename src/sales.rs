@@ -102,6 +102,11 @@ impl Reference {
         self.info.as_ref().map(|i| i.as_of.clone())
     }
 
+    /// The signed-in user's role (`rep`, `supervisor`), from the sales data.
+    pub fn role(&self) -> Option<&str> {
+        self.sales.as_ref().map(|s| s.role.as_str())
+    }
+
     /// Whether `sku` is in the catalog.
     pub fn has_product(&self, sku: &str) -> bool {
         self.by_sku.contains_key(sku)

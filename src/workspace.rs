@@ -105,6 +105,12 @@ export interface OrderView {
   order_id: string; document_number: string; outlet_id: string; committed_at: string; total: string; seq: number;
   line_count: number; kind: "sale" | "return"; status: "pending" | "synced" | "flagged" | "rejected"; reason?: string;
 }
+/** A flagged order in a supervisor's review queue (as the server sends it). */
+export interface ReviewItem {
+  order_id: string; document_number?: string; kind: string; outlet_id: string; outlet_name?: string;
+  username: string; total: string; committed_at: string; reasons: { rule: string; message: string }[];
+  status: "open" | "approved" | "rejected"; created_at: string; resolved_by?: string; resolved_at?: string; note?: string;
+}
 /** A draft: the page's own content, saved sealed on every edit. */
 export interface DraftView { draft_id: string; updated_at: string; content: Record<string, unknown>; }
 /** Records on this device that could not be read (corrupt) and were skipped. */
@@ -553,6 +559,40 @@ impl Workspace {
     pub async fn delete_draft(&self, draft_id: String) -> Result<(), SatchelError> {
         let keys = vault::require_keys(&self.inner)?;
         self.inner.store.delete_draft(&keys, parse_draft_id(&draft_id)?).await
+    }
+
+    /// The signed-in user's role (`"rep"`, `"supervisor"`), or `undefined` before the sales data
+    /// arrived. Needs the workspace unlocked.
+    pub fn role(&self) -> Result<Option<String>, SatchelError> {
+        vault::require_keys(&self.inner)?;
+        Ok(self.inner.reference.borrow().role().map(str::to_owned))
+    }
+
+    /// A supervisor's review queue, from the server (online): the flagged orders with `status`
+    /// `open` (default), `approved`, `rejected` or `all`, each with its reasons.
+    #[wasm_bindgen(js_name = reviewQueue, unchecked_return_type = "ReviewItem[]")]
+    pub async fn review_queue(&self, status: Option<String>) -> Result<JsValue, SatchelError> {
+        let keys = vault::require_keys(&self.inner)?;
+        let status = status.unwrap_or_else(|| "open".into());
+        if !matches!(status.as_str(), "open" | "approved" | "rejected" | "all") {
+            return Err(SatchelError::Validation { field: "status".into(), detail: "unknown".into(), message: format!("unknown review status {status}") });
+        }
+        let answer: serde_json::Value = self.inner.transport.get(&format!("/api/v1/review?status={status}"), Some(&keys.secrets.token)).await?;
+        to_js_value(answer.get("items").unwrap_or(&serde_json::Value::Array(Vec::new())))
+    }
+
+    /// Resolves a flagged order (supervisor, online): `decision` is `approve` or `reject`.
+    #[wasm_bindgen(js_name = resolveReview, unchecked_return_type = "ReviewItem")]
+    pub async fn resolve_review(&self, order_id: String, decision: String, note: Option<String>) -> Result<JsValue, SatchelError> {
+        let keys = vault::require_keys(&self.inner)?;
+        let id = uuid::Uuid::parse_str(&order_id)
+            .map_err(|_| SatchelError::Validation { field: "order_id".into(), detail: "malformed".into(), message: "an order id is a UUID".into() })?;
+        if !matches!(decision.as_str(), "approve" | "reject") {
+            return Err(SatchelError::Validation { field: "decision".into(), detail: "unknown".into(), message: "decide approve or reject".into() });
+        }
+        let body = serde_json::json!({"decision": decision, "note": note.unwrap_or_default()});
+        let item: serde_json::Value = self.inner.transport.post(&format!("/api/v1/review/{id}/resolve"), &body, Some(&keys.secrets.token)).await?;
+        to_js_value(&item)
     }
 
     /// Every order taken on this device, newest first, with its sync state.

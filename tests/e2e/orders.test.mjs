@@ -139,5 +139,19 @@ test('orders: over the credit limit is allowed with a dated warning, then in the
     const item = items.find((x) => x.order_id === orderId);
     assert.ok(item, `the order is in the review queue: ${JSON.stringify(body).slice(0, 400)}`);
     assert.ok(JSON.stringify(item.reasons).includes('credit_limit'), 'with the credit reason');
+
+    // And in the PWA, signed in as the supervisor on another phone: listed, then approved.
+    const supPage = await page.context().browser().newPage();
+    await supPage.goto(`${server.url}/`);
+    await signIn(supPage, 'super', 'super-demo');
+    await supPage.getByTestId('review').locator('summary').click();
+    const row = supPage.locator(`[data-testid="review-item"][data-order-id="${orderId}"]`);
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /credit/i);
+    await row.getByTestId('review-approve').click();
+    await supPage.waitForFunction((id) => !document.querySelector(`[data-testid="review-item"][data-order-id="${id}"]`), orderId);
+    const after = await (await fetch(`${server.url}/api/v1/review?status=approved`, { headers: { authorization: `Bearer ${supervisor}` } })).json();
+    assert.ok(after.items.some((x) => x.order_id === orderId && x.resolved_by), 'approved by the supervisor');
+    await supPage.close();
   });
 });

@@ -74,6 +74,22 @@ export interface QuoteView {
   findings: FindingView[];
 }
 
+export interface ReviewItem {
+  order_id: string;
+  document_number?: string;
+  kind: string;
+  outlet_id: string;
+  outlet_name?: string;
+  username: string;
+  total: string;
+  committed_at: string;
+  reasons: { rule: string; message: string }[];
+  status: 'open' | 'approved' | 'rejected';
+  created_at: string;
+  resolved_by?: string;
+  note?: string;
+}
+
 export interface CommitView {
   order_id: string;
   document_number: string;
@@ -156,6 +172,9 @@ export interface WorkspaceApi {
   orders(): Promise<OrderSummary[]>;
   storageReport(): Promise<StorageReport>;
   pendingCount(): Promise<number>;
+  role(): string | undefined;
+  reviewQueue(status?: string): Promise<ReviewItem[]>;
+  resolveReview(orderId: string, decision: 'approve' | 'reject', note?: string): Promise<ReviewItem>;
   status(): Promise<SyncStatus>;
   syncNow(): Promise<void>;
   startSync(): void;

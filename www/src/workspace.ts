@@ -18,6 +18,7 @@ import {
   type SyncStatus,
   type WorkspaceApi,
   type DraftView,
+  type ReviewItem,
 } from './api.ts';
 import { errorBox, h, replaceChildren } from './dom.ts';
 
@@ -229,7 +230,8 @@ export function renderWorkspace(
   const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, storageStatus);
 
   const pinCard = changePinCard(ws);
-  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, draftsCard, picker, entry, orders, syncPanel, pinCard)));
+  const reviewCard = ws.role() === 'supervisor' ? renderReviewCard(ws) : null;
+  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, reviewCard, draftsCard, picker, entry, orders, syncPanel, pinCard)));
 
   // ---- behaviour --------------------------------------------------------------------------
 
@@ -322,6 +324,7 @@ export function renderWorkspace(
       h('strong', { 'data-outlet-id': o.id }, o.name),
       h('span', { class: 'meta' }, [o.route, o.address, o.contact_name].filter(Boolean).join(' · ')),
       creditLine(o),
+      recentFor(o.id),
     );
     picker.hidden = true;
     entry.hidden = false;
@@ -696,7 +699,21 @@ export function renderWorkspace(
     })();
   });
 
+  let knownOrders: OrderSummary[] = [];
+  /** This device's last orders for the outlet (what the rep sold there lately). */
+  function recentFor(outletId: string): HTMLElement | null {
+    const mine = knownOrders.filter((o) => o.outlet_id === outletId).slice(0, 3);
+    if (mine.length === 0) return null;
+    return h(
+      'span',
+      { class: 'meta', 'data-testid': 'outlet-recent' },
+      'Recent: ',
+      mine.map((o) => `${o.document_number} ${o.total} (${formatTime(o.committed_at)})`).join(' · '),
+    );
+  }
+
   function renderOrders(list: OrderSummary[]): void {
+    knownOrders = [...list].sort((a, b) => b.seq - a.seq);
     const attention = list.filter((o) => o.status === 'rejected').length;
     panelAttention.textContent = attention === 0 ? 'nothing' : `${attention} rejected order${attention === 1 ? '' : 's'}`;
     panelAttention.dataset['count'] = String(attention);
@@ -859,6 +876,54 @@ function changePinCard(ws: WorkspaceApi): HTMLElement {
     })();
   });
   return h('details', { class: 'card', 'data-testid': 'security' }, h('summary', {}, 'Security'), form);
+}
+
+/** A supervisor's review queue: flagged orders with their reasons, approve or reject (online). */
+function renderReviewCard(ws: WorkspaceApi): HTMLElement {
+  const list = h('ul', { class: 'list', 'data-testid': 'review-list' });
+  const msg = h('p', { class: 'small muted', role: 'status', 'data-testid': 'review-message' });
+  const reload = h('button', { type: 'button', class: 'small', 'data-testid': 'review-reload' }, 'Refresh');
+  async function load(): Promise<void> {
+    msg.textContent = 'Loading…';
+    let items: ReviewItem[];
+    try {
+      items = await ws.reviewQueue('open');
+    } catch (err) {
+      msg.textContent = errorText(err);
+      return;
+    }
+    msg.textContent = items.length === 0 ? 'Nothing to review.' : `${items.length} order${items.length === 1 ? '' : 's'} to review.`;
+    replaceChildren(
+      list,
+      ...items.map((it) => {
+        const decide = (decision: 'approve' | 'reject') => (): void => {
+          void ws
+            .resolveReview(it.order_id, decision)
+            .then(() => load())
+            .catch((err: unknown) => (msg.textContent = errorText(err)));
+        };
+        return h(
+          'li',
+          { class: 'review', 'data-testid': 'review-item', 'data-order-id': it.order_id },
+          h('div', { class: 'row' }, h('span', { class: 'name' }, `${it.document_number ?? it.order_id} · ${it.outlet_name ?? it.outlet_id}`), h('span', {}, it.total)),
+          h('div', { class: 'meta' }, `${it.username} · ${formatTime(it.committed_at)}`),
+          h('ul', { class: 'findings' }, ...it.reasons.map((r) => h('li', { class: 'finding warn_and_flag', 'data-rule': r.rule }, r.message))),
+          h(
+            'div',
+            { class: 'row' },
+            h('button', { type: 'button', class: 'small', 'data-testid': 'review-approve', onclick: decide('approve') }, 'Approve'),
+            h('button', { type: 'button', class: 'small link', 'data-testid': 'review-reject', onclick: decide('reject') }, 'Reject'),
+          ),
+        );
+      }),
+    );
+  }
+  reload.addEventListener('click', () => void load());
+  const card = h('details', { class: 'card', 'data-testid': 'review' }, h('summary', {}, 'Review queue'), h('div', { class: 'row' }, msg, reload), list);
+  card.addEventListener('toggle', () => {
+    if (card.open) void load();
+  });
+  return card;
 }
 
 /** The outlet's credit, as the module computed it (no arithmetic here). */
