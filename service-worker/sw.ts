@@ -1,7 +1,9 @@
 /// <reference lib="webworker" />
 // Satchel's service worker: it keeps the versioned app shell (HTML, JS, CSS, Wasm, icons) in a
-// cache so that the app opens and reloads with the network off. No domain logic lives here:
-// orders, the outbox and sync belong to the Wasm module, and `/api/` is never touched.
+// cache so that the app opens and reloads with the network off, and it uploads the outbox on the
+// browser's Background Sync (when the app is closed or the phone slept). No domain logic lives
+// here: the outbox entries are sealed to the server's key by the Wasm module at commit, and this
+// worker only carries them, with the push-only token, exactly as the page's sync loop would.
 //
 // `__SATCHEL_PRECACHE__` is injected by www/build.mjs: every file of the built shell with a
 // content hash, and a version that is a hash of those hashes. A new build therefore means a new
@@ -60,6 +62,87 @@ self.addEventListener('fetch', (event: FetchEvent) => {
     event.respondWith(fromCache(url.pathname, request));
   }
 });
+
+// ---- Background Sync: upload sealed outbox entries while no page runs --------------------------
+//
+// The page registers the tag `satchel-push` whenever orders wait. On `sync` the worker reads, in
+// clear, what the module keeps readable without the data key (the device record with its
+// push-only token, the sealed outbox entries, the number of document numbers left) and posts them
+// in batches. It never changes the outbox: the page's next push gets `duplicate` for what this
+// one delivered and acknowledges it then (the answers must be sealed to the device's key, which
+// is the module's job). A failure rejects the event, so the browser retries later.
+
+const SYNC_TAG = 'satchel-push';
+const DB_NAME = 'satchel';
+const BATCH = 100;
+
+interface DeviceRecord {
+  device_id: string;
+  push_token: string;
+}
+interface OutboxEntry {
+  seq: number;
+  id: string;
+  sealed: string;
+}
+interface NumberRange {
+  first: number;
+  last: number;
+}
+
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+}
+
+self.addEventListener('sync', ((event: SyncEvent) => {
+  if (event.tag === SYNC_TAG) event.waitUntil(pushOutbox());
+}) as EventListener);
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function readOutbox(): Promise<{ device: DeviceRecord; entries: OutboxEntry[]; numbersLeft: number } | undefined> {
+  // Opened without a version: never creates or upgrades the module's database.
+  const db = await request(indexedDB.open(DB_NAME));
+  try {
+    if (!db.objectStoreNames.contains('outbox') || !db.objectStoreNames.contains('meta')) return undefined;
+    const tx = db.transaction(['meta', 'outbox'], 'readonly');
+    const meta = tx.objectStore('meta');
+    const deviceText = await request(meta.get('device'));
+    if (typeof deviceText !== 'string') return undefined;
+    const device = JSON.parse(deviceText) as DeviceRecord;
+    const rangesText = await request(meta.get('number_ranges'));
+    const ranges = typeof rangesText === 'string' ? (JSON.parse(rangesText) as NumberRange[]) : [];
+    // A count of numbers, not money.
+    const numbersLeft = ranges.reduce((n, r) => n + Math.max(0, r.last - r.first + 1), 0);
+    const values = await request(tx.objectStore('outbox').getAll(undefined, BATCH));
+    const entries = values.filter((v): v is string => typeof v === 'string').map((v) => JSON.parse(v) as OutboxEntry);
+    return { device, entries, numbersLeft };
+  } finally {
+    db.close();
+  }
+}
+
+async function pushOutbox(): Promise<void> {
+  const found = await readOutbox();
+  if (!found || found.entries.length === 0) return;
+  const { device, entries, numbersLeft } = found;
+  const res = await fetch('/api/v1/sync/push', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${device.push_token}` },
+    body: JSON.stringify({
+      device_id: device.device_id,
+      sealed: entries.map((e) => ({ seq: e.seq, id: e.id, sealed: e.sealed })),
+      numbers_left: numbersLeft,
+    }),
+  });
+  // 4xx other than a rate limit will not get better by retrying; the page shows those.
+  if (res.status >= 500 || res.status === 429) throw new Error(`push answered ${res.status}`);
+}
 
 /** The cached copy of `path` in this version's cache, else the network. */
 async function fromCache(path: string, request: Request): Promise<Response> {

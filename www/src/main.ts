@@ -16,6 +16,18 @@ function registerServiceWorker(): void {
   });
 }
 
+/** Asks the browser to wake the service worker for a push when the network is back, even if
+ * the app is closed by then (Background Sync). Where the browser has no Background Sync, the
+ * module's own triggers (app start, `online`, visibility, the backoff timer) do the work. */
+function requestBackgroundSync(): void {
+  if (!('serviceWorker' in navigator)) return;
+  void navigator.serviceWorker.ready
+    .then((reg) => (reg as ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }).sync?.register('satchel-push'))
+    .catch(() => {
+      // Permission denied or unsupported: the page's own sync loop covers it.
+    });
+}
+
 /** The deployment's inactivity timeout, shortened (never lengthened) by `?lock_after_ms=`. */
 function idleTimeoutOption(): number | undefined {
   const raw = new URLSearchParams(location.search).get('lock_after_ms');
@@ -36,7 +48,10 @@ async function boot(root: HTMLElement): Promise<void> {
 
   // One status listener and one sync loop for the page's lifetime; screens come and go.
   let statusHandler: ((s: SyncStatus) => void) | undefined;
-  ws.onStatus((s) => statusHandler?.(s));
+  ws.onStatus((s) => {
+    if (s.pending > 0) requestBackgroundSync();
+    statusHandler?.(s);
+  });
   let syncing = false;
   const startSync = (): void => {
     if (syncing) return;
