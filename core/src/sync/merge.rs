@@ -25,7 +25,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::hlc::Hlc;
 
@@ -48,7 +47,7 @@ pub struct FieldState {
 #[serde(deny_unknown_fields)]
 pub struct Record {
     /// The record's id.
-    pub id: Uuid,
+    pub id: String,
     /// Raised by one each time a patch or a resolution changes a field.
     pub version: u64,
     /// The fields that have ever been set, by name.
@@ -57,8 +56,8 @@ pub struct Record {
 
 impl Record {
     /// A record with no field set yet, at version 0.
-    pub fn new(id: Uuid) -> Self {
-        Record { id, version: 0, fields: BTreeMap::new() }
+    pub fn new(id: impl Into<String>) -> Self {
+        Record { id: id.into(), version: 0, fields: BTreeMap::new() }
     }
 
     /// The value of a field; the empty string if it was never set.
@@ -82,7 +81,7 @@ pub struct FieldChange {
 #[serde(deny_unknown_fields)]
 pub struct Patch {
     /// The record edited.
-    pub record_id: Uuid,
+    pub record_id: String,
     /// The record version the device had when the user edited it.
     pub base_version: u64,
     /// The changed fields only, by name.
@@ -110,7 +109,7 @@ pub struct Proposal {
 #[serde(deny_unknown_fields)]
 pub struct Conflict {
     /// The record.
-    pub record_id: Uuid,
+    pub record_id: String,
     /// The field.
     pub field: String,
     /// The value both sides started from, as the device saw it (the patch's `from`).
@@ -144,9 +143,9 @@ pub enum MergeError {
     #[error("the patch is for record {patch}, not {record}")]
     WrongRecord {
         /// The record the patch was applied to.
-        record: Uuid,
+        record: String,
         /// The record the patch names.
-        patch: Uuid,
+        patch: String,
     },
     /// The patch changes no field.
     #[error("the patch changes no field")]
@@ -184,7 +183,7 @@ pub enum MergeError {
 /// The record's version rises by one if any change applied, and stays otherwise.
 pub fn apply(record: &Record, patch: &Patch, allowed: &[&str]) -> Result<MergeOutcome, MergeError> {
     if patch.record_id != record.id {
-        return Err(MergeError::WrongRecord { record: record.id, patch: patch.record_id });
+        return Err(MergeError::WrongRecord { record: record.id.clone(), patch: patch.record_id.clone() });
     }
     if patch.changes.is_empty() {
         return Err(MergeError::NoChanges);
@@ -230,7 +229,7 @@ pub fn apply(record: &Record, patch: &Patch, allowed: &[&str]) -> Result<MergeOu
             out.applied.push(name.clone());
         } else if let Some(ours) = current {
             out.conflicts.push(Conflict {
-                record_id: record.id,
+                record_id: record.id.clone(),
                 field: name.clone(),
                 base: change.from.clone(),
                 base_version: patch.base_version,
@@ -268,9 +267,9 @@ pub enum ResolveError {
     #[error("the conflict is about record {conflict}, not {record}")]
     WrongRecord {
         /// The record given.
-        record: Uuid,
+        record: String,
         /// The conflict's record.
-        conflict: Uuid,
+        conflict: String,
     },
     /// The field changed after the conflict was recorded (another patch or resolution), so the
     /// supervisor decided on a value that is no longer current: show the conflict again.
@@ -298,7 +297,7 @@ pub fn resolve(
     at: Hlc,
 ) -> Result<Record, ResolveError> {
     if conflict.record_id != record.id {
-        return Err(ResolveError::WrongRecord { record: record.id, conflict: conflict.record_id });
+        return Err(ResolveError::WrongRecord { record: record.id.clone(), conflict: conflict.record_id.clone() });
     }
     let current = record.fields.get(&conflict.field);
     if current != Some(&conflict.ours) {
@@ -336,8 +335,8 @@ mod tests {
 
     const OUTLET: &[&str] = &["address", "contact", "phone"];
 
-    fn id() -> Uuid {
-        Uuid::from_u128(0x0192_f0c4_8b7e_7000_8000_0000_0000_0001)
+    fn id() -> String {
+        "OUT-0001".into()
     }
 
     fn at(ms: u64, node: &str) -> Hlc {
@@ -509,10 +508,10 @@ mod tests {
             Err(MergeError::FutureBase { base_version: 2, record_version: 1 })
         );
         let mut p = rep_a();
-        p.record_id = Uuid::nil();
+        p.record_id = "OUT-9999".into();
         assert_eq!(
             apply(&v1, &p, OUTLET),
-            Err(MergeError::WrongRecord { record: id(), patch: Uuid::nil() })
+            Err(MergeError::WrongRecord { record: id(), patch: "OUT-9999".into() })
         );
     }
 
@@ -565,7 +564,7 @@ mod tests {
                 .expect("late");
         assert_eq!(late.conflicts.len(), 1);
         let mut other = conflict.clone();
-        other.record_id = Uuid::nil();
+        other.record_id = "OUT-9999".into();
         assert!(matches!(
             resolve(&v3, &other, &Resolution::Theirs, "sam", at(1, "s")),
             Err(ResolveError::WrongRecord { .. })
