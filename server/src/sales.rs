@@ -238,6 +238,7 @@ fn outlet_of(row: OutletRow) -> Result<Option<OutletInfo>, AppError> {
         group,
         place_of_supply,
         credit,
+        version: 0,
     }))
 }
 

@@ -115,6 +115,10 @@ pub struct OutletInfo {
     /// Credit terms; absent: the outlet has none and the credit rule does not apply.
     #[serde(default)]
     pub credit: Option<CreditInfo>,
+    /// The shared record's version (raised by each change the server merges): a device's edit
+    /// names the version it was based on, see [`crate::sync::protocol::OutletPatch`].
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// What the server sends devices about the deployment's sales.

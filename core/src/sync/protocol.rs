@@ -38,6 +38,30 @@ pub enum MutationBody {
     /// under the deployment's policy (see [`crate::sales`]).
     #[serde(rename = "sales_order.create")]
     SalesOrderCreate(Box<crate::sales::SalesDocument>),
+    /// A change to an outlet's shared fields (phone, address, contact), merged field by field on
+    /// the server ([`crate::sync::merge`]); overlapping concurrent changes become conflicts for
+    /// review, never silent overwrites.
+    #[serde(rename = "outlet.update")]
+    OutletUpdate(OutletPatch),
+}
+
+/// The fields of an outlet a device may change.
+pub const OUTLET_EDITABLE_FIELDS: [&str; 3] = ["phone", "address", "contact_name"];
+
+/// What a device changed on an outlet: only the changed fields, each with the value it saw
+/// (`from`) and the new one (`to`), and the version it was based on. The author is the token's
+/// user, never the payload's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutletPatch {
+    /// The outlet.
+    pub outlet_id: String,
+    /// The outlet's version the device saw.
+    pub base_version: u64,
+    /// Changed fields by name.
+    pub changes: std::collections::BTreeMap<String, crate::sync::merge::FieldChange>,
+    /// When, on the device's hybrid logical clock.
+    pub at: crate::sync::hlc::Hlc,
 }
 
 impl MutationBody {
@@ -46,6 +70,7 @@ impl MutationBody {
         match self {
             MutationBody::OrderCreate(_) => "order.create",
             MutationBody::SalesOrderCreate(_) => "sales_order.create",
+            MutationBody::OutletUpdate(_) => "outlet.update",
         }
     }
 }

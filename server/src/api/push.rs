@@ -56,13 +56,14 @@ impl From<OrderError> for Rejection {
     }
 }
 
-/// Handles a push; counts it and, when refused whole, its error code.
+/// Handles a push; counts it, times it and, when refused whole, its error code.
 pub async fn push(
     State(state): State<AppState>,
     auth: Result<PushAuth, AppError>,
     body: Result<JsonBody<PushRequest>, AppError>,
 ) -> Result<Json<PushResponse>, AppError> {
     state.metrics.push_request();
+    let started = std::time::Instant::now();
     let result = async {
         let PushAuth(auth) = auth?;
         let JsonBody(req) = body?;
@@ -73,6 +74,7 @@ pub async fn push(
     if let Err(e) = &result {
         state.metrics.push_rejected(e.status_and_code().1);
     }
+    state.metrics.observe_push(started.elapsed());
     result.map(Json)
 }
 
@@ -169,6 +171,11 @@ async fn apply_push(
     };
     state.metrics.mutations(applied, duplicate, rejected);
     state.metrics.flagged(flagged);
+    for r in &response.results {
+        if let Outcome::Rejected { code, .. } = &r.outcome {
+            state.metrics.mutation_rejected(code);
+        }
+    }
     tracing::info!(device = %auth.device_id, applied, duplicate, rejected, flagged, last_seq = response.last_seq, leased = response.number_ranges.len(), "push");
     Ok(response)
 }
@@ -320,6 +327,11 @@ async fn apply_one(
                 document_number = number;
                 checked.map(|c| Accepted::V2(Box::new(c)))
             }
+            MutationBody::OutletUpdate(_) => Err(Rejection {
+                code: "unsupported_kind".into(),
+                reason: "outlet.update is not accepted by this server yet".into(),
+                field: Some("kind".into()),
+            }),
         }
     };
     match verdict {
