@@ -107,6 +107,18 @@ impl Reference {
         self.sales.as_ref().map(|s| s.role.as_str())
     }
 
+    /// The outlet `id`, if it is on the user's routes.
+    pub fn outlet(&self, id: &str) -> Option<&OutletInfo> {
+        self.by_outlet.get(id).and_then(|&i| self.outlets.get(i))
+    }
+
+    /// Replaces an outlet in memory (after the device edited it).
+    pub fn replace_outlet(&mut self, outlet: OutletInfo) {
+        if let Some(&i) = self.by_outlet.get(&outlet.id) {
+            self.outlets[i] = outlet;
+        }
+    }
+
     /// Whether `sku` is in the catalog.
     pub fn has_product(&self, sku: &str) -> bool {
         self.by_sku.contains_key(sku)

@@ -52,10 +52,12 @@ const KEY_REFERENCE: &str = "reference";
 const KEY_SALES: &str = "sales";
 const KEY_VAN_STOCK: &str = "van_stock";
 const KEY_NUMBERS: &str = "number_ranges";
+const KEY_HLC: &str = "hlc";
+const KEY_OUTLET_EDITS: &str = "outlet_edits";
 
 /// The stores whose records are sealed under the data key (re-encrypted by key rotation).
 pub const SEALED_STORES: [&str; 5] = [META, PRODUCTS, OUTLETS, ORDERS, DRAFTS];
-const SEALED_META_KEYS: [&str; 5] = [KEY_SESSION, KEY_INDEX, KEY_REFERENCE, KEY_SALES, KEY_VAN_STOCK];
+const SEALED_META_KEYS: [&str; 6] = [KEY_SESSION, KEY_INDEX, KEY_REFERENCE, KEY_SALES, KEY_VAN_STOCK, KEY_OUTLET_EDITS];
 
 fn v1(db: &IdbDatabase) -> Result<(), JsValue> {
     for name in [META, PRODUCTS, OUTLETS, ORDERS, OUTBOX] {
@@ -296,6 +298,25 @@ pub struct Draft {
     pub updated_at: String,
     /// What the page keeps in it (outlet, lines, quantities as typed).
     pub content: serde_json::Value,
+}
+
+/// An outlet edit the server has not answered yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PendingOutletEdit {
+    seq: u64,
+    patch: satchel_core::sync::protocol::OutletPatch,
+}
+
+/// Puts an edit's new values on an outlet.
+fn apply_edit(outlet: &mut OutletInfo, patch: &satchel_core::sync::protocol::OutletPatch) {
+    for (field, change) in &patch.changes {
+        match field.as_str() {
+            "phone" => outlet.phone = change.to.clone(),
+            "address" => outlet.address = change.to.clone(),
+            "contact_name" => outlet.contact_name = change.to.clone(),
+            _ => {}
+        }
+    }
 }
 
 /// An outbox entry: in clear only its number, id and the order's (keyed) record key; the
@@ -592,11 +613,22 @@ impl LocalStore {
                 let rk = keys.record_key(PRODUCTS, &p.sku);
                 ps.put_queued(&rk.as_str().into(), &sealer.seal_json(key, PRODUCTS, &rk, p)?)?;
             }
+            // The device's own edits the server has not acknowledged yet stay on top of the
+            // server's values: fresh reference data never overwrites an unacknowledged change.
+            let edits: Vec<PendingOutletEdit> = match meta.get(&KEY_OUTLET_EDITS.into()).await? {
+                Some(v) => open_json(&keys.ring, META, KEY_OUTLET_EDITS, &v).unwrap_or_default(),
+                None => Vec::new(),
+            };
             let os = tx.store(OUTLETS)?;
             os.clear().await?;
             for o in &data.outlets {
+                let mut o = o.clone();
+                let id = o.id.clone();
+                for e in edits.iter().filter(|e| e.patch.outlet_id == id) {
+                    apply_edit(&mut o, &e.patch);
+                }
                 let rk = keys.record_key(OUTLETS, &o.id);
-                os.put_queued(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, o)?)?;
+                os.put_queued(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, &o)?)?;
             }
             let sales_meta = SalesMeta { settings: data.settings.clone(), role: data.role.clone(), price_lists: data.price_lists.clone() };
             meta.put(&KEY_SALES.into(), &sealer.seal_json(key, META, KEY_SALES, &sales_meta)?).await?;
@@ -729,6 +761,67 @@ impl LocalStore {
         finish(tx, result).await
     }
 
+    /// Records an edit of an outlet's shared fields: the outbox entry (sealed to the server), the
+    /// outlet as the device now shows it, and the edit in the pending list (so fresh reference
+    /// data does not overwrite it before the server answered), in ONE strict transaction. The
+    /// patch's time comes from the device's hybrid logical clock, advanced in the same
+    /// transaction.
+    pub async fn commit_outlet_edit(
+        &self,
+        keys: &Keys,
+        device: &DeviceRecord,
+        mutation_id: Uuid,
+        outlet: &OutletInfo,
+        changes: std::collections::BTreeMap<String, satchel_core::sync::merge::FieldChange>,
+    ) -> Result<(OutletInfo, u64), SatchelError> {
+        use satchel_core::sync::hlc::{Clock, Hlc, NodeId, DEFAULT_MAX_DRIFT_MS};
+        let server_key = sealing::key_from_hex(&device.server_public_key).map_err(|_| corrupt("device"))?;
+        let tx = self.db.transaction(&[META, OUTLETS, OUTBOX], Mode::ReadWrite, Durability::Strict)?;
+        let body = async {
+            let meta = tx.store(META)?;
+            let seq = match meta.get(&KEY_NEXT_SEQ.into()).await? {
+                Some(v) => v.as_f64().ok_or_else(|| corrupt("sequence counter"))? as u64,
+                None => 1,
+            };
+            let node = NodeId::new(device.device_id.to_string()).map_err(|_| corrupt("device"))?;
+            let mut clock = match meta.get(&KEY_HLC.into()).await? {
+                Some(v) => Clock::restore(from_clear_json::<Hlc>("clock", &v)?, DEFAULT_MAX_DRIFT_MS),
+                None => Clock::new(node),
+            };
+            let at = clock.now(crate::now_ms() as u64).map_err(|e| SatchelError::internal(format!("clock: {e}")))?;
+            let patch = satchel_core::sync::protocol::OutletPatch { outlet_id: outlet.id.clone(), base_version: outlet.version, changes, at };
+            let mut updated = outlet.clone();
+            apply_edit(&mut updated, &patch);
+            let key = &keys.ring.current;
+            let mut sealer = Sealer::begin(&meta, key).await?;
+            let mut edits: Vec<PendingOutletEdit> = match meta.get(&KEY_OUTLET_EDITS.into()).await? {
+                Some(v) => open_json(&keys.ring, META, KEY_OUTLET_EDITS, &v)?,
+                None => Vec::new(),
+            };
+            edits.push(PendingOutletEdit { seq, patch: patch.clone() });
+            let mutation = Mutation {
+                device_id: device.device_id,
+                seq,
+                id: mutation_id,
+                body: MutationBody::OutletUpdate(patch),
+                created_at: chrono::DateTime::from_timestamp_millis(crate::now_ms() as i64).unwrap_or_default(),
+            };
+            let sealed = sealing::seal_mutation(&mut sealer.rng, device.server_key_id, &server_key, &keys.device_secret, &mutation)
+                .map_err(|e| SatchelError::internal(format!("seal: {e}")))?;
+            let entry = OutboxEntry { seq, id: mutation_id, order_key: String::new(), sealed: sealed.sealed, committed_ms: crate::now_ms() as u64 };
+            let rk = keys.record_key(OUTLETS, &updated.id);
+            tx.store(OUTLETS)?.put_queued(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, &updated)?)?;
+            tx.store(OUTBOX)?.add_queued(&JsValue::from_f64(seq as f64), &clear_json(&entry)?)?;
+            meta.put_queued(&KEY_NEXT_SEQ.into(), &JsValue::from_f64((seq + 1) as f64))?;
+            meta.put_queued(&KEY_HLC.into(), &clear_json(clock.last())?)?;
+            meta.put_queued(&KEY_OUTLET_EDITS.into(), &sealer.seal_json(key, META, KEY_OUTLET_EDITS, &edits)?)?;
+            meta.put_queued(&KEY_USAGE.into(), &clear_json(&sealer.usage)?)?;
+            Ok((updated, seq))
+        };
+        let result = body.await;
+        finish(tx, result).await
+    }
+
     /// The oldest `limit` sealed entries waiting for the server, in sequence order. Needs no key:
     /// works while the workspace is locked.
     pub async fn pending(&self, limit: u32) -> Result<Vec<SealedMutation>, SatchelError> {
@@ -845,8 +938,10 @@ impl LocalStore {
             let key = &keys.ring.current;
             let mut sealer = Sealer::begin(&meta, key).await?;
             let mut applied = 0;
+            let mut answered_seqs: Vec<u64> = Vec::new();
             for ak in ack_keys {
                 let seq = ak.as_f64().unwrap_or(0.0) as u64;
+                answered_seqs.push(seq);
                 let Some(v) = acks.get(&ak).await? else { continue };
                 let opened = bytes_of(&v)
                     .ok_or(VaultError::Truncated)
@@ -870,6 +965,12 @@ impl LocalStore {
                 }
                 acks.delete(&ak).await?;
                 applied += 1;
+            }
+            // Outlet edits the server has answered no longer need protecting from fresh data.
+            if let Some(v) = meta.get(&KEY_OUTLET_EDITS.into()).await? {
+                let edits: Vec<PendingOutletEdit> = open_json(&keys.ring, META, KEY_OUTLET_EDITS, &v).unwrap_or_default();
+                let kept: Vec<PendingOutletEdit> = edits.into_iter().filter(|e| !answered_seqs.contains(&e.seq)).collect();
+                meta.put(&KEY_OUTLET_EDITS.into(), &sealer.seal_json(key, META, KEY_OUTLET_EDITS, &kept)?).await?;
             }
             sealer.finish(&meta).await?;
             Ok(applied)

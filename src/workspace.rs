@@ -561,6 +561,60 @@ impl Workspace {
         self.inner.store.delete_draft(&keys, parse_draft_id(&draft_id)?).await
     }
 
+    /// Changes an outlet's shared contact fields (`phone`, `address`, `contact_name`; others are
+    /// refused). Only the fields that differ from what the device shows are sent, with the
+    /// version they were based on; the server merges them field by field, and a concurrent
+    /// change to the same field by someone else becomes a conflict for review (the order of
+    /// events decided by a hybrid logical clock), never a silent overwrite. The outlet shows the
+    /// new values at once. Returns the number of fields changed (0: nothing to send).
+    #[wasm_bindgen(js_name = updateOutlet)]
+    pub async fn update_outlet(
+        &self,
+        outlet_id: String,
+        #[wasm_bindgen(unchecked_param_type = "{ phone?: string; address?: string; contact_name?: string }")] fields: JsValue,
+    ) -> Result<u32, SatchelError> {
+        use satchel_core::sync::merge::FieldChange;
+        let inner = &self.inner;
+        let keys = vault::require_keys(inner)?;
+        let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
+        let wanted: std::collections::BTreeMap<String, String> = from_js_value(fields)?;
+        let outlet = inner.reference.borrow().outlet(&outlet_id).cloned().ok_or_else(|| SatchelError::Validation {
+            field: "outlet_id".into(),
+            detail: "unknown_outlet".into(),
+            message: format!("outlet {outlet_id} is not on your routes"),
+        })?;
+        let mut changes = std::collections::BTreeMap::new();
+        for (field, to) in wanted {
+            let from = match field.as_str() {
+                "phone" => outlet.phone.clone(),
+                "address" => outlet.address.clone(),
+                "contact_name" => outlet.contact_name.clone(),
+                _ => {
+                    return Err(SatchelError::Validation {
+                        field: field.clone(),
+                        detail: "not_editable".into(),
+                        message: format!("{field} cannot be changed from a device"),
+                    })
+                }
+            };
+            let to = to.trim().to_string();
+            if to.chars().count() > 200 {
+                return Err(SatchelError::Validation { field, detail: "too_long".into(), message: "at most 200 characters".into() });
+            }
+            if to != from {
+                changes.insert(field, FieldChange { from, to });
+            }
+        }
+        if changes.is_empty() {
+            return Ok(0);
+        }
+        let n = changes.len() as u32;
+        let (updated, _seq) = inner.store.commit_outlet_edit(&keys, &device, crate::new_id()?, &outlet, changes).await?;
+        inner.reference.borrow_mut().replace_outlet(updated);
+        sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
+        Ok(n)
+    }
+
     /// The signed-in user's role (`"rep"`, `"supervisor"`), or `undefined` before the sales data
     /// arrived. Needs the workspace unlocked.
     pub fn role(&self) -> Result<Option<String>, SatchelError> {

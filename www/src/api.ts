@@ -173,6 +173,7 @@ export interface WorkspaceApi {
   storageReport(): Promise<StorageReport>;
   pendingCount(): Promise<number>;
   role(): string | undefined;
+  updateOutlet(outletId: string, fields: { phone?: string; address?: string; contact_name?: string }): Promise<number>;
   reviewQueue(status?: string): Promise<ReviewItem[]>;
   resolveReview(orderId: string, decision: 'approve' | 'reject', note?: string): Promise<ReviewItem>;
   status(): Promise<SyncStatus>;

@@ -325,6 +325,7 @@ export function renderWorkspace(
       h('span', { class: 'meta' }, [o.route, o.address, o.contact_name].filter(Boolean).join(' · ')),
       creditLine(o),
       recentFor(o.id),
+      editContact(o),
     );
     picker.hidden = true;
     entry.hidden = false;
@@ -698,6 +699,32 @@ export function renderWorkspace(
       }
     })();
   });
+
+  /** "Edit contact": phone, address and contact person, merged on the server field by field. */
+  function editContact(o: OutletView): HTMLElement {
+    const phone = h('input', { type: 'tel', value: o.phone, 'aria-label': 'Phone', 'data-testid': 'edit-phone' });
+    const address = h('input', { type: 'text', value: o.address, 'aria-label': 'Address', 'data-testid': 'edit-address' });
+    const contact = h('input', { type: 'text', value: o.contact_name, 'aria-label': 'Contact person', 'data-testid': 'edit-contact' });
+    const result = h('span', { class: 'small', role: 'status', 'data-testid': 'edit-result' });
+    const save = h('button', { type: 'submit', class: 'small', 'data-testid': 'save-contact' }, 'Save contact');
+    const form = h('form', { novalidate: true }, h('label', {}, 'Phone'), phone, h('label', {}, 'Address'), address, h('label', {}, 'Contact'), contact, save, result);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      save.disabled = true;
+      void ws
+        .updateOutlet(o.id, { phone: phone.value, address: address.value, contact_name: contact.value })
+        .then((n) => {
+          result.textContent = n === 0 ? 'Nothing changed.' : 'Saved on this device; it syncs with the next push.';
+          result.dataset['changed'] = String(n);
+          outlets = ws.outlets();
+          outletById = new Map(outlets.map((x) => [x.id, x]));
+          renderOutlets();
+        })
+        .catch((err: unknown) => (result.textContent = errorText(err)))
+        .finally(() => (save.disabled = false));
+    });
+    return h('details', { class: 'edit-contact', 'data-testid': 'edit-outlet' }, h('summary', {}, 'Edit contact'), form);
+  }
 
   let knownOrders: OrderSummary[] = [];
   /** This device's last orders for the outlet (what the rep sold there lately). */
