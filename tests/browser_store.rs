@@ -463,3 +463,34 @@ async fn numbers_come_from_the_lease_and_running_out_writes_nothing() {
     assert_eq!(c.document_number, "SO-0009000");
     assert_eq!(c.seq, 3, "the refused commit consumed no sequence number");
 }
+
+#[wasm_bindgen_test]
+async fn an_outlet_edit_survives_fresh_reference_data_until_the_server_answers() {
+    use satchel_core::sync::merge::FieldChange;
+    let (_, store, f) = fresh("outlet-edit").await;
+    let data = shop();
+    let info = ReferenceInfo { as_of: "2026-11-22T08:00:00Z".into(), currency: "CAD".into() };
+    store.save_reference(&f.keys, &info, &data, &Default::default()).await.expect("reference");
+    let outlet = data.outlets[0].clone();
+    let mut changes = std::collections::BTreeMap::new();
+    changes.insert("phone".to_string(), FieldChange { from: outlet.phone.clone(), to: "+1 555 0199".into() });
+    let (updated, seq) = store.commit_outlet_edit(&f.keys, &f.device, id(1401), &outlet, changes).await.expect("edit");
+    assert_eq!(updated.phone, "+1 555 0199");
+    assert_eq!(seq, 1, "the edit takes the next sequence number, like an order");
+    // The server opens it as an outlet.update based on the version the device saw.
+    let pending = store.pending(10).await.expect("pending");
+    let secret = key_from_hex(&hex::encode(&[9u8; 32])).expect("secret");
+    let m = sealing::open_mutation(&f.server, 1, f.device.device_id, &secret, &pending[0]).expect("opens");
+    let MutationBody::OutletUpdate(patch) = &m.body else { panic!("an outlet.update") };
+    assert_eq!((patch.outlet_id.as_str(), patch.base_version), ("OUT-0001", 0));
+    assert_eq!(patch.changes["phone"].to, "+1 555 0199");
+    // Fresh reference data (the server's old phone) does not overwrite the unanswered edit…
+    store.save_reference(&f.keys, &info, &data, &Default::default()).await.expect("refresh");
+    let loaded = store.load_reference(&f.keys).await.expect("load");
+    assert_eq!(loaded.outlets[0].phone, "+1 555 0199");
+    // …until the server answered it: then the server's values are the truth again.
+    store.acknowledge(&f.device, &[MutationResult { seq: 1, id: id(1401), outcome: Outcome::Applied }], &[]).await.expect("ack");
+    store.apply_acks(&f.keys).await.expect("apply");
+    store.save_reference(&f.keys, &info, &data, &Default::default()).await.expect("refresh again");
+    assert_eq!(store.load_reference(&f.keys).await.expect("load").outlets[0].phone, outlet.phone);
+}
