@@ -227,7 +227,38 @@ export function renderWorkspace(
   const refAge = h('p', { class: 'muted small', 'data-testid': 'reference-as-of' });
   const storageStatus = h('p', { class: 'muted small', 'data-testid': 'storage-status' });
   const storageReport = h('p', { class: 'error small', 'data-testid': 'storage-report', role: 'status', hidden: true });
-  const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, storageStatus);
+  // Fresh prices, outlets (with merges and resolved conflicts) and credit, online.
+  const refreshRef = h('button', { type: 'button', class: 'small link', 'data-testid': 'refresh-reference' }, 'Update prices and outlets');
+  refreshRef.addEventListener('click', () => {
+    refreshRef.disabled = true;
+    error.show('', 'reference');
+    void ws
+      .refreshReference()
+      .then(() => {
+        outlets = ws.outlets();
+        outletById = new Map(outlets.map((o) => [o.id, o]));
+        renderOutlets();
+        renderReferenceAge();
+        if (draft.outlet) {
+          const fresh = outletById.get(draft.outlet.id);
+          if (fresh) {
+            draft.outlet = fresh;
+            replaceChildren(
+              chosen,
+              h('strong', { 'data-outlet-id': fresh.id }, fresh.name),
+              h('span', { class: 'meta', 'data-testid': 'chosen-meta' }, [fresh.route, fresh.address, fresh.phone, fresh.contact_name].filter(Boolean).join(' · ')),
+              creditLine(fresh),
+              recentFor(fresh.id),
+              editContact(fresh),
+            );
+          }
+        }
+        refAge.dataset['refreshed'] = String(Date.now());
+      })
+      .catch((err: unknown) => error.show(errorText(err), 'reference'))
+      .finally(() => (refreshRef.disabled = false));
+  });
+  const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, refreshRef, storageStatus);
 
   const pinCard = changePinCard(ws);
   const reviewCard = ws.role() === 'supervisor' ? renderReviewCard(ws) : null;
@@ -322,7 +353,7 @@ export function renderWorkspace(
     replaceChildren(
       chosen,
       h('strong', { 'data-outlet-id': o.id }, o.name),
-      h('span', { class: 'meta' }, [o.route, o.address, o.contact_name].filter(Boolean).join(' · ')),
+      h('span', { class: 'meta', 'data-testid': 'chosen-meta' }, [o.route, o.address, o.phone, o.contact_name].filter(Boolean).join(' · ')),
       creditLine(o),
       recentFor(o.id),
       editContact(o),
