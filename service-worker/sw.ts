@@ -68,7 +68,7 @@ self.addEventListener('fetch', (event: FetchEvent) => {
 // The page registers the tag `satchel-push` whenever orders wait. On `sync` the worker reads, in
 // clear, what the module keeps readable without the data key (the device record with its
 // push-only token, the sealed outbox entries, the number of document numbers left) and posts them
-// in batches. It never changes the outbox: the page's next push gets `duplicate` for what this
+// in batches, unless a window of the app is open (its leader tab syncs). It never changes the outbox: the page's next push gets `duplicate` for what this
 // one delivered and acknowledges it then (the answers must be sealed to the device's key, which
 // is the module's job). A failure rejects the event, so the browser retries later.
 
@@ -128,6 +128,10 @@ async function readOutbox(): Promise<{ device: DeviceRecord; entries: OutboxEntr
 }
 
 async function pushOutbox(): Promise<void> {
+  // An open app window runs the module's own sync loop (one leader tab): pushing from here too
+  // would only send the same entries twice. This is for when no window of the app is open.
+  const windows = await self.clients.matchAll({ type: 'window' });
+  if (windows.length > 0) return;
   const found = await readOutbox();
   if (!found || found.entries.length === 0) return;
   const { device, entries, numbersLeft } = found;

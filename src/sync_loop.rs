@@ -153,6 +153,11 @@ pub(crate) fn dispatch(inner: &Rc<Inner>, event: SyncEvent) {
     publish_status(inner);
 }
 
+/// Posts `message` to the workspace's other tabs (if the channel is open).
+pub(crate) fn broadcast(inner: &Rc<Inner>, message: &serde_json::Value) {
+    post(inner, message);
+}
+
 fn post(inner: &Rc<Inner>, message: &serde_json::Value) {
     if let Some((channel, _)) = inner.sync.channel.borrow().as_ref() {
         let _ = channel.post_message(&JsValue::from_str(&message.to_string()));
@@ -240,6 +245,8 @@ fn join_tabs(inner: &Rc<Inner>) {
             let Ok(msg) = serde_json::from_str::<serde_json::Value>(&text) else { return };
             match (msg["type"].as_str(), inner.sync.leader.get()) {
                 (Some("wake"), true) => dispatch(&inner, SyncEvent::Wake(WakeReason::Committed)),
+                // One tab locked (idle, the Lock button, sign-out): every tab of the workspace locks.
+                (Some("lock"), _) => crate::vault::lock_from_peer(&inner),
                 (Some("status"), false) => {
                     if let Ok(s) = serde_json::from_value::<LeaderStatus>(msg["status"].clone()) {
                         let settled = s.phase != Phase::Pushing;

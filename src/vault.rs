@@ -175,8 +175,21 @@ async fn persist_lock(inner: &Rc<Inner>) -> Result<(), SatchelError> {
     inner.store.save_lock_state(&state).await
 }
 
-/// Locks now: drops (zeroizes) the keys and everything decrypted, persists, tells the page.
+/// Locks now: drops (zeroizes) the keys and everything decrypted, persists, tells the page, and
+/// tells the workspace's other tabs to lock too.
 pub(crate) fn lock_now(inner: &Rc<Inner>) {
+    lock_here(inner);
+    crate::sync_loop::broadcast(inner, &serde_json::json!({"type": "lock"}));
+}
+
+/// Another tab of the workspace locked: lock this one too (without telling the others again).
+pub(crate) fn lock_from_peer(inner: &Rc<Inner>) {
+    if inner.vault.keys.borrow().is_some() {
+        lock_here(inner);
+    }
+}
+
+fn lock_here(inner: &Rc<Inner>) {
     inner.vault.keys.borrow_mut().take();
     inner.vault.kek.borrow_mut().take();
     inner.vault.timer.borrow_mut().take();

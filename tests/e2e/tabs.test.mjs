@@ -41,6 +41,12 @@ test('tabs: one leader pushes, the follower follows, and takes over when the lea
     assert.equal(await metric(server.url, 'satchel_mutations_total{outcome="duplicate"}'), 0, 'no mutation was sent twice');
     assert.equal(await metric(server.url, 'satchel_mutations_total{outcome="applied"}'), 4);
 
+    // Locking one tab locks the other: the data key leaves both.
+    await second.getByTestId('lock-now').click();
+    await page.getByTestId('lock-screen').waitFor({ timeout: 10_000 });
+    await second.getByTestId('lock-screen').waitFor();
+    await unlock(second);
+
     // The leader's tab closes: the follower takes the lock and syncs on its own.
     await page.close();
     await second.waitForFunction(() => document.querySelector('[data-testid="sync-phase"]')?.dataset.leader === 'true', null, { timeout: 30_000 });
