@@ -89,6 +89,11 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
             "/api/v1/review/{order_id}/resolve",
             post(api::review::resolve).fallback(na),
         )
+        .route("/api/v1/conflicts", get(api::conflicts::list).fallback(na))
+        .route(
+            "/api/v1/conflicts/{id}/resolve",
+            post(api::conflicts::resolve).fallback(na),
+        )
         .route("/api/v1/tax/check", post(api::tax::check).fallback(na))
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))

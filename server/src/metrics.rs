@@ -1,9 +1,69 @@
-//! Prometheus counters as plain atomics, rendered in the text exposition format.
+//! Prometheus counters and histograms as plain atomics, rendered in the text exposition format.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the latency histograms' buckets: 1 ms to 10 s. A push of one
+/// 100-mutation batch takes milliseconds to tens of milliseconds; the top buckets catch lock
+/// waits (SQLite's busy timeout is 10 s).
+pub const LATENCY_BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A latency histogram over [`LATENCY_BUCKETS`]. Each observation lands in exactly one slot (the
+/// last slot is above the top bound); the cumulative `_bucket` series, `+Inf` and `_count` are
+/// summed from the slots when rendered, so they always agree with each other.
+#[derive(Debug, Default)]
+pub struct Histogram {
+    slots: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    sum_nanos: AtomicU64,
+}
+
+impl Histogram {
+    /// Records one observation.
+    pub fn observe(&self, elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        let slot = LATENCY_BUCKETS
+            .iter()
+            .position(|&le| secs <= le)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.slots[slot].fetch_add(1, Ordering::Relaxed);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// How many observations were recorded.
+    pub fn count(&self) -> u64 {
+        self.slots.iter().map(|s| s.load(Ordering::Relaxed)).sum()
+    }
+
+    /// The sum of the observations, in seconds.
+    pub fn sum_seconds(&self) -> f64 {
+        self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9
+    }
+
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        let mut cumulative = 0u64;
+        for (le, slot) in LATENCY_BUCKETS.iter().zip(&self.slots) {
+            cumulative += slot.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {cumulative}");
+        }
+        cumulative += self.slots[LATENCY_BUCKETS.len()].load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(out, "{name}_sum {}", self.sum_seconds());
+        let _ = writeln!(out, "{name}_count {cumulative}");
+    }
+}
+
+/// A label value escaped for the text format (backslash, double quote and newline).
+fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
 
 /// The server's counters.
 #[derive(Debug, Default)]
@@ -17,6 +77,15 @@ pub struct Metrics {
     flagged: AtomicU64,
     reviews_resolved: AtomicU64,
     push_rejected: Mutex<BTreeMap<&'static str, u64>>,
+    /// Rejected mutations by rejection code (`price_mismatch`, `duplicate_order`, …).
+    mutation_rejections: Mutex<BTreeMap<String, u64>>,
+    push_duration: Histogram,
+    /// Fed by the pull endpoint ([`Metrics::pull_request`]) once it exists; zero until then.
+    pull_requests: AtomicU64,
+    /// Fed by the pull endpoint ([`Metrics::observe_pull`]) once it exists; empty until then.
+    pull_duration: Histogram,
+    /// Fed by the conflict merge ([`Metrics::conflicts`]).
+    conflicts: AtomicU64,
 }
 
 impl Metrics {
@@ -25,11 +94,28 @@ impl Metrics {
         self.push_requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// How long one push took to handle (every push, answered or refused).
+    pub fn observe_push(&self, elapsed: Duration) {
+        self.push_duration.observe(elapsed);
+    }
+
     /// Mutation outcomes of a committed push.
     pub fn mutations(&self, applied: u64, duplicate: u64, rejected: u64) {
         self.applied.fetch_add(applied, Ordering::Relaxed);
         self.duplicate.fetch_add(duplicate, Ordering::Relaxed);
         self.rejected.fetch_add(rejected, Ordering::Relaxed);
+    }
+
+    /// One mutation of a committed push rejected for good, by its rejection code. Across codes
+    /// these add up to `satchel_mutations_total{outcome="rejected"}`.
+    pub fn mutation_rejected(&self, code: &str) {
+        let mut map = self.mutation_rejections.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get_mut(code) {
+            Some(n) => *n += 1,
+            None => {
+                map.insert(code.to_owned(), 1);
+            }
+        }
     }
 
     /// A push refused as a whole, by error code.
@@ -41,6 +127,25 @@ impl Metrics {
     /// A push run again after it raced another transaction (PostgreSQL).
     pub fn push_retry(&self) {
         self.push_retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One pull request received. Placeholder: to be called by the pull endpoint when it lands;
+    /// until then `satchel_pull_requests_total` stays 0.
+    pub fn pull_request(&self) {
+        self.pull_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How long one pull took to handle. Placeholder: to be called by the pull endpoint when it
+    /// lands; until then `satchel_pull_duration_seconds` stays empty.
+    pub fn observe_pull(&self, elapsed: Duration) {
+        self.pull_duration.observe(elapsed);
+    }
+
+    /// `n` conflicts found while merging pushed changes into server state (the conflict merge
+    /// of `outlet.update`; orders are append-only and never conflict). Called once per committed
+    /// push, with 0 when nothing conflicted.
+    pub fn conflicts(&self, n: u64) {
+        self.conflicts.fetch_add(n, Ordering::Relaxed);
     }
 
     /// Orders applied and flagged for review by the server.
@@ -56,6 +161,11 @@ impl Metrics {
     /// A device registered.
     pub fn device_registered(&self) {
         self.devices_registered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The push latency histogram (for tests and benchmarks reading it in process).
+    pub fn push_duration(&self) -> &Histogram {
+        &self.push_duration
     }
 
     /// The Prometheus text exposition, with the review queue's open items when known (a gauge
@@ -84,6 +194,11 @@ impl Metrics {
             "satchel_push_requests_total {}",
             get(&self.push_requests)
         );
+        self.push_duration.render(
+            &mut out,
+            "satchel_push_duration_seconds",
+            "Time to handle a push, from the parsed request to the response (answered or refused).",
+        );
         let _ = writeln!(
             out,
             "# HELP satchel_mutations_total Pushed mutations by outcome."
@@ -100,6 +215,20 @@ impl Metrics {
                 get(v)
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP satchel_mutation_rejections_total Pushed mutations rejected for good, by rejection code."
+        );
+        let _ = writeln!(out, "# TYPE satchel_mutation_rejections_total counter");
+        let map = self.mutation_rejections.lock().unwrap_or_else(|p| p.into_inner());
+        for (code, v) in map.iter() {
+            let _ = writeln!(
+                out,
+                "satchel_mutation_rejections_total{{code=\"{}\"}} {v}",
+                escape_label(code)
+            );
+        }
+        drop(map);
         let _ = writeln!(
             out,
             "# HELP satchel_push_rejected_requests_total Push requests refused whole, by code."
@@ -123,6 +252,23 @@ impl Metrics {
             "satchel_push_retries_total {}",
             get(&self.push_retries)
         );
+        let _ = writeln!(
+            out,
+            "# HELP satchel_pull_requests_total Pull requests received (fed by the pull endpoint; 0 until it exists)."
+        );
+        let _ = writeln!(out, "# TYPE satchel_pull_requests_total counter");
+        let _ = writeln!(out, "satchel_pull_requests_total {}", get(&self.pull_requests));
+        self.pull_duration.render(
+            &mut out,
+            "satchel_pull_duration_seconds",
+            "Time to handle a pull (fed by the pull endpoint; empty until it exists).",
+        );
+        let _ = writeln!(
+            out,
+            "# HELP satchel_conflicts_total Conflicts found while merging pushed changes into server state."
+        );
+        let _ = writeln!(out, "# TYPE satchel_conflicts_total counter");
+        let _ = writeln!(out, "satchel_conflicts_total {}", get(&self.conflicts));
         let _ = writeln!(
             out,
             "# HELP satchel_devices_registered_total Devices registered."
@@ -167,5 +313,83 @@ mod tests {
         assert!(text.contains("satchel_push_rejected_requests_total{code=\"out_of_sequence\"} 2\n"));
         assert!(text.contains("satchel_devices_registered_total 0\n"));
         assert!(text.contains("satchel_push_retries_total 0\n"));
+    }
+
+    #[test]
+    fn push_latency_is_a_cumulative_histogram() {
+        let m = Metrics::default();
+        m.observe_push(Duration::from_micros(800));
+        m.observe_push(Duration::from_millis(7));
+        m.observe_push(Duration::from_millis(7));
+        m.observe_push(Duration::from_secs(60));
+        let text = m.render();
+        for line in [
+            "# TYPE satchel_push_duration_seconds histogram\n",
+            "satchel_push_duration_seconds_bucket{le=\"0.001\"} 1\n",
+            "satchel_push_duration_seconds_bucket{le=\"0.005\"} 1\n",
+            "satchel_push_duration_seconds_bucket{le=\"0.01\"} 3\n",
+            "satchel_push_duration_seconds_bucket{le=\"10\"} 3\n",
+            "satchel_push_duration_seconds_bucket{le=\"+Inf\"} 4\n",
+            "satchel_push_duration_seconds_count 4\n",
+            "satchel_push_duration_seconds_sum 60.0148\n",
+        ] {
+            assert!(text.contains(line), "{line:?} missing from:\n{text}");
+        }
+        assert_eq!(m.push_duration().count(), 4);
+        // The placeholders are rendered, empty.
+        assert!(text.contains("satchel_pull_requests_total 0\n"));
+        assert!(text.contains("satchel_pull_duration_seconds_bucket{le=\"+Inf\"} 0\n"));
+        assert!(text.contains("satchel_pull_duration_seconds_count 0\n"));
+        assert!(text.contains("satchel_conflicts_total 0\n"));
+    }
+
+    #[test]
+    fn placeholders_count_once_fed() {
+        let m = Metrics::default();
+        m.pull_request();
+        m.observe_pull(Duration::from_millis(3));
+        m.conflicts(2);
+        let text = m.render();
+        assert!(text.contains("satchel_pull_requests_total 1\n"));
+        assert!(text.contains("satchel_pull_duration_seconds_bucket{le=\"0.005\"} 1\n"));
+        assert!(text.contains("satchel_pull_duration_seconds_count 1\n"));
+        assert!(text.contains("satchel_conflicts_total 2\n"));
+    }
+
+    #[test]
+    fn rejections_count_by_code_with_escaped_labels() {
+        let m = Metrics::default();
+        m.mutation_rejected("price_mismatch");
+        m.mutation_rejected("price_mismatch");
+        m.mutation_rejected("unknown_product");
+        m.mutation_rejected("odd\"code");
+        let text = m.render();
+        assert!(text.contains("satchel_mutation_rejections_total{code=\"price_mismatch\"} 2\n"));
+        assert!(text.contains("satchel_mutation_rejections_total{code=\"unknown_product\"} 1\n"));
+        assert!(text.contains("satchel_mutation_rejections_total{code=\"odd\\\"code\"} 1\n"));
+    }
+
+    #[test]
+    fn every_family_has_help_and_type_once() {
+        let text = Metrics::default().render_with(Some(0));
+        let mut help = std::collections::HashSet::new();
+        let mut types = std::collections::HashMap::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# HELP ") {
+                let name = rest.split(' ').next().unwrap_or_default();
+                assert!(help.insert(name.to_owned()), "HELP twice: {name}");
+            } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').expect("TYPE name kind");
+                assert!(help.contains(name), "TYPE before HELP: {name}");
+                assert!(types.insert(name.to_owned(), kind.to_owned()).is_none(), "TYPE twice: {name}");
+            } else {
+                let name = line.split(['{', ' ']).next().unwrap_or_default();
+                let family = ["_bucket", "_sum", "_count"]
+                    .iter()
+                    .find_map(|s| name.strip_suffix(s).filter(|f| types.get(*f).is_some_and(|k| k == "histogram")))
+                    .unwrap_or(name);
+                assert!(types.contains_key(family), "sample without TYPE: {line}");
+            }
+        }
     }
 }

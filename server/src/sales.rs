@@ -189,7 +189,7 @@ fn list_of(
 }
 
 const OUTLET_COLUMNS: &str = "SELECT id, name, route, address, phone, contact_name, outlet_group, place_of_supply, \
-     customer, delivered_to_reserve, credit_limit, outstanding, credit_as_of FROM outlets";
+     customer, delivered_to_reserve, credit_limit, outstanding, credit_as_of, version FROM outlets";
 
 type OutletRow = (
     String,
@@ -205,12 +205,13 @@ type OutletRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    i64,
 );
 
 /// An outlet row as core's [`OutletInfo`]; `None` when it has no v2 data (no group or place
 /// of supply).
 fn outlet_of(row: OutletRow) -> Result<Option<OutletInfo>, AppError> {
-    let (id, name, route, address, phone, contact_name, group, place, customer, reserve, limit, outstanding, as_of) =
+    let (id, name, route, address, phone, contact_name, group, place, customer, reserve, limit, outstanding, as_of, version) =
         row;
     let (Some(group), Some(place_of_supply)) = (group, place) else {
         return Ok(None);
@@ -238,7 +239,7 @@ fn outlet_of(row: OutletRow) -> Result<Option<OutletInfo>, AppError> {
         group,
         place_of_supply,
         credit,
-        version: 0,
+        version: u64_of(version, "outlet version")?,
     }))
 }
 

@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`.
 
+pub mod conflicts;
 pub mod devices;
 pub mod orders;
+pub mod outlet_update;
 pub mod push;
 pub mod reference;
 pub mod review;

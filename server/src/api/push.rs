@@ -30,7 +30,7 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::reference::{routes_of, stored_dec};
-use super::{sales_order, JsonBody};
+use super::{outlet_update, sales_order, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
@@ -171,6 +171,7 @@ async fn apply_push(
     };
     state.metrics.mutations(applied, duplicate, rejected);
     state.metrics.flagged(flagged);
+    state.metrics.conflicts(outlet_update::conflicts_in(&response.results));
     for r in &response.results {
         if let Outcome::Rejected { code, .. } = &r.outcome {
             state.metrics.mutation_rejected(code);
@@ -291,6 +292,7 @@ struct Env<'a> {
 enum Accepted {
     V1(OrderTotals),
     V2(Box<sales_order::Checked>),
+    Outlet(Box<outlet_update::Merged>),
 }
 
 /// Validates and records one new mutation; returns its outcome.
@@ -327,11 +329,9 @@ async fn apply_one(
                 document_number = number;
                 checked.map(|c| Accepted::V2(Box::new(c)))
             }
-            MutationBody::OutletUpdate(_) => Err(Rejection {
-                code: "unsupported_kind".into(),
-                reason: "outlet.update is not accepted by this server yet".into(),
-                field: Some("kind".into()),
-            }),
+            MutationBody::OutletUpdate(patch) => outlet_update::check(conn, env.backend, env.routes, auth, patch)
+                .await?
+                .map(|merged| Accepted::Outlet(Box::new(merged))),
         }
     };
     match verdict {
@@ -346,6 +346,9 @@ async fn apply_one(
                         Some(reasons) => Outcome::Flagged { reasons },
                         None => Outcome::Applied,
                     }
+                }
+                (MutationBody::OutletUpdate(_), Accepted::Outlet(merged)) => {
+                    outlet_update::store(conn, auth, m, seq, &merged, received_at).await?
                 }
                 _ => return Err(AppError::Internal("a verdict for another kind of mutation".into())),
             };
