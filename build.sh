@@ -189,11 +189,16 @@ run_tests() {
 run_bench() {
   setup
   setup_browser
+  setup_postgres
   log "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
   log "Tax engine, native (release)"
   cargo bench -p satchel-core --bench tax
   log "Product search, native (release)"
   cargo bench -p satchel-core --bench search
+  start_test_postgres
+  log "Server push throughput over loopback HTTP, 1 and 4 devices, SQLite and PostgreSQL (release)"
+  cargo bench -p satchel-server --bench push
+  stop_test_postgres
   log "Tax engine, vault crypto and product search: Wasm in headless Chromium (the shipped wasm-release profile)"
   # SATCHEL_BENCH turns the test's smoke pass into a measurement (read at compile time).
   SATCHEL_BENCH=1 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=300 \

@@ -1,0 +1,415 @@
+//! Server-side push throughput: the real server (`satchel_server::start`) on loopback, driven
+//! over HTTP with batches of 100 valid v1 `order.create` mutations, 10,000 in all, first from one
+//! device and then from four devices at once (2,500 each). On SQLite always; on PostgreSQL too
+//! when `SATCHEL_TEST_DATABASE_URL` names a role that may create databases (a fresh database is
+//! created for each run and dropped after, as the tests do).
+//!
+//! Run with `cargo bench -p satchel-server --bench push` (release). Prints figures; fails only
+//! when a mutation is not applied. Every request body is serialized before the clock starts, so
+//! the figure is the server's: reading, checking and committing the batches, plus loopback
+//! HTTP. Each scenario runs three times, each on a fresh server and database, and the median
+//! run is reported; its detail line gives the client's round trip per batch and the server's own
+//! handling time from `satchel_push_duration_seconds`.
+//!
+//! Issue target: end-to-end drain of at least 5,000 mutations/s on SQLite.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use satchel_core::money::Dec;
+use satchel_core::order::{compute_totals, OrderDocument, OrderLineRequest, OrderRequest};
+use satchel_core::sync::protocol::{Mutation, MutationBody, PushRequest, ReferenceData};
+use satchel_server::Config;
+use serde_json::Value;
+use uuid::Uuid;
+
+const TOTAL: u64 = 10_000;
+const BATCH: u64 = 100;
+/// Each scenario runs this many times, each on a fresh server and database; the median is
+/// reported (shared machines are noisy).
+const ROUNDS: usize = 3;
+const PG_URL_VAR: &str = "SATCHEL_TEST_DATABASE_URL";
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        for devices in [1, 4] {
+            report(Backend::Sqlite, devices).await;
+        }
+        if admin_url().is_some() {
+            for devices in [1, 4] {
+                report(Backend::Postgres, devices).await;
+            }
+        } else {
+            println!("BENCH server push (PostgreSQL): skipped ({PG_URL_VAR} is unset)");
+        }
+    });
+}
+
+fn admin_url() -> Option<String> {
+    std::env::var(PG_URL_VAR).ok().filter(|u| !u.trim().is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// A fresh PostgreSQL database per run (as server/tests/common does).
+// ---------------------------------------------------------------------------------------------
+
+/// `url` with its database name replaced by `name` (query parameters such as `host=` kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let authority = before_query.split_once('/').map_or(before_query, |(a, _)| a);
+    match query {
+        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
+async fn admin_execute(sql: &str) {
+    use sqlx::{Connection, Executor};
+    let admin = admin_url().expect(PG_URL_VAR);
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {e}"));
+    conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
+}
+
+/// A database of one run, dropped (with its connections) when this is dropped, even when the
+/// run panics.
+struct PgDatabase {
+    name: String,
+    url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop may run inside the bench's runtime: use a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&admin_url()?).await.ok()?;
+                let done = conn.execute(sql.as_str()).await.ok();
+                let _ = conn.close().await;
+                done
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("warning: could not drop the bench database {}", self.name);
+        }
+    }
+}
+
+/// Creates a database for one run.
+async fn create_database() -> PgDatabase {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "satchel_bench_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        &Uuid::now_v7().simple().to_string()[24..]
+    );
+    admin_execute(&format!("CREATE DATABASE {name}")).await;
+    let url = with_database(&admin_url().expect(PG_URL_VAR), &name);
+    PgDatabase { name, url }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Valid v1 orders, built as server/tests/common's `valid_batch` does.
+// ---------------------------------------------------------------------------------------------
+
+fn dec(s: &str) -> Dec {
+    Dec::from_str(s).expect("decimal")
+}
+
+fn order_doc(outlet_id: &str, tax_rate: Dec, lines: &[(&str, Dec, &str)]) -> OrderDocument {
+    let order = OrderRequest {
+        outlet_id: outlet_id.into(),
+        tax_rate,
+        lines: lines
+            .iter()
+            .map(|(sku, price, qty)| OrderLineRequest {
+                sku: (*sku).into(),
+                quantity: dec(qty),
+                unit_price: *price,
+            })
+            .collect(),
+    };
+    let totals = compute_totals(&order).expect("valid order");
+    OrderDocument {
+        order_id: Uuid::now_v7(),
+        committed_at: Utc::now(),
+        order,
+        totals,
+    }
+}
+
+/// A valid order for the `n`th outlet the user sees, with two catalog lines.
+fn valid_doc(reference: &ReferenceData, n: usize) -> OrderDocument {
+    let outlet = &reference.outlets[n % reference.outlets.len()];
+    let p1 = &reference.products[(n * 3) % reference.products.len()];
+    let p2 = &reference.products[(n * 3 + 1) % reference.products.len()];
+    order_doc(
+        &outlet.id,
+        outlet.tax_rate,
+        &[(&p1.sku, p1.unit_price, "2"), (&p2.sku, p2.unit_price, "1.5")],
+    )
+}
+
+/// The serialized push bodies of `count` valid mutations from seq 1, `BATCH` per push.
+fn bodies(device: Uuid, reference: &ReferenceData, count: u64) -> Vec<Vec<u8>> {
+    let mutations: Vec<Mutation> = (1..=count)
+        .map(|seq| Mutation {
+            device_id: device,
+            seq,
+            id: Uuid::now_v7(),
+            body: MutationBody::OrderCreate(valid_doc(reference, seq as usize)),
+            created_at: Utc::now(),
+        })
+        .collect();
+    mutations
+        .chunks(BATCH as usize)
+        .map(|chunk| {
+            let req = PushRequest {
+                device_id: device,
+                mutations: chunk.to_vec(),
+                sealed: Vec::new(),
+                numbers_left: None,
+            };
+            serde_json::to_vec(&req).expect("serialize")
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// One scenario: a fresh server, `devices` devices, TOTAL mutations split between them.
+// ---------------------------------------------------------------------------------------------
+
+struct Device {
+    id: Uuid,
+    token: String,
+}
+
+async fn register(http: &reqwest::Client, base: &str, username: &str, password: &str) -> Device {
+    let res = http
+        .post(format!("{base}/api/v1/devices"))
+        .json(&serde_json::json!({"username": username, "password": password, "label": "bench"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED, "registration");
+    let v: Value = res.json().await.expect("json");
+    Device {
+        id: Uuid::parse_str(v["device_id"].as_str().expect("device_id")).expect("uuid"),
+        token: v["token"].as_str().expect("token").to_owned(),
+    }
+}
+
+async fn reference(http: &reqwest::Client, base: &str, dev: &Device) -> ReferenceData {
+    let res = http
+        .get(format!("{base}/api/v1/reference"))
+        .bearer_auth(&dev.token)
+        .send()
+        .await
+        .expect("reference");
+    assert!(res.status().is_success(), "reference: {}", res.status());
+    res.json().await.expect("reference data")
+}
+
+/// The value of one sample line of `/metrics`.
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{series} missing from /metrics"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+async fn scenario(backend: Backend, devices: usize) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(create_database().await),
+    };
+    let config = Config {
+        addr: "127.0.0.1:0".into(),
+        data_dir: dir.path().join("data"),
+        www_dir: dir.path().join("no-www"),
+        database_url: pg.as_ref().map(|db| db.url.clone()),
+        max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
+        lock: Default::default(),
+    };
+    let server = satchel_server::start(&config).await.expect("server starts");
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+
+    // Devices of both reps, each with its own reference data (its routes' outlets).
+    let per_device = TOTAL / devices as u64;
+    let mut work = Vec::new();
+    for i in 0..devices {
+        let (user, pass) = if i % 2 == 0 { ("rep1", "rep1-demo") } else { ("rep2", "rep2-demo") };
+        let dev = register(&http, &base, user, pass).await;
+        let reference = reference(&http, &base, &dev).await;
+        let bodies = bodies(dev.id, &reference, per_device);
+        work.push((dev, bodies));
+    }
+
+    let cpu_before = process_cpu();
+    let started = Instant::now();
+    let tasks: Vec<_> = work
+        .into_iter()
+        .map(|(dev, bodies)| {
+            let (http, url) = (http.clone(), format!("{base}/api/v1/sync/push"));
+            tokio::spawn(async move {
+                let mut applied = 0u64;
+                let mut latencies = Vec::with_capacity(bodies.len());
+                for body in bodies {
+                    let t = Instant::now();
+                    let res = http
+                        .post(&url)
+                        .bearer_auth(&dev.token)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("push");
+                    let status = res.status();
+                    let v: Value = res.json().await.expect("push answer");
+                    latencies.push(t.elapsed());
+                    assert!(status.is_success(), "push refused: {status} {v}");
+                    applied += v["results"]
+                        .as_array()
+                        .expect("results")
+                        .iter()
+                        .filter(|r| r["status"] == "applied")
+                        .count() as u64;
+                }
+                (applied, latencies)
+            })
+        })
+        .collect();
+    let mut applied = 0;
+    let mut latencies = Vec::new();
+    for t in tasks {
+        let (a, l) = t.await.expect("push task");
+        applied += a;
+        latencies.extend(l);
+    }
+    let elapsed = started.elapsed();
+    let cpu = process_cpu().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
+    assert_eq!(applied, TOTAL, "every mutation applied");
+
+    let metrics = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    assert_eq!(sample(&metrics, "satchel_mutations_total{outcome=\"applied\"}"), TOTAL as f64);
+    let pushes = sample(&metrics, "satchel_push_duration_seconds_count");
+    let server_mean_ms = sample(&metrics, "satchel_push_duration_seconds_sum") / pushes * 1e3;
+
+    latencies.sort_unstable();
+    server.shutdown().await.expect("clean shutdown");
+    drop(pg);
+    Run { elapsed, cpu, latencies, pushes, server_mean_ms }
+}
+
+/// CPU time this process has used (user + system, all threads), from `/proc/self/stat` in
+/// clock ticks of 10 ms; `None` where that file does not exist.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+/// One timed run of a scenario.
+struct Run {
+    elapsed: Duration,
+    /// CPU time of the whole process (server and client) during the run.
+    cpu: Option<Duration>,
+    /// Round trip of each push, sorted.
+    latencies: Vec<Duration>,
+    /// Pushes the server timed (`satchel_push_duration_seconds_count`).
+    pushes: f64,
+    /// Their mean handling time (`_sum / _count`), in ms.
+    server_mean_ms: f64,
+}
+
+impl Run {
+    fn rate(&self) -> f64 {
+        TOTAL as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// Runs a scenario [`ROUNDS`] times and prints the median run.
+async fn report(backend: Backend, devices: usize) {
+    let mut runs = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        runs.push(scenario(backend, devices).await);
+    }
+    runs.sort_by_key(|r| r.elapsed);
+    let rates: Vec<String> = runs.iter().rev().map(|r| format!("{:.0}", r.rate())).collect();
+    let run = &runs[runs.len() / 2];
+    let plural = if devices == 1 { "device" } else { "devices" };
+    println!(
+        "BENCH server push ({}, {devices} {plural}): {:.0} mutations/s ({} ms for 10,000)",
+        backend.name(),
+        run.rate(),
+        run.elapsed.as_millis()
+    );
+    println!(
+        "      median of {ROUNDS} runs ({} mutations/s); per {BATCH}-mutation push: round trip p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; server handling mean {:.1} ms over {} pushes",
+        rates.join(", "),
+        ms(percentile(&run.latencies, 0.5)),
+        ms(percentile(&run.latencies, 0.95)),
+        ms(*run.latencies.last().expect("a push")),
+        run.server_mean_ms,
+        run.pushes,
+    );
+    if let Some(cpu) = run.cpu {
+        println!(
+            "      process CPU (server + client, user + sys) {:.2} s for {:.2} s wall",
+            cpu.as_secs_f64(),
+            run.elapsed.as_secs_f64()
+        );
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
