@@ -195,6 +195,10 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
 /// Starts the server, prints where it runs and the demo logins, and serves until SIGTERM or
 /// ctrl-c, then shuts down gracefully.
 pub async fn run(config: Config) -> Result<(), ServerError> {
+    // Listen for SIGTERM before announcing the address: a supervisor (or a test) that stops the
+    // server right after reading the line must get a graceful shutdown, not the default action.
+    #[cfg(unix)]
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
     let server = start(&config).await?;
     {
         use std::io::Write;
@@ -204,12 +208,15 @@ pub async fn run(config: Config) -> Result<(), ServerError> {
         let _ = out.flush();
     }
     tracing::info!(addr = %server.addr, "listening");
+    #[cfg(unix)]
+    shutdown_signal(term).await;
+    #[cfg(not(unix))]
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await
 }
 
-async fn shutdown_signal() {
+async fn shutdown_signal(#[cfg(unix)] term: std::io::Result<tokio::signal::unix::Signal>) {
     let ctrl_c = async {
         if let Err(e) = tokio::signal::ctrl_c().await {
             tracing::warn!("cannot listen for ctrl-c: {e}");
@@ -218,7 +225,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        match term {
             Ok(mut s) => {
                 s.recv().await;
             }
