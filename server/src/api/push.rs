@@ -237,7 +237,37 @@ async fn apply_in_transaction(
                     }
                 }
                 duplicate += 1;
-                Outcome::Duplicate { original }
+                // An order the first push flagged is answered `flagged` again, with its reasons:
+                // the answer that carried the flag may have been lost, and the device must not
+                // show it as plainly synced.
+                let flag: Option<(String,)> = if original == "applied" {
+                    sqlx::query_as(
+                        "SELECT r.reasons FROM review_queue r JOIN orders o ON o.order_id = r.order_id \
+                         WHERE o.device_id = $1 AND o.seq = $2",
+                    )
+                    .bind(&device)
+                    .bind(seq)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                } else {
+                    None
+                };
+                match flag {
+                    Some((reasons,)) => {
+                        let findings: Vec<satchel_core::validation::Finding> = serde_json::from_str(&reasons)
+                            .map_err(|e| AppError::Internal(format!("stored review reasons: {e}")))?;
+                        Outcome::Flagged {
+                            reasons: findings
+                                .iter()
+                                .map(|f| satchel_core::sync::protocol::FlagReason {
+                                    rule: satchel_core::sales::rule_code(f.rule).into(),
+                                    message: f.message.clone(),
+                                })
+                                .collect(),
+                        }
+                    }
+                    None => Outcome::Duplicate { original },
+                }
             }
             Step::Apply => {
                 let outcome = apply_one(&mut tx, auth, &env, m, seq, &received_at).await?;
