@@ -10,68 +10,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use satchel_core::catalog::{SearchDoc, SearchIndex};
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, words: &[&'a str]) -> &'a str {
-        words[self.below(words.len())]
-    }
-}
-
-const SYLLABLES: &[&str] = &[
-    "ka", "lo", "mi", "ra", "ne", "to", "su", "vi", "de", "ba", "cho", "gra", "ber", "lin", "mar", "tel", "zo", "pe",
-    "qua", "ri", "fon", "del", "sa", "nu", "bel", "cor", "ti", "po", "ven", "ga",
-];
-const ADJECTIVES: &[&str] = &[
-    "Organic", "Whole", "Dark", "Light", "Smoked", "Crunchy", "Spicy", "Fresh", "Frozen", "Salted", "Unsalted", "Sweet",
-    "Sour", "Classic", "Original", "Extra", "Premium", "Natural", "Roasted", "Sliced", "Grated", "Creamy", "Mild",
-    "Strong", "Low-fat", "Sugar-free", "Gluten-free", "Wholegrain", "Instant", "Aged", "Crème", "Brûlée", "Bio",
-];
-const FLAVOURS: &[&str] = &[
-    "Vanilla", "Strawberry", "Chocolate", "Caramel", "Hazelnut", "Lemon", "Orange", "Raspberry", "Mango", "Coconut",
-    "Jalapeño", "Garlic", "Pepper", "Honey", "Mint", "Cinnamon", "Apple", "Banana", "Cherry", "Peach", "Almond",
-];
-const NOUNS: &[&str] = &[
-    "Milk", "Bread", "Cheese", "Yogurt", "Butter", "Coffee", "Café", "Pasta", "Sauce", "Cookies", "Milkshake", "Fraîche",
-    "Crackers", "Granola", "Chips", "Ketchup", "Mustard", "Juice", "Water", "Soda", "Tea", "Cereal", "Rice", "Flour",
-    "Sugar", "Oil", "Vinegar", "Soup", "Noodles", "Beans", "Tuna", "Sardines", "Ham", "Salami", "Sausages", "Eggs",
-    "Cream", "Ice cream", "Biscuits", "Wafers", "Candy", "Gum", "Jam", "Spread", "Bar", "Drink", "Wheat", "Oats",
-    "Detergent", "Shampoo", "Soap", "Toothpaste", "Tissues", "Napkins", "Batteries",
-];
-const SIZES: &[&str] = &["1L", "500g", "250 g", "6 x 330ml", "1kg", "12-pack", "2L", "750ml", "100g", "", "", ""];
-
-fn catalog(n: usize) -> Vec<SearchDoc> {
-    let mut rng = Lcg(2024);
-    let brands: Vec<String> = (0..2_500)
-        .map(|_| {
-            let syllables = 2 + rng.below(2);
-            let mut brand: String = (0..syllables).map(|_| rng.pick(SYLLABLES)).collect();
-            if let Some(first) = brand.get(..1) {
-                brand = first.to_uppercase() + &brand[1..];
-            }
-            brand
-        })
-        .collect();
-    (0..n)
-        .map(|i| {
-            let brand = &brands[rng.below(brands.len())];
-            let flavour = if rng.below(3) == 0 { rng.pick(FLAVOURS) } else { "" };
-            let name = format!("{brand} {} {flavour} {} {}", rng.pick(ADJECTIVES), rng.pick(NOUNS), rng.pick(SIZES));
-            let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-            let barcode = format!("{:013}", (rng.next() << 20 ^ rng.next()) % 10_000_000_000_000);
-            SearchDoc::new(i as u32, format!("SKU-{i:06}"), name).with_barcodes([barcode])
-        })
-        .collect()
-}
+use satchel_core::catalog::synthetic::{catalog, keystrokes, queries};
+use satchel_core::catalog::SearchIndex;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -95,36 +35,8 @@ fn main() {
     builds.sort_by(f64::total_cmp);
     let build_ms = builds[builds.len() / 2];
 
-    let barcode = docs[4_211].barcodes[0].clone();
-    let brand_typo = {
-        // The first product's brand with two neighbouring letters swapped.
-        let brand: Vec<char> = docs[0].name.split_whitespace().next().unwrap_or("Kalo").to_lowercase().chars().collect();
-        let mut b = brand.clone();
-        b.swap(1, 2);
-        b.into_iter().collect::<String>()
-    };
-    let queries: Vec<String> = vec![
-        "chocolate milk".into(),
-        "cohcolate".into(),
-        "whole wheat".into(),
-        "organic whole wheat bread".into(),
-        "creme fraiche".into(),
-        "strawbery yogurt".into(),
-        "SKU-0042".into(),
-        barcode,
-        brand_typo,
-        "jalapeno chips".into(),
-        "toothpste".into(),
-    ];
-
-    // Every prefix of every query, as typed.
-    let keystrokes: Vec<String> = queries
-        .iter()
-        .flat_map(|q| {
-            let chars: Vec<char> = q.chars().collect();
-            (1..=chars.len()).map(move |n| chars[..n].iter().collect::<String>())
-        })
-        .collect();
+    let queries = queries(&docs);
+    let keystrokes = keystrokes(&queries);
 
     // Warm up.
     for k in &keystrokes {

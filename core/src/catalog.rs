@@ -9,5 +9,6 @@
 //! and the same query give the same hits, in the same order, on every device and on the server.
 
 pub mod search;
+pub mod synthetic;
 
 pub use search::{Hit, MatchKind, SearchDoc, SearchIndex};
