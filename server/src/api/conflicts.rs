@@ -26,7 +26,7 @@ use sqlx::AnyConnection;
 
 use super::outlet_update::{self, load_outlet, lock_clock, save_clock, save_outlet, to_json};
 use super::JsonBody;
-use crate::auth::{AuthDevice, Role};
+use crate::auth::AuthDevice;
 use crate::db::{timestamp, Backend};
 use crate::errors::AppError;
 use crate::AppState;
@@ -145,11 +145,7 @@ impl IntoResponse for ConflictError {
 }
 
 fn supervisor(auth: &AuthDevice) -> Result<(), AppError> {
-    if auth.role == Role::Supervisor {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only a supervisor may see and resolve outlet conflicts".into()))
-    }
+    super::require_supervisor(auth, "outlet conflicts")
 }
 
 const SELECT: &str = "SELECT c.id, c.outlet_id, t.name, c.field, c.base, c.base_version, c.ours, c.theirs, c.device_id, \
@@ -211,13 +207,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Json<ConflictList>, AppError> {
     supervisor(&auth)?;
-    let mut status = "open".to_string();
-    for pair in query.as_deref().unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("status", v)) if ["open", "resolved", "all"].contains(&v) => status = v.into(),
-            _ => return Err(AppError::MalformedQuery("the only parameter is status=open|resolved|all".into())),
-        }
-    }
+    let status = super::status_filter(query.as_deref(), &["open", "resolved", "all"])?;
     let order = " ORDER BY c.created_at, c.id";
     let rows: Vec<Row> = if status == "all" {
         sqlx::query_as(&format!("{SELECT}{order}")).fetch_all(&state.db.pool).await?

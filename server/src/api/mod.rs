@@ -52,3 +52,25 @@ pub async fn not_found() -> AppError {
 pub async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
 }
+
+/// Refuses anyone but a supervisor (`403 forbidden`), saying what `what` is.
+pub(crate) fn require_supervisor(auth: &crate::auth::AuthDevice, what: &str) -> Result<(), AppError> {
+    if auth.role == crate::auth::Role::Supervisor {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("only a supervisor may see and resolve {what}")))
+    }
+}
+
+/// The `status` filter of a supervisor's list: the only query parameter, one of `allowed`,
+/// `open` when absent; anything else is `400 malformed_query`.
+pub(crate) fn status_filter(query: Option<&str>, allowed: &[&str]) -> Result<String, AppError> {
+    let mut status = "open".to_string();
+    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("status", v)) if allowed.contains(&v) => status = v.into(),
+            _ => return Err(AppError::MalformedQuery(format!("the only parameter is status={}", allowed.join("|")))),
+        }
+    }
+    Ok(status)
+}

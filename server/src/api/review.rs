@@ -20,7 +20,7 @@ use satchel_core::validation::Finding;
 use serde::{Deserialize, Serialize};
 
 use super::JsonBody;
-use crate::auth::{AuthDevice, Role};
+use crate::auth::AuthDevice;
 use crate::db::timestamp;
 use crate::errors::AppError;
 use crate::AppState;
@@ -94,11 +94,7 @@ pub enum Decision {
 }
 
 fn supervisor(auth: &AuthDevice) -> Result<(), AppError> {
-    if auth.role == Role::Supervisor {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only a supervisor may see and resolve the review queue".into()))
-    }
+    super::require_supervisor(auth, "the review queue")
 }
 
 const SELECT: &str = "SELECT r.order_id, o.document_number, o.kind, o.outlet_id, t.name, r.username, r.device_id, \
@@ -156,17 +152,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Json<ReviewList>, AppError> {
     supervisor(&auth)?;
-    let mut status = "open".to_string();
-    for pair in query.as_deref().unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("status", v)) if ["open", "approved", "rejected", "all"].contains(&v) => status = v.into(),
-            _ => {
-                return Err(AppError::MalformedQuery(
-                    "the only parameter is status=open|approved|rejected|all".into(),
-                ))
-            }
-        }
-    }
+    let status = super::status_filter(query.as_deref(), &["open", "approved", "rejected", "all"])?;
     let order = " ORDER BY r.created_at, r.order_id";
     let rows: Vec<Row> = if status == "all" {
         sqlx::query_as(&format!("{SELECT}{order}")).fetch_all(&state.db.pool).await?
