@@ -37,6 +37,7 @@ test('offline orders: three orders survive an offline reload and sync exactly on
     await unlock(page);
     assert.equal(await badge(page), '3');
     assert.match((await page.getByTestId('sync-text').textContent()) ?? '', /3 orders waiting to sync/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="order-item"]').length === 3);
     const pending = await orderItems(page);
     assert.equal(pending.length, 3);
     assert.deepEqual(pending.map((o) => o.status), ['pending', 'pending', 'pending']);

@@ -81,6 +81,7 @@ test('offline reload: the app opens signed in from the service worker and takes 
     await unlock(page);
     await page.waitForFunction(() => document.querySelector('[data-testid="storage-report"]')?.dataset.unreadable === '1');
     assert.match((await page.getByTestId('storage-report').textContent()) ?? '', /1 record on this device could not be read and was skipped/);
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="order-item"][data-order-id="${id}"]`), orderId);
     assert.deepEqual(await orderItems(page), [{ id: orderId, status: 'pending', seq: 1 }], 'the good order is still listed');
     assert.equal(await badge(page), '1');
   });

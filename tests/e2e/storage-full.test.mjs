@@ -101,6 +101,8 @@ test('storage full: a commit is refused clearly, nothing is written, and the dra
     await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved on this device'), null, {
       timeout: 30_000,
     });
+    // The list refreshes after the commit.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="order-item"]').length === 2, null, { timeout: 15_000 });
     const after = await orderItems(page);
     assert.equal(after.length, 2);
     const seqs = after.map((o) => o.seq);

@@ -103,6 +103,8 @@ export async function takeOrder(page, { outletId, lines }) {
   });
   const orderId = await notice.getAttribute('data-order-id');
   assert.ok(orderId, 'the app reports the committed order id');
+  // The list of orders refreshes after the commit: wait until it shows this one.
+  await page.locator(`[data-testid="order-item"][data-order-id="${orderId}"]`).waitFor({ timeout: 15_000 });
   const documentNumber = await notice.getAttribute('data-document-number');
   assert.match(documentNumber ?? '', /^SO-\d{7}$/, 'the order got a document number from the lease');
   assert.equal(await notice.getAttribute('data-total'), totals.total, 'the committed total is the total the UI showed');
