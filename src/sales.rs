@@ -206,6 +206,26 @@ impl Reference {
         sales::quote(&sales.settings, rules, &catalog, outlet, order, &ctx).map_err(from_sales)
     }
 
+    /// Orders the server answered are no longer this device's pending orders: their totals leave
+    /// the outlets' pending credit and their quantities the van's pending takes (the inverse of
+    /// [`committed`](Self::committed) for those two; recent orders stay recent).
+    pub fn settled(&mut self, orders: &[LocalOrder]) {
+        for order in orders {
+            let doc = &order.document;
+            let sale = doc.order.kind.is_sale();
+            if let Some(p) = self.pending_by_outlet.get_mut(&order.outlet_id) {
+                *p = Dec(if sale { p.value() - doc.total.value() } else { p.value() + doc.total.value() });
+            }
+            if sale {
+                for l in &doc.order.lines {
+                    if let Some(t) = self.pending_takes.get_mut(&l.sku) {
+                        *t = Dec(t.value() - l.quantity.value());
+                    }
+                }
+            }
+        }
+    }
+
     /// Records a commit in memory (pending total, van stock, recent orders) without reloading.
     pub fn committed(&mut self, order: &LocalOrder) {
         let doc = &order.document;

@@ -300,6 +300,15 @@ pub struct Draft {
     pub content: serde_json::Value,
 }
 
+/// What `apply_acks` did.
+#[derive(Debug, Default)]
+pub struct AppliedAcks {
+    /// Answers applied.
+    pub applied: usize,
+    /// The orders those answers moved out of `pending` (as they are now).
+    pub settled: Vec<LocalOrder>,
+}
+
 /// An outlet edit the server has not answered yet.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PendingOutletEdit {
@@ -924,20 +933,21 @@ impl LocalStore {
     }
 
     /// Applies the answers kept in `acks` to their orders (unlocked), in one transaction.
-    /// Returns how many were applied.
-    pub async fn apply_acks(&self, keys: &Keys) -> Result<usize, SatchelError> {
+    /// Returns how many were applied, and the orders they moved out of `pending`.
+    pub async fn apply_acks(&self, keys: &Keys) -> Result<AppliedAcks, SatchelError> {
         let tx = self.db.transaction(&[META, ORDERS, ACKS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             let acks = tx.store(ACKS)?;
             let ack_keys = acks.get_all_keys().await?;
             if ack_keys.is_empty() {
-                return Ok(0);
+                return Ok(AppliedAcks::default());
             }
             let meta = tx.store(META)?;
             let orders = tx.store(ORDERS)?;
             let key = &keys.ring.current;
             let mut sealer = Sealer::begin(&meta, key).await?;
             let mut applied = 0;
+            let mut settled = Vec::new();
             let mut answered_seqs: Vec<u64> = Vec::new();
             for ak in ack_keys {
                 let seq = ak.as_f64().unwrap_or(0.0) as u64;
@@ -959,8 +969,12 @@ impl LocalStore {
                 let okey: JsValue = ack.order_key.as_str().into();
                 if let Some(o) = orders.get(&okey).await? {
                     if let Ok(mut order) = open_json::<LocalOrder>(&keys.ring, ORDERS, &ack.order_key, &o) {
+                        let was_pending = order.status == OrderStatus::Pending;
                         apply_outcome(&mut order, &ack.result.outcome);
                         orders.put(&okey, &sealer.seal_json(key, ORDERS, &ack.order_key, &order)?).await?;
+                        if was_pending {
+                            settled.push(order);
+                        }
                     }
                 }
                 acks.delete(&ak).await?;
@@ -973,7 +987,7 @@ impl LocalStore {
                 meta.put(&KEY_OUTLET_EDITS.into(), &sealer.seal_json(key, META, KEY_OUTLET_EDITS, &kept)?).await?;
             }
             sealer.finish(&meta).await?;
-            Ok(applied)
+            Ok(AppliedAcks { applied, settled })
         };
         let result = body.await;
         finish(tx, result).await

@@ -332,12 +332,10 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
             // Unlocked: move the answers onto the orders now (locked: at the next unlock).
             let keys = inner.vault.keys.borrow().clone();
             if let Some(keys) = keys {
-                if inner.store.apply_acks(&keys).await.is_ok() {
-                    // Pending totals (credit) and recent orders follow the answers.
-                    if let Ok((orders, _)) = inner.store.orders(&keys).await {
-                        let now = chrono::DateTime::from_timestamp_millis(crate::now_ms() as i64).unwrap_or_default();
-                        inner.reference.borrow_mut().set_local_orders(&orders, now);
-                    }
+                // Pending totals (credit) and the van's pending takes follow the answers, from the
+                // orders they settled: no need to decrypt every order after every push.
+                if let Ok(done) = inner.store.apply_acks(&keys).await {
+                    inner.reference.borrow_mut().settled(&done.settled);
                 }
             }
             *sync.last_error.borrow_mut() = None;

@@ -186,14 +186,32 @@ async fn answers_received_while_locked_are_kept_sealed_and_applied_at_unlock() {
     let (orders, _) = store.orders(&f.keys).await.expect("orders");
     assert!(orders.iter().all(|o| o.status == OrderStatus::Pending), "not applied until unlock");
     // Unlock: the answers move onto the orders.
-    assert_eq!(store.apply_acks(&f.keys).await.expect("apply"), 2);
+    let done = store.apply_acks(&f.keys).await.expect("apply");
+    assert_eq!(done.applied, 2);
+    let mut settled: Vec<Uuid> = done.settled.iter().map(|o| o.order_id).collect();
+    settled.sort();
+    assert_eq!(settled, vec![id(41), id(42)], "the two answered orders left pending");
     let (orders, _) = store.orders(&f.keys).await.expect("orders");
     let by_id = |n: u64| orders.iter().find(|o| o.order_id == id(n)).expect("order present");
     assert_eq!(by_id(41).status, OrderStatus::Synced);
     assert_eq!(by_id(42).status, OrderStatus::Rejected);
     assert_eq!(by_id(42).reason.as_deref(), Some("price changed"));
     assert_eq!(by_id(43).status, OrderStatus::Pending);
-    assert_eq!(store.apply_acks(&f.keys).await.expect("apply again"), 0);
+    assert_eq!(store.apply_acks(&f.keys).await.expect("apply again").applied, 0);
+    // In memory, settling those orders is the same as recounting from the store.
+    let orders_before = vec![by_id(41).clone(), by_id(42).clone(), by_id(43).clone()];
+    let mut pending_view = satchel::sales::Reference::new(store.load_reference(&f.keys).await.expect("load"));
+    let mut as_pending = orders_before.clone();
+    for o in &mut as_pending {
+        o.status = OrderStatus::Pending;
+    }
+    pending_view.set_local_orders(&as_pending, DateTime::<Utc>::UNIX_EPOCH);
+    assert_eq!(pending_view.pending_takes()["SKU-00001"].to_string(), "3");
+    pending_view.settled(&done.settled);
+    let mut recounted = satchel::sales::Reference::new(store.load_reference(&f.keys).await.expect("load"));
+    recounted.set_local_orders(&orders_before, DateTime::<Utc>::UNIX_EPOCH);
+    assert_eq!(pending_view.pending_takes()["SKU-00001"].to_string(), "1");
+    assert_eq!(recounted.pending_takes()["SKU-00001"].to_string(), "1");
 }
 
 #[wasm_bindgen_test]
