@@ -226,6 +226,13 @@ pub enum OrderStatus {
     Flagged,
     /// The server refused it; `reason` says why.
     Rejected,
+    /// Neither applied nor lost: something it depends on was refused; `reason` says what. The
+    /// user resubmits it (edited) or discards it.
+    Held,
+    /// The server has it and waits for something it depends on (a task, a photo) to apply it.
+    Waiting,
+    /// Held, and the user discarded it; kept as a record.
+    Discarded,
 }
 
 /// An order as kept on the device.
@@ -743,6 +750,7 @@ impl LocalStore {
                 id: commit.mutation_id,
                 body: MutationBody::SalesOrderCreate(Box::new(document)),
                 created_at: order.document.committed_at,
+                depends_on: Vec::new(),
             };
             let sealed = sealing::seal_mutation(&mut sealer.rng, device.server_key_id, &server_key, &keys.device_secret, &mutation)
                 .map_err(|e| SatchelError::internal(format!("seal: {e}")))?;
@@ -814,6 +822,7 @@ impl LocalStore {
                 id: mutation_id,
                 body: MutationBody::OutletUpdate(patch),
                 created_at: chrono::DateTime::from_timestamp_millis(crate::now_ms() as i64).unwrap_or_default(),
+                depends_on: Vec::new(),
             };
             let sealed = sealing::seal_mutation(&mut sealer.rng, device.server_key_id, &server_key, &keys.device_secret, &mutation)
                 .map_err(|e| SatchelError::internal(format!("seal: {e}")))?;
@@ -1100,6 +1109,14 @@ fn apply_outcome(order: &mut LocalOrder, outcome: &Outcome) {
         }
         Outcome::Rejected { reason, .. } => {
             order.status = OrderStatus::Rejected;
+            order.reason = Some(reason.clone());
+        }
+        Outcome::Held { reason, .. } => {
+            order.status = OrderStatus::Held;
+            order.reason = Some(reason.clone());
+        }
+        Outcome::Deferred { reason, .. } => {
+            order.status = OrderStatus::Waiting;
             order.reason = Some(reason.clone());
         }
     }

@@ -191,6 +191,7 @@ fn bodies(device: Uuid, reference: &ReferenceData, count: u64) -> Vec<Vec<u8>> {
             id: Uuid::now_v7(),
             body: MutationBody::OrderCreate(valid_doc(reference, seq as usize)),
             created_at: Utc::now(),
+            depends_on: Vec::new(),
         })
         .collect();
     mutations

@@ -92,6 +92,24 @@ pub enum AppError {
     /// The query string is not understood.
     #[error("{0}")]
     MalformedQuery(String),
+    /// The pull checkpoint is not one this server wrote.
+    #[error("{0}")]
+    BadCheckpoint(String),
+    /// A blob or a chunk is over the limit.
+    #[error("{0}")]
+    BlobTooLarge(String),
+    /// A chunk does not start where the server's copy ends (`GET` the blob to resume).
+    #[error("{0}")]
+    BlobOffset(String),
+    /// The uploaded bytes do not hash to the announced SHA-256; the server dropped them.
+    #[error("{0}")]
+    BlobHashMismatch(String),
+    /// No such blob was announced.
+    #[error("{0}")]
+    UnknownBlob(String),
+    /// The blob's announcement is invalid (hash, size, content type).
+    #[error("{0}")]
+    BlobInvalid(String),
     /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -127,6 +145,12 @@ impl AppError {
             AppError::NoSuchItem(_) => (StatusCode::NOT_FOUND, error_codes::NOT_FOUND),
             AppError::AlreadyResolved(_) => (StatusCode::CONFLICT, local_codes::ALREADY_RESOLVED),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, local_codes::MALFORMED_QUERY),
+            AppError::BadCheckpoint(_) => (StatusCode::BAD_REQUEST, error_codes::BAD_CHECKPOINT),
+            AppError::BlobTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, error_codes::BLOB_TOO_LARGE),
+            AppError::BlobOffset(_) => (StatusCode::CONFLICT, error_codes::BLOB_OFFSET),
+            AppError::BlobHashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, error_codes::BLOB_HASH_MISMATCH),
+            AppError::UnknownBlob(_) => (StatusCode::NOT_FOUND, error_codes::UNKNOWN_BLOB),
+            AppError::BlobInvalid(_) => (StatusCode::BAD_REQUEST, error_codes::BLOB_INVALID),
             AppError::Internal(_) | AppError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
             }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod errors;
+pub mod feed;
 pub mod keys;
 pub mod metrics;
 pub mod sales;

@@ -53,6 +53,7 @@ fn outlet_mutation(dev: &Device, seq: u64, outlet_id: &str, base_version: u64, c
             at,
         }),
         created_at: Utc::now(),
+        depends_on: Vec::new(),
     }
 }
 

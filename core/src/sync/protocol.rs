@@ -24,6 +24,11 @@ pub struct Mutation {
     pub body: MutationBody,
     /// When it was made (device clock; informative).
     pub created_at: DateTime<Utc>,
+    /// The mutations (by id, of any device) that must be applied before this one. The server
+    /// never applies it before them; if one of them is rejected, this one is held (see
+    /// [`Outcome::Held`]); while one of them is unknown or deferred, this one is deferred.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Uuid>,
 }
 
 /// The kind of a mutation and its payload.
@@ -43,6 +48,89 @@ pub enum MutationBody {
     /// review, never silent overwrites.
     #[serde(rename = "outlet.update")]
     OutletUpdate(OutletPatch),
+    /// The rep completed a task the office assigned (a visit, a delivery, a shelf check), with a
+    /// note and photos. Refused when the task is no longer open or not the rep's.
+    #[serde(rename = "task.complete")]
+    TaskComplete(TaskCompletion),
+    /// The user discards a held mutation (see [`Outcome::Held`]) instead of resubmitting it; the
+    /// server keeps a record of the discarded one, who discarded it and why.
+    #[serde(rename = "mutation.discard")]
+    MutationDiscard(Discard),
+}
+
+/// A completed task (`task.complete`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCompletion {
+    /// The task.
+    pub task_id: String,
+    /// When the rep completed it (device clock).
+    pub completed_at: DateTime<Utc>,
+    /// The rep's note.
+    #[serde(default)]
+    pub note: String,
+    /// Photos taken for it. The server defers the mutation until every blob is uploaded whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<BlobRef>,
+}
+
+/// A held mutation the user gave up on (`mutation.discard`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Discard {
+    /// The held mutation.
+    pub target: Uuid,
+    /// The user's reason, kept with the record (may be empty).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A reference to a blob (a photo), by content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobRef {
+    /// SHA-256 of the content, 64 lowercase hex characters.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// MIME type, e.g. `image/jpeg`.
+    pub content_type: String,
+}
+
+/// Largest blob the server accepts (bytes).
+pub const MAX_BLOB_BYTES: u64 = 8 * 1024 * 1024;
+/// Largest chunk of one upload request (bytes); devices send chunks of this size.
+pub const BLOB_CHUNK_BYTES: u64 = 256 * 1024;
+/// MIME types a blob may have.
+pub const BLOB_CONTENT_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
+
+/// Whether `s` is a SHA-256 in lowercase hex.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `POST /api/v1/blobs`: announce a blob before uploading it (idempotent: announcing a blob
+/// the server already has, whole or in part, answers how much it holds).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobCreate {
+    /// The blob.
+    #[serde(flatten)]
+    pub blob: BlobRef,
+}
+
+/// How much of a blob the server holds (`POST /api/v1/blobs`, `GET` and `PATCH
+/// /api/v1/blobs/{sha256}`). An upload resumes at `received`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobStatus {
+    /// The blob's SHA-256.
+    pub sha256: String,
+    /// Its size.
+    pub size: u64,
+    /// Bytes received so far, from the start, with no gap.
+    pub received: u64,
+    /// Received whole and its hash checked.
+    pub complete: bool,
 }
 
 /// The fields of an outlet a device may change.
@@ -71,6 +159,8 @@ impl MutationBody {
             MutationBody::OrderCreate(_) => "order.create",
             MutationBody::SalesOrderCreate(_) => "sales_order.create",
             MutationBody::OutletUpdate(_) => "outlet.update",
+            MutationBody::TaskComplete(_) => "task.complete",
+            MutationBody::MutationDiscard(_) => "mutation.discard",
         }
     }
 }
@@ -235,6 +325,159 @@ pub enum Outcome {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         field: Option<String>,
     },
+    /// Neither applied nor lost: a mutation it depends on was rejected (or is held itself). The
+    /// server keeps it; the user edits and resubmits it as a new mutation, or discards it
+    /// (`mutation.discard`). The mutation is consumed: the device must not send it again.
+    Held {
+        /// The mutation whose refusal holds this one.
+        parent: Uuid,
+        /// The parent's rejection code (or `held` when the parent is held itself).
+        code: String,
+        /// Why, for the user: the parent's reason.
+        reason: String,
+    },
+    /// Received and kept, not applied yet: it waits for mutations it depends on (`mutation:<id>`)
+    /// or for blobs to be uploaded whole (`blob:<sha256>`). The device must not send it again;
+    /// it learns the final outcome through the pull (entity `mutation_result`).
+    Deferred {
+        /// What it waits for.
+        waiting_for: Vec<String>,
+        /// A sentence for the user.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// The status as it appears on the wire.
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Duplicate { .. } => "duplicate",
+            Outcome::Flagged { .. } => "flagged",
+            Outcome::Rejected { .. } => "rejected",
+            Outcome::Held { .. } => "held",
+            Outcome::Deferred { .. } => "deferred",
+        }
+    }
+}
+
+/// Default number of changes in one pull page.
+pub const PULL_PAGE: usize = 500;
+/// Largest number of changes in one pull page.
+pub const MAX_PULL_PAGE: usize = 2000;
+
+/// The kinds of records the pull carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    /// The deployment's sales settings and the user's role; key `sales`; data [`SettingsView`].
+    Settings,
+    /// A tax rule set; key its id (e.g. `ca`); data a `crate::tax::RuleSet` as JSON.
+    RuleSet,
+    /// A product; key the SKU; data [`crate::sales::CatalogProduct`].
+    Product,
+    /// A price list; key its id; data [`crate::sales::PriceList`].
+    PriceList,
+    /// An outlet on the user's routes, with its credit and its as-of time; key its id; data
+    /// [`crate::sales::OutletInfo`].
+    Outlet,
+    /// What the user's van holds of a SKU; key the SKU; data [`crate::validation::StockLevel`].
+    VanStock,
+    /// A task assigned to the user; key its id; data [`TaskView`].
+    Task,
+    /// The final outcome of one of this device's deferred mutations (or a held one's change);
+    /// key the mutation id; data [`MutationResult`].
+    MutationResult,
+}
+
+/// `GET /api/v1/sync/pull?checkpoint=…&limit=…`: one page of changes after a checkpoint.
+///
+/// Pages are ordered by the server's change version; `checkpoint` is opaque. A device applies
+/// a page and stores its checkpoint in one transaction, so an interrupted pull resumes where it
+/// stopped. Without a checkpoint the pull starts from the beginning (initial sync).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Where the next page starts; store it with the page.
+    pub checkpoint: String,
+    /// More changes wait: pull again at once with the new checkpoint.
+    pub has_more: bool,
+    /// The device's checkpoint can no longer be continued (e.g. the user's routes changed): the
+    /// device must drop its reference data (never its own unacknowledged changes) and apply this
+    /// page as the start of a new initial sync.
+    #[serde(default)]
+    pub reset: bool,
+    /// How many changes remain after this page (for a progress bar).
+    pub remaining: u64,
+    /// The server's clock when it read the page.
+    pub server_time: DateTime<Utc>,
+    /// The changes, oldest first. At most one per (entity, key).
+    pub changes: Vec<Change>,
+}
+
+/// One changed record: its current value, or its deletion (no `data`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// What kind of record.
+    pub entity: Entity,
+    /// Its key.
+    pub key: String,
+    /// The record as it is now; absent when it was deleted or is no longer visible to the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
+}
+
+impl Change {
+    /// Whether the record is gone for this device.
+    pub fn is_delete(&self) -> bool {
+        self.data.is_none()
+    }
+
+    /// The record's data, decoded as `T`.
+    pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, serde_json::Error> {
+        self.data.as_ref().map(|v| T::deserialize(v)).transpose()
+    }
+}
+
+/// The `settings` entity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    /// Rule set, currency, origin and validation policy.
+    pub settings: crate::sales::SalesSettings,
+    /// The signed-in user's role (for discount caps).
+    pub role: String,
+}
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// To do.
+    Open,
+    /// Completed (by a `task.complete`).
+    Done,
+    /// Withdrawn by the office.
+    Cancelled,
+}
+
+/// A task as the device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskView {
+    /// The task's id.
+    pub id: String,
+    /// The outlet it is at.
+    pub outlet_id: String,
+    /// What to do, e.g. `delivery`, `visit`, `shelf_check`.
+    pub kind: String,
+    /// A short title.
+    pub title: String,
+    /// Instructions.
+    #[serde(default)]
+    pub details: String,
+    /// When it is due.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<chrono::NaiveDate>,
+    /// Where it stands.
+    pub status: TaskStatus,
 }
 
 /// `GET /api/v1/reference`: what the device needs to work offline.
@@ -363,6 +606,20 @@ pub mod error_codes {
     pub const TOKEN_SCOPE: &str = "token_scope";
     /// Something failed on the server; retry later.
     pub const INTERNAL: &str = "internal";
+    /// The pull checkpoint is not one this server wrote.
+    pub const BAD_CHECKPOINT: &str = "bad_checkpoint";
+    /// A blob is larger than [`super::MAX_BLOB_BYTES`], or a chunk larger than
+    /// [`super::BLOB_CHUNK_BYTES`].
+    pub const BLOB_TOO_LARGE: &str = "blob_too_large";
+    /// A chunk does not start where the server's copy ends; the answer's body is the
+    /// [`super::BlobStatus`] to resume from.
+    pub const BLOB_OFFSET: &str = "blob_offset";
+    /// The uploaded bytes do not hash to the blob's SHA-256; the server dropped them.
+    pub const BLOB_HASH_MISMATCH: &str = "blob_hash_mismatch";
+    /// No such blob was announced.
+    pub const UNKNOWN_BLOB: &str = "unknown_blob";
+    /// A blob's announcement is not valid (hash, size or content type).
+    pub const BLOB_INVALID: &str = "blob_invalid";
 }
 
 /// Rejection codes of single mutations that are not order validation errors (those are
@@ -374,6 +631,16 @@ pub mod rejection_codes {
     pub const DUPLICATE_MUTATION: &str = "duplicate_mutation";
     /// The document number is not in a range leased to this device, or was already used.
     pub const DOCUMENT_NUMBER: &str = "document_number";
+    /// The task does not exist or is not the user's.
+    pub const UNKNOWN_TASK: &str = "unknown_task";
+    /// The task is no longer open (done already, or cancelled by the office).
+    pub const TASK_CLOSED: &str = "task_closed";
+    /// A photo reference is malformed or larger than the limit.
+    pub const BLOB_INVALID: &str = "blob_invalid";
+    /// A `mutation.discard` names a mutation that is not this device's held mutation.
+    pub const NOT_HELD: &str = "not_held";
+    /// A mutation depends on itself or on a later mutation of the same device.
+    pub const BAD_DEPENDENCY: &str = "bad_dependency";
 }
 
 #[cfg(test)]

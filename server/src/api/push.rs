@@ -362,6 +362,11 @@ async fn apply_one(
             MutationBody::OutletUpdate(patch) => outlet_update::check(conn, env.backend, env.routes, auth, patch)
                 .await?
                 .map(|merged| Accepted::Outlet(Box::new(merged))),
+            MutationBody::TaskComplete(_) | MutationBody::MutationDiscard(_) => Err(Rejection {
+                code: "unsupported".into(),
+                reason: "not implemented yet".into(),
+                field: Some("kind".into()),
+            }),
         }
     };
     match verdict {

@@ -388,6 +388,7 @@ pub fn mutation(dev: &Device, seq: u64, doc: OrderDocument) -> Mutation {
         id: Uuid::now_v7(),
         body: MutationBody::OrderCreate(doc),
         created_at: Utc::now(),
+        depends_on: Vec::new(),
     }
 }
 
@@ -518,5 +519,6 @@ pub fn sales_mutation(dev: &Device, seq: u64, doc: SalesDocument) -> Mutation {
         id: Uuid::now_v7(),
         body: MutationBody::SalesOrderCreate(Box::new(doc)),
         created_at: Utc::now(),
+        depends_on: Vec::new(),
     }
 }
