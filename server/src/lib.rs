@@ -15,6 +15,7 @@ pub mod errors;
 pub mod feed;
 pub mod keys;
 pub mod metrics;
+pub mod outcomes;
 pub mod sales;
 pub mod seed;
 pub mod tax_cli;
