@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use satchel_core::catalog::{SearchDoc, SearchIndex};
 use satchel_core::money::Dec;
@@ -14,7 +14,7 @@ use satchel_core::tax::model::RuleSet;
 use satchel_core::validation::{Finding, RecentLine, RecentOrder, StockLevel};
 
 use crate::error::{from_sales, SatchelError};
-use crate::store::{LoadedReference, LocalOrder, OrderStatus, ReferenceInfo, SalesMeta};
+use crate::store::{LoadedReference, LocalOrder, LocalTask, OrderStatus, PageDelta, PullState, ReferenceInfo, SalesMeta};
 
 /// How far back local orders count as "recent" for the duplicate rule.
 const RECENT_WINDOW_HOURS: i64 = 24;
@@ -37,6 +37,27 @@ pub struct Reference {
     pending_takes: BTreeMap<String, Dec>,
     /// Recent local orders (for the duplicate rule).
     recent: Vec<RecentOrder>,
+    /// Rule sets pulled from the server, by id (JSON).
+    pulled_rules: BTreeMap<String, serde_json::Value>,
+    /// Tasks assigned to the user.
+    tasks: Vec<LocalTask>,
+    /// Where the pull stands.
+    pub(crate) pull: PullState,
+    /// Products changed since the search index was built.
+    search_dirty: bool,
+    /// Bumped whenever pulled data changed what the page shows.
+    pub(crate) generation: u64,
+}
+
+/// The rule set the settings name: the one pulled from the server when it is valid, else the
+/// built-in one of the same id.
+fn resolve_rules(sales: Option<&SalesMeta>, pulled: &BTreeMap<String, serde_json::Value>) -> Option<RuleSet> {
+    let id = &sales?.settings.as_ref()?.rule_set;
+    pulled
+        .get(id)
+        .and_then(|v| RuleSet::deserialize(v).ok())
+        .filter(|r| satchel_core::tax::resolve::validate_rules(r).is_ok())
+        .or_else(|| satchel_core::tax::builtin::rule_set(id))
 }
 
 impl Reference {
@@ -47,8 +68,11 @@ impl Reference {
         }));
         let by_sku = loaded.products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
         let by_outlet = loaded.outlets.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect();
-        let rules = loaded.sales.as_ref().and_then(|s| satchel_core::tax::builtin::rule_set(&s.settings.rule_set));
+        let rules = resolve_rules(loaded.sales.as_ref(), &loaded.rules);
         Reference {
+            pulled_rules: loaded.rules,
+            tasks: loaded.tasks,
+            pull: loaded.pull,
             info: loaded.info,
             sales: loaded.sales,
             rules,
@@ -203,7 +227,12 @@ impl Reference {
             pending_on_device: self.pending_by_outlet.get(&order.outlet_id).copied().unwrap_or_default(),
             recent_orders: self.recent.clone(),
         };
-        sales::quote(&sales.settings, rules, &catalog, outlet, order, &ctx).map_err(from_sales)
+        let settings = sales.settings.as_ref().ok_or_else(|| SatchelError::Validation {
+            field: String::new(),
+            detail: "no_sales_data".into(),
+            message: "no sales settings on this device yet; sync online once".into(),
+        })?;
+        sales::quote(settings, rules, &catalog, outlet, order, &ctx).map_err(from_sales)
     }
 
     /// Orders the server answered are no longer this device's pending orders: their totals leave
@@ -224,6 +253,115 @@ impl Reference {
                 }
             }
         }
+    }
+
+    /// Applies what a pull page changed, without reading the store again. The search index is
+    /// rebuilt when `last_page` (once per pull, not once per page).
+    pub fn apply_delta(&mut self, delta: PageDelta, last_page: bool) {
+        let changed = delta.changed();
+        if delta.reset {
+            self.products.clear();
+            self.outlets.clear();
+            self.sales = None;
+            self.van_stock.clear();
+            self.pulled_rules.clear();
+            self.search_dirty = true;
+        }
+        if !delta.products.is_empty() {
+            let mut by_sku: HashMap<String, usize> = self.products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
+            let mut gone = std::collections::HashSet::new();
+            for (sku, p) in delta.products {
+                match (p, by_sku.get(&sku)) {
+                    (Some(p), Some(&i)) => self.products[i] = p,
+                    (Some(p), None) => {
+                        by_sku.insert(sku, self.products.len());
+                        self.products.push(p);
+                    }
+                    (None, Some(_)) => {
+                        gone.insert(sku);
+                    }
+                    (None, None) => {}
+                }
+            }
+            self.search_dirty = true;
+            if gone.is_empty() {
+                self.by_sku = by_sku;
+            } else {
+                // Positions shift: the index must not point at the wrong products, even mid-pull.
+                self.products.retain(|p| !gone.contains(&p.sku));
+                self.rebuild_search();
+                self.search_dirty = true;
+            }
+        }
+        if !delta.outlets.is_empty() {
+            for (id, o) in delta.outlets {
+                let at = self.outlets.iter().position(|x| x.id == id);
+                match (o, at) {
+                    (Some(o), Some(i)) => self.outlets[i] = o,
+                    (Some(o), None) => self.outlets.push(o),
+                    (None, Some(i)) => {
+                        self.outlets.remove(i);
+                    }
+                    (None, None) => {}
+                }
+            }
+            self.by_outlet = self.outlets.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect();
+        }
+        for (id, t) in delta.tasks {
+            let at = self.tasks.iter().position(|x| x.task.id == id);
+            match (t, at) {
+                (Some(t), Some(i)) => self.tasks[i] = t,
+                (Some(t), None) => self.tasks.push(t),
+                (None, Some(i)) => {
+                    self.tasks.remove(i);
+                }
+                (None, None) => {}
+            }
+        }
+        if let Some(s) = delta.sales {
+            self.sales = Some(s);
+        }
+        if let Some(r) = delta.rules {
+            self.pulled_rules = r;
+        }
+        if let Some(v) = delta.van_stock {
+            self.van_stock = v;
+        }
+        self.rules = resolve_rules(self.sales.as_ref(), &self.pulled_rules);
+        if let Some(c) = delta.state.pulled_at.clone().filter(|_| last_page) {
+            let currency = self.sales.as_ref().and_then(|s| s.settings.as_ref()).map(|s| s.currency.clone());
+            let currency = currency.or_else(|| self.info.as_ref().map(|i| i.currency.clone())).unwrap_or_default();
+            self.info = Some(ReferenceInfo { as_of: c, currency });
+        }
+        self.pull = delta.state;
+        if last_page && self.search_dirty {
+            self.rebuild_search();
+        }
+        if changed {
+            self.generation += 1;
+        }
+    }
+
+    fn rebuild_search(&mut self) {
+        self.search = SearchIndex::build(self.products.iter().enumerate().map(|(i, p)| {
+            SearchDoc::new(i as u32, p.sku.clone(), p.name.clone()).with_barcodes(p.barcodes.iter().cloned())
+        }));
+        self.by_sku = self.products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
+        self.search_dirty = false;
+    }
+
+    /// The tasks assigned to the user.
+    pub fn tasks(&self) -> &[LocalTask] {
+        &self.tasks
+    }
+
+    /// Replaces (or adds) a task in memory.
+    pub fn replace_task(&mut self, task: LocalTask) {
+        match self.tasks.iter().position(|t| t.task.id == task.task.id) {
+            Some(i) => self.tasks[i] = task,
+            None => self.tasks.push(task),
+        }
+        self.generation += 1;
     }
 
     /// Records a commit in memory (pending total, van stock, recent orders) without reloading.

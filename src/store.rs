@@ -40,6 +40,8 @@ const ORDERS: &str = "orders";
 const OUTBOX: &str = "outbox";
 const ACKS: &str = "acks";
 const DRAFTS: &str = "drafts";
+const TASKS: &str = "tasks";
+const BLOBS: &str = "blobs";
 
 const KEY_DEVICE: &str = "device";
 const KEY_VAULT: &str = "vault";
@@ -54,10 +56,14 @@ const KEY_VAN_STOCK: &str = "van_stock";
 const KEY_NUMBERS: &str = "number_ranges";
 const KEY_HLC: &str = "hlc";
 const KEY_OUTLET_EDITS: &str = "outlet_edits";
+const KEY_PULL: &str = "pull";
+const KEY_RULES: &str = "rule_sets";
+const KEY_UPLOADS: &str = "uploads";
 
 /// The stores whose records are sealed under the data key (re-encrypted by key rotation).
-pub const SEALED_STORES: [&str; 5] = [META, PRODUCTS, OUTLETS, ORDERS, DRAFTS];
-const SEALED_META_KEYS: [&str; 6] = [KEY_SESSION, KEY_INDEX, KEY_REFERENCE, KEY_SALES, KEY_VAN_STOCK, KEY_OUTLET_EDITS];
+pub const SEALED_STORES: [&str; 7] = [META, PRODUCTS, OUTLETS, ORDERS, DRAFTS, TASKS, BLOBS];
+const SEALED_META_KEYS: [&str; 8] =
+    [KEY_SESSION, KEY_INDEX, KEY_REFERENCE, KEY_SALES, KEY_VAN_STOCK, KEY_OUTLET_EDITS, KEY_RULES, KEY_UPLOADS];
 
 fn v1(db: &IdbDatabase) -> Result<(), JsValue> {
     for name in [META, PRODUCTS, OUTLETS, ORDERS, OUTBOX] {
@@ -83,8 +89,19 @@ fn v3(db: &IdbDatabase) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Version 4 (issue 6): tasks assigned to the user and photos (blobs), both sealed and keyed by
+/// keyed hashes of the task id and the photo's SHA-256.
+fn v4(db: &IdbDatabase) -> Result<(), JsValue> {
+    db.create_object_store(TASKS)?;
+    db.create_object_store(BLOBS)?;
+    Ok(())
+}
+
 /// Schema migrations, one per version; never edit a shipped step, add the next one.
-static MIGRATIONS: [Migration; 3] = [v1, v2, v3];
+static MIGRATIONS: [Migration; 4] = [v1, v2, v3, v4];
+
+mod records;
+pub use records::*;
 
 /// This device as registered, kept in clear: enough to show who it belongs to on the lock
 /// screen and to upload sealed entries while locked, and nothing that reads or forges data.
@@ -257,14 +274,21 @@ pub struct LocalOrder {
     pub reason: Option<String>,
     /// The full document.
     pub document: SalesDocument,
+    /// The outbox mutation that carries it (to find it when a deferred outcome arrives by pull).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutation_id: Option<Uuid>,
+    /// The task it was billed from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
 }
 
 /// The sales data kept sealed in `meta/sales`: everything of the reference but the products and
 /// outlets (which have their own stores) and the van stock (which commits update).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SalesMeta {
-    /// The deployment's settings.
-    pub settings: SalesSettings,
+    /// The deployment's settings (absent until the pull brought them).
+    #[serde(default)]
+    pub settings: Option<SalesSettings>,
     /// The user's role.
     pub role: String,
     /// The price lists.
@@ -283,6 +307,12 @@ pub struct LoadedReference {
     pub outlets: Vec<OutletInfo>,
     /// The van's stock, as this device's commits left it.
     pub van_stock: std::collections::BTreeMap<String, StockLevel>,
+    /// Tax rule sets pulled from the server, by id (JSON of `satchel_core::tax::model::RuleSet`).
+    pub rules: std::collections::BTreeMap<String, serde_json::Value>,
+    /// Tasks assigned to the user.
+    pub tasks: Vec<LocalTask>,
+    /// Where the pull stands.
+    pub pull: PullState,
     /// Records that did not open.
     pub unreadable: usize,
 }
@@ -474,6 +504,10 @@ pub struct Commit<'a> {
     pub quote: &'a sales::Quote,
     /// The draft it came from, deleted in the same transaction.
     pub draft_id: Option<Uuid>,
+    /// Mutations the server must apply first (the completion of the task it is billed from).
+    pub depends_on: Vec<Uuid>,
+    /// The task it is billed from.
+    pub task_id: Option<String>,
 }
 
 /// What a fresh vault starts with.
@@ -567,12 +601,12 @@ impl LocalStore {
     /// its mutations from 1 again) and writes the device, the wrapped key, the sealed session
     /// and index key, and the lock state.
     pub async fn create_vault(&self, new: NewVault<'_>, keys: &Keys) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS, DRAFTS, TASKS, BLOBS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             if tx.store(OUTBOX)?.count().await? > 0 {
                 return Err(SatchelError::PendingWork("orders are waiting to sync".into()));
             }
-            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, DRAFTS, META] {
+            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, DRAFTS, TASKS, BLOBS, META] {
                 tx.store(name)?.clear().await?;
             }
             let meta = tx.store(META)?;
@@ -646,7 +680,7 @@ impl LocalStore {
                 let rk = keys.record_key(OUTLETS, &o.id);
                 os.put_queued(&rk.as_str().into(), &sealer.seal_json(key, OUTLETS, &rk, &o)?)?;
             }
-            let sales_meta = SalesMeta { settings: data.settings.clone(), role: data.role.clone(), price_lists: data.price_lists.clone() };
+            let sales_meta = SalesMeta { settings: Some(data.settings.clone()), role: data.role.clone(), price_lists: data.price_lists.clone() };
             meta.put(&KEY_SALES.into(), &sealer.seal_json(key, META, KEY_SALES, &sales_meta)?).await?;
             let mut stock = data.van_stock.clone();
             for (sku, taken) in pending_takes {
@@ -664,7 +698,7 @@ impl LocalStore {
 
     /// Loads the reference data. A record that does not open is skipped and counted, never fatal.
     pub async fn load_reference(&self, keys: &Keys) -> Result<LoadedReference, SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS], Mode::ReadOnly, Durability::Default)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, TASKS], Mode::ReadOnly, Durability::Default)?;
         let ring = &keys.ring;
         let meta = tx.store(META)?;
         let info = match meta.get(&KEY_REFERENCE.into()).await? {
@@ -688,7 +722,16 @@ impl LocalStore {
         };
         let products: Vec<CatalogProduct> = read_all(&tx.store(PRODUCTS)?, ring, PRODUCTS, &mut unreadable).await?;
         let outlets: Vec<OutletInfo> = read_all(&tx.store(OUTLETS)?, ring, OUTLETS, &mut unreadable).await?;
-        Ok(LoadedReference { info, sales, products, outlets, van_stock, unreadable })
+        let tasks: Vec<LocalTask> = read_all(&tx.store(TASKS)?, ring, TASKS, &mut unreadable).await?;
+        let rules = match meta.get(&KEY_RULES.into()).await? {
+            Some(v) => open_json(ring, META, KEY_RULES, &v).unwrap_or_default(),
+            None => Default::default(),
+        };
+        let pull = match meta.get(&KEY_PULL.into()).await? {
+            Some(v) => from_clear_json("pull", &v).unwrap_or_default(),
+            None => PullState::default(),
+        };
+        Ok(LoadedReference { info, sales, products, outlets, van_stock, rules, tasks, pull, unreadable })
     }
 
     /// The document-number ranges this device still holds (in clear: numbers only).
@@ -743,6 +786,8 @@ impl LocalStore {
                 status: OrderStatus::Pending,
                 reason: None,
                 document: document.clone(),
+                mutation_id: Some(commit.mutation_id),
+                task_id: commit.task_id.clone(),
             };
             let mutation = Mutation {
                 device_id: device.device_id,
@@ -750,7 +795,7 @@ impl LocalStore {
                 id: commit.mutation_id,
                 body: MutationBody::SalesOrderCreate(Box::new(document)),
                 created_at: order.document.committed_at,
-                depends_on: Vec::new(),
+                depends_on: commit.depends_on.clone(),
             };
             let sealed = sealing::seal_mutation(&mut sealer.rng, device.server_key_id, &server_key, &keys.device_secret, &mutation)
                 .map_err(|e| SatchelError::internal(format!("seal: {e}")))?;
@@ -944,9 +989,10 @@ impl LocalStore {
     /// Applies the answers kept in `acks` to their orders (unlocked), in one transaction.
     /// Returns how many were applied, and the orders they moved out of `pending`.
     pub async fn apply_acks(&self, keys: &Keys) -> Result<AppliedAcks, SatchelError> {
-        let tx = self.db.transaction(&[META, ORDERS, ACKS], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, ORDERS, ACKS, TASKS], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             let acks = tx.store(ACKS)?;
+            let tasks = tx.store(TASKS)?;
             let ack_keys = acks.get_all_keys().await?;
             if ack_keys.is_empty() {
                 return Ok(AppliedAcks::default());
@@ -975,6 +1021,12 @@ impl LocalStore {
                     acks.delete(&ak).await?;
                     continue;
                 };
+                if let Some(task_key) = ack.order_key.strip_prefix(TASK_ACK_PREFIX) {
+                    records::apply_task_outcome(&tasks, &mut sealer, keys, task_key, &ack.result.outcome).await?;
+                    acks.delete(&ak).await?;
+                    applied += 1;
+                    continue;
+                }
                 let okey: JsValue = ack.order_key.as_str().into();
                 if let Some(o) = orders.get(&okey).await? {
                     if let Ok(mut order) = open_json::<LocalOrder>(&keys.ring, ORDERS, &ack.order_key, &o) {
@@ -1089,6 +1141,10 @@ impl LocalStore {
     }
 }
 
+/// An outbox entry (and its answer) for a task completion names the task's record with this
+/// prefix instead of an order's.
+const TASK_ACK_PREFIX: &str = "task:";
+
 fn ack_context(seq: u64) -> Vec<u8> {
     let mut c = b"satchel/ack/v1".to_vec();
     c.extend_from_slice(&seq.to_be_bytes());
@@ -1096,28 +1152,35 @@ fn ack_context(seq: u64) -> Vec<u8> {
 }
 
 fn apply_outcome(order: &mut LocalOrder, outcome: &Outcome) {
+    apply_outcome_to(&mut order.status, &mut order.reason, outcome);
+}
+
+/// The one place that says what an outcome makes of a local record's status (orders and task
+/// completions alike).
+fn apply_outcome_to(status: &mut OrderStatus, why: &mut Option<String>, outcome: &Outcome) {
     match outcome {
-        Outcome::Applied => order.status = OrderStatus::Synced,
+        Outcome::Applied => *status = OrderStatus::Synced,
         Outcome::Flagged { reasons } => {
-            order.status = OrderStatus::Flagged;
-            order.reason = Some(reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("; "));
+            *status = OrderStatus::Flagged;
+            *why = Some(reasons.iter().map(|r| r.message.as_str()).collect::<Vec<_>>().join("; "));
         }
-        Outcome::Duplicate { original } if original == "applied" => order.status = OrderStatus::Synced,
+        Outcome::Duplicate { original } if original == "applied" => *status = OrderStatus::Synced,
+        Outcome::Duplicate { original } if original == "discarded" => *status = OrderStatus::Discarded,
         Outcome::Duplicate { .. } => {
-            order.status = OrderStatus::Rejected;
-            order.reason.get_or_insert_with(|| "refused by the server".into());
+            *status = OrderStatus::Rejected;
+            why.get_or_insert_with(|| "refused by the server".into());
         }
         Outcome::Rejected { reason, .. } => {
-            order.status = OrderStatus::Rejected;
-            order.reason = Some(reason.clone());
+            *status = OrderStatus::Rejected;
+            *why = Some(reason.clone());
         }
         Outcome::Held { reason, .. } => {
-            order.status = OrderStatus::Held;
-            order.reason = Some(reason.clone());
+            *status = OrderStatus::Held;
+            *why = Some(reason.clone());
         }
         Outcome::Deferred { reason, .. } => {
-            order.status = OrderStatus::Waiting;
-            order.reason = Some(reason.clone());
+            *status = OrderStatus::Waiting;
+            *why = Some(reason.clone());
         }
     }
 }

@@ -18,8 +18,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use satchel_core::sync::engine::{Phase, PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
-use satchel_core::sync::protocol::{PushRequest, PushResponse, MAX_BATCH};
+use satchel_core::sync::engine::{Phase, PullOutcome, PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
+use satchel_core::sync::protocol::{BlobCreate, BlobStatus, PullResponse, PushRequest, PushResponse, BLOB_CHUNK_BYTES, MAX_BATCH, PULL_PAGE};
 
 use crate::error::SatchelError;
 use crate::transport::Failure;
@@ -44,6 +44,10 @@ pub(crate) struct SyncLoop {
     channel: RefCell<Option<(web_sys::BroadcastChannel, Closure<dyn FnMut(web_sys::MessageEvent)>)>>,
     /// The leader's last status, as a follower received it.
     leader_status: RefCell<Option<LeaderStatus>>,
+    /// A pull is running (the engine's, or sign-in's initial one): never two at once.
+    pulling: std::cell::Cell<bool>,
+    /// Photos waiting for upload, as last counted.
+    uploads_pending: std::cell::Cell<usize>,
 }
 
 /// What the leader posts to the other tabs.
@@ -76,6 +80,17 @@ pub(crate) struct SyncStatusView {
     last_error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_error_code: Option<String>,
+    /// The initial download of the reference data finished once.
+    reference_complete: bool,
+    /// Changes the server still had for this device at the last pull.
+    reference_remaining: u64,
+    /// When the last pull page was applied (server clock).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pulled_at: Option<String>,
+    /// Bumped whenever pulled data changed what the workspace shows: re-read lists when it moves.
+    reference_generation: u64,
+    /// Photos waiting for upload.
+    uploads_pending: usize,
 }
 
 fn random_u32() -> u32 {
@@ -95,6 +110,11 @@ impl SyncLoop {
         let (s, r) = oneshot::channel();
         self.waiters.borrow_mut().push(s);
         r
+    }
+
+    /// The last error, for sign-in's initial pull to report through the status.
+    pub(crate) fn last_error_mut(&self) -> std::cell::RefMut<'_, Option<SatchelError>> {
+        self.last_error.borrow_mut()
     }
 
     pub(crate) fn phase(&self) -> Phase {
@@ -123,6 +143,13 @@ pub(crate) fn dispatch(inner: &Rc<Inner>, event: SyncEvent) {
                     dispatch(&inner, SyncEvent::PushFinished(outcome));
                 });
             }
+            SyncCommand::PullPage => {
+                let inner = inner.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let outcome = pull_once(&inner).await;
+                    dispatch(&inner, SyncEvent::PullFinished(outcome));
+                });
+            }
             SyncCommand::WakeAfter(ms) => {
                 let weak = Rc::downgrade(inner);
                 let ms = u32::try_from(ms).unwrap_or(u32::MAX);
@@ -140,7 +167,7 @@ pub(crate) fn dispatch(inner: &Rc<Inner>, event: SyncEvent) {
         }
     }
     let phase = sync.phase();
-    if phase != Phase::Pushing {
+    if !matches!(phase, Phase::Pushing | Phase::Pulling) {
         let result = match phase {
             Phase::Idle => Ok(()),
             Phase::NeedsSignIn => Err(SatchelError::Unauthorized),
@@ -198,6 +225,11 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
     let now = crate::now_ms() as u64;
     let oldest_pending_age_ms = figures.oldest_pending_ms.map(|t| now.saturating_sub(t));
     let sync = &inner.sync;
+    let (reference_complete, reference_remaining, pulled_at, reference_generation) = {
+        let r = inner.reference.borrow();
+        (r.pull.complete, r.pull.remaining, r.pull.pulled_at.clone(), r.generation)
+    };
+    let uploads_pending = sync.uploads_pending.get();
     if !sync.leader.get() {
         if let Some(s) = sync.leader_status.borrow().clone() {
             return SyncStatusView {
@@ -211,6 +243,11 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
                 last_synced_at: s.last_synced_at,
                 last_error: s.last_error,
                 last_error_code: s.last_error_code,
+                reference_complete,
+                reference_remaining,
+                pulled_at,
+                reference_generation,
+                uploads_pending,
             };
         }
     }
@@ -226,6 +263,11 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
         last_synced_at: sync.last_synced_at.borrow().clone(),
         last_error_code: last_error.as_ref().map(|e| e.code().to_string()),
         last_error: last_error.map(|e| e.to_string()),
+        reference_complete,
+        reference_remaining,
+        pulled_at,
+        reference_generation,
+        uploads_pending,
     }
 }
 
@@ -249,7 +291,7 @@ fn join_tabs(inner: &Rc<Inner>) {
                 (Some("lock"), _) => crate::vault::lock_from_peer(&inner),
                 (Some("status"), false) => {
                     if let Ok(s) = serde_json::from_value::<LeaderStatus>(msg["status"].clone()) {
-                        let settled = s.phase != Phase::Pushing;
+                        let settled = !matches!(s.phase, Phase::Pushing | Phase::Pulling);
                         let result = match s.phase {
                             Phase::Idle => Ok(()),
                             Phase::NeedsSignIn => Err(SatchelError::Unauthorized),
@@ -356,6 +398,125 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
             PushOutcome::BatchRefused
         }
     }
+}
+
+/// One pull page: uploads waiting photos first (they may complete deferred mutations), then
+/// fetches the page after the stored checkpoint and applies it with its checkpoint in one
+/// transaction. Locked, there is nothing to do (pages are stored sealed, and the full token is
+/// under the PIN): the next unlock wakes the loop again.
+async fn pull_once(inner: &Rc<Inner>) -> PullOutcome {
+    let sync = &inner.sync;
+    let Some(keys) = inner.vault.keys.borrow().clone() else {
+        return PullOutcome::Page { has_more: false };
+    };
+    if sync.pulling.replace(true) {
+        // Sign-in's initial pull is running; it leaves the data complete or says why not.
+        return PullOutcome::Page { has_more: false };
+    }
+    let outcome = async {
+        upload_photos(inner, &keys).await?;
+        pull_page(inner, &keys).await
+    }
+    .await;
+    sync.pulling.set(false);
+    match outcome {
+        Ok(has_more) => {
+            *sync.last_error.borrow_mut() = None;
+            PullOutcome::Page { has_more }
+        }
+        Err(f) => pull_failure(inner, f),
+    }
+}
+
+fn pull_failure(inner: &Rc<Inner>, f: Failure) -> PullOutcome {
+    let outcome = match &f {
+        Failure::Unreachable => PullOutcome::Unreachable,
+        Failure::Status { status: 401 | 403, error } if error.code != "token_scope" => PullOutcome::AuthRefused,
+        _ => PullOutcome::Refused,
+    };
+    *inner.sync.last_error.borrow_mut() = Some(f.into());
+    outcome
+}
+
+/// Fetches and applies the page after the stored checkpoint; returns whether more wait.
+async fn pull_page(inner: &Rc<Inner>, keys: &crate::store::Keys) -> Result<bool, Failure> {
+    let state = inner.store.pull_state().await.map_err(|e| Failure::BadResponse(e.to_string()))?;
+    let path = match &state.checkpoint {
+        Some(c) => format!("/api/v1/sync/pull?limit={PULL_PAGE}&checkpoint={}", String::from(js_sys::encode_uri_component(c))),
+        None => format!("/api/v1/sync/pull?limit={PULL_PAGE}"),
+    };
+    let page: PullResponse = inner.transport.get(&path, Some(&keys.secrets.token)).await?;
+    let takes = inner.reference.borrow().pending_takes().clone();
+    let delta = inner.store.apply_pull_page(keys, &page, &takes).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
+    if !delta.orders.is_empty() {
+        // Outcomes that arrived by pull settle orders the same way answers to a push do.
+        let settled: Vec<_> = delta.orders.clone();
+        inner.reference.borrow_mut().settled(&settled);
+    }
+    inner.reference.borrow_mut().apply_delta(delta, !page.has_more);
+    if !page.has_more {
+        *inner.sync.last_synced_at.borrow_mut() = Some(js_sys::Date::new_0().to_iso_string().into());
+    }
+    Ok(page.has_more)
+}
+
+/// Pulls every page now (sign-in's initial sync). Stops at the first failure, keeping every page
+/// applied so far; the loop resumes from the stored checkpoint later.
+pub(crate) async fn pull_all(inner: &Rc<Inner>) -> Result<(), SatchelError> {
+    let Some(keys) = inner.vault.keys.borrow().clone() else { return Err(SatchelError::Locked) };
+    if inner.sync.pulling.replace(true) {
+        return Ok(());
+    }
+    let mut result = Ok(());
+    loop {
+        match pull_page(inner, &keys).await {
+            Ok(true) => publish_status(inner),
+            Ok(false) => break,
+            Err(f) => {
+                result = Err(f.into());
+                break;
+            }
+        }
+    }
+    inner.sync.pulling.set(false);
+    publish_status(inner);
+    result
+}
+
+/// Uploads the photos waiting on this device, each in chunks, resuming where the server's copy
+/// ends (an interrupted upload never starts over).
+async fn upload_photos(inner: &Rc<Inner>, keys: &crate::store::Keys) -> Result<(), Failure> {
+    let uploads = inner.store.pending_uploads(keys).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
+    inner.sync.uploads_pending.set(uploads.len());
+    for upload in uploads {
+        let blob = &upload.blob;
+        let mut status: BlobStatus = inner.transport.post("/api/v1/blobs", &BlobCreate { blob: blob.clone() }, Some(&keys.secrets.token)).await?;
+        if !status.complete {
+            let Some(bytes) = inner.store.blob_bytes(keys, &blob.sha256).await.map_err(|e| Failure::BadResponse(e.to_string()))? else {
+                // The photo is gone from this device (a corrupt record): nothing to upload; the
+                // server keeps the task waiting and says so.
+                continue;
+            };
+            let path = format!("/api/v1/blobs/{}", blob.sha256);
+            while !status.complete {
+                let from = usize::try_from(status.received).unwrap_or(usize::MAX).min(bytes.len());
+                let to = (from + BLOB_CHUNK_BYTES as usize).min(bytes.len());
+                let answer: Result<BlobStatus, Failure> = inner
+                    .transport
+                    .patch_bytes(&path, &bytes[from..to], &[("Upload-Offset", from.to_string())], Some(&keys.secrets.token))
+                    .await;
+                status = match answer {
+                    Ok(s) => s,
+                    // Our idea of the offset was stale (an earlier answer was lost): ask and resume.
+                    Err(Failure::Status { status: 409, .. }) => inner.transport.get(&path, Some(&keys.secrets.token)).await?,
+                    Err(e) => return Err(e),
+                };
+            }
+        }
+        inner.store.upload_done(keys, &blob.sha256).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
+        inner.sync.uploads_pending.set(inner.sync.uploads_pending.get().saturating_sub(1));
+    }
+    Ok(())
 }
 
 /// Starts listening for the browser's wake-up signals (`online`, the page becoming visible)

@@ -55,21 +55,28 @@ impl Transport {
 
     /// `GET path` with an optional bearer token, decoding a JSON answer.
     pub async fn get<T: DeserializeOwned>(&self, path: &str, token: Option<&str>) -> Result<T, Failure> {
-        self.send("GET", path, None, token).await
+        self.send("GET", path, None, &[], token).await
     }
 
     /// `POST path` with a JSON body.
     pub async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B, token: Option<&str>) -> Result<T, Failure> {
         let text = serde_json::to_string(body).map_err(|e| Failure::BadResponse(format!("encode: {e}")))?;
-        self.send("POST", path, Some(text), token).await
+        self.send("POST", path, Some(Body::Json(text)), &[], token).await
     }
 
-    async fn send<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<String>, token: Option<&str>) -> Result<T, Failure> {
+    /// `PATCH path` with raw bytes (one chunk of a blob upload) and extra headers.
+    pub async fn patch_bytes<T: DeserializeOwned>(&self, path: &str, bytes: &[u8], headers: &[(&str, String)], token: Option<&str>) -> Result<T, Failure> {
+        self.send("PATCH", path, Some(Body::Bytes(js_sys::Uint8Array::from(bytes))), headers, token).await
+    }
+
+    async fn send<T: DeserializeOwned>(&self, method: &str, path: &str, body: Option<Body>, extra: &[(&str, String)], token: Option<&str>) -> Result<T, Failure> {
         let init = RequestInit::new();
         init.set_method(method);
         init.set_cache(web_sys::RequestCache::NoStore);
-        if let Some(b) = &body {
-            init.set_body(&JsValue::from_str(b));
+        match &body {
+            Some(Body::Json(b)) => init.set_body(&JsValue::from_str(b)),
+            Some(Body::Bytes(b)) => init.set_body(b),
+            None => {}
         }
         let controller = AbortController::new().map_err(|_| Failure::Unreachable)?;
         init.set_signal(Some(&controller.signal()));
@@ -77,8 +84,17 @@ impl Transport {
             .map_err(|_| Failure::BadResponse("invalid request".into()))?;
         let headers = request.headers();
         let _ = headers.set("Accept", "application/json");
-        if body.is_some() {
-            let _ = headers.set("Content-Type", "application/json");
+        match &body {
+            Some(Body::Json(_)) => {
+                let _ = headers.set("Content-Type", "application/json");
+            }
+            Some(Body::Bytes(_)) => {
+                let _ = headers.set("Content-Type", "application/offset+octet-stream");
+            }
+            None => {}
+        }
+        for (name, value) in extra {
+            let _ = headers.set(name, value);
         }
         if let Some(t) = token {
             let _ = headers.set("Authorization", &format!("Bearer {t}"));
@@ -108,6 +124,12 @@ impl Transport {
             .unwrap_or_else(|_| ApiError { code: format!("http_{status}"), message: "unexpected error body".into(), field: None });
         Err(Failure::Status { status, error })
     }
+}
+
+/// A request body.
+enum Body {
+    Json(String),
+    Bytes(js_sys::Uint8Array),
 }
 
 /// `fetch` from whichever global scope the module runs in (window or worker).

@@ -12,13 +12,13 @@ use wasm_bindgen::prelude::*;
 
 use satchel_core::sales::SalesOrder;
 use satchel_core::sync::engine::{SyncEvent, WakeReason};
-use satchel_core::sync::protocol::{ReferenceData, RegisterRequest, RegisterResponse};
+use satchel_core::sync::protocol::{BlobRef, RegisterRequest, RegisterResponse, TaskCompletion, TaskStatus};
 
 use crate::error::{bad_input, SatchelError};
 use satchel_core::vault::{self as core_vault, hex, DataKey, KdfParams, Lock, LockPolicy};
 
 use crate::sales::{QuoteView, Reference};
-use crate::store::{Commit, Draft, DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, NewVault, OrderStatus, ReferenceInfo, SessionSecrets, SessionView, VaultRecord};
+use crate::store::{Commit, Draft, DeviceRecord, KeyRing, Keys, LocalOrder, LocalStore, LocalTask, NewVault, OrderStatus, SessionSecrets, SessionView, VaultRecord};
 use crate::vault;
 use crate::BrowserRng;
 use crate::sync_loop::{self, SyncLoop};
@@ -103,7 +103,22 @@ export interface CommittedOrderView {
 /** A local order and its sync state. */
 export interface OrderView {
   order_id: string; document_number: string; outlet_id: string; committed_at: string; total: string; seq: number;
-  line_count: number; kind: "sale" | "return"; status: "pending" | "synced" | "flagged" | "rejected"; reason?: string;
+  line_count: number; kind: "sale" | "return";
+  /** `held`: something it depends on (the task it was billed from) was refused: edit and
+   * resubmit it (`editHeld`) or discard it (`discardHeld`). `waiting`: the server has it and
+   * waits for what it depends on. `discarded`: held, then discarded (kept as a record). */
+  status: "pending" | "synced" | "flagged" | "rejected" | "held" | "waiting" | "discarded"; reason?: string;
+  /** The task it was billed from. */
+  task_id?: string;
+}
+/** A task assigned to the user, with this device's completion. */
+export interface TaskItemView {
+  id: string; outlet_id: string; outlet_name?: string; kind: string; title: string; details: string; due_date?: string;
+  status: "open" | "done" | "cancelled";
+  completion?: {
+    mutation_id: string; completed_at: string; note: string; photos: number;
+    status: "pending" | "synced" | "flagged" | "rejected" | "held" | "waiting" | "discarded"; reason?: string;
+  };
 }
 /** A flagged order in a supervisor's review queue (as the server sends it). */
 export interface ReviewItem {
@@ -130,6 +145,15 @@ export interface SyncStatusView {
   last_synced_at?: string;
   last_error?: string;
   last_error_code?: SatchelErrorCode;
+  /** The first full download of the reference data finished (it resumes where it stopped). */
+  reference_complete: boolean;
+  /** Changes the server still had for this device at the last pull. */
+  reference_remaining: number;
+  pulled_at?: string;
+  /** Moves whenever pulled data changed what the workspace shows: re-read lists then. */
+  reference_generation: number;
+  /** Photos waiting for upload. */
+  uploads_pending: number;
 }
 "#;
 
@@ -204,6 +228,8 @@ struct OrderView<'a> {
     status: OrderStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_id: Option<&'a str>,
 }
 
 impl<'a> From<&'a LocalOrder> for OrderView<'a> {
@@ -219,8 +245,81 @@ impl<'a> From<&'a LocalOrder> for OrderView<'a> {
             kind: o.document.order.kind,
             status: o.status,
             reason: o.reason.as_deref(),
+            task_id: o.task_id.as_deref(),
         }
     }
+}
+
+#[derive(Serialize)]
+struct TaskItemView<'a> {
+    id: &'a str,
+    outlet_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outlet_name: Option<&'a str>,
+    kind: &'a str,
+    title: &'a str,
+    details: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_date: Option<chrono::NaiveDate>,
+    status: TaskStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completion: Option<CompletionView<'a>>,
+}
+
+#[derive(Serialize)]
+struct CompletionView<'a> {
+    mutation_id: uuid::Uuid,
+    completed_at: &'a str,
+    note: &'a str,
+    photos: usize,
+    status: OrderStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+/// A validation error on `field`.
+fn invalid(field: &str, detail: &str, message: &str) -> SatchelError {
+    SatchelError::Validation { field: field.into(), detail: detail.into(), message: message.into() }
+}
+
+fn task_view<'a>(t: &'a LocalTask, reference: &'a Reference) -> TaskItemView<'a> {
+    TaskItemView {
+        id: &t.task.id,
+        outlet_id: &t.task.outlet_id,
+        outlet_name: reference.outlet(&t.task.outlet_id).map(|o| o.name.as_str()),
+        kind: &t.task.kind,
+        title: &t.task.title,
+        details: &t.task.details,
+        due_date: t.task.due_date,
+        status: t.task.status,
+        completion: t.completion.as_ref().map(|c| CompletionView {
+            mutation_id: c.mutation_id,
+            completed_at: &c.completed_at,
+            note: &c.note,
+            photos: c.photos.len(),
+            status: c.status,
+            reason: c.reason.as_deref(),
+        }),
+    }
+}
+
+/// Reads a photo (`Blob`/`File`) the page passes: its bytes and type.
+async fn read_photo(v: &JsValue, index: usize) -> Result<(Vec<u8>, String), SatchelError> {
+    let blob: web_sys::Blob = v.clone().dyn_into().map_err(|_| invalid(&format!("photos[{index}]"), "malformed", "not a Blob or File"))?;
+    let size = blob.size() as u64;
+    if size > satchel_core::sync::protocol::MAX_BLOB_BYTES {
+        return Err(SatchelError::Validation {
+            field: format!("photos[{index}]"),
+            detail: "photo_too_large".into(),
+            message: format!(
+                "the photo is {:.1} MB; the limit is {} MB",
+                size as f64 / (1024.0 * 1024.0),
+                satchel_core::sync::protocol::MAX_BLOB_BYTES / (1024 * 1024)
+            ),
+        });
+    }
+    let buffer = wasm_bindgen_futures::JsFuture::from(blob.array_buffer()).await.map_err(|_| SatchelError::Storage("the photo could not be read".into()))?;
+    Ok((js_sys::Uint8Array::new(&buffer).to_vec(), blob.type_()))
 }
 
 /// Largest draft content accepted, as JSON.
@@ -316,7 +415,6 @@ impl Workspace {
             Failure::Status { status: 401, .. } => SatchelError::BadCredentials,
             other => other.into(),
         })?;
-        let reference: ReferenceData = inner.transport.get("/api/v1/reference", Some(&registered.token)).await?;
 
         // The vault: a fresh data key, wrapped under the PIN's key.
         let mut rng = BrowserRng;
@@ -360,26 +458,134 @@ impl Workspace {
             .create_vault(NewVault { device: &device, vault: &record, lock: &lock_state, number_ranges: &registered.number_ranges }, &keys)
             .await?;
         *inner.reference.borrow_mut() = Reference::default();
-        let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency.clone() };
-        let sales = reference.sales.ok_or_else(|| SatchelError::Server {
-            detail: "no_sales_data".into(),
-            message: "the server sent no sales data (it predates order version 2)".into(),
-        })?;
-        inner.store.save_reference(&keys, &info, &sales, &Default::default()).await?;
         let view = to_js_value(&SessionView::from(&device))?;
         *inner.device.borrow_mut() = Some(device);
         vault::install_keys(inner, keys, kek).await?;
+        // The initial download: page by page, each stored with its checkpoint. If the network
+        // drops half way, sign-in still stands and the sync loop resumes where it stopped.
+        if let Err(e) = sync_loop::pull_all(inner).await {
+            *inner.sync.last_error_mut() = Some(e);
+        }
         sync_loop::dispatch(inner, SyncEvent::Reauthenticated);
         Ok(view)
     }
 
-    /// Downloads the reference data again (catalog, prices, outlets). Needs the workspace
-    /// unlocked.
+    /// Fetches what changed on the server now (catalog, prices, outlets, credit, tasks, the
+    /// outcome of deferred changes), after sending what waits. Needs the workspace unlocked.
     #[wasm_bindgen(js_name = refreshReference)]
     pub async fn refresh_reference(&self) -> Result<(), SatchelError> {
-        let keys = vault::require_keys(&self.inner)?;
-        let reference: ReferenceData = self.inner.transport.get("/api/v1/reference", Some(&keys.secrets.token)).await?;
-        self.install_reference(&keys, reference).await
+        vault::require_keys(&self.inner)?;
+        self.sync_now().await
+    }
+
+    /// The tasks assigned to the user (open first, then by due date), with this device's
+    /// completions and what the server made of them.
+    #[wasm_bindgen(unchecked_return_type = "TaskItemView[]")]
+    pub fn tasks(&self) -> Result<JsValue, SatchelError> {
+        vault::require_keys(&self.inner)?;
+        let reference = self.inner.reference.borrow();
+        let mut views: Vec<TaskItemView> = reference.tasks().iter().map(|t| task_view(t, &reference)).collect();
+        views.sort_by(|a, b| {
+            (a.status != TaskStatus::Open, a.due_date, a.title).cmp(&(b.status != TaskStatus::Open, b.due_date, b.title))
+        });
+        to_js_value(&views)
+    }
+
+    /// Completes a task with a note and photos (`Blob`s or `File`s: JPEG, PNG or WebP, at most
+    /// 8 MB each). The photos are stored sealed and uploaded in chunks that resume after an
+    /// interruption; the server applies the completion once every photo is whole. Refused with
+    /// `validation` (`task_closed`, `photo_too_large`, `photo_type`, `photo_storage_full`).
+    #[wasm_bindgen(js_name = completeTask, unchecked_return_type = "TaskItemView")]
+    pub async fn complete_task(
+        &self,
+        task_id: String,
+        note: String,
+        #[wasm_bindgen(unchecked_param_type = "Blob[] | undefined")] photos: JsValue,
+    ) -> Result<JsValue, SatchelError> {
+        let inner = &self.inner;
+        let keys = vault::require_keys(inner)?;
+        let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
+        let task = inner.reference.borrow().tasks().iter().find(|t| t.task.id == task_id).cloned().ok_or_else(|| SatchelError::Validation {
+            field: "task_id".into(),
+            detail: "unknown_task".into(),
+            message: format!("task {task_id} is not assigned to you"),
+        })?;
+        if task.task.status != TaskStatus::Open || task.completion.as_ref().is_some_and(|c| c.status != OrderStatus::Rejected) {
+            return Err(SatchelError::Validation {
+                field: "task_id".into(),
+                detail: "task_closed".into(),
+                message: "this task is no longer open".into(),
+            });
+        }
+        if note.chars().count() > 2000 {
+            return Err(invalid("note", "too_long", "a note has at most 2000 characters"));
+        }
+        let list: Vec<JsValue> = if photos.is_undefined() || photos.is_null() {
+            Vec::new()
+        } else {
+            js_sys::Array::from(&photos).iter().collect()
+        };
+        if list.len() > 8 {
+            return Err(invalid("photos", "too_many_photos", "at most 8 photos per task"));
+        }
+        let mut bytes = Vec::with_capacity(list.len());
+        let mut refs = Vec::with_capacity(list.len());
+        for (i, p) in list.iter().enumerate() {
+            let (b, content_type) = read_photo(p, i).await?;
+            let blob = BlobRef { sha256: satchel_core::sync::blobs::sha256_hex(&b), size: b.len() as u64, content_type };
+            satchel_core::sync::blobs::check(&blob).map_err(|e| SatchelError::Validation {
+                field: format!("photos[{i}]"),
+                detail: match e {
+                    satchel_core::sync::blobs::BlobError::ContentType(_) => "photo_type",
+                    _ => "photo_too_large",
+                }
+                .into(),
+                message: e.to_string(),
+            })?;
+            refs.push(blob);
+            bytes.push(b);
+        }
+        let completion = TaskCompletion { task_id: task_id.clone(), completed_at: now(), note, photos: refs };
+        let stored = inner.store.commit_task_completion(&keys, &device, crate::new_id()?, &task, completion, &bytes).await?;
+        inner.reference.borrow_mut().replace_task(stored.clone());
+        sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
+        let reference = inner.reference.borrow();
+        to_js_value(&task_view(&stored, &reference))
+    }
+
+    /// Discards an order the server holds (what it depended on was refused). The server keeps
+    /// a record of it; the order stays on this device as `discarded`.
+    #[wasm_bindgen(js_name = discardHeld)]
+    pub async fn discard_held(&self, order_id: String, reason: Option<String>) -> Result<(), SatchelError> {
+        let inner = &self.inner;
+        let keys = vault::require_keys(inner)?;
+        let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
+        let order = self.held_order(&keys, &order_id).await?;
+        inner.store.discard_held_order(&keys, &device, crate::new_id()?, &order, reason.as_deref().unwrap_or("")).await?;
+        sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
+        Ok(())
+    }
+
+    /// Edits a held order: returns a new draft with its outlet and lines (without the task it
+    /// depended on) and discards the held one ("replaced by a new order"). Commit the draft as
+    /// usual; it gets a new number.
+    #[wasm_bindgen(js_name = editHeld, unchecked_return_type = "DraftView")]
+    pub async fn edit_held(&self, order_id: String) -> Result<JsValue, SatchelError> {
+        let inner = &self.inner;
+        let keys = vault::require_keys(inner)?;
+        let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
+        let order = self.held_order(&keys, &order_id).await?;
+        let o = &order.document.order;
+        let content = serde_json::json!({
+            "order": serde_json::to_value(o).map_err(|e| SatchelError::internal(format!("serialize: {e}")))?,
+            "resubmits": order.document_number,
+        });
+        let draft = Draft { draft_id: crate::new_id()?, updated_at: now().to_rfc3339(), content };
+        inner.store.save_draft(&keys, &draft).await?;
+        let why = format!("replaced by a new order (edited from {})", order.document_number);
+        inner.store.discard_held_order(&keys, &device, crate::new_id()?, &order, &why).await?;
+        sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
+        to_js_value(&draft)
     }
 
     /// The vault's state: signed out, locked or unlocked, wrong-PIN count and delay.
@@ -491,11 +697,26 @@ impl Workspace {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SalesOrder")] order: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] draft_id: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] task_id: Option<String>,
     ) -> Result<JsValue, SatchelError> {
         let inner = &self.inner;
         let keys = vault::require_keys(inner)?;
         let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
         let order: SalesOrder = from_js_value(order)?;
+        // Billed from a task: the order depends on the task's completion, so the server never
+        // applies it before the completion, and holds it if the completion is refused.
+        let depends_on = match &task_id {
+            Some(id) => {
+                let reference = inner.reference.borrow();
+                let task = reference.tasks().iter().find(|t| &t.task.id == id).ok_or_else(|| SatchelError::Validation {
+                    field: "task_id".into(),
+                    detail: "unknown_task".into(),
+                    message: format!("task {id} is not assigned to you"),
+                })?;
+                task.completion.as_ref().map(|c| vec![c.mutation_id]).unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
         let committed_at = now();
         let quote = inner.reference.borrow().quote(&order, committed_at)?;
         let draft_id = draft_id.map(|d| parse_draft_id(&d)).transpose()?;
@@ -506,6 +727,8 @@ impl Workspace {
             order,
             quote: &quote,
             draft_id,
+            depends_on,
+            task_id,
         };
         let stored = inner.store.commit_order(&keys, &device, commit).await?;
         inner.reference.borrow_mut().committed(&stored);
@@ -724,21 +947,16 @@ impl Workspace {
 }
 
 impl Workspace {
-    async fn install_reference(&self, keys: &Keys, reference: ReferenceData) -> Result<(), SatchelError> {
-        install_reference(&self.inner, keys, reference).await
+    /// This device's order `order_id`, if the server holds it.
+    async fn held_order(&self, keys: &Keys, order_id: &str) -> Result<LocalOrder, SatchelError> {
+        let id = uuid::Uuid::parse_str(order_id).map_err(|_| invalid("order_id", "malformed", "not a UUID"))?;
+        let (orders, _) = self.inner.store.orders(keys).await?;
+        orders.into_iter().find(|o| o.order_id == id && o.status == OrderStatus::Held).ok_or_else(|| SatchelError::Validation {
+            field: "order_id".into(),
+            detail: "not_held".into(),
+            message: "only an order the server holds can be edited or discarded".into(),
+        })
     }
-}
-
-/// Stores fresh reference data (sealed) and reloads it into memory.
-pub(crate) async fn install_reference(inner: &Rc<Inner>, keys: &Keys, reference: ReferenceData) -> Result<(), SatchelError> {
-    let sales = reference.sales.ok_or_else(|| SatchelError::Server {
-        detail: "no_sales_data".into(),
-        message: "the server sent no sales data (it predates order version 2)".into(),
-    })?;
-    let info = ReferenceInfo { as_of: reference.as_of.to_rfc3339(), currency: reference.currency };
-    let takes = inner.reference.borrow().pending_takes().clone();
-    inner.store.save_reference(keys, &info, &sales, &takes).await?;
-    vault::reload_reference(inner, keys).await
 }
 
 /// The business date: the device's local calendar date.

@@ -383,6 +383,8 @@ mod commit_bench {
                 order,
                 quote: &quote,
                 draft_id: None,
+                depends_on: Vec::new(),
+                task_id: None,
             };
             let stored = store.commit_order(&keys, &device, commit).await.expect("commit");
             times.push(now_ms() - start);

@@ -104,7 +104,7 @@ async fn commit_in(store: &LocalStore, f: &Fixture, data: &SalesReference, m: u6
     let ctx = SalesContext { role: "rep".into(), now: DateTime::<Utc>::UNIX_EPOCH, stock: Default::default(), pending_on_device: Default::default(), recent_orders: vec![] };
     let quote = sales::quote(&data.settings, &rules, &catalog, &data.outlets[0], &order, &ctx).expect("quote");
     store
-        .commit_order(&f.keys, &f.device, Commit { order_id: id(n), mutation_id: id(m), committed_at: DateTime::<Utc>::UNIX_EPOCH, order, quote: &quote, draft_id })
+        .commit_order(&f.keys, &f.device, Commit { order_id: id(n), mutation_id: id(m), committed_at: DateTime::<Utc>::UNIX_EPOCH, order, quote: &quote, draft_id, depends_on: Vec::new(), task_id: None })
         .await
 }
 
@@ -372,7 +372,7 @@ async fn a_locked_workspace_refuses_business_calls_and_counts_wrong_pins_across_
     assert_eq!(ws.search_products("a", 5, None).map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     assert_eq!(ws.orders().await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     let order = serde_wasm_bindgen::to_value(&serde_json::json!({"outlet_id": "OUT-0001", "business_date": "2026-11-22", "lines": []})).expect("js");
-    assert_eq!(ws.commit_order(order, None).await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
+    assert_eq!(ws.commit_order(order, None, None).await.map_err(wasm_bindgen::JsValue::from).err().map(code).as_deref(), Some("locked"));
     // But what sync needs works: the outbox is readable without the key.
     assert_eq!(ws.pending_count().await.map_err(wasm_bindgen::JsValue::from).expect("count"), 1);
     // A wrong PIN is counted, and the count survives closing and reopening.
@@ -511,4 +511,83 @@ async fn an_outlet_edit_survives_fresh_reference_data_until_the_server_answers()
     store.apply_acks(&f.keys).await.expect("apply");
     store.save_reference(&f.keys, &info, &data, &Default::default()).await.expect("refresh again");
     assert_eq!(store.load_reference(&f.keys).await.expect("load").outlets[0].phone, outlet.phone);
+}
+
+/// A pull page as the server sends it.
+fn page(checkpoint: &str, has_more: bool, reset: bool, changes: serde_json::Value) -> satchel_core::sync::protocol::PullResponse {
+    serde_json::from_value(serde_json::json!({
+        "checkpoint": checkpoint, "has_more": has_more, "reset": reset, "remaining": 0,
+        "server_time": "2026-11-22T10:00:00Z", "changes": changes
+    }))
+    .expect("page")
+}
+
+fn outlet_json(id: &str, phone: &str, version: u64) -> serde_json::Value {
+    serde_json::json!({"id": id, "name": "Joy's Grocery", "route": "R9", "address": "14 Market Lane", "phone": phone,
+                       "group": "retail", "place_of_supply": "CA-ON", "version": version})
+}
+
+#[wasm_bindgen_test]
+async fn pull_pages_apply_with_their_checkpoint_resume_and_delete() {
+    let (name, store, f) = fresh("pull-pages").await;
+    assert_eq!(store.pull_state().await.expect("state").checkpoint, None, "a new device starts from the beginning");
+    let first = page("v1.2", true, false, serde_json::json!([
+        {"entity": "settings", "key": "sales", "data": {"settings": {"rule_set": "ca", "currency": "CAD"}, "role": "rep"}},
+        {"entity": "product", "key": "SKU-1", "data": {"sku": "SKU-1", "name": "Rice", "unit": "each", "quantity_places": 0}},
+    ]));
+    let delta = store.apply_pull_page(&f.keys, &first, &Default::default()).await.expect("page 1");
+    assert_eq!(delta.products.len(), 1);
+    let state = store.pull_state().await.expect("state");
+    assert_eq!(state.checkpoint.as_deref(), Some("v1.2"), "the checkpoint is stored with the page");
+    assert!(!state.complete, "more pages wait: the initial sync is not complete");
+    // The database is closed mid-sync (a killed tab) and opened again: the checkpoint is there.
+    store.close();
+    let store = LocalStore::open(&name).await.expect("reopen");
+    assert_eq!(store.pull_state().await.expect("state").checkpoint.as_deref(), Some("v1.2"), "an interrupted pull resumes where it stopped");
+    let second = page("v1.4", false, false, serde_json::json!([
+        {"entity": "product", "key": "SKU-2", "data": {"sku": "SKU-2", "name": "Flour", "unit": "each", "quantity_places": 0}},
+        {"entity": "product", "key": "SKU-1"},
+        {"entity": "product", "key": "SKU-9", "data": {"not": "a product"}},
+    ]));
+    let delta = store.apply_pull_page(&f.keys, &second, &Default::default()).await.expect("page 2");
+    assert_eq!(delta.undecodable, 1, "a record that does not decode is counted and skipped, never blocking the page");
+    let state = store.pull_state().await.expect("state");
+    assert!(state.complete);
+    let loaded = store.load_reference(&f.keys).await.expect("load");
+    let skus: Vec<&str> = loaded.products.iter().map(|p| p.sku.as_str()).collect();
+    assert_eq!(skus, vec!["SKU-2"], "the deletion propagated");
+    assert_eq!(loaded.sales.and_then(|s| s.settings).map(|s| s.rule_set).as_deref(), Some("ca"));
+    // A reset drops the reference data and starts over from the page.
+    let reset = page("v1.1", false, true, serde_json::json!([
+        {"entity": "product", "key": "SKU-3", "data": {"sku": "SKU-3", "name": "Salt", "unit": "each", "quantity_places": 0}},
+    ]));
+    store.apply_pull_page(&f.keys, &reset, &Default::default()).await.expect("reset page");
+    let loaded = store.load_reference(&f.keys).await.expect("load");
+    assert_eq!(loaded.products.iter().map(|p| p.sku.as_str()).collect::<Vec<_>>(), vec!["SKU-3"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_pull_never_overwrites_an_unacknowledged_local_change() {
+    let (_, store, f) = fresh("pull-local").await;
+    let data = shop();
+    store.save_reference(&f.keys, &ReferenceInfo { as_of: "2026-11-22T09:00:00Z".into(), currency: "CAD".into() }, &data, &Default::default()).await.expect("reference");
+    let outlet = data.outlets[0].clone();
+    let mut changes = std::collections::BTreeMap::new();
+    changes.insert("phone".to_string(), satchel_core::sync::merge::FieldChange { from: outlet.phone.clone(), to: "+1 555 0100".into() });
+    store.commit_outlet_edit(&f.keys, &f.device, id(1501), &outlet, changes).await.expect("edit");
+    // The server's version of the outlet (another change, the old phone) and of the van.
+    let mut takes = std::collections::BTreeMap::new();
+    takes.insert("SKU-00001".to_string(), satchel_core::money::Dec(rust_decimal::Decimal::from(3)));
+    let p = page("v1.9", false, false, serde_json::json!([
+        {"entity": "outlet", "key": "OUT-0001", "data": outlet_json("OUT-0001", "+254 700 123456", 4)},
+        {"entity": "van_stock", "key": "SKU-00001", "data": {"available": "10", "as_of": "2026-11-22T10:00:00Z"}},
+    ]));
+    let delta = store.apply_pull_page(&f.keys, &p, &takes).await.expect("page");
+    let (_, pulled) = &delta.outlets[0];
+    let pulled = pulled.as_ref().expect("upsert");
+    assert_eq!(pulled.phone, "+1 555 0100", "the device's unanswered edit stays on top");
+    assert_eq!(pulled.version, 4, "the server's version is taken (the edit names its own base)");
+    let loaded = store.load_reference(&f.keys).await.expect("load");
+    assert_eq!(loaded.outlets[0].phone, "+1 555 0100");
+    assert_eq!(loaded.van_stock["SKU-00001"].available.to_string(), "7", "what unsynced orders took stays taken");
 }

@@ -9,6 +9,7 @@
 //! - [`hlc`]: hybrid logical clocks, which order events from devices whose clocks are wrong.
 //! - [`merge`]: the field-level three-way merge of shared records, with conflicts for review.
 
+pub mod blobs;
 pub mod deps;
 pub mod engine;
 pub mod hlc;
