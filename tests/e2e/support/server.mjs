@@ -18,9 +18,10 @@ const READY = /Satchel is running at (http:\/\/127\.0\.0\.1:(\d+))\/?/;
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
 /**
- * @param {{ timeoutMs?: number, dataDir?: string, port?: number }} [options]
+ * @param {{ timeoutMs?: number, dataDir?: string, port?: number, env?: Record<string, string> }} [options]
  *   `dataDir`: use this data directory instead of a fresh temporary one (it is then not deleted
- *   on `stop()`); `port`: listen on this port instead of a free one.
+ *   on `stop()`); `port`: listen on this port instead of a free one; `env`: extra environment
+ *   variables for the server process.
  * @returns {Promise<{
  *   url: string, port: number, dataDir: string, log: () => string, stop: () => Promise<void>,
  *   restart: (o?: { signal?: NodeJS.Signals, downtimeMs?: number }) => Promise<void>,
@@ -30,7 +31,7 @@ const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
  * `url` has no trailing slash. `restart()` stops the process (SIGTERM by default: graceful;
  * SIGKILL: a crash) and starts it again on the same port and data directory.
  */
-export async function startServer({ timeoutMs = 30_000, dataDir: givenDataDir, port: givenPort = 0 } = {}) {
+export async function startServer({ timeoutMs = 30_000, dataDir: givenDataDir, port: givenPort = 0, env: extraEnv = {} } = {}) {
   if (!existsSync(SERVER_BIN)) {
     throw new Error(`server binary not found at ${SERVER_BIN}; build it (cargo build -p satchel-server) or set SATCHEL_SERVER_BIN`);
   }
@@ -53,7 +54,7 @@ export async function startServer({ timeoutMs = 30_000, dataDir: givenDataDir, p
   const spawnOnce = async (port) => {
     const child = spawn(SERVER_BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--www-dir', WWW_DIR], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info', ...extraEnv },
     });
     child.stderr.setEncoding('utf8').on('data', keep);
     const exited = new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));

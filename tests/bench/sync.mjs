@@ -1,0 +1,94 @@
+// Sync benchmarks in the real browser against the real server (SQLite) on loopback, through the
+// module's own JavaScript API (loaded on the server's origin, without the PWA's screens):
+//
+// 1. Initial pull: a fresh device signs in to a deployment of 10,000 products and 2,000 outlets
+//    on the rep's routes; from "signIn" called to the workspace holding every record (each page
+//    decrypted-free but sealed into IndexedDB with its checkpoint). Target: at most 3 s.
+// 2. Drain: 10,000 orders committed offline (each in its own durable transaction), then the
+//    network comes back; from "online" to the outbox empty and every answer recorded. Target: at
+//    least 5,000 mutations/s end to end.
+//
+// Usage: node tests/bench/sync.mjs  (./build.sh bench runs it; needs the server binary and the
+// built module in www/pkg). Env: SATCHEL_BENCH_ORDERS (default 10000) to drain fewer.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ARGS, CHROMIUM } from '../e2e/support/browser.mjs';
+import { startServer } from '../e2e/support/server.mjs';
+
+const PRODUCTS = 10_000;
+const OUTLETS = 2_000;
+const ORDERS = Number(process.env.SATCHEL_BENCH_ORDERS ?? 10_000);
+const PKG = resolve('www/pkg');
+
+const server = await startServer({
+  timeoutMs: 120_000,
+  env: {
+    SATCHEL_DEMO_PRODUCTS: String(PRODUCTS),
+    SATCHEL_DEMO_OUTLETS: String(OUTLETS),
+    SATCHEL_NUMBER_LEASE_SIZE: String(Math.max(1000, ORDERS + 100)),
+    RUST_LOG: 'warn',
+  },
+});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+try {
+  const context = await browser.newContext();
+  // The module, served on the server's origin so its API calls are same-origin.
+  await context.route(`${server.url}/__bench/**`, (route) => {
+    const name = new URL(route.request().url()).pathname.replace('/__bench/', '');
+    if (name === 'index.html') return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' });
+    const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+    return route.fulfill({ contentType: type, body: readFileSync(resolve(PKG, name)) });
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(`${server.url}/__bench/index.html`);
+  await page.evaluate(async () => {
+    const m = await import('/__bench/satchel.js');
+    await m.default({ module_or_path: '/__bench/satchel_bg.wasm' });
+    globalThis.ws = await m.Workspace.open({ db_name: 'bench' });
+  });
+
+  // 1. Initial pull.
+  const pulled = await page.evaluate(async () => {
+    const start = performance.now();
+    await globalThis.ws.signIn('rep1', 'rep1-demo', '246810');
+    const ms = performance.now() - start;
+    const status = await globalThis.ws.status();
+    return { ms, outlets: globalThis.ws.outlets().length, hits: globalThis.ws.searchProducts('a', 5).length, status };
+  });
+  const verdict = pulled.ms <= 3000 ? 'met' : 'NOT met';
+  console.log(`BENCH initial pull, ${PRODUCTS} products + ${OUTLETS} outlets (rep1 sees ${pulled.outlets} outlets), sign-in to data on the device: ${(pulled.ms / 1000).toFixed(2)} s (target 3 s: ${verdict}); complete=${pulled.status.reference_complete}`);
+
+  // 2. Drain.
+  const outletId = await page.evaluate(() => globalThis.ws.outlets()[0].id);
+  const sku = await page.evaluate(() => globalThis.ws.searchProducts('SKU-0000', 1)[0].sku);
+  await context.setOffline(true);
+  const committed = await page.evaluate(async ({ n, outletId, sku }) => {
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      await globalThis.ws.commitOrder({ outlet_id: outletId, business_date: new Date().toISOString().slice(0, 10), lines: [{ sku, quantity: '1' }] });
+    }
+    return { ms: performance.now() - start, pending: await globalThis.ws.pendingCount() };
+  }, { n: ORDERS, outletId, sku });
+  console.log(`BENCH commit ${ORDERS} orders offline: ${(committed.ms / 1000).toFixed(1)} s (${(ORDERS / (committed.ms / 1000)).toFixed(0)} orders/s), outbox ${committed.pending}`);
+  await context.setOffline(false);
+  const drained = await page.evaluate(async () => {
+    const start = performance.now();
+    for (;;) {
+      try {
+        await globalThis.ws.syncNow();
+      } catch (e) {
+        // The loop retries on its own; keep asking until the outbox is empty.
+      }
+      if ((await globalThis.ws.pendingCount()) === 0) break;
+    }
+    return { ms: performance.now() - start };
+  });
+  const rate = ORDERS / (drained.ms / 1000);
+  console.log(`BENCH drain ${ORDERS} queued orders to the server (SQLite, loopback): ${(drained.ms / 1000).toFixed(2)} s, ${rate.toFixed(0)} mutations/s (target 5,000/s: ${rate >= 5000 ? 'met' : 'NOT met'})`);
+} finally {
+  await browser.close();
+  await server.stop();
+}
