@@ -4,7 +4,7 @@
 //! exactly once, in order, and the outbox drains.
 
 use proptest::prelude::*;
-use satchel_core::sync::engine::{PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
+use satchel_core::sync::engine::{PullOutcome, PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
 use satchel_core::sync::sequencing::{plan, Step};
 
 #[derive(Debug, Clone, Copy)]
@@ -83,6 +83,11 @@ fn run(orders: u64, faults: Vec<Fault>, commit_every: usize) -> (Server, Vec<u64
             continue;
         };
         for command in engine.step(event, steps as u32) {
+            if command == SyncCommand::PullPage {
+                // Pulls carry nothing this test counts: each page is the last.
+                events.push(SyncEvent::PullFinished(PullOutcome::Page { has_more: false }));
+                continue;
+            }
             if command != SyncCommand::PushBatch {
                 continue;
             }

@@ -4,6 +4,12 @@
 //! A child is never applied before its parents. A parent's refusal holds its children (neither
 //! applied nor lost, until the user resubmits or discards them); a parent the server has not
 //! received yet, or has deferred, defers the child until that parent settles.
+//!
+//! The server re-decides a deferred child each time one of its parents settles, and so on down
+//! the graph. `core/tests/deps_props.rs` checks that rule end to end, with parents on other
+//! devices and a network that drops, duplicates, delays and restarts: nothing is applied before
+//! its parents or twice, every descendant of a refused mutation is held, and nothing stays
+//! deferred once all its ancestors have arrived.
 
 use uuid::Uuid;
 
