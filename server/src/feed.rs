@@ -8,7 +8,7 @@ use chrono::Utc;
 use satchel_core::sync::protocol::Entity;
 use sqlx::AnyConnection;
 
-use crate::db::timestamp;
+use crate::db::{timestamp, Backend};
 use crate::errors::AppError;
 
 /// Who may see a record.
@@ -80,4 +80,79 @@ pub async fn record(
     .execute(&mut *conn)
     .await?;
     u64::try_from(version).map_err(|_| AppError::Internal("feed version".into()))
+}
+
+/// Takes the feed's writer lock for this transaction before any other row lock it will take
+/// (PostgreSQL: the `feed_counter` row, `SELECT … FOR UPDATE`; SQLite's writer already holds the
+/// database, so nothing to do).
+///
+/// The lock order of every writer is: the device's row (a push), then the feed counter, then the
+/// rows it changes (outlets, van stock, tasks, conflicts). A writer that would lock such a row
+/// before calling [`record`] takes this lock first, so two writers never wait on each other in
+/// opposite orders (e.g. a push holding the counter for its first order while locking the
+/// outlet of its second, and another push holding that outlet while waiting for the counter).
+pub async fn lock(conn: &mut AnyConnection, backend: Backend) -> Result<(), AppError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT version FROM feed_counter WHERE id = 1 FOR UPDATE")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Rows per multi-row INSERT of [`record_many`].
+const RECORD_BATCH: usize = 200;
+
+/// Records many changes of one entity at once (the seed, bulk imports): like [`record`] for each
+/// `(key, scope)` in order, with consecutive versions taken in one counter update. Returns the
+/// last version (the counter's value when `items` is empty).
+pub async fn record_many(
+    conn: &mut AnyConnection,
+    entity: Entity,
+    items: &[(String, Scope<'_>)],
+) -> Result<u64, AppError> {
+    let n = i64::try_from(items.len()).map_err(|_| AppError::Internal("feed batch size".into()))?;
+    let (last,): (i64,) =
+        sqlx::query_as("UPDATE feed_counter SET version = version + $1 WHERE id = 1 RETURNING version")
+            .bind(n)
+            .fetch_one(&mut *conn)
+            .await?;
+    let changed_at = timestamp(Utc::now());
+    let mut version = last - n;
+    for chunk in items.chunks(RECORD_BATCH) {
+        let sql = format!(
+            "INSERT INTO feed (entity, entity_key, version, scope, prev_scope, deleted, changed_at) VALUES {} \
+             ON CONFLICT (entity, entity_key) DO UPDATE SET \
+               version = excluded.version, \
+               prev_scope = CASE WHEN feed.scope <> excluded.scope THEN feed.scope ELSE feed.prev_scope END, \
+               scope = excluded.scope, deleted = excluded.deleted, changed_at = excluded.changed_at",
+            (0..chunk.len())
+                .map(|r| {
+                    let b = r * 5;
+                    format!("(${}, ${}, ${}, ${}, NULL, 0, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (key, scope) in chunk {
+            version += 1;
+            q = q
+                .bind(entity_name(entity))
+                .bind(key.as_str())
+                .bind(version)
+                .bind(scope.stored())
+                .bind(changed_at.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    u64::try_from(last).map_err(|_| AppError::Internal("feed version".into()))
+}
+
+/// The latest version written (committed, as this transaction sees it).
+pub async fn current_version(conn: &mut AnyConnection) -> Result<u64, AppError> {
+    let (v,): (i64,) = sqlx::query_as("SELECT version FROM feed_counter WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    u64::try_from(v).map_err(|_| AppError::Internal("feed version".into()))
 }

@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, patch, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -85,6 +85,13 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
             get(api::reference::reference).fallback(na),
         )
         .route("/api/v1/sync/push", post(api::push::push).fallback(na))
+        .route("/api/v1/sync/pull", get(api::pull::pull).fallback(na))
+        .route("/api/v1/tasks", get(api::tasks::list).fallback(na))
+        .route("/api/v1/tasks/{id}/cancel", post(api::tasks::cancel).fallback(na))
+        .route("/api/v1/blobs", post(api::blobs::create).fallback(na))
+        .route("/api/v1/blobs/{sha256}", get(api::blobs::status).fallback(na))
+        .route("/api/v1/blobs/{sha256}", patch(api::blobs::upload))
+        .route("/api/v1/blobs/{sha256}/content", get(api::blobs::content).fallback(na))
         .route("/api/v1/orders", get(api::orders::list).fallback(na))
         .route("/api/v1/review", get(api::review::list).fallback(na))
         .route(

@@ -80,12 +80,18 @@ pub struct Metrics {
     /// Rejected mutations by rejection code (`price_mismatch`, `duplicate_order`, …).
     mutation_rejections: Mutex<BTreeMap<String, u64>>,
     push_duration: Histogram,
-    /// Fed by the pull endpoint ([`Metrics::pull_request`]) once it exists; zero until then.
+    /// Fed by the pull endpoint ([`Metrics::pull_request`]).
     pull_requests: AtomicU64,
-    /// Fed by the pull endpoint ([`Metrics::observe_pull`]) once it exists; empty until then.
+    /// Fed by the pull endpoint ([`Metrics::observe_pull`]).
     pull_duration: Histogram,
+    /// Changes served by answered pulls ([`Metrics::pull_served`]).
+    pull_changes: AtomicU64,
+    /// Pulls answered with `reset: true` ([`Metrics::pull_served`]).
+    pull_resets: AtomicU64,
     /// Fed by the conflict merge ([`Metrics::conflicts`]).
     conflicts: AtomicU64,
+    /// Held and deferred mutations, and blob uploads ([`DepMetrics`]).
+    deps: DepMetrics,
 }
 
 impl Metrics {
@@ -129,16 +135,28 @@ impl Metrics {
         self.push_retries.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// One pull request received. Placeholder: to be called by the pull endpoint when it lands;
-    /// until then `satchel_pull_requests_total` stays 0.
+    /// One `GET /api/v1/sync/pull` received (authenticated or not).
     pub fn pull_request(&self) {
         self.pull_requests.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// How long one pull took to handle. Placeholder: to be called by the pull endpoint when it
-    /// lands; until then `satchel_pull_duration_seconds` stays empty.
+    /// How long one pull took to handle (every pull, answered or refused).
     pub fn observe_pull(&self, elapsed: Duration) {
         self.pull_duration.observe(elapsed);
+    }
+
+    /// An answered pull page: how many changes it carried, and whether it told the device to
+    /// reset.
+    pub fn pull_served(&self, changes: u64, reset: bool) {
+        self.pull_changes.fetch_add(changes, Ordering::Relaxed);
+        if reset {
+            self.pull_resets.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The pull latency histogram (for tests and benchmarks reading it in process).
+    pub fn pull_duration(&self) -> &Histogram {
+        &self.pull_duration
     }
 
     /// `n` conflicts found while merging pushed changes into server state (the conflict merge
@@ -208,6 +226,8 @@ impl Metrics {
             ("applied", &self.applied),
             ("duplicate", &self.duplicate),
             ("rejected", &self.rejected),
+            ("held", &self.deps.held),
+            ("deferred", &self.deps.deferred),
         ] {
             let _ = writeln!(
                 out,
@@ -254,15 +274,27 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
-            "# HELP satchel_pull_requests_total Pull requests received (fed by the pull endpoint; 0 until it exists)."
+            "# HELP satchel_pull_requests_total Pull requests received."
         );
         let _ = writeln!(out, "# TYPE satchel_pull_requests_total counter");
         let _ = writeln!(out, "satchel_pull_requests_total {}", get(&self.pull_requests));
         self.pull_duration.render(
             &mut out,
             "satchel_pull_duration_seconds",
-            "Time to handle a pull (fed by the pull endpoint; empty until it exists).",
+            "Time to handle a pull page, from the request to the response (answered or refused).",
         );
+        let _ = writeln!(
+            out,
+            "# HELP satchel_pull_changes_total Changes (upserts and deletes) served by pull pages."
+        );
+        let _ = writeln!(out, "# TYPE satchel_pull_changes_total counter");
+        let _ = writeln!(out, "satchel_pull_changes_total {}", get(&self.pull_changes));
+        let _ = writeln!(
+            out,
+            "# HELP satchel_pull_resets_total Pulls answered with reset (the device's checkpoint could not be continued)."
+        );
+        let _ = writeln!(out, "# TYPE satchel_pull_resets_total counter");
+        let _ = writeln!(out, "satchel_pull_resets_total {}", get(&self.pull_resets));
         let _ = writeln!(
             out,
             "# HELP satchel_conflicts_total Conflicts found while merging pushed changes into server state."
@@ -291,7 +323,76 @@ impl Metrics {
         );
         let _ = writeln!(out, "# TYPE satchel_reviews_resolved_total counter");
         let _ = writeln!(out, "satchel_reviews_resolved_total {}", get(&self.reviews_resolved));
+        self.deps.render(&mut out);
         out
+    }
+}
+
+/// Counters of mutation dependencies and blob uploads.
+#[derive(Debug, Default)]
+struct DepMetrics {
+    /// Pushed mutations held at once (a parent refused).
+    held: AtomicU64,
+    /// Pushed mutations deferred (waiting for parents or blobs).
+    deferred: AtomicU64,
+    /// Deferred or held mutations settled later, by their new state.
+    settled_applied: AtomicU64,
+    settled_rejected: AtomicU64,
+    settled_held: AtomicU64,
+    /// Blob bytes stored from upload chunks.
+    blob_bytes: AtomicU64,
+    /// Blobs uploaded whole with the right hash.
+    blobs_completed: AtomicU64,
+    /// Blob uploads dropped because the bytes did not hash right.
+    blob_mismatches: AtomicU64,
+}
+
+impl DepMetrics {
+    fn render(&self, out: &mut String) {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "# HELP satchel_deferred_settled_total Deferred or held mutations settled after their push (parent or blob settled), by new state."
+        );
+        let _ = writeln!(out, "# TYPE satchel_deferred_settled_total counter");
+        for (outcome, v) in [("applied", &self.settled_applied), ("rejected", &self.settled_rejected), ("held", &self.settled_held)] {
+            let _ = writeln!(out, "satchel_deferred_settled_total{{outcome=\"{outcome}\"}} {}", get(v));
+        }
+        let _ = writeln!(out, "# HELP satchel_blob_bytes_received_total Blob (photo) bytes received in upload chunks.");
+        let _ = writeln!(out, "# TYPE satchel_blob_bytes_received_total counter");
+        let _ = writeln!(out, "satchel_blob_bytes_received_total {}", get(&self.blob_bytes));
+        let _ = writeln!(out, "# HELP satchel_blobs_completed_total Blobs uploaded whole with a matching SHA-256.");
+        let _ = writeln!(out, "# TYPE satchel_blobs_completed_total counter");
+        let _ = writeln!(out, "satchel_blobs_completed_total {}", get(&self.blobs_completed));
+        let _ = writeln!(out, "# HELP satchel_blob_hash_mismatches_total Blob uploads dropped because the bytes did not match the SHA-256.");
+        let _ = writeln!(out, "# TYPE satchel_blob_hash_mismatches_total counter");
+        let _ = writeln!(out, "satchel_blob_hash_mismatches_total {}", get(&self.blob_mismatches));
+    }
+}
+
+impl Metrics {
+    /// Mutations of a committed push held or deferred (counted in `satchel_mutations_total`).
+    pub fn held_deferred(&self, held: u64, deferred: u64) {
+        self.deps.held.fetch_add(held, Ordering::Relaxed);
+        self.deps.deferred.fetch_add(deferred, Ordering::Relaxed);
+    }
+
+    /// Deferred or held mutations a committed transaction settled, by their new state.
+    pub fn deferred_settled(&self, applied: u64, rejected: u64, held: u64) {
+        self.deps.settled_applied.fetch_add(applied, Ordering::Relaxed);
+        self.deps.settled_rejected.fetch_add(rejected, Ordering::Relaxed);
+        self.deps.settled_held.fetch_add(held, Ordering::Relaxed);
+    }
+
+    /// A committed blob chunk of `bytes` bytes.
+    pub fn blob_bytes_received(&self, bytes: u64) {
+        self.deps.blob_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// A blob uploaded whole (`true`), or dropped because its hash did not match (`false`).
+    pub fn blob_finished(&self, complete: bool) {
+        let counter = if complete { &self.deps.blobs_completed } else { &self.deps.blob_mismatches };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -336,7 +437,7 @@ mod tests {
             assert!(text.contains(line), "{line:?} missing from:\n{text}");
         }
         assert_eq!(m.push_duration().count(), 4);
-        // The placeholders are rendered, empty.
+        // The pull and conflict series are rendered before anything fed them.
         assert!(text.contains("satchel_pull_requests_total 0\n"));
         assert!(text.contains("satchel_pull_duration_seconds_bucket{le=\"+Inf\"} 0\n"));
         assert!(text.contains("satchel_pull_duration_seconds_count 0\n"));
@@ -344,13 +445,18 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_count_once_fed() {
+    fn pull_and_conflict_series_count_once_fed() {
         let m = Metrics::default();
         m.pull_request();
         m.observe_pull(Duration::from_millis(3));
+        m.pull_served(40, false);
+        m.pull_served(2, true);
         m.conflicts(2);
         let text = m.render();
         assert!(text.contains("satchel_pull_requests_total 1\n"));
+        assert!(text.contains("satchel_pull_changes_total 42\n"));
+        assert!(text.contains("satchel_pull_resets_total 1\n"));
+        assert_eq!(m.pull_duration().count(), 1);
         assert!(text.contains("satchel_pull_duration_seconds_bucket{le=\"0.005\"} 1\n"));
         assert!(text.contains("satchel_pull_duration_seconds_count 1\n"));
         assert!(text.contains("satchel_conflicts_total 2\n"));

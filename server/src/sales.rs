@@ -174,6 +174,41 @@ pub async fn price_lists(
         .collect()
 }
 
+/// The price lists with the ids `ids` (those that exist), by id, with all their prices (the
+/// pull's batch load).
+pub async fn price_lists_by_id(conn: &mut AnyConnection, ids: &[&str]) -> Result<Vec<PriceList>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let in_list = placeholders(1, ids.len());
+    let sql = format!(
+        "SELECT id, outlet_group, valid_from, valid_until, prices_include_tax FROM price_lists \
+         WHERE id IN ({in_list}) ORDER BY id"
+    );
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows: Vec<(String, String, String, Option<String>, i64)> = q.fetch_all(&mut *conn).await?;
+    let sql = format!("SELECT price_list_id, sku, price FROM price_list_items WHERE price_list_id IN ({in_list})");
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let items: Vec<(String, String, String)> = q.fetch_all(&mut *conn).await?;
+    let mut prices: BTreeMap<String, BTreeMap<String, Dec>> = BTreeMap::new();
+    for (list, sku, price) in items {
+        let price = stored_dec(&price, "price")?;
+        prices.entry(list).or_default().insert(sku, price);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let p = prices.remove(&r.0).unwrap_or_default();
+            list_of(r, p)
+        })
+        .collect()
+}
+
 fn list_of(
     (id, outlet_group, from, until, incl): (String, String, String, Option<String>, i64),
     prices: BTreeMap<String, Dec>,
@@ -256,6 +291,29 @@ pub async fn outlets(conn: &mut AnyConnection, routes: Option<&[String]>) -> Res
         }
     }
     Ok(out)
+}
+
+/// The outlets with the ids `ids`, by id: `Some` with its v2 data, `None` for one that exists
+/// without v2 data; absent ids are left out (the pull's batch load).
+pub async fn outlets_by_id(
+    conn: &mut AnyConnection,
+    ids: &[&str],
+) -> Result<BTreeMap<String, Option<OutletInfo>>, AppError> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let sql = format!("{OUTLET_COLUMNS} WHERE id IN ({})", placeholders(1, ids.len()));
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows: Vec<OutletRow> = q.fetch_all(&mut *conn).await?;
+    rows.into_iter()
+        .map(|row| {
+            let id = row.0.clone();
+            outlet_of(row).map(|o| (id, o))
+        })
+        .collect()
 }
 
 /// One outlet with its v2 data, locked for this transaction on PostgreSQL (SQLite's push already

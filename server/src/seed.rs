@@ -193,7 +193,9 @@ const SEED_BATCH: usize = 200;
 ///
 /// The sales data of orders v2 ([`seed_sales`]) is written in the same transaction; a database
 /// seeded by an earlier version (users and the demo catalog, but no `settings` row) gets it on
-/// its next start, without counting as seeded.
+/// its next start, without counting as seeded. So does the pull feed ([`seed_sync`]): a database
+/// whose feed is still empty gets its rule set, the demo tasks (demo data only) and one feed row
+/// per record devices hold.
 pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
     let mut tx = db.begin_seed().await?;
     let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
@@ -209,8 +211,13 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
             .await?;
         if settings == 0 && demo.is_some() {
             seed_sales(&mut tx).await?;
+            seed_sync(&mut tx, true).await?;
             tx.commit().await?;
             tracing::info!("added the demo sales data (orders v2) to the existing demo data set");
+        } else if crate::feed::current_version(&mut tx).await? == 0 {
+            seed_sync(&mut tx, demo.is_some()).await?;
+            tx.commit().await?;
+            tracing::info!("recorded the existing data in the pull feed");
         } else {
             tx.rollback().await?;
         }
@@ -259,6 +266,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
     )
     .await?;
     seed_sales(&mut tx).await?;
+    seed_sync(&mut tx, true).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -613,6 +621,195 @@ pub async fn seed_sales(conn: &mut AnyConnection) -> Result<(), AppError> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// The pull feed: rule sets as data, the demo tasks, one feed row per record devices hold.
+// ---------------------------------------------------------------------------------------------
+
+/// A demo task: id, outlet, assignee, kind, title, details, due in so many days from the seeding
+/// (`None`: no due date).
+pub struct DemoTask {
+    /// Its id.
+    pub id: &'static str,
+    /// The outlet (on the assignee's routes).
+    pub outlet_id: &'static str,
+    /// The rep.
+    pub assignee: &'static str,
+    /// `delivery`, `shelf_check` or `visit`.
+    pub kind: &'static str,
+    /// A short title.
+    pub title: &'static str,
+    /// Instructions.
+    pub details: &'static str,
+    /// Due this many days after the seeding.
+    pub due_in_days: Option<u64>,
+}
+
+/// The open task of rep1 that the end-to-end scenario has the office cancel (`POST
+/// /api/v1/tasks/TASK-0007/cancel`) before the rep completes it offline.
+pub const CANCELLABLE_TASK: &str = "TASK-0007";
+
+/// The demo tasks: three open ones for each rep at outlets of their routes (a delivery, a shelf
+/// check, a visit), and [`CANCELLABLE_TASK`].
+pub const TASKS: [DemoTask; 7] = [
+    DemoTask {
+        id: "TASK-0001",
+        outlet_id: "OUT-0001",
+        assignee: "rep1",
+        kind: "delivery",
+        title: "Deliver the back-ordered rice",
+        details: "Two cases of SKU-00001 promised last week; get the delivery note signed.",
+        due_in_days: Some(1),
+    },
+    DemoTask {
+        id: "TASK-0002",
+        outlet_id: "OUT-0005",
+        assignee: "rep1",
+        kind: "shelf_check",
+        title: "Check the shelf facings of the Maple range",
+        details: "Count the facings and photograph the shelf.",
+        due_in_days: Some(3),
+    },
+    DemoTask {
+        id: "TASK-0003",
+        outlet_id: "OUT-0002",
+        assignee: "rep1",
+        kind: "visit",
+        title: "Present the 2027 price list",
+        details: "Walk the owner through the new prices that start on 1 January.",
+        due_in_days: Some(7),
+    },
+    DemoTask {
+        id: "TASK-0004",
+        outlet_id: "OUT-0003",
+        assignee: "rep2",
+        kind: "delivery",
+        title: "Deliver the replacement olive oil",
+        details: "One case, replacing the damaged one; take back the damaged bottles.",
+        due_in_days: Some(1),
+    },
+    DemoTask {
+        id: "TASK-0005",
+        outlet_id: "OUT-0007",
+        assignee: "rep2",
+        kind: "shelf_check",
+        title: "Check the tea shelf",
+        details: "Check prices on the shelf labels against the price list; photograph any mismatch.",
+        due_in_days: Some(2),
+    },
+    DemoTask {
+        id: "TASK-0006",
+        outlet_id: "OUT-0006",
+        assignee: "rep2",
+        kind: "visit",
+        title: "Introduce the new contact",
+        details: "",
+        due_in_days: None,
+    },
+    DemoTask {
+        id: CANCELLABLE_TASK,
+        outlet_id: "OUT-0009",
+        assignee: "rep1",
+        kind: "visit",
+        title: "Collect the signed promotion agreement",
+        details: "The office may withdraw this one if the outlet signs by post.",
+        due_in_days: Some(5),
+    },
+];
+
+/// Writes what the pull needs over the data already there, in the seeding transaction:
+/// the deployment's rule set as data (from `satchel_core::tax::builtin`, when its settings name
+/// one of those), the demo tasks when `demo` (those whose user and outlet exist; kept when
+/// already there), and one feed row per record devices hold: the settings, rule sets, outlets
+/// (scope their route), tasks (their assignee), products and price lists (everyone) and each
+/// van's stock (its user). Running it again records every row again at new versions.
+pub async fn seed_sync(conn: &mut AnyConnection, demo: bool) -> Result<(), AppError> {
+    use crate::feed::{record, record_many, Scope};
+    use satchel_core::sync::protocol::Entity;
+
+    let settings: Option<(String,)> = sqlx::query_as("SELECT rule_set FROM settings WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some((rule_set,)) = &settings {
+        if let Some(text) = satchel_core::tax::builtin::source(rule_set) {
+            sqlx::query("INSERT INTO rule_sets (id, document) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+                .bind(rule_set)
+                .bind(text)
+                .execute(&mut *conn)
+                .await?;
+        }
+        record(conn, Entity::Settings, "sales", Scope::Everyone, false).await?;
+    }
+    let everyone = |rows: Vec<(String,)>| -> Vec<(String, Scope<'static>)> {
+        rows.into_iter().map(|(k,)| (k, Scope::Everyone)).collect()
+    };
+    let rule_sets: Vec<(String,)> = sqlx::query_as("SELECT id FROM rule_sets ORDER BY id").fetch_all(&mut *conn).await?;
+    record_many(conn, Entity::RuleSet, &everyone(rule_sets)).await?;
+
+    let outlets: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, route FROM outlets ORDER BY id").fetch_all(&mut *conn).await?;
+    let items: Vec<(String, Scope<'_>)> = outlets.iter().map(|(id, route)| (id.clone(), Scope::Route(route))).collect();
+    record_many(conn, Entity::Outlet, &items).await?;
+
+    if demo {
+        seed_tasks(conn).await?;
+    }
+    let tasks: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, assignee FROM tasks ORDER BY id").fetch_all(&mut *conn).await?;
+    let items: Vec<(String, Scope<'_>)> = tasks.iter().map(|(id, user)| (id.clone(), Scope::User(user))).collect();
+    record_many(conn, Entity::Task, &items).await?;
+
+    let products: Vec<(String,)> = sqlx::query_as("SELECT sku FROM products ORDER BY sku").fetch_all(&mut *conn).await?;
+    record_many(conn, Entity::Product, &everyone(products)).await?;
+    let lists: Vec<(String,)> = sqlx::query_as("SELECT id FROM price_lists ORDER BY id").fetch_all(&mut *conn).await?;
+    record_many(conn, Entity::PriceList, &everyone(lists)).await?;
+
+    let stock: Vec<(String, String)> =
+        sqlx::query_as("SELECT username, sku FROM van_stock ORDER BY username, sku").fetch_all(&mut *conn).await?;
+    let items: Vec<(String, Scope<'_>)> =
+        stock.iter().map(|(user, sku)| (format!("{user}/{sku}"), Scope::User(user))).collect();
+    record_many(conn, Entity::VanStock, &items).await?;
+    Ok(())
+}
+
+/// Inserts the demo [`TASKS`] whose assignee and outlet exist, due relative to today; a task
+/// already there is kept as it is.
+async fn seed_tasks(conn: &mut AnyConnection) -> Result<(), AppError> {
+    let now = chrono::Utc::now();
+    let today = now.date_naive();
+    for t in &TASKS {
+        let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE username = $1")
+            .bind(t.assignee)
+            .fetch_one(&mut *conn)
+            .await?;
+        let (outlets,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM outlets WHERE id = $1")
+            .bind(t.outlet_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        if users == 0 || outlets == 0 {
+            continue;
+        }
+        let due = t
+            .due_in_days
+            .and_then(|d| today.checked_add_days(chrono::Days::new(d)))
+            .map(|d| d.format("%Y-%m-%d").to_string());
+        sqlx::query(
+            "INSERT INTO tasks (id, outlet_id, assignee, kind, title, details, due_date, status, photos, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', '[]', $8) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(t.id)
+        .bind(t.outlet_id)
+        .bind(t.assignee)
+        .bind(t.kind)
+        .bind(t.title)
+        .bind(t.details)
+        .bind(due)
+        .bind(timestamp(now))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -710,6 +907,22 @@ mod tests {
                 o.place_of_supply
             );
         }
+    }
+
+    #[test]
+    fn demo_tasks_are_at_outlets_of_their_assignees_routes() {
+        let mut ids = HashSet::new();
+        for t in &TASKS {
+            assert!(ids.insert(t.id), "{}", t.id);
+            let i: usize = t.outlet_id[4..].parse::<usize>().expect("number") - 1;
+            assert_eq!(outlet(i).0, t.outlet_id);
+            let user = USERS.iter().find(|u| u.username == t.assignee).expect("a demo user");
+            assert!(user.routes.contains(&outlet(i).2.as_str()), "{} at {} for {}", t.id, t.outlet_id, t.assignee);
+        }
+        for rep in VAN_USERS {
+            assert!(TASKS.iter().filter(|t| t.assignee == rep).count() >= 3, "{rep}");
+        }
+        assert!(TASKS.iter().any(|t| t.id == CANCELLABLE_TASK));
     }
 
     #[test]

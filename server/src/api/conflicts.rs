@@ -5,8 +5,8 @@
 //! - `POST /api/v1/conflicts/{id}/resolve` with `{"choice": "ours"|"theirs"|"value",
 //!   "value": "…"}` (`value` with, and only with, `"choice": "value"`): the field takes the
 //!   kept value (`ours`, nothing changes), the proposed one (`theirs`) or the supervisor's own,
-//!   by core's [`merge::resolve`]. A change is written to the outlet and raises its version, so
-//!   devices learn it with their next reference data. `200` with the resolved item; `404
+//!   by core's [`merge::resolve`]. A change is written to the outlet and raises its version, and
+//!   moves the outlet's pull feed row, so devices learn it with their next pull. `200` with the resolved item; `404
 //!   not_found` for an unknown id; `409 already_resolved`; `409 stale_conflict` when the field
 //!   changed since the conflict was recorded (the item is then brought up to date with the
 //!   current value: review it again); `400 malformed_json` for a bad body.
@@ -20,7 +20,7 @@ use axum::Json;
 use chrono::Utc;
 use satchel_core::sync::hlc::{Hlc, HlcError};
 use satchel_core::sync::merge::{self, Conflict, FieldState, Proposal, Resolution, ResolveError};
-use satchel_core::sync::protocol::ApiError;
+use satchel_core::sync::protocol::{ApiError, Entity};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -245,6 +245,9 @@ pub async fn resolve(
         Backend::Sqlite => state.db.pool.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => state.db.pool.begin().await?,
     };
+    // The feed's lock first, then the conflict's, the outlet's and the clock's rows (see
+    // `feed::lock`): a resolution that changes the outlet records it in the feed.
+    crate::feed::lock(&mut tx, backend).await?;
     let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
     let row: Option<(String, String, String, i64, String, String, String)> = sqlx::query_as(&format!(
         "SELECT outlet_id, field, base, base_version, ours, theirs, status FROM outlet_conflicts WHERE id = $1{lock}"
@@ -300,6 +303,7 @@ pub async fn resolve(
     };
     if record != outlet.record {
         save_outlet(&mut tx, &record).await?;
+        crate::feed::record(&mut tx, Entity::Outlet, &outlet_id, crate::feed::Scope::Route(&outlet.route), false).await?;
     }
     save_clock(&mut tx, &clock).await?;
     let decided = ResolutionRecord {

@@ -1,13 +1,18 @@
 //! The JSON API under `/api/v1`.
 
+pub mod blobs;
 pub mod conflicts;
+mod deferred;
 pub mod devices;
 pub mod orders;
 pub mod outlet_update;
+pub mod pull;
 pub mod push;
 pub mod reference;
 pub mod review;
 mod sales_order;
+mod task_complete;
+pub mod tasks;
 pub mod tax;
 
 use axum::body::Bytes;

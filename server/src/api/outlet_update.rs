@@ -9,8 +9,9 @@
 //! - A patch core refuses whole is rejected with the code of [`merge_rejection`] (e.g.
 //!   `unknown_field`, field `changes.<name>`).
 //! - Otherwise the fields that do not overlap a concurrent change are applied: written to the
-//!   outlet's columns (which the reference data and orders read) and its merge state, and the
-//!   outlet's version is raised by one. Each overlapping field becomes a row of
+//!   outlet's columns (which the reference data and orders read) and its merge state, the
+//!   outlet's version is raised by one, and its pull feed row moves (devices of its route get
+//!   it with their next pull). Each overlapping field becomes a row of
 //!   `outlet_conflicts` (both values, who set them, when) for a supervisor
 //!   ([`super::conflicts`]); the mutation's outcome is then `flagged`, one reason (rule
 //!   `conflict`) per field. With no conflict it is `applied`.
@@ -20,7 +21,9 @@
 use chrono::{DateTime, Utc};
 use satchel_core::sync::hlc::{Clock, Hlc, HlcError, NodeId, DEFAULT_MAX_DRIFT_MS};
 use satchel_core::sync::merge::{self, Conflict, FieldState, MergeError, MergeOutcome, Patch, Record};
-use satchel_core::sync::protocol::{FlagReason, Mutation, MutationResult, Outcome, OutletPatch, OUTLET_EDITABLE_FIELDS};
+use satchel_core::sync::protocol::{
+    Entity, FlagReason, Mutation, MutationResult, Outcome, OutletPatch, OUTLET_EDITABLE_FIELDS,
+};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -59,6 +62,8 @@ pub(super) struct Merged {
     outcome: MergeOutcome,
     /// The server's clock after observing the patch.
     clock: Clock,
+    /// The outlet's route (the scope of its feed row).
+    route: String,
 }
 
 /// The rejection of a patch core refused whole: a stable code and the field concerned.
@@ -187,6 +192,8 @@ pub(super) async fn check(
     auth: &AuthDevice,
     patch: &OutletPatch,
 ) -> Result<Result<Merged, Rejection>, AppError> {
+    // The feed's lock before the outlet's row (see `feed::lock`): a merge records the outlet.
+    crate::feed::lock(conn, backend).await?;
     let outlet = load_outlet(conn, backend, &patch.outlet_id)
         .await?
         .filter(|o| routes.is_none_or(|rs| rs.contains(&o.route)));
@@ -231,7 +238,7 @@ pub(super) async fn check(
             return Ok(Err(rejection(codes::CLOCK_SKEW, format!("the edit's time cannot be ordered: {e}"), "at")))
         }
     }
-    Ok(Ok(Merged { outcome, clock }))
+    Ok(Ok(Merged { outcome, clock, route: outlet.route }))
 }
 
 /// Writes a merged patch in the push's transaction: the outlet when a field applied, the
@@ -248,6 +255,7 @@ pub(super) async fn store(
     let out = &merged.outcome;
     if !out.applied.is_empty() {
         save_outlet(conn, &out.record).await?;
+        crate::feed::record(conn, Entity::Outlet, &out.record.id, crate::feed::Scope::Route(&merged.route), false).await?;
     }
     save_clock(conn, &merged.clock).await?;
     let mut reasons = Vec::with_capacity(out.conflicts.len());

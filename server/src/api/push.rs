@@ -7,6 +7,13 @@
 //! mutations as replays. Each applied or rejected mutation writes its `mutations` row, its
 //! effects (the order) and the device's new `last_seq` in that same transaction.
 //!
+//! A mutation that names parents (`depends_on`) is decided by core's rule first
+//! ([`super::deferred`]): held (recorded `held`) when a parent was refused, deferred (recorded
+//! `deferred` with its waits) while one is missing, checked and applied otherwise. Held and
+//! deferred mutations consume their sequence number too. Each mutation recorded in a final state
+//! settles, in the same transaction, whatever waited for it (of any device). A replay answers
+//! from the stored row ([`crate::outcomes`]).
+//!
 //! On PostgreSQL pushes of different devices run in parallel. When two of them race on a
 //! cross-device uniqueness (the same order id or mutation id sent by two devices), the one that
 //! commits second fails on the UNIQUE constraint, rolls back whole and is run again: it then sees
@@ -29,11 +36,13 @@ use satchel_core::sync::sequencing::{self, Step};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
+use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
 use super::reference::{routes_of, stored_dec};
-use super::{outlet_update, sales_order, JsonBody};
+use super::{outlet_update, sales_order, task_complete, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
+use crate::outcomes;
 use crate::AppState;
 
 use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, DUPLICATE_ORDER};
@@ -159,7 +168,7 @@ async fn apply_push(
         )));
     }
     let mut attempt = 1;
-    let (response, [applied, duplicate, rejected, flagged]) = loop {
+    let (response, counts) = loop {
         match apply_in_transaction(state, auth, &req).await {
             Err(AppError::Database(e)) if attempt < PUSH_ATTEMPTS && state.db.is_transient(&e) => {
                 tracing::info!(device = %auth.device_id, attempt, "push raced another transaction; running it again: {e}");
@@ -169,7 +178,10 @@ async fn apply_push(
             other => break other?,
         }
     };
+    let Counts { applied, duplicate, rejected, flagged, held, deferred, settled } = counts;
     state.metrics.mutations(applied, duplicate, rejected);
+    state.metrics.held_deferred(held, deferred);
+    state.metrics.deferred_settled(settled.applied, settled.rejected, settled.held);
     state.metrics.flagged(flagged);
     state.metrics.conflicts(outlet_update::conflicts_in(&response.results));
     for r in &response.results {
@@ -177,7 +189,7 @@ async fn apply_push(
             state.metrics.mutation_rejected(code);
         }
     }
-    tracing::info!(device = %auth.device_id, applied, duplicate, rejected, flagged, last_seq = response.last_seq, leased = response.number_ranges.len(), "push");
+    tracing::info!(device = %auth.device_id, applied, duplicate, rejected, flagged, held, deferred, settled = settled.applied + settled.rejected + settled.held, last_seq = response.last_seq, leased = response.number_ranges.len(), "push");
     Ok(response)
 }
 
@@ -185,9 +197,27 @@ async fn apply_push(
 /// module's documentation).
 const PUSH_ATTEMPTS: u32 = 5;
 
-/// Applies a validated push in one transaction; returns the response and the counts of applied
-/// (flagged included), duplicate, rejected and flagged mutations. On any error nothing of it is
-/// written.
+/// What a committed push did, for the metrics and the log.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    /// Applied now (flagged included).
+    applied: u64,
+    /// Replays.
+    duplicate: u64,
+    /// Rejected now.
+    rejected: u64,
+    /// Applied now and flagged.
+    flagged: u64,
+    /// Held now.
+    held: u64,
+    /// Deferred now.
+    deferred: u64,
+    /// Earlier deferred or held mutations (of any device) this push settled.
+    settled: SettledCounts,
+}
+
+/// Applies a validated push in one transaction; returns the response and what it did. On any
+/// error nothing of it is written.
 ///
 /// After the mutations, still in the transaction, a device whose leased document numbers run
 /// low gets a new range ([`crate::sales::top_up`]).
@@ -195,7 +225,7 @@ async fn apply_in_transaction(
     state: &AppState,
     auth: &AuthDevice,
     req: &PushRequest,
-) -> Result<(PushResponse, [u64; 4]), AppError> {
+) -> Result<(PushResponse, Counts), AppError> {
     let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
     let numbers_left = req.numbers_left;
     let device = auth.device_id.to_string();
@@ -210,74 +240,45 @@ async fn apply_in_transaction(
     let routes = routes_of(&mut tx, auth).await?;
     let settings = crate::sales::settings(&mut tx).await?;
     let env = Env { backend: state.db.backend, routes: routes.as_deref(), settings: settings.as_ref() };
+    let mut settler = Settler::new(state.db.backend, settings.as_ref());
     let now = Utc::now();
     let received_at = timestamp(now);
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut new_last = last_seq;
-    let (mut applied, mut duplicate, mut rejected, mut flagged) = (0u64, 0u64, 0u64, 0u64);
+    let mut counts = Counts::default();
     for (m, step) in req.mutations.iter().zip(steps) {
         let seq = i64::try_from(m.seq).map_err(|_| AppError::Internal("seq range".into()))?;
         let mut id = m.id;
         let outcome = match step {
             Step::Replay => {
-                let (original, stored_id): (String, Option<String>) = sqlx::query_as(
-                    "SELECT status, mutation_id FROM mutations WHERE device_id = $1 AND seq = $2",
-                )
-                .bind(&device)
-                .bind(seq)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| AppError::Internal(format!("no record of replayed seq {seq}")))?;
+                let (stored_id, recorded) = outcomes::recorded_at(&mut tx, &device, seq)
+                    .await?
+                    .ok_or_else(|| AppError::Internal(format!("no record of replayed seq {seq}")))?;
                 // Answer with the id recorded for this seq: a device that reused a number for
                 // another mutation then sees the mismatch instead of dropping that one unsent.
-                if let Some(stored) = stored_id.and_then(|s| Uuid::parse_str(&s).ok()) {
+                if let Some(stored) = stored_id {
                     if stored != m.id {
                         tracing::warn!(%device, seq, "replay carries another mutation id");
                         id = stored;
                     }
                 }
-                duplicate += 1;
+                counts.duplicate += 1;
                 // An order the first push flagged is answered `flagged` again, with its reasons:
                 // the answer that carried the flag may have been lost, and the device must not
-                // show it as plainly synced.
-                let flag: Option<(String,)> = if original == "applied" {
-                    sqlx::query_as(
-                        "SELECT r.reasons FROM review_queue r JOIN orders o ON o.order_id = r.order_id \
-                         WHERE o.device_id = $1 AND o.seq = $2",
-                    )
-                    .bind(&device)
-                    .bind(seq)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                } else {
-                    None
-                };
-                match flag {
-                    Some((reasons,)) => {
-                        let findings: Vec<satchel_core::validation::Finding> = serde_json::from_str(&reasons)
-                            .map_err(|e| AppError::Internal(format!("stored review reasons: {e}")))?;
-                        Outcome::Flagged {
-                            reasons: findings
-                                .iter()
-                                .map(|f| satchel_core::sync::protocol::FlagReason {
-                                    rule: satchel_core::sales::rule_code(f.rule).into(),
-                                    message: f.message.clone(),
-                                })
-                                .collect(),
-                        }
-                    }
-                    None => Outcome::Duplicate { original },
-                }
+                // show it as plainly synced. A held or deferred one is answered as it stands.
+                recorded.replay()
             }
             Step::Apply => {
-                let outcome = apply_one(&mut tx, auth, &env, m, seq, &received_at).await?;
+                let outcome = apply_one(&mut tx, auth, &env, &mut settler, m, seq, &received_at, &req.mutations).await?;
                 match outcome {
-                    Outcome::Applied => applied += 1,
+                    Outcome::Applied => counts.applied += 1,
                     Outcome::Flagged { .. } => {
-                        applied += 1;
-                        flagged += 1;
+                        counts.applied += 1;
+                        counts.flagged += 1;
                     }
-                    _ => rejected += 1,
+                    Outcome::Held { .. } => counts.held += 1,
+                    Outcome::Deferred { .. } => counts.deferred += 1,
+                    _ => counts.rejected += 1,
                 }
                 new_last = m.seq;
                 outcome
@@ -289,6 +290,7 @@ async fn apply_in_transaction(
             outcome,
         });
     }
+    counts.settled = settler.counts;
     if new_last != last_seq {
         sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
             .bind(i64::try_from(new_last).map_err(|_| AppError::Internal("seq range".into()))?)
@@ -306,127 +308,298 @@ async fn apply_in_transaction(
         results,
         last_seq: new_last,
     };
-    Ok((response, [applied, duplicate, rejected, flagged]))
+    Ok((response, counts))
 }
 
 /// What every mutation of a push is checked with.
-struct Env<'a> {
-    backend: crate::db::Backend,
+pub(super) struct Env<'a> {
+    pub(super) backend: crate::db::Backend,
     /// The user's routes; `None` for a supervisor (every route).
-    routes: Option<&'a [String]>,
+    pub(super) routes: Option<&'a [String]>,
     /// The deployment's sales settings, if it has any.
-    settings: Option<&'a crate::sales::Settings>,
+    pub(super) settings: Option<&'a crate::sales::Settings>,
 }
 
-/// What a check accepted.
-enum Accepted {
-    V1(OrderTotals),
-    V2(Box<sales_order::Checked>),
-    Outlet(Box<outlet_update::Merged>),
+/// The verdict on a mutation whose dependencies are all applied.
+pub(super) enum Verdict {
+    /// Accepted, and its effects written: `applied` or `flagged`.
+    Applied(Outcome),
+    /// Refused for good; nothing of it written.
+    Rejected(Rejection),
+    /// Acceptable so far, but blobs it names are not uploaded whole yet (their
+    /// `blob:<sha256>` keys); nothing of it written.
+    WaitBlobs(Vec<String>),
 }
 
-/// Validates and records one new mutation; returns its outcome.
-async fn apply_one(
+/// Checks a mutation whose parents are all applied and, when accepted, writes its effects (not
+/// its `mutations` row). Also returns the document number to record with it. `at` is the time
+/// its effects are written. Used for a fresh mutation and for a deferred one being settled (then
+/// `auth` is its own device's user).
+pub(super) async fn check_and_apply(
     conn: &mut AnyConnection,
     auth: &AuthDevice,
     env: &Env<'_>,
     m: &Mutation,
     seq: i64,
+    at: &str,
+) -> Result<(Verdict, Option<String>), AppError> {
+    let mut document_number = None;
+    let verdict = match &m.body {
+        MutationBody::OrderCreate(doc) => match check_order(conn, env.routes, doc).await? {
+            Ok(totals) => {
+                insert_order(conn, auth, m, doc, &totals, seq, at).await?;
+                Verdict::Applied(Outcome::Applied)
+            }
+            Err(rej) => Verdict::Rejected(rej),
+        },
+        MutationBody::SalesOrderCreate(doc) => {
+            let (number, checked) = sales_order::check(conn, env.backend, env.settings, env.routes, auth, doc).await?;
+            document_number = number;
+            match checked {
+                Ok(checked) => match sales_order::apply(conn, auth, m, doc, &checked, seq, at).await? {
+                    Some(reasons) => Verdict::Applied(Outcome::Flagged { reasons }),
+                    None => Verdict::Applied(Outcome::Applied),
+                },
+                Err(rej) => Verdict::Rejected(rej),
+            }
+        }
+        MutationBody::OutletUpdate(patch) => match outlet_update::check(conn, env.backend, env.routes, auth, patch).await? {
+            Ok(merged) => Verdict::Applied(outlet_update::store(conn, auth, m, seq, &merged, at).await?),
+            Err(rej) => Verdict::Rejected(rej),
+        },
+        MutationBody::TaskComplete(c) => task_complete::check_and_apply(conn, env.backend, auth, m, c, at).await?,
+        MutationBody::MutationDiscard(d) => deferred::discard(conn, env.backend, auth, d, at).await?,
+    };
+    Ok((verdict, document_number))
+}
+
+/// What becomes of a mutation, as written to its `mutations` row.
+pub(super) enum Fate {
+    /// Applied (`applied` or `flagged`).
+    Applied(Outcome),
+    /// Rejected for good.
+    Rejected(Rejection),
+    /// Held by a refused parent.
+    Held {
+        /// The parent.
+        parent: Uuid,
+        /// The parent's code.
+        code: String,
+        /// Why.
+        reason: String,
+    },
+    /// Deferred, waiting for these keys (sorted, once each).
+    Deferred(Vec<String>),
+}
+
+impl Fate {
+    /// Deferred on `keys`.
+    pub(super) fn deferred(mut keys: Vec<String>) -> Fate {
+        keys.sort();
+        keys.dedup();
+        Fate::Deferred(keys)
+    }
+
+    /// The stored status.
+    pub(super) fn status(&self) -> &'static str {
+        match self {
+            Fate::Applied(_) => "applied",
+            Fate::Rejected(_) => "rejected",
+            Fate::Held { .. } => "held",
+            Fate::Deferred(_) => "deferred",
+        }
+    }
+
+    /// The outcome the device is answered.
+    pub(super) fn outcome(self) -> Outcome {
+        match self {
+            Fate::Applied(outcome) => outcome,
+            Fate::Rejected(rej) => Outcome::Rejected { code: rej.code, reason: rej.reason, field: rej.field },
+            Fate::Held { parent, code, reason } => Outcome::Held { parent, code, reason },
+            Fate::Deferred(waiting_for) => {
+                Outcome::Deferred { reason: outcomes::deferred_reason(&waiting_for), waiting_for }
+            }
+        }
+    }
+}
+
+/// Which `mutations` row a fate is written to.
+pub(super) enum Target<'a> {
+    /// A new row (a fresh mutation of a push).
+    New {
+        device: &'a str,
+        seq: i64,
+        /// `None` for a mutation whose id was already taken.
+        mutation_id: Option<&'a str>,
+        kind: &'a str,
+        received_at: &'a str,
+        /// `depends_on` as JSON.
+        depends_on: &'a str,
+    },
+    /// The stored row of a deferred or held mutation.
+    Stored { device: &'a str, seq: i64, mutation_id: &'a str },
+}
+
+/// Writes a mutation's fate to its `mutations` row (and its waits): the mutation itself is kept
+/// in `body` while it is held or deferred; `settled_at` is `at` once it is no longer deferred.
+pub(super) async fn write_fate(
+    conn: &mut AnyConnection,
+    target: &Target<'_>,
+    m: &Mutation,
+    fate: &Fate,
+    document_number: Option<&str>,
+    at: &str,
+) -> Result<(), AppError> {
+    let (code, reason, field, parent) = match fate {
+        Fate::Applied(_) | Fate::Deferred(_) => (None, None, None, None),
+        Fate::Rejected(rej) => (Some(rej.code.as_str()), Some(rej.reason.as_str()), rej.field.as_deref(), None),
+        Fate::Held { parent, code, reason } => (Some(code.as_str()), Some(reason.as_str()), None, Some(parent.to_string())),
+    };
+    let body = match fate {
+        Fate::Held { .. } | Fate::Deferred(_) => {
+            Some(serde_json::to_string(m).map_err(|e| AppError::Internal(format!("serialize mutation: {e}")))?)
+        }
+        _ => None,
+    };
+    let settled_at = (!matches!(fate, Fate::Deferred(_))).then_some(at);
+    let (mutation_id, is_new) = match target {
+        Target::New { device, seq, mutation_id, kind, received_at, depends_on } => {
+            sqlx::query(
+                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at, \
+                 document_number, depends_on, body, parent, settled_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            )
+            .bind(*device)
+            .bind(*seq)
+            .bind(*mutation_id)
+            .bind(*kind)
+            .bind(fate.status())
+            .bind(code)
+            .bind(reason)
+            .bind(field)
+            .bind(*received_at)
+            .bind(document_number)
+            .bind(*depends_on)
+            .bind(&body)
+            .bind(&parent)
+            .bind(settled_at)
+            .execute(&mut *conn)
+            .await?;
+            (*mutation_id, true)
+        }
+        Target::Stored { device, seq, mutation_id } => {
+            sqlx::query(
+                "UPDATE mutations SET status = $1, code = $2, reason = $3, field = $4, document_number = $5, body = $6, \
+                 parent = $7, settled_at = $8 WHERE device_id = $9 AND seq = $10",
+            )
+            .bind(fate.status())
+            .bind(code)
+            .bind(reason)
+            .bind(field)
+            .bind(document_number)
+            .bind(&body)
+            .bind(&parent)
+            .bind(settled_at)
+            .bind(*device)
+            .bind(*seq)
+            .execute(&mut *conn)
+            .await?;
+            (Some(*mutation_id), false)
+        }
+    };
+    let Some(mutation_id) = mutation_id else { return Ok(()) };
+    if !is_new {
+        sqlx::query("DELETE FROM mutation_waits WHERE mutation_id = $1")
+            .bind(mutation_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Fate::Deferred(keys) = fate {
+        for key in keys {
+            sqlx::query("INSERT INTO mutation_waits (mutation_id, waits_on) VALUES ($1, $2)")
+                .bind(mutation_id)
+                .bind(key)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Validates and records one new mutation; returns its outcome. Its dependencies decide first
+/// (held, deferred, or checked now); once recorded in a final state, whatever waited for it is
+/// settled in the same transaction.
+#[allow(clippy::too_many_arguments)]
+async fn apply_one(
+    conn: &mut AnyConnection,
+    auth: &AuthDevice,
+    env: &Env<'_>,
+    settler: &mut Settler<'_>,
+    m: &Mutation,
+    seq: i64,
     received_at: &str,
+    batch: &[Mutation],
 ) -> Result<Outcome, AppError> {
     let device = auth.device_id.to_string();
     let mutation_id = m.id.to_string();
+    // Before anything reads or writes this mutation's state (see `deferred`).
+    deferred::lock_key(conn, env.backend, &deferred::mutation_key(&mutation_id)).await?;
+    let depends_on =
+        serde_json::to_string(&m.depends_on).map_err(|e| AppError::Internal(format!("serialize depends_on: {e}")))?;
     let seen: Option<(String,)> =
         sqlx::query_as("SELECT device_id FROM mutations WHERE mutation_id = $1")
             .bind(&mutation_id)
             .fetch_optional(&mut *conn)
             .await?;
-    let mut document_number = None;
-    let verdict = if seen.is_some() {
-        Err(Rejection {
+    if seen.is_some() {
+        // A reused mutation id cannot be stored twice (UNIQUE); the row keeps NULL instead.
+        let fate = Fate::Rejected(Rejection {
             code: DUPLICATE_MUTATION.into(),
             reason: format!(
                 "mutation {mutation_id} was already recorded under another sequence number"
             ),
             field: Some("id".into()),
-        })
-    } else {
-        match &m.body {
-            MutationBody::OrderCreate(doc) => check_order(conn, env.routes, doc).await?.map(Accepted::V1),
-            MutationBody::SalesOrderCreate(doc) => {
-                let (number, checked) =
-                    sales_order::check(conn, env.backend, env.settings, env.routes, auth, doc).await?;
-                document_number = number;
-                checked.map(|c| Accepted::V2(Box::new(c)))
+        });
+        let target = Target::New { device: &device, seq, mutation_id: None, kind: m.body.kind(), received_at, depends_on: &depends_on };
+        write_fate(conn, &target, m, &fate, None, received_at).await?;
+        return Ok(fate.outcome());
+    }
+    let mut document_number = None;
+    let fate = match deferred::plan(conn, env.backend, &device, seq, m, batch).await? {
+        Plan::Bad(rej) => Fate::Rejected(rej),
+        Plan::Hold { parent, code, reason } => Fate::Held { parent, code, reason },
+        Plan::Wait(parents) => {
+            let mut waits: Vec<String> = parents.iter().map(deferred::mutation_key).collect();
+            waits.extend(deferred::missing_blob_keys(conn, m).await?);
+            Fate::deferred(waits)
+        }
+        Plan::Ready => {
+            let (verdict, number) = check_and_apply(conn, auth, env, m, seq, received_at).await?;
+            document_number = number;
+            match verdict {
+                Verdict::Applied(outcome) => Fate::Applied(outcome),
+                Verdict::Rejected(rej) => Fate::Rejected(rej),
+                Verdict::WaitBlobs(keys) => Fate::deferred(keys),
             }
-            MutationBody::OutletUpdate(patch) => outlet_update::check(conn, env.backend, env.routes, auth, patch)
-                .await?
-                .map(|merged| Accepted::Outlet(Box::new(merged))),
-            MutationBody::TaskComplete(_) | MutationBody::MutationDiscard(_) => Err(Rejection {
-                code: "unsupported".into(),
-                reason: "not implemented yet".into(),
-                field: Some("kind".into()),
-            }),
         }
     };
-    match verdict {
-        Ok(accepted) => {
-            let outcome = match (&m.body, accepted) {
-                (MutationBody::OrderCreate(doc), Accepted::V1(totals)) => {
-                    insert_order(conn, auth, m, doc, &totals, seq, received_at).await?;
-                    Outcome::Applied
-                }
-                (MutationBody::SalesOrderCreate(doc), Accepted::V2(checked)) => {
-                    match sales_order::apply(conn, auth, m, doc, &checked, seq, received_at).await? {
-                        Some(reasons) => Outcome::Flagged { reasons },
-                        None => Outcome::Applied,
-                    }
-                }
-                (MutationBody::OutletUpdate(_), Accepted::Outlet(merged)) => {
-                    outlet_update::store(conn, auth, m, seq, &merged, received_at).await?
-                }
-                _ => return Err(AppError::Internal("a verdict for another kind of mutation".into())),
-            };
-            // A flagged order is applied: a replay answers `duplicate` with `applied`.
-            sqlx::query(
-                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, received_at, document_number) \
-                 VALUES ($1, $2, $3, $4, 'applied', $5, $6)",
-            )
-            .bind(&device)
-            .bind(seq)
-            .bind(&mutation_id)
-            .bind(m.body.kind())
-            .bind(received_at)
-            .bind(&document_number)
-            .execute(&mut *conn)
-            .await?;
-            Ok(outcome)
+    let target = Target::New {
+        device: &device,
+        seq,
+        mutation_id: Some(&mutation_id),
+        kind: m.body.kind(),
+        received_at,
+        depends_on: &depends_on,
+    };
+    write_fate(conn, &target, m, &fate, document_number.as_deref(), received_at).await?;
+    if !matches!(fate, Fate::Deferred(_)) {
+        let mut settle = vec![Settle::Mutation { id: mutation_id.clone(), rehold: false }];
+        if let (Fate::Applied(_), MutationBody::MutationDiscard(d)) = (&fate, &m.body) {
+            settle.push(Settle::Mutation { id: d.target.to_string(), rehold: true });
         }
-        Err(rej) => {
-            // A reused mutation id cannot be stored twice (UNIQUE); the row keeps NULL instead.
-            let stored_id = (rej.code != DUPLICATE_MUTATION).then_some(mutation_id);
-            sqlx::query(
-                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at, document_number) \
-                 VALUES ($1, $2, $3, $4, 'rejected', $5, $6, $7, $8, $9)",
-            )
-            .bind(&device)
-            .bind(seq)
-            .bind(stored_id)
-            .bind(m.body.kind())
-            .bind(&rej.code)
-            .bind(&rej.reason)
-            .bind(&rej.field)
-            .bind(received_at)
-            .bind(&document_number)
-            .execute(&mut *conn)
-            .await?;
-            Ok(Outcome::Rejected {
-                code: rej.code,
-                reason: rej.reason,
-                field: rej.field,
-            })
-        }
+        settler.run(conn, settle).await?;
     }
+    Ok(fate.outcome())
 }
 
 /// Re-validates an order with core, against this server's catalog, outlets and the user's routes.

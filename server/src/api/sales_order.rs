@@ -21,7 +21,8 @@
 //! Applying writes the order (version 2, the document's figures, which the server has just
 //! recomputed), a review-queue row when the server's verdict flags it, the outlet's new balance
 //! (plus the order's total: a return's total is negative) and the van's new stock (a sale takes
-//! the goods out, a return puts them back), all in the push's transaction.
+//! the goods out, a return puts them back), all in the push's transaction, with the pull feed's
+//! rows of the outlet (scope its route) and of each van stock row it changed (scope the user).
 
 use std::collections::BTreeMap;
 
@@ -31,7 +32,7 @@ use satchel_core::money::Dec;
 use satchel_core::sales::numbering::{format_number, parse_number};
 use satchel_core::sales::{self, rule_code, Catalog, OutletInfo, SalesContext, SalesDocument, ServerVerdict};
 use satchel_core::sync::protocol::rejection_codes::{DOCUMENT_NUMBER, DUPLICATE_ORDER};
-use satchel_core::sync::protocol::{FlagReason, Mutation};
+use satchel_core::sync::protocol::{Entity, FlagReason, Mutation};
 use satchel_core::validation::{RecentLine, RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
@@ -40,6 +41,7 @@ use super::reference::role_name;
 use crate::auth::AuthDevice;
 use crate::db::{timestamp, Backend};
 use crate::errors::AppError;
+use crate::feed::{self, Scope};
 use crate::sales::{self as store, Settings};
 
 /// What the check found acceptable, with the data applying it needs.
@@ -75,6 +77,9 @@ pub(super) async fn check(
             Err(reject("unsupported_kind", "kind", "this server has no sales settings: it takes no sales_order.create".into())),
         ));
     };
+    // The feed's lock before the outlet's and the van's rows (see `feed::lock`): applying the
+    // order records them in the feed.
+    crate::feed::lock(conn, backend).await?;
     let outlet = store::outlet_for_update(conn, backend, &doc.order.outlet_id)
         .await?
         .filter(|o| routes.is_none_or(|rs| rs.contains(&o.route)));
@@ -281,6 +286,7 @@ pub(super) async fn apply(
             .bind(&doc.order.outlet_id)
             .execute(&mut *conn)
             .await?;
+        feed::record(conn, Entity::Outlet, &doc.order.outlet_id, Scope::Route(&checked.outlet.route), false).await?;
     }
 
     // The van: a sale takes the goods out, a return puts them back.
@@ -302,6 +308,8 @@ pub(super) async fn apply(
             .bind(sku)
             .execute(&mut *conn)
             .await?;
+        let key = format!("{}/{sku}", auth.username);
+        feed::record(conn, Entity::VanStock, &key, Scope::User(&auth.username), false).await?;
     }
 
     if !flagged {

@@ -1,0 +1,367 @@
+//! Server-side initial pull: the real server (`satchel_server::start`) on loopback, its demo data
+//! grown to 10,000 products (names from `satchel_core::catalog::synthetic`) and 2,000 outlets,
+//! with the four price lists pricing every product and both reps' vans stocking every product.
+//! A device pulls everything from nothing over HTTP with the default page size
+//! (`PULL_PAGE`), parsing each page, until `has_more` is false:
+//!
+//! - a supervisor: 10,000 products, 2,000 outlets, 4 price lists of 10,000 prices, settings and
+//!   the rule set (the issue's case);
+//! - rep1: the same catalog and price lists, the 1,000 outlets of their routes, their 4 tasks and
+//!   10,000 van stock rows.
+//!
+//! On SQLite always; on PostgreSQL too when `SATCHEL_TEST_DATABASE_URL` names a role that may
+//! create databases (a fresh database per run, dropped after, as `push.rs` does). Each case runs
+//! three times on the same server (a pull only reads), each time from a newly registered device;
+//! the median is reported with the server's own handling time per page
+//! (`satchel_pull_duration_seconds`).
+//!
+//! Run with `cargo bench -p satchel-server --bench pull` (release). Fails only when a pull does
+//! not deliver every record exactly once.
+//!
+//! Issue target: the initial pull of 10k products + 2k outlets in at most 3 s on loopback.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use satchel_core::sync::protocol::{Entity, PullResponse, PULL_PAGE};
+use satchel_server::db::{value_rows, Db};
+use satchel_server::feed::{self, Scope};
+use satchel_server::Config;
+use serde_json::Value;
+use uuid::Uuid;
+
+const PRODUCTS: usize = 10_000;
+const OUTLETS: usize = 2_000;
+const ROUNDS: usize = 3;
+const PG_URL_VAR: &str = "SATCHEL_TEST_DATABASE_URL";
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        report(Backend::Sqlite).await;
+        if admin_url().is_some() {
+            report(Backend::Postgres).await;
+        } else {
+            println!("BENCH server pull (PostgreSQL): skipped ({PG_URL_VAR} is unset)");
+        }
+    });
+}
+
+fn admin_url() -> Option<String> {
+    std::env::var(PG_URL_VAR).ok().filter(|u| !u.trim().is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// A fresh PostgreSQL database per run (as server/tests/common and push.rs do).
+// ---------------------------------------------------------------------------------------------
+
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let authority = before_query.split_once('/').map_or(before_query, |(a, _)| a);
+    match query {
+        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
+async fn admin_execute(sql: &str) {
+    use sqlx::{Connection, Executor};
+    let admin = admin_url().expect(PG_URL_VAR);
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {e}"));
+    conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = conn.close().await;
+}
+
+struct PgDatabase {
+    name: String,
+    url: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&admin_url()?).await.ok()?;
+                let done = conn.execute(sql.as_str()).await.ok();
+                let _ = conn.close().await;
+                done
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("warning: could not drop the bench database {}", self.name);
+        }
+    }
+}
+
+async fn create_database() -> PgDatabase {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "satchel_bench_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        &Uuid::now_v7().simple().to_string()[24..]
+    );
+    admin_execute(&format!("CREATE DATABASE {name}")).await;
+    let url = with_database(&admin_url().expect(PG_URL_VAR), &name);
+    PgDatabase { name, url }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The data: the demo seed, grown to PRODUCTS products and OUTLETS outlets, with feed rows.
+// ---------------------------------------------------------------------------------------------
+
+/// Inserts text rows, `per` rows per statement.
+async fn insert(conn: &mut sqlx::AnyConnection, table: &str, rows: &[Vec<String>], per: usize) {
+    let width = rows.first().map_or(0, Vec::len);
+    for chunk in rows.chunks(per) {
+        let sql = format!("INSERT INTO {table} VALUES {}", value_rows(chunk.len(), width));
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for v in row {
+                q = q.bind(v.as_str());
+            }
+        }
+        q.execute(&mut *conn).await.unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+}
+
+/// Adds products and outlets to the seeded demo data (with their prices, van stock and feed
+/// rows) in one transaction.
+async fn grow(db: &Db) {
+    let demo_products = satchel_server::seed::PRODUCTS;
+    let demo_outlets = satchel_server::seed::OUTLETS;
+    let now = satchel_server::db::timestamp(chrono::Utc::now());
+    let mut tx = db.pool.begin().await.expect("begin");
+    let docs = satchel_core::catalog::synthetic::catalog(PRODUCTS - demo_products);
+    let products: Vec<Vec<String>> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let cents = 50 + (i * 7919 + 1237) % 24951;
+            vec![
+                d.sku.clone(),
+                d.name.clone(),
+                "each".into(),
+                format!("{}.{:02}", cents / 100, cents % 100),
+                serde_json::to_string(&d.barcodes).expect("barcodes"),
+                if i % 7 == 0 { "zero_rated" } else { "standard" }.into(),
+            ]
+        })
+        .collect();
+    insert(&mut tx, "products (sku, name, unit, unit_price, barcodes, tax_class)", &products, 200).await;
+    let mut items = Vec::new();
+    for (list, _, _, _) in satchel_server::seed::PRICE_LISTS {
+        for p in &products {
+            items.push(vec![list.to_string(), p[0].clone(), p[3].clone()]);
+        }
+    }
+    insert(&mut tx, "price_list_items (price_list_id, sku, price)", &items, 500).await;
+    let mut stock = Vec::new();
+    for user in satchel_server::seed::VAN_USERS {
+        for p in &products {
+            stock.push(vec![user.to_string(), p[0].clone(), "500".into(), now.clone()]);
+        }
+    }
+    insert(&mut tx, "van_stock (username, sku, available, as_of)", &stock, 500).await;
+    let routes = satchel_server::seed::ROUTES;
+    let outlets: Vec<Vec<String>> = (0..OUTLETS - demo_outlets)
+        .map(|i| {
+            vec![
+                format!("OUT-B{:05}", i + 1),
+                format!("Bench Store {}", i + 1),
+                routes[i % routes.len()].to_string(),
+                format!("{} King Street, Toronto, ON", 10 + i),
+                format!("+1 416 555 {:04}", i % 10_000),
+                "13".into(),
+                if i % 5 == 4 { "wholesale" } else { "retail" }.into(),
+                "CA-ON".into(),
+                "Bench Contact".into(),
+                "5000.00".into(),
+                format!("{}.00", i % 3000),
+                now.clone(),
+            ]
+        })
+        .collect();
+    insert(
+        &mut tx,
+        "outlets (id, name, route, address, phone, tax_rate, outlet_group, place_of_supply, contact_name, \
+         credit_limit, outstanding, credit_as_of)",
+        &outlets,
+        100,
+    )
+    .await;
+
+    let everyone: Vec<(String, Scope<'_>)> = products.iter().map(|p| (p[0].clone(), Scope::Everyone)).collect();
+    feed::record_many(&mut tx, Entity::Product, &everyone).await.expect("feed products");
+    let lists: Vec<(String, Scope<'_>)> =
+        satchel_server::seed::PRICE_LISTS.iter().map(|l| (l.0.to_string(), Scope::Everyone)).collect();
+    feed::record_many(&mut tx, Entity::PriceList, &lists).await.expect("feed price lists");
+    let scoped: Vec<(String, Scope<'_>)> = outlets.iter().map(|o| (o[0].clone(), Scope::Route(&o[2]))).collect();
+    feed::record_many(&mut tx, Entity::Outlet, &scoped).await.expect("feed outlets");
+    let van: Vec<(String, Scope<'_>)> =
+        stock.iter().map(|s| (format!("{}/{}", s[0], s[1]), Scope::User(&s[0]))).collect();
+    feed::record_many(&mut tx, Entity::VanStock, &van).await.expect("feed van stock");
+    tx.commit().await.expect("commit");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The timed pull.
+// ---------------------------------------------------------------------------------------------
+
+async fn register(http: &reqwest::Client, base: &str, username: &str, password: &str) -> String {
+    let res = http
+        .post(format!("{base}/api/v1/devices"))
+        .json(&serde_json::json!({"username": username, "password": password, "label": "bench"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED, "registration");
+    let v: Value = res.json().await.expect("json");
+    v["token"].as_str().expect("token").to_owned()
+}
+
+struct Run {
+    elapsed: Duration,
+    pages: usize,
+    changes: usize,
+    bytes: usize,
+}
+
+/// A full initial pull with the default page size; checks every record came once.
+async fn pull_everything(http: &reqwest::Client, base: &str, token: &str, expected: usize) -> Run {
+    let started = Instant::now();
+    let mut checkpoint: Option<String> = None;
+    let (mut pages, mut bytes) = (0, 0);
+    let mut seen = HashSet::with_capacity(expected);
+    loop {
+        let url = match &checkpoint {
+            None => format!("{base}/api/v1/sync/pull"),
+            Some(c) => format!("{base}/api/v1/sync/pull?checkpoint={c}"),
+        };
+        let res = http.get(url).bearer_auth(token).send().await.expect("pull");
+        assert!(res.status().is_success(), "pull: {}", res.status());
+        let body = res.bytes().await.expect("body");
+        bytes += body.len();
+        let page: PullResponse = serde_json::from_slice(&body).expect("a pull page");
+        pages += 1;
+        for c in page.changes {
+            assert!(c.data.is_some(), "an initial pull carries no deletes");
+            assert!(seen.insert((c.entity, c.key)), "a record came twice");
+        }
+        checkpoint = Some(page.checkpoint);
+        if !page.has_more {
+            break;
+        }
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(seen.len(), expected, "every record once");
+    Run { elapsed, pages, changes: seen.len(), bytes }
+}
+
+fn sample(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{series} missing from /metrics"))
+}
+
+async fn server_page_ms(http: &reqwest::Client, base: &str) -> (f64, f64) {
+    let text = http.get(format!("{base}/metrics")).send().await.expect("metrics").text().await.expect("text");
+    (sample(&text, "satchel_pull_duration_seconds_sum"), sample(&text, "satchel_pull_duration_seconds_count"))
+}
+
+async fn report(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(create_database().await),
+    };
+    let config = Config {
+        addr: "127.0.0.1:0".into(),
+        data_dir: dir.path().join("data"),
+        www_dir: dir.path().join("no-www"),
+        database_url: pg.as_ref().map(|db| db.url.clone()),
+        max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
+        lock: Default::default(),
+    };
+    // Seed and grow the data before the server starts (it then finds users and a feed).
+    let prepared = Instant::now();
+    let db = satchel_server::db::open(&config.data_dir, config.database_url.as_deref(), 2).await.expect("database");
+    satchel_server::seed::seed_if_empty(&db).await.expect("seed");
+    grow(&db).await;
+    db.close().await;
+    let prepared = prepared.elapsed();
+
+    let server = satchel_server::start(&config).await.expect("server starts");
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::builder().no_proxy().build().expect("client");
+    println!(
+        "BENCH server pull ({}): data of {PRODUCTS} products, {OUTLETS} outlets prepared in {:.1} s",
+        backend.name(),
+        prepared.as_secs_f64()
+    );
+    let tasks_of_rep1 = satchel_server::seed::TASKS.iter().filter(|t| t.assignee == "rep1").count();
+    let lists = satchel_server::seed::PRICE_LISTS.len();
+    for (who, user, pass, expected) in [
+        ("supervisor", "super", "super-demo", 1 + 1 + PRODUCTS + lists + OUTLETS),
+        ("rep1", "rep1", "rep1-demo", 1 + 1 + PRODUCTS + lists + OUTLETS / 2 + tasks_of_rep1 + PRODUCTS),
+    ] {
+        let mut runs = Vec::with_capacity(ROUNDS);
+        let (sum0, count0) = server_page_ms(&http, &base).await;
+        for _ in 0..ROUNDS {
+            let token = register(&http, &base, user, pass).await;
+            runs.push(pull_everything(&http, &base, &token, expected).await);
+        }
+        let (sum1, count1) = server_page_ms(&http, &base).await;
+        runs.sort_by_key(|r| r.elapsed);
+        let all: Vec<String> = runs.iter().map(|r| format!("{:.2}", r.elapsed.as_secs_f64())).collect();
+        let run = &runs[runs.len() / 2];
+        let secs = run.elapsed.as_secs_f64();
+        println!(
+            "BENCH server pull ({}, {who}): {} changes in {} pages of {PULL_PAGE} in {:.2} s = {:.0} changes/s ({:.1} MB)",
+            backend.name(),
+            run.changes,
+            run.pages,
+            secs,
+            run.changes as f64 / secs,
+            run.bytes as f64 / 1e6,
+        );
+        println!(
+            "      median of {ROUNDS} runs (s: {}); server handling mean {:.1} ms per page over {} pages; target <= 3 s: {}",
+            all.join(", "),
+            (sum1 - sum0) / (count1 - count0) * 1e3,
+            count1 - count0,
+            if secs <= 3.0 { "met" } else { "NOT met" }
+        );
+    }
+    server.shutdown().await.expect("clean shutdown");
+    drop(pg);
+}
