@@ -198,6 +198,8 @@ run_bench() {
   start_test_postgres
   log "Server push throughput over loopback HTTP, 1 and 4 devices, SQLite and PostgreSQL (release)"
   cargo bench -p satchel-server --bench push
+  log "Server initial pull of 10,000 products and 2,000 outlets over loopback HTTP, SQLite and PostgreSQL (release)"
+  cargo bench -p satchel-server --bench pull
   stop_test_postgres
   log "Tax engine, vault crypto and product search: Wasm in headless Chromium (the shipped wasm-release profile)"
   # SATCHEL_BENCH turns the test's smoke pass into a measurement (read at compile time).
@@ -208,6 +210,9 @@ run_bench() {
   build
   cargo build -p satchel-server
   SATCHEL_SERVER_BIN=target/debug/satchel-server node tests/bench/unlock.mjs
+  log "Sync in the browser against the server (release build, SQLite): initial pull of 10,000 products + 2,000 outlets, drain of 10,000 queued orders"
+  cargo build --release -p satchel-server
+  SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/sync.mjs
 }
 
 case "${1:-help}" in

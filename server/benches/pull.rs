@@ -24,9 +24,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use satchel_core::sync::protocol::{Entity, PullResponse, PULL_PAGE};
-use satchel_server::db::{value_rows, Db};
-use satchel_server::feed::{self, Scope};
+use satchel_core::sync::protocol::{PullResponse, PULL_PAGE};
 use satchel_server::Config;
 use serde_json::Value;
 use uuid::Uuid;
@@ -136,102 +134,8 @@ async fn create_database() -> PgDatabase {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The data: the demo seed, grown to PRODUCTS products and OUTLETS outlets, with feed rows.
+// The data: the demo seed, grown (`seed::grow_demo`) to PRODUCTS products and OUTLETS outlets.
 // ---------------------------------------------------------------------------------------------
-
-/// Inserts text rows, `per` rows per statement.
-async fn insert(conn: &mut sqlx::AnyConnection, table: &str, rows: &[Vec<String>], per: usize) {
-    let width = rows.first().map_or(0, Vec::len);
-    for chunk in rows.chunks(per) {
-        let sql = format!("INSERT INTO {table} VALUES {}", value_rows(chunk.len(), width));
-        let mut q = sqlx::query(&sql);
-        for row in chunk {
-            for v in row {
-                q = q.bind(v.as_str());
-            }
-        }
-        q.execute(&mut *conn).await.unwrap_or_else(|e| panic!("{table}: {e}"));
-    }
-}
-
-/// Adds products and outlets to the seeded demo data (with their prices, van stock and feed
-/// rows) in one transaction.
-async fn grow(db: &Db) {
-    let demo_products = satchel_server::seed::PRODUCTS;
-    let demo_outlets = satchel_server::seed::OUTLETS;
-    let now = satchel_server::db::timestamp(chrono::Utc::now());
-    let mut tx = db.pool.begin().await.expect("begin");
-    let docs = satchel_core::catalog::synthetic::catalog(PRODUCTS - demo_products);
-    let products: Vec<Vec<String>> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let cents = 50 + (i * 7919 + 1237) % 24951;
-            vec![
-                d.sku.clone(),
-                d.name.clone(),
-                "each".into(),
-                format!("{}.{:02}", cents / 100, cents % 100),
-                serde_json::to_string(&d.barcodes).expect("barcodes"),
-                if i % 7 == 0 { "zero_rated" } else { "standard" }.into(),
-            ]
-        })
-        .collect();
-    insert(&mut tx, "products (sku, name, unit, unit_price, barcodes, tax_class)", &products, 200).await;
-    let mut items = Vec::new();
-    for (list, _, _, _) in satchel_server::seed::PRICE_LISTS {
-        for p in &products {
-            items.push(vec![list.to_string(), p[0].clone(), p[3].clone()]);
-        }
-    }
-    insert(&mut tx, "price_list_items (price_list_id, sku, price)", &items, 500).await;
-    let mut stock = Vec::new();
-    for user in satchel_server::seed::VAN_USERS {
-        for p in &products {
-            stock.push(vec![user.to_string(), p[0].clone(), "500".into(), now.clone()]);
-        }
-    }
-    insert(&mut tx, "van_stock (username, sku, available, as_of)", &stock, 500).await;
-    let routes = satchel_server::seed::ROUTES;
-    let outlets: Vec<Vec<String>> = (0..OUTLETS - demo_outlets)
-        .map(|i| {
-            vec![
-                format!("OUT-B{:05}", i + 1),
-                format!("Bench Store {}", i + 1),
-                routes[i % routes.len()].to_string(),
-                format!("{} King Street, Toronto, ON", 10 + i),
-                format!("+1 416 555 {:04}", i % 10_000),
-                "13".into(),
-                if i % 5 == 4 { "wholesale" } else { "retail" }.into(),
-                "CA-ON".into(),
-                "Bench Contact".into(),
-                "5000.00".into(),
-                format!("{}.00", i % 3000),
-                now.clone(),
-            ]
-        })
-        .collect();
-    insert(
-        &mut tx,
-        "outlets (id, name, route, address, phone, tax_rate, outlet_group, place_of_supply, contact_name, \
-         credit_limit, outstanding, credit_as_of)",
-        &outlets,
-        100,
-    )
-    .await;
-
-    let everyone: Vec<(String, Scope<'_>)> = products.iter().map(|p| (p[0].clone(), Scope::Everyone)).collect();
-    feed::record_many(&mut tx, Entity::Product, &everyone).await.expect("feed products");
-    let lists: Vec<(String, Scope<'_>)> =
-        satchel_server::seed::PRICE_LISTS.iter().map(|l| (l.0.to_string(), Scope::Everyone)).collect();
-    feed::record_many(&mut tx, Entity::PriceList, &lists).await.expect("feed price lists");
-    let scoped: Vec<(String, Scope<'_>)> = outlets.iter().map(|o| (o[0].clone(), Scope::Route(&o[2]))).collect();
-    feed::record_many(&mut tx, Entity::Outlet, &scoped).await.expect("feed outlets");
-    let van: Vec<(String, Scope<'_>)> =
-        stock.iter().map(|s| (format!("{}/{}", s[0], s[1]), Scope::User(&s[0]))).collect();
-    feed::record_many(&mut tx, Entity::VanStock, &van).await.expect("feed van stock");
-    tx.commit().await.expect("commit");
-}
 
 // ---------------------------------------------------------------------------------------------
 // The timed pull.
@@ -316,7 +220,7 @@ async fn report(backend: Backend) {
     let prepared = Instant::now();
     let db = satchel_server::db::open(&config.data_dir, config.database_url.as_deref(), 2).await.expect("database");
     satchel_server::seed::seed_if_empty(&db).await.expect("seed");
-    grow(&db).await;
+    satchel_server::seed::grow_demo(&db, PRODUCTS, OUTLETS).await.expect("grow the demo");
     db.close().await;
     let prepared = prepared.elapsed();
 

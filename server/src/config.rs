@@ -90,6 +90,9 @@ ENVIRONMENT:
     SATCHEL_DATABASE_MAX_CONNECTIONS  database connections per instance (1-1000) [default: 8]
     SATCHEL_LOCK_IDLE_MINUTES  devices lock after this much inactivity (1-30) [default: 5]
     SATCHEL_LOCK_WHEN_HIDDEN   1: devices lock as soon as the app is hidden [default: 0]
+    SATCHEL_DEMO_PRODUCTS, SATCHEL_DEMO_OUTLETS  grow a fresh demo database to this many
+                               products and outlets (benchmarks)
+    SATCHEL_NUMBER_LEASE_SIZE  document numbers leased to a device at a time [default: 1000]
 
     -V, --version          print the version
 

@@ -164,6 +164,14 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
     let seeded = seed::seed_if_empty(&db).await.map_err(ServerError::Seed)?;
     if seeded {
         tracing::info!("seeded the demo data set");
+        // A larger deployment for benchmarks: SATCHEL_DEMO_PRODUCTS / SATCHEL_DEMO_OUTLETS.
+        let wanted = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<usize>().ok()).map(|n| n.min(200_000));
+        let (products, outlets) = (wanted("SATCHEL_DEMO_PRODUCTS"), wanted("SATCHEL_DEMO_OUTLETS"));
+        if products.is_some() || outlets.is_some() {
+            let (p, o) = (products.unwrap_or(seed::PRODUCTS), outlets.unwrap_or(seed::OUTLETS));
+            seed::grow_demo(&db, p, o).await.map_err(ServerError::Seed)?;
+            tracing::info!(products = p, outlets = o, "grew the demo data set");
+        }
     }
     let listener = TcpListener::bind(&config.addr)
         .await

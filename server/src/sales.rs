@@ -23,6 +23,19 @@ use crate::errors::AppError;
 
 /// How many numbers one lease holds.
 pub const LEASE_SIZE: u64 = 1000;
+
+/// The lease size in force: [`LEASE_SIZE`], or `SATCHEL_NUMBER_LEASE_SIZE` (10 to 1,000,000;
+/// benchmarks that queue many orders offline raise it). Read once.
+pub fn lease_size() -> u64 {
+    static SIZE: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        std::env::var("SATCHEL_NUMBER_LEASE_SIZE")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|n| (10..=1_000_000).contains(n))
+            .unwrap_or(LEASE_SIZE)
+    })
+}
 /// A device whose every range has fewer unused numbers than this gets a new lease on push.
 pub const LOW_WATER: u64 = 200;
 
@@ -412,7 +425,7 @@ pub async fn leases(conn: &mut AnyConnection, device_id: &str) -> Result<Vec<Lea
         .collect()
 }
 
-/// Leases the next [`LEASE_SIZE`] numbers of the deployment-wide counter to a device, in the
+/// Leases the next [`lease_size()`] numbers of the deployment-wide counter to a device, in the
 /// caller's transaction: the counter's row is updated first (on PostgreSQL its lock serializes
 /// leases until the transaction ends), then the range is recorded.
 pub async fn lease(
@@ -424,13 +437,13 @@ pub async fn lease(
     let (next,): (i64,) = sqlx::query_as(
         "UPDATE number_counter SET next_number = next_number + $1 WHERE id = 1 RETURNING next_number",
     )
-    .bind(i64_of(LEASE_SIZE)?)
+    .bind(i64_of(lease_size())?)
     .fetch_one(&mut *conn)
     .await?;
     let last = u64_of(next, "next_number")?
         .checked_sub(1)
         .ok_or_else(|| AppError::Internal("number counter underflow".into()))?;
-    let range = NumberRange { prefix: prefix.to_string(), first: last + 1 - LEASE_SIZE, last };
+    let range = NumberRange { prefix: prefix.to_string(), first: last + 1 - lease_size(), last };
     sqlx::query(
         "INSERT INTO number_ranges (device_id, prefix, first_number, last_number, used_through, leased_at) \
          VALUES ($1, $2, $3, $4, NULL, $5)",
