@@ -99,7 +99,10 @@ export interface CommitView {
   quote: QuoteView;
 }
 
-export type OrderStatus = 'pending' | 'synced' | 'flagged' | 'rejected';
+/** `held`: what it depends on (the task it was billed from) was refused: edit and resubmit it or
+ * discard it. `waiting`: the server has it and waits for what it depends on. `discarded`: held,
+ * then discarded (kept as a record). */
+export type OrderStatus = 'pending' | 'synced' | 'flagged' | 'rejected' | 'held' | 'waiting' | 'discarded';
 
 export interface OrderSummary {
   order_id: string;
@@ -111,6 +114,32 @@ export interface OrderSummary {
   seq: number;
   status: OrderStatus;
   reason?: string;
+  line_count?: number;
+  /** The task it was billed from. */
+  task_id?: string;
+}
+
+/** This device's completion of a task and what the server made of it. */
+export interface TaskCompletionView {
+  mutation_id: string;
+  completed_at: string;
+  note: string;
+  photos: number;
+  status: OrderStatus;
+  reason?: string;
+}
+
+/** A task assigned to the user (visit, delivery, shelf check), with this device's completion. */
+export interface TaskItemView {
+  id: string;
+  outlet_id: string;
+  outlet_name?: string;
+  kind: string;
+  title: string;
+  details: string;
+  due_date?: string;
+  status: 'open' | 'done' | 'cancelled';
+  completion?: TaskCompletionView;
 }
 
 /** A draft as stored: the page's own content. */
@@ -126,7 +155,7 @@ export interface StorageReport {
   unreadable_reference: number;
 }
 
-export type SyncPhase = 'idle' | 'pushing' | 'backing_off' | 'needs_sign_in';
+export type SyncPhase = 'idle' | 'pushing' | 'pulling' | 'backing_off' | 'needs_sign_in';
 
 export interface SyncStatus {
   pending: number;
@@ -139,6 +168,16 @@ export interface SyncStatus {
   latency_samples: number;
   last_synced_at?: string;
   last_error?: string;
+  last_error_code?: string;
+  /** The first full download of the reference data finished (it resumes where it stopped). */
+  reference_complete: boolean;
+  /** Changes the server still had for this device at the last pull. */
+  reference_remaining: number;
+  pulled_at?: string;
+  /** Moves whenever pulled data changed what the workspace shows: re-read the lists then. */
+  reference_generation: number;
+  /** Photos waiting for upload. */
+  uploads_pending: number;
 }
 
 export interface VaultStatus {
@@ -165,7 +204,14 @@ export interface WorkspaceApi {
   outlets(): OutletView[];
   searchProducts(query: string, limit: number, outletId?: string): ProductHit[];
   quote(order: SalesOrder): QuoteView;
-  commitOrder(order: SalesOrder, draftId?: string): Promise<CommitView>;
+  /** `taskId`: the order is billed from that task (it then depends on the task's completion). */
+  commitOrder(order: SalesOrder, draftId: string | undefined, taskId: string | undefined): Promise<CommitView>;
+  tasks(): TaskItemView[];
+  completeTask(taskId: string, note: string, photos: Blob[] | undefined): Promise<TaskItemView>;
+  discardHeld(orderId: string, reason?: string | null): Promise<void>;
+  /** A new draft whose content is `{ order: SalesOrder, resubmits: "<document number>" }`; the
+   * held order becomes discarded. */
+  editHeld(orderId: string): Promise<DraftView>;
   saveDraft(draftId: string | undefined, content: object): Promise<DraftView>;
   drafts(): Promise<DraftView[]>;
   deleteDraft(draftId: string): Promise<void>;
@@ -189,16 +235,19 @@ export interface ErrorView {
   code: string;
   message: string;
   field?: string;
+  /** A finer, stable code, e.g. "photo_too_large" or the server's error code. */
+  detail?: string;
 }
 
 export function describeError(err: unknown): ErrorView {
   if (err instanceof Error) {
-    const extra = err as Error & { code?: unknown; field?: unknown };
+    const extra = err as Error & { code?: unknown; field?: unknown; detail?: unknown };
     const view: ErrorView = {
       code: typeof extra.code === 'string' ? extra.code : 'internal',
       message: err.message || String(err),
     };
     if (typeof extra.field === 'string') view.field = extra.field;
+    if (typeof extra.detail === 'string') view.detail = extra.detail;
     return view;
   }
   return { code: 'internal', message: String(err) };

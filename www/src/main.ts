@@ -65,11 +65,22 @@ async function boot(root: HTMLElement): Promise<void> {
   let workspaceHandler: ((s: SyncStatus) => void) | undefined;
   let lockScreen: LockScreen | undefined;
 
+  // While a sign-in runs, the vault unlocks before the first download is done: the sign-in
+  // screen stays (showing the download's progress) until `signIn` resolves.
+  let signingIn = false;
   const showSignIn = (): void => {
     workspaceEl = undefined;
     lockScreen = undefined;
-    statusHandler = undefined;
-    renderSignIn(root, ws, () => route());
+    const screen = renderSignIn(root, ws, () => route(), {
+      onBusy: (busy) => {
+        signingIn = busy;
+      },
+      // Refused after the vault changed (rare): show where the vault is now.
+      onFailed: () => {
+        if (ws.vaultStatus().state !== 'signed_out') route();
+      },
+    });
+    statusHandler = (s) => screen.onStatus(s);
   };
   const showLock = (): void => {
     const screen = renderLock(ws, ws.session());
@@ -118,7 +129,9 @@ async function boot(root: HTMLElement): Promise<void> {
       else showLock();
     } else showWorkspace();
   };
-  ws.onVaultChange(() => route());
+  ws.onVaultChange(() => {
+    if (!signingIn) route();
+  });
 
   route();
   root.dataset['ready'] = 'true';

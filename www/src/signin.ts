@@ -1,14 +1,25 @@
 // The sign-in screen. Signing in registers this device with the server and downloads the
 // reference data, so it is the one step that needs the network.
 
-import { errorText, type SessionView, type WorkspaceApi } from './api.ts';
+import { errorText, type SessionView, type SyncStatus, type WorkspaceApi } from './api.ts';
 import { errorBox, h } from './dom.ts';
+
+export interface SignInScreen {
+  /** The module's sync status while signing in: the first download's progress. */
+  onStatus(s: SyncStatus): void;
+}
 
 export function renderSignIn(
   root: HTMLElement,
   ws: WorkspaceApi,
   onSignedIn: (session: SessionView) => void,
-): void {
+  hooks: {
+    /** Sign-in started / ended (the page holds this screen until the first download is done). */
+    onBusy?: (busy: boolean) => void;
+    /** The sign-in was refused (the error is shown on this screen). */
+    onFailed?: () => void;
+  } = {},
+): SignInScreen {
   const username = h('input', {
     id: 'username',
     name: 'username',
@@ -48,6 +59,8 @@ export function renderSignIn(
   });
   const error = errorBox();
   const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'sign-in' }, 'Sign in');
+  const progress = h('p', { class: 'hint', 'data-testid': 'sign-in-progress', role: 'status', hidden: true });
+  let busy = false;
 
   const form = h(
     'form',
@@ -65,6 +78,7 @@ export function renderSignIn(
     h('p', { class: 'hint' }, 'Satchel locks itself when left alone; the PIN opens it again, offline too.'),
     error.el,
     submit,
+    progress,
     h('p', { class: 'hint', 'data-testid': 'demo-hint' }, 'Demo: ', h('code', {}, 'rep1 / rep1-demo')),
   );
 
@@ -78,19 +92,37 @@ export function renderSignIn(
       }
       submit.disabled = true;
       submit.textContent = 'Signing in…';
+      busy = true;
+      hooks.onBusy?.(true);
       try {
         const session = await ws.signIn(username.value.trim(), password.value, pin.value);
         pin.value = '';
         pinConfirm.value = '';
+        busy = false;
+        hooks.onBusy?.(false);
         onSignedIn(session);
       } catch (err) {
+        busy = false;
+        hooks.onBusy?.(false);
+        progress.hidden = true;
         error.show(errorText(err));
         submit.disabled = false;
         submit.textContent = 'Sign in';
+        hooks.onFailed?.();
       }
     })();
   });
 
   root.replaceChildren(form);
   username.focus();
+  return {
+    onStatus(s: SyncStatus) {
+      // The first download runs page by page inside the sign-in.
+      if (!busy || s.reference_complete) return;
+      const left = s.reference_remaining ?? 0;
+      progress.hidden = false;
+      progress.textContent = left > 0 ? `Downloading catalog… ${left} change${left === 1 ? '' : 's'} left` : 'Downloading catalog…';
+      progress.dataset['remaining'] = String(left);
+    },
+  };
 }

@@ -19,8 +19,10 @@ import {
   type WorkspaceApi,
   type DraftView,
   type ReviewItem,
+  type TaskItemView,
 } from './api.ts';
 import { errorBox, h, replaceChildren } from './dom.ts';
+import { renderTasksCard, type TasksCard } from './tasks.ts';
 
 /** One line of the draft; `quantity` and `discount` are whatever the user typed (decimal strings). */
 interface DraftLine {
@@ -44,6 +46,10 @@ interface Draft {
   outlet: OutletView | undefined;
   lines: DraftLine[];
   options: DraftOptions;
+  /** The task the order is billed from ("Take order" on a task). */
+  taskId: string | undefined;
+  /** The document number of the held order this one replaces ("Edit and resubmit"). */
+  resubmits: string | undefined;
 }
 
 /** What a draft stores: ids and what was typed (prices and names come from the catalog). */
@@ -51,6 +57,31 @@ interface DraftContent {
   outlet_id: string;
   lines: { sku: string; quantity: string; discount?: string }[];
   options?: Partial<DraftOptions>;
+  task_id?: string;
+  resubmits?: string;
+}
+
+/** A draft's content in the page's shape. Drafts the module makes (`editHeld`) hold
+ * `{ order: SalesOrder, resubmits }` instead: their order becomes outlet, lines and options. */
+function draftContent(raw: Record<string, unknown>): Partial<DraftContent> {
+  const order = raw['order'] as Partial<SalesOrder> | undefined;
+  if (order && typeof order === 'object' && typeof order.outlet_id === 'string') {
+    const resubmits = raw['resubmits'];
+    const content: Partial<DraftContent> = {
+      outlet_id: order.outlet_id,
+      lines: (order.lines ?? []).map((l) => ({ sku: l.sku, quantity: l.quantity, ...(l.discount_percent ? { discount: l.discount_percent } : {}) })),
+      options: {
+        orderDiscount: order.order_discount_percent ?? '',
+        note: order.note ?? '',
+        deliveryDate: order.requested_delivery_date ?? '',
+        isReturn: order.kind === 'return',
+        cash: order.cash === true,
+      },
+    };
+    if (typeof resubmits === 'string') content.resubmits = resubmits;
+    return content;
+  }
+  return raw as Partial<DraftContent>;
 }
 
 const NO_OPTIONS: DraftOptions = { orderDiscount: '', note: '', deliveryDate: '', isReturn: false, cash: false };
@@ -79,7 +110,7 @@ export function renderWorkspace(
 ): void {
   let outlets = ws.outlets();
   let outletById = new Map(outlets.map((o) => [o.id, o]));
-  const draft: Draft = { id: undefined, outlet: undefined, lines: [], options: { ...NO_OPTIONS } };
+  const draft: Draft = { id: undefined, outlet: undefined, lines: [], options: { ...NO_OPTIONS }, taskId: undefined, resubmits: undefined };
   let quote: QuoteView | undefined;
 
   // ---- header: who, online/offline, pending badge, sync now -------------------------------
@@ -88,6 +119,10 @@ export function renderWorkspace(
   const syncText = h('span', { class: 'sync-text', 'data-testid': 'sync-text' }, 'All synced');
   const syncPhase = h('span', { class: 'sync-phase muted', 'data-testid': 'sync-phase' });
   const syncNow = h('button', { type: 'button', class: 'small', 'data-testid': 'sync-now' }, 'Sync now');
+  // Second line of the sync header: the first download's progress and photos still to upload.
+  const referenceProgress = h('span', { 'data-testid': 'reference-progress', hidden: true });
+  const uploadsProgress = h('span', { 'data-testid': 'uploads-progress', hidden: true });
+  const syncSub = h('div', { class: 'row sync-sub small', hidden: true }, referenceProgress, uploadsProgress);
   const signOut = h('button', { type: 'button', class: 'small link', 'data-testid': 'sign-out' }, 'Sign out');
   const lockNow = h('button', { type: 'button', class: 'small', 'data-testid': 'lock-now', onclick: () => ws.lock() }, 'Lock');
   const header = h(
@@ -102,6 +137,7 @@ export function renderWorkspace(
       signOut,
     ),
     h('div', { class: 'row sync' }, badge, syncText, syncPhase, syncNow),
+    syncSub,
   );
 
   // One inline error region; each source (order entry, sync, ...) sets or clears only its own
@@ -165,10 +201,14 @@ export function renderWorkspace(
     h('label', { class: 'check' }, isReturn, ' Return: goods come back'),
     h('label', { class: 'check' }, cash, ' Paid cash on delivery'),
   );
+  const billedFrom = h('p', { class: 'billed-from small', 'data-testid': 'billed-from-task', hidden: true });
+  const resubmitsNote = h('p', { class: 'billed-from small', 'data-testid': 'resubmits', hidden: true });
   const entry = h(
     'section',
     { class: 'card', 'data-testid': 'order-entry', hidden: true },
     h('div', { class: 'row' }, chosen, changeOutlet),
+    billedFrom,
+    resubmitsNote,
     productSearch,
     productList,
     h('h3', {}, 'Lines'),
@@ -201,11 +241,17 @@ export function renderWorkspace(
   const [p5, panelAttention] = panel('panel-attention', 'Needs attention');
   const [p6, panelTab] = panel('panel-tab', 'This tab');
   const [p7, panelError] = panel('panel-error', 'Last problem');
+  const [p8, panelReference] = panel('panel-reference', 'Catalog, prices and outlets');
+  const [p9, panelUploads] = panel('panel-uploads', 'Photos waiting for upload');
   const syncPanel = h(
     'details',
     { class: 'card', 'data-testid': 'sync-panel' },
     h('summary', {}, 'Sync'),
-    h('dl', { class: 'panel' }, p1, panelPending, p2, panelOldest, p3, panelLast, p4, panelLatency, p5, panelAttention, p6, panelTab, p7, panelError),
+    h(
+      'dl',
+      { class: 'panel' },
+      p1, panelPending, p2, panelOldest, p3, panelLast, p4, panelLatency, p5, panelAttention, p8, panelReference, p9, panelUploads, p6, panelTab, p7, panelError,
+    ),
   );
   function renderPanel(s: SyncStatus): void {
     panelPending.textContent = String(s.pending);
@@ -216,6 +262,22 @@ export function renderWorkspace(
     panelLatency.dataset['samples'] = String(s.latency_samples);
     panelTab.textContent = s.leader ? 'syncs for all tabs' : 'another tab syncs';
     panelError.textContent = s.last_error ?? '—';
+    const downloading = s.reference_complete === false;
+    const left = s.reference_remaining ?? 0;
+    const progress = `Downloading catalog… ${left} change${left === 1 ? '' : 's'} left`;
+    panelReference.textContent = downloading ? progress : s.pulled_at ? `up to date as of ${formatTime(s.pulled_at)}` : 'up to date';
+    panelReference.dataset['complete'] = String(!downloading);
+    panelReference.dataset['remaining'] = String(left);
+    referenceProgress.hidden = !downloading;
+    referenceProgress.textContent = downloading ? progress : '';
+    referenceProgress.dataset['remaining'] = String(left);
+    const uploads = s.uploads_pending ?? 0;
+    panelUploads.textContent = String(uploads);
+    panelUploads.dataset['count'] = String(uploads);
+    uploadsProgress.hidden = uploads === 0;
+    uploadsProgress.textContent = uploads === 0 ? '' : `Photos waiting for upload: ${uploads}`;
+    uploadsProgress.dataset['count'] = String(uploads);
+    syncSub.hidden = referenceProgress.hidden && uploadsProgress.hidden;
   }
 
   // ---- drafts: every edit is saved; a closed tab or a lock loses nothing -------------------
@@ -235,24 +297,7 @@ export function renderWorkspace(
     void ws
       .refreshReference()
       .then(() => {
-        outlets = ws.outlets();
-        outletById = new Map(outlets.map((o) => [o.id, o]));
-        renderOutlets();
-        renderReferenceAge();
-        if (draft.outlet) {
-          const fresh = outletById.get(draft.outlet.id);
-          if (fresh) {
-            draft.outlet = fresh;
-            replaceChildren(
-              chosen,
-              h('strong', { 'data-outlet-id': fresh.id }, fresh.name),
-              h('span', { class: 'meta', 'data-testid': 'chosen-meta' }, [fresh.route, fresh.address, fresh.phone, fresh.contact_name].filter(Boolean).join(' · ')),
-              creditLine(fresh),
-              recentFor(fresh.id),
-              editContact(fresh),
-            );
-          }
-        }
+        reloadReference(true);
         refAge.dataset['refreshed'] = String(Date.now());
       })
       .catch((err: unknown) => error.show(errorText(err), 'reference'))
@@ -260,9 +305,53 @@ export function renderWorkspace(
   });
   const orders = h('section', { class: 'card' }, h('h2', {}, 'Orders on this device'), storageReport, orderList, refAge, refreshRef, storageStatus);
 
+  /** Re-reads what pulled data may have changed: outlets (credit, contacts), tasks, the chosen
+   * outlet. `redrawChosen`: redraw the chosen outlet even if it looks unchanged. */
+  function reloadReference(redrawChosen = false): void {
+    try {
+      outlets = ws.outlets();
+    } catch (err) {
+      error.show(errorText(err), 'reference');
+      return;
+    }
+    outletById = new Map(outlets.map((o) => [o.id, o]));
+    renderOutlets();
+    renderReferenceAge();
+    tasksCard?.refresh(true);
+    if (draft.outlet) {
+      const fresh = outletById.get(draft.outlet.id);
+      // Redrawn only when it changed: the rep may be typing in "Edit contact".
+      if (fresh && (redrawChosen || JSON.stringify(fresh) !== JSON.stringify(draft.outlet))) {
+        draft.outlet = fresh;
+        replaceChildren(
+          chosen,
+          h('strong', { 'data-outlet-id': fresh.id }, fresh.name),
+          h('span', { class: 'meta', 'data-testid': 'chosen-meta' }, [fresh.route, fresh.address, fresh.phone, fresh.contact_name].filter(Boolean).join(' · ')),
+          creditLine(fresh),
+          recentFor(fresh.id),
+          editContact(fresh),
+        );
+      }
+    }
+  }
+
+  // ---- tasks: what the office asked for, completing them, billing an order from one --------
+  let tasksCard: TasksCard | undefined;
+  tasksCard = renderTasksCard(ws, {
+    onTakeOrder: (t) => startOrderFromTask(t),
+    onCompleted: (t) => {
+      showNotice(`Task "${t.title}" completed on this device; it syncs with the next push.`);
+      notice.dataset['taskId'] = t.id;
+      void refresh();
+    },
+    onChanged: () => renderAttention(),
+  });
+
   const pinCard = changePinCard(ws);
   const reviewCard = ws.role() === 'supervisor' ? renderReviewCard(ws) : null;
-  root.replaceChildren(h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, reviewCard, draftsCard, picker, entry, orders, syncPanel, pinCard)));
+  root.replaceChildren(
+    h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, reviewCard, draftsCard, tasksCard.el, picker, entry, orders, syncPanel, pinCard)),
+  );
 
   // ---- behaviour --------------------------------------------------------------------------
 
@@ -308,6 +397,7 @@ export function renderWorkspace(
   const phaseText: Record<SyncStatus['phase'], string> = {
     idle: '',
     pushing: 'Syncing…',
+    pulling: 'Receiving updates',
     backing_off: 'Will retry soon',
     needs_sign_in: 'Sign in again to sync',
   };
@@ -335,12 +425,19 @@ export function renderWorkspace(
     replaceChildren(outletList, ...items);
   }
 
-  function chooseOutlet(o: OutletView, resume?: { id: string; lines: DraftLine[]; options?: DraftOptions }): void {
+  function chooseOutlet(
+    o: OutletView,
+    resume?: { id: string; lines: DraftLine[]; options?: DraftOptions; taskId?: string | undefined; resubmits?: string | undefined },
+    taskId?: string,
+  ): void {
     showNotice('');
     draft.id = resume?.id;
     draft.outlet = o;
     draft.lines = resume?.lines ?? [];
     draft.options = { ...(resume?.options ?? NO_OPTIONS) };
+    draft.taskId = resume ? resume.taskId : taskId;
+    draft.resubmits = resume?.resubmits;
+    renderOrigin();
     orderDiscount.value = draft.options.orderDiscount;
     note.value = draft.options.note;
     deliveryDate.value = draft.options.deliveryDate;
@@ -385,6 +482,8 @@ export function renderWorkspace(
           outlet_id: draft.outlet.id,
           lines: draft.lines.map((l) => ({ sku: l.product.sku, quantity: l.quantity, ...(l.discount ? { discount: l.discount } : {}) })),
           options: draft.options,
+          ...(draft.taskId ? { task_id: draft.taskId } : {}),
+          ...(draft.resubmits ? { resubmits: draft.resubmits } : {}),
         };
         try {
           const saved = await ws.saveDraft(draft.id, content);
@@ -408,8 +507,33 @@ export function renderWorkspace(
     }
   }
 
+  /** Shows what the order in the form comes from: a task, or a held order it replaces. */
+  function renderOrigin(): void {
+    const task = draft.taskId ? tasksCard?.task(draft.taskId) : undefined;
+    billedFrom.hidden = !draft.taskId;
+    billedFrom.textContent = draft.taskId ? `Billed from task: ${task?.title ?? draft.taskId}` : '';
+    if (draft.taskId) billedFrom.dataset['taskId'] = draft.taskId;
+    else delete billedFrom.dataset['taskId'];
+    resubmitsNote.hidden = !draft.resubmits;
+    resubmitsNote.textContent = draft.resubmits ? `Replaces the held order ${draft.resubmits}; it gets a new number.` : '';
+  }
+
+  /** "Take order" on a task: the order form at the task's outlet, billed from the task. */
+  function startOrderFromTask(t: TaskItemView): void {
+    const outlet = outletById.get(t.outlet_id);
+    if (!outlet) {
+      error.show(`The outlet of task "${t.title}" (${t.outlet_id}) is not on this device.`, 'task');
+      return;
+    }
+    error.show('', 'task');
+    // A draft being typed stays in the drafts list (an empty one is dropped).
+    if (draft.outlet) clearDraft();
+    chooseOutlet(outlet, undefined, t.id);
+    entry.scrollIntoView({ block: 'start' });
+  }
+
   function resumeDraft(d: DraftView): void {
-    const content = d.content as Partial<DraftContent>;
+    const content = draftContent(d.content);
     const outlet = content.outlet_id ? outletById.get(content.outlet_id) : undefined;
     if (!outlet) {
       error.show('This draft names an outlet that is no longer on your routes.', 'draft');
@@ -420,7 +544,13 @@ export function renderWorkspace(
       const product = productBySku(l.sku, outlet.id);
       if (product) lines.push({ product, quantity: l.quantity, discount: l.discount ?? '' });
     }
-    chooseOutlet(outlet, { id: d.draft_id, lines, options: { ...NO_OPTIONS, ...(content.options ?? {}) } });
+    chooseOutlet(outlet, {
+      id: d.draft_id,
+      lines,
+      options: { ...NO_OPTIONS, ...(content.options ?? {}) },
+      taskId: content.task_id,
+      resubmits: content.resubmits,
+    });
   }
 
   async function renderDrafts(): Promise<DraftView[]> {
@@ -433,13 +563,13 @@ export function renderWorkspace(
     }
     const others = list.filter((d) => d.draft_id !== draft.id);
     const items = others.map((d) => {
-      const content = d.content as Partial<DraftContent>;
+      const content = draftContent(d.content);
       const name = (content.outlet_id && outletById.get(content.outlet_id)?.name) ?? content.outlet_id ?? 'No outlet';
       const n = content.lines?.length ?? 0;
       return h(
         'li',
         { class: 'draft', 'data-testid': 'draft-item', 'data-draft-id': d.draft_id },
-        h('div', { class: 'row' }, h('span', { class: 'name' }, name), h('span', { class: 'meta' }, `${n} line${n === 1 ? '' : 's'} · ${formatTime(d.updated_at)}`)),
+        h('div', { class: 'row' }, h('span', { class: 'name' }, name), h('span', { class: 'meta' }, `${n} line${n === 1 ? '' : 's'} · ${formatTime(d.updated_at)}${content.resubmits ? ` · replaces ${content.resubmits}` : ''}${content.task_id ? ' · from a task' : ''}`)),
         h(
           'div',
           { class: 'row' },
@@ -473,6 +603,9 @@ export function renderWorkspace(
     draft.outlet = undefined;
     draft.lines = [];
     draft.options = { ...NO_OPTIONS };
+    draft.taskId = undefined;
+    draft.resubmits = undefined;
+    renderOrigin();
     entry.hidden = true;
     picker.hidden = false;
     outletSearch.value = '';
@@ -707,12 +840,18 @@ export function renderWorkspace(
       try {
         // Let a save in flight finish first, so it cannot re-create the draft after the commit.
         if (saving) await saving;
-        const saved = await ws.commitOrder(order, draft.id);
+        const taskId = draft.taskId;
+        const task = taskId ? tasksCard?.task(taskId) : undefined;
+        const resubmits = draft.resubmits;
+        const saved = await ws.commitOrder(order, draft.id, taskId);
         draft.id = undefined;
         clearDraft();
         showNotice(
-          `Order ${saved.document_number} saved on this device${saved.flagged ? '; it will be flagged for review' : ''}.`,
+          `Order ${saved.document_number} saved on this device${saved.flagged ? '; it will be flagged for review' : ''}` +
+            `${task ? `; billed from task "${task.title}"` : ''}${resubmits ? `; it replaces ${resubmits}` : ''}.`,
         );
+        if (taskId) notice.dataset['taskId'] = taskId;
+        else delete notice.dataset['taskId'];
         notice.dataset['orderId'] = saved.order_id;
         notice.dataset['documentNumber'] = saved.document_number;
         notice.dataset['total'] = saved.total;
@@ -770,18 +909,142 @@ export function renderWorkspace(
     );
   }
 
-  function renderOrders(list: OrderSummary[]): void {
+  const STATUS_LABEL: Record<OrderSummary['status'], string> = {
+    pending: 'Waiting to sync',
+    synced: 'Synced',
+    flagged: 'Flagged for review',
+    rejected: 'Rejected',
+    held: 'Held',
+    waiting: 'Waiting for the server',
+    discarded: 'Discarded',
+  };
+
+  /** "Needs attention": rejected and held orders, and task completions the server refused. */
+  function renderAttention(): void {
+    const rejected = knownOrders.filter((o) => o.status === 'rejected').length;
+    const held = knownOrders.filter((o) => o.status === 'held').length;
+    const tasks = tasksCard?.rejectedCount() ?? 0;
+    const parts: string[] = [];
+    if (rejected) parts.push(`${rejected} rejected order${rejected === 1 ? '' : 's'}`);
+    if (held) parts.push(`${held} held order${held === 1 ? '' : 's'}`);
+    if (tasks) parts.push(`${tasks} refused task completion${tasks === 1 ? '' : 's'}`);
+    const total = rejected + held + tasks;
+    panelAttention.textContent = total === 0 ? 'nothing' : parts.join(', ');
+    panelAttention.dataset['count'] = String(total);
+    panelAttention.dataset['held'] = String(held);
+    panelAttention.dataset['rejectedTasks'] = String(tasks);
+  }
+
+  /** The inline "Discard" forms of held orders, kept across re-renders (a reason being typed
+   * survives a status update). */
+  const discardForms = new Map<string, HTMLElement>();
+
+  function discardForm(o: OrderSummary): HTMLElement {
+    const existing = discardForms.get(o.order_id);
+    if (existing) return existing;
+    const inputId = `discard-reason-${o.order_id}`;
+    const reason = h('input', { id: inputId, type: 'text', maxlength: 500, placeholder: 'e.g. the outlet cancelled', 'data-testid': 'held-discard-reason' });
+    const confirm = h('button', { type: 'submit', class: 'small', 'data-testid': 'held-discard-confirm' }, 'Discard order');
+    const cancel = h('button', { type: 'button', class: 'small link', 'data-testid': 'held-discard-cancel' }, 'Keep it');
+    const result = h('span', { class: 'small', role: 'status', 'data-testid': 'held-result' });
+    const form = h(
+      'form',
+      { class: 'held-discard', 'data-testid': 'held-discard-form', novalidate: true },
+      h('label', { for: inputId }, `Why discard ${o.document_number}? (optional)`),
+      reason,
+      h('div', { class: 'row' }, confirm, cancel, result),
+    );
+    cancel.addEventListener('click', () => {
+      discardForms.delete(o.order_id);
+      renderOrders(knownOrders, true);
+    });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      confirm.disabled = true;
+      void ws
+        .discardHeld(o.order_id, reason.value.trim() === '' ? undefined : reason.value.trim())
+        .then(() => {
+          discardForms.delete(o.order_id);
+          showNotice(`Order ${o.document_number} discarded.`);
+          notice.dataset['orderId'] = o.order_id;
+          return refresh();
+        })
+        .catch((err: unknown) => {
+          result.textContent = errorText(err);
+          confirm.disabled = false;
+        });
+    });
+    discardForms.set(o.order_id, form);
+    setTimeout(() => reason.focus(), 0);
+    return form;
+  }
+
+  /** "Edit and resubmit": the module makes a draft of the held order (and discards the held
+   * one); the draft opens in the order form. */
+  function editHeld(o: OrderSummary, button: HTMLButtonElement): void {
+    button.disabled = true;
+    error.show('', 'held');
+    void (async () => {
+      try {
+        const d = await ws.editHeld(o.order_id);
+        discardForms.delete(o.order_id);
+        // A draft being typed stays in the drafts list.
+        if (draft.outlet) clearDraft();
+        resumeDraft(d);
+        showNotice(`Order ${o.document_number} is open for editing; commit it to send it again with a new number.`);
+        entry.scrollIntoView({ block: 'start' });
+      } catch (err) {
+        error.show(errorText(err), 'held');
+        button.disabled = false;
+      } finally {
+        void refresh();
+      }
+    })();
+  }
+
+  function heldActions(o: OrderSummary): HTMLElement {
+    if (discardForms.has(o.order_id)) return discardForm(o);
+    const edit = h('button', { type: 'button', class: 'small', 'data-testid': 'held-edit' }, 'Edit and resubmit');
+    edit.addEventListener('click', () => editHeld(o, edit));
+    const discard = h('button', { type: 'button', class: 'small link', 'data-testid': 'held-discard' }, 'Discard');
+    discard.addEventListener('click', () => {
+      discardForm(o);
+      renderOrders(knownOrders, true);
+    });
+    return h('div', { class: 'row' }, edit, discard);
+  }
+
+  let ordersSignature = '';
+  function renderOrders(list: OrderSummary[], force = false): void {
     knownOrders = [...list].sort((a, b) => b.seq - a.seq);
-    const attention = list.filter((o) => o.status === 'rejected').length;
-    panelAttention.textContent = attention === 0 ? 'nothing' : `${attention} rejected order${attention === 1 ? '' : 's'}`;
-    panelAttention.dataset['count'] = String(attention);
-    const sorted = [...list].sort((a, b) => b.seq - a.seq).slice(0, ORDER_LIST_LIMIT);
+    renderAttention();
+    // Re-rendered only when something changed: a reason typed in a discard form stays put.
+    const signature = JSON.stringify(knownOrders);
+    if (!force && signature === ordersSignature) return;
+    ordersSignature = signature;
+    for (const id of [...discardForms.keys()]) if (!knownOrders.some((o) => o.order_id === id && o.status === 'held')) discardForms.delete(id);
+    const sorted = knownOrders.slice(0, ORDER_LIST_LIMIT);
     const items = sorted.map((o) => {
-      const statusLabel =
-        o.status === 'pending' ? 'Waiting to sync' : o.status === 'synced' ? 'Synced' : o.status === 'flagged' ? 'Flagged for review' : 'Rejected';
+      const task = o.task_id ? tasksCard?.task(o.task_id) : undefined;
+      let reason: HTMLElement | null = null;
+      if (o.status === 'held') {
+        reason = h('p', { class: 'reason held', 'data-testid': 'order-reason' }, h('strong', {}, 'Held: '), o.reason ?? 'something it depends on was refused');
+      } else if (o.status === 'waiting') {
+        reason = h('p', { class: 'reason waiting', 'data-testid': 'order-reason' }, `Waiting for the server${o.reason ? `: ${o.reason}` : ''}`);
+      } else if ((o.status === 'rejected' || o.status === 'discarded' || o.status === 'flagged') && o.reason) {
+        reason = h('p', { class: `reason ${o.status}`, 'data-testid': 'order-reason' }, o.reason);
+      }
       return h(
         'li',
-        { class: `order ${o.status}`, 'data-testid': 'order-item', 'data-status': o.status, 'data-order-id': o.order_id, 'data-seq': String(o.seq) },
+        {
+          class: `order ${o.status}`,
+          'data-testid': 'order-item',
+          'data-status': o.status,
+          'data-order-id': o.order_id,
+          'data-seq': String(o.seq),
+          'data-document-number': o.document_number,
+          'data-task-id': o.task_id,
+        },
         h(
           'div',
           { class: 'row' },
@@ -792,9 +1055,11 @@ export function renderWorkspace(
           'div',
           { class: 'row meta' },
           h('span', {}, formatTime(o.committed_at)),
-          h('span', { class: `status ${o.status}`, 'data-testid': 'order-status' }, statusLabel),
+          h('span', { class: `status ${o.status}`, 'data-testid': 'order-status' }, STATUS_LABEL[o.status] ?? o.status),
         ),
-        o.status === 'rejected' && o.reason ? h('p', { class: 'reason', 'data-testid': 'order-reason' }, o.reason) : null,
+        o.task_id ? h('p', { class: 'meta small', 'data-testid': 'order-task' }, `Billed from task: ${task?.title ?? o.task_id}`) : null,
+        reason,
+        o.status === 'held' ? heldActions(o) : null,
       );
     });
     if (items.length === 0) items.push(h('li', { class: 'muted' }, 'No orders yet.'));
@@ -815,6 +1080,8 @@ export function renderWorkspace(
         try {
           const [n, list, report] = await Promise.all([ws.pendingCount(), ws.orders(), ws.storageReport()]);
           setPending(n);
+          // Completions change status with push answers too, not only with pulls.
+          tasksCard?.refresh();
           renderOrders(list);
           const unreadable = report.unreadable_orders + report.unreadable_reference;
           storageReport.hidden = unreadable === 0;
@@ -875,6 +1142,7 @@ export function renderWorkspace(
     })();
   });
 
+  let generation: number | undefined;
   hooks.setStatusHandler((s) => {
     setPending(s.pending);
     syncPhase.textContent = phaseText[s.phase] ?? '';
@@ -885,6 +1153,13 @@ export function renderWorkspace(
     syncPhase.dataset['leader'] = String(s.leader);
     if (!s.leader && s.phase === 'idle') syncPhase.textContent = 'Synced by another tab';
     if (s.phase === 'idle' && !s.last_error) error.show('', 'sync');
+    // Pulled data changed what this screen shows: re-read the lists.
+    if (s.reference_generation !== undefined && s.reference_generation !== generation) {
+      generation = s.reference_generation;
+      refAge.dataset['generation'] = String(generation);
+      reloadReference();
+      renderOrders(knownOrders, true);
+    }
     void refresh();
   });
 

@@ -31,3 +31,34 @@ export function countBy(items, key) {
   for (const item of items) counts.set(item[key], (counts.get(item[key]) ?? 0) + 1);
   return counts;
 }
+
+/** A bearer token of the supervisor (`super`), from a fresh device registration. */
+export async function supervisorToken(baseUrl) {
+  return registerDevice(baseUrl, 'super', 'super-demo', 'e2e supervisor');
+}
+
+/** `GET path` with `token`; the parsed JSON answer, or throws with the status and body. */
+export async function getJson(baseUrl, path, token, { expect = 200 } = {}) {
+  const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = await res.text();
+  if (res.status !== expect) throw new Error(`GET ${path}: ${res.status} ${body}`);
+  return body === '' ? undefined : JSON.parse(body);
+}
+
+/** The office withdraws a task (`POST /api/v1/tasks/{id}/cancel`, supervisor only). */
+export async function cancelTask(baseUrl, token, taskId) {
+  const res = await fetch(`${baseUrl}/api/v1/tasks/${encodeURIComponent(taskId)}/cancel`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`POST /api/v1/tasks/${taskId}/cancel: ${res.status} ${body}`);
+  return JSON.parse(body);
+}
+
+/** Every task on the server (`status=all`) as `token`'s user sees them. */
+export async function serverTasks(baseUrl, token) {
+  const json = await getJson(baseUrl, '/api/v1/tasks?status=all', token);
+  if (!Array.isArray(json.items)) throw new Error(`GET /api/v1/tasks: no "items" array in ${JSON.stringify(json)}`);
+  return json.items;
+}

@@ -116,3 +116,100 @@ export async function orderItems(page) {
     els.map((e) => ({ id: e.getAttribute('data-order-id'), status: e.getAttribute('data-status'), seq: Number(e.getAttribute('data-seq')) })),
   );
 }
+
+/** The task's row in the Tasks card. */
+export function taskItem(page, taskId) {
+  return page.locator(`[data-testid="task-item"][data-task-id="${taskId}"]`);
+}
+
+/** The task ids the Tasks card lists, in order, with their status and completion status. */
+export async function taskItems(page) {
+  return page.locator('[data-testid="task-item"]').evaluateAll((els) =>
+    els.map((e) => ({ id: e.getAttribute('data-task-id'), status: e.getAttribute('data-status'), completion: e.getAttribute('data-completion') })),
+  );
+}
+
+/**
+ * Completes a task through its form: "Complete", the note, the photos (Playwright file payloads
+ * `{ name, mimeType, buffer }` or paths), "Complete task". Resolves once the card shows the
+ * completion (`data-completion` no longer `none`), or with the error shown next to the field
+ * (`{ error, detail }`) when the module refused it.
+ */
+export async function completeTask(page, taskId, { note = '', files = [] } = {}) {
+  const item = taskItem(page, taskId);
+  await item.getByTestId('task-complete').click();
+  const form = page.locator(`[data-testid="task-form"][data-task-id="${taskId}"]`);
+  await form.getByTestId('task-note').fill(note);
+  if (files.length > 0) {
+    await form.getByTestId('task-photos').setInputFiles(files);
+    await page.waitForFunction(
+      ({ id, n }) => document.querySelector(`[data-testid="task-form"][data-task-id="${id}"] [data-testid="task-photo-info"]`)?.dataset.count === String(n),
+      { id: taskId, n: files.length },
+    );
+  }
+  await form.getByTestId('task-submit').click();
+  const outcome = await page.waitForFunction(
+    (id) => {
+      const item = document.querySelector(`[data-testid="task-item"][data-task-id="${id}"]`);
+      if (item && item.getAttribute('data-completion') !== 'none') return { completion: item.getAttribute('data-completion') };
+      const error = document.querySelector(`[data-testid="task-form"][data-task-id="${id}"] [data-testid="task-error"]`);
+      const submit = document.querySelector(`[data-testid="task-form"][data-task-id="${id}"] [data-testid="task-submit"]`);
+      if (error && !error.hidden && submit && !submit.disabled) return { error: error.textContent, detail: error.dataset.detail };
+      return false;
+    },
+    taskId,
+    { timeout: 30_000 },
+  );
+  return outcome.jsonValue();
+}
+
+/** Waits until the task's completion shows `status` (`pending`, `synced`, `rejected`, ...). */
+export async function waitForTaskCompletion(page, taskId, status, timeout = SYNC_TIMEOUT) {
+  await page.waitForFunction(
+    ({ id, want }) => document.querySelector(`[data-testid="task-item"][data-task-id="${id}"]`)?.getAttribute('data-completion') === want,
+    { id: taskId, want: status },
+    { timeout },
+  );
+}
+
+/** Waits until the order's row shows `status` (`synced`, `held`, `discarded`, ...). */
+export async function waitForOrderStatus(page, orderId, status, timeout = SYNC_TIMEOUT) {
+  await page.waitForFunction(
+    ({ id, want }) => document.querySelector(`[data-testid="order-item"][data-order-id="${id}"]`)?.getAttribute('data-status') === want,
+    { id: orderId, want: status },
+    { timeout },
+  );
+}
+
+/**
+ * "Take order" on a task: the order form opens at the task's outlet, billed from the task; adds
+ * `lines` and commits. Returns what the app reported, as `takeOrder` does.
+ */
+export async function takeOrderFromTask(page, taskId, lines) {
+  await taskItem(page, taskId).getByTestId('task-take-order').click();
+  await tid(page, 'product-search').waitFor();
+  for (const { sku, quantity } of lines) await addProduct(page, sku, quantity);
+  return commitShownOrder(page);
+}
+
+/** Commits the order on screen (lines already there); returns the notice's figures. */
+export async function commitShownOrder(page) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.hasAttribute('disabled'));
+  const total = (await tid(page, 'totals-total').textContent())?.trim();
+  await tid(page, 'commit-order').click();
+  await page.waitForFunction(() => {
+    const n = document.querySelector('[data-testid="notice"]');
+    return n && !n.hidden && n.textContent?.includes('saved on this device');
+  });
+  const notice = tid(page, 'notice');
+  const orderId = await notice.getAttribute('data-order-id');
+  assert.ok(orderId, 'the app reports the committed order id');
+  await page.locator(`[data-testid="order-item"][data-order-id="${orderId}"]`).waitFor({ timeout: 15_000 });
+  return {
+    orderId,
+    total,
+    documentNumber: await notice.getAttribute('data-document-number'),
+    taskId: await notice.getAttribute('data-task-id'),
+    text: (await notice.textContent())?.trim(),
+  };
+}

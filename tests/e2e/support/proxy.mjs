@@ -23,6 +23,8 @@
 import http from 'node:http';
 
 const isPush = (req) => req.method === 'POST' && (req.url ?? '').startsWith('/api/v1/sync/push');
+/** One chunk of a photo upload: `PATCH /api/v1/blobs/<sha256>` with an `Upload-Offset` header. */
+const isBlobChunk = (req) => req.method === 'PATCH' && /^\/api\/v1\/blobs\/[0-9a-f]{64}$/.test((req.url ?? '').split('?')[0]);
 
 export const FAULT_MODES = /** @type {const} */ (['pass', 'drop_request', 'drop_response', 'duplicate', 'burst_5xx']);
 
@@ -131,6 +133,11 @@ export async function startProxy(target) {
   /** One line per push request: what the proxy did and what came of it. */
   const events = [];
   let dropPushResponses = 0;
+  // Photo uploads: `blobPlan` says how many chunks pass before every further one fails.
+  /** Every blob chunk request seen: `{ t, sha256, offset, bytes, outcome, status? }`. */
+  const blobChunks = [];
+  let blobPlan = null; // { pass: n, mode: 'drop_request' | 'burst_5xx' }
+  let blobPassed = 0;
   const agent = new http.Agent({ keepAlive: true });
 
   // The fault plan.
@@ -326,6 +333,35 @@ export async function startProxy(target) {
 
   const server = http.createServer((req, res) => {
     counters.requests += 1;
+    if (isBlobChunk(req)) {
+      const chunk = {
+        t: Date.now() - started,
+        sha256: (req.url ?? '').split('?')[0].split('/').pop(),
+        offset: Number(req.headers['upload-offset']),
+        bytes: Number(req.headers['content-length'] ?? NaN),
+      };
+      blobChunks.push(chunk);
+      if (blobPlan && blobPassed >= blobPlan.pass) {
+        // Refused: the body is read (so the browser is not stuck sending), then the fault.
+        readAll(req).then(
+          () => {
+            if (blobPlan?.mode === 'burst_5xx') {
+              res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+              res.end(JSON.stringify({ code: 'proxy_unavailable', message: 'blob chunk refused by the e2e proxy' }));
+              chunk.outcome = '503, not forwarded';
+            } else {
+              cut(req, res);
+              chunk.outcome = 'dropped, not forwarded';
+            }
+          },
+          () => cut(req, res),
+        );
+        return;
+      }
+      if (blobPlan) blobPassed += 1;
+      chunk.outcome = 'forwarded';
+      res.on('finish', () => (chunk.status = res.statusCode));
+    }
     if (!isPush(req)) {
       const headers = { ...req.headers, host: upstream.host };
       const out = http.request(
@@ -457,6 +493,23 @@ export async function startProxy(target) {
       const promise = new Promise((resolve, reject) => (done = { resolve, reject }));
       restartArm = { options: { restart, inFlight, maxWaitMs, delayMs, after }, held: [], timer: null, done };
       return promise;
+    },
+    /** Every photo chunk (`PATCH /api/v1/blobs/<sha256>`) seen, in arrival order:
+     * `{ t, sha256, offset, bytes, outcome, status }` (`offset`: its `Upload-Offset` header). */
+    blobChunks,
+    /**
+     * Interrupts photo uploads: the next `pass` chunks are forwarded, every chunk after them fails
+     * (`mode` `'drop_request'`: the connection is closed without an answer; `'burst_5xx'`: 503)
+     * until `healBlobs()`.
+     */
+    failBlobChunksAfter(pass, mode = 'drop_request') {
+      if (!['drop_request', 'burst_5xx'].includes(mode)) throw new Error(`failBlobChunksAfter: unknown mode ${JSON.stringify(mode)}`);
+      blobPlan = { pass, mode };
+      blobPassed = 0;
+    },
+    /** Photo chunks pass again. */
+    healBlobs() {
+      blobPlan = null;
     },
     async close() {
       server.closeAllConnections?.();
