@@ -344,6 +344,8 @@ pub struct AppliedAcks {
     pub applied: usize,
     /// The orders those answers moved out of `pending` (as they are now).
     pub settled: Vec<LocalOrder>,
+    /// Tasks whose completion those answers settled (as they are now).
+    pub tasks: Vec<LocalTask>,
 }
 
 /// An outlet edit the server has not answered yet.
@@ -1003,6 +1005,7 @@ impl LocalStore {
             let mut sealer = Sealer::begin(&meta, key).await?;
             let mut applied = 0;
             let mut settled = Vec::new();
+            let mut settled_tasks = Vec::new();
             let mut answered_seqs: Vec<u64> = Vec::new();
             for ak in ack_keys {
                 let seq = ak.as_f64().unwrap_or(0.0) as u64;
@@ -1022,7 +1025,9 @@ impl LocalStore {
                     continue;
                 };
                 if let Some(task_key) = ack.order_key.strip_prefix(TASK_ACK_PREFIX) {
-                    records::apply_task_outcome(&tasks, &mut sealer, keys, task_key, &ack.result.outcome).await?;
+                    if let Some(task) = records::apply_task_outcome(&tasks, &mut sealer, keys, task_key, &ack.result.outcome).await? {
+                        settled_tasks.push(task);
+                    }
                     acks.delete(&ak).await?;
                     applied += 1;
                     continue;
@@ -1048,7 +1053,7 @@ impl LocalStore {
                 meta.put(&KEY_OUTLET_EDITS.into(), &sealer.seal_json(key, META, KEY_OUTLET_EDITS, &kept)?).await?;
             }
             sealer.finish(&meta).await?;
-            Ok(AppliedAcks { applied, settled })
+            Ok(AppliedAcks { applied, settled, tasks: settled_tasks })
         };
         let result = body.await;
         finish(tx, result).await

@@ -377,7 +377,11 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
                 // Pending totals (credit) and the van's pending takes follow the answers, from the
                 // orders they settled: no need to decrypt every order after every push.
                 if let Ok(done) = inner.store.apply_acks(&keys).await {
-                    inner.reference.borrow_mut().settled(&done.settled);
+                    let mut reference = inner.reference.borrow_mut();
+                    reference.settled(&done.settled);
+                    for task in done.tasks {
+                        reference.replace_task(task);
+                    }
                 }
             }
             *sync.last_error.borrow_mut() = None;

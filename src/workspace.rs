@@ -133,7 +133,7 @@ export interface StorageReportView { unreadable_orders: number; unreadable_refer
 /** The sync loop's state, as `onStatus` reports it. */
 export interface SyncStatusView {
   pending: number;
-  phase: "idle" | "pushing" | "backing_off" | "needs_sign_in";
+  phase: "idle" | "pushing" | "pulling" | "backing_off" | "needs_sign_in";
   /** Whether this tab runs the sync (one tab per workspace does; the others follow it). */
   leader: boolean;
   /** Age of the oldest order waiting to sync (ms). */

@@ -32,7 +32,7 @@ pub struct TaskItem {
     pub task: TaskView,
     /// The rep it is assigned to.
     pub assignee: String,
-    /// Who completed it.
+    /// The `task.complete` mutation that completed it (its id; the assignee completed it).
     pub completed_by: Option<String>,
     /// When (device clock, RFC 3339).
     pub completed_at: Option<String>,
