@@ -471,8 +471,10 @@ pub async fn top_up(
     now: DateTime<Utc>,
 ) -> Result<Option<NumberRange>, AppError> {
     let held = leases(conn, device_id).await?;
-    let device_is_low = numbers_left.is_some_and(|n| n < LOW_WATER);
-    if held.iter().any(|l| l.unused() >= LOW_WATER) && !device_is_low {
+    // A fifth of the lease at most: a small configured lease must not be re-leased on every push.
+    let low_water = LOW_WATER.min(lease_size() / 5);
+    let device_is_low = numbers_left.is_some_and(|n| n < low_water);
+    if held.iter().any(|l| l.unused() >= low_water) && !device_is_low {
         return Ok(None);
     }
     lease(conn, device_id, prefix, now).await.map(Some)

@@ -159,6 +159,12 @@ async fn a_photo_uploaded_in_chunks_completes_a_deferred_task(backend: Backend) 
     // Announcing again is harmless and says the same.
     let (status, v) = announce(&s, &dev, json!(photo)).await;
     assert_eq!((status, status_of(&v).received), (StatusCode::OK, CHUNK as u64));
+    // Another user's device may not send its bytes (it could keep resetting the upload).
+    let intruder = s.register("rep2", "rep2-demo").await;
+    let (status, _, v) = chunk(&s, &intruder, &photo.sha256, Some(at.received), &bytes[CHUNK..2 * CHUNK]).await;
+    assert_error(status, &v, 403, "forbidden");
+    let (_, v) = s.get(&format!("/api/v1/blobs/{}", photo.sha256), &dev.token).await;
+    assert_eq!(status_of(&v).received, CHUNK as u64, "the refused chunk wrote nothing");
     let (status, _, v) = chunk(&s, &dev, &photo.sha256, Some(at.received), &bytes[CHUNK..2 * CHUNK]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert!(!status_of(&v).complete);
@@ -199,8 +205,7 @@ async fn a_photo_uploaded_in_chunks_completes_a_deferred_task(backend: Backend) 
     let sup = s.register("super", "super-demo").await;
     let res = s.http.get(s.url(&format!("/api/v1/blobs/{}/content", photo.sha256))).bearer_auth(&sup.token).send().await.expect("get");
     assert_eq!(res.status(), StatusCode::OK);
-    let rep2 = s.register("rep2", "rep2-demo").await;
-    let (status, v) = s.get(&format!("/api/v1/blobs/{}/content", photo.sha256), &rep2.token).await;
+    let (status, v) = s.get(&format!("/api/v1/blobs/{}/content", photo.sha256), &intruder.token).await;
     assert_error(status, &v, 403, "forbidden");
 
     let metrics = s.metrics().await;

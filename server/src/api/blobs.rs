@@ -268,6 +268,15 @@ async fn upload_in_transaction(
         lock_key(&mut tx, backend, &blob_key(sha256)).await?;
     }
     let row = blob_row(&mut tx, sha256, backend == Backend::Postgres).await?.ok_or_else(|| unknown(sha256))?;
+    // Only the user who announced an upload sends its bytes: another device could not corrupt
+    // it (the hash decides), but it could keep resetting it.
+    let (owner,): (String,) = sqlx::query_as("SELECT d.username FROM blobs b JOIN devices d ON d.device_id = b.device_id WHERE b.sha256 = $1")
+        .bind(sha256)
+        .fetch_one(&mut *tx)
+        .await?;
+    if owner != auth.username {
+        return Err(AppError::Forbidden("this upload was announced by another user; only their devices send its bytes".into()));
+    }
     let status = status_of(sha256, &row);
     if status.complete {
         return Ok(Chunk::Stored { status, bytes: 0, completed: false, settled: SettledCounts::default() });
