@@ -186,7 +186,7 @@ impl Reference {
             .and_then(|id| self.by_outlet.get(id))
             .and_then(|&i| self.outlets.get(i))
             .zip(self.sales.as_ref())
-            .and_then(|(o, s)| Catalog::new(&self.products, &s.price_lists).price_list_for(&o.group, date).cloned());
+            .and_then(|(o, s)| Catalog::new(&[], &s.price_lists).price_list_for(&o.group, date).cloned());
         self.search
             .search(query, limit)
             .iter()
@@ -219,11 +219,15 @@ impl Reference {
             detail: "unknown_outlet".into(),
             message: format!("outlet {} is not on your routes", order.outlet_id),
         })?;
-        let catalog = Catalog::new(&self.products, &sales.price_lists);
+        // Index only the order's products: the whole catalog would be rebuilt on every keystroke.
+        let products: Vec<CatalogProduct> =
+            order.lines.iter().filter_map(|l| self.by_sku.get(&l.sku).and_then(|&i| self.products.get(i)).cloned()).collect();
+        let catalog = Catalog::new(&products, &sales.price_lists);
         let ctx = SalesContext {
             role: sales.role.clone(),
             now,
-            stock: self.van_stock.clone(),
+            // Only the order's SKUs: copying a whole catalog's van on every keystroke is waste.
+            stock: order.lines.iter().filter_map(|l| self.van_stock.get(&l.sku).map(|s| (l.sku.clone(), s.clone()))).collect(),
             pending_on_device: self.pending_by_outlet.get(&order.outlet_id).copied().unwrap_or_default(),
             recent_orders: self.recent.clone(),
         };
@@ -324,8 +328,15 @@ impl Reference {
         if let Some(r) = delta.rules {
             self.pulled_rules = r;
         }
-        if let Some(v) = delta.van_stock {
-            self.van_stock = v;
+        for (sku, level) in delta.van_stock {
+            match level {
+                Some(l) => {
+                    self.van_stock.insert(sku, l);
+                }
+                None => {
+                    self.van_stock.remove(&sku);
+                }
+            }
         }
         self.rules = resolve_rules(self.sales.as_ref(), &self.pulled_rules);
         if let Some(c) = delta.state.pulled_at.clone().filter(|_| last_page) {

@@ -42,6 +42,7 @@ const ACKS: &str = "acks";
 const DRAFTS: &str = "drafts";
 const TASKS: &str = "tasks";
 const BLOBS: &str = "blobs";
+const VAN: &str = "van";
 
 const KEY_DEVICE: &str = "device";
 const KEY_VAULT: &str = "vault";
@@ -61,7 +62,7 @@ const KEY_RULES: &str = "rule_sets";
 const KEY_UPLOADS: &str = "uploads";
 
 /// The stores whose records are sealed under the data key (re-encrypted by key rotation).
-pub const SEALED_STORES: [&str; 7] = [META, PRODUCTS, OUTLETS, ORDERS, DRAFTS, TASKS, BLOBS];
+pub const SEALED_STORES: [&str; 8] = [META, PRODUCTS, OUTLETS, ORDERS, DRAFTS, TASKS, BLOBS, VAN];
 const SEALED_META_KEYS: [&str; 8] =
     [KEY_SESSION, KEY_INDEX, KEY_REFERENCE, KEY_SALES, KEY_VAN_STOCK, KEY_OUTLET_EDITS, KEY_RULES, KEY_UPLOADS];
 
@@ -89,12 +90,23 @@ fn v3(db: &IdbDatabase) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Version 4 (issue 6): tasks assigned to the user and photos (blobs), both sealed and keyed by
-/// keyed hashes of the task id and the photo's SHA-256.
+/// Version 4 (issue 6): tasks assigned to the user, photos (blobs), and the van's stock one
+/// record per SKU (a commit then rewrites only its lines' SKUs, not a map of the whole catalog),
+/// all sealed and keyed by keyed hashes of the task id, the photo's SHA-256 and the SKU. Version
+/// 3 kept the van in one `meta/van_stock` record: it is still read (under the per-SKU records)
+/// until the first complete pull replaces it.
 fn v4(db: &IdbDatabase) -> Result<(), JsValue> {
     db.create_object_store(TASKS)?;
     db.create_object_store(BLOBS)?;
+    db.create_object_store(VAN)?;
     Ok(())
+}
+
+/// One SKU of the van, as stored in `van`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct VanRecord {
+    sku: String,
+    level: StockLevel,
 }
 
 /// Schema migrations, one per version; never edit a shipped step, add the next one.
@@ -603,12 +615,12 @@ impl LocalStore {
     /// its mutations from 1 again) and writes the device, the wrapped key, the sealed session
     /// and index key, and the lock state.
     pub async fn create_vault(&self, new: NewVault<'_>, keys: &Keys) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS, DRAFTS, TASKS, BLOBS], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS, DRAFTS, TASKS, BLOBS, VAN], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             if tx.store(OUTBOX)?.count().await? > 0 {
                 return Err(SatchelError::PendingWork("orders are waiting to sync".into()));
             }
-            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, DRAFTS, TASKS, BLOBS, META] {
+            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, DRAFTS, TASKS, BLOBS, VAN, META] {
                 tx.store(name)?.clear().await?;
             }
             let meta = tx.store(META)?;
@@ -654,7 +666,7 @@ impl LocalStore {
         data: &satchel_core::sync::protocol::SalesReference,
         pending_takes: &std::collections::BTreeMap<String, Dec>,
     ) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS], Mode::ReadWrite, Durability::Default)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, VAN], Mode::ReadWrite, Durability::Default)?;
         let body = async {
             let meta = tx.store(META)?;
             let key = &keys.ring.current;
@@ -684,13 +696,17 @@ impl LocalStore {
             }
             let sales_meta = SalesMeta { settings: Some(data.settings.clone()), role: data.role.clone(), price_lists: data.price_lists.clone() };
             meta.put(&KEY_SALES.into(), &sealer.seal_json(key, META, KEY_SALES, &sales_meta)?).await?;
-            let mut stock = data.van_stock.clone();
-            for (sku, taken) in pending_takes {
-                if let Some(level) = stock.get_mut(sku) {
+            let van = tx.store(VAN)?;
+            van.clear().await?;
+            meta.delete(&KEY_VAN_STOCK.into()).await?;
+            for (sku, level) in &data.van_stock {
+                let mut level = level.clone();
+                if let Some(taken) = pending_takes.get(sku) {
                     level.available = Dec(level.available.value() - taken.value());
                 }
+                let rk = keys.record_key(VAN, sku);
+                van.put_queued(&rk.as_str().into(), &sealer.seal_json(key, VAN, &rk, &VanRecord { sku: sku.clone(), level })?)?;
             }
-            meta.put(&KEY_VAN_STOCK.into(), &sealer.seal_json(key, META, KEY_VAN_STOCK, &stock)?).await?;
             meta.put(&KEY_REFERENCE.into(), &sealer.seal_json(key, META, KEY_REFERENCE, info)?).await?;
             sealer.finish(&meta).await
         };
@@ -700,7 +716,7 @@ impl LocalStore {
 
     /// Loads the reference data. A record that does not open is skipped and counted, never fatal.
     pub async fn load_reference(&self, keys: &Keys) -> Result<LoadedReference, SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, TASKS], Mode::ReadOnly, Durability::Default)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, TASKS, VAN], Mode::ReadOnly, Durability::Default)?;
         let ring = &keys.ring;
         let meta = tx.store(META)?;
         let info = match meta.get(&KEY_REFERENCE.into()).await? {
@@ -718,10 +734,13 @@ impl LocalStore {
             },
             None => None,
         };
-        let van_stock = match meta.get(&KEY_VAN_STOCK.into()).await? {
+        // Version 3's single record first, then the per-SKU records over it.
+        let mut van_stock: std::collections::BTreeMap<String, StockLevel> = match meta.get(&KEY_VAN_STOCK.into()).await? {
             Some(v) => open_json(ring, META, KEY_VAN_STOCK, &v).unwrap_or_default(),
             None => Default::default(),
         };
+        let van: Vec<VanRecord> = read_all(&tx.store(VAN)?, ring, VAN, &mut unreadable).await?;
+        van_stock.extend(van.into_iter().map(|r| (r.sku, r.level)));
         let products: Vec<CatalogProduct> = read_all(&tx.store(PRODUCTS)?, ring, PRODUCTS, &mut unreadable).await?;
         let outlets: Vec<OutletInfo> = read_all(&tx.store(OUTLETS)?, ring, OUTLETS, &mut unreadable).await?;
         let tasks: Vec<LocalTask> = read_all(&tx.store(TASKS)?, ring, TASKS, &mut unreadable).await?;
@@ -750,7 +769,7 @@ impl LocalStore {
     /// committed order never leaves its draft behind (and a failed commit keeps it).
     pub async fn commit_order(&self, keys: &Keys, device: &DeviceRecord, commit: Commit<'_>) -> Result<LocalOrder, SatchelError> {
         let server_key = sealing::key_from_hex(&device.server_public_key).map_err(|_| corrupt("device"))?;
-        let tx = self.db.transaction(&[META, ORDERS, OUTBOX, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
+        let tx = self.db.transaction(&[META, ORDERS, OUTBOX, DRAFTS, VAN], Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             let meta = tx.store(META)?;
             let seq = match meta.get(&KEY_NEXT_SEQ.into()).await? {
@@ -767,16 +786,20 @@ impl LocalStore {
                 .map_err(crate::error::from_sales)?;
             let key = &keys.ring.current;
             let mut sealer = Sealer::begin(&meta, key).await?;
-            // The van: a sale takes the goods out, a return puts them back.
-            if let Some(v) = meta.get(&KEY_VAN_STOCK.into()).await? {
-                let mut stock: std::collections::BTreeMap<String, StockLevel> = open_json(&keys.ring, META, KEY_VAN_STOCK, &v)?;
-                for line in &document.order.lines {
-                    if let Some(level) = stock.get_mut(&line.sku) {
-                        let q = line.quantity.value();
-                        level.available = Dec(if document.order.kind.is_sale() { level.available.value() - q } else { level.available.value() + q });
-                    }
-                }
-                meta.put(&KEY_VAN_STOCK.into(), &sealer.seal_json(key, META, KEY_VAN_STOCK, &stock)?).await?;
+            // The van: a sale takes the goods out, a return puts them back; only the lines' SKUs
+            // are read and rewritten.
+            let van = tx.store(VAN)?;
+            let mut moved: std::collections::BTreeMap<&str, rust_decimal::Decimal> = std::collections::BTreeMap::new();
+            for line in &document.order.lines {
+                let q = line.quantity.value();
+                *moved.entry(line.sku.as_str()).or_default() += if document.order.kind.is_sale() { -q } else { q };
+            }
+            for (sku, delta) in moved {
+                let rk = keys.record_key(VAN, sku);
+                let Some(v) = van.get(&rk.as_str().into()).await? else { continue };
+                let mut record: VanRecord = open_json(&keys.ring, VAN, &rk, &v)?;
+                record.level.available = Dec(record.level.available.value() + delta);
+                van.put_queued(&rk.as_str().into(), &sealer.seal_json(key, VAN, &rk, &record)?)?;
             }
             let order = LocalOrder {
                 order_id: document.order_id,

@@ -77,8 +77,8 @@ pub struct PageDelta {
     pub sales: Option<SalesMeta>,
     /// The rule sets when they changed.
     pub rules: Option<BTreeMap<String, serde_json::Value>>,
-    /// The van stock when it changed (with this device's unsynced takes deducted).
-    pub van_stock: Option<BTreeMap<String, StockLevel>>,
+    /// Van stock upserted or deleted, by SKU (with this device's unsynced takes deducted).
+    pub van_stock: Vec<(String, Option<StockLevel>)>,
     /// Orders whose outcome arrived with the page.
     pub orders: Vec<LocalOrder>,
     /// The pull's state after the page.
@@ -96,7 +96,7 @@ impl PageDelta {
             || !self.tasks.is_empty()
             || self.sales.is_some()
             || self.rules.is_some()
-            || self.van_stock.is_some()
+            || !self.van_stock.is_empty()
             || !self.orders.is_empty()
     }
 }
@@ -139,23 +139,23 @@ impl LocalStore {
         page: &PullResponse,
         pending_takes: &BTreeMap<String, Dec>,
     ) -> Result<PageDelta, SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, TASKS, ORDERS], Mode::ReadWrite, Durability::Default)?;
+        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, TASKS, ORDERS, VAN], Mode::ReadWrite, Durability::Default)?;
         let body = async {
             let meta = tx.store(META)?;
             let key = &keys.ring.current;
             let mut sealer = Sealer::begin(&meta, key).await?;
-            let (ps, os, ts) = (tx.store(PRODUCTS)?, tx.store(OUTLETS)?, tx.store(TASKS)?);
+            let (ps, os, ts, van) = (tx.store(PRODUCTS)?, tx.store(OUTLETS)?, tx.store(TASKS)?, tx.store(VAN)?);
             let mut delta = PageDelta { reset: page.reset, ..PageDelta::default() };
             if page.reset {
                 ps.clear().await?;
                 os.clear().await?;
+                van.clear().await?;
                 for k in [KEY_SALES, KEY_VAN_STOCK, KEY_RULES] {
                     meta.delete(&k.into()).await?;
                 }
             }
             let mut sales: Option<SalesMeta> = None;
             let mut rules: Option<BTreeMap<String, serde_json::Value>> = None;
-            let mut stock: Option<BTreeMap<String, StockLevel>> = None;
             let mut edits: Option<Vec<PendingOutletEdit>> = None;
             let mut results: Vec<MutationResult> = Vec::new();
             for change in &page.changes {
@@ -266,23 +266,20 @@ impl LocalStore {
                         }
                     }
                     Entity::VanStock => {
-                        if stock.is_none() {
-                            stock = Some(match meta.get(&KEY_VAN_STOCK.into()).await? {
-                                Some(v) => open_json(&keys.ring, META, KEY_VAN_STOCK, &v).unwrap_or_default(),
-                                None => BTreeMap::new(),
-                            });
-                        }
-                        let st = stock.as_mut().expect("loaded above");
+                        let rk = keys.record_key(VAN, &change.key);
                         match decode::<StockLevel>(change, &mut delta.undecodable) {
                             Some(Some(mut level)) => {
                                 // What this device's unsynced orders took is not in the server's figure yet.
                                 if let Some(taken) = pending_takes.get(&change.key) {
                                     level.available = Dec(level.available.value() - taken.value());
                                 }
-                                st.insert(change.key.clone(), level);
+                                let record = VanRecord { sku: change.key.clone(), level };
+                                van.put_queued(&rk.as_str().into(), &sealer.seal_json(key, VAN, &rk, &record)?)?;
+                                delta.van_stock.push((record.sku, Some(record.level)));
                             }
                             Some(None) => {
-                                st.remove(&change.key);
+                                van.delete(&rk.as_str().into()).await?;
+                                delta.van_stock.push((change.key.clone(), None));
                             }
                             None => {}
                         }
@@ -300,9 +297,6 @@ impl LocalStore {
             if let Some(r) = &rules {
                 meta.put_queued(&KEY_RULES.into(), &sealer.seal_json(key, META, KEY_RULES, r)?)?;
             }
-            if let Some(st) = &stock {
-                meta.put_queued(&KEY_VAN_STOCK.into(), &sealer.seal_json(key, META, KEY_VAN_STOCK, st)?)?;
-            }
             if !results.is_empty() {
                 delta.orders = apply_results_by_id(&tx.store(ORDERS)?, &ts, &mut sealer, keys, &results, &mut delta.tasks).await?;
             }
@@ -318,6 +312,8 @@ impl LocalStore {
             };
             meta.put_queued(&KEY_PULL.into(), &clear_json(&state)?)?;
             if !page.has_more {
+                // A complete pull brought the van one record per SKU: version 3's map is stale.
+                meta.delete(&KEY_VAN_STOCK.into()).await?;
                 let currency = sales.as_ref().and_then(|s| s.settings.as_ref()).map(|s| s.currency.clone());
                 let old: Option<ReferenceInfo> = match meta.get(&KEY_REFERENCE.into()).await? {
                     Some(v) => open_json(&keys.ring, META, KEY_REFERENCE, &v).ok(),
@@ -329,7 +325,6 @@ impl LocalStore {
             }
             delta.sales = sales;
             delta.rules = rules;
-            delta.van_stock = stock;
             delta.state = state;
             sealer.finish(&meta).await?;
             Ok(delta)
