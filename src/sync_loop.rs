@@ -367,21 +367,27 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
         inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
     match answer {
         Ok(response) => {
-            if let Err(e) = inner.store.acknowledge(&device, &response.results, &response.number_ranges).await {
-                *sync.last_error.borrow_mut() = Some(e);
-                return PushOutcome::Unreachable;
-            }
-            // Unlocked: move the answers onto the orders now (locked: at the next unlock).
             let keys = inner.vault.keys.borrow().clone();
-            if let Some(keys) = keys {
+            // Unlocked: the answers go straight onto the orders, in the transaction that empties
+            // the outbox. Locked: they are kept sealed to the device's key until the next unlock.
+            let recorded = match &keys {
+                Some(keys) => inner.store.acknowledge_unlocked(keys, &response.results, &response.number_ranges).await.map(Some),
+                None => inner.store.acknowledge(&device, &response.results, &response.number_ranges).await.map(|()| None),
+            };
+            let settled_now = match recorded {
+                Ok(s) => s,
+                Err(e) => {
+                    *sync.last_error.borrow_mut() = Some(e);
+                    return PushOutcome::Unreachable;
+                }
+            };
+            if let Some(done) = settled_now {
                 // Pending totals (credit) and the van's pending takes follow the answers, from the
                 // orders they settled: no need to decrypt every order after every push.
-                if let Ok(done) = inner.store.apply_acks(&keys).await {
-                    let mut reference = inner.reference.borrow_mut();
-                    reference.settled(&done.settled);
-                    for task in done.tasks {
-                        reference.replace_task(task);
-                    }
+                let mut reference = inner.reference.borrow_mut();
+                reference.settled(&done.settled);
+                for task in done.tasks {
+                    reference.replace_task(task);
                 }
             }
             *sync.last_error.borrow_mut() = None;

@@ -595,3 +595,32 @@ async fn a_pull_never_overwrites_an_unacknowledged_local_change() {
     let loaded = store.load_reference(&f.keys).await.expect("load");
     assert_eq!(loaded.van_stock["SKU-00001"].available.to_string(), "5");
 }
+
+#[wasm_bindgen_test]
+async fn answers_received_while_unlocked_go_straight_onto_the_orders_in_one_transaction() {
+    let (_, store, f) = fresh("ack-unlocked").await;
+    for n in 1..=3 {
+        commit(&store, &f, 1600 + n, 160 + n, "1", None).await.expect("commit");
+    }
+    let results = vec![
+        MutationResult { seq: 1, id: id(1601), outcome: Outcome::Applied },
+        MutationResult {
+            seq: 2,
+            id: id(1602),
+            outcome: Outcome::Held { parent: id(1), code: "task_closed".into(), reason: "the task was cancelled".into() },
+        },
+        MutationResult { seq: 3, id: id(999), outcome: Outcome::Applied },
+    ];
+    let done = store.acknowledge_unlocked(&f.keys, &results, &ranges(5000, 5999)).await.expect("ack");
+    assert_eq!(done.applied, 2);
+    assert_eq!(done.settled.len(), 2);
+    assert_eq!(store.pending(10).await.expect("pending").iter().map(|m| m.seq).collect::<Vec<_>>(), vec![3], "the foreign id stays queued");
+    assert_eq!(store.apply_acks(&f.keys).await.expect("apply").applied, 0, "nothing was parked in acks");
+    let (orders, _) = store.orders(&f.keys).await.expect("orders");
+    let by_id = |n: u64| orders.iter().find(|o| o.order_id == id(n)).expect("order present");
+    assert_eq!(by_id(161).status, OrderStatus::Synced);
+    assert_eq!(by_id(162).status, OrderStatus::Held);
+    assert_eq!(by_id(162).reason.as_deref(), Some("the task was cancelled"));
+    assert_eq!(by_id(163).status, OrderStatus::Pending);
+    assert!(store.number_ranges().await.expect("ranges").iter().any(|r| r.first == 5000), "the new lease is kept");
+}

@@ -563,3 +563,93 @@ async fn apply_results_by_id(
     }
     Ok(changed)
 }
+
+impl LocalStore {
+    /// Records the server's answers while the workspace is unlocked: acknowledged entries leave
+    /// the outbox and their outcomes go straight onto the orders and task completions, in ONE
+    /// strict transaction (no detour through answers sealed to the device's own key, which
+    /// [`acknowledge`](Self::acknowledge) needs while locked). Returns what it settled.
+    pub async fn acknowledge_unlocked(
+        &self,
+        keys: &Keys,
+        results: &[MutationResult],
+        new_ranges: &[NumberRange],
+    ) -> Result<AppliedAcks, SatchelError> {
+        let tx = self.db.transaction(&[META, OUTBOX, ORDERS, TASKS], Mode::ReadWrite, Durability::Strict)?;
+        let body = async {
+            let outbox = tx.store(OUTBOX)?;
+            let orders = tx.store(ORDERS)?;
+            let tasks = tx.store(TASKS)?;
+            let meta = tx.store(META)?;
+            let key = &keys.ring.current;
+            let mut sealer = Sealer::begin(&meta, key).await?;
+            let mut latencies: Vec<u64> = match meta.get(&KEY_LATENCY.into()).await? {
+                Some(v) => from_clear_json("latency", &v).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let now = crate::now_ms() as u64;
+            let mut done = AppliedAcks::default();
+            let mut answered_seqs = Vec::new();
+            for r in results {
+                let k = JsValue::from_f64(r.seq as f64);
+                let Some(v) = outbox.get(&k).await? else { continue };
+                let entry: OutboxEntry = from_clear_json("outbox", &v)?;
+                if entry.id != r.id {
+                    // Not the mutation we sent under that number: leave it for a human to look at.
+                    continue;
+                }
+                outbox.delete(&k).await?;
+                answered_seqs.push(r.seq);
+                if entry.committed_ms > 0 {
+                    latencies.push(now.saturating_sub(entry.committed_ms));
+                }
+                done.applied += 1;
+                if let Some(task_key) = entry.order_key.strip_prefix(TASK_ACK_PREFIX) {
+                    if let Some(task) = apply_task_outcome(&tasks, &mut sealer, keys, task_key, &r.outcome).await? {
+                        done.tasks.push(task);
+                    }
+                    continue;
+                }
+                if entry.order_key.is_empty() {
+                    continue;
+                }
+                let ok: JsValue = entry.order_key.as_str().into();
+                let Some(o) = orders.get(&ok).await? else { continue };
+                let Ok(mut order) = open_json::<LocalOrder>(&keys.ring, ORDERS, &entry.order_key, &o) else { continue };
+                let was_pending = order.status == OrderStatus::Pending;
+                apply_outcome(&mut order, &r.outcome);
+                orders.put_queued(&ok, &sealer.seal_json(key, ORDERS, &entry.order_key, &order)?)?;
+                if was_pending {
+                    done.settled.push(order);
+                }
+            }
+            let excess = latencies.len().saturating_sub(LATENCY_SAMPLES);
+            latencies.drain(..excess);
+            meta.put_queued(&KEY_LATENCY.into(), &clear_json(&latencies)?)?;
+            if !new_ranges.is_empty() {
+                let mut ranges: Vec<NumberRange> = match meta.get(&KEY_NUMBERS.into()).await? {
+                    Some(v) => from_clear_json("number ranges", &v)?,
+                    None => Vec::new(),
+                };
+                for r in new_ranges {
+                    if !ranges.contains(r) {
+                        ranges.push(r.clone());
+                    }
+                }
+                meta.put_queued(&KEY_NUMBERS.into(), &clear_json(&ranges)?)?;
+            }
+            // Outlet edits the server has answered no longer need protecting from fresh data.
+            if let Some(v) = meta.get(&KEY_OUTLET_EDITS.into()).await? {
+                let edits: Vec<PendingOutletEdit> = open_json(&keys.ring, META, KEY_OUTLET_EDITS, &v).unwrap_or_default();
+                if edits.iter().any(|e| answered_seqs.contains(&e.seq)) {
+                    let kept: Vec<PendingOutletEdit> = edits.into_iter().filter(|e| !answered_seqs.contains(&e.seq)).collect();
+                    meta.put_queued(&KEY_OUTLET_EDITS.into(), &sealer.seal_json(key, META, KEY_OUTLET_EDITS, &kept)?)?;
+                }
+            }
+            meta.put_queued(&KEY_USAGE.into(), &clear_json(&sealer.usage)?)?;
+            Ok(done)
+        };
+        let result = body.await;
+        finish(tx, result).await
+    }
+}
