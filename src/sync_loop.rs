@@ -19,11 +19,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use satchel_core::sync::engine::{Phase, PullOutcome, PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
-use satchel_core::sync::protocol::{BlobCreate, BlobStatus, PullResponse, PushRequest, PushResponse, BLOB_CHUNK_BYTES, MAX_BATCH, PULL_PAGE};
+use satchel_core::sync::protocol::{BlobCreate, BlobStatus, PullResponse, PushRequest, PushResponse, BLOB_CHUNK_BYTES, MAX_BATCH, MAX_PULL_PAGE};
 
 use crate::error::SatchelError;
 use crate::transport::Failure;
 use crate::workspace::Inner;
+
+/// Changes per pull page the device asks for: the largest the server allows. An initial sync of
+/// 10,000 products then takes a dozen round trips instead of forty, and one transaction per page
+/// stays small enough for a cheap phone (a page is about 1 MB of JSON).
+const DEVICE_PULL_PAGE: usize = MAX_PULL_PAGE;
 
 /// A DOM event listener kept alive for as long as the loop listens.
 type Listener = (&'static str, Closure<dyn FnMut(web_sys::Event)>);
@@ -351,6 +356,12 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     let Some(device) = inner.device.borrow().clone() else {
         return PushOutcome::AuthRefused;
     };
+    if browser_says_offline() {
+        // No request can succeed: do not read and serialize the outbox for nothing after every
+        // commit of a day offline. The `online` event wakes the loop.
+        *sync.last_error.borrow_mut() = Some(SatchelError::Network);
+        return PushOutcome::Unreachable;
+    }
     let batch = match inner.store.pending(MAX_BATCH as u32).await {
         Ok(b) => b,
         Err(e) => {
@@ -448,16 +459,26 @@ fn pull_failure(inner: &Rc<Inner>, f: Failure) -> PullOutcome {
     outcome
 }
 
+/// The path of the page after `checkpoint`.
+fn pull_path(checkpoint: Option<&str>) -> String {
+    match checkpoint {
+        Some(c) => format!("/api/v1/sync/pull?limit={DEVICE_PULL_PAGE}&checkpoint={}", String::from(js_sys::encode_uri_component(c))),
+        None => format!("/api/v1/sync/pull?limit={DEVICE_PULL_PAGE}"),
+    }
+}
+
 /// Fetches and applies the page after the stored checkpoint; returns whether more wait.
 async fn pull_page(inner: &Rc<Inner>, keys: &crate::store::Keys) -> Result<bool, Failure> {
     let state = inner.store.pull_state().await.map_err(|e| Failure::BadResponse(e.to_string()))?;
-    let path = match &state.checkpoint {
-        Some(c) => format!("/api/v1/sync/pull?limit={PULL_PAGE}&checkpoint={}", String::from(js_sys::encode_uri_component(c))),
-        None => format!("/api/v1/sync/pull?limit={PULL_PAGE}"),
-    };
-    let page: PullResponse = inner.transport.get(&path, Some(&keys.secrets.token)).await?;
+    let page: PullResponse = inner.transport.get(&pull_path(state.checkpoint.as_deref()), Some(&keys.secrets.token)).await?;
+    apply_page(inner, keys, &page).await?;
+    Ok(page.has_more)
+}
+
+/// Stores a page with its checkpoint and applies it in memory.
+async fn apply_page(inner: &Rc<Inner>, keys: &crate::store::Keys, page: &PullResponse) -> Result<(), Failure> {
     let takes = inner.reference.borrow().pending_takes().clone();
-    let delta = inner.store.apply_pull_page(keys, &page, &takes).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
+    let delta = inner.store.apply_pull_page(keys, page, &takes).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
     if !delta.orders.is_empty() {
         // Outcomes that arrived by pull settle orders the same way answers to a push do.
         let settled: Vec<_> = delta.orders.clone();
@@ -467,30 +488,38 @@ async fn pull_page(inner: &Rc<Inner>, keys: &crate::store::Keys) -> Result<bool,
     if !page.has_more {
         *inner.sync.last_synced_at.borrow_mut() = Some(js_sys::Date::new_0().to_iso_string().into());
     }
-    Ok(page.has_more)
+    Ok(())
 }
 
-/// Pulls every page now (sign-in's initial sync). Stops at the first failure, keeping every page
-/// applied so far; the loop resumes from the stored checkpoint later.
+/// Pulls every page now (sign-in's initial sync), fetching the next page while the current one
+/// is stored (pages are still stored in order, each with its checkpoint). Stops at the first
+/// failure, keeping every page applied so far; the loop resumes from the stored checkpoint later.
 pub(crate) async fn pull_all(inner: &Rc<Inner>) -> Result<(), SatchelError> {
     let Some(keys) = inner.vault.keys.borrow().clone() else { return Err(SatchelError::Locked) };
     if inner.sync.pulling.replace(true) {
         return Ok(());
     }
-    let mut result = Ok(());
-    loop {
-        match pull_page(inner, &keys).await {
-            Ok(true) => publish_status(inner),
-            Ok(false) => break,
-            Err(f) => {
-                result = Err(f.into());
-                break;
+    let token = keys.secrets.token.clone();
+    let result = async {
+        let state = inner.store.pull_state().await.map_err(|e| Failure::BadResponse(e.to_string()))?;
+        let mut page: PullResponse = inner.transport.get(&pull_path(state.checkpoint.as_deref()), Some(&token)).await?;
+        loop {
+            if !page.has_more {
+                apply_page(inner, &keys, &page).await?;
+                return Ok::<(), Failure>(());
             }
+            let next_path = pull_path(Some(&page.checkpoint));
+            let next = inner.transport.get::<PullResponse>(&next_path, Some(&token));
+            let (applied, fetched) = futures::future::join(apply_page(inner, &keys, &page), next).await;
+            applied?;
+            publish_status(inner);
+            page = fetched?;
         }
     }
+    .await;
     inner.sync.pulling.set(false);
     publish_status(inner);
-    result
+    result.map_err(SatchelError::from)
 }
 
 /// Uploads the photos waiting on this device, each in chunks, resuming where the server's copy
@@ -562,6 +591,16 @@ pub(crate) fn start(inner: &Rc<Inner>) {
     }
     join_tabs(inner);
     dispatch(inner, SyncEvent::Wake(WakeReason::Start));
+}
+
+/// `navigator.onLine` is false: the browser knows there is no network. (True proves nothing, so
+/// only false is trusted.)
+fn browser_says_offline() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .ok()
+        .and_then(|n| js_sys::Reflect::get(&n, &"onLine".into()).ok())
+        .and_then(|v| v.as_bool())
+        == Some(false)
 }
 
 fn is_hidden() -> bool {
