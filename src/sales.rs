@@ -96,11 +96,11 @@ impl Reference {
             let doc = &o.document;
             if o.status == OrderStatus::Pending {
                 let sign = if doc.order.kind.is_sale() { 1 } else { -1 };
-                let entry = self.pending_by_outlet.entry(o.outlet_id.clone()).or_insert(Dec::default());
+                let entry = self.pending_by_outlet.entry(o.outlet_id.clone()).or_default();
                 *entry = Dec(entry.value() + doc.total.value() * rust_decimal::Decimal::from(sign));
                 if doc.order.kind.is_sale() {
                     for l in &doc.order.lines {
-                        let t = self.pending_takes.entry(l.sku.clone()).or_insert(Dec::default());
+                        let t = self.pending_takes.entry(l.sku.clone()).or_default();
                         *t = Dec(t.value() + l.quantity.value());
                     }
                 }
@@ -227,7 +227,7 @@ impl Reference {
             role: sales.role.clone(),
             now,
             // Only the order's SKUs: copying a whole catalog's van on every keystroke is waste.
-            stock: order.lines.iter().filter_map(|l| self.van_stock.get(&l.sku).map(|s| (l.sku.clone(), s.clone()))).collect(),
+            stock: order.lines.iter().filter_map(|l| self.van_stock.get(&l.sku).map(|s| (l.sku.clone(), *s))).collect(),
             pending_on_device: self.pending_by_outlet.get(&order.outlet_id).copied().unwrap_or_default(),
             recent_orders: self.recent.clone(),
         };
@@ -379,14 +379,14 @@ impl Reference {
     pub fn committed(&mut self, order: &LocalOrder) {
         let doc = &order.document;
         let sale = doc.order.kind.is_sale();
-        let entry = self.pending_by_outlet.entry(order.outlet_id.clone()).or_insert(Dec::default());
+        let entry = self.pending_by_outlet.entry(order.outlet_id.clone()).or_default();
         *entry = Dec(if sale { entry.value() + doc.total.value() } else { entry.value() - doc.total.value() });
         for l in &doc.order.lines {
             if let Some(level) = self.van_stock.get_mut(&l.sku) {
                 level.available = Dec(if sale { level.available.value() - l.quantity.value() } else { level.available.value() + l.quantity.value() });
             }
             if sale {
-                let t = self.pending_takes.entry(l.sku.clone()).or_insert(Dec::default());
+                let t = self.pending_takes.entry(l.sku.clone()).or_default();
                 *t = Dec(t.value() + l.quantity.value());
             }
         }

@@ -700,7 +700,7 @@ impl LocalStore {
             van.clear().await?;
             meta.delete(&KEY_VAN_STOCK.into()).await?;
             for (sku, level) in &data.van_stock {
-                let mut level = level.clone();
+                let mut level = *level;
                 if let Some(taken) = pending_takes.get(sku) {
                     level.available = Dec(level.available.value() - taken.value());
                 }

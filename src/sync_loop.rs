@@ -30,6 +30,9 @@ use crate::workspace::Inner;
 /// stays small enough for a cheap phone (a page is about 1 MB of JSON).
 const DEVICE_PULL_PAGE: usize = MAX_PULL_PAGE;
 
+/// The channel to the workspace's other tabs, with its message handler kept alive.
+type TabChannel = (web_sys::BroadcastChannel, Closure<dyn FnMut(web_sys::MessageEvent)>);
+
 /// A DOM event listener kept alive for as long as the loop listens.
 type Listener = (&'static str, Closure<dyn FnMut(web_sys::Event)>);
 
@@ -46,7 +49,7 @@ pub(crate) struct SyncLoop {
     /// Whether this tab holds the sync lock.
     leader: std::cell::Cell<bool>,
     /// The channel to the workspace's other tabs.
-    channel: RefCell<Option<(web_sys::BroadcastChannel, Closure<dyn FnMut(web_sys::MessageEvent)>)>>,
+    channel: RefCell<Option<TabChannel>>,
     /// The leader's last status, as a follower received it.
     leader_status: RefCell<Option<LeaderStatus>>,
     /// A pull is running (the engine's, or sign-in's initial one): never two at once.

@@ -85,6 +85,9 @@ pub async fn derive_kek(pin: &str, kdf: &KdfParams, salt: &[u8]) -> Result<KeyEn
     Ok(KeyEncryptionKey::from_bytes(*out))
 }
 
+/// A DOM event handler kept alive while it is registered.
+type EventClosure = Closure<dyn FnMut(web_sys::Event)>;
+
 /// The vault's state behind the workspace.
 pub(crate) struct VaultShell {
     pub(crate) lock: RefCell<Lock>,
@@ -94,7 +97,7 @@ pub(crate) struct VaultShell {
     kek: RefCell<Option<KeyEncryptionKey>>,
     timer: RefCell<Option<gloo_timers::callback::Timeout>>,
     on_change: RefCell<Option<js_sys::Function>>,
-    hidden_listener: RefCell<Option<Closure<dyn FnMut(web_sys::Event)>>>,
+    hidden_listener: RefCell<Option<EventClosure>>,
     rotating: Cell<bool>,
 }
 

@@ -810,6 +810,106 @@ async fn seed_tasks(conn: &mut AnyConnection) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Inserts text rows, `per` rows per statement.
+async fn insert_text_rows(conn: &mut AnyConnection, table: &str, rows: &[Vec<String>], per: usize) -> Result<(), AppError> {
+    let width = rows.first().map_or(0, Vec::len);
+    for chunk in rows.chunks(per) {
+        let sql = format!("INSERT INTO {table} VALUES {}", value_rows(chunk.len(), width));
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for v in row {
+                q = q.bind(v.as_str());
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Grows the seeded demo data to `total_products` products and `total_outlets` outlets (with
+/// their prices, van stock and feed rows), in one transaction: for benchmarks of a realistic
+/// deployment (`SATCHEL_DEMO_PRODUCTS`, `SATCHEL_DEMO_OUTLETS` on a fresh database).
+pub async fn grow_demo(db: &Db, total_products: usize, total_outlets: usize) -> Result<(), AppError> {
+    use crate::feed::{self, Scope};
+    use satchel_core::sync::protocol::Entity;
+    let demo_products = PRODUCTS;
+    let demo_outlets = OUTLETS;
+    let (total_products, total_outlets) = (total_products.max(demo_products), total_outlets.max(demo_outlets));
+    let now = timestamp(chrono::Utc::now());
+    let mut tx = db.pool.begin().await?;
+    let docs = satchel_core::catalog::synthetic::catalog(total_products - demo_products);
+    let products: Vec<Vec<String>> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let cents = 50 + (i * 7919 + 1237) % 24951;
+            vec![
+                d.sku.clone(),
+                d.name.clone(),
+                "each".into(),
+                format!("{}.{:02}", cents / 100, cents % 100),
+                serde_json::to_string(&d.barcodes).unwrap_or_else(|_| "[]".into()),
+                if i % 7 == 0 { "zero_rated" } else { "standard" }.into(),
+            ]
+        })
+        .collect();
+    insert_text_rows(&mut tx, "products (sku, name, unit, unit_price, barcodes, tax_class)", &products, 200).await?;
+    let mut items = Vec::new();
+    for (list, _, _, _) in PRICE_LISTS {
+        for p in &products {
+            items.push(vec![list.to_string(), p[0].clone(), p[3].clone()]);
+        }
+    }
+    insert_text_rows(&mut tx, "price_list_items (price_list_id, sku, price)", &items, 500).await?;
+    let mut stock = Vec::new();
+    for user in VAN_USERS {
+        for p in &products {
+            stock.push(vec![user.to_string(), p[0].clone(), "500".into(), now.clone()]);
+        }
+    }
+    insert_text_rows(&mut tx, "van_stock (username, sku, available, as_of)", &stock, 500).await?;
+    let routes = ROUTES;
+    let outlets: Vec<Vec<String>> = (0..total_outlets - demo_outlets)
+        .map(|i| {
+            vec![
+                format!("OUT-B{:05}", i + 1),
+                format!("Bench Store {}", i + 1),
+                routes[i % routes.len()].to_string(),
+                format!("{} King Street, Toronto, ON", 10 + i),
+                format!("+1 416 555 {:04}", i % 10_000),
+                "13".into(),
+                if i % 5 == 4 { "wholesale" } else { "retail" }.into(),
+                "CA-ON".into(),
+                "Bench Contact".into(),
+                "5000.00".into(),
+                format!("{}.00", i % 3000),
+                now.clone(),
+            ]
+        })
+        .collect();
+    insert_text_rows(
+        &mut tx,
+        "outlets (id, name, route, address, phone, tax_rate, outlet_group, place_of_supply, contact_name, \
+         credit_limit, outstanding, credit_as_of)",
+        &outlets,
+        100,
+    )
+    .await?;
+
+    let everyone: Vec<(String, Scope<'_>)> = products.iter().map(|p| (p[0].clone(), Scope::Everyone)).collect();
+    feed::record_many(&mut tx, Entity::Product, &everyone).await?;
+    let lists: Vec<(String, Scope<'_>)> =
+        PRICE_LISTS.iter().map(|l| (l.0.to_string(), Scope::Everyone)).collect();
+    feed::record_many(&mut tx, Entity::PriceList, &lists).await?;
+    let scoped: Vec<(String, Scope<'_>)> = outlets.iter().map(|o| (o[0].clone(), Scope::Route(&o[2]))).collect();
+    feed::record_many(&mut tx, Entity::Outlet, &scoped).await?;
+    let van: Vec<(String, Scope<'_>)> =
+        stock.iter().map(|s| (format!("{}/{}", s[0], s[1]), Scope::User(&s[0]))).collect();
+    feed::record_many(&mut tx, Entity::VanStock, &van).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -943,104 +1043,3 @@ mod tests {
         }
     }
 }
-
-/// Inserts text rows, `per` rows per statement.
-async fn insert_text_rows(conn: &mut AnyConnection, table: &str, rows: &[Vec<String>], per: usize) -> Result<(), AppError> {
-    let width = rows.first().map_or(0, Vec::len);
-    for chunk in rows.chunks(per) {
-        let sql = format!("INSERT INTO {table} VALUES {}", value_rows(chunk.len(), width));
-        let mut q = sqlx::query(&sql);
-        for row in chunk {
-            for v in row {
-                q = q.bind(v.as_str());
-            }
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// Grows the seeded demo data to `total_products` products and `total_outlets` outlets (with
-/// their prices, van stock and feed rows), in one transaction: for benchmarks of a realistic
-/// deployment (`SATCHEL_DEMO_PRODUCTS`, `SATCHEL_DEMO_OUTLETS` on a fresh database).
-pub async fn grow_demo(db: &Db, total_products: usize, total_outlets: usize) -> Result<(), AppError> {
-    use crate::feed::{self, Scope};
-    use satchel_core::sync::protocol::Entity;
-    let demo_products = PRODUCTS;
-    let demo_outlets = OUTLETS;
-    let (total_products, total_outlets) = (total_products.max(demo_products), total_outlets.max(demo_outlets));
-    let now = timestamp(chrono::Utc::now());
-    let mut tx = db.pool.begin().await?;
-    let docs = satchel_core::catalog::synthetic::catalog(total_products - demo_products);
-    let products: Vec<Vec<String>> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let cents = 50 + (i * 7919 + 1237) % 24951;
-            vec![
-                d.sku.clone(),
-                d.name.clone(),
-                "each".into(),
-                format!("{}.{:02}", cents / 100, cents % 100),
-                serde_json::to_string(&d.barcodes).unwrap_or_else(|_| "[]".into()),
-                if i % 7 == 0 { "zero_rated" } else { "standard" }.into(),
-            ]
-        })
-        .collect();
-    insert_text_rows(&mut tx, "products (sku, name, unit, unit_price, barcodes, tax_class)", &products, 200).await?;
-    let mut items = Vec::new();
-    for (list, _, _, _) in PRICE_LISTS {
-        for p in &products {
-            items.push(vec![list.to_string(), p[0].clone(), p[3].clone()]);
-        }
-    }
-    insert_text_rows(&mut tx, "price_list_items (price_list_id, sku, price)", &items, 500).await?;
-    let mut stock = Vec::new();
-    for user in VAN_USERS {
-        for p in &products {
-            stock.push(vec![user.to_string(), p[0].clone(), "500".into(), now.clone()]);
-        }
-    }
-    insert_text_rows(&mut tx, "van_stock (username, sku, available, as_of)", &stock, 500).await?;
-    let routes = ROUTES;
-    let outlets: Vec<Vec<String>> = (0..total_outlets - demo_outlets)
-        .map(|i| {
-            vec![
-                format!("OUT-B{:05}", i + 1),
-                format!("Bench Store {}", i + 1),
-                routes[i % routes.len()].to_string(),
-                format!("{} King Street, Toronto, ON", 10 + i),
-                format!("+1 416 555 {:04}", i % 10_000),
-                "13".into(),
-                if i % 5 == 4 { "wholesale" } else { "retail" }.into(),
-                "CA-ON".into(),
-                "Bench Contact".into(),
-                "5000.00".into(),
-                format!("{}.00", i % 3000),
-                now.clone(),
-            ]
-        })
-        .collect();
-    insert_text_rows(
-        &mut tx,
-        "outlets (id, name, route, address, phone, tax_rate, outlet_group, place_of_supply, contact_name, \
-         credit_limit, outstanding, credit_as_of)",
-        &outlets,
-        100,
-    )
-    .await?;
-
-    let everyone: Vec<(String, Scope<'_>)> = products.iter().map(|p| (p[0].clone(), Scope::Everyone)).collect();
-    feed::record_many(&mut tx, Entity::Product, &everyone).await?;
-    let lists: Vec<(String, Scope<'_>)> =
-        PRICE_LISTS.iter().map(|l| (l.0.to_string(), Scope::Everyone)).collect();
-    feed::record_many(&mut tx, Entity::PriceList, &lists).await?;
-    let scoped: Vec<(String, Scope<'_>)> = outlets.iter().map(|o| (o[0].clone(), Scope::Route(&o[2]))).collect();
-    feed::record_many(&mut tx, Entity::Outlet, &scoped).await?;
-    let van: Vec<(String, Scope<'_>)> =
-        stock.iter().map(|s| (format!("{}/{}", s[0], s[1]), Scope::User(&s[0]))).collect();
-    feed::record_many(&mut tx, Entity::VanStock, &van).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
