@@ -990,21 +990,7 @@ impl LocalStore {
                     latencies.push(now.saturating_sub(entry.committed_ms));
                 }
             }
-            let excess = latencies.len().saturating_sub(LATENCY_SAMPLES);
-            latencies.drain(..excess);
-            meta.put(&KEY_LATENCY.into(), &clear_json(&latencies)?).await?;
-            if !new_ranges.is_empty() {
-                let mut ranges: Vec<NumberRange> = match meta.get(&KEY_NUMBERS.into()).await? {
-                    Some(v) => from_clear_json("number ranges", &v)?,
-                    None => Vec::new(),
-                };
-                for r in new_ranges {
-                    if !ranges.contains(r) {
-                        ranges.push(r.clone());
-                    }
-                }
-                meta.put(&KEY_NUMBERS.into(), &clear_json(&ranges)?).await?;
-            }
+            keep_answer_figures(&meta, latencies, new_ranges).await?;
             Ok(())
         };
         let result = body.await;
@@ -1172,6 +1158,27 @@ impl LocalStore {
 /// An outbox entry (and its answer) for a task completion names the task's record with this
 /// prefix instead of an order's.
 const TASK_ACK_PREFIX: &str = "task:";
+
+/// Keeps the latest commit-to-acknowledgement samples and adds the leases an answer brought, in
+/// the caller's transaction (both ways of recording answers do it).
+async fn keep_answer_figures(meta: &Store, mut latencies: Vec<u64>, new_ranges: &[NumberRange]) -> Result<(), SatchelError> {
+    let excess = latencies.len().saturating_sub(LATENCY_SAMPLES);
+    latencies.drain(..excess);
+    meta.put_queued(&KEY_LATENCY.into(), &clear_json(&latencies)?)?;
+    if !new_ranges.is_empty() {
+        let mut ranges: Vec<NumberRange> = match meta.get(&KEY_NUMBERS.into()).await? {
+            Some(v) => from_clear_json("number ranges", &v)?,
+            None => Vec::new(),
+        };
+        for r in new_ranges {
+            if !ranges.contains(r) {
+                ranges.push(r.clone());
+            }
+        }
+        meta.put_queued(&KEY_NUMBERS.into(), &clear_json(&ranges)?)?;
+    }
+    Ok(())
+}
 
 fn ack_context(seq: u64) -> Vec<u8> {
     let mut c = b"satchel/ack/v1".to_vec();

@@ -21,18 +21,18 @@
 //! Issue target: the initial pull of 10k products + 2k outlets in at most 3 s on loopback.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use satchel_core::sync::protocol::{PullResponse, PULL_PAGE};
 use satchel_server::Config;
 use serde_json::Value;
-use uuid::Uuid;
+
+mod common;
+use common::{admin_url, create_database, PG_URL_VAR};
 
 const PRODUCTS: usize = 10_000;
 const OUTLETS: usize = 2_000;
 const ROUNDS: usize = 3;
-const PG_URL_VAR: &str = "SATCHEL_TEST_DATABASE_URL";
 
 #[derive(Clone, Copy)]
 enum Backend {
@@ -63,79 +63,6 @@ fn main() {
         }
     });
 }
-
-fn admin_url() -> Option<String> {
-    std::env::var(PG_URL_VAR).ok().filter(|u| !u.trim().is_empty())
-}
-
-// ---------------------------------------------------------------------------------------------
-// A fresh PostgreSQL database per run (as server/tests/common and push.rs do).
-// ---------------------------------------------------------------------------------------------
-
-fn with_database(url: &str, name: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
-    let (before_query, query) = match rest.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (rest, None),
-    };
-    let authority = before_query.split_once('/').map_or(before_query, |(a, _)| a);
-    match query {
-        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
-        None => format!("{scheme}://{authority}/{name}"),
-    }
-}
-
-async fn admin_execute(sql: &str) {
-    use sqlx::{Connection, Executor};
-    let admin = admin_url().expect(PG_URL_VAR);
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {e}"));
-    conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let _ = conn.close().await;
-}
-
-struct PgDatabase {
-    name: String,
-    url: String,
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            rt.block_on(async {
-                use sqlx::{Connection, Executor};
-                let mut conn = sqlx::PgConnection::connect(&admin_url()?).await.ok()?;
-                let done = conn.execute(sql.as_str()).await.ok();
-                let _ = conn.close().await;
-                done
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(_))) {
-            eprintln!("warning: could not drop the bench database {}", self.name);
-        }
-    }
-}
-
-async fn create_database() -> PgDatabase {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let name = format!(
-        "satchel_bench_{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        &Uuid::now_v7().simple().to_string()[24..]
-    );
-    admin_execute(&format!("CREATE DATABASE {name}")).await;
-    let url = with_database(&admin_url().expect(PG_URL_VAR), &name);
-    PgDatabase { name, url }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The data: the demo seed, grown (`seed::grow_demo`) to PRODUCTS products and OUTLETS outlets.
-// ---------------------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------------
 // The timed pull.

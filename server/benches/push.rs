@@ -14,7 +14,6 @@
 //! Issue target: end-to-end drain of at least 5,000 mutations/s on SQLite.
 
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -25,12 +24,14 @@ use satchel_server::Config;
 use serde_json::Value;
 use uuid::Uuid;
 
+mod common;
+use common::{admin_url, create_database, PG_URL_VAR};
+
 const TOTAL: u64 = 10_000;
 const BATCH: u64 = 100;
 /// Each scenario runs this many times, each on a fresh server and database; the median is
 /// reported (shared machines are noisy).
 const ROUNDS: usize = 3;
-const PG_URL_VAR: &str = "SATCHEL_TEST_DATABASE_URL";
 
 #[derive(Clone, Copy)]
 enum Backend {
@@ -64,80 +65,6 @@ fn main() {
             println!("BENCH server push (PostgreSQL): skipped ({PG_URL_VAR} is unset)");
         }
     });
-}
-
-fn admin_url() -> Option<String> {
-    std::env::var(PG_URL_VAR).ok().filter(|u| !u.trim().is_empty())
-}
-
-// ---------------------------------------------------------------------------------------------
-// A fresh PostgreSQL database per run (as server/tests/common does).
-// ---------------------------------------------------------------------------------------------
-
-/// `url` with its database name replaced by `name` (query parameters such as `host=` kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("a URL with a scheme");
-    let (before_query, query) = match rest.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (rest, None),
-    };
-    let authority = before_query.split_once('/').map_or(before_query, |(a, _)| a);
-    match query {
-        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
-        None => format!("{scheme}://{authority}/{name}"),
-    }
-}
-
-async fn admin_execute(sql: &str) {
-    use sqlx::{Connection, Executor};
-    let admin = admin_url().expect(PG_URL_VAR);
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {PG_URL_VAR}: {e}"));
-    conn.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let _ = conn.close().await;
-}
-
-/// A database of one run, dropped (with its connections) when this is dropped, even when the
-/// run panics.
-struct PgDatabase {
-    name: String,
-    url: String,
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        // Drop may run inside the bench's runtime: use a runtime of its own.
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-            rt.block_on(async {
-                use sqlx::{Connection, Executor};
-                let mut conn = sqlx::PgConnection::connect(&admin_url()?).await.ok()?;
-                let done = conn.execute(sql.as_str()).await.ok();
-                let _ = conn.close().await;
-                done
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(_))) {
-            eprintln!("warning: could not drop the bench database {}", self.name);
-        }
-    }
-}
-
-/// Creates a database for one run.
-async fn create_database() -> PgDatabase {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let name = format!(
-        "satchel_bench_{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        &Uuid::now_v7().simple().to_string()[24..]
-    );
-    admin_execute(&format!("CREATE DATABASE {name}")).await;
-    let url = with_database(&admin_url().expect(PG_URL_VAR), &name);
-    PgDatabase { name, url }
 }
 
 // ---------------------------------------------------------------------------------------------

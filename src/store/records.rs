@@ -623,21 +623,7 @@ impl LocalStore {
                     done.settled.push(order);
                 }
             }
-            let excess = latencies.len().saturating_sub(LATENCY_SAMPLES);
-            latencies.drain(..excess);
-            meta.put_queued(&KEY_LATENCY.into(), &clear_json(&latencies)?)?;
-            if !new_ranges.is_empty() {
-                let mut ranges: Vec<NumberRange> = match meta.get(&KEY_NUMBERS.into()).await? {
-                    Some(v) => from_clear_json("number ranges", &v)?,
-                    None => Vec::new(),
-                };
-                for r in new_ranges {
-                    if !ranges.contains(r) {
-                        ranges.push(r.clone());
-                    }
-                }
-                meta.put_queued(&KEY_NUMBERS.into(), &clear_json(&ranges)?)?;
-            }
+            keep_answer_figures(&meta, latencies, new_ranges).await?;
             // Outlet edits the server has answered no longer need protecting from fresh data.
             if let Some(v) = meta.get(&KEY_OUTLET_EDITS.into()).await? {
                 let edits: Vec<PendingOutletEdit> = open_json(&keys.ring, META, KEY_OUTLET_EDITS, &v).unwrap_or_default();
