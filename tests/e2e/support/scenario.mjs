@@ -13,13 +13,14 @@ const RESULTS = resolve('test-results');
 /**
  * @param {import('node:test').TestContext} t
  * @param {(s: { server: Awaited<ReturnType<typeof startServer>>, browser: any, context: any, page: any, onCleanup: (fn: () => Promise<void> | void) => void }) => Promise<void>} body
+ * @param {{ serverEnv?: Record<string, string> }} [options] `serverEnv`: extra environment for the server
  */
-export async function scenario(t, body) {
+export async function scenario(t, body, { serverEnv = {} } = {}) {
   const cleanups = [];
   const onCleanup = (fn) => cleanups.push(fn);
   let server, browser, phone;
   try {
-    server = await startServer();
+    server = await startServer({ timeoutMs: 120_000, env: serverEnv });
     onCleanup(() => server.stop());
     browser = await launchBrowser();
     onCleanup(() => browser.close());
