@@ -240,6 +240,21 @@ impl Store {
         Ok(if v.is_undefined() { None } else { Some(v) })
     }
 
+    /// Reads the values under `keys` with every request in flight at once (one wait instead of
+    /// one event-loop turn per key); `None` where absent, in the order of `keys`.
+    pub async fn get_many(&self, keys: &[JsValue]) -> Result<Vec<Option<JsValue>>, SatchelError> {
+        let requests = keys.iter().map(|k| self.inner.get(k).map_err(|e| storage_error(&e))).collect::<Result<Vec<_>, _>>()?;
+        // join_all polls every wait once before yielding, so each handler is attached before
+        // any success event can fire (events come in later tasks).
+        let values = futures::future::join_all(requests.iter().map(wait)).await;
+        values.into_iter().map(|r| r.map(|v| if v.is_undefined() { None } else { Some(v) })).collect()
+    }
+
+    /// Queues a delete without waiting for it; see `put_queued`.
+    pub fn delete_queued(&self, key: &JsValue) -> Result<(), SatchelError> {
+        self.inner.delete(key).map(|_| ()).map_err(|e| storage_error(&e))
+    }
+
     /// Writes `value` under `key`, replacing any value there.
     pub async fn put(&self, key: &JsValue, value: &JsValue) -> Result<(), SatchelError> {
         wait(&self.inner.put_with_key(value, key).map_err(|e| storage_error(&e))?).await.map(|_| ())

@@ -590,15 +590,18 @@ impl LocalStore {
             let now = crate::now_ms() as u64;
             let mut done = AppliedAcks::default();
             let mut answered_seqs = Vec::new();
-            for r in results {
-                let k = JsValue::from_f64(r.seq as f64);
-                let Some(v) = outbox.get(&k).await? else { continue };
+            // Every outbox entry, then every order, read with all requests in flight at once.
+            let seq_keys: Vec<JsValue> = results.iter().map(|r| JsValue::from_f64(r.seq as f64)).collect();
+            let entries = outbox.get_many(&seq_keys).await?;
+            let mut to_settle: Vec<(&MutationResult, String)> = Vec::new();
+            for ((r, k), v) in results.iter().zip(&seq_keys).zip(entries) {
+                let Some(v) = v else { continue };
                 let entry: OutboxEntry = from_clear_json("outbox", &v)?;
                 if entry.id != r.id {
                     // Not the mutation we sent under that number: leave it for a human to look at.
                     continue;
                 }
-                outbox.delete(&k).await?;
+                outbox.delete_queued(k)?;
                 answered_seqs.push(r.seq);
                 if entry.committed_ms > 0 {
                     latencies.push(now.saturating_sub(entry.committed_ms));
@@ -608,17 +611,18 @@ impl LocalStore {
                     if let Some(task) = apply_task_outcome(&tasks, &mut sealer, keys, task_key, &r.outcome).await? {
                         done.tasks.push(task);
                     }
-                    continue;
+                } else if !entry.order_key.is_empty() {
+                    to_settle.push((r, entry.order_key));
                 }
-                if entry.order_key.is_empty() {
-                    continue;
-                }
-                let ok: JsValue = entry.order_key.as_str().into();
-                let Some(o) = orders.get(&ok).await? else { continue };
-                let Ok(mut order) = open_json::<LocalOrder>(&keys.ring, ORDERS, &entry.order_key, &o) else { continue };
+            }
+            let order_keys: Vec<JsValue> = to_settle.iter().map(|(_, k)| JsValue::from_str(k)).collect();
+            let stored = orders.get_many(&order_keys).await?;
+            for (((r, name), ok), o) in to_settle.iter().zip(&order_keys).zip(stored) {
+                let Some(o) = o else { continue };
+                let Ok(mut order) = open_json::<LocalOrder>(&keys.ring, ORDERS, name, &o) else { continue };
                 let was_pending = order.status == OrderStatus::Pending;
                 apply_outcome(&mut order, &r.outcome);
-                orders.put_queued(&ok, &sealer.seal_json(key, ORDERS, &entry.order_key, &order)?)?;
+                orders.put_queued(ok, &sealer.seal_json(key, ORDERS, name, &order)?)?;
                 if was_pending {
                     done.settled.push(order);
                 }
