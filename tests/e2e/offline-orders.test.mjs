@@ -35,7 +35,8 @@ test('offline orders: three orders survive an offline reload and sync exactly on
     // Reload offline: nothing lost.
     await page.reload();
     await unlock(page);
-    assert.equal(await badge(page), '3');
+    // The badge shows the outbox once the reloaded page's first status arrives (it renders before).
+    await waitForBadge(page, 3, 10_000);
     assert.match((await page.getByTestId('sync-text').textContent()) ?? '', /3 orders waiting to sync/);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="order-item"]').length === 3);
     const pending = await orderItems(page);

@@ -115,8 +115,9 @@ export function renderWorkspace(
 
   // ---- header: who, online/offline, pending badge, sync now -------------------------------
   const online = h('span', { class: 'online', 'data-testid': 'online-status' });
-  const badge = h('span', { class: 'badge', 'data-testid': 'pending-badge' }, '0');
-  const syncText = h('span', { class: 'sync-text', 'data-testid': 'sync-text' }, 'All synced');
+  // Unknown until the module's first status: never "All synced" before it is known.
+  const badge = h('span', { class: 'badge', 'data-testid': 'pending-badge', hidden: true }, '');
+  const syncText = h('span', { class: 'sync-text', 'data-testid': 'sync-text' }, 'Checking what waits to sync…');
   const syncPhase = h('span', { class: 'sync-phase muted', 'data-testid': 'sync-phase' });
   const syncNow = h('button', { type: 'button', class: 'small', 'data-testid': 'sync-now' }, 'Sync now');
   // Second line of the sync header: the first download's progress and photos still to upload.
@@ -389,6 +390,7 @@ export function renderWorkspace(
   updateOnline();
 
   function setPending(n: number): void {
+    badge.hidden = false;
     badge.textContent = String(n);
     badge.classList.toggle('zero', n === 0);
     syncText.textContent = n === 0 ? 'All synced' : n === 1 ? '1 order waiting to sync' : `${n} orders waiting to sync`;
