@@ -28,26 +28,11 @@ use satchel_server::Config;
 use serde_json::Value;
 
 mod common;
-use common::{admin_url, create_database, PG_URL_VAR};
+use common::{admin_url, create_database, Backend, PG_URL_VAR};
 
 const PRODUCTS: usize = 10_000;
 const OUTLETS: usize = 2_000;
 const ROUNDS: usize = 3;
-
-#[derive(Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()

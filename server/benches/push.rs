@@ -25,28 +25,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 mod common;
-use common::{admin_url, create_database, PG_URL_VAR};
+use common::{admin_url, create_database, Backend, PG_URL_VAR};
 
 const TOTAL: u64 = 10_000;
 const BATCH: u64 = 100;
 /// Each scenario runs this many times, each on a fresh server and database; the median is
 /// reported (shared machines are noisy).
 const ROUNDS: usize = 3;
-
-#[derive(Clone, Copy)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()

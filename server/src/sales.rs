@@ -140,7 +140,7 @@ pub async fn price_lists(
     skus: Option<&[&str]>,
 ) -> Result<Vec<PriceList>, AppError> {
     const COLUMNS: &str = "SELECT id, outlet_group, valid_from, valid_until, prices_include_tax FROM price_lists";
-    let rows: Vec<(String, String, String, Option<String>, i64)> = match groups {
+    let rows: Vec<ListRow> = match groups {
         None => sqlx::query_as(&format!("{COLUMNS} ORDER BY id")).fetch_all(&mut *conn).await?,
         Some([]) => Vec::new(),
         Some(groups) => {
@@ -158,6 +158,14 @@ pub async fn price_lists(
             .map(|r| list_of(r, BTreeMap::new()))
             .collect();
     }
+    with_prices(conn, rows, skus).await
+}
+
+/// A price list's row: id, outlet group, valid from, valid until, prices include tax.
+type ListRow = (String, String, String, Option<String>, i64);
+
+/// Completes price-list rows with their prices (of `skus` only when given), in one query.
+async fn with_prices(conn: &mut AnyConnection, rows: Vec<ListRow>, skus: Option<&[&str]>) -> Result<Vec<PriceList>, AppError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     let mut sql = format!(
         "SELECT price_list_id, sku, price FROM price_list_items WHERE price_list_id IN ({})",
@@ -202,28 +210,15 @@ pub async fn price_lists_by_id(conn: &mut AnyConnection, ids: &[&str]) -> Result
     for id in ids {
         q = q.bind(*id);
     }
-    let rows: Vec<(String, String, String, Option<String>, i64)> = q.fetch_all(&mut *conn).await?;
-    let sql = format!("SELECT price_list_id, sku, price FROM price_list_items WHERE price_list_id IN ({in_list})");
-    let mut q = sqlx::query_as(&sql);
-    for id in ids {
-        q = q.bind(*id);
+    let rows: Vec<ListRow> = q.fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    let items: Vec<(String, String, String)> = q.fetch_all(&mut *conn).await?;
-    let mut prices: BTreeMap<String, BTreeMap<String, Dec>> = BTreeMap::new();
-    for (list, sku, price) in items {
-        let price = stored_dec(&price, "price")?;
-        prices.entry(list).or_default().insert(sku, price);
-    }
-    rows.into_iter()
-        .map(|r| {
-            let p = prices.remove(&r.0).unwrap_or_default();
-            list_of(r, p)
-        })
-        .collect()
+    with_prices(conn, rows, None).await
 }
 
 fn list_of(
-    (id, outlet_group, from, until, incl): (String, String, String, Option<String>, i64),
+    (id, outlet_group, from, until, incl): ListRow,
     prices: BTreeMap<String, Dec>,
 ) -> Result<PriceList, AppError> {
     Ok(PriceList {

@@ -5,6 +5,23 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use uuid::Uuid;
 
+/// The database a bench run uses.
+#[derive(Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Its name in the printed figures.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
 /// The variable naming the PostgreSQL server to create bench databases on.
 pub const PG_URL_VAR: &str = "SATCHEL_TEST_DATABASE_URL";
 
