@@ -31,6 +31,17 @@ pub enum BlobError {
     ContentType(String),
 }
 
+impl BlobError {
+    /// The field of the reference concerned (`sha256`, `size` or `content_type`).
+    pub fn field(&self) -> &'static str {
+        match self {
+            BlobError::BadHash => "sha256",
+            BlobError::TooLarge { .. } | BlobError::Empty => "size",
+            BlobError::ContentType(_) => "content_type",
+        }
+    }
+}
+
 /// Checks a blob reference against the limits.
 pub fn check(blob: &BlobRef) -> Result<(), BlobError> {
     if !is_sha256_hex(&blob.sha256) {
