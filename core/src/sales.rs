@@ -9,6 +9,8 @@
 //! - [`Catalog`]: products by SKU, price lists by group, and the choice of the price list for
 //!   an outlet on a business date.
 //! - [`quote()`]: prices, taxes and validates an order: a [`Quote`].
+//! - [`effects`]: what a committed order does to the van, the outlet's balance and the memory of
+//!   recent orders, one function each for the server and the device.
 //! - [`SalesDocument`]: the committed document in the outbox, built from a quote; [`verify()`]
 //!   is the server's recomputation of it, giving a [`ServerVerdict`] or a typed
 //!   [`SalesRejection`].
@@ -42,6 +44,7 @@
 
 pub mod catalog;
 pub mod document;
+pub mod effects;
 pub mod error;
 pub mod model;
 pub mod quote;
@@ -51,6 +54,7 @@ pub mod numbering;
 pub use catalog::Catalog;
 pub use numbering::NumberRange;
 pub use document::{verify, SalesDocument, ServerVerdict};
+pub use effects::{balance_effect, duplicate_window, recent_order, van_movements};
 pub use error::{rule_code, SalesError, SalesRejection};
 pub use model::{
     CatalogProduct, CreditInfo, OrderKind, OutletInfo, PriceList, SalesContext, SalesLine, SalesOrder,

@@ -173,7 +173,7 @@ pub struct SalesOrder {
 }
 
 /// Whether an order sells or takes back.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderKind {
     /// Goods go to the outlet.

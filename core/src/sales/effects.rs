@@ -1,0 +1,67 @@
+//! What a committed order does: to the van's stock, to the outlet's balance, and to the memory of
+//! recent orders the likely-duplicate rule keeps. One function each, used by the server when it
+//! applies an order and by the device when it derives what its unacknowledged orders changed.
+
+use std::collections::BTreeMap;
+
+use chrono::TimeDelta;
+use rust_decimal::Decimal;
+
+use super::document::SalesDocument;
+use super::model::SalesOrder;
+use crate::validation::{RecentLine, RecentOrder, ValidationPolicy};
+
+/// How the van's stock moves, by SKU: a sale takes the goods out (negative), a return puts them
+/// back (positive). Lines of the same SKU are summed.
+pub fn van_movements(order: &SalesOrder) -> BTreeMap<&str, Decimal> {
+    let mut moved: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for line in &order.lines {
+        let q = line.quantity.value();
+        *moved.entry(line.sku.as_str()).or_default() += if order.kind.is_sale() { -q } else { q };
+    }
+    moved
+}
+
+/// What the order adds to the outlet's outstanding balance: its amount due (a return's is
+/// negative, so it lowers the balance).
+pub fn balance_effect(doc: &SalesDocument) -> Decimal {
+    doc.total.value()
+}
+
+/// The order as the likely-duplicate rule remembers it.
+pub fn recent_order(doc: &SalesDocument) -> RecentOrder {
+    RecentOrder {
+        order_id: doc.order_id,
+        outlet_id: doc.order.outlet_id.clone(),
+        committed_at: doc.committed_at,
+        lines: doc.order.lines.iter().map(|l| RecentLine { sku: l.sku.clone(), quantity: l.quantity }).collect(),
+    }
+}
+
+/// How far apart (either way) two orders of an outlet may be committed for the second to look
+/// like a duplicate of the first: the deployment's `duplicate_window_minutes`.
+pub fn duplicate_window(policy: &ValidationPolicy) -> TimeDelta {
+    TimeDelta::try_minutes(i64::from(policy.duplicate_window_minutes)).unwrap_or(TimeDelta::zero())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(kind: &str) -> SalesOrder {
+        serde_json::from_value(serde_json::json!({"outlet_id": "O", "business_date": "2026-11-22", "kind": kind,
+            "lines": [{"sku": "A", "quantity": "2"}, {"sku": "B", "quantity": "1.5"}, {"sku": "A", "quantity": "1"}]}))
+        .expect("order")
+    }
+
+    #[test]
+    fn a_sale_takes_from_the_van_and_a_return_puts_back() {
+        let sale_order = order("sale");
+        let sale = van_movements(&sale_order);
+        assert_eq!(sale["A"], Decimal::from(-3));
+        assert_eq!(sale["B"], Decimal::new(-15, 1));
+        let return_order = order("return");
+        let back = van_movements(&return_order);
+        assert_eq!(back["A"], Decimal::from(3));
+    }
+}
