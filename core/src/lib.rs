@@ -4,6 +4,7 @@
 //! and the reference server compute with the same code:
 //!
 //! - [`catalog`]: instant, typo-tolerant product search by name, SKU or barcode prefix.
+//! - [`device`]: the device's application layer: its state, use cases and storage port.
 //! - [`money`]: decimal amounts that cross every boundary as strings, with explicit rounding.
 //! - [`order`]: orders, their validation and their totals.
 //! - [`sales`]: orders v2: priced from price lists, taxed, validated, re-checked by the server.
@@ -21,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod device;
 pub mod ids;
 pub mod money;
 pub mod order;
