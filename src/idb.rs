@@ -152,6 +152,11 @@ impl Db {
         Ok(Tx::new(tx))
     }
 
+    /// The connection itself (to watch its `close` and `versionchange` events).
+    pub fn raw(&self) -> &IdbDatabase {
+        &self.inner
+    }
+
     /// Closes the connection once running transactions finish.
     pub fn close(&self) {
         self.inner.close();
@@ -180,18 +185,23 @@ impl Tx {
     fn new(tx: IdbTransaction) -> Tx {
         let (send, done) = oneshot::channel();
         let send = Rc::new(RefCell::new(Some(send)));
-        let finish = |outcome: fn(&IdbTransaction) -> Result<(), JsValue>| {
+        let finish = |outcome: fn(&IdbTransaction, &web_sys::Event) -> Result<(), JsValue>| {
             let send = send.clone();
             let tx = tx.clone();
-            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
                 if let Some(s) = send.borrow_mut().take() {
-                    let _ = s.send(outcome(&tx));
+                    let _ = s.send(outcome(&tx, &ev));
                 }
             })
         };
-        let complete = finish(|_| Ok(()));
-        let error = finish(|tx| Err(tx.error().map(JsValue::from).unwrap_or(JsValue::NULL)));
-        let abort = finish(|tx| Err(tx.error().map(JsValue::from).unwrap_or_else(|| JsValue::from_str("aborted"))));
+        let complete = finish(|_, _| Ok(()));
+        // A failed request's error reaches the transaction before the transaction records it
+        // (`tx.error` is still null then): take it from the request the event came from.
+        let error = finish(|tx, ev| {
+            let from_request = ev.target().and_then(|t| t.dyn_into::<IdbRequest>().ok()).and_then(|r| r.error().ok().flatten());
+            Err(from_request.or_else(|| tx.error()).map(JsValue::from).unwrap_or(JsValue::NULL))
+        });
+        let abort = finish(|tx, _| Err(tx.error().map(JsValue::from).unwrap_or_else(|| JsValue::from_str("aborted"))));
         tx.set_oncomplete(Some(complete.as_ref().unchecked_ref()));
         tx.set_onerror(Some(error.as_ref().unchecked_ref()));
         tx.set_onabort(Some(abort.as_ref().unchecked_ref()));
@@ -282,6 +292,11 @@ impl Store {
         wait(&self.inner.delete(key).map_err(|e| storage_error(&e))?).await.map(|_| ())
     }
 
+    /// Queues the removal of every value; see `put_queued`.
+    pub fn clear_queued(&self) -> Result<(), SatchelError> {
+        self.inner.clear().map(|_| ()).map_err(|e| storage_error(&e))
+    }
+
     /// Removes every value.
     pub async fn clear(&self) -> Result<(), SatchelError> {
         wait(&self.inner.clear().map_err(|e| storage_error(&e))?).await.map(|_| ())
@@ -306,7 +321,17 @@ impl Store {
 
     /// All keys in key order.
     pub async fn get_all_keys(&self) -> Result<Vec<JsValue>, SatchelError> {
-        let v = wait(&self.inner.get_all_keys().map_err(|e| storage_error(&e))?).await?;
+        self.get_keys(None).await
+    }
+
+    /// The keys in key order, at most `limit` of them.
+    pub async fn get_keys(&self, limit: Option<u32>) -> Result<Vec<JsValue>, SatchelError> {
+        let req = match limit {
+            Some(n) => self.inner.get_all_keys_with_key_and_limit(&JsValue::UNDEFINED, n),
+            None => self.inner.get_all_keys(),
+        }
+        .map_err(|e| storage_error(&e))?;
+        let v = wait(&req).await?;
         Ok(Array::from(&v).iter().collect())
     }
 }

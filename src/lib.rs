@@ -3,6 +3,7 @@
 //! Thin bindings and browser adapters over [`satchel_core`]; no business rule is decided here.
 //!
 //! - [`idb`]: a small IndexedDB adapter over web-sys (transactions with `durability`).
+//! - [`device_idb`]: IndexedDB as core's device store port.
 //! - [`store`]: the device's local store, encrypted at rest: session, reference data, orders,
 //!   the sealed outbox.
 //! - [`vault`]: the PIN, the data key in memory, the inactivity lock and key rotation.
@@ -14,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 
+pub mod device_idb;
 pub mod error;
 pub mod idb;
 pub mod sales;
