@@ -34,7 +34,9 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::push::{check_and_apply, write_fate, Env, Fate, Rejection, Target, Verdict};
+use satchel_core::sync::lifecycle::Fate;
+
+use super::push::{applied, check_and_apply, write_fate, Env, Rejection, Target, Verdict};
 use super::reference::routes_of;
 use super::task_complete;
 use crate::auth::{AuthDevice, Role, Scope};
@@ -461,7 +463,7 @@ impl<'a> Settler<'a> {
         let target = Target::Stored { device: &device, seq, mutation_id: id };
         let plan = decide(conn, self.backend, &device, seq, &m).await?;
         let (fate, document_number) = match plan {
-            Plan::Bad(rej) if !held => (Fate::Rejected(rej), None),
+            Plan::Bad(rej) if !held => (rej.into(), None),
             Plan::Bad(_) => return Ok(None),
             Plan::Hold { parent: p, code: c, reason: r } => {
                 let same = held
@@ -489,22 +491,22 @@ impl<'a> Settler<'a> {
                         write_fate(conn, &target, &m, &Fate::deferred(keys), None, &now).await?;
                         return Ok(None);
                     }
-                    Verdict::Applied(outcome) => (Fate::Applied(outcome), number),
-                    Verdict::Rejected(rej) => (Fate::Rejected(rej), number),
+                    Verdict::Applied(outcome) => (applied(&outcome), number),
+                    Verdict::Rejected(rej) => (rej.into(), number),
                 }
             }
         };
         write_fate(conn, &target, &m, &fate, document_number.as_deref(), &now).await?;
         feed::record(conn, Entity::MutationResult, id, feed::Scope::Device(&device), false).await?;
         match &fate {
-            Fate::Applied(_) => self.counts.applied += 1,
-            Fate::Rejected(_) => self.counts.rejected += 1,
+            Fate::Applied | Fate::Flagged { .. } => self.counts.applied += 1,
+            Fate::Rejected { .. } => self.counts.rejected += 1,
             Fate::Held { .. } => self.counts.held += 1,
-            Fate::Deferred(_) => {}
+            Fate::Pending | Fate::Deferred { .. } | Fate::Discarded { .. } => {}
         }
-        tracing::info!(mutation = %id, device = %device, seq, from = %status, to = fate.status(), "deferred mutation settled");
+        tracing::info!(mutation = %id, device = %device, seq, from = %status, to = fate.stored_status(), "deferred mutation settled");
         let mut next = vec![Settle::Mutation { id: id.to_string(), rehold: matches!(fate, Fate::Held { .. }) }];
-        if let (Fate::Applied(_), MutationBody::MutationDiscard(d)) = (&fate, &m.body) {
+        if let (Fate::Applied, MutationBody::MutationDiscard(d)) = (&fate, &m.body) {
             next.push(Settle::Mutation { id: d.target.to_string(), rehold: true });
         }
         Ok(Some(next))

@@ -19,6 +19,7 @@
 //! commits second fails on the UNIQUE constraint, rolls back whole and is run again: it then sees
 //! the committed row and rejects that mutation as a duplicate, exactly as SQLite would have.
 
+use satchel_core::sync::lifecycle::Fate;
 use std::collections::HashMap;
 
 use axum::extract::State;
@@ -34,7 +35,6 @@ use satchel_core::sync::protocol::{
 use satchel_core::sync::sealing::{self, SealingError};
 use satchel_core::sync::sequencing::{self, Step};
 use sqlx::AnyConnection;
-use uuid::Uuid;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
 use super::reference::{routes_of, stored_dec};
@@ -266,7 +266,7 @@ async fn apply_in_transaction(
                 // An order the first push flagged is answered `flagged` again, with its reasons:
                 // the answer that carried the flag may have been lost, and the device must not
                 // show it as plainly synced. A held or deferred one is answered as it stands.
-                recorded.replay()
+                recorded.replay().ok_or_else(|| AppError::Internal("a recorded mutation is never pending".into()))?
             }
             Step::Apply => {
                 let outcome = apply_one(&mut tx, auth, &env, &mut settler, m, seq, &received_at, &req.mutations).await?;
@@ -373,54 +373,20 @@ pub(super) async fn check_and_apply(
     Ok((verdict, document_number))
 }
 
-/// What becomes of a mutation, as written to its `mutations` row.
-pub(super) enum Fate {
-    /// Applied (`applied` or `flagged`).
-    Applied(Outcome),
-    /// Rejected for good.
-    Rejected(Rejection),
-    /// Held by a refused parent.
-    Held {
-        /// The parent.
-        parent: Uuid,
-        /// The parent's code.
-        code: String,
-        /// Why.
-        reason: String,
-    },
-    /// Deferred, waiting for these keys (sorted, once each).
-    Deferred(Vec<String>),
+/// An applied verdict's outcome (`applied` or `flagged`) as a fate.
+pub(super) fn applied(outcome: &Outcome) -> Fate {
+    Fate::Pending.told(outcome)
 }
 
-impl Fate {
-    /// Deferred on `keys`.
-    pub(super) fn deferred(mut keys: Vec<String>) -> Fate {
-        keys.sort();
-        keys.dedup();
-        Fate::Deferred(keys)
+impl From<Rejection> for Fate {
+    fn from(rej: Rejection) -> Fate {
+        Fate::Rejected { code: rej.code, reason: rej.reason, field: rej.field }
     }
+}
 
-    /// The stored status.
-    pub(super) fn status(&self) -> &'static str {
-        match self {
-            Fate::Applied(_) => "applied",
-            Fate::Rejected(_) => "rejected",
-            Fate::Held { .. } => "held",
-            Fate::Deferred(_) => "deferred",
-        }
-    }
-
-    /// The outcome the device is answered.
-    pub(super) fn outcome(self) -> Outcome {
-        match self {
-            Fate::Applied(outcome) => outcome,
-            Fate::Rejected(rej) => Outcome::Rejected { code: rej.code, reason: rej.reason, field: rej.field },
-            Fate::Held { parent, code, reason } => Outcome::Held { parent, code, reason },
-            Fate::Deferred(waiting_for) => {
-                Outcome::Deferred { reason: outcomes::deferred_reason(&waiting_for), waiting_for }
-            }
-        }
-    }
+/// The outcome a fresh mutation is answered with (every fate the server records has one).
+fn answer(fate: &Fate) -> Result<Outcome, AppError> {
+    fate.outcome().ok_or_else(|| AppError::Internal("a recorded mutation is never pending".into()))
 }
 
 /// Which `mutations` row a fate is written to.
@@ -451,17 +417,18 @@ pub(super) async fn write_fate(
     at: &str,
 ) -> Result<(), AppError> {
     let (code, reason, field, parent) = match fate {
-        Fate::Applied(_) | Fate::Deferred(_) => (None, None, None, None),
-        Fate::Rejected(rej) => (Some(rej.code.as_str()), Some(rej.reason.as_str()), rej.field.as_deref(), None),
+        Fate::Rejected { code, reason, field } => (Some(code.as_str()), Some(reason.as_str()), field.as_deref(), None),
         Fate::Held { parent, code, reason } => (Some(code.as_str()), Some(reason.as_str()), None, Some(parent.to_string())),
+        Fate::Discarded { reason } => (None, Some(reason.as_str()), None, None),
+        Fate::Pending | Fate::Applied | Fate::Flagged { .. } | Fate::Deferred { .. } => (None, None, None, None),
     };
     let body = match fate {
-        Fate::Held { .. } | Fate::Deferred(_) => {
+        Fate::Held { .. } | Fate::Deferred { .. } => {
             Some(serde_json::to_string(m).map_err(|e| AppError::Internal(format!("serialize mutation: {e}")))?)
         }
         _ => None,
     };
-    let settled_at = (!matches!(fate, Fate::Deferred(_))).then_some(at);
+    let settled_at = (!matches!(fate, Fate::Deferred { .. })).then_some(at);
     let (mutation_id, is_new) = match target {
         Target::New { device, seq, mutation_id, kind, received_at, depends_on } => {
             sqlx::query(
@@ -473,7 +440,7 @@ pub(super) async fn write_fate(
             .bind(*seq)
             .bind(*mutation_id)
             .bind(*kind)
-            .bind(fate.status())
+            .bind(fate.stored_status())
             .bind(code)
             .bind(reason)
             .bind(field)
@@ -492,7 +459,7 @@ pub(super) async fn write_fate(
                 "UPDATE mutations SET status = $1, code = $2, reason = $3, field = $4, document_number = $5, body = $6, \
                  parent = $7, settled_at = $8 WHERE device_id = $9 AND seq = $10",
             )
-            .bind(fate.status())
+            .bind(fate.stored_status())
             .bind(code)
             .bind(reason)
             .bind(field)
@@ -514,8 +481,8 @@ pub(super) async fn write_fate(
             .execute(&mut *conn)
             .await?;
     }
-    if let Fate::Deferred(keys) = fate {
-        for key in keys {
+    if let Fate::Deferred { waiting_for, .. } = fate {
+        for key in waiting_for {
             sqlx::query("INSERT INTO mutation_waits (mutation_id, waits_on) VALUES ($1, $2)")
                 .bind(mutation_id)
                 .bind(key)
@@ -553,20 +520,20 @@ async fn apply_one(
             .await?;
     if seen.is_some() {
         // A reused mutation id cannot be stored twice (UNIQUE); the row keeps NULL instead.
-        let fate = Fate::Rejected(Rejection {
+        let fate = Fate::Rejected {
             code: DUPLICATE_MUTATION.into(),
             reason: format!(
                 "mutation {mutation_id} was already recorded under another sequence number"
             ),
             field: Some("id".into()),
-        });
+        };
         let target = Target::New { device: &device, seq, mutation_id: None, kind: m.body.kind(), received_at, depends_on: &depends_on };
         write_fate(conn, &target, m, &fate, None, received_at).await?;
-        return Ok(fate.outcome());
+        return answer(&fate);
     }
     let mut document_number = None;
     let fate = match deferred::plan(conn, env.backend, &device, seq, m, batch).await? {
-        Plan::Bad(rej) => Fate::Rejected(rej),
+        Plan::Bad(rej) => rej.into(),
         Plan::Hold { parent, code, reason } => Fate::Held { parent, code, reason },
         Plan::Wait(parents) => {
             let mut waits: Vec<String> = parents.iter().map(deferred::mutation_key).collect();
@@ -577,8 +544,8 @@ async fn apply_one(
             let (verdict, number) = check_and_apply(conn, auth, env, m, seq, received_at).await?;
             document_number = number;
             match verdict {
-                Verdict::Applied(outcome) => Fate::Applied(outcome),
-                Verdict::Rejected(rej) => Fate::Rejected(rej),
+                Verdict::Applied(outcome) => applied(&outcome),
+                Verdict::Rejected(rej) => rej.into(),
                 Verdict::WaitBlobs(keys) => Fate::deferred(keys),
             }
         }
@@ -592,14 +559,14 @@ async fn apply_one(
         depends_on: &depends_on,
     };
     write_fate(conn, &target, m, &fate, document_number.as_deref(), received_at).await?;
-    if !matches!(fate, Fate::Deferred(_)) {
+    if !matches!(fate, Fate::Deferred { .. }) {
         let mut settle = vec![Settle::Mutation { id: mutation_id.clone(), rehold: false }];
-        if let (Fate::Applied(_), MutationBody::MutationDiscard(d)) = (&fate, &m.body) {
+        if let (Fate::Applied, MutationBody::MutationDiscard(d)) = (&fate, &m.body) {
             settle.push(Settle::Mutation { id: d.target.to_string(), rehold: true });
         }
         settler.run(conn, settle).await?;
     }
-    Ok(fate.outcome())
+    answer(&fate)
 }
 
 /// Re-validates an order with core, against this server's catalog, outlets and the user's routes.
