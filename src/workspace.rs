@@ -517,35 +517,25 @@ impl Workspace {
                 message: "this task is no longer open".into(),
             });
         }
-        if note.chars().count() > 2000 {
-            return Err(invalid("note", "too_long", "a note has at most 2000 characters"));
-        }
         let list: Vec<JsValue> = if photos.is_undefined() || photos.is_null() {
             Vec::new()
         } else {
             js_sys::Array::from(&photos).iter().collect()
         };
-        if list.len() > 8 {
-            return Err(invalid("photos", "too_many_photos", "at most 8 photos per task"));
-        }
         let mut bytes = Vec::with_capacity(list.len());
         let mut refs = Vec::with_capacity(list.len());
         for (i, p) in list.iter().enumerate() {
             let (b, content_type) = read_photo(p, i).await?;
-            let blob = BlobRef { sha256: satchel_core::sync::blobs::sha256_hex(&b), size: b.len() as u64, content_type };
-            satchel_core::sync::blobs::check(&blob).map_err(|e| SatchelError::Validation {
-                field: format!("photos[{i}]"),
-                detail: match e {
-                    satchel_core::sync::blobs::BlobError::ContentType(_) => "photo_type",
-                    _ => "photo_too_large",
-                }
-                .into(),
-                message: e.to_string(),
-            })?;
-            refs.push(blob);
+            refs.push(BlobRef { sha256: satchel_core::sync::blobs::sha256_hex(&b), size: b.len() as u64, content_type });
             bytes.push(b);
         }
         let completion = TaskCompletion { task_id: task_id.clone(), completed_at: now(), note, photos: refs };
+        // Core's rule, the same the server checks (`satchel_core::sync::tasks`).
+        satchel_core::sync::tasks::check_completion(&completion).map_err(|e| SatchelError::Validation {
+            field: e.field(),
+            detail: e.code().into(),
+            message: e.to_string(),
+        })?;
         let stored = inner.store.commit_task_completion(&keys, &device, crate::new_id()?, &task, completion, &bytes).await?;
         inner.reference.borrow_mut().replace_task(stored.clone());
         sync_loop::dispatch(inner, SyncEvent::Wake(WakeReason::Committed));
@@ -796,7 +786,6 @@ impl Workspace {
         outlet_id: String,
         #[wasm_bindgen(unchecked_param_type = "{ phone?: string; address?: string; contact_name?: string }")] fields: JsValue,
     ) -> Result<u32, SatchelError> {
-        use satchel_core::sync::merge::FieldChange;
         let inner = &self.inner;
         let keys = vault::require_keys(inner)?;
         let device = inner.device.borrow().clone().ok_or(SatchelError::NotSignedIn)?;
@@ -806,28 +795,12 @@ impl Workspace {
             detail: "unknown_outlet".into(),
             message: format!("outlet {outlet_id} is not on your routes"),
         })?;
-        let mut changes = std::collections::BTreeMap::new();
-        for (field, to) in wanted {
-            let from = match field.as_str() {
-                "phone" => outlet.phone.clone(),
-                "address" => outlet.address.clone(),
-                "contact_name" => outlet.contact_name.clone(),
-                _ => {
-                    return Err(SatchelError::Validation {
-                        field: field.clone(),
-                        detail: "not_editable".into(),
-                        message: format!("{field} cannot be changed from a device"),
-                    })
-                }
-            };
-            let to = to.trim().to_string();
-            if to.chars().count() > 200 {
-                return Err(SatchelError::Validation { field, detail: "too_long".into(), message: "at most 200 characters".into() });
-            }
-            if to != from {
-                changes.insert(field, FieldChange { from, to });
-            }
-        }
+        // Core's rule, the same the server checks (`satchel_core::sync::edits`).
+        let changes = satchel_core::sync::edits::outlet_changes(&outlet, &wanted).map_err(|e| SatchelError::Validation {
+            field: e.field().to_string(),
+            detail: e.code().into(),
+            message: e.to_string(),
+        })?;
         if changes.is_empty() {
             return Ok(0);
         }

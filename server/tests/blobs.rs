@@ -325,24 +325,37 @@ async fn photo_references_are_checked(backend: Backend) {
     let gif = BlobRef { content_type: "image/gif".into(), ..photo.clone() };
     let other_size = BlobRef { size: 501, ..photo.clone() };
     let nine: Vec<BlobRef> = (0..9u8).map(|i| blob_ref(&photo_bytes(10, i), "image/jpeg")).collect();
+    let mut long_note = completion(&dev, 6, "T-REFS", vec![photo.clone()]);
+    if let MutationBody::TaskComplete(c) = &mut long_note.body {
+        c.note = "n".repeat(2001);
+    }
     let push = [
         completion(&dev, 1, "T-REFS", vec![bad_hash]),
         completion(&dev, 2, "T-REFS", vec![too_big]),
         completion(&dev, 3, "T-REFS", vec![gif]),
         completion(&dev, 4, "T-REFS", vec![other_size]),
         completion(&dev, 5, "T-REFS", nine),
+        long_note,
     ];
     let (_, v) = s.push(&dev, &push).await;
     let got = results(&v);
-    let fields = ["photos[0].sha256", "photos[0].size", "photos[0].content_type", "photos[0]", "photos"];
-    for (r, field) in got.iter().zip(fields) {
+    assert_eq!(got.len(), push.len());
+    let want = [
+        ("blob_invalid", "photos[0].sha256"),
+        ("blob_invalid", "photos[0].size"),
+        ("blob_invalid", "photos[0].content_type"),
+        ("blob_invalid", "photos[0]"),
+        ("blob_invalid", "photos"),
+        ("note_too_long", "note"),
+    ];
+    for (r, (want_code, field)) in got.iter().zip(want) {
         let Outcome::Rejected { code, field: f, .. } = &r.outcome else { panic!("{r:?}") };
-        assert_eq!((code.as_str(), f.as_deref()), ("blob_invalid", Some(field)));
+        assert_eq!((code.as_str(), f.as_deref()), (want_code, Some(field)));
     }
     assert_eq!(task_status(&s.store, "T-REFS").await.0, "open");
     // With the photo uploaded whole, the completion is applied at once.
     chunk(&s, &dev, &photo.sha256, Some(0), &bytes).await;
-    let (_, v) = s.push(&dev, &[completion(&dev, 6, "T-REFS", vec![photo])]).await;
+    let (_, v) = s.push(&dev, &[completion(&dev, 7, "T-REFS", vec![photo])]).await;
     assert_eq!(results(&v)[0].outcome, Outcome::Applied);
     assert_eq!(task_status(&s.store, "T-REFS").await.0, "done");
 }

@@ -295,6 +295,7 @@ async fn bad_patches_are_rejected_naming_the_field(backend: Backend) {
         outlet_mutation(&rep1, 4, &mine.id, 7, &[("phone", &mine.phone, "555-0101")], t()),
         outlet_mutation(&rep1, 5, &mine.id, 0, &[("phone", &mine.phone, &mine.phone)], t()),
         outlet_mutation(&rep1, 6, &mine.id, 0, &[], t()),
+        outlet_mutation(&rep1, 7, &mine.id, 0, &[("address", &mine.address, &"a".repeat(201))], t()),
     ];
     let (status, r) = s.push(&rep1, &batch).await;
     assert_eq!(status, StatusCode::OK, "{r}");
@@ -311,6 +312,7 @@ async fn bad_patches_are_rejected_naming_the_field(backend: Backend) {
         ("future_base", "base_version"),
         ("unchanged_field", "changes.phone"),
         ("no_changes", "changes"),
+        ("value_too_long", "changes.address"),
     ];
     assert_eq!(got, want.map(|(c, f)| (c.to_string(), f.to_string())), "{r}");
     assert_eq!(outlet_of(&s, &rep1, &mine.id).await.1, mine, "nothing of a refused patch applies");

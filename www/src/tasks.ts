@@ -30,7 +30,7 @@ export function formatSize(bytes: number): string {
 
 /** "photos[1]" → "Photo 2"; anything else: undefined. */
 function photoName(field: string | undefined, files: File[]): string | undefined {
-  const m = field ? /^photos\[(\d+)\]$/.exec(field) : null;
+  const m = field ? /^photos\[(\d+)\](?:\.\w+)?$/.exec(field) : null;
   if (!m?.[1]) return undefined;
   const i = Number(m[1]);
   const f = files[i];
@@ -55,7 +55,7 @@ export function completionErrorText(err: unknown, files: File[]): string {
       return 'This device has no room left to keep the photos until they are uploaded. Free some space (old photos, other apps) and try again.';
     case 'too_many_photos':
       return `Too many photos: ${e.message}. Leave some out.`;
-    case 'too_long':
+    case 'note_too_long':
       return `The note is too long: ${e.message}.`;
     default:
       return `${e.message} (${e.detail ?? e.code})`;

@@ -641,6 +641,8 @@ pub mod rejection_codes {
     pub const NOT_HELD: &str = "not_held";
     /// A mutation depends on itself or on a later mutation of the same device.
     pub const BAD_DEPENDENCY: &str = "bad_dependency";
+    /// A task completion's note is longer than [`crate::sync::tasks::MAX_NOTE_CHARS`].
+    pub const NOTE_TOO_LONG: &str = "note_too_long";
 }
 
 #[cfg(test)]

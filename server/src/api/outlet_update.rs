@@ -20,6 +20,7 @@
 
 use chrono::{DateTime, Utc};
 use satchel_core::sync::hlc::{Clock, Hlc, HlcError, NodeId, DEFAULT_MAX_DRIFT_MS};
+use satchel_core::sync::edits::{self, EditError};
 use satchel_core::sync::merge::{self, Conflict, FieldState, MergeError, MergeOutcome, Patch, Record};
 use satchel_core::sync::protocol::{
     Entity, FlagReason, Mutation, MutationResult, Outcome, OutletPatch, OUTLET_EDITABLE_FIELDS,
@@ -51,6 +52,8 @@ pub mod codes {
     pub const FUTURE_BASE: &str = "future_base";
     /// The patch is for another record (cannot happen: the record is looked up by the patch).
     pub const WRONG_RECORD: &str = "wrong_record";
+    /// A value is longer than core's limit (`satchel_core::sync::edits::MAX_OUTLET_FIELD_CHARS`).
+    pub const VALUE_TOO_LONG: &str = "value_too_long";
 }
 
 /// The server's node id in its hybrid-logical-clock timestamps.
@@ -204,6 +207,14 @@ pub(super) async fn check(
             "outlet_id",
         )));
     };
+    // Core's limits, the same the device applied before queueing the edit.
+    if let Err(e) = edits::check_patch(patch) {
+        let code = match e {
+            EditError::NotEditable { .. } => codes::UNKNOWN_FIELD,
+            EditError::TooLong { .. } => codes::VALUE_TOO_LONG,
+        };
+        return Ok(Err(rejection(code, e.to_string(), &format!("changes.{}", e.field()))));
+    }
     let core_patch = Patch {
         record_id: patch.outlet_id.clone(),
         base_version: patch.base_version,

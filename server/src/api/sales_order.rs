@@ -26,14 +26,15 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use rust_decimal::Decimal;
 use satchel_core::money::Dec;
+use satchel_core::sales::effects;
 use satchel_core::sales::numbering::{format_number, parse_number};
 use satchel_core::sales::{self, rule_code, Catalog, OutletInfo, SalesContext, SalesDocument, ServerVerdict};
 use satchel_core::sync::protocol::rejection_codes::{DOCUMENT_NUMBER, DUPLICATE_ORDER};
 use satchel_core::sync::protocol::{Entity, FlagReason, Mutation};
-use satchel_core::validation::{RecentLine, RecentOrder, StockLevel};
+use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
 use super::push::Rejection;
@@ -183,7 +184,7 @@ async fn recent_orders(
     settings: &Settings,
     doc: &SalesDocument,
 ) -> Result<Vec<RecentOrder>, AppError> {
-    let window = TimeDelta::try_minutes(i64::from(settings.sales.policy.duplicate_window_minutes)).unwrap_or(TimeDelta::zero());
+    let window = effects::duplicate_window(&settings.sales.policy);
     let from = doc.committed_at.checked_sub_signed(window).unwrap_or(doc.committed_at);
     let until = doc.committed_at.checked_add_signed(window).unwrap_or(doc.committed_at);
     let kind = if doc.order.kind.is_sale() { "sale" } else { "return" };
@@ -201,12 +202,7 @@ async fn recent_orders(
         .map(|(text,)| {
             let d: SalesDocument =
                 serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
-            Ok(RecentOrder {
-                order_id: d.order_id,
-                outlet_id: d.order.outlet_id,
-                committed_at: d.committed_at,
-                lines: d.order.lines.into_iter().map(|l| RecentLine { sku: l.sku, quantity: l.quantity }).collect(),
-            })
+            Ok(effects::recent_order(&d))
         })
         .collect()
 }
@@ -279,7 +275,7 @@ pub(super) async fn apply(
 
     // The outlet's balance: the demo's stand-in for the ERP's accounts receivable.
     if let Some(credit) = checked.outlet.credit {
-        let outstanding = Dec(credit.outstanding.value() + doc.total.value());
+        let outstanding = Dec(credit.outstanding.value() + effects::balance_effect(doc));
         sqlx::query("UPDATE outlets SET outstanding = $1, credit_as_of = $2 WHERE id = $3")
             .bind(amount(outstanding))
             .bind(received_at)
@@ -289,18 +285,11 @@ pub(super) async fn apply(
         feed::record(conn, Entity::Outlet, &doc.order.outlet_id, Scope::Route(&checked.outlet.route), false).await?;
     }
 
-    // The van: a sale takes the goods out, a return puts them back.
-    let mut moved: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for line in &doc.order.lines {
-        *moved.entry(line.sku.as_str()).or_default() += line.quantity.value();
-    }
-    for (sku, quantity) in moved {
+    // The van: a sale takes the goods out, a return puts them back (core's rule, which the
+    // device uses to derive its own van).
+    for (sku, moved) in effects::van_movements(&doc.order) {
         let Some(level) = checked.stock.get(sku) else { continue };
-        let available = if doc.order.kind.is_sale() {
-            level.available.value() - quantity
-        } else {
-            level.available.value() + quantity
-        };
+        let available = level.available.value() + moved;
         sqlx::query("UPDATE van_stock SET available = $1, as_of = $2 WHERE username = $3 AND sku = $4")
             .bind(Dec(available).to_string())
             .bind(received_at)

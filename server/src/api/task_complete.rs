@@ -1,8 +1,10 @@
 //! `task.complete`: a rep completes a task the office assigned, with a note and photos.
 //!
 //! The check, in order (the first failure rejects the mutation, naming the field):
-//! 1. At most [`MAX_PHOTOS`] photos, each a well-formed reference (`is_sha256_hex`, 1 byte to
-//!    `MAX_BLOB_BYTES`, a type of `BLOB_CONTENT_TYPES`), else `blob_invalid` (`photos[i]…`).
+//! 1. Core's rule (`satchel_core::sync::tasks::check_completion`, which the device applies
+//!    too): at most 8 photos, each a well-formed reference (SHA-256, 1 byte to
+//!    `MAX_BLOB_BYTES`, JPEG, PNG or WebP), else `blob_invalid` (`photos[i]…`); a note of at
+//!    most 2,000 characters, else `note_too_long` (`note`).
 //! 2. The task exists and is assigned to the token's user, else `unknown_task` (`task_id`).
 //! 3. The task is open, else `task_closed` (`task_id`): cancelled by the office, or already
 //!    completed, with when.
@@ -13,9 +15,10 @@
 //! the note and photos) and records the change in the feed for the assignee's devices.
 
 use chrono::DateTime;
-use satchel_core::sync::protocol::rejection_codes::{BLOB_INVALID, TASK_CLOSED, UNKNOWN_TASK};
+use satchel_core::sync::protocol::rejection_codes::{BLOB_INVALID, NOTE_TOO_LONG, TASK_CLOSED, UNKNOWN_TASK};
+use satchel_core::sync::tasks::{self, CompletionError};
 use satchel_core::sync::protocol::{
-    is_sha256_hex, Entity, Mutation, Outcome, TaskCompletion, BLOB_CONTENT_TYPES, MAX_BLOB_BYTES,
+    Entity, Mutation, Outcome, TaskCompletion,
 };
 use sqlx::AnyConnection;
 
@@ -26,45 +29,21 @@ use crate::db::{timestamp, Backend};
 use crate::errors::AppError;
 use crate::feed;
 
-/// Most photos one completion may carry.
-pub const MAX_PHOTOS: usize = 8;
-
 fn reject(code: &str, field: String, reason: String) -> Rejection {
     Rejection { code: code.into(), reason, field: Some(field) }
 }
 
-/// Checks the photo references on their own (step 1).
+/// Checks the note and the photo references on their own (step 1), with core's rule: a photo
+/// reference the server would not accept is `blob_invalid`, a note too long `note_too_long`.
 pub(super) fn check_photos(c: &TaskCompletion) -> Result<(), Rejection> {
-    if c.photos.len() > MAX_PHOTOS {
-        return Err(reject(
-            BLOB_INVALID,
-            "photos".into(),
-            format!("photos: at most {MAX_PHOTOS} photos per task, this completion has {}", c.photos.len()),
-        ));
-    }
-    for (i, p) in c.photos.iter().enumerate() {
-        if !is_sha256_hex(&p.sha256) {
-            let field = format!("photos[{i}].sha256");
-            return Err(reject(BLOB_INVALID, field.clone(), format!("{field}: not a SHA-256 in 64 lowercase hex characters")));
+    tasks::check_completion(c).map_err(|e| {
+        let field = e.field();
+        match e {
+            CompletionError::NoteTooLong { .. } => reject(NOTE_TOO_LONG, field.clone(), format!("{field}: {e}")),
+            CompletionError::Photo { error, .. } => reject(BLOB_INVALID, field.clone(), format!("{field}: {error}")),
+            CompletionError::TooManyPhotos { .. } => reject(BLOB_INVALID, field.clone(), format!("{field}: {e}")),
         }
-        if p.size == 0 || p.size > MAX_BLOB_BYTES {
-            let field = format!("photos[{i}].size");
-            return Err(reject(
-                BLOB_INVALID,
-                field.clone(),
-                format!("{field}: a photo has 1 to {MAX_BLOB_BYTES} bytes, this one {}", p.size),
-            ));
-        }
-        if !BLOB_CONTENT_TYPES.contains(&p.content_type.as_str()) {
-            let field = format!("photos[{i}].content_type");
-            return Err(reject(
-                BLOB_INVALID,
-                field.clone(),
-                format!("{field}: {:?} is not one of {}", p.content_type, BLOB_CONTENT_TYPES.join(", ")),
-            ));
-        }
-    }
-    Ok(())
+    })
 }
 
 /// A stored timestamp as a rep reads it: `2026-11-22 10:04 UTC`.
