@@ -50,7 +50,7 @@ pub struct PageOutcome {
 
 /// The ids of the records [`merge`] needs read: the page's tasks and the targets of its
 /// mutation results this tab knows of. `true` when a result concerns a mutation this tab does
-/// not know (then every order and task is read: rare).
+/// not know, and on a pull's last page: then every order and task is read.
 pub fn wanted(state: &DeviceState, page: &PullResponse) -> (Vec<RecordId>, bool) {
     let mut ids = Vec::new();
     let mut scan = false;
@@ -64,6 +64,9 @@ pub fn wanted(state: &DeviceState, page: &PullResponse) -> (Vec<RecordId>, bool)
             _ => {}
         }
     }
+    // The last page clears `awaiting_pull` on the orders answered before it: they are read in
+    // the page's own transaction, not taken from this tab's memory.
+    scan |= !page.has_more;
     ids.sort();
     ids.dedup();
     (ids, scan)
@@ -199,7 +202,16 @@ pub fn merge(state: &DeviceState, page: &PullResponse, mut inputs: PageInputs) -
     plan.put(Record::Meta(MetaRecord::Pull(state_after)));
     if !page.has_more {
         // The figures of a complete pull include every order answered before it.
-        let waiting: Vec<LocalOrder> = state.orders().filter(|o| o.awaiting_pull && !orders.contains_key(&o.mutation_id)).cloned().collect();
+        // Read in this transaction (`wanted` scans on a last page): another tab may have been
+        // answered since this tab last refreshed.
+        let waiting: Vec<LocalOrder> = inputs
+            .targets
+            .values()
+            .filter_map(|t| match t {
+                Target::Order(o) if o.awaiting_pull && !orders.contains_key(&o.mutation_id) => Some(o.clone()),
+                _ => None,
+            })
+            .collect();
         for mut o in waiting {
             o.awaiting_pull = false;
             orders.insert(o.mutation_id, o);
