@@ -412,6 +412,144 @@ mod commit_bench {
         ));
     }
 
+    /// A pull page for core's device: `products` products priced, `outlets` outlets with room on
+    /// their credit, and a van holding plenty of every product (a full van: every SKU stocked).
+    fn core_page(products: usize, outlets: usize) -> satchel_core::sync::protocol::PullResponse {
+        let skus: Vec<String> = (0..products).map(|i| format!("SKU-{i:05}")).collect();
+        let prices: serde_json::Map<String, serde_json::Value> =
+            skus.iter().enumerate().map(|(i, s)| (s.clone(), serde_json::json!(format!("{}.{:02}", 1 + i % 40, (i * 7) % 100)))).collect();
+        let mut changes = vec![
+            serde_json::json!({"entity": "settings", "key": "sales", "data": {"settings": {"rule_set": "ca", "currency": "CAD"}, "role": "rep"}}),
+            serde_json::json!({"entity": "price_list", "key": "PL-1", "data": {"id": "PL-1", "outlet_group": "retail", "valid_from": "2020-01-01", "prices": prices}}),
+        ];
+        for (i, sku) in skus.iter().enumerate() {
+            changes.push(serde_json::json!({"entity": "product", "key": sku, "data": {"sku": sku, "name": format!("Product number {i} family size"),
+                "unit": "each", "quantity_places": 0, "barcodes": [format!("{:013}", 4_000_000_000_000u64 + i as u64)]}}));
+            changes.push(serde_json::json!({"entity": "van_stock", "key": sku, "data": {"available": "1000000", "as_of": "2026-11-22T06:00:00Z"}}));
+        }
+        for i in 0..outlets {
+            let id = format!("OUT-{i:04}");
+            changes.push(serde_json::json!({"entity": "outlet", "key": id, "data": {"id": id, "name": format!("Outlet {i}"), "route": "R1",
+                "address": format!("{i} Main Street"), "phone": "555-0100", "group": "retail", "place_of_supply": "CA-ON", "version": 1,
+                "credit": {"limit": "10000000.00", "outstanding": "1200.00", "as_of": "2026-11-22T06:00:00Z"}}}));
+        }
+        serde_json::from_value(serde_json::json!({"checkpoint": "v1", "has_more": false, "reset": false, "remaining": 0,
+            "server_time": "2026-11-22T06:00:00Z", "changes": changes}))
+        .expect("page")
+    }
+
+    fn ten_lines(r: usize, outlets: usize, products: usize) -> SalesOrder {
+        serde_json::from_value(serde_json::json!({
+            "outlet_id": format!("OUT-{:04}", r % outlets), "business_date": "2026-11-22",
+            "lines": (0..10).map(|k| serde_json::json!({"sku": format!("SKU-{:05}", (r + k * 3) % products), "quantity": format!("{}", 1 + k % 4)})).collect::<Vec<_>>()
+        }))
+        .expect("order")
+    }
+
+    fn summary(times: &[f64]) -> (f64, f64, f64) {
+        let mut sorted = times.to_vec();
+        sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        (percentile(&sorted, 0.5), percentile(&sorted, 0.95), sorted.iter().sum::<f64>() / sorted.len().max(1) as f64)
+    }
+
+    /// Core's device over IndexedDB (`satchel::device_idb`) against the store the workspace uses
+    /// today (`satchel::store`), the same 10-line orders in alternating blocks in one run: a full
+    /// van (every SKU stocked), 50 outlets, and the day's orders accumulating (1,000 each).
+    #[wasm_bindgen_test]
+    async fn core_device_commit_against_the_current_store() {
+        use satchel::device_idb::IdbStore;
+        use satchel_core::device::app::Ids;
+        use satchel_core::device::commit::CommitRequest;
+        use satchel_core::device::testkit::Fixture;
+        use satchel_core::vault::InsecureTestRng;
+
+        let (products, outlets) = (50, 50);
+        let (runs, block) = if MEASURE { (1_000, 100) } else { (20, 10) };
+        // Today's path: LocalStore with the quote the workspace makes.
+        let data = reference(products, outlets);
+        let (store, device, keys) = store_with_vault("bench-store").await;
+        let rules = satchel_core::tax::builtin::rule_set("ca").expect("rules");
+        let catalog = Catalog::new(&data.products, &data.price_lists);
+        // Core's device over IndexedDB.
+        let name = format!("bench-core-{}", js_sys::Date::now());
+        Db::delete(&name).await.expect("delete");
+        let idb = IdbStore::open(&name).await.expect("open");
+        let fixture = Fixture::new(11);
+        let core = fixture.sign_in(idb.clone()).await.expect("sign in");
+        core.apply_pull_page(&core_page(products, outlets), &mut InsecureTestRng::new(5)).await.expect("pull");
+
+        let (mut old_t, mut new_t, mut new_quote) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut old_r, mut new_r) = (0usize, 0usize);
+        let mut rng = BrowserRng;
+        for b in 0..runs / block {
+            for side in [b % 2, 1 - b % 2] {
+                for _ in 0..block {
+                    let now: DateTime<Utc> = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).expect("now");
+                    if side == 0 {
+                        let r = old_r;
+                        old_r += 1;
+                        let order = ten_lines(r, outlets, products);
+                        let start = now_ms();
+                        let ctx = SalesContext { role: "rep".into(), now, stock: Default::default(), pending_on_device: Default::default(), recent_orders: vec![] };
+                        let quote = sales::quote(&data.settings, &rules, &catalog, &data.outlets[r % outlets], &order, &ctx).expect("quote");
+                        let commit = Commit {
+                            order_id: uuid::Uuid::from_u128(1_000 + r as u128),
+                            mutation_id: uuid::Uuid::from_u128(9_000_000 + r as u128),
+                            committed_at: now,
+                            order,
+                            quote: &quote,
+                            draft_id: None,
+                            depends_on: Vec::new(),
+                            task_id: None,
+                        };
+                        store.commit_order(&keys, &device, commit).await.expect("commit");
+                        old_t.push(now_ms() - start);
+                    } else {
+                        let r = new_r;
+                        new_r += 1;
+                        let order = ten_lines(r, outlets, products);
+                        let q = now_ms();
+                        core.quote(&order, now).expect("quote");
+                        new_quote.push(now_ms() - q);
+                        let start = now_ms();
+                        let ids = Ids { record: uuid::Uuid::from_u128(1_000 + r as u128), mutation: uuid::Uuid::from_u128(9_000_000 + r as u128) };
+                        let req = CommitRequest { order, draft_id: None, task_id: None };
+                        let (stored, _) = core.commit_order(req, now, ids, &mut rng).await.expect("commit");
+                        new_t.push(now_ms() - start);
+                        assert_eq!(stored.seq, r as u64 + 1);
+                    }
+                }
+            }
+        }
+        // The van the device shows is derived: the server's figure minus what its orders took.
+        let taken: rust_decimal::Decimal = (0..new_r)
+            .flat_map(|r| (0..10).filter(move |k| (r + k * 3) % products == 0).map(|k| rust_decimal::Decimal::from(1 + k % 4)))
+            .sum();
+        let shown = core.state().van_available("SKU-00000").expect("stocked").available.value();
+        assert_eq!(shown, rust_decimal::Decimal::from(1_000_000) - taken, "van = snapshot minus this device's orders");
+        idb.close();
+        if !MEASURE {
+            return;
+        }
+        let (o50, o95, omean) = summary(&old_t[block..]);
+        let (n50, n95, nmean) = summary(&new_t[block..]);
+        let (qa50, qa95, _) = summary(&new_quote[..block]);
+        let (qz50, qz95, _) = summary(&new_quote[new_quote.len() - block..]);
+        log(format!(
+            "BENCH commit of a 10-line order, alternating blocks of {block}, {runs} each, {outlets} outlets, full van: \
+             current store (quote without the day's orders + LocalStore) p50 {o50:.2} ms, p95 {o95:.2} ms, {:.0} commits/s; \
+             core device over IndexedDB (quote with the day's orders + one strict tx) p50 {n50:.2} ms, p95 {n95:.2} ms, {:.0} commits/s; \
+             core/current p95 {:.2}",
+            1_000.0 / omean,
+            1_000.0 / nmean,
+            n95 / o95
+        ));
+        log(format!(
+            "BENCH core quote of a 10-line order: first {block} commits p50 {qa50:.2} ms, p95 {qa95:.2} ms; last {block} (after {} commits) p50 {qz50:.2} ms, p95 {qz95:.2} ms",
+            runs - block
+        ));
+    }
+
     #[wasm_bindgen_test]
     async fn memory_of_a_large_catalog_loaded() {
         let (products, outlets) = if MEASURE { (10_000, 2_000) } else { (100, 20) };
