@@ -3,6 +3,7 @@
 //! Every failure becomes a real `Error` whose `name` is `"SatchelError"`, with a stable string
 //! `code` (and `field` for validation errors). Messages never contain tokens or passwords.
 
+use serde::Serialize as _;
 use satchel_core::order::OrderError;
 use wasm_bindgen::prelude::*;
 
@@ -84,6 +85,10 @@ pub enum SatchelError {
     /// Refused because unsynced work would be lost.
     #[error("{0}")]
     PendingWork(String),
+    /// Signing out would throw away these drafts: the page asks the user, then signs out with
+    /// `discard_drafts`.
+    #[error("{} unsent draft(s) on this device would be deleted: {}", .0.len(), .0.iter().map(|d| format!("{} ({} line(s))", d.outlet, d.lines)).collect::<Vec<_>>().join(", "))]
+    DraftsWouldBeLost(Vec<satchel_core::device::error::DraftSummary>),
     /// The workspace is locked.
     #[error("the workspace is locked; unlock it with your PIN")]
     Locked,
@@ -143,6 +148,7 @@ impl SatchelError {
             SatchelError::Storage(_) => "storage",
             SatchelError::StorageFull => "storage_full",
             SatchelError::PendingWork(_) => "pending_work",
+            SatchelError::DraftsWouldBeLost(_) => "drafts_would_be_lost",
             SatchelError::Locked => "locked",
             SatchelError::WrongPin { .. } => "wrong_pin",
             SatchelError::TooManyAttempts { .. } => "too_many_attempts",
@@ -182,6 +188,11 @@ impl From<SatchelError> for JsValue {
             SatchelError::Vault(v) => set("detail", v.code()),
             SatchelError::TooManyAttempts { retry_after_ms } => {
                 let _ = js_sys::Reflect::set(&err, &"retry_after_ms".into(), &(*retry_after_ms as f64).into());
+            }
+            SatchelError::DraftsWouldBeLost(drafts) => {
+                if let Ok(list) = drafts.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) {
+                    let _ = js_sys::Reflect::set(&err, &"drafts".into(), &list);
+                }
             }
             SatchelError::WrongPin { failed_attempts } => {
                 let _ = js_sys::Reflect::set(&err, &"failed_attempts".into(), &f64::from(*failed_attempts).into());

@@ -639,15 +639,29 @@ impl LocalStore {
         finish(tx, result).await
     }
 
-    /// Forgets the device and everything sealed for it (sign-out). Refused while anything waits
-    /// to sync or answers wait to be applied.
-    pub async fn forget_device(&self) -> Result<(), SatchelError> {
-        let tx = self.db.transaction(&[META, PRODUCTS, OUTLETS, ORDERS, OUTBOX, ACKS, DRAFTS], Mode::ReadWrite, Durability::Strict)?;
+    /// Forgets the device and everything sealed for it (sign-out): every store of the schema
+    /// (`satchel_core::device::schema::STORES`). Refused while anything waits to sync or answers
+    /// wait to be applied, and, unless `discard_drafts`, while drafts exist (`drafts` names them
+    /// for the refusal; the count is read in the same transaction as the clearing).
+    pub async fn forget_device(&self, discard_drafts: bool, drafts: Vec<satchel_core::device::error::DraftSummary>) -> Result<(), SatchelError> {
+        let names: Vec<&str> = satchel_core::device::schema::STORES.iter().map(|s| s.name).collect();
+        let tx = self.db.transaction(&names, Mode::ReadWrite, Durability::Strict)?;
         let body = async {
             if tx.store(OUTBOX)?.count().await? > 0 {
                 return Err(SatchelError::PendingWork("orders are waiting to sync; signing out now would lose them".into()));
             }
-            for name in [PRODUCTS, OUTLETS, ORDERS, ACKS, DRAFTS, META] {
+            let stored = tx.store(DRAFTS)?.count().await? as usize;
+            if stored > 0 && !discard_drafts {
+                let mut named = drafts;
+                named.extend((named.len()..stored).map(|_| satchel_core::device::error::DraftSummary {
+                    draft_id: String::new(),
+                    outlet: "a draft (unlock to see which)".into(),
+                    lines: 0,
+                    updated_at: String::new(),
+                }));
+                return Err(SatchelError::DraftsWouldBeLost(named));
+            }
+            for name in &names {
                 tx.store(name)?.clear().await?;
             }
             Ok(())

@@ -909,8 +909,28 @@ impl Workspace {
     /// Signs out and forgets this device's data (locked or not). Refused with `pending_work`
     /// while anything waits to sync: nothing unsynced is ever thrown away by signing out.
     #[wasm_bindgen(js_name = signOut)]
-    pub async fn sign_out(&self) -> Result<(), SatchelError> {
-        self.inner.store.forget_device().await?;
+    pub async fn sign_out(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "{ discard_drafts?: boolean } | undefined")] options: JsValue,
+    ) -> Result<(), SatchelError> {
+        #[derive(Deserialize, Default)]
+        struct Options {
+            #[serde(default)]
+            discard_drafts: bool,
+        }
+        let options: Options = if options.is_undefined() || options.is_null() { Options::default() } else { from_js_value(options)? };
+        // The drafts, named as the user knows them (readable only unlocked; a locked device
+        // counts them and asks all the same).
+        let mut named = Vec::new();
+        if let Ok(keys) = vault::require_keys(&self.inner) {
+            let (drafts, _) = self.inner.store.drafts(&keys).await?;
+            let reference = self.inner.reference.borrow();
+            for d in drafts {
+                let core = satchel_core::device::records::Draft { draft_id: d.draft_id, updated_at: d.updated_at, content: d.content };
+                named.push(core.summary(|id| reference.outlet(id).map(|o| o.name.clone())));
+            }
+        }
+        self.inner.store.forget_device(options.discard_drafts, named).await?;
         if self.inner.vault.keys.borrow().is_some() {
             vault::lock_now(&self.inner);
         }

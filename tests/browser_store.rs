@@ -235,8 +235,32 @@ async fn a_new_vault_is_refused_while_work_is_pending() {
     let err = store.create_vault(NewVault { device: &f.device, vault: &f.record, lock: &lock, number_ranges: &ranges(1, 9) }, &f.keys).await.expect_err("pending work");
     assert_eq!(err.code(), "pending_work");
     assert_eq!(store.pending_count().await.expect("count"), 1, "nothing was lost");
-    let err = store.forget_device().await.expect_err("sign-out refused");
+    let err = store.forget_device(true, Vec::new()).await.expect_err("sign-out refused");
     assert_eq!(err.code(), "pending_work");
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_asks_before_deleting_drafts_then_clears_every_store() {
+    let (name, store, f) = fresh("signout-drafts").await;
+    let draft = satchel::store::Draft { draft_id: id(71), updated_at: "2026-11-22T10:06:00Z".into(), content: serde_json::json!({"outlet_id": "OUT-0001", "lines": [{"sku": "SKU-00001", "quantity": "2"}]}) };
+    store.save_draft(&f.keys, &draft).await.expect("draft");
+    // Without consent: refused, naming what the page passed, and nothing is cleared.
+    let named = vec![satchel_core::device::error::DraftSummary { draft_id: id(71).to_string(), outlet: "Joy's Grocery".into(), lines: 1, updated_at: String::new() }];
+    let err = store.forget_device(false, named).await.expect_err("asks first");
+    assert_eq!(err.code(), "drafts_would_be_lost");
+    assert!(err.to_string().contains("Joy's Grocery (1 line(s))"), "{err}");
+    assert_eq!(store.drafts(&f.keys).await.expect("drafts").0.len(), 1, "the draft is still there");
+    // A draft the page could not name (saved by another tab meanwhile) is still counted.
+    let err = store.forget_device(false, Vec::new()).await.expect_err("asks first");
+    let satchel::error::SatchelError::DraftsWouldBeLost(listed) = err else { panic!("{err}") };
+    assert_eq!(listed.len(), 1);
+    // With consent: every store of the schema is empty.
+    store.forget_device(true, Vec::new()).await.expect("signed out");
+    let db = satchel::idb::Db::open_existing(&name).await.expect("db");
+    for spec in satchel_core::device::schema::STORES {
+        let tx = db.transaction(&[spec.name], Mode::ReadOnly, Durability::Default).expect("tx");
+        assert_eq!(tx.store(spec.name).expect("store").count().await.expect("count"), 0, "{} is empty", spec.name);
+    }
 }
 
 #[wasm_bindgen_test]

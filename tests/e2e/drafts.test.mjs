@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addProduct, pickOutlet, signIn, takeOrder, unlock } from './support/app.mjs';
+import { addProduct, pickOutlet, signIn, takeOrder, unlock, waitForBadge } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 test('drafts: a tab closed mid-order reopens with the draft intact', { timeout: 180_000 }, async (t) => {
@@ -58,5 +58,45 @@ test('drafts: a tab closed mid-order reopens with the draft intact', { timeout: 
     assert.equal(await again.getByTestId('draft-item').count(), 1);
     await again.getByTestId('discard-draft').click();
     await again.waitForFunction(() => document.querySelectorAll('[data-testid="draft-item"]').length === 0);
+  });
+});
+
+test('drafts: signing out asks before deleting an unsent draft, naming its outlet', { timeout: 180_000 }, async (t) => {
+  await scenario(t, async ({ server, page }) => {
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    await waitForBadge(page, 0);
+    const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+    await pickOutlet(page, outletId);
+    await addProduct(page, 'SKU-00022', 3);
+    await page.waitForFunction(() => document.querySelector('[data-testid="order-entry"]')?.dataset.savedLines === '1');
+    const outletName = (await page.locator('[data-testid="chosen-outlet"] strong').textContent())?.trim();
+    const draftId = await page.getByTestId('order-entry').getAttribute('data-draft-id');
+    assert.ok(outletName && draftId);
+
+    // Sign out: the question names the draft, next to the button; nothing is deleted yet.
+    await page.getByTestId('sign-out').click();
+    const confirm = page.getByTestId('sign-out-confirm');
+    await confirm.waitFor({ state: 'visible' });
+    const question = (await page.getByTestId('sign-out-question').textContent()) ?? '';
+    t.diagnostic(`asked: ${question}`);
+    assert.ok(question.includes(outletName), `names the outlet: ${question}`);
+    assert.match(question, /1 line\b/);
+    assert.equal(await confirm.isVisible(), true);
+    assert.equal(await page.getByTestId('username').count(), 0, 'still signed in');
+
+    // Keeping the draft keeps working where the rep was.
+    await page.getByTestId('sign-out-keep').click();
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal(await page.getByTestId('order-entry').getAttribute('data-draft-id'), draftId);
+
+    // Asked again and confirmed: signed out, and a reload stays signed out.
+    await page.getByTestId('sign-out').click();
+    await confirm.waitFor({ state: 'visible' });
+    await page.getByTestId('sign-out-discard').click();
+    await page.getByTestId('username').waitFor({ state: 'visible' });
+    await page.reload();
+    await page.getByTestId('username').waitFor({ state: 'visible' });
+    assert.equal(await page.getByTestId('unlock-pin').count(), 0, 'nothing left to unlock');
   });
 });

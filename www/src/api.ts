@@ -226,7 +226,23 @@ export interface WorkspaceApi {
   syncNow(): Promise<void>;
   startSync(): void;
   onStatus(callback: (status: SyncStatus) => void): void;
-  signOut(): Promise<void>;
+  /** Refused with `pending_work` while anything waits to sync, and with `drafts_would_be_lost`
+   * (the error's `drafts` names them) while unsent drafts exist, unless `discard_drafts`. */
+  signOut(options?: { discard_drafts?: boolean }): Promise<void>;
+}
+
+/** A draft signing out would delete, as the module names it. */
+export interface DraftSummary {
+  draft_id: string;
+  outlet: string;
+  lines: number;
+  updated_at: string;
+}
+
+/** The drafts a `drafts_would_be_lost` refusal names (empty for any other error). */
+export function draftsOf(err: unknown): DraftSummary[] {
+  const list = (err as { drafts?: unknown } | undefined)?.drafts;
+  return Array.isArray(list) ? (list as DraftSummary[]) : [];
 }
 
 /** What the UI shows for a failure: the module throws `Error`s named "SatchelError" with a

@@ -8,6 +8,7 @@
 import {
   errorText,
   describeError,
+  draftsOf,
   type FindingView,
   type OrderSummary,
   type OutletView,
@@ -126,6 +127,12 @@ export function renderWorkspace(
   const syncSub = h('div', { class: 'row sync-sub small', hidden: true }, referenceProgress, uploadsProgress);
   const signOut = h('button', { type: 'button', class: 'small link', 'data-testid': 'sign-out' }, 'Sign out');
   const lockNow = h('button', { type: 'button', class: 'small', 'data-testid': 'lock-now', onclick: () => ws.lock() }, 'Lock');
+  // Signing out with unsent drafts asks first, naming them, right under the button.
+  const signOutQuestion = h('p', { 'data-testid': 'sign-out-question' });
+  const signOutDiscard = h('button', { type: 'button', class: 'small danger', 'data-testid': 'sign-out-discard' }, 'Delete drafts and sign out');
+  const signOutKeep = h('button', { type: 'button', class: 'small', 'data-testid': 'sign-out-keep' }, 'Keep them');
+  const signOutConfirm = h('div', { class: 'confirm', role: 'alertdialog', 'data-testid': 'sign-out-confirm', hidden: true },
+    signOutQuestion, h('div', { class: 'row' }, signOutKeep, signOutDiscard));
   const header = h(
     'header',
     { class: 'topbar' },
@@ -137,6 +144,7 @@ export function renderWorkspace(
       lockNow,
       signOut,
     ),
+    signOutConfirm,
     h('div', { class: 'row sync' }, badge, syncText, syncPhase, syncNow),
     syncSub,
   );
@@ -1132,16 +1140,35 @@ export function renderWorkspace(
     })();
   });
 
-  signOut.addEventListener('click', () => {
+  const trySignOut = (discardDrafts: boolean): void => {
     void (async () => {
       try {
-        await ws.signOut();
+        await ws.signOut({ discard_drafts: discardDrafts });
+        signOutConfirm.hidden = true;
         hooks.setStatusHandler(undefined);
         hooks.onSignedOut();
       } catch (err) {
+        const drafts = draftsOf(err);
+        if (describeError(err).code === 'drafts_would_be_lost' && drafts.length > 0) {
+          const named = drafts.map((d) => (d.lines > 0 ? `${d.outlet} (${d.lines} ${d.lines === 1 ? 'line' : 'lines'})` : d.outlet));
+          signOutQuestion.textContent =
+            `Signing out deletes ${drafts.length === 1 ? 'the unsent draft' : `${drafts.length} unsent drafts`} on this device: ` +
+            `${named.join(', ')}. ${drafts.length === 1 ? 'It was' : 'They were'} never committed, so nothing of ${drafts.length === 1 ? 'it' : 'them'} reached the server.`;
+          signOutKeep.textContent = drafts.length === 1 ? 'Keep it' : 'Keep them';
+          signOutDiscard.textContent = drafts.length === 1 ? 'Delete the draft and sign out' : 'Delete the drafts and sign out';
+          signOutConfirm.hidden = false;
+          signOutKeep.focus();
+          return;
+        }
+        signOutConfirm.hidden = true;
         error.show(errorText(err), 'session');
       }
     })();
+  };
+  signOut.addEventListener('click', () => trySignOut(false));
+  signOutDiscard.addEventListener('click', () => trySignOut(true));
+  signOutKeep.addEventListener('click', () => {
+    signOutConfirm.hidden = true;
   });
 
   let generation: number | undefined;

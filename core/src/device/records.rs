@@ -287,6 +287,17 @@ impl Draft {
             .and_then(|v| v.as_array())
             .map_or(0, Vec::len)
     }
+
+    /// How the draft is named to the user (signing out asks before throwing drafts away):
+    /// the outlet's name (`outlet_name` looks it up), its id when unknown, or "no outlet yet".
+    pub fn summary(&self, outlet_name: impl Fn(&str) -> Option<String>) -> super::error::DraftSummary {
+        super::error::DraftSummary {
+            draft_id: self.draft_id.to_string(),
+            outlet: self.outlet_id().map_or_else(|| "no outlet yet".into(), |id| outlet_name(id).unwrap_or_else(|| id.to_string())),
+            lines: self.line_count(),
+            updated_at: self.updated_at.clone(),
+        }
+    }
 }
 
 /// An outlet edit the server has not answered yet.

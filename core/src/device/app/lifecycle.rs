@@ -250,15 +250,7 @@ impl<S: DeviceStore> Device<S> {
     pub async fn sign_out(&self, discard_drafts: bool) -> Result<(), DeviceError> {
         let drafts: Vec<DraftSummary> = {
             let state = self.state.borrow();
-            state
-                .drafts()
-                .map(|d| DraftSummary {
-                    draft_id: d.draft_id.to_string(),
-                    outlet: d.outlet_id().map_or("no outlet yet".into(), |id| state.outlets.get(id).map_or(id.to_string(), |o| o.name.clone())),
-                    lines: d.line_count(),
-                    updated_at: d.updated_at.clone(),
-                })
-                .collect()
+            state.drafts().map(|d| d.summary(|id| state.outlets.get(id).map(|o| o.name.clone()))).collect()
         };
         let unlocked = self.is_unlocked();
         let reads = vec![Read::Count { store: StoreId::Outbox }, Read::Count { store: StoreId::Drafts }];
