@@ -10,6 +10,7 @@
 //! another tab, which takes over. Without Web Locks (old browsers) every tab leads; the server's
 //! sequencing makes a concurrent duplicate push harmless (`duplicate`).
 
+use satchel_core::device::health::StorageProblem;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
@@ -56,6 +57,10 @@ pub(crate) struct SyncLoop {
     pulling: std::cell::Cell<bool>,
     /// Photos waiting for upload, as last counted.
     uploads_pending: std::cell::Cell<usize>,
+    /// What waited to sync when the store was last read: entries, and the document numbers of
+    /// the orders among them (named to the user if the browser clears the storage).
+    last_known_pending: std::cell::Cell<u64>,
+    last_known_orders: RefCell<Vec<String>>,
 }
 
 /// What the leader posts to the other tabs.
@@ -70,7 +75,11 @@ struct LeaderStatus {
 /// What `onStatus` callbacks receive.
 #[derive(Debug, Serialize)]
 pub(crate) struct SyncStatusView {
-    pending: u32,
+    /// Entries waiting; `None` when the store could not be read (never a guessed 0).
+    pending: Option<u32>,
+    /// Why the store could not be read, for the user (see `satchel_core::device::health`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    storage_problem: Option<String>,
     phase: Phase,
     leader: bool,
     /// Age of the oldest waiting entry (ms).
@@ -109,6 +118,11 @@ fn random_u32() -> u32 {
 }
 
 impl SyncLoop {
+    /// Remembers the document numbers of the orders waiting to sync, as last read.
+    pub(crate) fn note_pending_orders(&self, numbers: Vec<String>) {
+        *self.last_known_orders.borrow_mut() = numbers;
+    }
+
     pub(crate) fn set_status_callback(&self, f: js_sys::Function) {
         *self.status_callback.borrow_mut() = Some(f);
     }
@@ -228,8 +242,26 @@ pub(crate) fn publish_status(inner: &Rc<Inner>) {
 }
 
 pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
-    let figures = inner.store.sync_figures().await.unwrap_or_default();
-    let pending = figures.pending;
+    // A store that cannot be read is reported as such: "nothing waiting" is said only after the
+    // outbox was read.
+    let (figures, pending, storage_problem) = match inner.store.sync_figures().await {
+        Ok(f) => {
+            inner.sync.last_known_pending.set(u64::from(f.pending));
+            let pending = f.pending;
+            (f, Some(pending), None)
+        }
+        Err(e) => {
+            let problem = match &e {
+                SatchelError::Storage(text) if text.starts_with("InvalidStateError") => {
+                    let lost_orders = inner.sync.last_known_orders.borrow().clone();
+                    let lost_other = inner.sync.last_known_pending.get().saturating_sub(lost_orders.len() as u64);
+                    StorageProblem::Cleared { lost_orders, lost_other }
+                }
+                other => StorageProblem::Unreadable { reason: other.to_string() },
+            };
+            (Default::default(), None, Some(problem.message()))
+        }
+    };
     let now = crate::now_ms() as u64;
     let oldest_pending_age_ms = figures.oldest_pending_ms.map(|t| now.saturating_sub(t));
     let sync = &inner.sync;
@@ -242,6 +274,7 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
         if let Some(s) = sync.leader_status.borrow().clone() {
             return SyncStatusView {
                 pending,
+                storage_problem,
                 phase: s.phase,
                 leader: false,
                 oldest_pending_age_ms,
@@ -262,6 +295,7 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
     let last_error = sync.last_error.borrow().clone();
     SyncStatusView {
         pending,
+        storage_problem,
         phase: sync.phase(),
         leader: sync.leader.get(),
         oldest_pending_age_ms,

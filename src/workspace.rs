@@ -850,6 +850,9 @@ impl Workspace {
     pub async fn orders(&self) -> Result<JsValue, SatchelError> {
         let keys = vault::require_keys(&self.inner)?;
         let (orders, _unreadable) = self.inner.store.orders(&keys).await?;
+        self.inner.sync.note_pending_orders(
+            orders.iter().filter(|o| o.status == crate::store::OrderStatus::Pending).map(|o| o.document_number.clone()).collect(),
+        );
         let views: Vec<OrderView> = orders.iter().map(OrderView::from).collect();
         to_js_value(&views)
     }

@@ -35,6 +35,7 @@ pub mod codec;
 pub mod commit;
 pub mod conformance;
 pub mod error;
+pub mod health;
 pub mod plan;
 pub mod pull;
 pub mod records;

@@ -158,7 +158,10 @@ export interface StorageReport {
 export type SyncPhase = 'idle' | 'pushing' | 'pulling' | 'backing_off' | 'needs_sign_in';
 
 export interface SyncStatus {
-  pending: number;
+  /** Changes waiting to sync; `null` when this device could not read its own storage. */
+  pending: number | null;
+  /** Why the storage could not be read, for the user (e.g. the browser cleared it). */
+  storage_problem?: string;
   phase: SyncPhase;
   /** Whether this tab runs the sync (the others follow it). */
   leader: boolean;

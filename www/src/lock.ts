@@ -123,7 +123,11 @@ export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): 
     onStatus(s: SyncStatus) {
       pending.dataset['pending'] = String(s.pending);
       pending.textContent =
-        s.pending === 0 ? 'Everything is synced.' : `${s.pending} order${s.pending === 1 ? '' : 's'} waiting to sync; they upload even while locked.`;
+        s.pending === null
+          ? (s.storage_problem ?? 'This device cannot read its storage.')
+          : s.pending === 0
+            ? 'Everything is synced.'
+            : `${s.pending} order${s.pending === 1 ? '' : 's'} waiting to sync; they upload even while locked.`;
     },
     onVault,
   };

@@ -49,7 +49,7 @@ async function boot(root: HTMLElement): Promise<void> {
   // One status listener and one sync loop for the page's lifetime; screens come and go.
   let statusHandler: ((s: SyncStatus) => void) | undefined;
   ws.onStatus((s) => {
-    if (s.pending > 0) requestBackgroundSync();
+    if (s.pending !== 0) requestBackgroundSync();
     statusHandler?.(s);
   });
   let syncing = false;

@@ -127,6 +127,8 @@ export function renderWorkspace(
   const syncSub = h('div', { class: 'row sync-sub small', hidden: true }, referenceProgress, uploadsProgress);
   const signOut = h('button', { type: 'button', class: 'small link', 'data-testid': 'sign-out' }, 'Sign out');
   const lockNow = h('button', { type: 'button', class: 'small', 'data-testid': 'lock-now', onclick: () => ws.lock() }, 'Lock');
+  // The device's own storage failed under it (cleared by the browser): said plainly, at the top.
+  const storageLost = h('p', { class: 'confirm', role: 'alert', 'data-testid': 'storage-lost', hidden: true });
   // Signing out with unsent drafts asks first, naming them, right under the button.
   const signOutQuestion = h('p', { 'data-testid': 'sign-out-question' });
   const signOutDiscard = h('button', { type: 'button', class: 'small danger', 'data-testid': 'sign-out-discard' }, 'Delete drafts and sign out');
@@ -147,6 +149,7 @@ export function renderWorkspace(
     signOutConfirm,
     h('div', { class: 'row sync' }, badge, syncText, syncPhase, syncNow),
     syncSub,
+    storageLost,
   );
 
   // One inline error region; each source (order entry, sync, ...) sets or clears only its own
@@ -263,7 +266,7 @@ export function renderWorkspace(
     ),
   );
   function renderPanel(s: SyncStatus): void {
-    panelPending.textContent = String(s.pending);
+    panelPending.textContent = s.pending === null ? 'unknown' : String(s.pending);
     panelOldest.textContent = s.oldest_pending_age_ms === undefined ? '—' : `${formatAge(s.oldest_pending_age_ms)} ago`;
     panelLast.textContent = s.last_synced_at ? formatTime(s.last_synced_at) : '—';
     panelLatency.textContent =
@@ -397,11 +400,13 @@ export function renderWorkspace(
   window.addEventListener('offline', updateOnline);
   updateOnline();
 
-  function setPending(n: number): void {
+  function setPending(n: number | null): void {
     badge.hidden = false;
-    badge.textContent = String(n);
+    badge.textContent = n === null ? '!' : String(n);
     badge.classList.toggle('zero', n === 0);
-    syncText.textContent = n === 0 ? 'All synced' : n === 1 ? '1 order waiting to sync' : `${n} orders waiting to sync`;
+    // "All synced" only once the module read the outbox and found it empty.
+    syncText.textContent =
+      n === null ? 'Cannot tell what waits to sync' : n === 0 ? 'All synced' : n === 1 ? '1 order waiting to sync' : `${n} orders waiting to sync`;
   }
 
   const phaseText: Record<SyncStatus['phase'], string> = {
@@ -1174,6 +1179,8 @@ export function renderWorkspace(
   let generation: number | undefined;
   hooks.setStatusHandler((s) => {
     setPending(s.pending);
+    storageLost.hidden = !s.storage_problem;
+    storageLost.textContent = s.storage_problem ?? '';
     syncPhase.textContent = phaseText[s.phase] ?? '';
     syncPhase.title = s.last_error ?? '';
     syncPhase.dataset['phase'] = s.phase;
