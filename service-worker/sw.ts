@@ -115,8 +115,16 @@ async function readOutbox(): Promise<{ device: DeviceRecord; entries: OutboxEntr
     const deviceText = await request(meta.get('device'));
     if (typeof deviceText !== 'string') return undefined;
     const device = JSON.parse(deviceText) as DeviceRecord;
-    const rangesText = await request(meta.get('number_ranges'));
-    const ranges = typeof rangesText === 'string' ? (JSON.parse(rangesText) as NumberRange[]) : [];
+    // The counters record (data format 5); a device whose app has not opened since the update
+    // still has format 4's separate record.
+    const countersText = await request(meta.get('counters'));
+    const legacyText = typeof countersText === 'string' ? undefined : await request(meta.get('number_ranges'));
+    const ranges =
+      typeof countersText === 'string'
+        ? ((JSON.parse(countersText) as { number_ranges?: NumberRange[] }).number_ranges ?? [])
+        : typeof legacyText === 'string'
+          ? (JSON.parse(legacyText) as NumberRange[])
+          : [];
     // A count of numbers, not money.
     const numbersLeft = ranges.reduce((n, r) => n + Math.max(0, r.last - r.first + 1), 0);
     const values = await request(tx.objectStore('outbox').getAll(undefined, BATCH));

@@ -130,6 +130,26 @@ impl From<satchel_core::vault::VaultError> for SatchelError {
     }
 }
 
+impl From<satchel_core::device::error::DeviceError> for SatchelError {
+    fn from(e: satchel_core::device::error::DeviceError) -> Self {
+        use satchel_core::device::error::DeviceError as D;
+        use satchel_core::device::store::StoreError;
+        match e {
+            D::Locked => SatchelError::Locked,
+            D::NotSignedIn => SatchelError::NotSignedIn,
+            D::Invalid { field, code, message } => SatchelError::Validation { field, detail: code, message },
+            D::NoDocumentNumbers => SatchelError::NoDocumentNumbers,
+            D::PendingWork(m) => SatchelError::PendingWork(m),
+            D::DraftsWouldBeLost(d) => SatchelError::DraftsWouldBeLost(d),
+            D::Storage(StoreError::Full) => SatchelError::StorageFull,
+            D::Storage(other) => SatchelError::Storage(other.to_string()),
+            D::Corrupt { what } => SatchelError::Storage(format!("a {what} record could not be read")),
+            D::Vault(v) => v.into(),
+            D::Internal(m) => SatchelError::Internal(m),
+        }
+    }
+}
+
 impl SatchelError {
     /// An internal error with a message.
     pub fn internal(msg: impl Into<String>) -> Self {
@@ -201,12 +221,6 @@ impl From<SatchelError> for JsValue {
         }
         err.into()
     }
-}
-
-/// A sales error (unknown product, a blocking finding, a tax error…) as a validation error
-/// naming the field, with the specific code as `detail`.
-pub(crate) fn from_sales(e: satchel_core::sales::SalesError) -> SatchelError {
-    SatchelError::Validation { field: e.field().to_owned(), detail: e.code().to_owned(), message: e.to_string() }
 }
 
 /// Turns a JSON/serde failure on input into a validation error.

@@ -3,13 +3,12 @@
 //! Thin bindings and browser adapters over [`satchel_core`]; no business rule is decided here.
 //!
 //! - [`idb`]: a small IndexedDB adapter over web-sys (transactions with `durability`).
-//! - [`device_idb`]: IndexedDB as core's device store port.
-//! - [`store`]: the device's local store, encrypted at rest: session, reference data, orders,
-//!   the sealed outbox.
+//! - [`device_idb`]: IndexedDB as core's device store port: core's device
+//!   ([`satchel_core::device::app::Device`]) runs over it.
 //! - [`vault`]: the PIN, the data key in memory, the inactivity lock and key rotation.
-//! - [`sales`]: the decrypted sales data in memory, its views, and quoting with core.
 //! - [`transport`]: `fetch` to the sync server, with typed failures.
-//! - [`workspace`]: the `Workspace` class exported to JavaScript.
+//! - [`workspace`]: the `Workspace` class exported to JavaScript, a façade over core's device.
+//! - [`sync_loop`]: core's sync engine driven with fetch, timers, Web Locks and BroadcastChannel.
 //! - [`tax`]: the tax engine for JavaScript (`TaxEngine`, `computeTaxesJson`).
 //! - [`error`]: every failure crosses into JavaScript as a real `Error` with a stable `code`.
 #![forbid(unsafe_code)]
@@ -18,11 +17,10 @@
 pub mod device_idb;
 pub mod error;
 pub mod idb;
-pub mod sales;
-pub mod store;
 pub mod transport;
 mod sync_loop;
 pub mod tax;
+mod ts_types;
 pub mod vault;
 pub mod workspace;
 

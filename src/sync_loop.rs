@@ -10,7 +10,6 @@
 //! another tab, which takes over. Without Web Locks (old browsers) every tab leads; the server's
 //! sequencing makes a concurrent duplicate push harmless (`duplicate`).
 
-use satchel_core::device::health::StorageProblem;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
@@ -19,17 +18,24 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use satchel_core::sync::engine::{Phase, PullOutcome, PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
-use satchel_core::sync::protocol::{BlobCreate, BlobStatus, PullResponse, PushRequest, PushResponse, BLOB_CHUNK_BYTES, MAX_BATCH, MAX_PULL_PAGE};
+use satchel_core::device::error::DeviceError;
+use satchel_core::device::health::StorageProblem;
+use satchel_core::device::store::StoreError;
+use satchel_core::sync::engine::{Phase, PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
+use satchel_core::sync::protocol::{PushRequest, PushResponse, MAX_BATCH};
 
 use crate::error::SatchelError;
 use crate::transport::Failure;
 use crate::workspace::Inner;
+use crate::BrowserRng;
 
-/// Changes per pull page the device asks for: the largest the server allows. An initial sync of
-/// 10,000 products then takes a dozen round trips instead of forty, and one transaction per page
-/// stays small enough for a cheap phone (a page is about 1 MB of JSON).
-const DEVICE_PULL_PAGE: usize = MAX_PULL_PAGE;
+mod pull;
+mod tabs;
+
+pub(crate) use pull::pull_all;
+use pull::pull_once;
+pub(crate) use tabs::{broadcast, share_writes};
+use tabs::{join_tabs, post};
 
 /// The channel to the workspace's other tabs, with its message handler kept alive.
 type TabChannel = (web_sys::BroadcastChannel, Closure<dyn FnMut(web_sys::MessageEvent)>);
@@ -202,17 +208,6 @@ pub(crate) fn dispatch(inner: &Rc<Inner>, event: SyncEvent) {
     publish_status(inner);
 }
 
-/// Posts `message` to the workspace's other tabs (if the channel is open).
-pub(crate) fn broadcast(inner: &Rc<Inner>, message: &serde_json::Value) {
-    post(inner, message);
-}
-
-fn post(inner: &Rc<Inner>, message: &serde_json::Value) {
-    if let Some((channel, _)) = inner.sync.channel.borrow().as_ref() {
-        let _ = channel.post_message(&JsValue::from_str(&message.to_string()));
-    }
-}
-
 /// Sends the current status to the `onStatus` callback, if any, and (leader) to the other tabs.
 pub(crate) fn publish_status(inner: &Rc<Inner>) {
     let sync = &inner.sync;
@@ -244,15 +239,15 @@ pub(crate) fn publish_status(inner: &Rc<Inner>) {
 pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
     // A store that cannot be read is reported as such: "nothing waiting" is said only after the
     // outbox was read.
-    let (figures, pending, storage_problem) = match inner.store.sync_figures().await {
+    let (figures, pending, storage_problem) = match inner.device.sync_figures().await {
         Ok(f) => {
-            inner.sync.last_known_pending.set(u64::from(f.pending));
-            let pending = f.pending;
+            inner.sync.last_known_pending.set(f.pending);
+            let pending = u32::try_from(f.pending).unwrap_or(u32::MAX);
             (f, Some(pending), None)
         }
         Err(e) => {
             let problem = match &e {
-                SatchelError::Storage(text) if text.starts_with("InvalidStateError") => {
+                DeviceError::Storage(StoreError::Gone(_)) => {
                     let lost_orders = inner.sync.last_known_orders.borrow().clone();
                     let lost_other = inner.sync.last_known_pending.get().saturating_sub(lost_orders.len() as u64);
                     StorageProblem::Cleared { lost_orders, lost_other }
@@ -265,10 +260,8 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
     let now = crate::now_ms() as u64;
     let oldest_pending_age_ms = figures.oldest_pending_ms.map(|t| now.saturating_sub(t));
     let sync = &inner.sync;
-    let (reference_complete, reference_remaining, pulled_at, reference_generation) = {
-        let r = inner.reference.borrow();
-        (r.pull.complete, r.pull.remaining, r.pull.pulled_at.clone(), r.generation)
-    };
+    let (reference_complete, reference_remaining, pulled_at) = (figures.pull.complete, figures.pull.remaining, figures.pull.pulled_at.clone());
+    let reference_generation = inner.device.state().generation;
     let uploads_pending = sync.uploads_pending.get();
     if !sync.leader.get() {
         if let Some(s) = sync.leader_status.borrow().clone() {
@@ -313,84 +306,12 @@ pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
     }
 }
 
-/// Joins the workspace's tabs: opens the channel and asks for the sync lock. `on_leader` runs
-/// once this tab holds it (at once without Web Locks).
-fn join_tabs(inner: &Rc<Inner>) {
-    let sync = &inner.sync;
-    if sync.channel.borrow().is_some() {
-        return;
-    }
-    let name = format!("satchel-sync:{}", inner.db_name);
-    if let Ok(channel) = web_sys::BroadcastChannel::new(&name) {
-        let weak = Rc::downgrade(inner);
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let Some(inner) = weak.upgrade() else { return };
-            let Some(text) = ev.data().as_string() else { return };
-            let Ok(msg) = serde_json::from_str::<serde_json::Value>(&text) else { return };
-            match (msg["type"].as_str(), inner.sync.leader.get()) {
-                (Some("wake"), true) => dispatch(&inner, SyncEvent::Wake(WakeReason::Committed)),
-                // One tab locked (idle, the Lock button, sign-out): every tab of the workspace locks.
-                (Some("lock"), _) => crate::vault::lock_from_peer(&inner),
-                (Some("status"), false) => {
-                    if let Ok(s) = serde_json::from_value::<LeaderStatus>(msg["status"].clone()) {
-                        let settled = !matches!(s.phase, Phase::Pushing | Phase::Pulling);
-                        let result = match s.phase {
-                            Phase::Idle => Ok(()),
-                            Phase::NeedsSignIn => Err(SatchelError::Unauthorized),
-                            _ => Err(SatchelError::Network),
-                        };
-                        *inner.sync.leader_status.borrow_mut() = Some(s);
-                        if settled {
-                            for w in inner.sync.waiters.borrow_mut().drain(..) {
-                                let _ = w.send(result.clone());
-                            }
-                        }
-                        publish_status(&inner);
-                    }
-                }
-                _ => {}
-            }
-        });
-        channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        *sync.channel.borrow_mut() = Some((channel, on_message));
-    }
-    let locks = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
-        .ok()
-        .and_then(|n| js_sys::Reflect::get(&n, &"locks".into()).ok())
-        .filter(|l| !l.is_undefined() && !l.is_null());
-    let request = locks.as_ref().and_then(|l| js_sys::Reflect::get(l, &"request".into()).ok()).and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let (Some(locks), Some(request)) = (locks, request) else {
-        become_leader(inner);
-        return;
-    };
-    let weak = Rc::downgrade(inner);
-    // The lock is held for as long as the returned promise is pending: forever, i.e. until the
-    // tab goes away.
-    let granted = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
-        if let Some(inner) = weak.upgrade() {
-            become_leader(&inner);
-        }
-        js_sys::Promise::new(&mut |_, _| {})
-    });
-    if request.call2(&locks, &name.into(), &granted).is_err() {
-        become_leader(inner);
-    }
-}
-
-fn become_leader(inner: &Rc<Inner>) {
-    if inner.sync.leader.replace(true) {
-        return;
-    }
-    inner.sync.leader_status.borrow_mut().take();
-    dispatch(inner, SyncEvent::Wake(WakeReason::Start));
-}
-
 /// One push of the oldest batch in the outbox.
 async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     let sync = &inner.sync;
     // The clear device record is enough: entries are sealed and the token is push-only, so
     // this runs while the workspace is locked too.
-    let Some(device) = inner.device.borrow().clone() else {
+    let Some(device) = inner.device.record() else {
         return PushOutcome::AuthRefused;
     };
     if browser_says_offline() {
@@ -399,48 +320,31 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
         *sync.last_error.borrow_mut() = Some(SatchelError::Network);
         return PushOutcome::Unreachable;
     }
-    let batch = match inner.store.pending(MAX_BATCH as u32).await {
+    let batch = match inner.device.outbox_batch(MAX_BATCH as u32).await {
         Ok(b) => b,
         Err(e) => {
-            *sync.last_error.borrow_mut() = Some(e);
+            *sync.last_error.borrow_mut() = Some(e.into());
             return PushOutcome::Unreachable;
         }
     };
-    if batch.is_empty() {
+    if batch.sealed.is_empty() {
         return PushOutcome::NothingToSend;
     }
-    let numbers_left = inner.store.number_ranges().await.ok().map(|r| satchel_core::sales::numbering::remaining(&r));
-    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch, numbers_left };
+    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch.sealed, numbers_left: Some(batch.numbers_left) };
     let answer: Result<PushResponse, Failure> =
         inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
     match answer {
         Ok(response) => {
-            let keys = inner.vault.keys.borrow().clone();
             // Unlocked: the answers go straight onto the orders, in the transaction that empties
             // the outbox. Locked: they are kept sealed to the device's key until the next unlock.
-            let recorded = match &keys {
-                Some(keys) => inner.store.acknowledge_unlocked(keys, &response.results, &response.number_ranges).await.map(Some),
-                None => inner.store.acknowledge(&device, &response.results, &response.number_ranges).await.map(|()| None),
-            };
-            let settled_now = match recorded {
-                Ok(s) => s,
-                Err(e) => {
-                    *sync.last_error.borrow_mut() = Some(e);
-                    return PushOutcome::Unreachable;
-                }
-            };
-            if let Some(done) = settled_now {
-                // Pending totals (credit) and the van's pending takes follow the answers, from the
-                // orders they settled: no need to decrypt every order after every push.
-                let mut reference = inner.reference.borrow_mut();
-                reference.settled(&done.settled);
-                for task in done.tasks {
-                    reference.replace_task(task);
-                }
+            let now_ms = crate::now_ms() as u64;
+            if let Err(e) = inner.device.acknowledge(&response.results, &response.number_ranges, now_ms, &mut BrowserRng).await {
+                *sync.last_error.borrow_mut() = Some(e.into());
+                return PushOutcome::Unreachable;
             }
             *sync.last_error.borrow_mut() = None;
             *sync.last_synced_at.borrow_mut() = Some(js_sys::Date::new_0().to_iso_string().into());
-            let more_pending = inner.store.pending_count().await.map(|n| n > 0).unwrap_or(false);
+            let more_pending = inner.device.sync_figures().await.map(|f| f.pending > 0).unwrap_or(false);
             PushOutcome::Acknowledged { more_pending }
         }
         Err(Failure::Unreachable) => {
@@ -456,143 +360,6 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
             PushOutcome::BatchRefused
         }
     }
-}
-
-/// One pull page: uploads waiting photos first (they may complete deferred mutations), then
-/// fetches the page after the stored checkpoint and applies it with its checkpoint in one
-/// transaction. Locked, there is nothing to do (pages are stored sealed, and the full token is
-/// under the PIN): the next unlock wakes the loop again.
-async fn pull_once(inner: &Rc<Inner>) -> PullOutcome {
-    let sync = &inner.sync;
-    let Some(keys) = inner.vault.keys.borrow().clone() else {
-        return PullOutcome::Page { has_more: false };
-    };
-    if sync.pulling.replace(true) {
-        // Sign-in's initial pull is running; it leaves the data complete or says why not.
-        return PullOutcome::Page { has_more: false };
-    }
-    let outcome = async {
-        upload_photos(inner, &keys).await?;
-        pull_page(inner, &keys).await
-    }
-    .await;
-    sync.pulling.set(false);
-    match outcome {
-        Ok(has_more) => {
-            *sync.last_error.borrow_mut() = None;
-            PullOutcome::Page { has_more }
-        }
-        Err(f) => pull_failure(inner, f),
-    }
-}
-
-fn pull_failure(inner: &Rc<Inner>, f: Failure) -> PullOutcome {
-    let outcome = match &f {
-        Failure::Unreachable => PullOutcome::Unreachable,
-        Failure::Status { status: 401 | 403, error } if error.code != "token_scope" => PullOutcome::AuthRefused,
-        _ => PullOutcome::Refused,
-    };
-    *inner.sync.last_error.borrow_mut() = Some(f.into());
-    outcome
-}
-
-/// The path of the page after `checkpoint`.
-fn pull_path(checkpoint: Option<&str>) -> String {
-    match checkpoint {
-        Some(c) => format!("/api/v1/sync/pull?limit={DEVICE_PULL_PAGE}&checkpoint={}", String::from(js_sys::encode_uri_component(c))),
-        None => format!("/api/v1/sync/pull?limit={DEVICE_PULL_PAGE}"),
-    }
-}
-
-/// Fetches and applies the page after the stored checkpoint; returns whether more wait.
-async fn pull_page(inner: &Rc<Inner>, keys: &crate::store::Keys) -> Result<bool, Failure> {
-    let state = inner.store.pull_state().await.map_err(|e| Failure::BadResponse(e.to_string()))?;
-    let page: PullResponse = inner.transport.get(&pull_path(state.checkpoint.as_deref()), Some(&keys.secrets.token)).await?;
-    apply_page(inner, keys, &page).await?;
-    Ok(page.has_more)
-}
-
-/// Stores a page with its checkpoint and applies it in memory.
-async fn apply_page(inner: &Rc<Inner>, keys: &crate::store::Keys, page: &PullResponse) -> Result<(), Failure> {
-    let takes = inner.reference.borrow().pending_takes().clone();
-    let delta = inner.store.apply_pull_page(keys, page, &takes).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
-    if !delta.orders.is_empty() {
-        // Outcomes that arrived by pull settle orders the same way answers to a push do.
-        let settled: Vec<_> = delta.orders.clone();
-        inner.reference.borrow_mut().settled(&settled);
-    }
-    inner.reference.borrow_mut().apply_delta(delta, !page.has_more);
-    if !page.has_more {
-        *inner.sync.last_synced_at.borrow_mut() = Some(js_sys::Date::new_0().to_iso_string().into());
-    }
-    Ok(())
-}
-
-/// Pulls every page now (sign-in's initial sync), fetching the next page while the current one
-/// is stored (pages are still stored in order, each with its checkpoint). Stops at the first
-/// failure, keeping every page applied so far; the loop resumes from the stored checkpoint later.
-pub(crate) async fn pull_all(inner: &Rc<Inner>) -> Result<(), SatchelError> {
-    let Some(keys) = inner.vault.keys.borrow().clone() else { return Err(SatchelError::Locked) };
-    if inner.sync.pulling.replace(true) {
-        return Ok(());
-    }
-    let token = keys.secrets.token.clone();
-    let result = async {
-        let state = inner.store.pull_state().await.map_err(|e| Failure::BadResponse(e.to_string()))?;
-        let mut page: PullResponse = inner.transport.get(&pull_path(state.checkpoint.as_deref()), Some(&token)).await?;
-        loop {
-            if !page.has_more {
-                apply_page(inner, &keys, &page).await?;
-                return Ok::<(), Failure>(());
-            }
-            let next_path = pull_path(Some(&page.checkpoint));
-            let next = inner.transport.get::<PullResponse>(&next_path, Some(&token));
-            let (applied, fetched) = futures::future::join(apply_page(inner, &keys, &page), next).await;
-            applied?;
-            publish_status(inner);
-            page = fetched?;
-        }
-    }
-    .await;
-    inner.sync.pulling.set(false);
-    publish_status(inner);
-    result.map_err(SatchelError::from)
-}
-
-/// Uploads the photos waiting on this device, each in chunks, resuming where the server's copy
-/// ends (an interrupted upload never starts over).
-async fn upload_photos(inner: &Rc<Inner>, keys: &crate::store::Keys) -> Result<(), Failure> {
-    let uploads = inner.store.pending_uploads(keys).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
-    inner.sync.uploads_pending.set(uploads.len());
-    for upload in uploads {
-        let blob = &upload.blob;
-        let mut status: BlobStatus = inner.transport.post("/api/v1/blobs", &BlobCreate { blob: blob.clone() }, Some(&keys.secrets.token)).await?;
-        if !status.complete {
-            let Some(bytes) = inner.store.blob_bytes(keys, &blob.sha256).await.map_err(|e| Failure::BadResponse(e.to_string()))? else {
-                // The photo is gone from this device (a corrupt record): nothing to upload; the
-                // server keeps the task waiting and says so.
-                continue;
-            };
-            let path = format!("/api/v1/blobs/{}", blob.sha256);
-            while !status.complete {
-                let from = usize::try_from(status.received).unwrap_or(usize::MAX).min(bytes.len());
-                let to = (from + BLOB_CHUNK_BYTES as usize).min(bytes.len());
-                let answer: Result<BlobStatus, Failure> = inner
-                    .transport
-                    .patch_bytes(&path, &bytes[from..to], &[("Upload-Offset", from.to_string())], Some(&keys.secrets.token))
-                    .await;
-                status = match answer {
-                    Ok(s) => s,
-                    // Our idea of the offset was stale (an earlier answer was lost): ask and resume.
-                    Err(Failure::Status { status: 409, .. }) => inner.transport.get(&path, Some(&keys.secrets.token)).await?,
-                    Err(e) => return Err(e),
-                };
-            }
-        }
-        inner.store.upload_done(keys, &blob.sha256).await.map_err(|e| Failure::BadResponse(e.to_string()))?;
-        inner.sync.uploads_pending.set(inner.sync.uploads_pending.get().saturating_sub(1));
-    }
-    Ok(())
 }
 
 /// Starts listening for the browser's wake-up signals (`online`, the page becoming visible)

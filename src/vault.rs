@@ -1,6 +1,6 @@
-//! The vault in the browser: the PIN turned into a key with WebCrypto's PBKDF2, the data key in
-//! Wasm memory while unlocked, the inactivity lock on a gloo-timers timeout, and key rotation
-//! as a resumable background job.
+//! The vault in the browser: the PIN turned into a key with WebCrypto's PBKDF2, the keys handed
+//! to core's device while unlocked, the inactivity lock on a gloo-timers timeout, and key
+//! rotation as a resumable background job.
 //!
 //! Every decision (when to lock, whether an attempt is allowed, the delays) is core's
 //! [`Lock`]; this module performs what it decides and persists its state after every attempt.
@@ -14,14 +14,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use satchel_core::vault::{
-    self, hex, BoxSecret, DataKey, Envelope, KdfParams, KeyEncryptionKey, KeyUsage, Lock, LockPolicy, VaultError,
-};
+use satchel_core::device::app::NewVault;
+use satchel_core::device::codec::{public_hex, DeviceKeys, KeyRing};
+use satchel_core::device::records::{DeviceRecord, RetiredKey, SessionSecrets, VaultRecord};
+use satchel_core::device::schema::StoreId;
+use satchel_core::sync::protocol::RegisterResponse;
+use satchel_core::vault::{self, hex, BoxSecret, DataKey, Envelope, KdfParams, KeyEncryptionKey, KeyUsage, Lock, LockPolicy, VaultError};
 
 use crate::error::SatchelError;
-use crate::store::{KeyRing, Keys, RetiredKey, VaultRecord, SEALED_STORES};
-use crate::sales::Reference;
-use crate::workspace::Inner;
+use crate::workspace::{lock_policy, Inner};
 use crate::BrowserRng;
 
 /// Shortest PIN or passphrase accepted.
@@ -88,11 +89,9 @@ pub async fn derive_kek(pin: &str, kdf: &KdfParams, salt: &[u8]) -> Result<KeyEn
 /// A DOM event handler kept alive while it is registered.
 type EventClosure = Closure<dyn FnMut(web_sys::Event)>;
 
-/// The vault's state behind the workspace.
+/// The vault's state behind the workspace (the keys themselves are the device's).
 pub(crate) struct VaultShell {
     pub(crate) lock: RefCell<Lock>,
-    /// The keys while unlocked; `None` when locked.
-    pub(crate) keys: RefCell<Option<Rc<Keys>>>,
     /// The PIN's key while unlocked (a rotation wraps the new data key with it).
     kek: RefCell<Option<KeyEncryptionKey>>,
     timer: RefCell<Option<gloo_timers::callback::Timeout>>,
@@ -105,7 +104,6 @@ impl VaultShell {
     pub(crate) fn new(lock: Lock) -> Self {
         VaultShell {
             lock: RefCell::new(lock),
-            keys: RefCell::new(None),
             kek: RefCell::new(None),
             timer: RefCell::new(None),
             on_change: RefCell::new(None),
@@ -135,9 +133,9 @@ pub(crate) fn status(inner: &Inner) -> VaultStatusView {
     let now = crate::now_ms() as u64;
     let lock = inner.vault.lock.borrow();
     let st = lock.state();
-    let state = if inner.device.borrow().is_none() {
+    let state = if inner.device.record().is_none() {
         "signed_out"
-    } else if inner.vault.keys.borrow().is_some() {
+    } else if inner.device.is_unlocked() {
         "unlocked"
     } else {
         "locked"
@@ -162,20 +160,9 @@ fn notify(inner: &Rc<Inner>) {
     }
 }
 
-/// The keys, or `Locked` (or `NotSignedIn` on a device without a session).
-pub(crate) fn require_keys(inner: &Inner) -> Result<Rc<Keys>, SatchelError> {
-    if let Some(k) = inner.vault.keys.borrow().as_ref() {
-        return Ok(k.clone());
-    }
-    if inner.device.borrow().is_none() {
-        return Err(SatchelError::NotSignedIn);
-    }
-    Err(SatchelError::Locked)
-}
-
 async fn persist_lock(inner: &Rc<Inner>) -> Result<(), SatchelError> {
     let state = inner.vault.lock.borrow().state().clone();
-    inner.store.save_lock_state(&state).await
+    Ok(inner.device.save_lock_state(&state).await?)
 }
 
 /// Locks now: drops (zeroizes) the keys and everything decrypted, persists, tells the page, and
@@ -187,16 +174,15 @@ pub(crate) fn lock_now(inner: &Rc<Inner>) {
 
 /// Another tab of the workspace locked: lock this one too (without telling the others again).
 pub(crate) fn lock_from_peer(inner: &Rc<Inner>) {
-    if inner.vault.keys.borrow().is_some() {
+    if inner.device.is_unlocked() {
         lock_here(inner);
     }
 }
 
 fn lock_here(inner: &Rc<Inner>) {
-    inner.vault.keys.borrow_mut().take();
+    inner.device.lock();
     inner.vault.kek.borrow_mut().take();
     inner.vault.timer.borrow_mut().take();
-    *inner.reference.borrow_mut() = Reference::default();
     inner.vault.lock.borrow_mut().lock(crate::now_ms() as u64);
     let inner2 = inner.clone();
     wasm_bindgen_futures::spawn_local(async move {
@@ -241,7 +227,7 @@ pub(crate) fn listen_hidden(inner: &Rc<Inner>) {
             .and_then(|d| Reflect::get(&d, &"visibilityState".into()).ok())
             .and_then(|v| v.as_string())
             .is_some_and(|s| s == "hidden");
-        if hidden && inner.vault.keys.borrow().is_some() && inner.vault.lock.borrow_mut().on_hidden(crate::now_ms() as u64) {
+        if hidden && inner.device.is_unlocked() && inner.vault.lock.borrow_mut().on_hidden(crate::now_ms() as u64) {
             lock_now(&inner);
         }
     });
@@ -252,21 +238,58 @@ pub(crate) fn listen_hidden(inner: &Rc<Inner>) {
 
 /// Records a user interaction (postpones the idle lock).
 pub(crate) fn touch(inner: &Rc<Inner>) {
-    if inner.vault.keys.borrow().is_some() {
+    if inner.device.is_unlocked() {
         inner.vault.lock.borrow_mut().on_activity(crate::now_ms() as u64);
     }
 }
 
-/// Takes the keys into use: unlocked state, reference data decrypted, pending answers
-/// applied, idle timer armed, an unfinished rotation resumed.
-pub(crate) async fn install_keys(inner: &Rc<Inner>, keys: Rc<Keys>, kek: KeyEncryptionKey) -> Result<(), SatchelError> {
-    let rotation_pending = keys.ring.retired.is_some();
-    *inner.vault.keys.borrow_mut() = Some(keys.clone());
+/// Signs in: a fresh data key wrapped under the PIN's key, the session's secrets, and a new
+/// vault in one transaction. Returns the registered device.
+pub(crate) async fn create(inner: &Rc<Inner>, pin: &str, registered: RegisterResponse) -> Result<DeviceRecord, SatchelError> {
+    let mut rng = BrowserRng;
+    let dek = DataKey::generate(&mut rng, 1);
+    let kdf = KdfParams::default();
+    let salt = vault::new_salt(&mut rng);
+    let kek = derive_kek(pin, &kdf, &salt).await?;
+    let wrapped = vault::wrap(&dek, &kek, &mut rng, kdf, salt)?;
+    let device_box = BoxSecret::generate(&mut rng);
+    let sealing = registered.sealing;
+    let device = DeviceRecord {
+        device_id: registered.device_id,
+        username: registered.user.username,
+        display_name: registered.user.display_name,
+        push_token: sealing.push_token.clone(),
+        server_key_id: sealing.server_key_id,
+        server_public_key: sealing.server_public_key.clone(),
+        device_public_key: public_hex(&device_box),
+        lock: registered.lock,
+    };
+    let secrets = SessionSecrets {
+        token: registered.token,
+        device_secret: sealing.device_secret.clone(),
+        device_box_secret: hex::encode(device_box.to_bytes().as_ref()),
+    };
+    let keys = DeviceKeys::new(KeyRing { current: Rc::new(dek), retired: None }, vault::new_index_key(&mut rng), secrets)?;
+    let lock = {
+        let mut lock = inner.vault.lock.borrow_mut();
+        *lock = Lock::new(lock_policy(registered.lock, &inner.options), crate::now_ms() as u64);
+        lock.record_success(crate::now_ms() as u64);
+        lock.state().clone()
+    };
+    let new = NewVault { device: device.clone(), vault: VaultRecord { wrapped, retired: None }, lock, number_ranges: registered.number_ranges };
+    inner.device.create_vault(new, keys, &mut rng).await?;
     *inner.vault.kek.borrow_mut() = Some(kek);
-    if let Err(e) = inner.store.apply_acks(&keys).await {
-        web_sys::console::warn_1(&format!("could not apply sync answers yet: {}", e.code()).into());
-    }
-    reload_reference(inner, &keys).await?;
+    arm_timer(inner);
+    notify(inner);
+    Ok(device)
+}
+
+/// Takes the keys into use: answers kept while locked settled, the state loaded, the idle
+/// timer armed, an unfinished rotation resumed.
+async fn install_keys(inner: &Rc<Inner>, keys: DeviceKeys, kek: KeyEncryptionKey) -> Result<(), SatchelError> {
+    let rotation_pending = keys.ring.retired.is_some();
+    *inner.vault.kek.borrow_mut() = Some(kek);
+    inner.device.unlock(keys, &mut BrowserRng).await?;
     arm_timer(inner);
     notify(inner);
     if rotation_pending {
@@ -275,29 +298,9 @@ pub(crate) async fn install_keys(inner: &Rc<Inner>, keys: Rc<Keys>, kek: KeyEncr
     Ok(())
 }
 
-/// Decrypts the reference data into memory and takes this device's orders into account
-/// (pending totals for credit, the van's stock, recent orders for duplicates).
-pub(crate) async fn reload_reference(inner: &Rc<Inner>, keys: &Keys) -> Result<(), SatchelError> {
-    let loaded = inner.store.load_reference(keys).await?;
-    let unreadable = loaded.unreadable;
-    let mut reference = Reference::new(loaded);
-    let (orders, _) = inner.store.orders(keys).await?;
-    reference.set_local_orders(&orders, chrono::DateTime::from_timestamp_millis(crate::now_ms() as i64).unwrap_or_default());
-    *inner.reference.borrow_mut() = reference;
-    inner.unreadable_reference.set(unreadable);
-    Ok(())
-}
-
-/// One unlock attempt with `pin`. The attempt is counted as a failure *before* the key is
-/// derived, so a reload in the middle cannot be used to try PINs uncounted; success clears it.
-pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelError> {
-    if inner.vault.keys.borrow().is_some() {
-        return Ok(());
-    }
-    if inner.device.borrow().is_none() {
-        return Err(SatchelError::NotSignedIn);
-    }
-    let record = inner.store.vault().await?.ok_or(SatchelError::NotSignedIn)?;
+/// Counts an attempt as a failure before the key is derived (so a reload in the middle cannot
+/// be used to try PINs uncounted), persisted; refused while a delay runs.
+async fn count_attempt(inner: &Rc<Inner>) -> Result<(), SatchelError> {
     let checked = {
         let mut lock = inner.vault.lock.borrow_mut();
         let now = crate::now_ms() as u64;
@@ -312,14 +315,29 @@ pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelEr
         notify(inner);
         return Err(e.into());
     }
+    Ok(())
+}
+
+fn wrong_pin(inner: &Rc<Inner>) -> SatchelError {
+    let failed_attempts = inner.vault.lock.borrow().state().failed_attempts;
+    notify(inner);
+    SatchelError::WrongPin { failed_attempts }
+}
+
+/// One unlock attempt with `pin`; success clears the count.
+pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelError> {
+    if inner.device.is_unlocked() {
+        return Ok(());
+    }
+    if inner.device.record().is_none() {
+        return Err(SatchelError::NotSignedIn);
+    }
+    let record = inner.device.vault_record().await?.ok_or(SatchelError::NotSignedIn)?;
+    count_attempt(inner).await?;
     let kek = derive_kek(pin, &record.wrapped.kdf, &record.wrapped.salt).await?;
     let dek = match vault::unwrap(&record.wrapped, &kek) {
         Ok(dek) => dek,
-        Err(VaultError::WrongPin) => {
-            let failed_attempts = inner.vault.lock.borrow().state().failed_attempts;
-            notify(inner);
-            return Err(SatchelError::WrongPin { failed_attempts });
-        }
+        Err(VaultError::WrongPin) => return Err(wrong_pin(inner)),
         Err(other) => return Err(other.into()),
     };
     let retired = match &record.retired {
@@ -327,8 +345,8 @@ pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelEr
         None => None,
     };
     let ring = KeyRing { current: Rc::new(dek), retired };
-    let (index_key, secrets) = inner.store.open_unlock_material(&ring).await?;
-    let keys = Rc::new(Keys::new(ring, index_key, secrets)?);
+    let (index_key, secrets) = inner.device.unlock_material(&ring).await?;
+    let keys = DeviceKeys::new(ring, index_key, secrets)?;
     inner.vault.lock.borrow_mut().record_success(crate::now_ms() as u64);
     persist_lock(inner).await?;
     install_keys(inner, keys, kek).await
@@ -343,35 +361,20 @@ fn open_retired(r: &RetiredKey, current: &DataKey) -> Result<DataKey, SatchelErr
 /// Changes the PIN: the old one must unlock the data key (a wrong one counts like a wrong
 /// unlock); the data key is re-wrapped under the new one. No record is re-encrypted.
 pub(crate) async fn change_pin(inner: &Rc<Inner>, old: &str, new: &str) -> Result<(), SatchelError> {
-    require_keys(inner)?;
+    inner.device.keys()?;
     check_new_pin(new)?;
-    let mut record = inner.store.vault().await?.ok_or(SatchelError::NotSignedIn)?;
-    let checked = {
-        let mut lock = inner.vault.lock.borrow_mut();
-        let now = crate::now_ms() as u64;
-        let checked = lock.check_attempt(now);
-        if checked.is_ok() {
-            lock.record_failure(now);
-        }
-        checked
-    };
-    persist_lock(inner).await?;
-    checked?;
+    let mut record = inner.device.vault_record().await?.ok_or(SatchelError::NotSignedIn)?;
+    count_attempt(inner).await?;
     let old_kek = derive_kek(old, &record.wrapped.kdf, &record.wrapped.salt).await?;
     let kdf = KdfParams::default();
     let salt = vault::new_salt(&mut BrowserRng);
     let new_kek = derive_kek(new, &kdf, &salt).await?;
-    let rewrapped = match vault::rewrap(&record.wrapped, &old_kek, &new_kek, &mut BrowserRng, kdf, salt) {
+    record.wrapped = match vault::rewrap(&record.wrapped, &old_kek, &new_kek, &mut BrowserRng, kdf, salt) {
         Ok(w) => w,
-        Err(VaultError::WrongPin) => {
-            let failed_attempts = inner.vault.lock.borrow().state().failed_attempts;
-            notify(inner);
-            return Err(SatchelError::WrongPin { failed_attempts });
-        }
+        Err(VaultError::WrongPin) => return Err(wrong_pin(inner)),
         Err(other) => return Err(other.into()),
     };
-    record.wrapped = rewrapped;
-    inner.store.save_vault(&record, None).await?;
+    inner.device.save_vault(&record).await?;
     *inner.vault.kek.borrow_mut() = Some(new_kek);
     inner.vault.lock.borrow_mut().record_success(crate::now_ms() as u64);
     persist_lock(inner).await?;
@@ -386,10 +389,6 @@ pub(crate) async fn reauthenticated(inner: &Rc<Inner>) -> Result<(), SatchelErro
     persist_lock(inner).await?;
     notify(inner);
     Ok(())
-}
-
-fn rebuild(keys: &Keys, ring: KeyRing) -> Result<Keys, SatchelError> {
-    Keys::new(ring, keys.index_key.clone(), keys.secrets.clone())
 }
 
 /// Starts (or resumes) a key rotation in the background.
@@ -421,8 +420,8 @@ pub(crate) async fn rotate(inner: &Rc<Inner>) -> Result<(), SatchelError> {
 }
 
 async fn rotate_inner(inner: &Rc<Inner>) -> Result<(), SatchelError> {
-    let keys = require_keys(inner)?;
-    let mut record = inner.store.vault().await?.ok_or(SatchelError::NotSignedIn)?;
+    let keys = inner.device.keys()?;
+    let mut record = inner.device.vault_record().await?.ok_or(SatchelError::NotSignedIn)?;
     if record.retired.is_none() {
         let mut rng = BrowserRng;
         let old = &keys.ring.current;
@@ -432,23 +431,22 @@ async fn rotate_inner(inner: &Rc<Inner>) -> Result<(), SatchelError> {
             let kek = kek.as_ref().ok_or(SatchelError::Locked)?;
             vault::wrap(&new, kek, &mut rng, record.wrapped.kdf, record.wrapped.salt)?
         };
+        // The old key sealed under the new one: the first seal of the new generation.
         let mut usage = KeyUsage::new(new.key_id());
         let sealed = vault::seal_retired(old, &new, &mut usage, &mut rng)?;
         let retired = RetiredKey { key_id: old.key_id(), sealed: hex::encode(&sealed.to_bytes()) };
         let reopened = open_retired(&retired, &new)?;
         record = VaultRecord { wrapped, retired: Some(retired) };
-        inner.store.save_vault(&record, Some(usage)).await?;
-        let rotated = rebuild(&keys, KeyRing { current: Rc::new(new), retired: Some(Rc::new(reopened)) })?;
-        *inner.vault.keys.borrow_mut() = Some(Rc::new(rotated));
+        inner.device.save_vault(&record).await?;
+        inner.device.replace_keys(keys.with_ring(KeyRing { current: Rc::new(new), retired: Some(Rc::new(reopened)) })?);
     }
-    // Passes over every sealed store until one pass finds nothing left under the old key (a
-    // commit in flight during a pass may still have used it).
+    // Passes over every store under the data key until one pass finds nothing left under the
+    // old key (a commit in flight during a pass may still have used it).
     loop {
         let mut moved = 0;
-        for store in SEALED_STORES {
+        for store in StoreId::all().filter(|s| s.under_data_key()) {
             loop {
-                let keys = require_keys(inner)?;
-                let n = inner.store.reencrypt_batch(&keys.ring, store, ROTATION_BATCH).await?;
+                let n = inner.device.reencrypt_batch(store, ROTATION_BATCH, &mut BrowserRng).await?;
                 moved += n;
                 if n < ROTATION_BATCH {
                     break;
@@ -460,11 +458,10 @@ async fn rotate_inner(inner: &Rc<Inner>) -> Result<(), SatchelError> {
             break;
         }
     }
-    let keys = require_keys(inner)?;
+    let keys = inner.device.keys()?;
     record.retired = None;
-    inner.store.save_vault(&record, None).await?;
-    let done = rebuild(&keys, KeyRing { current: keys.ring.current.clone(), retired: None })?;
-    *inner.vault.keys.borrow_mut() = Some(Rc::new(done));
+    inner.device.save_vault(&record).await?;
+    inner.device.replace_keys(keys.with_ring(KeyRing { current: keys.ring.current.clone(), retired: None })?);
     Ok(())
 }
 
@@ -475,9 +472,4 @@ pub(crate) fn restore_lock(policy: LockPolicy, state: Option<vault::LockState>) 
         Some(s) => Lock::restore(policy, s, now),
         None => Lock::new(policy, now),
     }
-}
-
-/// A fresh device box key.
-pub(crate) fn new_box() -> BoxSecret {
-    BoxSecret::generate(&mut BrowserRng)
 }

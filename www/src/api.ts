@@ -212,8 +212,8 @@ export interface WorkspaceApi {
   tasks(): TaskItemView[];
   completeTask(taskId: string, note: string, photos: Blob[] | undefined): Promise<TaskItemView>;
   discardHeld(orderId: string, reason?: string | null): Promise<void>;
-  /** A new draft whose content is `{ order: SalesOrder, resubmits: "<document number>" }`; the
-   * held order becomes discarded. */
+  /** A new draft in the page's shape (`outlet_id`, `lines`, `options`) plus `resubmits: "<document
+   * number>"`; the held order becomes discarded. */
   editHeld(orderId: string): Promise<DraftView>;
   saveDraft(draftId: string | undefined, content: object): Promise<DraftView>;
   drafts(): Promise<DraftView[]>;

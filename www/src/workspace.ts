@@ -62,7 +62,7 @@ interface DraftContent {
   resubmits?: string;
 }
 
-/** A draft's content in the page's shape. Drafts the module makes (`editHeld`) hold
+/** A draft's content in the page's shape. Drafts `editHeld` made before data format 5 hold
  * `{ order: SalesOrder, resubmits }` instead: their order becomes outlet, lines and options. */
 function draftContent(raw: Record<string, unknown>): Partial<DraftContent> {
   const order = raw['order'] as Partial<SalesOrder> | undefined;
@@ -644,7 +644,7 @@ export function renderWorkspace(
     const items = hits.map((p) =>
       h(
         'li',
-        { 'data-testid': 'product-item', 'data-sku': p.sku, class: 'product' },
+        { 'data-testid': 'product-item', 'data-sku': p.sku, 'data-stock': p.stock ?? '', class: 'product' },
         h('span', { class: 'name' }, p.name),
         h('span', { class: 'meta' }, productMeta(p)),
         h('button', { type: 'button', class: 'small', 'data-testid': 'add-product', onclick: () => addProduct(p) }, 'Add'),
@@ -1301,7 +1301,7 @@ function creditLine(o: OutletView): HTMLElement | null {
   const c = o.credit;
   return h(
     'span',
-    { class: `credit ${c.over_limit ? 'over' : ''}`, 'data-testid': 'outlet-credit', 'data-over': String(c.over_limit) },
+    { class: `credit ${c.over_limit ? 'over' : ''}`, 'data-testid': 'outlet-credit', 'data-over': String(c.over_limit), 'data-available': c.available },
     c.over_limit ? `Over credit limit (${c.available} of ${c.limit})` : `Credit available ${c.available} of ${c.limit}`,
     ` · as of ${formatTime(c.as_of)}`,
   );

@@ -41,7 +41,13 @@ pub struct Device<S: DeviceStore> {
     record: RefCell<Option<DeviceRecord>>,
     keys: RefCell<Option<Rc<DeviceKeys>>>,
     state: RefCell<DeviceState>,
+    on_write: RefCell<Option<WriteHook>>,
 }
+
+/// Told after each committed plan: the records it wrote or deleted, and whether it cleared a
+/// store. The browser shell posts them to the workspace's other tabs, which
+/// [`Device::refresh`] those records instead of trusting their copies.
+pub type WriteHook = Rc<dyn Fn(&[RecordId], bool)>;
 
 /// A `Get` of meta keys.
 pub fn meta_get(keys: &[MetaKey]) -> Read {
@@ -49,6 +55,11 @@ pub fn meta_get(keys: &[MetaKey]) -> Read {
 }
 
 impl<S: DeviceStore> Device<S> {
+    /// Sets the hook told of every committed plan.
+    pub fn on_write(&self, hook: WriteHook) {
+        *self.on_write.borrow_mut() = Some(hook);
+    }
+
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
@@ -128,6 +139,13 @@ impl<S: DeviceStore> Device<S> {
             })
             .await?;
         self.state.borrow_mut().apply(&plan);
+        let hook = self.on_write.borrow().clone();
+        if let Some(hook) = hook {
+            let (ids, cleared) = plan.touched();
+            if !ids.is_empty() || cleared {
+                hook(&ids, cleared);
+            }
+        }
         Ok(out)
     }
 
@@ -150,7 +168,10 @@ impl<S: DeviceStore> Device<S> {
             for ((id, key), value) in by_store[store].iter().zip(found.values()) {
                 match value.map(|v| codec.decode(*store, key, &v)) {
                     Some(Ok(r)) => state.put(r),
-                    Some(Err(_)) => state.unreadable += 1,
+                    Some(Err(_)) => {
+                        state.unreadable += 1;
+                        state.unreadable_orders += usize::from(*store == StoreId::Orders);
+                    }
                     None => state.delete(id),
                 }
             }
@@ -168,19 +189,24 @@ impl<S: DeviceStore> Device<S> {
         let codec = Codec { device: &record, keys: Some(&keys) };
         let mut records = Vec::new();
         let mut unreadable = 0;
+        let mut unreadable_orders = 0;
         for (store, found) in stores.iter().zip(fetched) {
             for (key, value) in found.records() {
                 match codec.decode(*store, &key, &value) {
                     Ok(r) => records.push(r),
                     // Legacy clear meta keys of earlier formats, and the locked-only records.
                     Err(_) if *store == StoreId::Meta => {}
-                    Err(_) => unreadable += 1,
+                    Err(_) => {
+                        unreadable += 1;
+                        unreadable_orders += usize::from(*store == StoreId::Orders);
+                    }
                 }
             }
         }
         let generation = self.state.borrow().generation + 1;
         let mut state = DeviceState::from_records(records, unreadable);
         state.generation = generation;
+        state.unreadable_orders = unreadable_orders;
         *self.state.borrow_mut() = state;
         Ok(())
     }

@@ -74,10 +74,14 @@ pub struct DeviceState {
     on_top: OnTop,
     recent: HashMap<(String, OrderKind), Vec<RecentOrder>>,
     by_mutation: HashMap<Uuid, RecordId>,
-    /// Moves whenever something the user sees changed.
+    /// Moves whenever something from outside this tab's own use cases (a pull page, another
+    /// tab's writes read back, a reload) changed what the user sees: the page re-reads its lists
+    /// then. The tab's own changes are answered by the call that made them.
     pub generation: u64,
     /// Records that could not be read when loaded.
     pub unreadable: usize,
+    /// Of those, orders (the page names them apart: they are the rep's own work).
+    pub unreadable_orders: usize,
 }
 
 /// The rule set the settings name: the one pulled from the server when it is valid, else the
@@ -115,7 +119,6 @@ impl DeviceState {
         if let Some(c) = &plan.counters {
             self.counters = Some(c.clone());
         }
-        self.generation += 1;
     }
 
     /// Takes in one record (written by this tab, or read back after another tab wrote it).

@@ -73,7 +73,7 @@ impl<S: DeviceStore> Device<S> {
                 })
                 .await?;
         }
-        Ok(Device { store, record: std::cell::RefCell::new(record), keys: Default::default(), state: Default::default() })
+        Ok(Device { store, record: std::cell::RefCell::new(record), keys: Default::default(), state: Default::default(), on_write: Default::default() })
     }
 
     /// A clear meta record.

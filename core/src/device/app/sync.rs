@@ -210,9 +210,15 @@ impl<S: DeviceStore> Device<S> {
                 Ok(Want::Done(plan, outcome))
             })
             .await?;
-        if !page.has_more {
-            self.with_state_mut(|s| s.index_now());
-        }
+        self.with_state_mut(|s| {
+            // What the page shows changed under it: the page re-reads its lists.
+            if !page.changes.is_empty() || page.reset {
+                s.generation += 1;
+            }
+            if !page.has_more {
+                s.index_now();
+            }
+        });
         Ok(outcome)
     }
 
