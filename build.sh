@@ -213,6 +213,8 @@ run_bench() {
   log "Sync in the browser against the server (release build, SQLite): initial pull of 10,000 products + 2,000 outlets, drain of 10,000 queued orders"
   cargo build --release -p satchel-server
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/sync.mjs
+  log "Commit in the browser, side by side on an on-disk profile: the module's commitOrder against a Dexie + WebCrypto page, 1,000 each in alternating blocks"
+  SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/commit.mjs
 }
 
 case "${1:-help}" in
