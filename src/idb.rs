@@ -244,12 +244,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// Reads the value under `key` (`None` when absent).
-    pub async fn get(&self, key: &JsValue) -> Result<Option<JsValue>, SatchelError> {
-        let v = wait(&self.inner.get(key).map_err(|e| storage_error(&e))?).await?;
-        Ok(if v.is_undefined() { None } else { Some(v) })
-    }
-
     /// Reads the values under `keys` with every request in flight at once (one wait instead of
     /// one event-loop turn per key); `None` where absent, in the order of `keys`.
     pub async fn get_many(&self, keys: &[JsValue]) -> Result<Vec<Option<JsValue>>, SatchelError> {
@@ -282,24 +276,9 @@ impl Store {
         self.inner.add_with_key(value, key).map(|_| ()).map_err(|e| storage_error(&e))
     }
 
-    /// Writes `value` under `key`; fails if the key exists.
-    pub async fn add(&self, key: &JsValue, value: &JsValue) -> Result<(), SatchelError> {
-        wait(&self.inner.add_with_key(value, key).map_err(|e| storage_error(&e))?).await.map(|_| ())
-    }
-
-    /// Deletes the value under `key`.
-    pub async fn delete(&self, key: &JsValue) -> Result<(), SatchelError> {
-        wait(&self.inner.delete(key).map_err(|e| storage_error(&e))?).await.map(|_| ())
-    }
-
     /// Queues the removal of every value; see `put_queued`.
     pub fn clear_queued(&self) -> Result<(), SatchelError> {
         self.inner.clear().map(|_| ()).map_err(|e| storage_error(&e))
-    }
-
-    /// Removes every value.
-    pub async fn clear(&self) -> Result<(), SatchelError> {
-        wait(&self.inner.clear().map_err(|e| storage_error(&e))?).await.map(|_| ())
     }
 
     /// Counts the values.
@@ -317,11 +296,6 @@ impl Store {
         .map_err(|e| storage_error(&e))?;
         let v = wait(&req).await?;
         Ok(Array::from(&v).iter().collect())
-    }
-
-    /// All keys in key order.
-    pub async fn get_all_keys(&self) -> Result<Vec<JsValue>, SatchelError> {
-        self.get_keys(None).await
     }
 
     /// The keys in key order, at most `limit` of them.

@@ -18,9 +18,6 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use satchel_core::device::error::DeviceError;
-use satchel_core::device::health::StorageProblem;
-use satchel_core::device::store::StoreError;
 use satchel_core::sync::engine::{Phase, PushOutcome, SyncCommand, SyncEngine, SyncEvent, WakeReason};
 use satchel_core::sync::protocol::{PushRequest, PushResponse, MAX_BATCH};
 
@@ -30,9 +27,11 @@ use crate::workspace::Inner;
 use crate::BrowserRng;
 
 mod pull;
+mod status;
 mod tabs;
 
 pub(crate) use pull::pull_all;
+pub(crate) use status::status;
 use pull::pull_once;
 pub(crate) use tabs::{broadcast, share_writes};
 use tabs::{join_tabs, post};
@@ -78,43 +77,6 @@ struct LeaderStatus {
     last_error_code: Option<String>,
 }
 
-/// What `onStatus` callbacks receive.
-#[derive(Debug, Serialize)]
-pub(crate) struct SyncStatusView {
-    /// Entries waiting; `None` when the store could not be read (never a guessed 0).
-    pending: Option<u32>,
-    /// Why the store could not be read, for the user (see `satchel_core::device::health`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    storage_problem: Option<String>,
-    phase: Phase,
-    leader: bool,
-    /// Age of the oldest waiting entry (ms).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    oldest_pending_age_ms: Option<u64>,
-    /// Commit-to-acknowledgement latency on this device (ms).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    latency_p50_ms: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    latency_p95_ms: Option<u64>,
-    latency_samples: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_synced_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last_error_code: Option<String>,
-    /// The initial download of the reference data finished once.
-    reference_complete: bool,
-    /// Changes the server still had for this device at the last pull.
-    reference_remaining: u64,
-    /// When the last pull page was applied (server clock).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pulled_at: Option<String>,
-    /// Bumped whenever pulled data changed what the workspace shows: re-read lists when it moves.
-    reference_generation: u64,
-    /// Photos waiting for upload.
-    uploads_pending: usize,
-}
 
 fn random_u32() -> u32 {
     let mut b = [0u8; 4];
@@ -236,75 +198,6 @@ pub(crate) fn publish_status(inner: &Rc<Inner>) {
     });
 }
 
-pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
-    // A store that cannot be read is reported as such: "nothing waiting" is said only after the
-    // outbox was read.
-    let (figures, pending, storage_problem) = match inner.device.sync_figures().await {
-        Ok(f) => {
-            inner.sync.last_known_pending.set(f.pending);
-            let pending = u32::try_from(f.pending).unwrap_or(u32::MAX);
-            (f, Some(pending), None)
-        }
-        Err(e) => {
-            let problem = match &e {
-                DeviceError::Storage(StoreError::Gone(_)) => {
-                    let lost_orders = inner.sync.last_known_orders.borrow().clone();
-                    let lost_other = inner.sync.last_known_pending.get().saturating_sub(lost_orders.len() as u64);
-                    StorageProblem::Cleared { lost_orders, lost_other }
-                }
-                other => StorageProblem::Unreadable { reason: other.to_string() },
-            };
-            (Default::default(), None, Some(problem.message()))
-        }
-    };
-    let now = crate::now_ms() as u64;
-    let oldest_pending_age_ms = figures.oldest_pending_ms.map(|t| now.saturating_sub(t));
-    let sync = &inner.sync;
-    let (reference_complete, reference_remaining, pulled_at) = (figures.pull.complete, figures.pull.remaining, figures.pull.pulled_at.clone());
-    let reference_generation = inner.device.state().generation;
-    let uploads_pending = sync.uploads_pending.get();
-    if !sync.leader.get() {
-        if let Some(s) = sync.leader_status.borrow().clone() {
-            return SyncStatusView {
-                pending,
-                storage_problem,
-                phase: s.phase,
-                leader: false,
-                oldest_pending_age_ms,
-                latency_p50_ms: figures.latency_p50_ms,
-                latency_p95_ms: figures.latency_p95_ms,
-                latency_samples: figures.latency_samples,
-                last_synced_at: s.last_synced_at,
-                last_error: s.last_error,
-                last_error_code: s.last_error_code,
-                reference_complete,
-                reference_remaining,
-                pulled_at,
-                reference_generation,
-                uploads_pending,
-            };
-        }
-    }
-    let last_error = sync.last_error.borrow().clone();
-    SyncStatusView {
-        pending,
-        storage_problem,
-        phase: sync.phase(),
-        leader: sync.leader.get(),
-        oldest_pending_age_ms,
-        latency_p50_ms: figures.latency_p50_ms,
-        latency_p95_ms: figures.latency_p95_ms,
-        latency_samples: figures.latency_samples,
-        last_synced_at: sync.last_synced_at.borrow().clone(),
-        last_error_code: last_error.as_ref().map(|e| e.code().to_string()),
-        last_error: last_error.map(|e| e.to_string()),
-        reference_complete,
-        reference_remaining,
-        pulled_at,
-        reference_generation,
-        uploads_pending,
-    }
-}
 
 /// One push of the oldest batch in the outbox.
 async fn push_once(inner: &Rc<Inner>) -> PushOutcome {

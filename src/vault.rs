@@ -8,82 +8,31 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::Reflect;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use satchel_core::device::app::NewVault;
 use satchel_core::device::codec::{public_hex, DeviceKeys, KeyRing};
 use satchel_core::device::records::{DeviceRecord, RetiredKey, SessionSecrets, VaultRecord};
-use satchel_core::device::schema::StoreId;
 use satchel_core::sync::protocol::RegisterResponse;
-use satchel_core::vault::{self, hex, BoxSecret, DataKey, Envelope, KdfParams, KeyEncryptionKey, KeyUsage, Lock, LockPolicy, VaultError};
+use satchel_core::vault::{self, hex, BoxSecret, DataKey, Envelope, KdfParams, KeyEncryptionKey, Lock, LockPolicy, VaultError};
 
 use crate::error::SatchelError;
 use crate::workspace::{lock_policy, Inner};
 use crate::BrowserRng;
 
-/// Shortest PIN or passphrase accepted.
-pub const MIN_PIN_LEN: usize = 6;
-/// Longest PIN or passphrase accepted.
-pub const MAX_PIN_LEN: usize = 128;
-/// Records re-encrypted per transaction during a key rotation.
-const ROTATION_BATCH: usize = 200;
+mod rotation;
+mod webcrypto;
 
-/// Refuses a PIN too short or too long to set.
+pub(crate) use rotation::{rotate, spawn_rotation};
+pub use webcrypto::derive_kek;
+
+
+/// Refuses a PIN too short or too long to set (core's rule, `satchel_core::vault::pin`).
 pub fn check_new_pin(pin: &str) -> Result<(), SatchelError> {
-    let n = pin.chars().count();
-    let (detail, message) = if n < MIN_PIN_LEN {
-        ("pin_too_short", format!("a PIN needs at least {MIN_PIN_LEN} characters"))
-    } else if n > MAX_PIN_LEN {
-        ("pin_too_long", format!("a PIN may have at most {MAX_PIN_LEN} characters"))
-    } else {
-        return Ok(());
-    };
-    Err(SatchelError::Validation { field: "pin".into(), detail: detail.into(), message })
-}
-
-fn js_err(what: &str) -> impl Fn(JsValue) -> SatchelError + '_ {
-    move |_| SatchelError::internal(format!("WebCrypto {what} failed"))
-}
-
-/// Derives the key-encryption key from the PIN with WebCrypto (`PBKDF2`, SHA-256).
-pub async fn derive_kek(pin: &str, kdf: &KdfParams, salt: &[u8]) -> Result<KeyEncryptionKey, SatchelError> {
-    let KdfParams::Pbkdf2Sha256 { iterations } = *kdf;
-    let global = js_sys::global();
-    let crypto = Reflect::get(&global, &"crypto".into()).map_err(js_err("lookup"))?;
-    let subtle = Reflect::get(&crypto, &"subtle".into()).map_err(js_err("lookup"))?;
-    if subtle.is_undefined() {
-        return Err(SatchelError::internal("WebCrypto is not available (the page must be served over HTTPS or localhost)"));
-    }
-    let call = |name: &str, args: &js_sys::Array| -> Result<js_sys::Promise, SatchelError> {
-        let f: js_sys::Function = Reflect::get(&subtle, &name.into()).map_err(js_err(name))?.dyn_into().map_err(js_err(name))?;
-        f.apply(&subtle, args).map_err(js_err(name))?.dyn_into().map_err(js_err(name))
-    };
-    let pin_bytes = Uint8Array::from(pin.as_bytes());
-    let usages = js_sys::Array::of1(&"deriveBits".into());
-    let import = call("importKey", &js_sys::Array::of5(&"raw".into(), &pin_bytes, &"PBKDF2".into(), &false.into(), &usages));
-    pin_bytes.fill(0, 0, pin_bytes.length());
-    let base = JsFuture::from(import?).await.map_err(js_err("importKey"))?;
-    let params = Object::new();
-    let set = |k: &str, v: &JsValue| Reflect::set(&params, &k.into(), v).map_err(js_err("params"));
-    set("name", &"PBKDF2".into())?;
-    set("hash", &"SHA-256".into())?;
-    set("salt", &Uint8Array::from(salt).into())?;
-    set("iterations", &f64::from(iterations).into())?;
-    let bits = JsFuture::from(call("deriveBits", &js_sys::Array::of3(&params, &base, &256.into()))?)
-        .await
-        .map_err(js_err("deriveBits"))?;
-    let view = Uint8Array::new(&bits);
-    let mut out = vault::Zeroizing::new([0u8; 32]);
-    if view.length() != 32 {
-        return Err(SatchelError::internal("PBKDF2 returned a key of the wrong length"));
-    }
-    view.copy_to(out.as_mut());
-    view.fill(0, 0, 32);
-    Ok(KeyEncryptionKey::from_bytes(*out))
+    vault::check_new_pin(pin).map_err(|e| SatchelError::Validation { field: "pin".into(), detail: e.code().into(), message: e.to_string() })
 }
 
 /// A DOM event handler kept alive while it is registered.
@@ -388,80 +337,6 @@ pub(crate) async fn reauthenticated(inner: &Rc<Inner>) -> Result<(), SatchelErro
     inner.vault.lock.borrow_mut().reauthenticated();
     persist_lock(inner).await?;
     notify(inner);
-    Ok(())
-}
-
-/// Starts (or resumes) a key rotation in the background.
-pub(crate) fn spawn_rotation(inner: &Rc<Inner>) {
-    if inner.vault.rotating.get() {
-        return;
-    }
-    let inner = inner.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Err(e) = rotate(&inner).await {
-            web_sys::console::warn_1(&format!("key rotation paused: {}", e.code()).into());
-        }
-    });
-}
-
-/// Key rotation: a new data key (generation + 1) becomes current at once; the previous one is
-/// kept sealed under it until a background job has re-encrypted every record, in batches of
-/// [`ROTATION_BATCH`] per transaction, yielding to the page between batches. Locking pauses
-/// it; the next unlock resumes it where it stopped (records say which key sealed them).
-pub(crate) async fn rotate(inner: &Rc<Inner>) -> Result<(), SatchelError> {
-    if inner.vault.rotating.replace(true) {
-        return Ok(());
-    }
-    notify(inner);
-    let result = rotate_inner(inner).await;
-    inner.vault.rotating.set(false);
-    notify(inner);
-    result
-}
-
-async fn rotate_inner(inner: &Rc<Inner>) -> Result<(), SatchelError> {
-    let keys = inner.device.keys()?;
-    let mut record = inner.device.vault_record().await?.ok_or(SatchelError::NotSignedIn)?;
-    if record.retired.is_none() {
-        let mut rng = BrowserRng;
-        let old = &keys.ring.current;
-        let new = DataKey::generate(&mut rng, old.key_id() + 1);
-        let wrapped = {
-            let kek = inner.vault.kek.borrow();
-            let kek = kek.as_ref().ok_or(SatchelError::Locked)?;
-            vault::wrap(&new, kek, &mut rng, record.wrapped.kdf, record.wrapped.salt)?
-        };
-        // The old key sealed under the new one: the first seal of the new generation.
-        let mut usage = KeyUsage::new(new.key_id());
-        let sealed = vault::seal_retired(old, &new, &mut usage, &mut rng)?;
-        let retired = RetiredKey { key_id: old.key_id(), sealed: hex::encode(&sealed.to_bytes()) };
-        let reopened = open_retired(&retired, &new)?;
-        record = VaultRecord { wrapped, retired: Some(retired) };
-        inner.device.save_vault(&record).await?;
-        inner.device.replace_keys(keys.with_ring(KeyRing { current: Rc::new(new), retired: Some(Rc::new(reopened)) })?);
-    }
-    // Passes over every store under the data key until one pass finds nothing left under the
-    // old key (a commit in flight during a pass may still have used it).
-    loop {
-        let mut moved = 0;
-        for store in StoreId::all().filter(|s| s.under_data_key()) {
-            loop {
-                let n = inner.device.reencrypt_batch(store, ROTATION_BATCH, &mut BrowserRng).await?;
-                moved += n;
-                if n < ROTATION_BATCH {
-                    break;
-                }
-                gloo_timers::future::TimeoutFuture::new(0).await;
-            }
-        }
-        if moved == 0 {
-            break;
-        }
-    }
-    let keys = inner.device.keys()?;
-    record.retired = None;
-    inner.device.save_vault(&record).await?;
-    inner.device.replace_keys(keys.with_ring(KeyRing { current: keys.ring.current.clone(), retired: None })?);
     Ok(())
 }
 

@@ -65,6 +65,7 @@ pub mod hex;
 pub mod index;
 pub mod keys;
 pub mod lock;
+pub mod pin;
 pub mod ports;
 pub mod sealed;
 
@@ -81,6 +82,7 @@ pub use keys::{
 };
 pub use sealed::{open_sealed, seal_to, sealed_key_id, BoxSecret};
 pub use lock::{Lock, LockPolicy, LockState};
+pub use pin::{check_new_pin, PinError, MAX_PIN_LEN, MIN_PIN_LEN};
 pub use ports::{InsecureTestRng, Rng};
 pub use zeroize::{Zeroize, Zeroizing};
 
