@@ -132,6 +132,7 @@ impl Workspace {
         vault::listen_hidden(&inner);
         Ok(Workspace { inner })
     }
+
     /// Who is signed in, or `undefined`.
     #[wasm_bindgen(unchecked_return_type = "SessionView | undefined")]
     pub fn session(&self) -> Result<JsValue, SatchelError> {
@@ -140,6 +141,7 @@ impl Workspace {
             None => Ok(JsValue::UNDEFINED),
         }
     }
+
     /// Signs in: registers this device with the server, sets the PIN that unlocks the workspace
     /// from now on, and downloads the reference data (stored encrypted). Needs the network once;
     /// afterwards the workspace opens offline too (locked, until the PIN unlocks it).
@@ -173,6 +175,7 @@ impl Workspace {
         sync_loop::dispatch(inner, SyncEvent::Reauthenticated);
         Ok(view)
     }
+
     /// Fetches what changed on the server now (catalog, prices, outlets, credit, tasks, the
     /// outcome of deferred changes), after sending what waits. Needs the workspace unlocked.
     #[wasm_bindgen(js_name = refreshReference)]
@@ -180,22 +183,26 @@ impl Workspace {
         self.inner.device.keys()?;
         self.sync_now().await
     }
+
     /// The vault's state: signed out, locked or unlocked, wrong-PIN count and delay.
     #[wasm_bindgen(js_name = vaultStatus, unchecked_return_type = "VaultStatusView")]
     pub fn vault_status(&self) -> Result<JsValue, SatchelError> {
         to_js_value(&vault::status(&self.inner))
     }
+
     /// Calls `callback` with a `VaultStatusView` whenever the workspace locks or unlocks, or a
     /// PIN attempt changes the count.
     #[wasm_bindgen(js_name = onVaultChange)]
     pub fn on_vault_change(&self, #[wasm_bindgen(unchecked_param_type = "(status: VaultStatusView) => void")] callback: js_sys::Function) {
         self.inner.vault.set_on_change(callback);
     }
+
     /// Unlocks with the PIN. Throws `wrong_pin` (with `failed_attempts`), `too_many_attempts`
     /// (with `retry_after_ms`) or `reauthentication_required`. The count survives reloads.
     pub async fn unlock(&self, pin: String) -> Result<(), SatchelError> {
         vault::unlock(&self.inner, &pin).await
     }
+
     /// Locks now: the keys are wiped from memory and business calls throw `locked`. Sync goes
     /// on (the outbox is sealed to the server).
     pub fn lock(&self) {
@@ -203,15 +210,18 @@ impl Workspace {
             vault::lock_now(&self.inner);
         }
     }
+
     /// Records user activity: postpones the inactivity lock. Call it on taps and key presses.
     pub fn touch(&self) {
         vault::touch(&self.inner);
     }
+
     /// Changes the PIN (the workspace must be unlocked). Only the wrapped key changes.
     #[wasm_bindgen(js_name = changePin)]
     pub async fn change_pin(&self, old_pin: String, new_pin: String) -> Result<(), SatchelError> {
         vault::change_pin(&self.inner, &old_pin, &new_pin).await
     }
+
     /// After too many wrong PINs: the device's user signs in online with their password, which
     /// clears the count (the workspace stays locked until the PIN unlocks it).
     pub async fn reauthenticate(&self, username: String, password: String) -> Result<(), SatchelError> {
@@ -225,27 +235,32 @@ impl Workspace {
             Err(other) => Err(other.into()),
         }
     }
+
     /// Rotates the data key: a new key seals from now on, and every record is re-encrypted in
     /// the background (resumable across locks and reloads). Resolves when the rotation is done.
     #[wasm_bindgen(js_name = rotateKey)]
     pub async fn rotate_key(&self) -> Result<(), SatchelError> {
         vault::rotate(&self.inner).await
     }
+
     /// When the server produced the reference data on this device (RFC 3339), or `undefined`.
     #[wasm_bindgen(js_name = referenceAsOf)]
     pub fn reference_as_of(&self) -> Option<String> {
         self.inner.device.state().info().map(|i| i.as_of.clone())
     }
+
     /// How many changes wait to be sent to the server.
     #[wasm_bindgen(js_name = pendingCount)]
     pub async fn pending_count(&self) -> Result<u32, SatchelError> {
         Ok(u32::try_from(self.inner.device.sync_figures().await?.pending).unwrap_or(u32::MAX))
     }
+
     /// The sync loop's current state.
     #[wasm_bindgen(unchecked_return_type = "SyncStatusView")]
     pub async fn status(&self) -> Result<JsValue, SatchelError> {
         to_js_value(&sync_loop::status(&self.inner).await)
     }
+
     /// Pushes everything now. Resolves when the outbox is drained; rejects with `network` or
     /// `unauthorized` (the loop keeps retrying on its own either way).
     #[wasm_bindgen(js_name = syncNow)]
@@ -257,18 +272,21 @@ impl Workspace {
         sync_loop::dispatch(&self.inner, SyncEvent::Wake(WakeReason::Manual));
         done.await.unwrap_or(Err(SatchelError::internal("sync loop dropped")))
     }
+
     /// Starts the background sync loop: a push now, on `online`, when the page becomes visible,
     /// after each commit, and on a backoff timer after failures.
     #[wasm_bindgen(js_name = startSync)]
     pub fn start_sync(&self) {
         sync_loop::start(&self.inner);
     }
+
     /// Calls `callback` with a `SyncStatusView` whenever the sync state may have changed.
     #[wasm_bindgen(js_name = onStatus)]
     pub fn on_status(&self, #[wasm_bindgen(unchecked_param_type = "(status: SyncStatusView) => void")] callback: js_sys::Function) {
         self.inner.sync.set_status_callback(callback);
         sync_loop::publish_status(&self.inner);
     }
+
     /// Signs out and forgets this device's data (locked or not). Refused with `pending_work`
     /// while anything waits to sync: nothing unsynced is ever thrown away by signing out; and
     /// with `drafts_would_be_lost` (naming them) while drafts exist, unless `discard_drafts`.

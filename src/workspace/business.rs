@@ -70,6 +70,7 @@ impl Workspace {
     pub fn tasks(&self) -> Result<JsValue, SatchelError> {
         to_js_value(&views::tasks(&*self.inner.device.unlocked_state()?))
     }
+
     /// Completes a task with a note and photos (`Blob`s or `File`s: JPEG, PNG or WebP, at most
     /// 8 MB each). The photos are stored sealed and uploaded in chunks that resume after an
     /// interruption; the server applies the completion once every photo is whole. Refused with
@@ -93,6 +94,7 @@ impl Workspace {
         inner.changed();
         to_js_value(&views::task(&inner.device.state(), &task))
     }
+
     /// Discards an order the server holds (what it depended on was refused). The server keeps
     /// a record of it; the order stays on this device as `discarded`.
     #[wasm_bindgen(js_name = discardHeld)]
@@ -102,6 +104,7 @@ impl Workspace {
         self.inner.changed();
         Ok(())
     }
+
     /// Edits a held order: returns a new draft with its outlet, lines and options (without the
     /// task it depended on) and discards the held one ("replaced by a new order"). Commit the
     /// draft as usual; it gets a new number.
@@ -112,12 +115,14 @@ impl Workspace {
         self.inner.changed();
         to_js_value(&draft)
     }
+
     /// The outlets on the user's routes, with their credit as this device sees it (the server's
     /// balance as of its time, plus this device's unsynced orders).
     #[wasm_bindgen(unchecked_return_type = "OutletView[]")]
     pub fn outlets(&self) -> Result<JsValue, SatchelError> {
         to_js_value(&views::outlets(&*self.inner.device.unlocked_state()?))
     }
+
     /// Products matching `query` by SKU or barcode prefix, or by the prefixes of their name's
     /// words, tolerating typos (one in 4–7 letters, two from 8), accents and case; best first.
     /// With `outlet_id`, each carries the price of that outlet's list today.
@@ -132,6 +137,7 @@ impl Workspace {
         let hits = self.inner.device.with_state_mut(|s| views::search(s, query, limit as usize, outlet_id.as_deref(), business_date()));
         to_js_value(&hits)
     }
+
     /// Prices, taxes and validates an order with this device's data: the breakdown per line and
     /// per tax, the amount due, and the findings (blocking or to review) with the age of the data
     /// they relied on. Throws a `validation` error naming the field for what cannot be priced
@@ -142,6 +148,7 @@ impl Workspace {
         let order: SalesOrder = from_js_value(order)?;
         to_js_value(&QuoteView::from(&self.inner.device.quote(&order, now())?))
     }
+
     /// Quotes the order, refuses it if a finding blocks (a `validation` error naming the field,
     /// `detail` = the rule), numbers it from this device's leased range and stores it with its
     /// sealed outbox entry in one durable transaction (and deletes its draft). Resolves once it
@@ -171,6 +178,7 @@ impl Workspace {
             quote: QuoteView::from(&quote),
         })
     }
+
     /// Saves a draft durably (call it on every edit). `content` is any JSON object of the page's
     /// (at most 64 KiB as JSON); pass the `draft_id` of an existing draft to replace it, or
     /// none to start one. Returns the `DraftView`.
@@ -188,19 +196,19 @@ impl Workspace {
         };
         to_js_value(&self.inner.device.save_draft(draft_id, content, now(), &mut BrowserRng).await?)
     }
+
     /// Every draft on this device, most recently edited first.
     #[wasm_bindgen(unchecked_return_type = "DraftView[]")]
     pub async fn drafts(&self) -> Result<JsValue, SatchelError> {
-        let state = self.inner.device.unlocked_state()?;
-        let mut drafts: Vec<_> = state.drafts().collect();
-        drafts.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
-        to_js_value(&drafts)
+        to_js_value(&views::drafts(&*self.inner.device.unlocked_state()?))
     }
+
     /// Discards a draft.
     #[wasm_bindgen(js_name = deleteDraft)]
     pub async fn delete_draft(&self, draft_id: String) -> Result<(), SatchelError> {
         Ok(self.inner.device.delete_draft(parse_id("draft_id", &draft_id)?, &mut BrowserRng).await?)
     }
+
     /// Changes an outlet's shared contact fields (`phone`, `address`, `contact_name`; others are
     /// refused). Only the fields that differ from what the device shows are sent, with the
     /// version they were based on; the server merges them field by field, and a concurrent
@@ -220,11 +228,13 @@ impl Workspace {
         }
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
+
     /// The signed-in user's role (`"rep"`, `"supervisor"`), or `undefined` before the sales data
     /// arrived. Needs the workspace unlocked.
     pub fn role(&self) -> Result<Option<String>, SatchelError> {
         Ok(self.inner.device.unlocked_state()?.sales().map(|s| s.role.clone()))
     }
+
     /// A supervisor's review queue, from the server (online): the flagged orders with `status`
     /// `open` (default), `approved`, `rejected` or `all`, each with its reasons.
     #[wasm_bindgen(js_name = reviewQueue, unchecked_return_type = "ReviewItem[]")]
@@ -237,6 +247,7 @@ impl Workspace {
         let answer: serde_json::Value = self.inner.transport.get(&format!("/api/v1/review?status={status}"), Some(&token)).await?;
         to_js_value(answer.get("items").unwrap_or(&serde_json::Value::Array(Vec::new())))
     }
+
     /// Resolves a flagged order (supervisor, online): `decision` is `approve` or `reject`.
     #[wasm_bindgen(js_name = resolveReview, unchecked_return_type = "ReviewItem")]
     pub async fn resolve_review(&self, order_id: String, decision: String, note: Option<String>) -> Result<JsValue, SatchelError> {
@@ -249,6 +260,7 @@ impl Workspace {
         let item: serde_json::Value = self.inner.transport.post(&format!("/api/v1/review/{id}/resolve"), &body, Some(&token)).await?;
         to_js_value(&item)
     }
+
     /// Every order taken on this device, newest first, with its sync state.
     #[wasm_bindgen(unchecked_return_type = "OrderView[]")]
     pub async fn orders(&self) -> Result<JsValue, SatchelError> {
@@ -258,6 +270,7 @@ impl Workspace {
         );
         to_js_value(&orders)
     }
+
     /// How many records on this device could not be read and were skipped (a corrupt record is
     /// reported, never fatal; the rest of the workspace keeps working).
     #[wasm_bindgen(js_name = storageReport, unchecked_return_type = "StorageReportView")]

@@ -168,10 +168,7 @@ impl<S: DeviceStore> Device<S> {
             for ((id, key), value) in by_store[store].iter().zip(found.values()) {
                 match value.map(|v| codec.decode(*store, key, &v)) {
                     Some(Ok(r)) => state.put(r),
-                    Some(Err(_)) => {
-                        state.unreadable += 1;
-                        state.unreadable_orders += usize::from(*store == StoreId::Orders);
-                    }
+                    Some(Err(_)) => state.note_unreadable(*store),
                     None => state.delete(id),
                 }
             }
@@ -188,25 +185,21 @@ impl<S: DeviceStore> Device<S> {
         let fetched = self.store.read(stores.iter().map(|s| Read::All { store: *s }).collect()).await?;
         let codec = Codec { device: &record, keys: Some(&keys) };
         let mut records = Vec::new();
-        let mut unreadable = 0;
-        let mut unreadable_orders = 0;
+        let mut unreadable = Vec::new();
         for (store, found) in stores.iter().zip(fetched) {
             for (key, value) in found.records() {
                 match codec.decode(*store, &key, &value) {
                     Ok(r) => records.push(r),
                     // Legacy clear meta keys of earlier formats, and the locked-only records.
                     Err(_) if *store == StoreId::Meta => {}
-                    Err(_) => {
-                        unreadable += 1;
-                        unreadable_orders += usize::from(*store == StoreId::Orders);
-                    }
+                    Err(_) => unreadable.push(*store),
                 }
             }
         }
         let generation = self.state.borrow().generation + 1;
-        let mut state = DeviceState::from_records(records, unreadable);
+        let mut state = DeviceState::from_records(records, 0);
+        unreadable.into_iter().for_each(|store| state.note_unreadable(store));
         state.generation = generation;
-        state.unreadable_orders = unreadable_orders;
         *self.state.borrow_mut() = state;
         Ok(())
     }

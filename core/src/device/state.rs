@@ -121,6 +121,12 @@ impl DeviceState {
         }
     }
 
+    /// Counts a record of `store` that could not be read (skipped, never hiding the others).
+    pub fn note_unreadable(&mut self, store: StoreId) {
+        self.unreadable += 1;
+        self.unreadable_orders += usize::from(store == StoreId::Orders);
+    }
+
     /// Takes in one record (written by this tab, or read back after another tab wrote it).
     pub fn put(&mut self, record: Record) {
         match record {

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::records::{LocalOrder, LocalTask};
+use super::records::{Draft, LocalOrder, LocalTask};
 use super::state::DeviceState;
 use crate::money::Dec;
 use crate::sales::{self, Catalog, OrderKind, Quote};
@@ -190,6 +190,13 @@ impl From<&LocalOrder> for OrderView {
 pub fn orders(state: &DeviceState) -> Vec<OrderView> {
     let mut v: Vec<OrderView> = state.orders().map(OrderView::from).collect();
     v.sort_by_key(|o| std::cmp::Reverse(o.seq));
+    v
+}
+
+/// Every draft, most recently edited first.
+pub fn drafts(state: &DeviceState) -> Vec<&Draft> {
+    let mut v: Vec<&Draft> = state.drafts().collect();
+    v.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
     v
 }
 
