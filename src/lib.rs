@@ -24,6 +24,18 @@ mod ts_types;
 pub mod vault;
 pub mod workspace;
 
+/// What a person typed into a quantity, discount or amount field, as the plain decimal text the
+/// API takes: `,` or `.` is the decimal point (`"1,5"` → `"1.5"`), converted exactly. Refused
+/// with code `validation` (detail `not_a_number`) when it is not one number.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = normalizeDecimal)]
+pub fn normalize_decimal(text: &str) -> Result<String, error::SatchelError> {
+    satchel_core::money::normalize_decimal_input(text).map_err(|e| error::SatchelError::Validation {
+        field: String::new(),
+        detail: "not_a_number".into(),
+        message: format!("{e}: {text:?}"),
+    })
+}
+
 /// Milliseconds since the Unix epoch, from the browser's clock.
 pub(crate) fn now_ms() -> f64 {
     js_sys::Date::now()

@@ -249,6 +249,11 @@ impl Workspace {
         self.inner.device.state().info().map(|i| i.as_of.clone())
     }
 
+    /// ISO 4217 code of the prices' currency, once reference data arrived.
+    pub fn currency(&self) -> Option<String> {
+        self.inner.device.state().info().map(|i| i.currency.clone())
+    }
+
     /// How many changes wait to be sent to the server.
     #[wasm_bindgen(js_name = pendingCount)]
     pub async fn pending_count(&self) -> Result<u32, SatchelError> {

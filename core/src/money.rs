@@ -65,6 +65,24 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, DecimalError> {
     Decimal::from_str(text).map_err(|_| DecimalError::OutOfRange)
 }
 
+/// Turns what a person typed into a number field into the plain decimal text the rest of the
+/// system takes (`"1,5"` → `"1.5"`), exactly: no float is ever involved.
+///
+/// Phone keyboards in comma locales type `,` for the decimal point and others type `.`; either
+/// is accepted as the decimal point, so the same rule serves every locale. Surrounding spaces
+/// are ignored. Text with both separators, or one separator twice (`"1.000,50"`, `"1,000,000"`),
+/// is refused rather than guessed at: grouping is never typed into a quantity or a percent.
+pub fn normalize_decimal_input(text: &str) -> Result<String, DecimalError> {
+    let trimmed = text.trim_matches(|c: char| c.is_whitespace());
+    let separators = trimmed.chars().filter(|c| *c == ',' || *c == '.').count();
+    if separators > 1 {
+        return Err(DecimalError::Malformed);
+    }
+    let plain = trimmed.replace(',', ".");
+    parse_decimal(&plain)?;
+    Ok(plain)
+}
+
 /// A decimal value that serializes as a string and deserializes only from a string.
 ///
 /// Used for every amount, price, quantity and rate in documents and on the wire.
@@ -131,6 +149,19 @@ mod tests {
         pub fn dec(s: &str) -> rust_decimal::Decimal {
             super::parse_decimal(s).expect("test literal")
         }
+    }
+
+    #[test]
+    fn normalizes_either_decimal_separator_exactly() {
+        assert_eq!(normalize_decimal_input("1,5").as_deref(), Ok("1.5"));
+        assert_eq!(normalize_decimal_input(" 1.5 ").as_deref(), Ok("1.5"));
+        assert_eq!(normalize_decimal_input("0,001").as_deref(), Ok("0.001"));
+        assert_eq!(normalize_decimal_input("12").as_deref(), Ok("12"));
+        assert_eq!(normalize_decimal_input("-2,25").as_deref(), Ok("-2.25"));
+        for bad in ["", ",", "1,", ",5", "1.000,50", "1,000,000", "1 000", "1e3", "abc", "+1"] {
+            assert_eq!(normalize_decimal_input(bad), Err(DecimalError::Malformed), "{bad:?}");
+        }
+        assert_eq!(normalize_decimal_input("1234567890123456789012345678,9"), Err(DecimalError::OutOfRange));
     }
 
     #[test]

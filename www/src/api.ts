@@ -204,6 +204,8 @@ export interface WorkspaceApi {
   reauthenticate(username: string, password: string): Promise<void>;
   refreshReference(): Promise<void>;
   referenceAsOf(): string | undefined;
+  /** ISO 4217 code of the prices' currency, once reference data arrived. */
+  currency(): string | undefined;
   outlets(): OutletView[];
   searchProducts(query: string, limit: number, outletId?: string): ProductHit[];
   quote(order: SalesOrder): QuoteView;
