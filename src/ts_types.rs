@@ -22,6 +22,8 @@ export interface VaultStatusView {
   failed_attempts: number;
   /** While a wrong-PIN delay runs: milliseconds until the next attempt. */
   retry_after_ms?: number;
+  /** Wrong PINs still allowed before a wait (absent once a wait or the password applies). */
+  attempts_before_delay?: number;
   /** Too many wrong PINs: `reauthenticate` (online, password) before the next attempt. */
   reauthentication_required: boolean;
   idle_timeout_ms: number;

@@ -73,6 +73,8 @@ pub(crate) struct VaultStatusView {
     failed_attempts: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry_after_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attempts_before_delay: Option<u32>,
     reauthentication_required: bool,
     idle_timeout_ms: u64,
     rotating: bool,
@@ -93,6 +95,7 @@ pub(crate) fn status(inner: &Inner) -> VaultStatusView {
         state,
         failed_attempts: st.failed_attempts,
         retry_after_ms: (st.next_attempt_at_ms > now).then(|| st.next_attempt_at_ms - now),
+        attempts_before_delay: lock.policy().attempts_before_delay(st.failed_attempts),
         reauthentication_required: st.failed_attempts >= lock.policy().reauth_after_failures,
         idle_timeout_ms: lock.policy().effective_idle_timeout_ms(),
         rotating: inner.vault.rotating.get(),

@@ -72,7 +72,7 @@ test('orders: 40 offline orders, a killed tab mid-order, all on the server once 
         );
         assert.deepEqual(restored, lines, 'the draft came back exactly');
         await current.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.hasAttribute('disabled'));
-        const total = (await current.getByTestId('totals-total').textContent())?.trim();
+        const total = await current.getByTestId('totals-total').getAttribute('data-amount');
         await current.getByTestId('commit-order').click();
         await current.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved on this device'));
         const notice = current.getByTestId('notice');

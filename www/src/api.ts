@@ -187,6 +187,8 @@ export interface VaultStatus {
   state: 'signed_out' | 'locked' | 'unlocked';
   failed_attempts: number;
   retry_after_ms?: number;
+  /** Wrong PINs still allowed before a wait (absent once a wait or the password applies). */
+  attempts_before_delay?: number;
   reauthentication_required: boolean;
   idle_timeout_ms: number;
   rotating: boolean;
@@ -274,23 +276,34 @@ export function describeError(err: unknown): ErrorView {
   return { code: 'internal', message: String(err) };
 }
 
-/** A sentence for the user, keyed by the stable code; the module's message follows it. */
+/** Plain words for the user, keyed by the stable code; the code and the module's own message
+ * go to `errorDetail`, shown smaller under it. */
 export function errorText(err: unknown): string {
   const e = describeError(err);
   const lead: Record<string, string> = {
-    network: 'No connection to the server.',
-    unauthorized: 'The server no longer accepts this device; sign in again.',
+    network: 'No connection to the server. Your work is kept on this device; try again when you have signal.',
+    unauthorized: 'The server no longer accepts this device. Sign in again.',
     bad_credentials: 'Wrong username or password.',
-    validation: 'Please check the order.',
     storage: 'This device could not save the data.',
     storage_full: 'This device is out of storage space, so nothing was saved and your order is still on screen. Free some space (old photos, other apps) and commit again.',
     not_signed_in: 'Please sign in.',
-    locked: 'The workspace is locked; unlock it with your PIN.',
+    locked: 'The workspace is locked. Unlock it with your PIN.',
     wrong_pin: 'Wrong PIN.',
-    too_many_attempts: 'Too many wrong PINs; wait before trying again.',
-    reauthentication_required: 'Too many wrong PINs; sign in with your password to try again.',
-    pending_work: 'Orders are still waiting to sync.',
+    too_many_attempts: 'Too many wrong PINs. Wait before trying again.',
+    reauthentication_required: 'Too many wrong PINs. Sign in with your password to try again.',
+    pending_work: 'Orders are still waiting to sync. Sync first, then sign out.',
   };
   const first = lead[e.code];
-  return first ? `${first} (${e.code}: ${e.message})` : `${e.message} (${e.code})`;
+  if (first) return first;
+  // Validation and the rest: the module's message is already in words; make it a sentence.
+  const text = e.message.trim();
+  if (text === '') return 'Something went wrong.';
+  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/** The details line under an error: the stable code and the module's message, for support. */
+export function errorDetail(err: unknown): string {
+  const e = describeError(err);
+  return `${e.detail ?? e.code}${e.field ? ` · ${e.field}` : ''}: ${e.message}`;
 }

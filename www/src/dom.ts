@@ -1,5 +1,7 @@
 // A very small DOM helper: h('button', { 'data-testid': 'x', onclick }, 'Label').
 
+import { errorDetail, errorText } from './api.ts';
+
 type Child = Node | string | null | undefined | false;
 type Handler = (ev: Event) => void;
 type Attrs = Record<string, string | number | boolean | Handler | null | undefined>;
@@ -36,14 +38,29 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, ...children);
 }
 
-/** An inline error region; `show('')` hides it. */
-export function errorBox(): { el: HTMLElement; show(text: string): void } {
-  const el = h('p', { class: 'error', 'data-testid': 'error', role: 'alert', hidden: true });
-  return {
-    el,
-    show(text: string) {
-      el.textContent = text;
-      el.hidden = text === '';
-    },
+/** An inline error region: plain words, with the code in a smaller details line. `show('')`
+ * hides it. It is announced (`role="alert"`) and scrolled into view when it appears. */
+export function errorBox(): { el: HTMLElement; show(text: string, detail?: string): void; fail(err: unknown): void } {
+  const words = h('span', { class: 'words' });
+  const details = h('small', { class: 'detail', 'data-testid': 'error-detail' });
+  const el = h('p', { class: 'error', 'data-testid': 'error', role: 'alert', hidden: true }, words, details);
+  const show = (text: string, detail = ''): void => {
+    const appearing = el.hidden && text !== '';
+    words.textContent = text;
+    details.textContent = detail;
+    details.hidden = detail === '';
+    el.hidden = text === '';
+    if (appearing) reveal(el);
   };
+  return { el, show, fail: (err) => show(errorText(err), errorDetail(err)) };
+}
+
+/** Brings a message into view (without moving the page if it is already visible). */
+export function reveal(el: HTMLElement): void {
+  requestAnimationFrame(() => {
+    const r = el.getBoundingClientRect();
+    const bar = document.querySelector<HTMLElement>('.actionbar:not([hidden])')?.getBoundingClientRect().height ?? 0;
+    const top = document.querySelector<HTMLElement>('.topbar')?.getBoundingClientRect().height ?? 0;
+    if (r.top < top || r.bottom > window.innerHeight - bar) el.scrollIntoView({ block: 'center', behavior: 'instant' as ScrollBehavior });
+  });
 }

@@ -2,7 +2,7 @@
 // data key is gone from memory and nothing of the business is on screen. Orders already
 // committed keep uploading meanwhile: the outbox is sealed to the server.
 
-import { errorText, type SessionView, type SyncStatus, type VaultStatus, type WorkspaceApi } from './api.ts';
+import type { SessionView, SyncStatus, VaultStatus, WorkspaceApi } from './api.ts';
 import { errorBox, h } from './dom.ts';
 
 export interface LockScreen {
@@ -24,8 +24,9 @@ export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): 
   const unlock = h('button', { type: 'submit', class: 'primary', 'data-testid': 'unlock' }, 'Unlock');
   const error = errorBox();
   const retry = h('p', { class: 'muted', 'data-testid': 'lock-retry', hidden: true });
+  const warn = h('p', { class: 'warn', 'data-testid': 'lock-attempts-left', role: 'status', hidden: true });
   const pending = h('p', { class: 'muted small', 'data-testid': 'lock-pending' });
-  const pinForm = h('form', { novalidate: true }, h('label', { for: 'unlock-pin' }, 'PIN'), pin, retry, unlock);
+  const pinForm = h('form', { novalidate: true }, h('label', { for: 'unlock-pin' }, 'PIN'), pin, warn, retry, unlock);
 
   // After too many wrong PINs: the password, online, before more attempts.
   const reUser = h('input', { id: 'reauth-username', autocomplete: 'username', autocapitalize: 'none', value: session?.username ?? '', 'data-testid': 'reauth-username' });
@@ -77,6 +78,11 @@ export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): 
     tick();
     if (until > Date.now()) countdown = window.setInterval(tick, 1000);
     el.dataset['failed'] = String(v.failed_attempts);
+    // Before the delay starts: how many wrong PINs are left (core's policy says).
+    const left = v.attempts_before_delay;
+    warn.hidden = v.failed_attempts === 0 || left === undefined || !retry.hidden;
+    warn.textContent = left === undefined ? '' : left === 1 ? 'One more wrong PIN and you will have to wait.' : `${left} more wrong PINs and you will have to wait.`;
+    warn.dataset['left'] = String(left ?? '');
   }
 
   pinForm.addEventListener('submit', (ev) => {
@@ -89,7 +95,7 @@ export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): 
       try {
         await ws.unlock(value);
       } catch (err) {
-        error.show(errorText(err));
+        error.fail(err);
         onVault(ws.vaultStatus());
         pin.focus();
       } finally {
@@ -109,7 +115,7 @@ export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): 
         onVault(ws.vaultStatus());
         pin.focus();
       } catch (err) {
-        error.show(errorText(err));
+        error.fail(err);
       } finally {
         reSubmit.disabled = false;
       }

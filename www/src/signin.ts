@@ -1,7 +1,7 @@
 // The sign-in screen. Signing in registers this device with the server and downloads the
 // reference data, so it is the one step that needs the network.
 
-import { errorText, type SessionView, type SyncStatus, type WorkspaceApi } from './api.ts';
+import type { SessionView, SyncStatus, WorkspaceApi } from './api.ts';
 import { errorBox, h } from './dom.ts';
 
 export interface SignInScreen {
@@ -105,7 +105,7 @@ export function renderSignIn(
         busy = false;
         hooks.onBusy?.(false);
         progress.hidden = true;
-        error.show(errorText(err));
+        error.fail(err);
         submit.disabled = false;
         submit.textContent = 'Sign in';
         hooks.onFailed?.();

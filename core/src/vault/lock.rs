@@ -72,6 +72,23 @@ impl LockPolicy {
             .max_by_key(|(threshold, _)| *threshold)
             .map_or(0, |(_, delay)| *delay)
     }
+
+    /// How many more wrong PINs, after `failures` in a row, are allowed before one brings a wait
+    /// or the password (for the lock screen's warning); `None` once a wait or the password already
+    /// applies, so the screen says that instead.
+    pub fn attempts_before_delay(&self, failures: u32) -> Option<u32> {
+        let next_stop = self
+            .delays
+            .iter()
+            .map(|(threshold, _)| *threshold)
+            .chain(std::iter::once(self.reauth_after_failures))
+            .filter(|threshold| *threshold > failures)
+            .min()?;
+        if self.delay_after(failures) > 0 || failures >= self.reauth_after_failures {
+            return None;
+        }
+        Some(next_stop - failures)
+    }
 }
 
 /// What the caller persists (JSON) so the lock survives reloads.
@@ -293,6 +310,16 @@ impl Lock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attempts_before_delay_counts_down_to_the_first_wait() {
+        let policy = LockPolicy::default();
+        let first = policy.delays.iter().map(|(t, _)| *t).min().unwrap_or(policy.reauth_after_failures);
+        assert_eq!(policy.attempts_before_delay(0), Some(first));
+        assert_eq!(policy.attempts_before_delay(first - 1), Some(1));
+        assert_eq!(policy.attempts_before_delay(first), None, "a wait applies now");
+        assert_eq!(policy.attempts_before_delay(policy.reauth_after_failures), None);
+    }
 
     #[test]
     fn delay_after_picks_the_highest_threshold_reached_even_if_unsorted() {

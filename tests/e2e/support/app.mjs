@@ -76,11 +76,12 @@ export async function addProduct(page, sku, quantity) {
   await qty.fill(String(quantity));
 }
 
+/** The totals the order form shows, as the module's decimal strings (the text is formatted). */
 async function shownTotals(page) {
   return {
-    subtotal: (await tid(page, 'totals-subtotal').textContent())?.trim(),
-    tax: (await tid(page, 'totals-tax').textContent())?.trim(),
-    total: (await tid(page, 'totals-total').textContent())?.trim(),
+    subtotal: await tid(page, 'totals-subtotal').getAttribute('data-amount'),
+    tax: await tid(page, 'totals-tax').getAttribute('data-amount'),
+    total: await tid(page, 'totals-total').getAttribute('data-amount'),
   };
 }
 
@@ -195,7 +196,7 @@ export async function takeOrderFromTask(page, taskId, lines) {
 /** Commits the order on screen (lines already there); returns the notice's figures. */
 export async function commitShownOrder(page) {
   await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.hasAttribute('disabled'));
-  const total = (await tid(page, 'totals-total').textContent())?.trim();
+  const total = await tid(page, 'totals-total').getAttribute('data-amount');
   await tid(page, 'commit-order').click();
   await page.waitForFunction(() => {
     const n = document.querySelector('[data-testid="notice"]');

@@ -6,8 +6,8 @@
 // sync loop uploads them in resumable chunks. The module checks the photos (type, size, count,
 // space); this card shows its refusals next to the field, in plain words.
 
-import { describeError, errorText, type TaskItemView, type WorkspaceApi } from './api.ts';
-import { h, replaceChildren } from './dom.ts';
+import { describeError, errorText, type TaskItemView, type WorkspaceApi } from '../api.ts';
+import { h, replaceChildren } from '../dom.ts';
 
 export interface TasksCard {
   el: HTMLElement;
