@@ -8,6 +8,13 @@
 // `__SATCHEL_PRECACHE__` is injected by www/build.mjs: every file of the built shell with a
 // content hash, and a version that is a hash of those hashes. A new build therefore means a new
 // sw.js, a new cache `satchel-shell-<version>`, and the old cache deleted on activate.
+//
+// Updates wait. A new version installs (precaches) beside the running one and stays `waiting`
+// until the page, on the rep's "Update now", posts `{type: 'skip-waiting'}`; only then does it
+// activate and take the open pages (which reload once). Nothing changes under an order being
+// typed. The first install has no version to wait for, so it activates at once and claims the
+// page, which keeps the app working offline after its very first visit. With every window of the
+// app closed the browser activates a waiting version by itself, so the next start is current.
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -32,9 +39,17 @@ self.addEventListener('install', (event: ExtendableEvent) => {
       const cache = await caches.open(CACHE_NAME);
       // `reload` bypasses the HTTP cache, so the cache holds exactly the files this build names.
       await cache.addAll(PRECACHE.entries.map((e) => new Request(e.url, { cache: 'reload' })));
-      await self.skipWaiting();
+      // No skipWaiting() here: see the top of this file.
     })(),
   );
+});
+
+/** The page's "Update now": the one message this worker acts on. */
+self.addEventListener('message', (event: ExtendableMessageEvent) => {
+  const data: unknown = event.data;
+  if (typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'skip-waiting') {
+    event.waitUntil(self.skipWaiting());
+  }
 });
 
 self.addEventListener('activate', (event: ExtendableEvent) => {

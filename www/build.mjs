@@ -11,10 +11,16 @@
 //
 // Usage (from anywhere): node www/build.mjs
 // Needs www/pkg from `wasm-bindgen --target web --out-dir www/pkg` (./build.sh build runs it).
+//
+//   SATCHEL_DIST=<dir>       build there instead of www/dist (the update e2e test builds a second
+//                            version beside the one the server serves)
+//   SATCHEL_BUILD_TAG=<tag>  a label baked into the bundle (`<html data-build>`); a different tag
+//                            is a different app.js, hence a new sw.js version: a deploy the
+//                            installed app can be shown
 
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -22,7 +28,8 @@ import * as esbuild from 'esbuild';
 const WWW = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(WWW);
 const PKG = join(WWW, 'pkg');
-const DIST = join(WWW, 'dist');
+const DIST = process.env.SATCHEL_DIST ? resolve(process.env.SATCHEL_DIST) : join(WWW, 'dist');
+const BUILD_TAG = process.env.SATCHEL_BUILD_TAG ?? '';
 const TARGET = 'es2020';
 
 /** Files in dist that are not part of the precached shell. */
@@ -63,6 +70,10 @@ async function main() {
     }
   }
 
+  // The output directory is emptied first: refuse one that holds something other than a build.
+  if (existsSync(DIST) && readdirSync(DIST).length > 0 && !existsSync(join(DIST, 'build-report.json'))) {
+    fail(`${DIST} is not empty and holds no earlier build (no build-report.json); refusing to empty it`);
+  }
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
 
@@ -82,7 +93,7 @@ async function main() {
     legalComments: 'none',
     write: false,
     outfile: join(DIST, 'app.js'),
-    define: { __WASM_URL__: JSON.stringify(`/${wasmName}`) },
+    define: { __WASM_URL__: JSON.stringify(`/${wasmName}`), __BUILD_TAG__: JSON.stringify(BUILD_TAG) },
     logLevel: 'warning',
   });
   const appJs = app.outputFiles.find((f) => f.path.endsWith('.js'));
@@ -158,6 +169,7 @@ async function main() {
   const sum = (key) => files.reduce((n, f) => n + f[key], 0);
   const report = {
     version,
+    build_tag: BUILD_TAG,
     files,
     wasm: { bytes: wasmRow.bytes, gzip_bytes: wasmRow.gzip_bytes },
     // Everything a first visit downloads: every file in dist/ (the Wasm and sw.js included).
@@ -167,7 +179,7 @@ async function main() {
 
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
   const width = Math.max(...files.map((f) => f.path.length), 'shell total'.length);
-  console.log(`www/dist (version ${version})`);
+  console.log(`${relative(ROOT, DIST) || DIST} (version ${version}${BUILD_TAG ? `, build tag ${BUILD_TAG}` : ''})`);
   console.log(`  ${'file'.padEnd(width)} ${'raw'.padStart(10)} ${'gzip'.padStart(10)}`);
   for (const f of files) console.log(`  ${f.path.padEnd(width)} ${kb(f.bytes)} ${kb(f.gzip_bytes)}`);
   console.log(`  ${'shell total'.padEnd(width)} ${kb(report.shell_total.bytes)} ${kb(report.shell_total.gzip_bytes)}`);

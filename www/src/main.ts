@@ -6,14 +6,18 @@ import { errorText, type SyncStatus, type WorkspaceApi } from './api.ts';
 import { renderLock, type LockScreen } from './lock.ts';
 import { h } from './dom.ts';
 import { renderSignIn } from './signin.ts';
+import { renderUpdateBanner, watchForUpdates } from './update.ts';
 import { renderWorkspace } from './workspace.ts';
 
 function registerServiceWorker(): void {
   if (!('serviceWorker' in navigator)) return;
   // The app works without it (online); offline reloads need it. Failure is logged, not shown.
-  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((err: unknown) => {
-    console.warn('service worker registration failed', err);
-  });
+  navigator.serviceWorker
+    .register('/sw.js', { scope: '/' })
+    .then((reg) => watchForUpdates(reg, renderUpdateBanner))
+    .catch((err: unknown) => {
+      console.warn('service worker registration failed', err);
+    });
 }
 
 /** Asks the browser to wake the service worker for a push when the network is back, even if
@@ -36,6 +40,7 @@ function idleTimeoutOption(): number | undefined {
 }
 
 async function boot(root: HTMLElement): Promise<void> {
+  document.documentElement.dataset['build'] = __BUILD_TAG__;
   registerServiceWorker();
   await init({ module_or_path: __WASM_URL__ });
   const idle = idleTimeoutOption();

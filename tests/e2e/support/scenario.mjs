@@ -13,14 +13,15 @@ const RESULTS = resolve('test-results');
 /**
  * @param {import('node:test').TestContext} t
  * @param {(s: { server: Awaited<ReturnType<typeof startServer>>, browser: any, context: any, page: any, onCleanup: (fn: () => Promise<void> | void) => void }) => Promise<void>} body
- * @param {{ serverEnv?: Record<string, string> }} [options] `serverEnv`: extra environment for the server
+ * @param {{ serverEnv?: Record<string, string>, wwwDir?: string }} [options] `serverEnv`: extra
+ *   environment for the server; `wwwDir`: the built PWA it serves (default: `SATCHEL_WWW_DIR`)
  */
-export async function scenario(t, body, { serverEnv = {} } = {}) {
+export async function scenario(t, body, { serverEnv = {}, wwwDir } = {}) {
   const cleanups = [];
   const onCleanup = (fn) => cleanups.push(fn);
   let server, browser, phone;
   try {
-    server = await startServer({ timeoutMs: 120_000, env: serverEnv });
+    server = await startServer({ timeoutMs: 120_000, env: serverEnv, ...(wwwDir ? { wwwDir } : {}) });
     onCleanup(() => server.stop());
     browser = await launchBrowser();
     onCleanup(() => browser.close());

@@ -18,10 +18,11 @@ const READY = /Satchel is running at (http:\/\/127\.0\.0\.1:(\d+))\/?/;
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
 /**
- * @param {{ timeoutMs?: number, dataDir?: string, port?: number, env?: Record<string, string> }} [options]
+ * @param {{ timeoutMs?: number, dataDir?: string, port?: number, env?: Record<string, string>, wwwDir?: string }} [options]
  *   `dataDir`: use this data directory instead of a fresh temporary one (it is then not deleted
  *   on `stop()`); `port`: listen on this port instead of a free one; `env`: extra environment
- *   variables for the server process.
+ *   variables for the server process; `wwwDir`: serve this built PWA instead of `WWW_DIR` (the
+ *   server reads its files on every request, so changing them is a deploy).
  * @returns {Promise<{
  *   url: string, port: number, dataDir: string, log: () => string, stop: () => Promise<void>,
  *   restart: (o?: { signal?: NodeJS.Signals, downtimeMs?: number }) => Promise<void>,
@@ -31,12 +32,12 @@ const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
  * `url` has no trailing slash. `restart()` stops the process (SIGTERM by default: graceful;
  * SIGKILL: a crash) and starts it again on the same port and data directory.
  */
-export async function startServer({ timeoutMs = 30_000, dataDir: givenDataDir, port: givenPort = 0, env: extraEnv = {} } = {}) {
+export async function startServer({ timeoutMs = 30_000, dataDir: givenDataDir, port: givenPort = 0, env: extraEnv = {}, wwwDir = WWW_DIR } = {}) {
   if (!existsSync(SERVER_BIN)) {
     throw new Error(`server binary not found at ${SERVER_BIN}; build it (cargo build -p satchel-server) or set SATCHEL_SERVER_BIN`);
   }
-  if (!existsSync(join(WWW_DIR, 'index.html')) || !existsSync(join(WWW_DIR, 'sw.js'))) {
-    throw new Error(`no built PWA in ${WWW_DIR}; run \`node www/build.mjs\` or set SATCHEL_WWW_DIR`);
+  if (!existsSync(join(wwwDir, 'index.html')) || !existsSync(join(wwwDir, 'sw.js'))) {
+    throw new Error(`no built PWA in ${wwwDir}; run \`node www/build.mjs\` or set SATCHEL_WWW_DIR`);
   }
   const ownsDataDir = givenDataDir === undefined;
   const dataDir = givenDataDir ?? mkdtempSync(join(tmpdir(), 'satchel-e2e-'));
@@ -52,7 +53,7 @@ export async function startServer({ timeoutMs = 30_000, dataDir: givenDataDir, p
 
   /** Spawns one server process on `port` (0: any) and waits for its address line. */
   const spawnOnce = async (port) => {
-    const child = spawn(SERVER_BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--www-dir', WWW_DIR], {
+    const child = spawn(SERVER_BIN, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--www-dir', wwwDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info', ...extraEnv },
     });
