@@ -1,0 +1,89 @@
+// Screenshots of the main screens at 360x740 (phone) and 1280x800 (tablet) into docs/screens/,
+// against a fresh demo server: sign-in, outlets, an order being taken, the orders on the device,
+// the lock screen, and the supervisor's review and conflicts.
+//
+// Usage (after ./build.sh build and cargo build -p satchel-server):
+//   node www/tools/screens.mjs
+// The server binary and the PWA come from SATCHEL_SERVER_BIN / SATCHEL_WWW_DIR as in the e2e tests.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, PHONE } from '../../tests/e2e/support/browser.mjs';
+import { signIn } from '../../tests/e2e/support/app.mjs';
+import { startServer } from '../../tests/e2e/support/server.mjs';
+
+const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const OUT = join(ROOT, 'docs', 'screens');
+const SIZES = {
+  phone: PHONE,
+  tablet: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, isMobile: false, hasTouch: true, serviceWorkers: 'allow' },
+};
+
+async function shoot(page, name, size) {
+  const path = join(OUT, `${name}-${size}.png`);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path });
+  console.log(`  ${path.slice(ROOT.length + 1)}`);
+}
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  const server = await startServer({ timeoutMs: 120_000 });
+  const browser = await launchBrowser();
+  try {
+    for (const [size, device] of Object.entries(SIZES)) {
+      const context = await browser.newContext(device);
+      const page = await context.newPage();
+      await page.goto(`${server.url}/`);
+      await page.getByTestId('username').waitFor();
+      await shoot(page, 'signin', size);
+      await signIn(page, 'rep1', 'rep1-demo');
+      await page.getByTestId('outlet-item').first().waitFor();
+      await shoot(page, 'outlets', size);
+
+      const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+      await page.locator(`[data-testid="outlet-item"][data-outlet-id="${outletId}"]`).click();
+      for (const [sku, qty] of [['SKU-00002', '3'], ['SKU-00003', '1'], ['SKU-00001', '2']]) {
+        await page.getByTestId('product-search').fill(sku);
+        await page.locator(`[data-testid="product-item"][data-sku="${sku}"] [data-testid="add-product"]`).click();
+        await page.locator(`[data-testid="order-line"][data-sku="${sku}"] [data-testid="line-qty"]`).fill(qty);
+      }
+      await page.getByTestId('product-search').fill('SKU-0001');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await shoot(page, 'order', size);
+      await page.getByTestId('order-lines').scrollIntoViewIfNeeded();
+      await shoot(page, 'cart', size);
+      await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.disabled);
+      await page.getByTestId('commit-order').click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved'));
+      await shoot(page, 'committed', size);
+      await page.getByTestId('order-list').scrollIntoViewIfNeeded();
+      await shoot(page, 'orders', size);
+      await page.getByTestId('lock-now').click();
+      await page.getByTestId('unlock-pin').waitFor();
+      await shoot(page, 'lock', size);
+      await context.close();
+
+      const sup = await browser.newContext(device);
+      const supPage = await sup.newPage();
+      await supPage.goto(`${server.url}/`);
+      await signIn(supPage, 'super', 'super-demo');
+      const review = supPage.getByTestId('review');
+      if (await review.count()) {
+        await review.scrollIntoViewIfNeeded();
+        if (await review.locator('summary').count()) await review.locator('summary').first().click();
+        await shoot(supPage, 'supervisor', size);
+      }
+      await sup.close();
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
