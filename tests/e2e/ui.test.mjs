@@ -96,6 +96,8 @@ for (const [size, device] of SIZES) {
       await tap(page.getByTestId('outlet-search'));
       await page.keyboard.type(outletName ?? '');
       await tap(page.locator(`[data-testid="outlet-item"][data-outlet-id="${outletId}"]`));
+      // The product search has the focus once the order form opens: type straight away.
+      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'product-search');
       await page.keyboard.type('SKU-00001');
       await tap(page.locator('[data-testid="product-item"][data-sku="SKU-00001"] [data-testid="add-product"]'));
       await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.disabled);
@@ -111,6 +113,8 @@ for (const [size, device] of SIZES) {
       assert.equal(notice.scroll, 0, `the confirmation is inside the viewport: ${JSON.stringify(notice)}`);
 
       // A second commit, the three-line way, with the confirmation in view again.
+      log.taps = 0;
+      log.scroll = 0;
       await tap(page.getByTestId('outlet-search'));
       await page.getByTestId('outlet-search').fill(outletId);
       await tap(page.locator(`[data-testid="outlet-item"][data-outlet-id="${outletId}"]`));
@@ -122,6 +126,7 @@ for (const [size, device] of SIZES) {
       await page.getByTestId('order-discount').fill('5');
       // An invalid quantity: its error next to the field, in view; Commit refuses; no stale figures.
       const qty = page.locator('[data-testid="order-line"][data-sku="SKU-00003"] [data-testid="line-qty"]');
+      const before = await qty.inputValue();
       await qty.fill('2x');
       const lineError = page.locator('[data-testid="order-line"][data-sku="SKU-00003"] [data-testid="line-error"]');
       await lineError.waitFor();
@@ -135,13 +140,14 @@ for (const [size, device] of SIZES) {
       assert.equal(await page.getByTestId('totals-total').getAttribute('data-amount'), '', 'no total for an order that cannot be read');
       const staleTaxes = await page.locator('[data-testid="line-taxes"]').evaluateAll((els) => els.map((e) => e.textContent).join(''));
       assert.equal(staleTaxes, '', 'no line taxes left from the last good quote');
-      await qty.fill('2');
-      await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.disabled);
-      log.taps = 0;
-      log.scroll = 0;
+      await qty.fill(before);
+      await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.disabled, null, { timeout: 10_000 }).catch(async (err) => {
+        t.diagnostic(await page.evaluate(() => `${document.querySelector('[data-testid="action-bar"]')?.textContent} | ${document.querySelector('[data-testid="order-entry"]')?.textContent}`));
+        throw err;
+      });
       await tap(page.getByTestId('commit-order'));
       await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved on this device'));
-      t.diagnostic(`${size}: three-line order with a discount: the commit needed ${log.scroll} px of scrolling`);
+      t.diagnostic(`${size}: three-line order with a discount (and a quantity fixed on the way): ${log.taps} taps, ${log.scroll} px of scrolling`);
       assert.equal((await placement(page, page.getByTestId('notice'))).scroll, 0, 'the second confirmation is inside the viewport');
 
       // The lock screen.
@@ -163,11 +169,15 @@ test('ui: "1,5" typed on a German phone is exactly 1.5 on the device and on the 
     const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
     await page.getByTestId('outlet-search').fill(outletId);
     await page.locator(`[data-testid="outlet-item"][data-outlet-id="${outletId}"]`).tap();
-    await page.getByTestId('product-search').fill('SKU-000');
-    // A product sold by the unit whose price in cents is even, so 1.5 of it is a whole cent.
-    const sku = await page.locator('[data-testid="product-item"]').evaluateAll((els) =>
-      els.map((e) => ({ sku: e.dataset.sku, price: e.dataset.price, meta: e.textContent })).find((p) => /^\d+\.\d[02468]$/.test(p.price ?? '') && !/pack of/.test(p.meta ?? ''))?.sku,
-    );
+    // A product sold by weight (3 decimals) whose price in cents is even, so 1.5 of it is a
+    // whole cent.
+    let sku;
+    for (let i = 0; i < 10 && !sku; i++) {
+      await page.getByTestId('product-search').fill(`SKU-000${i}`);
+      sku = await page.locator('[data-testid="product-item"]').evaluateAll((els) =>
+        els.map((e) => ({ sku: e.dataset.sku, price: e.dataset.price, places: Number(e.dataset.places) })).find((p) => p.places > 0 && /^\d+\.\d[02468]$/.test(p.price ?? ''))?.sku,
+      );
+    }
     assert.ok(sku, 'a product with an even price in cents');
     const price = await page.locator(`[data-testid="product-item"][data-sku="${sku}"]`).getAttribute('data-price');
     await page.locator(`[data-testid="product-item"][data-sku="${sku}"] [data-testid="add-product"]`).tap();
@@ -187,7 +197,10 @@ test('ui: "1,5" typed on a German phone is exactly 1.5 on the device and on the 
     await page.getByTestId('commit-order').tap();
     await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved on this device'));
     const orderId = await page.getByTestId('notice').getAttribute('data-order-id');
-    await page.waitForFunction(() => document.querySelector('[data-testid="pending-badge"]')?.textContent?.trim() === '0', null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="pending-badge"]')?.textContent?.trim() === '0', null, { timeout: 60_000 }).catch(async (err) => {
+      t.diagnostic(await page.evaluate(() => `${document.querySelector('.topbar')?.textContent} | ${document.querySelector('[data-testid="order-list"]')?.textContent}`));
+      throw err;
+    });
     const stored = (await serverOrders(server.url)).find((o) => o.order_id === orderId);
     assert.ok(stored, 'the order reached the server');
     assert.equal(stored.subtotal, expected, "the server's recomputed subtotal is 1.5 × the price");

@@ -61,7 +61,7 @@ export function renderCatalog(ws: WorkspaceApi, store: Store, on: CatalogHooks):
     const items = hits.map((p) =>
       h(
         'li',
-        { 'data-testid': 'product-item', 'data-sku': p.sku, 'data-stock': p.stock ?? '', 'data-price': p.unit_price ?? '', class: 'product' },
+        { 'data-testid': 'product-item', 'data-sku': p.sku, 'data-stock': p.stock ?? '', 'data-price': p.unit_price ?? '', 'data-places': String(p.quantity_places), class: 'product' },
         h('span', { class: 'name' }, p.name),
         h('span', { class: 'meta' }, productMeta(p, currency)),
         h('button', { type: 'button', class: 'add', 'data-testid': 'add-product', 'aria-label': `Add ${p.name}`, onclick: () => on.add(p) }, 'Add'),
