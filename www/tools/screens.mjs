@@ -44,10 +44,10 @@ async function main() {
 
       const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
       await page.locator(`[data-testid="outlet-item"][data-outlet-id="${outletId}"]`).click();
-      for (const [sku, qty] of [['SKU-00002', '3'], ['SKU-00003', '1'], ['SKU-00001', '2']]) {
+      for (const [sku, qty] of [['SKU-00002', '2'], ['SKU-00003', '1'], ['SKU-00001', '2']]) {
         await page.getByTestId('product-search').fill(sku);
         await page.locator(`[data-testid="product-item"][data-sku="${sku}"] [data-testid="add-product"]`).click();
-        await page.locator(`[data-testid="order-line"][data-sku="${sku}"] [data-testid="line-qty"]`).fill(qty);
+        if (qty !== '1') await page.locator(`[data-testid="product-item"][data-sku="${sku}"] [data-testid="add-product"]`).click();
       }
       await page.getByTestId('product-search').fill('SKU-0001');
       await page.evaluate(() => window.scrollTo(0, 0));
