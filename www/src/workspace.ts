@@ -19,11 +19,11 @@ import {
   type SyncStatus,
   type WorkspaceApi,
   type DraftView,
-  type ReviewItem,
   type TaskItemView,
 } from './api.ts';
 import { errorBox, h, replaceChildren } from './dom.ts';
 import { renderTasksCard, type TasksCard } from './tasks.ts';
+import { renderSupervisor } from './views/supervisor.ts';
 
 /** One line of the draft; `quantity` and `discount` are whatever the user typed (decimal strings). */
 interface DraftLine {
@@ -360,7 +360,7 @@ export function renderWorkspace(
   });
 
   const pinCard = changePinCard(ws);
-  const reviewCard = ws.role() === 'supervisor' ? renderReviewCard(ws) : null;
+  const reviewCard = ws.role() === 'supervisor' ? renderSupervisor(ws) : null;
   root.replaceChildren(
     h('div', { class: 'workspace' }, header, h('main', {}, error.el, notice, reviewCard, draftsCard, tasksCard.el, picker, entry, orders, syncPanel, pinCard)),
   );
@@ -1245,54 +1245,6 @@ function changePinCard(ws: WorkspaceApi): HTMLElement {
     })();
   });
   return h('details', { class: 'card', 'data-testid': 'security' }, h('summary', {}, 'Security'), form);
-}
-
-/** A supervisor's review queue: flagged orders with their reasons, approve or reject (online). */
-function renderReviewCard(ws: WorkspaceApi): HTMLElement {
-  const list = h('ul', { class: 'list', 'data-testid': 'review-list' });
-  const msg = h('p', { class: 'small muted', role: 'status', 'data-testid': 'review-message' });
-  const reload = h('button', { type: 'button', class: 'small', 'data-testid': 'review-reload' }, 'Refresh');
-  async function load(): Promise<void> {
-    msg.textContent = 'Loading…';
-    let items: ReviewItem[];
-    try {
-      items = await ws.reviewQueue('open');
-    } catch (err) {
-      msg.textContent = errorText(err);
-      return;
-    }
-    msg.textContent = items.length === 0 ? 'Nothing to review.' : `${items.length} order${items.length === 1 ? '' : 's'} to review.`;
-    replaceChildren(
-      list,
-      ...items.map((it) => {
-        const decide = (decision: 'approve' | 'reject') => (): void => {
-          void ws
-            .resolveReview(it.order_id, decision)
-            .then(() => load())
-            .catch((err: unknown) => (msg.textContent = errorText(err)));
-        };
-        return h(
-          'li',
-          { class: 'review', 'data-testid': 'review-item', 'data-order-id': it.order_id },
-          h('div', { class: 'row' }, h('span', { class: 'name' }, `${it.document_number ?? it.order_id} · ${it.outlet_name ?? it.outlet_id}`), h('span', {}, it.total)),
-          h('div', { class: 'meta' }, `${it.username} · ${formatTime(it.committed_at)}`),
-          h('ul', { class: 'findings' }, ...it.reasons.map((r) => h('li', { class: 'finding warn_and_flag', 'data-rule': r.rule }, r.message))),
-          h(
-            'div',
-            { class: 'row' },
-            h('button', { type: 'button', class: 'small', 'data-testid': 'review-approve', onclick: decide('approve') }, 'Approve'),
-            h('button', { type: 'button', class: 'small link', 'data-testid': 'review-reject', onclick: decide('reject') }, 'Reject'),
-          ),
-        );
-      }),
-    );
-  }
-  reload.addEventListener('click', () => void load());
-  const card = h('details', { class: 'card', 'data-testid': 'review' }, h('summary', {}, 'Review queue'), h('div', { class: 'row' }, msg, reload), list);
-  card.addEventListener('toggle', () => {
-    if (card.open) void load();
-  });
-  return card;
 }
 
 /** The outlet's credit, as the module computed it (no arithmetic here). */
