@@ -5,6 +5,7 @@
 
 import { describeError, type ConflictChoice, type ConflictItem, type WorkspaceApi } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { queueLoader, showCount } from './queue.ts';
 import { formatHlc, plainError } from './format.ts';
 
 export interface ConflictsView {
@@ -46,8 +47,9 @@ function sides(c: ConflictItem): Side[] {
   ];
 }
 
-/** One conflict. `done` runs after the server recorded the choice. */
-function conflictRow(ws: WorkspaceApi, c: ConflictItem, done: (text: string) => void, reload: (text: string) => void): HTMLElement {
+/** One conflict. `reload(text)` re-reads the list with `text` leading the status line: after
+ * the server recorded the choice, or when the item changed or is settled already. */
+function conflictRow(ws: WorkspaceApi, c: ConflictItem, reload: (text: string) => void): HTMLElement {
   const field = fieldName(c.field);
   const outlet = c.outlet_name || c.outlet_id;
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'conflict-error', hidden: true });
@@ -60,7 +62,7 @@ function conflictRow(ws: WorkspaceApi, c: ConflictItem, done: (text: string) => 
       const after = await ws.resolveConflict(c.id, side.choice);
       const value = after.resolution?.value ?? side.value;
       row.remove();
-      done(`${field} of ${outlet} is now ${shown(value)} (${side.who}'s value). Devices get it with their next sync.`);
+      reload(`${field} of ${outlet} is now ${shown(value)} (${side.who}'s value). Devices get it with their next sync.`);
     } catch (err) {
       const detail = describeError(err).detail;
       // The server brought the item up to date (stale) or it is settled already: show the list as
@@ -109,35 +111,21 @@ export function renderConflicts(ws: WorkspaceApi): ConflictsView {
   const list = h('ul', { class: 'list supervisor-list', 'data-testid': 'conflict-list' });
   const msg = h('p', { class: 'muted', role: 'status', 'data-testid': 'conflicts-message' });
   const reload = h('button', { type: 'button', 'data-testid': 'conflicts-reload' }, 'Refresh');
-  let loading: Promise<void> | null = null;
 
   async function fetchAndShow(): Promise<string> {
     let items: ConflictItem[];
     try {
       items = await ws.conflicts('open');
     } catch (err) {
-      count.textContent = '?';
-      count.dataset['count'] = '';
+      showCount(count, undefined);
       return plainError(err);
     }
-    count.textContent = String(items.length);
-    count.dataset['count'] = String(items.length);
-    replaceChildren(list, ...items.map((c) => conflictRow(ws, c, (text) => void load(text), (text) => void load(text))));
+    showCount(count, items.length);
+    replaceChildren(list, ...items.map((c) => conflictRow(ws, c, (text) => void load(text))));
     return items.length === 0 ? 'No open conflicts.' : `${items.length} conflict${items.length === 1 ? '' : 's'} to settle, oldest first.`;
   }
 
-  /** Re-reads the list; `lead` (what just happened) goes before the status line's summary. */
-  function load(lead = ''): Promise<void> {
-    if (!loading) {
-      if (!lead) msg.textContent = 'Loading the conflicts…';
-      loading = fetchAndShow()
-        .then((summary) => {
-          msg.textContent = lead ? `${lead} ${summary}` : summary;
-        })
-        .finally(() => (loading = null));
-    }
-    return loading;
-  }
+  const load = queueLoader(msg, 'Loading the conflicts…', fetchAndShow);
 
   reload.addEventListener('click', () => void load());
   const el = h(

@@ -5,18 +5,13 @@
 
 import { describeError, type ReviewItem, type ReviewLine, type WorkspaceApi } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { queueLoader, showCount } from './queue.ts';
 import { currencyOf, formatMoney, formatQuantity, formatTime, plainError } from './format.ts';
 
 export interface ReviewView {
   el: HTMLElement;
   /** Re-reads the queue from the server. */
   load(): Promise<void>;
-}
-
-/** `count` in the heading: a number, or "?" while unknown. */
-function setCount(el: HTMLElement, n: number | undefined): void {
-  el.textContent = n === undefined ? '?' : String(n);
-  el.dataset['count'] = n === undefined ? '' : String(n);
 }
 
 function lineRow(line: ReviewLine, currency: string | undefined): HTMLElement {
@@ -29,17 +24,23 @@ function lineRow(line: ReviewLine, currency: string | undefined): HTMLElement {
   );
 }
 
-/** One flagged order with its actions. `done` runs after a decision the server recorded. */
-function reviewRow(ws: WorkspaceApi, it: ReviewItem, done: (text: string) => void, reload: () => void): HTMLElement {
+/** One flagged order with its actions. `reload(text)` re-reads the list with `text` leading the
+ * status line: after a decision the server recorded, or when the item is settled already. */
+function reviewRow(ws: WorkspaceApi, it: ReviewItem, reload: (text: string) => void): HTMLElement {
   const currency = currencyOf(ws);
   const name = it.document_number ?? it.order_id;
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'review-error', hidden: true });
-  const showError = (err: unknown): void => {
+  const showError = (err: unknown): boolean => {
+    const detail = describeError(err).detail;
+    // A decision someone else made (or an item gone) changes the list: show it as it is now,
+    // with the reason in the status line (this row is about to go).
+    if (detail === 'already_resolved' || detail === 'not_found') {
+      reload(`${name}: ${plainError(err)}`);
+      return false;
+    }
     error.textContent = plainError(err);
     error.hidden = false;
-    const detail = describeError(err).detail;
-    // A decision someone else made (or an item gone) changes the list: show it as it is now.
-    if (detail === 'already_resolved' || detail === 'not_found') reload();
+    return true;
   };
 
   const approve = h('button', { type: 'button', class: 'primary-inline', 'data-testid': 'review-approve' }, 'Approve');
@@ -73,10 +74,9 @@ function reviewRow(ws: WorkspaceApi, it: ReviewItem, done: (text: string) => voi
     try {
       await ws.resolveReview(it.order_id, decision, text);
       row.remove();
-      done(decision === 'approve' ? `${name} approved.` : `${name} rejected, with your note.`);
+      reload(decision === 'approve' ? `${name} approved.` : `${name} rejected, with your note.`);
     } catch (err) {
-      showError(err);
-      busy(false);
+      if (showError(err)) busy(false);
     }
   };
 
@@ -128,33 +128,22 @@ export function renderReview(ws: WorkspaceApi): ReviewView {
   const list = h('ul', { class: 'list supervisor-list', 'data-testid': 'review-list' });
   const msg = h('p', { class: 'muted', role: 'status', 'data-testid': 'review-message' });
   const reload = h('button', { type: 'button', 'data-testid': 'review-reload' }, 'Refresh');
-  let loading: Promise<void> | null = null;
 
-  async function fetchAndShow(): Promise<void> {
-    msg.textContent = 'Loading the review queue…';
+  /** Reads the queue and shows it; returns the status line's summary. */
+  async function fetchAndShow(): Promise<string> {
     let items: ReviewItem[];
     try {
       items = await ws.reviewQueue('open');
     } catch (err) {
-      setCount(count, undefined);
-      msg.textContent = plainError(err);
-      return;
+      showCount(count, undefined);
+      return plainError(err);
     }
-    setCount(count, items.length);
-    msg.textContent = items.length === 0 ? 'Nothing to review.' : `${items.length} order${items.length === 1 ? '' : 's'} to review, oldest first.`;
-    replaceChildren(list, ...items.map((it) => reviewRow(ws, it, resolved, () => void load())));
+    showCount(count, items.length);
+    replaceChildren(list, ...items.map((it) => reviewRow(ws, it, (text) => void load(text))));
+    return items.length === 0 ? 'Nothing to review.' : `${items.length} order${items.length === 1 ? '' : 's'} to review, oldest first.`;
   }
 
-  function load(): Promise<void> {
-    // One read at a time: a refresh tapped during a read waits for it.
-    loading ??= fetchAndShow().finally(() => (loading = null));
-    return loading;
-  }
-
-  /** A decision recorded: the item leaves the list, the count drops, the status line says so. */
-  function resolved(text: string): void {
-    void load().then(() => (msg.textContent = `${text} ${msg.textContent ?? ''}`.trim()));
-  }
+  const load = queueLoader(msg, 'Loading the review queue…', fetchAndShow);
 
   reload.addEventListener('click', () => void load());
   const el = h(
@@ -164,5 +153,5 @@ export function renderReview(ws: WorkspaceApi): ReviewView {
     h('div', { class: 'row' }, msg, reload),
     list,
   );
-  return { el, load };
+  return { el, load: () => load() };
 }
