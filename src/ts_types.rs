@@ -105,6 +105,25 @@ export interface ReviewItem {
   order_id: string; document_number?: string; kind: string; outlet_id: string; outlet_name?: string;
   username: string; total: string; committed_at: string; reasons: { rule: string; message: string }[];
   status: "open" | "approved" | "rejected"; created_at: string; resolved_by?: string; resolved_at?: string; note?: string;
+  /** What was ordered (the untaxed amount of a line is not stored, so not given). */
+  lines: ReviewLine[];
+}
+/** One line of a flagged order. */
+export interface ReviewLine {
+  sku: string; name?: string; quantity: string; unit_price: string; discount_percent?: string;
+  taxes: { code: string; amount: string }[];
+}
+/** Two concurrent edits of one outlet field, in a supervisor's queue (as the server sends it).
+ * Times are hybrid-logical-clock strings: 20 digits of Unix milliseconds, 10 of counter, node. */
+export interface ConflictItem {
+  id: string; outlet_id: string; outlet_name: string; field: "phone" | "address" | "contact_name";
+  base: string; base_version: number;
+  /** The server's value, kept: who set it and when. */
+  ours: { value: string; changed_at: string; changed_by: string; version: number };
+  /** The rep's value, not applied: who proposed it and when. */
+  theirs: { value: string; by: string; at: string };
+  device_id: string; status: "open" | "resolved"; created_at: string; resolved_by?: string; resolved_at?: string;
+  resolution?: { choice: "ours" | "theirs" | "value"; value: string; at: string; version: number };
 }
 /** A draft: the page's own content, saved sealed on every edit. */
 export interface DraftView { draft_id: string; updated_at: string; content: Record<string, unknown>; }

@@ -356,6 +356,25 @@ async fn an_order_over_the_credit_limit_is_flagged_for_review(backend: Backend) 
     assert_eq!(money(&item["total"]), doc.total.value());
     assert_eq!(item["reasons"][0]["rule"], "credit_limit");
     assert_eq!(item["findings"][0]["details"]["rule"], "credit_limit");
+    // With what was ordered: each line's product, quantity, unit price and taxes, as strings.
+    let lines = item["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2, "{item}");
+    for (i, line) in lines.iter().enumerate() {
+        let sku = &doc.order.lines[i].sku;
+        let product = sales.products.iter().find(|p| &p.sku == sku).expect("product");
+        assert_eq!(line["sku"], sku.as_str());
+        assert_eq!(line["name"], product.name.as_str());
+        assert_eq!(money(&line["quantity"]), doc.order.lines[i].quantity.value());
+        assert_eq!(money(&line["unit_price"]), doc.unit_prices[i].value());
+        assert!(line.get("discount_percent").is_none(), "no discount on this line: {line}");
+        let taxes = line["taxes"].as_array().expect("taxes");
+        assert_eq!(taxes.len(), doc.taxes.lines[i].taxes.len(), "{line}");
+        for (t, claimed) in taxes.iter().zip(&doc.taxes.lines[i].taxes) {
+            assert_eq!(t["code"], claimed.code.as_str());
+            assert!(t["amount"].is_string(), "an amount is a decimal string: {t}");
+            assert_eq!(money(&t["amount"]), claimed.amount.value());
+        }
+    }
     let (status, v) = s.get("/api/v1/review", &dev.token).await;
     assert_error(status, &v, 403, "forbidden");
     let metrics = s.metrics().await;
@@ -391,6 +410,7 @@ async fn an_order_over_the_credit_limit_is_flagged_for_review(backend: Backend) 
     assert_eq!(v["status"], "approved");
     assert_eq!(v["resolved_by"], "super");
     assert_eq!(v["note"], "known customer, paying Friday");
+    assert_eq!(v["lines"].as_array().expect("the resolved item's lines").len(), 2, "{v}");
     let (status, v) = resolve(&sup.token, &id, json!({"decision": "reject"}).to_string()).await;
     assert_error(status, &v, 409, "already_resolved");
 

@@ -1,5 +1,6 @@
-//! The business half of the `Workspace` API: tasks, orders, drafts, outlets and the review
-//! queue, each a call into core's device (`satchel_core::device`) and a conversion of its result.
+//! The business half of the `Workspace` API: tasks, orders, drafts, outlets, the review queue
+//! and outlet conflicts, each a call into core's device (`satchel_core::device`) or the server
+//! and a conversion of its result.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -258,6 +259,44 @@ impl Workspace {
         }
         let body = serde_json::json!({"decision": decision, "note": note.unwrap_or_default()});
         let item: serde_json::Value = self.inner.transport.post(&format!("/api/v1/review/{id}/resolve"), &body, Some(&token)).await?;
+        to_js_value(&item)
+    }
+
+    /// A supervisor's queue of conflicting outlet edits, from the server (online): the items
+    /// with `status` `open` (default), `resolved` or `all`, each with both values, who set them
+    /// and when.
+    #[wasm_bindgen(unchecked_return_type = "ConflictItem[]")]
+    pub async fn conflicts(&self, status: Option<String>) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let status = status.unwrap_or_else(|| "open".into());
+        if !matches!(status.as_str(), "open" | "resolved" | "all") {
+            return Err(invalid("status", "unknown", &format!("unknown conflict status {status}")));
+        }
+        let answer: serde_json::Value = self.inner.transport.get(&format!("/api/v1/conflicts?status={status}"), Some(&token)).await?;
+        to_js_value(answer.get("items").unwrap_or(&serde_json::Value::Array(Vec::new())))
+    }
+
+    /// Resolves an outlet conflict (supervisor, online): `choice` is `ours` (keep the server's
+    /// value), `theirs` (take the rep's) or `value` (set `value`, given with `value` only). The
+    /// server refuses with `stale_conflict` when the field changed since: the item then shows
+    /// the current value, to review again.
+    #[wasm_bindgen(js_name = resolveConflict, unchecked_return_type = "ConflictItem")]
+    pub async fn resolve_conflict(
+        &self,
+        conflict_id: String,
+        #[wasm_bindgen(unchecked_param_type = "\"ours\" | \"theirs\" | \"value\"")] choice: String,
+        value: Option<String>,
+    ) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let id = parse_id("conflict_id", &conflict_id)?;
+        let body = match (choice.as_str(), value) {
+            ("ours" | "theirs", None) => serde_json::json!({"choice": choice}),
+            ("value", Some(v)) => serde_json::json!({"choice": "value", "value": v}),
+            ("value", None) => return Err(invalid("value", "missing", "choose a value to set")),
+            ("ours" | "theirs", Some(_)) => return Err(invalid("value", "unexpected", "a value goes with the choice \"value\" only")),
+            _ => return Err(invalid("choice", "unknown", "choose ours, theirs or value")),
+        };
+        let item: serde_json::Value = self.inner.transport.post(&format!("/api/v1/conflicts/{id}/resolve"), &body, Some(&token)).await?;
         to_js_value(&item)
     }
 

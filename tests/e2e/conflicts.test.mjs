@@ -7,17 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { registerDevice } from './support/api.mjs';
 import { newPhone } from './support/browser.mjs';
-import { pickOutlet, signIn, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
+import { editContact, signIn, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
-
-async function editContact(page, outletId, fields) {
-  await pickOutlet(page, outletId);
-  await page.getByTestId('edit-outlet').locator('summary').click();
-  if (fields.phone !== undefined) await page.getByTestId('edit-phone').fill(fields.phone);
-  if (fields.address !== undefined) await page.getByTestId('edit-address').fill(fields.address);
-  await page.getByTestId('save-contact').click();
-  await page.waitForFunction((n) => document.querySelector('[data-testid="edit-result"]')?.dataset.changed === String(n), Object.keys(fields).length);
-}
 
 test('conflicts: non-overlapping fields merge, the overlapping one is recorded for review', { timeout: 240_000 }, async (t) => {
   await scenario(t, async ({ server, browser, context, page, onCleanup }) => {

@@ -7,33 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countBy, registerDevice, serverOrders } from './support/api.mjs';
 import { addProduct, badge, canReachServer, pickOutlet, signIn, takeOrder, unlock, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
+import { cents, easyProducts, salesReference } from './support/sales.mjs';
 import { scenario } from './support/scenario.mjs';
-
-/** rep1's sales reference, straight from the server. */
-async function salesReference(baseUrl) {
-  const token = await registerDevice(baseUrl, 'rep1', 'rep1-demo', 'e2e reference');
-  const res = await fetch(`${baseUrl}/api/v1/reference`, { headers: { authorization: `Bearer ${token}` } });
-  assert.equal(res.status, 200);
-  const body = await res.json();
-  assert.ok(body.sales, 'the server sends the v2 sales data');
-  return body.sales;
-}
-
-/** Decimal string → integer cents, exactly (test bookkeeping only, never shown). */
-const cents = (s) => {
-  const [i, f = ''] = s.split('.');
-  return BigInt(i) * 100n + BigInt((f + '00').slice(0, 2)) * (s.startsWith('-') ? -1n : 1n);
-};
-
-/** Products rep1 can order in single units (no pack, no minimum above 1), with stock. */
-function easyProducts(sales) {
-  const list = sales.price_lists[0];
-  return sales.products
-    .filter((p) => !p.pack_size || p.pack_size === '1')
-    .filter((p) => !p.min_order_quantity || p.min_order_quantity === '1')
-    .filter((p) => p.quantity_places === 0 && list.prices[p.sku] !== undefined)
-    .filter((p) => !sales.van_stock[p.sku] || cents(sales.van_stock[p.sku].available) >= 10000n);
-}
 
 test('orders: 40 offline orders, a killed tab mid-order, all on the server once with equal totals', { timeout: 600_000 }, async (t) => {
   await scenario(t, async ({ server, context, page }) => {

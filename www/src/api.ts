@@ -87,8 +87,46 @@ export interface ReviewItem {
   status: 'open' | 'approved' | 'rejected';
   created_at: string;
   resolved_by?: string;
+  resolved_at?: string;
   note?: string;
+  /** What was ordered, from the stored document. */
+  lines: ReviewLine[];
 }
+
+/** One line of a flagged order. The server does not store a line's untaxed amount, so the page
+ * shows quantity × unit price (and the discount) rather than computing one. */
+export interface ReviewLine {
+  sku: string;
+  name?: string;
+  quantity: string;
+  unit_price: string;
+  discount_percent?: string;
+  taxes: { code: string; amount: string }[];
+}
+
+/** Two concurrent edits of one outlet field, for a supervisor to settle with one choice. Times
+ * (`changed_at`, `at`) are hybrid-logical-clock strings: 20 digits of Unix milliseconds first. */
+export interface ConflictItem {
+  id: string;
+  outlet_id: string;
+  outlet_name: string;
+  field: 'phone' | 'address' | 'contact_name';
+  base: string;
+  base_version: number;
+  /** The value the server kept: who set it and when. */
+  ours: { value: string; changed_at: string; changed_by: string; version: number };
+  /** The rep's value, not applied: who proposed it and when. */
+  theirs: { value: string; by: string; at: string };
+  device_id: string;
+  status: 'open' | 'resolved';
+  created_at: string;
+  resolved_by?: string;
+  resolved_at?: string;
+  resolution?: { choice: ConflictChoice; value: string; at: string; version: number };
+}
+
+/** `ours`: keep the server's value; `theirs`: take the rep's; `value`: set one's own. */
+export type ConflictChoice = 'ours' | 'theirs' | 'value';
 
 export interface CommitView {
   order_id: string;
@@ -229,6 +267,11 @@ export interface WorkspaceApi {
   updateOutlet(outletId: string, fields: { phone?: string; address?: string; contact_name?: string }): Promise<number>;
   reviewQueue(status?: string): Promise<ReviewItem[]>;
   resolveReview(orderId: string, decision: 'approve' | 'reject', note?: string): Promise<ReviewItem>;
+  /** Supervisors, online: `status` `open` (default), `resolved` or `all`. */
+  conflicts(status?: string): Promise<ConflictItem[]>;
+  /** `value` with, and only with, `choice` `value`; refused with detail `stale_conflict` when the
+   * field changed since (the item then shows the current value). */
+  resolveConflict(conflictId: string, choice: ConflictChoice, value?: string): Promise<ConflictItem>;
   status(): Promise<SyncStatus>;
   syncNow(): Promise<void>;
   startSync(): void;

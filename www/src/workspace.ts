@@ -10,7 +10,6 @@
 
 import type { SessionView, SyncStatus, WorkspaceApi } from './api.ts';
 import { h } from './dom.ts';
-import { renderReviewCard } from './review-legacy.ts';
 import { createStore } from './store.ts';
 import { renderAccount } from './views/account.ts';
 import { renderActionBar } from './views/actionbar.ts';
@@ -20,6 +19,7 @@ import { renderDrafts } from './views/drafts.ts';
 import { renderHeader } from './views/header.ts';
 import { renderOrders } from './views/orders.ts';
 import { renderOutletPicker } from './views/outlets.ts';
+import { renderSupervisor } from './views/supervisor.ts';
 import { renderSyncPanel } from './views/syncpanel.ts';
 import { renderTasksCard, type TasksCard } from './views/tasks.ts';
 import { orderActions } from './workspace/actions.ts';
@@ -88,7 +88,7 @@ export function renderWorkspace(
   const main = h(
     'main',
     { class: 'workspace-main' },
-    ws.role() === 'supervisor' ? renderReviewCard(ws) : null,
+    ws.role() === 'supervisor' ? renderSupervisor(ws) : null,
     renderDrafts(store, order),
     h('div', { class: 'order-panes' }, h('div', { class: 'pane pane-list' }, renderOutletPicker(store, (o) => order.chooseOutlet(o)), catalog), h('div', { class: 'pane pane-detail' }, renderCart(store, order))),
     h(

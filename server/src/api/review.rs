@@ -2,7 +2,8 @@
 //! finding under its own data, e.g. over the credit limit).
 //!
 //! - `GET /api/v1/review?status=open|approved|rejected|all` (default `open`): the items, oldest
-//!   first.
+//!   first, each with the order's lines as the stored document holds them (so the supervisor
+//!   decides on what was ordered, not on a total alone).
 //! - `POST /api/v1/review/{order_id}/resolve` with `{"decision": "approve"|"reject",
 //!   "note": "…"}`: `200` with the updated item; `404 not_found` for an order that is not in the
 //!   queue; `409 already_resolved` when it was resolved before.
@@ -11,13 +12,18 @@
 //! records the decision; the order stands either way (what a rejection means for delivery and
 //! invoicing is the ERP's business).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use chrono::Utc;
-use satchel_core::sales::rule_code;
+use satchel_core::money::Dec;
+use satchel_core::sales::{rule_code, SalesDocument};
 use satchel_core::sync::protocol::FlagReason;
+use satchel_core::tax::verify::ClaimedTax;
 use satchel_core::validation::Finding;
 use serde::{Deserialize, Serialize};
+use sqlx::AnyPool;
 
 use super::JsonBody;
 use crate::auth::AuthDevice;
@@ -47,6 +53,8 @@ pub struct ReviewItem {
     pub device_id: String,
     /// The order's total (amount due), as the server recomputed it.
     pub total: String,
+    /// What was ordered, in document order.
+    pub lines: Vec<ReviewLine>,
     /// When the rep committed it (device clock).
     pub committed_at: String,
     /// Why it was flagged: one per finding, `rule` as in the push's `flagged` outcome.
@@ -63,6 +71,27 @@ pub struct ReviewItem {
     pub resolved_at: Option<String>,
     /// The supervisor's note.
     pub note: Option<String>,
+}
+
+/// One line of a flagged order, from the stored document. The line's untaxed amount is not
+/// stored (only the order's subtotal is), so it is not given: the page shows quantity × unit
+/// price and the discount rather than a figure computed outside the tax engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReviewLine {
+    /// The product's SKU.
+    pub sku: String,
+    /// The product's name in today's catalog (absent when the product is no longer in it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How many units, in the product's unit.
+    pub quantity: Dec,
+    /// The unit price the order was priced at.
+    pub unit_price: Dec,
+    /// The line's discount, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_percent: Option<Dec>,
+    /// Each tax charged on the line (code and amount).
+    pub taxes: Vec<ClaimedTax>,
 }
 
 /// The list answer.
@@ -98,7 +127,7 @@ fn supervisor(auth: &AuthDevice) -> Result<(), AppError> {
 }
 
 const SELECT: &str = "SELECT r.order_id, o.document_number, o.kind, o.outlet_id, t.name, r.username, r.device_id, \
-     o.total, o.committed_at, r.reasons, r.status, r.created_at, r.resolved_by, r.resolved_at, r.note \
+     o.total, o.committed_at, r.reasons, r.status, r.created_at, r.resolved_by, r.resolved_at, r.note, o.document \
      FROM review_queue r JOIN orders o ON o.order_id = r.order_id JOIN outlets t ON t.id = o.outlet_id";
 
 type Row = (
@@ -117,12 +146,68 @@ type Row = (
     Option<String>,
     Option<String>,
     Option<String>,
+    String,
 );
 
-fn item(r: Row) -> Result<ReviewItem, AppError> {
+/// A stored order's document (only v2 orders are flagged, so it is a [`SalesDocument`]).
+fn document(r: &Row) -> Result<SalesDocument, AppError> {
+    serde_json::from_str(&r.15).map_err(|e| AppError::Internal(format!("stored sales document of {}: {e}", r.0)))
+}
+
+/// Most SKUs one name query binds (SQLite's older builds allow 999 parameters).
+const NAMES_PER_QUERY: usize = 500;
+
+/// The catalog's names of `skus` (a SKU no longer in the catalog is left out).
+async fn product_names(pool: &AnyPool, skus: &BTreeSet<&str>) -> Result<BTreeMap<String, String>, AppError> {
+    let skus: Vec<&str> = skus.iter().copied().collect();
+    let mut names = BTreeMap::new();
+    for chunk in skus.chunks(NAMES_PER_QUERY) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT sku, name FROM products WHERE sku IN ({})", marks.join(", "));
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for sku in chunk {
+            query = query.bind(*sku);
+        }
+        names.extend(query.fetch_all(pool).await?);
+    }
+    Ok(names)
+}
+
+/// The items of `rows`, each with its lines and their products' names.
+async fn items(pool: &AnyPool, rows: Vec<Row>) -> Result<Vec<ReviewItem>, AppError> {
+    let docs = rows.iter().map(document).collect::<Result<Vec<_>, _>>()?;
+    let skus: BTreeSet<&str> = docs.iter().flat_map(|d| d.order.lines.iter().map(|l| l.sku.as_str())).collect();
+    let names = product_names(pool, &skus).await?;
+    rows.into_iter().zip(&docs).map(|(r, d)| item(r, lines(d, &names)?)).collect()
+}
+
+/// The document's lines, with their unit prices and taxes (matched by position, as stored).
+fn lines(doc: &SalesDocument, names: &BTreeMap<String, String>) -> Result<Vec<ReviewLine>, AppError> {
+    doc.order
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let unit_price = *doc.unit_prices.get(i).ok_or_else(|| {
+                AppError::Internal(format!("stored sales document of {}: no unit price for line {i}", doc.order_id))
+            })?;
+            Ok(ReviewLine {
+                sku: line.sku.clone(),
+                name: names.get(&line.sku).cloned(),
+                quantity: line.quantity,
+                unit_price,
+                discount_percent: line.discount_percent,
+                taxes: doc.taxes.lines.get(i).map(|t| t.taxes.clone()).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn item(r: Row, lines: Vec<ReviewLine>) -> Result<ReviewItem, AppError> {
     let findings: Vec<Finding> =
         serde_json::from_str(&r.9).map_err(|e| AppError::Internal(format!("stored review reasons: {e}")))?;
     Ok(ReviewItem {
+        lines,
         reasons: findings
             .iter()
             .map(|f| FlagReason { rule: rule_code(f.rule).into(), message: f.message.clone() })
@@ -162,7 +247,7 @@ pub async fn list(
             .fetch_all(&state.db.pool)
             .await?
     };
-    let items = rows.into_iter().map(item).collect::<Result<_, _>>()?;
+    let items = items(&state.db.pool, rows).await?;
     Ok(Json(ReviewList { items }))
 }
 
@@ -204,5 +289,6 @@ pub async fn resolve(
     }
     state.metrics.review_resolved();
     tracing::info!(%order_id, decision = status, by = %auth.username, "review resolved");
-    item(row).map(Json)
+    let mut answer = items(&state.db.pool, vec![row]).await?;
+    answer.pop().map(Json).ok_or_else(|| AppError::Internal(format!("review item {order_id} vanished")))
 }

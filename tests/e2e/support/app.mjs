@@ -68,6 +68,17 @@ export async function pickOutlet(page, outletId) {
   await tid(page, 'product-search').waitFor();
 }
 
+/** Changes the outlet's contact fields (`phone`, `address`) through its form; resolves once the
+ * page reports the number of fields changed. */
+export async function editContact(page, outletId, fields) {
+  await pickOutlet(page, outletId);
+  await tid(page, 'edit-outlet').locator('summary').click();
+  if (fields.phone !== undefined) await tid(page, 'edit-phone').fill(fields.phone);
+  if (fields.address !== undefined) await tid(page, 'edit-address').fill(fields.address);
+  await tid(page, 'save-contact').click();
+  await page.waitForFunction((n) => document.querySelector('[data-testid="edit-result"]')?.dataset.changed === String(n), Object.keys(fields).length);
+}
+
 export async function addProduct(page, sku, quantity) {
   await tid(page, 'product-search').fill(sku);
   const item = page.locator(`[data-testid="product-item"][data-sku="${sku}"]`);

@@ -1,0 +1,16 @@
+// A supervisor's decisions: the review queue of flagged orders and the outlet conflicts, both
+// read from the server as soon as the screen is built, so their counts show on the collapsed
+// cards.
+
+import type { WorkspaceApi } from '../api.ts';
+import { h } from '../dom.ts';
+import { renderConflicts } from './conflicts.ts';
+import { renderReview } from './review.ts';
+
+export function renderSupervisor(ws: WorkspaceApi): HTMLElement {
+  const review = renderReview(ws);
+  const conflicts = renderConflicts(ws);
+  void review.load();
+  void conflicts.load();
+  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el);
+}
