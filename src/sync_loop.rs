@@ -27,7 +27,7 @@ use crate::workspace::Inner;
 use crate::BrowserRng;
 
 mod pull;
-mod status;
+pub(crate) mod status;
 mod tabs;
 
 pub(crate) use pull::pull_all;

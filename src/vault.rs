@@ -68,14 +68,18 @@ impl VaultShell {
 
 /// What `vaultStatus()` and `onVaultChange` report.
 #[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub(crate) struct VaultStatusView {
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "\"signed_out\" | \"locked\" | \"unlocked\""))]
     state: &'static str,
     failed_attempts: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<u32>"))]
     retry_after_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     attempts_before_delay: Option<u32>,
     reauthentication_required: bool,
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     idle_timeout_ms: u64,
     rotating: bool,
 }

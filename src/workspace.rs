@@ -23,7 +23,7 @@ use crate::sync_loop::{self, SyncLoop};
 use crate::transport::{Failure, Transport};
 use crate::vault;
 
-mod business;
+pub(crate) mod business;
 
 /// Shared state behind the `Workspace` handle.
 pub(crate) struct Inner {
@@ -48,12 +48,19 @@ fn from_js_value<T: for<'de> Deserialize<'de>>(v: JsValue) -> Result<T, SatchelE
     serde_wasm_bindgen::from_value(v).map_err(bad_input)
 }
 
+/// Options of `Workspace.open`.
 #[derive(Deserialize, Default)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WorkspaceOptions {
+    /// IndexedDB database name; default "satchel".
     db_name: Option<String>,
+    /// The sync server's origin; default: this page's origin.
     base_url: Option<String>,
+    /// Inactivity before the workspace locks (ms); default 5 minutes, at most 30 minutes.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<u32>"))]
     idle_timeout_ms: Option<u64>,
+    /// Lock as soon as the page is hidden; default false.
     lock_when_hidden: Option<bool>,
 }
 
@@ -68,9 +75,11 @@ pub(crate) fn lock_policy(settings: satchel_core::sync::protocol::LockSettings, 
     }
 }
 
-/// Who is signed in (no token).
+/// Who is signed in on this device (no token).
 #[derive(Serialize)]
-struct SessionView<'a> {
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub(crate) struct SessionView<'a> {
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     device_id: uuid::Uuid,
     username: &'a str,
     display_name: &'a str,

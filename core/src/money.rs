@@ -87,7 +87,8 @@ pub fn normalize_decimal_input(text: &str) -> Result<String, DecimalError> {
 ///
 /// Used for every amount, price, quantity and rate in documents and on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Dec(pub Decimal);
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub struct Dec(#[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))] pub Decimal);
 
 impl Dec {
     /// The inner decimal.

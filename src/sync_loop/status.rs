@@ -14,8 +14,10 @@ use crate::workspace::Inner;
 
 /// What `onStatus` callbacks receive.
 #[derive(Debug, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub(crate) struct SyncStatusView {
     /// Entries waiting; `None` when the store could not be read (never a guessed 0).
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number | null"))]
     pending: Option<u32>,
     /// Why the store could not be read, for the user (see `satchel_core::device::health`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -24,11 +26,14 @@ pub(crate) struct SyncStatusView {
     leader: bool,
     /// Age of the oldest waiting entry (ms).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<u32>"))]
     oldest_pending_age_ms: Option<u64>,
     /// Commit-to-acknowledgement latency on this device (ms).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<u32>"))]
     latency_p50_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<u32>"))]
     latency_p95_ms: Option<u64>,
     latency_samples: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -36,19 +41,28 @@ pub(crate) struct SyncStatusView {
     #[serde(skip_serializing_if = "Option::is_none")]
     last_error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<SatchelErrorCodeTs>"))]
     last_error_code: Option<String>,
     /// The initial download of the reference data finished once.
     reference_complete: bool,
     /// Changes the server still had for this device at the last pull.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     reference_remaining: u64,
     /// When the last pull page was applied (server clock).
     #[serde(skip_serializing_if = "Option::is_none")]
     pulled_at: Option<String>,
     /// Bumped whenever pulled data changed what the workspace shows: re-read lists when it moves.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     reference_generation: u64,
     /// Photos waiting for upload.
     uploads_pending: usize,
 }
+
+/// The TypeScript name of an error code (declared with `SatchelError` in `error.rs`).
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(ts_rs::TS)]
+#[ts(rename = "SatchelErrorCode", type = "string")]
+pub(crate) struct SatchelErrorCodeTs;
 
 pub(crate) async fn status(inner: &Rc<Inner>) -> SyncStatusView {
     // A store that cannot be read is reported as such: "nothing waiting" is said only after the

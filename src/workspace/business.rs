@@ -17,10 +17,14 @@ use super::{from_js_value, now, to_js_value, Workspace};
 use crate::error::SatchelError;
 use crate::BrowserRng;
 
+/// The result of `commitOrder`: the order is durably on the device.
 #[derive(Serialize)]
-struct CommittedOrderView {
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub(crate) struct CommittedOrderView {
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     order_id: uuid::Uuid,
     document_number: String,
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     seq: u64,
     total: satchel_core::money::Dec,
     flagged: bool,
@@ -314,12 +318,15 @@ impl Workspace {
     /// reported, never fatal; the rest of the workspace keeps working).
     #[wasm_bindgen(js_name = storageReport, unchecked_return_type = "StorageReportView")]
     pub async fn storage_report(&self) -> Result<JsValue, SatchelError> {
-        #[derive(Serialize)]
-        struct StorageReportView {
-            unreadable_orders: usize,
-            unreadable_reference: usize,
-        }
         let state = self.inner.device.unlocked_state()?;
         to_js_value(&StorageReportView { unreadable_orders: state.unreadable_orders, unreadable_reference: state.unreadable.saturating_sub(state.unreadable_orders) })
     }
+}
+
+/// Records on this device that could not be read (corrupt) and were skipped.
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub(crate) struct StorageReportView {
+    unreadable_orders: usize,
+    unreadable_reference: usize,
 }

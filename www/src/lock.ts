@@ -2,18 +2,18 @@
 // data key is gone from memory and nothing of the business is on screen. Orders already
 // committed keep uploading meanwhile: the outbox is sealed to the server.
 
-import type { SessionView, SyncStatus, VaultStatus, WorkspaceApi } from './api.ts';
+import type { SessionView, SyncStatusView, VaultStatusView, Workspace } from './api.ts';
 import { errorBox, h } from './dom.ts';
 
 export interface LockScreen {
   el: HTMLElement;
   /** Sync status while locked (pending count). */
-  onStatus(s: SyncStatus): void;
+  onStatus(s: SyncStatusView): void;
   /** Vault changes (attempt counts, delays, re-authentication). */
-  onVault(v: VaultStatus): void;
+  onVault(v: VaultStatusView): void;
 }
 
-export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): LockScreen {
+export function renderLock(ws: Workspace, session: SessionView | undefined): LockScreen {
   const pin = h('input', {
     id: 'unlock-pin',
     type: 'password',
@@ -55,7 +55,7 @@ export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): 
   );
 
   let countdown: number | undefined;
-  function onVault(v: VaultStatus): void {
+  function onVault(v: VaultStatusView): void {
     reForm.hidden = !v.reauthentication_required;
     pinForm.hidden = v.reauthentication_required;
     if (countdown !== undefined) clearInterval(countdown);
@@ -126,7 +126,7 @@ export function renderLock(ws: WorkspaceApi, session: SessionView | undefined): 
   setTimeout(() => pin.focus(), 0);
   return {
     el,
-    onStatus(s: SyncStatus) {
+    onStatus(s: SyncStatusView) {
       pending.dataset['pending'] = String(s.pending);
       pending.textContent =
         s.pending === null

@@ -2,7 +2,7 @@
 // workspace (IndexedDB) and show either the sign-in screen or the workspace.
 
 import init, { Workspace } from '../pkg/satchel.js';
-import { errorText, type SyncStatus, type WorkspaceApi } from './api.ts';
+import { errorText, type SyncStatusView } from './api.ts';
 import { renderLock, type LockScreen } from './lock.ts';
 import { h } from './dom.ts';
 import { renderSignIn } from './signin.ts';
@@ -44,7 +44,7 @@ async function boot(root: HTMLElement): Promise<void> {
   registerServiceWorker();
   await init({ module_or_path: __WASM_URL__ });
   const idle = idleTimeoutOption();
-  const ws: WorkspaceApi = await Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle });
+  const ws: Workspace = await Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle });
 
   // Any tap or key press is activity: it postpones the inactivity lock.
   for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
@@ -52,7 +52,7 @@ async function boot(root: HTMLElement): Promise<void> {
   }
 
   // One status listener and one sync loop for the page's lifetime; screens come and go.
-  let statusHandler: ((s: SyncStatus) => void) | undefined;
+  let statusHandler: ((s: SyncStatusView) => void) | undefined;
   ws.onStatus((s) => {
     if (s.pending !== 0) requestBackgroundSync();
     statusHandler?.(s);
@@ -67,7 +67,7 @@ async function boot(root: HTMLElement): Promise<void> {
   // The workspace screen survives a lock detached from the page (so an order being typed is
   // not lost), and comes back on unlock; the lock screen replaces it meanwhile.
   let workspaceEl: HTMLElement | undefined;
-  let workspaceHandler: ((s: SyncStatus) => void) | undefined;
+  let workspaceHandler: ((s: SyncStatusView) => void) | undefined;
   let lockScreen: LockScreen | undefined;
 
   // While a sign-in runs, the vault unlocks before the first download is done: the sign-in

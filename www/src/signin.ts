@@ -1,17 +1,17 @@
 // The sign-in screen. Signing in registers this device with the server and downloads the
 // reference data, so it is the one step that needs the network.
 
-import type { SessionView, SyncStatus, WorkspaceApi } from './api.ts';
+import type { SessionView, SyncStatusView, Workspace } from './api.ts';
 import { errorBox, h } from './dom.ts';
 
 export interface SignInScreen {
   /** The module's sync status while signing in: the first download's progress. */
-  onStatus(s: SyncStatus): void;
+  onStatus(s: SyncStatusView): void;
 }
 
 export function renderSignIn(
   root: HTMLElement,
-  ws: WorkspaceApi,
+  ws: Workspace,
   onSignedIn: (session: SessionView) => void,
   hooks: {
     /** Sign-in started / ended (the page holds this screen until the first download is done). */
@@ -116,7 +116,7 @@ export function renderSignIn(
   root.replaceChildren(form);
   username.focus();
   return {
-    onStatus(s: SyncStatus) {
+    onStatus(s: SyncStatusView) {
       // The first download runs page by page inside the sign-in.
       if (!busy || s.reference_complete) return;
       const left = s.reference_remaining ?? 0;

@@ -2,7 +2,7 @@
 // actions (workspace/actions.ts) are the only writers. No framework: a map of listeners and a
 // set of changed keys per update, which is all a phone's shell needs (ADR 0003).
 
-import type { DraftView, OrderSummary, OutletView, ProductHit, QuoteView, SessionView, StorageReport, SyncStatus } from './api.ts';
+import type { DraftView, OrderView, OutletView, ProductHit, QuoteView, SessionView, StorageReportView, SyncStatusView } from './api.ts';
 
 /** One line of the order being typed; `quantity` and `discount` are what the user typed. */
 export interface DraftLine {
@@ -67,13 +67,13 @@ export interface State {
   quoteError: unknown;
   committing: boolean;
   /** This device's orders, newest first. */
-  orders: OrderSummary[];
+  orders: OrderView[];
   drafts: DraftView[];
-  status: SyncStatus | undefined;
+  status: SyncStatusView | undefined;
   /** Changes waiting to sync: unknown (`undefined`) until the module said; `null` when it
    * could not read its own storage. */
   pending: number | null | undefined;
-  storageReport: StorageReport | undefined;
+  storageReport: StorageReportView | undefined;
   online: boolean;
   notice: Notice | undefined;
   /** Errors by source (order, sync, session, ...), shown in the action bar's error box. */

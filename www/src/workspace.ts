@@ -8,7 +8,7 @@
 // Layout: on a phone one column and one scroll, the order first, the action bar at the bottom;
 // on a tablet (1024 px and up, landscape) the order form is two panes, catalog and cart.
 
-import type { SessionView, SyncStatus, WorkspaceApi } from './api.ts';
+import type { SessionView, SyncStatusView, Workspace } from './api.ts';
 import { h } from './dom.ts';
 import { createStore } from './store.ts';
 import { renderAccount } from './views/account.ts';
@@ -28,13 +28,13 @@ import { syncActions } from './workspace/sync.ts';
 
 export function renderWorkspace(
   root: HTMLElement,
-  ws: WorkspaceApi,
+  ws: Workspace,
   session: SessionView,
   hooks: {
     /** Called after a successful sign-out. */
     onSignedOut: () => void;
     /** Routes the module's status updates to this screen (the module gets one listener). */
-    setStatusHandler: (handler: ((s: SyncStatus) => void) | undefined) => void;
+    setStatusHandler: (handler: ((s: SyncStatusView) => void) | undefined) => void;
   },
 ): void {
   const store = createStore({

@@ -10,6 +10,7 @@ use crate::vault::VaultError;
 
 /// A draft that signing out would throw away, named for the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct DraftSummary {
     /// Its id.
     pub draft_id: String,

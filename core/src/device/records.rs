@@ -262,12 +262,15 @@ impl From<StoredCompletion> for LocalCompletion {
 
 /// An order being composed: the page's own content (an object), stored sealed as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(rename = "DraftView"))]
 pub struct Draft {
     /// The draft's id.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub draft_id: Uuid,
     /// When it was last edited (RFC 3339).
     pub updated_at: String,
     /// What the page keeps in it (outlet, lines, quantities as typed).
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "Record<string, unknown>"))]
     pub content: serde_json::Value,
 }
 

@@ -15,6 +15,7 @@ use crate::validation::{Finding, Severity};
 
 /// An outlet as the page sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct OutletView {
     /// Its id.
     pub id: String,
@@ -40,6 +41,7 @@ pub struct OutletView {
 /// An outlet's credit: the server's balance (as of its time) plus this device's orders the
 /// server's balance does not include yet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct CreditView {
     /// The limit.
     pub limit: Dec,
@@ -52,6 +54,7 @@ pub struct CreditView {
     /// Whether outstanding + pending exceeds the limit.
     pub over_limit: bool,
     /// When the server computed the balance.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub as_of: DateTime<Utc>,
 }
 
@@ -90,6 +93,7 @@ pub fn outlet(state: &DeviceState, id: &str) -> Option<OutletView> {
 
 /// A product found by search.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct ProductHit {
     /// Its SKU.
     pub sku: String,
@@ -140,8 +144,10 @@ pub fn search(state: &mut DeviceState, query: &str, limit: usize, outlet_id: Opt
 
 /// A local order and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct OrderView {
     /// Its id.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub order_id: Uuid,
     /// Its number.
     pub document_number: String,
@@ -152,6 +158,7 @@ pub struct OrderView {
     /// The amount due.
     pub total: Dec,
     /// Its sequence number.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub seq: u64,
     /// How many lines.
     pub line_count: usize,
@@ -202,6 +209,7 @@ pub fn drafts(state: &DeviceState) -> Vec<&Draft> {
 
 /// A task with this device's completion.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct TaskItemView {
     /// Its id.
     pub id: String,
@@ -218,6 +226,7 @@ pub struct TaskItemView {
     pub details: String,
     /// When it is due.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub due_date: Option<NaiveDate>,
     /// Where it stands, as the user sees it.
     pub status: TaskStatus,
@@ -228,8 +237,10 @@ pub struct TaskItemView {
 
 /// A completion and what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct CompletionView {
     /// The mutation.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub mutation_id: Uuid,
     /// When.
     pub completed_at: String,
@@ -275,6 +286,7 @@ pub fn tasks(state: &DeviceState) -> Vec<TaskItemView> {
 
 /// A quote as the page sees it: strings for every amount, the breakdown, the findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct QuoteView {
     price_list_id: String,
     lines: Vec<QuoteLineView>,
@@ -293,7 +305,9 @@ pub struct QuoteView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-struct QuoteLineView {
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
+/// Part of a [`QuoteView`].
+pub struct QuoteLineView {
     unit_price: Dec,
     #[serde(skip_serializing_if = "Option::is_none")]
     net: Option<Dec>,
@@ -301,13 +315,17 @@ struct QuoteLineView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-struct LineTax {
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
+/// Part of a [`QuoteView`].
+pub struct LineTax {
     code: String,
     amount: Dec,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-struct TaxView {
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
+/// Part of a [`QuoteView`].
+pub struct TaxView {
     code: String,
     name: String,
     base: Dec,
@@ -317,12 +335,14 @@ struct TaxView {
 
 /// A finding as the page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct FindingView {
     rule: String,
     severity: Severity,
     field: String,
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     data_as_of: Option<DateTime<Utc>>,
 }
 

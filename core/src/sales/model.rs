@@ -141,11 +141,13 @@ pub struct SalesSettings {
 /// An order as the rep composes it. There are no prices in it: unit prices come from the
 /// outlet's price list, on the device and on the server alike.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct SalesOrder {
     /// The outlet the order is for.
     pub outlet_id: String,
     /// The deployment's local date of the order: the date whose prices and tax rules apply.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub business_date: NaiveDate,
     /// What is sold.
     pub lines: Vec<SalesLine>,
@@ -157,6 +159,7 @@ pub struct SalesOrder {
     pub note: Option<String>,
     /// The date the outlet wants the delivery.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub requested_delivery_date: Option<NaiveDate>,
     /// The outlet's own reference (purchase order number).
     #[serde(default)]
@@ -164,16 +167,19 @@ pub struct SalesOrder {
     /// Whether the outlet pays cash on delivery (the total is then cash-rounded where the rule
     /// set says so).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<bool>"))]
     pub cash: bool,
     /// A sale (default) or a return. A return's quantities are entered positive; it is taxed
     /// as the mirror of a sale (negative amounts), puts goods back into the van, and is not
     /// checked against stock, credit, minimum quantities or pack sizes.
     #[serde(default, skip_serializing_if = "OrderKind::is_sale")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<OrderKind>"))]
     pub kind: OrderKind,
 }
 
 /// Whether an order sells or takes back.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderKind {
     /// Goods go to the outlet.
@@ -192,6 +198,7 @@ impl OrderKind {
 
 /// One line of a [`SalesOrder`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct SalesLine {
     /// The product's SKU.

@@ -107,6 +107,7 @@ pub enum SyncCommand {
 
 /// The loop's phase, as shown to the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Nothing in flight.

@@ -90,6 +90,7 @@ impl fmt::Display for NodeId {
 ///
 /// Serialized as its fixed-width string (see the [module documentation](self)).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(type = "string"))]
 pub struct Hlc {
     /// The largest physical time, in Unix milliseconds, known when the event happened.
     pub wall_ms: u64,

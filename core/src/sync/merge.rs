@@ -30,6 +30,7 @@ use super::hlc::Hlc;
 
 /// A field's current value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct FieldState {
     /// The value.
@@ -39,6 +40,7 @@ pub struct FieldState {
     /// The user who set it (the patch's author, or the supervisor who resolved a conflict).
     pub changed_by: String,
     /// The record version that this change produced.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub version: u64,
 }
 
@@ -94,6 +96,7 @@ pub struct Patch {
 
 /// A value proposed by a patch that could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Proposal {
     /// The value the patch wanted.

@@ -449,6 +449,7 @@ pub struct SettingsView {
 
 /// Where a task stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     /// To do.
@@ -547,6 +548,7 @@ pub struct OutletView {
 
 /// One reason an applied order was flagged for review.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct FlagReason {
     /// The validation rule, e.g. `credit_limit`.
     pub rule: String,

@@ -32,6 +32,7 @@ pub struct ClaimedLine {
 
 /// One tax's claimed amount on a line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct ClaimedTax {
     /// The tax code.

@@ -10,6 +10,7 @@ use crate::money::Dec;
 
 /// The rule a finding comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// Outstanding balance + this device's pending orders + this order exceed the credit limit.
@@ -55,6 +56,7 @@ impl Rule {
 
 /// Machine-readable details of a finding; the variant matches the finding's rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Details {
     /// See [`Rule::CreditLimit`].
@@ -184,6 +186,7 @@ impl Details {
 
 /// One thing a rule found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
     /// The rule.
@@ -196,6 +199,7 @@ pub struct Finding {
     /// (e.g. "Over the credit limit by 120.50 (credit as of 2026-11-21 18:00 UTC)").
     pub message: String,
     /// When the data the finding relied on was computed: always set for credit and stock.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub data_as_of: Option<DateTime<Utc>>,
     /// Machine-readable details.
     pub details: Details,

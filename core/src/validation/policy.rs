@@ -26,6 +26,7 @@ use crate::money::Dec;
 
 /// What happens when a rule finds something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The order cannot be committed until the finding is resolved.

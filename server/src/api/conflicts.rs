@@ -36,6 +36,7 @@ pub const STALE_CONFLICT: &str = "stale_conflict";
 
 /// One conflict in the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct ConflictItem {
     /// Its id (a UUID).
     pub id: String,
@@ -44,10 +45,12 @@ pub struct ConflictItem {
     /// The outlet's name.
     pub outlet_name: String,
     /// The field (`phone`, `address` or `contact_name`).
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "\"phone\" | \"address\" | \"contact_name\""))]
     pub field: String,
     /// The value the rep's edit started from.
     pub base: String,
     /// The outlet version the rep's edit was based on.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub base_version: u64,
     /// The server's value, kept: who set it, when (hybrid logical clock), at which version.
     pub ours: FieldState,
@@ -56,6 +59,7 @@ pub struct ConflictItem {
     /// The device that sent the edit.
     pub device_id: String,
     /// `open` or `resolved`.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "\"open\" | \"resolved\""))]
     pub status: String,
     /// When the server recorded it (RFC 3339).
     pub created_at: String,
@@ -69,6 +73,7 @@ pub struct ConflictItem {
 
 /// A decision as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct ResolutionRecord {
     /// `ours`, `theirs` or `value`.
     pub choice: Choice,
@@ -77,6 +82,7 @@ pub struct ResolutionRecord {
     /// The server's clock at the resolution (the field's `changed_at` when it changed).
     pub at: Hlc,
     /// The outlet's version after the resolution.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub version: u64,
 }
 
@@ -89,6 +95,7 @@ pub struct ConflictList {
 
 /// A supervisor's choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Choice {
     /// Keep the server's value.

@@ -36,12 +36,14 @@ pub const MAX_NOTE_CHARS: usize = 1000;
 
 /// One flagged order in the queue.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct ReviewItem {
     /// The order.
     pub order_id: String,
     /// Its document number.
     pub document_number: Option<String>,
     /// `sale` or `return`.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "OrderKind"))]
     pub kind: String,
     /// The outlet.
     pub outlet_id: String,
@@ -62,6 +64,7 @@ pub struct ReviewItem {
     /// The findings in full (field, details, the age of the data relied on).
     pub findings: Vec<Finding>,
     /// `open`, `approved` or `rejected`.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "\"open\" | \"approved\" | \"rejected\""))]
     pub status: String,
     /// When the server flagged it.
     pub created_at: String,
@@ -77,6 +80,7 @@ pub struct ReviewItem {
 /// stored (only the order's subtotal is), so it is not given: the page shows quantity × unit
 /// price and the discount rather than a figure computed outside the tax engine.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 pub struct ReviewLine {
     /// The product's SKU.
     pub sku: String,

@@ -1,11 +1,11 @@
 // Account: change the PIN, and sign out, which asks before deleting unsent drafts (naming them)
 // and says why when it refuses. Kept at the bottom of the page, far from Lock.
 
-import { errorText, type WorkspaceApi } from '../api.ts';
+import { errorText, type Workspace } from '../api.ts';
 import { errorBox, h, reveal } from '../dom.ts';
 import type { SyncActions } from '../workspace/sync.ts';
 
-export function renderAccount(ws: WorkspaceApi, act: SyncActions, onSignedOut: () => void): HTMLElement {
+export function renderAccount(ws: Workspace, act: SyncActions, onSignedOut: () => void): HTMLElement {
   const field = (id: string, label: string): [HTMLElement, HTMLInputElement] => {
     const input = h('input', { id, type: 'password', inputmode: 'numeric', autocomplete: id === 'old-pin' ? 'current-password' : 'new-password', 'data-testid': id });
     return [h('label', { for: id }, label), input];

@@ -2,7 +2,7 @@
 // there lately, "Edit contact") and the product search. On a phone it sits above the cart; on a
 // tablet it is the left pane.
 
-import type { OutletView, ProductHit, WorkspaceApi } from '../api.ts';
+import type { OutletView, ProductHit, Workspace } from '../api.ts';
 import { errorBox, h, replaceChildren } from '../dom.ts';
 import { dateTime, money, quantity } from '../format.ts';
 import type { Store } from '../store.ts';
@@ -16,7 +16,7 @@ export interface CatalogHooks {
   updateOutlet(o: OutletView, fields: { phone: string; address: string; contact_name: string }): Promise<number>;
 }
 
-export function renderCatalog(ws: WorkspaceApi, store: Store, on: CatalogHooks): HTMLElement & { setTaskTitle(f: (id: string) => string | undefined): void } {
+export function renderCatalog(ws: Workspace, store: Store, on: CatalogHooks): HTMLElement & { setTaskTitle(f: (id: string) => string | undefined): void } {
   const chosen = h('div', { class: 'chosen', 'data-testid': 'chosen-outlet' });
   const change = h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'change-outlet', onclick: () => on.change() }, 'Change outlet');
   const billedFrom = h('p', { class: 'billed-from small', 'data-testid': 'billed-from-task', hidden: true });

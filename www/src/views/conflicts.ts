@@ -3,7 +3,7 @@
 // them and when, and is settled with one tap on the value to keep. Online: the queue lives on
 // the server, which writes the outlet and lets every device learn it with its next pull.
 
-import { describeError, type ConflictChoice, type ConflictItem, type WorkspaceApi } from '../api.ts';
+import { describeError, type Choice, type ConflictItem, type Workspace } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { queueLoader, showCount } from './queue.ts';
 import { formatHlc, plainError } from './format.ts';
@@ -30,7 +30,7 @@ function shown(value: string): string {
 }
 
 interface Side {
-  choice: ConflictChoice;
+  choice: Choice;
   value: string;
   who: string;
   when: string;
@@ -49,7 +49,7 @@ function sides(c: ConflictItem): Side[] {
 
 /** One conflict. `reload(text)` re-reads the list with `text` leading the status line: after
  * the server recorded the choice, or when the item changed or is settled already. */
-function conflictRow(ws: WorkspaceApi, c: ConflictItem, reload: (text: string) => void): HTMLElement {
+function conflictRow(ws: Workspace, c: ConflictItem, reload: (text: string) => void): HTMLElement {
   const field = fieldName(c.field);
   const outlet = c.outlet_name || c.outlet_id;
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'conflict-error', hidden: true });
@@ -106,7 +106,7 @@ function conflictRow(ws: WorkspaceApi, c: ConflictItem, reload: (text: string) =
   return row;
 }
 
-export function renderConflicts(ws: WorkspaceApi): ConflictsView {
+export function renderConflicts(ws: Workspace): ConflictsView {
   const count = h('span', { 'data-testid': 'conflicts-count' }, '…');
   const list = h('ul', { class: 'list supervisor-list', 'data-testid': 'conflict-list' });
   const msg = h('p', { class: 'muted', role: 'status', 'data-testid': 'conflicts-message' });

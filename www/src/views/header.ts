@@ -2,12 +2,12 @@
 // said), the sync phase, "Sync now" and Lock. Sign out lives in the Account section, far from
 // Lock.
 
-import type { SyncStatus } from '../api.ts';
+import type { SyncStatusView } from '../api.ts';
 import { h } from '../dom.ts';
 import { count } from '../format.ts';
 import type { Store } from '../store.ts';
 
-const PHASE: Record<SyncStatus['phase'], string> = {
+const PHASE: Record<SyncStatusView['phase'], string> = {
   idle: '',
   pushing: 'Syncing…',
   pulling: 'Receiving updates',

@@ -2,7 +2,7 @@
 // with "Edit and resubmit" and "Discard" (with an optional reason); what could not be read;
 // how old the prices and outlets are, and "Update prices and outlets".
 
-import type { OrderSummary, WorkspaceApi } from '../api.ts';
+import type { OrderView, Workspace } from '../api.ts';
 import { errorBox, h, replaceChildren } from '../dom.ts';
 import { ago, asOf, count, dateTime, money } from '../format.ts';
 import type { State, Store } from '../store.ts';
@@ -10,7 +10,7 @@ import type { SyncActions } from '../workspace/sync.ts';
 
 const ORDER_LIST_LIMIT = 50;
 
-const STATUS_LABEL: Record<OrderSummary['status'], string> = {
+const STATUS_LABEL: Record<OrderView['status'], string> = {
   pending: 'Waiting to sync',
   synced: 'Synced',
   flagged: 'Flagged for review',
@@ -20,7 +20,7 @@ const STATUS_LABEL: Record<OrderSummary['status'], string> = {
   discarded: 'Discarded',
 };
 
-export function renderOrders(ws: WorkspaceApi, store: Store, act: SyncActions, taskTitle: (id: string) => string | undefined): HTMLElement {
+export function renderOrders(ws: Workspace, store: Store, act: SyncActions, taskTitle: (id: string) => string | undefined): HTMLElement {
   const list = h('ul', { class: 'list orders', 'data-testid': 'order-list' });
   const refAge = h('p', { class: 'muted small', 'data-testid': 'reference-as-of' });
   const storageStatus = h('p', { class: 'muted small', 'data-testid': 'storage-status' });
@@ -41,7 +41,7 @@ export function renderOrders(ws: WorkspaceApi, store: Store, act: SyncActions, t
   const discardForms = new Map<string, HTMLElement>();
   let signature = '';
 
-  const discardForm = (o: OrderSummary): HTMLElement => {
+  const discardForm = (o: OrderView): HTMLElement => {
     const existing = discardForms.get(o.order_id);
     if (existing) return existing;
     const inputId = `discard-reason-${o.order_id}`;
@@ -71,7 +71,7 @@ export function renderOrders(ws: WorkspaceApi, store: Store, act: SyncActions, t
     return form;
   };
 
-  const heldActions = (o: OrderSummary): HTMLElement => {
+  const heldActions = (o: OrderView): HTMLElement => {
     if (discardForms.has(o.order_id)) return discardForm(o);
     const edit = h('button', { type: 'button', 'data-testid': 'held-edit' }, 'Edit and resubmit');
     edit.addEventListener('click', () => {
@@ -86,7 +86,7 @@ export function renderOrders(ws: WorkspaceApi, store: Store, act: SyncActions, t
     return h('div', { class: 'row' }, edit, discard);
   };
 
-  const reasonOf = (o: OrderSummary): HTMLElement | null => {
+  const reasonOf = (o: OrderView): HTMLElement | null => {
     if (o.status === 'held') return h('p', { class: 'reason held', 'data-testid': 'order-reason' }, h('strong', {}, 'Held: '), o.reason ?? 'something it depends on was refused');
     if (o.status === 'waiting') return h('p', { class: 'reason waiting', 'data-testid': 'order-reason' }, `Waiting for the server${o.reason ? `: ${o.reason}` : ''}`);
     if ((o.status === 'rejected' || o.status === 'discarded' || o.status === 'flagged') && o.reason) return h('p', { class: `reason ${o.status}`, 'data-testid': 'order-reason' }, o.reason);

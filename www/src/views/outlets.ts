@@ -1,7 +1,7 @@
 // The outlet picker: search by name, address or route; each row tells same-name outlets apart
 // (address, route, the last order taken there) and shows the credit as of its date.
 
-import type { OrderSummary, OutletView } from '../api.ts';
+import type { OrderView, OutletView } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { ago, asOf, money } from '../format.ts';
 import type { Store } from '../store.ts';
@@ -23,7 +23,7 @@ export function creditLine(o: OutletView, currency: string | undefined): HTMLEle
 }
 
 /** "Last order 2 days ago" from this device's orders (newest first). */
-export function lastVisit(orders: OrderSummary[], outletId: string): string | undefined {
+export function lastVisit(orders: OrderView[], outletId: string): string | undefined {
   const last = orders.find((o) => o.outlet_id === outletId);
   return last ? `Last order ${ago(last.committed_at)}` : undefined;
 }

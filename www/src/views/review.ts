@@ -3,7 +3,7 @@
 // the ERP acts on it. The count shows on the collapsed card, so the supervisor knows without
 // opening it. Everything here is online: the queue lives on the server.
 
-import { describeError, type ReviewItem, type ReviewLine, type WorkspaceApi } from '../api.ts';
+import { describeError, type ReviewItem, type ReviewLine, type Workspace } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
 import { queueLoader, showCount } from './queue.ts';
 import { currencyOf, formatMoney, formatQuantity, formatTime, plainError } from './format.ts';
@@ -26,7 +26,7 @@ function lineRow(line: ReviewLine, currency: string | undefined): HTMLElement {
 
 /** One flagged order with its actions. `reload(text)` re-reads the list with `text` leading the
  * status line: after a decision the server recorded, or when the item is settled already. */
-function reviewRow(ws: WorkspaceApi, it: ReviewItem, reload: (text: string) => void): HTMLElement {
+function reviewRow(ws: Workspace, it: ReviewItem, reload: (text: string) => void): HTMLElement {
   const currency = currencyOf(ws);
   const name = it.document_number ?? it.order_id;
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'review-error', hidden: true });
@@ -123,7 +123,7 @@ function reviewRow(ws: WorkspaceApi, it: ReviewItem, reload: (text: string) => v
   return row;
 }
 
-export function renderReview(ws: WorkspaceApi): ReviewView {
+export function renderReview(ws: Workspace): ReviewView {
   const count = h('span', { 'data-testid': 'review-count' }, '…');
   const list = h('ul', { class: 'list supervisor-list', 'data-testid': 'review-list' });
   const msg = h('p', { class: 'muted', role: 'status', 'data-testid': 'review-message' });

@@ -2,12 +2,12 @@
 // read from the server as soon as the screen is built, so their counts show on the collapsed
 // cards.
 
-import type { WorkspaceApi } from '../api.ts';
+import type { Workspace } from '../api.ts';
 import { h } from '../dom.ts';
 import { renderConflicts } from './conflicts.ts';
 import { renderReview } from './review.ts';
 
-export function renderSupervisor(ws: WorkspaceApi): HTMLElement {
+export function renderSupervisor(ws: Workspace): HTMLElement {
   const review = renderReview(ws);
   const conflicts = renderConflicts(ws);
   void review.load();

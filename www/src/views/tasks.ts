@@ -6,7 +6,7 @@
 // sync loop uploads them in resumable chunks. The module checks the photos (type, size, count,
 // space); this card shows its refusals next to the field, in plain words.
 
-import { describeError, errorText, type TaskItemView, type WorkspaceApi } from '../api.ts';
+import { describeError, errorText, type TaskItemView, type Workspace } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
 
 export interface TasksCard {
@@ -120,7 +120,7 @@ interface CompletionForm {
 }
 
 export function renderTasksCard(
-  ws: WorkspaceApi,
+  ws: Workspace,
   hooks: {
     /** "Take order": open the order form at the task's outlet, billed from the task. */
     onTakeOrder: (task: TaskItemView) => void;

@@ -1,7 +1,7 @@
 // The workspace's actions on the order: the only writers of the order's state. Each one asks
 // the module (which decides), then puts what it answered into the store; views re-render.
 
-import type { DraftView, OutletView, ProductHit, TaskItemView, WorkspaceApi } from '../api.ts';
+import type { DraftView, OutletView, ProductHit, TaskItemView, Workspace } from '../api.ts';
 import type { DraftLine, DraftOptions, Store } from '../store.ts';
 import { NO_OPTIONS } from '../store.ts';
 import { contentOf, draftContent, emptyDraft, orderOf, step } from './draft.ts';
@@ -34,7 +34,7 @@ interface Resume {
   resubmits?: string | undefined;
 }
 
-export function orderActions(ws: WorkspaceApi, store: Store, afterCommit: () => void): OrderActions {
+export function orderActions(ws: Workspace, store: Store, afterCommit: () => void): OrderActions {
   const s = store.state;
 
   const showError = (source: string, err: unknown): void => {

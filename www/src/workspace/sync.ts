@@ -1,24 +1,24 @@
 // The workspace's actions on what the device holds and sends: re-reading the orders and the
 // outbox count, "Sync now", "Update prices and outlets", held orders, outlet edits, sign-out.
 
-import { describeError, draftsOf, type DraftSummary, type OrderSummary, type OutletView, type SyncStatus, type WorkspaceApi } from '../api.ts';
+import { describeError, draftsOf, type DraftSummary, type OrderView, type OutletView, type SyncStatusView, type Workspace } from '../api.ts';
 import type { Store } from '../store.ts';
 import type { OrderActions } from './actions.ts';
 
 export interface SyncActions {
   /** Re-reads the pending count, the orders and the storage report (coalesced). */
   refresh(): Promise<void>;
-  onStatus(st: SyncStatus): void;
+  onStatus(st: SyncStatusView): void;
   syncNow(): Promise<void>;
   refreshReference(): Promise<boolean>;
-  editHeld(o: OrderSummary): Promise<void>;
-  discardHeld(o: OrderSummary, reason: string): Promise<void>;
+  editHeld(o: OrderView): Promise<void>;
+  discardHeld(o: OrderView, reason: string): Promise<void>;
   updateOutlet(o: OutletView, fields: { phone: string; address: string; contact_name: string }): Promise<number>;
   /** Signs out; resolves with the drafts that would be lost when the module asks first. */
   signOut(discardDrafts: boolean): Promise<DraftSummary[] | undefined>;
 }
 
-export function syncActions(ws: WorkspaceApi, store: Store, order: OrderActions, onReference: () => void): SyncActions {
+export function syncActions(ws: Workspace, store: Store, order: OrderActions, onReference: () => void): SyncActions {
   const s = store.state;
 
   // Refreshes are serialised and coalesced: status updates can arrive in bursts.
@@ -50,7 +50,7 @@ export function syncActions(ws: WorkspaceApi, store: Store, order: OrderActions,
   };
 
   let generation: number | undefined;
-  const onStatus = (st: SyncStatus): void => {
+  const onStatus = (st: SyncStatusView): void => {
     store.set({ status: st, pending: st.pending });
     if (st.phase === 'idle' && !st.last_error) order.showError('sync', undefined);
     // Pulled data changed what this screen shows: re-read the lists.

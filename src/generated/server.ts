@@ -1,0 +1,427 @@
+// Generated from the Rust types by server/tests/ts_bindings.rs: do not edit.
+
+/**
+ * A hybrid logical timestamp. Ordered by `wall_ms`, then `counter`, then `node`.
+ *
+ * Serialized as its fixed-width string (see the [module documentation](self)).
+ */
+export type Hlc = string;
+/**
+ * The rule a finding comes from.
+ */
+export type Rule = "credit_limit" | "stock_shortfall" | "price_list_expired" | "min_order_quantity" | "pack_multiple" | "discount_cap" | "missing_required" | "likely_duplicate" | "unknown_product" | "quantity_precision" | "non_positive_quantity" | "invalid_discount";
+/**
+ * Machine-readable details of a finding; the variant matches the finding's rule.
+ */
+export type Details = { "rule": "credit_limit", 
+/**
+ * The outlet's credit limit.
+ */
+limit: Dec, 
+/**
+ * The outstanding balance relied on.
+ */
+outstanding: Dec, 
+/**
+ * This device's unsynced orders for the outlet.
+ */
+pending_on_device: Dec, 
+/**
+ * This order's total.
+ */
+order_total: Dec, 
+/**
+ * `outstanding + pending_on_device + order_total`.
+ */
+exposure: Dec, 
+/**
+ * `exposure - limit`: by how much the limit is exceeded.
+ */
+excess: Dec, } | { "rule": "stock_shortfall", 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * Quantity ordered, summed over the order's lines of this SKU.
+ */
+ordered: Dec, 
+/**
+ * Quantity available.
+ */
+available: Dec, 
+/**
+ * `ordered - available`.
+ */
+shortfall: Dec, } | { "rule": "price_list_expired", 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * The order's business date.
+ */
+business_date: string, 
+/**
+ * First date the price is valid.
+ */
+valid_from: string, 
+/**
+ * First date the price is no longer valid, if any.
+ */
+valid_until: string | null, } | { "rule": "min_order_quantity", 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * The line's quantity.
+ */
+quantity: Dec, 
+/**
+ * The minimum order quantity.
+ */
+minimum: Dec, } | { "rule": "pack_multiple", 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * The line's quantity.
+ */
+quantity: Dec, 
+/**
+ * Units per pack.
+ */
+pack_size: Dec, 
+/**
+ * The nearest whole number of packs below the quantity (may be zero).
+ */
+lower: Dec, 
+/**
+ * The nearest whole number of packs above the quantity.
+ */
+upper: Dec, } | { "rule": "discount_cap", 
+/**
+ * The user's role.
+ */
+role: string, 
+/**
+ * The discount given, in percent.
+ */
+discount_percent: Dec, 
+/**
+ * The role's cap, in percent (zero for a role the policy does not list).
+ */
+cap_percent: Dec, } | { "rule": "missing_required" } | { "rule": "likely_duplicate", 
+/**
+ * The earlier order with the same lines.
+ */
+duplicate_of: string, 
+/**
+ * When that order was committed.
+ */
+committed_at: string, } | { "rule": "unknown_product", 
+/**
+ * The SKU not found.
+ */
+sku: string, } | { "rule": "quantity_precision", 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * The line's quantity.
+ */
+quantity: Dec, 
+/**
+ * Decimal places the unit allows.
+ */
+max_places: number, } | { "rule": "non_positive_quantity", 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * The line's quantity.
+ */
+quantity: Dec, } | { "rule": "invalid_discount", 
+/**
+ * The discount given, in percent.
+ */
+discount_percent: Dec, };
+/**
+ * One thing a rule found.
+ */
+export type Finding = { 
+/**
+ * The rule.
+ */
+rule: Rule, 
+/**
+ * How severe it is under the policy (always `block` for structural rules).
+ */
+severity: Severity, 
+/**
+ * The field concerned, e.g. `lines[2].quantity`, `outlet.credit`, `requested_delivery_date`.
+ */
+field: string, 
+/**
+ * What is wrong, for a person, with the age of the data relied on where it matters
+ * (e.g. "Over the credit limit by 120.50 (credit as of 2026-11-21 18:00 UTC)").
+ */
+message: string, 
+/**
+ * When the data the finding relied on was computed: always set for credit and stock.
+ */
+data_as_of: string | null, 
+/**
+ * Machine-readable details.
+ */
+details: Details, };
+/**
+ * One reason an applied order was flagged for review.
+ */
+export type FlagReason = { 
+/**
+ * The validation rule, e.g. `credit_limit`.
+ */
+rule: string, 
+/**
+ * The finding's sentence, with the age of the data it relied on.
+ */
+message: string, };
+/**
+ * One tax's claimed amount on a line.
+ */
+export type ClaimedTax = { 
+/**
+ * The tax code.
+ */
+code: string, 
+/**
+ * The amount.
+ */
+amount: Dec, };
+/**
+ * One line of a flagged order, from the stored document. The line's untaxed amount is not
+ * stored (only the order's subtotal is), so it is not given: the page shows quantity × unit
+ * price and the discount rather than a figure computed outside the tax engine.
+ */
+export type ReviewLine = { 
+/**
+ * The product's SKU.
+ */
+sku: string, 
+/**
+ * The product's name in today's catalog (absent when the product is no longer in it).
+ */
+name?: string, 
+/**
+ * How many units, in the product's unit.
+ */
+quantity: Dec, 
+/**
+ * The unit price the order was priced at.
+ */
+unit_price: Dec, 
+/**
+ * The line's discount, in percent.
+ */
+discount_percent?: Dec, 
+/**
+ * Each tax charged on the line (code and amount).
+ */
+taxes: Array<ClaimedTax>, };
+/**
+ * One flagged order in the queue.
+ */
+export type ReviewItem = { 
+/**
+ * The order.
+ */
+order_id: string, 
+/**
+ * Its document number.
+ */
+document_number: string | null, 
+/**
+ * `sale` or `return`.
+ */
+kind: OrderKind, 
+/**
+ * The outlet.
+ */
+outlet_id: string, 
+/**
+ * The outlet's name.
+ */
+outlet_name: string, 
+/**
+ * The rep (from the device's registration).
+ */
+username: string, 
+/**
+ * The device that pushed it.
+ */
+device_id: string, 
+/**
+ * The order's total (amount due), as the server recomputed it.
+ */
+total: string, 
+/**
+ * What was ordered, in document order.
+ */
+lines: Array<ReviewLine>, 
+/**
+ * When the rep committed it (device clock).
+ */
+committed_at: string, 
+/**
+ * Why it was flagged: one per finding, `rule` as in the push's `flagged` outcome.
+ */
+reasons: Array<FlagReason>, 
+/**
+ * The findings in full (field, details, the age of the data relied on).
+ */
+findings: Array<Finding>, 
+/**
+ * `open`, `approved` or `rejected`.
+ */
+status: "open" | "approved" | "rejected", 
+/**
+ * When the server flagged it.
+ */
+created_at: string, 
+/**
+ * The supervisor who resolved it.
+ */
+resolved_by: string | null, 
+/**
+ * When.
+ */
+resolved_at: string | null, 
+/**
+ * The supervisor's note.
+ */
+note: string | null, };
+/**
+ * A field's current value and where it came from.
+ */
+export type FieldState = { 
+/**
+ * The value.
+ */
+value: string, 
+/**
+ * When it was set (the patch's or the resolution's timestamp).
+ */
+changed_at: Hlc, 
+/**
+ * The user who set it (the patch's author, or the supervisor who resolved a conflict).
+ */
+changed_by: string, 
+/**
+ * The record version that this change produced.
+ */
+version: number, };
+/**
+ * A value proposed by a patch that could not be applied.
+ */
+export type Proposal = { 
+/**
+ * The value the patch wanted.
+ */
+value: string, 
+/**
+ * The patch's author.
+ */
+by: string, 
+/**
+ * The patch's timestamp.
+ */
+at: Hlc, };
+/**
+ * A supervisor's choice.
+ */
+export type Choice = "ours" | "theirs" | "value";
+/**
+ * A decision as recorded.
+ */
+export type ResolutionRecord = { 
+/**
+ * `ours`, `theirs` or `value`.
+ */
+choice: Choice, 
+/**
+ * The value the field has after the resolution.
+ */
+value: string, 
+/**
+ * The server's clock at the resolution (the field's `changed_at` when it changed).
+ */
+at: Hlc, 
+/**
+ * The outlet's version after the resolution.
+ */
+version: number, };
+/**
+ * One conflict in the queue.
+ */
+export type ConflictItem = { 
+/**
+ * Its id (a UUID).
+ */
+id: string, 
+/**
+ * The outlet.
+ */
+outlet_id: string, 
+/**
+ * The outlet's name.
+ */
+outlet_name: string, 
+/**
+ * The field (`phone`, `address` or `contact_name`).
+ */
+field: "phone" | "address" | "contact_name", 
+/**
+ * The value the rep's edit started from.
+ */
+base: string, 
+/**
+ * The outlet version the rep's edit was based on.
+ */
+base_version: number, 
+/**
+ * The server's value, kept: who set it, when (hybrid logical clock), at which version.
+ */
+ours: FieldState, 
+/**
+ * The rep's value, not applied: who proposed it and when.
+ */
+theirs: Proposal, 
+/**
+ * The device that sent the edit.
+ */
+device_id: string, 
+/**
+ * `open` or `resolved`.
+ */
+status: "open" | "resolved", 
+/**
+ * When the server recorded it (RFC 3339).
+ */
+created_at: string, 
+/**
+ * The supervisor who resolved it.
+ */
+resolved_by: string | null, 
+/**
+ * When (RFC 3339).
+ */
+resolved_at: string | null, 
+/**
+ * The decision.
+ */
+resolution: ResolutionRecord | null, };
