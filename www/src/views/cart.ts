@@ -86,7 +86,7 @@ export function renderCart(store: Store, act: OrderActions): HTMLElement {
         { class: 'line', 'data-testid': 'order-line', 'data-sku': line.product.sku },
         h('div', { class: 'row' }, h('span', { class: 'name' }, name), remove),
         h('div', { class: 'row' }, h('span', { class: 'meta', 'data-testid': 'line-price' }, `${price} / ${line.product.unit}`), net),
-        h('div', { class: 'row' }, h('span', { class: 'stepper' }, dec, qty, inc), h('label', { class: 'inline' }, 'Discount %', discount)),
+        h('div', { class: 'row' }, h('span', { class: 'stepper' }, dec, qty, inc), h('label', { class: 'inline', title: 'Discount in percent' }, 'Disc. %', discount)),
         problem,
         taxes,
       );

@@ -68,7 +68,10 @@ export function renderOutletPicker(store: Store, choose: (o: OutletView) => void
   search.addEventListener('input', render);
 
   store.watch(['outlets', 'orders', 'draft'], (st, changed) => {
+    const wasHidden = section.hidden;
     section.hidden = st.draft.outlet !== undefined;
+    // Back from an order (committed or changed): the next one starts at the top.
+    if (wasHidden && !section.hidden) requestAnimationFrame(() => window.scrollTo({ top: 0, behavior: 'instant' as ScrollBehavior }));
     if (changed.has('draft') && !st.draft.outlet && changed.size === 1) search.value = '';
     if (!section.hidden) render();
   });

@@ -6,8 +6,11 @@
 // sync loop uploads them in resumable chunks. The module checks the photos (type, size, count,
 // space); this card shows its refusals next to the field, in plain words.
 
-import { describeError, errorText, type TaskItemView, type Workspace } from '../api.ts';
+import { errorText, type TaskItemView, type Workspace } from '../api.ts';
 import { h, replaceChildren } from '../dom.ts';
+import { date } from '../format.ts';
+import { today } from '../workspace/draft.ts';
+import { completionForm, type CompletionForm } from './task-form.ts';
 
 export interface TasksCard {
   el: HTMLElement;
@@ -17,49 +20,6 @@ export interface TasksCard {
   task(id: string): TaskItemView | undefined;
   /** Completions the server refused (they need the rep's attention). */
   rejectedCount(): number;
-}
-
-/** Photo formats the module accepts (the file input offers only these). */
-const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
-
-/** A photo's size for people: "850 KB", "1.5 MB" (sizes, not money: plain numbers are fine). */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-/** "photos[1]" → "Photo 2"; anything else: undefined. */
-function photoName(field: string | undefined, files: File[]): string | undefined {
-  const m = field ? /^photos\[(\d+)\](?:\.\w+)?$/.exec(field) : null;
-  if (!m?.[1]) return undefined;
-  const i = Number(m[1]);
-  const f = files[i];
-  return f ? `Photo ${i + 1} (${f.name}, ${formatSize(f.size)})` : `Photo ${i + 1}`;
-}
-
-/** The module's refusal of a completion, in plain words. */
-export function completionErrorText(err: unknown, files: File[]): string {
-  const e = describeError(err);
-  if (e.code !== 'validation') return errorText(err);
-  const which = photoName(e.field, files);
-  switch (e.detail) {
-    case 'task_closed':
-      return 'This task is no longer open: it was already completed, or the office withdrew it.';
-    case 'unknown_task':
-      return 'This task is no longer assigned to you.';
-    case 'photo_too_large':
-      return `${which ?? 'A photo'} is too large (${e.message}). Take it again at a lower resolution, or leave it out.`;
-    case 'photo_type':
-      return `${which ?? 'A photo'} is not a JPEG, PNG or WebP picture. Attach photos from the camera.`;
-    case 'photo_storage_full':
-      return 'This device has no room left to keep the photos until they are uploaded. Free some space (old photos, other apps) and try again.';
-    case 'too_many_photos':
-      return `Too many photos: ${e.message}. Leave some out.`;
-    case 'note_too_long':
-      return `The note is too long: ${e.message}.`;
-    default:
-      return `${e.message} (${e.detail ?? e.code})`;
-  }
 }
 
 /** What this device knows of the task's completion, for the rep. */
@@ -93,32 +53,6 @@ function completionText(t: TaskItemView): string {
 
 const KIND_LABEL: Record<string, string> = { delivery: 'Delivery', shelf_check: 'Shelf check', visit: 'Visit' };
 
-/** Today's local date as YYYY-MM-DD. */
-function todayIso(): string {
-  const d = new Date();
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-/** "2026-03-05" → the local short date (a due date is a calendar day, not an instant). */
-function formatDay(day: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-  if (!m) return day;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return d.toLocaleDateString(undefined, { dateStyle: 'medium' });
-}
-
-/** The completion form of one task: kept across re-renders, so a note being typed and the
- * photos chosen survive a sync status update. */
-interface CompletionForm {
-  el: HTMLElement;
-  note: HTMLTextAreaElement;
-  photos: HTMLInputElement;
-  info: HTMLElement;
-  error: HTMLElement;
-  submit: HTMLButtonElement;
-}
-
 export function renderTasksCard(
   ws: Workspace,
   hooks: {
@@ -148,79 +82,17 @@ export function renderTasksCard(
   function formFor(t: TaskItemView): CompletionForm {
     const existing = forms.get(t.id);
     if (existing) return existing;
-    const noteId = `task-note-${t.id}`;
-    const photosId = `task-photos-${t.id}`;
-    const note = h('textarea', { id: noteId, rows: 3, maxlength: 2000, 'data-testid': 'task-note' });
-    const photos = h('input', {
-      id: photosId,
-      type: 'file',
-      accept: PHOTO_TYPES,
-      capture: 'environment',
-      multiple: true,
-      'data-testid': 'task-photos',
-      'aria-describedby': `${photosId}-info ${photosId}-error`,
-    });
-    const info = h('p', { id: `${photosId}-info`, class: 'muted small', 'data-testid': 'task-photo-info' }, 'No photos attached.');
-    const error = h('p', { id: `${photosId}-error`, class: 'error small', 'data-testid': 'task-error', role: 'alert', hidden: true });
-    const submit = h('button', { type: 'submit', class: 'primary', 'data-testid': 'task-submit' }, 'Complete task');
-    const cancel = h('button', { type: 'button', class: 'small link', 'data-testid': 'task-form-cancel' }, 'Cancel');
-    const form = h(
-      'form',
-      { class: 'task-form', 'data-testid': 'task-form', 'data-task-id': t.id, novalidate: true },
-      h('label', { for: noteId }, 'Note'),
-      note,
-      h('label', { for: photosId }, 'Photos (JPEG, PNG or WebP)'),
-      photos,
-      info,
-      error,
-      submit,
-      cancel,
-    );
-    const f: CompletionForm = { el: form, note, photos, info, error, submit };
-    const chosen = (): File[] => Array.from(photos.files ?? []);
-    const showError = (text: string, detail?: string): void => {
-      error.textContent = text;
-      error.hidden = text === '';
-      if (detail) error.dataset['detail'] = detail;
-      else delete error.dataset['detail'];
-      photos.toggleAttribute('aria-invalid', Boolean(detail?.startsWith('photo') || detail === 'too_many_photos'));
-    };
-    photos.addEventListener('change', () => {
-      showError('');
-      const files = chosen();
-      const total = files.reduce((sum, file) => sum + file.size, 0);
-      info.dataset['count'] = String(files.length);
-      info.dataset['bytes'] = String(total);
-      info.textContent =
-        files.length === 0
-          ? 'No photos attached.'
-          : `${files.length} photo${files.length === 1 ? '' : 's'}, ${formatSize(total)}: ${files.map((file) => `${file.name} (${formatSize(file.size)})`).join(', ')}`;
-    });
-    cancel.addEventListener('click', () => {
-      openForm = undefined;
-      render();
-    });
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const files = chosen();
-      submit.disabled = true;
-      submit.textContent = 'Saving…';
-      showError('');
-      void (async () => {
-        try {
-          const done = await ws.completeTask(t.id, note.value, files.length === 0 ? undefined : files);
-          forms.delete(t.id);
-          if (openForm === t.id) openForm = undefined;
-          refresh(true);
-          hooks.onCompleted(done);
-        } catch (err) {
-          const e = describeError(err);
-          showError(completionErrorText(err, files), e.detail ?? e.code);
-        } finally {
-          submit.disabled = false;
-          submit.textContent = 'Complete task';
-        }
-      })();
+    const f = completionForm(ws, t, {
+      done: (done) => {
+        forms.delete(t.id);
+        if (openForm === t.id) openForm = undefined;
+        refresh(true);
+        hooks.onCompleted(done);
+      },
+      cancel: () => {
+        openForm = undefined;
+        render();
+      },
     });
     forms.set(t.id, f);
     return f;
@@ -231,7 +103,7 @@ export function renderTasksCard(
     const canComplete = t.status === 'open' && (!c || c.status === 'rejected');
     const canBill = t.status !== 'cancelled' && c?.status !== 'rejected';
     const status = completionText(t);
-    const overdue = t.status === 'open' && !c && t.due_date !== undefined && t.due_date < todayIso();
+    const overdue = t.status === 'open' && !c && t.due_date !== undefined && t.due_date < today();
     const attention = c?.status === 'rejected' || c?.status === 'held';
     const complete = h('button', { type: 'button', class: 'small', 'data-testid': 'task-complete' }, c?.status === 'rejected' ? 'Complete again' : 'Complete');
     complete.addEventListener('click', () => {
@@ -260,7 +132,7 @@ export function renderTasksCard(
         { class: 'row meta' },
         h('span', { 'data-testid': 'task-outlet', 'data-outlet-id': t.outlet_id }, t.outlet_name ?? t.outlet_id),
         t.due_date
-          ? h('span', { class: overdue ? 'due overdue' : 'due', 'data-testid': 'task-due', 'data-due': t.due_date }, `${overdue ? 'Overdue: was due' : 'Due'} ${formatDay(t.due_date)}`)
+          ? h('span', { class: overdue ? 'due overdue' : 'due', 'data-testid': 'task-due', 'data-due': t.due_date }, `${overdue ? 'Overdue: was due' : 'Due'} ${date(t.due_date)}`)
           : null,
         h('span', { class: `task-state ${t.status}`, 'data-testid': 'task-state' }, t.status === 'open' ? 'Open' : t.status === 'done' ? 'Done' : 'Withdrawn'),
       ),
