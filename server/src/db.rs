@@ -182,6 +182,22 @@ async fn open_postgres(url: &str, max_connections: u32) -> Result<Db, DbError> {
 }
 
 impl Db {
+    /// Begins a transaction with a custom statement (`BEGIN IMMEDIATE`, an isolation level),
+    /// in a task of its own so that a caller cancelled half-way (a client that hangs up while
+    /// the server waits for SQLite's write lock) cannot leave it half-begun.
+    ///
+    /// sqlx starts a custom `BEGIN`, then checks the connection's state before it hands out the
+    /// `Transaction`; a future dropped between the two returns the connection to the pool inside
+    /// an open transaction that nothing rolls back, holding the write lock, and every later
+    /// `begin_with` on it fails ("attempted to call begin_with at non-zero transaction depth").
+    /// Run to completion here, the `Transaction` always exists, and dropping it rolls back.
+    pub async fn begin_with(&self, statement: &'static str) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        let pool = self.pool.clone();
+        tokio::spawn(async move { pool.begin_with(statement).await })
+            .await
+            .map_err(|e| sqlx::Error::Io(std::io::Error::other(format!("begin task: {e}"))))?
+    }
+
     /// Begins the transaction of one push, holding the device's serialization lock, and returns
     /// it with the device's `last_seq` (`None`: no such device).
     ///
@@ -195,7 +211,7 @@ impl Db {
     ) -> Result<(Transaction<'static, Any>, Option<i64>), sqlx::Error> {
         let (mut tx, sql) = match self.backend {
             Backend::Sqlite => (
-                self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                self.begin_with("BEGIN IMMEDIATE").await?,
                 "SELECT last_seq FROM devices WHERE device_id = $1",
             ),
             Backend::Postgres => (
@@ -214,7 +230,7 @@ impl Db {
     /// instance's: SQLite's write lock, or a PostgreSQL advisory lock held until it ends.
     pub async fn begin_seed(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => self.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")

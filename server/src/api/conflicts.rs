@@ -249,7 +249,7 @@ pub async fn resolve(
     let backend = state.db.backend;
     // One writer: SQLite's write lock, or the conflict's, the outlet's and the clock's rows.
     let mut tx = match backend {
-        Backend::Sqlite => state.db.pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Sqlite => state.db.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => state.db.pool.begin().await?,
     };
     // The feed's lock first, then the conflict's, the outlet's and the clock's rows (see

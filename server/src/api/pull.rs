@@ -226,7 +226,7 @@ pub async fn page(state: &AppState, auth: &AuthDevice, query: &PullQuery) -> Res
     let backend = state.db.backend;
     let mut tx = match backend {
         Backend::Sqlite => state.db.pool.begin().await?,
-        Backend::Postgres => state.db.pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
+        Backend::Postgres => state.db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
     };
     let routes = routes_of(&mut tx, auth).await?;
     let view = view_hash(auth, routes.as_deref());

@@ -167,7 +167,7 @@ pub async fn cancel(
 /// every writer of records devices hold.
 pub async fn cancel_task(db: &Db, id: &str) -> Result<TaskItem, AppError> {
     let mut tx = match db.backend {
-        Backend::Sqlite => db.pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await?,
         Backend::Postgres => db.pool.begin().await?,
     };
     feed::lock(&mut tx, db.backend).await?;
