@@ -31,9 +31,13 @@ const SIZES = {
 };
 
 const tid = (id) => `[data-testid="${id}"]`;
+// DOM clicks: Lighthouse's screen emulation moves what puppeteer's coordinate clicks hit.
+const click = (page, selector) => page.$eval(selector, (el) => el.click());
 
 async function walk(browser, url, size, { viewport, formFactor }) {
-  const page = await browser.newPage();
+  // A fresh profile per walk: each signs in on a new device.
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
   await page.setViewport(viewport);
   const config = {
     extends: 'lighthouse:default',
@@ -51,21 +55,25 @@ async function walk(browser, url, size, { viewport, formFactor }) {
   await page.type(tid('password'), 'rep1-demo');
   await page.type(tid('pin'), '246810');
   await page.type(tid('pin-confirm'), '246810');
-  await page.click(tid('sign-in'));
+  await click(page, tid('sign-in'));
   await page.waitForSelector(`${tid('pending-badge')}:not([hidden])`, { timeout: 60_000 });
   await page.waitForSelector(tid('outlet-item'));
   await flow.snapshot({ name: 'outlets' });
-  await page.click(tid('outlet-item'));
+  await click(page, tid('outlet-item'));
+  await page.waitForSelector(`${tid('product-search')}`, { visible: true });
   await page.type(tid('product-search'), 'SKU-00001');
-  await page.waitForSelector(`${tid('product-item')}[data-sku="SKU-00001"] ${tid('add-product')}`);
-  await page.click(`${tid('product-item')}[data-sku="SKU-00001"] ${tid('add-product')}`);
+  await page.waitForSelector(`${tid('product-item')}[data-sku="SKU-00001"] ${tid('add-product')}`).catch(async (err) => {
+    console.error(await page.evaluate(() => `${document.activeElement?.outerHTML} | ${document.querySelector('[data-testid="product-search"]')?.value} | ${document.querySelector('[data-testid="product-list"]')?.innerHTML.slice(0, 300)}`));
+    throw err;
+  });
+  await click(page, `${tid('product-item')}[data-sku="SKU-00001"] ${tid('add-product')}`);
   await page.waitForSelector(`${tid('commit-order')}:not([disabled])`);
   await flow.snapshot({ name: 'order' });
-  await page.click(tid('lock-now'));
+  await click(page, tid('lock-now'));
   await page.waitForSelector(tid('unlock-pin'));
   await flow.snapshot({ name: 'lock' });
   const result = await flow.createFlowResult();
-  await page.close();
+  await context.close();
   return result.steps.map((s) => {
     const a11y = s.lhr.categories.accessibility;
     const failing = a11y.auditRefs

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getJson, supervisorToken } from './support/api.mjs';
+import { assertAccessible } from './support/axe.mjs';
 import { newPhone } from './support/browser.mjs';
 import { addProduct, editContact, pickOutlet, signIn, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
 import { overLimitOrder, salesReference } from './support/sales.mjs';
@@ -113,6 +114,7 @@ test('supervisor: reads the flagged order with its lines, rejects it with a note
     for (const s of [REP1_PHONE, REP2_PHONE, 'rep1', 'rep2']) assert.ok(shown.includes(s), `${s} in ${shown}`);
     await sup.page.screenshot({ path: 'test-results/supervisor-conflict.png', fullPage: true }).catch(() => {});
     await tapTargetsAreLarge(sup.page);
+    await assertAccessible(sup.page, "the supervisor's review and conflicts");
     const conflictId = await conflict.getAttribute('data-conflict-id');
     const use = conflict.locator('[data-testid="conflict-choose"][data-choice="theirs"]');
     assert.equal((await use.textContent())?.trim(), `Use ${REP2_PHONE} (rep2)`);

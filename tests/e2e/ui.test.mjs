@@ -5,15 +5,13 @@
 // serious or critical axe-core violation on the main screens.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { serverOrders } from './support/api.mjs';
+import { assertAccessible as axe } from './support/axe.mjs';
 import { PHONE } from './support/browser.mjs';
 import { signIn, unlock } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const TABLET = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, isMobile: false, hasTouch: true, serviceWorkers: 'allow' };
 const SIZES = [
   ['phone 360x740', PHONE],
@@ -46,18 +44,6 @@ function tapper(page) {
       await locator.tap();
     },
   };
-}
-
-async function axe(page, screen) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => {
-    // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target?.join(' ') }));
-  });
-  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad, [], `axe-core on ${screen}: ${JSON.stringify(bad)}`);
-  return result;
 }
 
 /** Every visible control on the page at least 48 px in both directions (a checkbox counts by
