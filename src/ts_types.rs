@@ -22,7 +22,7 @@ const TS_SERVER: &'static str = include_str!("generated/server.ts");
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod ts_bindings {
-    use ts_rs::TS;
+    use satchel_core::ts_export::{check_or_write, decl};
 
     use crate::sync_loop::status::SyncStatusView;
     use crate::vault::VaultStatusView;
@@ -30,14 +30,9 @@ mod ts_bindings {
     use crate::workspace::{SessionView, WorkspaceOptions};
     use satchel_core::sync::engine::Phase;
 
-    fn decl<T: TS>() -> String {
-        format!("{}export {}\n", T::docs().map(|d| d.to_string()).unwrap_or_default(), T::decl())
-    }
-
     #[test]
     fn typescript_declarations_are_up_to_date() {
-        let mut out = String::from("// Generated from the Rust types by src/ts_types.rs (ts_bindings): do not edit.\n\n");
-        for d in [
+        let decls = [
             decl::<WorkspaceOptions>(),
             decl::<VaultStatusView>(),
             decl::<SessionView<'static>>(),
@@ -45,18 +40,15 @@ mod ts_bindings {
             decl::<SyncStatusView>(),
             decl::<CommittedOrderView>(),
             decl::<StorageReportView>(),
-        ] {
-            out.push_str(&d);
-        }
+        ];
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generated/module.ts");
-        if std::env::var_os("SATCHEL_WRITE_TS").is_some() {
-            std::fs::write(&path, &out).expect("write the declarations");
+        if let Err(e) = check_or_write(
+            &path,
+            "// Generated from the Rust types by src/ts_types.rs (ts_bindings): do not edit.\n\n",
+            &decls,
+            "cargo test -p satchel --lib ts_bindings",
+        ) {
+            panic!("{e}");
         }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == out,
-            "{} is not what the Rust types say; run `SATCHEL_WRITE_TS=1 cargo test -p satchel --lib ts_bindings`",
-            path.display()
-        );
     }
 }

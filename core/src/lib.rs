@@ -29,5 +29,7 @@ pub mod order;
 pub mod sales;
 pub mod sync;
 pub mod tax;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod ts_export;
 pub mod vault;
 pub mod validation;

@@ -5,28 +5,22 @@
 //! `cargo test -p satchel-core --test ts_bindings`
 #![cfg(not(target_arch = "wasm32"))]
 
-use ts_rs::TS;
-
-use satchel_core::device::views::{CompletionView, CreditView, FindingView, LineTax, OrderView, OutletView, ProductHit, QuoteLineView, QuoteView, TaskItemView, TaxView};
 use satchel_core::device::error::DraftSummary;
 use satchel_core::device::records::Draft;
+use satchel_core::device::views::{
+    CompletionView, CreditView, FindingView, LineTax, OrderView, OutletView, ProductHit,
+    QuoteLineView, QuoteView, TaskItemView, TaxView,
+};
 use satchel_core::money::Dec;
 use satchel_core::sales::{OrderKind, SalesLine, SalesOrder};
 use satchel_core::sync::lifecycle::Status;
 use satchel_core::sync::protocol::TaskStatus;
+use satchel_core::ts_export::{check_or_write, decl};
 use satchel_core::validation::Severity;
-
-fn decl<T: TS>() -> String {
-    format!("{}export {}\n", T::docs().map(|d| d.to_string()).unwrap_or_default(), T::decl())
-}
 
 #[test]
 fn typescript_declarations_are_up_to_date() {
-    let mut out = String::from(
-        "// Generated from the Rust types by core/tests/ts_bindings.rs: do not edit.\n\
-         // Every amount is a decimal string (`Dec`); the page does no arithmetic on it.\n\n",
-    );
-    for d in [
+    let decls = [
         decl::<Dec>(),
         decl::<OrderKind>(),
         decl::<Status>(),
@@ -47,18 +41,15 @@ fn typescript_declarations_are_up_to_date() {
         decl::<TaskItemView>(),
         decl::<Draft>(),
         decl::<DraftSummary>(),
-    ] {
-        out.push_str(&d);
-    }
+    ];
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/generated/core.ts");
-    if std::env::var_os("SATCHEL_WRITE_TS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
-        std::fs::write(&path, &out).expect("write the declarations");
+    if let Err(e) = check_or_write(
+        &path,
+        "// Generated from the Rust types by core/tests/ts_bindings.rs: do not edit.\n\
+         // Every amount is a decimal string (`Dec`); the page does no arithmetic on it.\n\n",
+        &decls,
+        "cargo test -p satchel-core --test ts_bindings",
+    ) {
+        panic!("{e}");
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == out,
-        "{} is not what the Rust types say; run `SATCHEL_WRITE_TS=1 cargo test -p satchel-core --test ts_bindings`",
-        path.display()
-    );
 }
