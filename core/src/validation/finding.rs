@@ -90,10 +90,13 @@ pub enum Details {
         /// The product.
         sku: String,
         /// The order's business date.
+        #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
         business_date: NaiveDate,
         /// First date the price is valid.
+        #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
         valid_from: NaiveDate,
         /// First date the price is no longer valid, if any.
+        #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string | null"))]
         valid_until: Option<NaiveDate>,
     },
     /// See [`Rule::MinOrderQuantity`].
@@ -134,6 +137,7 @@ pub enum Details {
         /// The earlier order with the same lines.
         duplicate_of: Uuid,
         /// When that order was committed.
+        #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
         committed_at: DateTime<Utc>,
     },
     /// See [`Rule::UnknownProduct`].
