@@ -79,6 +79,13 @@ test('vault: nothing readable at rest, idle lock keeps the draft, locked devices
     await page.getByTestId('unlock').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="lock-screen"]')?.dataset.failed === '1');
     assert.match((await page.getByTestId('error').textContent()) ?? '', /Wrong PIN/);
+    // Plain words; the code only in the details line; how many tries are left before a wait.
+    assert.equal((await page.locator('[data-testid="error"] .words').textContent())?.trim(), 'Wrong PIN.');
+    assert.match((await page.getByTestId('error-detail').textContent()) ?? '', /^wrong_pin: /);
+    const left = page.getByTestId('lock-attempts-left');
+    await left.waitFor();
+    assert.equal(await left.getAttribute('data-left'), '4', 'core\'s policy: the 5th wrong PIN in a row brings the first wait');
+    assert.match((await left.textContent()) ?? '', /^4 more wrong PINs and you will have to wait\.$/);
     await unlock(page);
     const qty = page.locator(`[data-testid="order-line"][data-sku="${p1.sku}"] [data-testid="line-qty"]`);
     assert.equal(await qty.inputValue(), '4', 'the draft survived the lock');
