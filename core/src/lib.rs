@@ -26,6 +26,7 @@ pub mod device;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod pos;
 pub mod sales;
 pub mod sync;
 pub mod tax;

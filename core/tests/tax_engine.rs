@@ -220,3 +220,53 @@ fn a_discount_after_tax_leaves_the_tax_on_the_full_price() {
     assert_eq!(after.lines[0].taxes[0].base.to_string(), "100.00");
     assert_eq!((after.untaxed.to_string(), after.total.to_string()), ("90.00".into(), "103.00".into()));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    /// A refund (the sale's lines with negative quantities) mirrors its sale to the cent under
+    /// every rounding mode and scope, with or without line discounts and cash rounding: total,
+    /// untaxed, each tax per code and each line's taxes (the counter's refunds rely on it).
+    #[test]
+    fn a_refund_mirrors_its_sale_under_every_rounding_mode(
+        lines in proptest::collection::vec((1u32..20, 1i64..100_000, proptest::option::of(0u32..60)), 1..6),
+        half_even in proptest::prelude::any::<bool>(),
+        per_document in proptest::prelude::any::<bool>(),
+        cash in proptest::prelude::any::<bool>(),
+    ) {
+        let dialect = json!({"kind": "exact", "rounding": if half_even { "half_even" } else { "half_up" }, "scope": if per_document { "document" } else { "line" }});
+        let r = rules(dialect, gst_qst_compound(), json!(["GST", "QST"]));
+        let doc_of = |sign: i64| -> TaxDocument {
+            let ls: Vec<serde_json::Value> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, (q, cents, disc))| {
+                    let mut l = json!({"id": i.to_string(), "quantity": (sign * i64::from(*q)).to_string(), "unit_price": rust_decimal::Decimal::new(*cents, 2).to_string()});
+                    if let Some(p) = disc {
+                        l["discount"] = json!({"percent": p.to_string()});
+                    }
+                    l
+                })
+                .collect();
+            serde_json::from_value(json!({"business_date": "2024-05-01", "place_of_supply": "X", "lines": ls, "cash": cash})).expect("valid document")
+        };
+        let sale = compute(&r, &doc_of(1)).expect("sale");
+        let refund = compute(&r, &doc_of(-1)).expect("refund");
+        proptest::prop_assert_eq!(refund.total.value(), -sale.total.value());
+        proptest::prop_assert_eq!(refund.untaxed.value(), -sale.untaxed.value());
+        proptest::prop_assert_eq!(refund.tax.value(), -sale.tax.value());
+        for (s, f) in sale.taxes.iter().zip(&refund.taxes) {
+            proptest::prop_assert_eq!(&s.code, &f.code);
+            proptest::prop_assert_eq!(f.amount.value(), -s.amount.value());
+        }
+        for (s, f) in sale.lines.iter().zip(&refund.lines) {
+            for (a, b) in s.taxes.iter().zip(&f.taxes) {
+                proptest::prop_assert_eq!(b.amount.value(), -a.amount.value());
+            }
+        }
+        proptest::prop_assert_eq!(
+            refund.cash_rounding.as_ref().map(|c| c.total.value()),
+            sale.cash_rounding.as_ref().map(|c| -c.total.value())
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! The counter (point of sale, issue 13): the rules a cashier's sales, tenders and shift follow,
+//! pure and shared by the device and the server.
+//!
+//! - [`tender`]: how a sale is paid ([`Tender`]), the change, cash rounding of the cash part
+//!   only, and when a sale is complete ([`settle`]).
+//! - [`shift`]: the opening float counted by denomination, cash movements, and the X / Z
+//!   report computed from the shift's receipts ([`report`]), so that the server's recomputed Z
+//!   report equals the device's to the cent.
+//!
+//! Receipts are priced and taxed by [`crate::sales`] and the tax engine like any order; this
+//! module adds what happens at the counter after the total is known.
+
+pub mod shift;
+pub mod tender;
+
+pub use shift::{count_drawer, report, CashMovement, Denomination, ReceiptFigures, ReceiptKind, ShiftReport};
+pub use tender::{settle, Settlement, Tender, TenderError};

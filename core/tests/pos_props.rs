@@ -1,0 +1,99 @@
+//! Properties of the counter's money rules (issue 13): tenders and change, cash rounding only
+//! of the cash part, and a Z report that is exactly the sum of its receipts.
+
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use satchel_core::money::Dec;
+use satchel_core::pos::{report, settle, ReceiptFigures, ReceiptKind, Tender};
+
+fn cents(n: i64) -> Decimal {
+    Decimal::new(n, 2)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Cards (each within what is left) then cash: once complete, change = tendered − due, the
+    /// due is the total plus a rounding that exists only when cash paid and is at most half a
+    /// step, and what the shop keeps per tender kind adds up to the due.
+    #[test]
+    fn change_is_tendered_minus_due_and_only_cash_is_rounded(
+        total in 0i64..100_000,
+        cards in proptest::collection::vec(1i64..50_000, 0..3),
+        cash in proptest::option::of(1i64..200_000),
+        rounds in any::<bool>(),
+    ) {
+        let total = cents(total);
+        let step = rounds.then(|| cents(5));
+        let mut tenders = Vec::new();
+        let mut left = total;
+        for c in cards {
+            let c = cents(c);
+            if c <= left && c > Decimal::ZERO {
+                tenders.push(Tender::Card { amount: Dec(c), reference: None });
+                left -= c;
+            }
+        }
+        if let Some(c) = cash {
+            if left > Decimal::ZERO {
+                tenders.push(Tender::Cash { amount: Dec(cents(c)) });
+            }
+        }
+        let s = settle(total, 2, step, &tenders).expect("valid tenders settle");
+        let paid_cash = tenders.iter().any(|t| matches!(t, Tender::Cash { .. }));
+        prop_assert_eq!(s.due.value(), total + s.rounding.value());
+        if !paid_cash || step.is_none() {
+            prop_assert_eq!(s.rounding.value(), Decimal::ZERO);
+        }
+        if let Some(step) = step {
+            prop_assert!(s.rounding.value().abs() * Decimal::TWO <= step);
+        }
+        prop_assert!(s.change.value() >= Decimal::ZERO);
+        if s.complete {
+            prop_assert_eq!(s.change.value(), s.tendered.value() - s.due.value());
+            prop_assert_eq!(s.remaining.value(), Decimal::ZERO);
+            let kept: Decimal = s.by_kind.iter().map(|(_, v)| v.value()).sum();
+            prop_assert_eq!(kept, s.due.value());
+        } else {
+            prop_assert_eq!(s.change.value(), Decimal::ZERO);
+            prop_assert!(s.remaining.value() > Decimal::ZERO);
+            prop_assert_eq!(s.tendered.value() + s.remaining.value(), s.due.value());
+        }
+    }
+
+    /// The Z report's totals are the sums of its receipts: net total, tax per code and tenders
+    /// per kind, refunds counted against sales.
+    #[test]
+    fn the_z_report_is_the_sum_of_its_receipts(
+        receipts in proptest::collection::vec((any::<bool>(), 1i64..50_000, 0i64..5_000, 0i64..3, any::<bool>()), 0..60),
+        float in 0i64..50_000,
+    ) {
+        let figures: Vec<ReceiptFigures> = receipts
+            .iter()
+            .enumerate()
+            .map(|(i, (refund, total, tax, code, by_card))| ReceiptFigures {
+                number: format!("R1-{i:06}"),
+                kind: if *refund { ReceiptKind::Refund } else { ReceiptKind::Sale },
+                discount: Dec(Decimal::ZERO),
+                taxes: [(format!("T{code}"), Dec(cents(*tax)))].into_iter().collect(),
+                total: Dec(cents(*total)),
+                rounding: Dec(Decimal::ZERO),
+                tenders: vec![((if *by_card { "card" } else { "cash" }).to_string(), Dec(cents(*total)))],
+            })
+            .collect();
+        let z = report(cents(float), &figures, &[], None);
+        let signed = |r: &ReceiptFigures, v: Decimal| if r.kind == ReceiptKind::Refund { -v } else { v };
+        let net: Decimal = figures.iter().map(|r| signed(r, r.total.value())).sum();
+        prop_assert_eq!(z.net_total.value(), net);
+        prop_assert_eq!(z.sales + z.refunds, figures.len() as u32);
+        for code in ["T0", "T1", "T2"] {
+            let sum: Decimal = figures.iter().filter_map(|r| r.taxes.get(code).map(|t| signed(r, t.value()))).sum();
+            prop_assert_eq!(z.taxes.get(code).map(|d| d.value()).unwrap_or_default(), sum);
+        }
+        let tenders: Decimal = z.tenders.values().map(|d| d.value()).sum();
+        prop_assert_eq!(tenders, net);
+        let cash: Decimal = figures.iter().filter(|r| r.tenders[0].0 == "cash").map(|r| signed(r, r.total.value())).sum();
+        prop_assert_eq!(z.expected_cash.value(), cents(float) + cash);
+    }
+}
