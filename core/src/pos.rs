@@ -3,6 +3,8 @@
 //!
 //! - [`tender`]: how a sale is paid ([`Tender`]), the change, cash rounding of the cash part
 //!   only, and when a sale is complete ([`settle`]).
+//! - [`register`]: one [`Shift`] at one register: opened with a counted float, receipts and
+//!   cash movements recorded, an X report at any time, closed once with the counted drawer.
 //! - [`shift`]: the opening float counted by denomination, cash movements, and the X / Z
 //!   report computed from the shift's receipts ([`report`]), so that the server's recomputed Z
 //!   report equals the device's to the cent.
@@ -10,8 +12,10 @@
 //! Receipts are priced and taxed by [`crate::sales`] and the tax engine like any order; this
 //! module adds what happens at the counter after the total is known.
 
+pub mod register;
 pub mod shift;
 pub mod tender;
 
+pub use register::{Closing, Shift, ShiftError};
 pub use shift::{count_drawer, report, CashMovement, Denomination, ReceiptFigures, ReceiptKind, ShiftReport};
 pub use tender::{settle, Settlement, Tender, TenderError};
