@@ -5,7 +5,7 @@
 import { describeError, errorText, type FindingView } from '../api.ts';
 import { h, replaceChildren, reveal } from '../dom.ts';
 import { DECIMAL_SEPARATOR, money } from '../format.ts';
-import type { DraftOptions, State, Store } from '../store.ts';
+import type { Draft, DraftOptions, State, Store } from '../store.ts';
 import type { OrderActions } from '../workspace/actions.ts';
 
 interface LineRow {
@@ -67,6 +67,7 @@ export function renderCart(store: Store, act: OrderActions): HTMLElement {
 
   let rows: LineRow[] = [];
   let shape = '';
+  let shownDraft: Draft | undefined;
   const buildRows = (st: State): void => {
     rows = st.draft.lines.map((line, index) => {
       const name = line.product.name;
@@ -103,10 +104,12 @@ export function renderCart(store: Store, act: OrderActions): HTMLElement {
     if (d.savedLines === undefined) delete section.dataset['savedLines'];
     else section.dataset['savedLines'] = String(d.savedLines);
     if (!d.outlet) return;
-    // Rows are rebuilt only when lines come or go; typing keeps its field and focus.
-    const nextShape = `${d.id ?? ''}|${d.lines.map((l) => l.product.sku).join(',')}`;
-    if (nextShape !== shape) {
+    // Rows are rebuilt only when lines come or go, or another draft opens; typing keeps its
+    // field and focus (the first save giving the draft its id changes neither).
+    const nextShape = d.lines.map((l) => l.product.sku).join(',');
+    if (nextShape !== shape || d !== shownDraft) {
       shape = nextShape;
+      shownDraft = d;
       buildRows(st);
       orderDiscount.value = d.options.orderDiscount;
       note.value = d.options.note;

@@ -40,12 +40,18 @@ export function renderOutletPicker(store: Store, choose: (o: OutletView) => void
   const section = h('section', { class: 'card', 'data-testid': 'outlet-picker', 'aria-labelledby': 'outlet-picker-title' },
     h('h2', { id: 'outlet-picker-title' }, 'New order: choose the outlet'), search, list);
 
+  // Re-rendered only when what it shows changed: a status update must not replace the row
+  // under the rep's finger.
+  let shown = '';
   const render = (): void => {
     const { outlets, orders, currency } = store.state;
     const q = search.value.trim().toLowerCase();
     const hits = outlets.filter(
       (o) => q === '' || [o.name, o.route, o.id, o.address].some((v) => v.toLowerCase().includes(q)),
     );
+    const signature = JSON.stringify([currency, hits.slice(0, OUTLET_LIST_LIMIT + 1), hits.slice(0, OUTLET_LIST_LIMIT).map((o) => lastVisit(orders, o.id)), outlets.length]);
+    if (signature === shown) return;
+    shown = signature;
     const items = hits.slice(0, OUTLET_LIST_LIMIT).map((o) => {
       const visit = lastVisit(orders, o.id);
       return h(

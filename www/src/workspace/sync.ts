@@ -2,7 +2,7 @@
 // outbox count, "Sync now", "Update prices and outlets", held orders, outlet edits, sign-out.
 
 import { describeError, draftsOf, type DraftSummary, type OrderView, type OutletView, type SyncStatusView, type Workspace } from '../api.ts';
-import type { Store } from '../store.ts';
+import type { State, Store } from '../store.ts';
 import type { OrderActions } from './actions.ts';
 
 export interface SyncActions {
@@ -35,7 +35,11 @@ export function syncActions(ws: Workspace, store: Store, order: OrderActions, on
         try {
           const [pending, list, storageReport] = await Promise.all([ws.pendingCount(), ws.orders(), ws.storageReport()]);
           const orders = [...list].sort((a, b) => b.seq - a.seq);
-          store.set({ pending, orders, storageReport });
+          // Only what changed is set: every listener of `orders` re-renders otherwise.
+          const patch: Partial<State> = { pending };
+          if (JSON.stringify(orders) !== JSON.stringify(s.orders)) patch.orders = orders;
+          if (JSON.stringify(storageReport) !== JSON.stringify(s.storageReport)) patch.storageReport = storageReport;
+          store.set(patch);
           order.showError('refresh', undefined);
         } catch (err) {
           order.showError('refresh', err);
