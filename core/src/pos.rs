@@ -3,6 +3,9 @@
 //!
 //! - [`tender`]: how a sale is paid ([`Tender`]), the change, cash rounding of the cash part
 //!   only, and when a sale is complete ([`settle`]).
+//! - [`refund`]: returns against a receipt (never more than was sold, less earlier refunds),
+//!   money back the way it came (or in cash, by policy), and returns without a receipt under
+//!   the deployment's policy.
 //! - [`register`]: one [`Shift`] at one register: opened with a counted float, receipts and
 //!   cash movements recorded, an X report at any time, closed once with the counted drawer.
 //! - [`shift`]: the opening float counted by denomination, cash movements, and the X / Z
@@ -12,10 +15,12 @@
 //! Receipts are priced and taxed by [`crate::sales`] and the tax engine like any order; this
 //! module adds what happens at the counter after the total is known.
 
+pub mod refund;
 pub mod register;
 pub mod shift;
 pub mod tender;
 
+pub use refund::{check_no_receipt, plan_return, refund_tenders, NoReceiptPolicy, RefundError, RefundTo, ReturnLine, SoldLine};
 pub use register::{Closing, Shift, ShiftError};
 pub use shift::{count_drawer, report, CashMovement, Denomination, ReceiptFigures, ReceiptKind, ShiftReport};
 pub use tender::{settle, Settlement, Tender, TenderError};

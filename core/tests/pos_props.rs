@@ -97,3 +97,43 @@ proptest! {
         prop_assert_eq!(z.expected_cash.value(), cents(float) + cash);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Refund after refund of one receipt: no line ever returns more than it sold, every refund
+    /// is paid back in full, and no non-cash kind gets back more than it paid.
+    #[test]
+    fn refunds_never_exceed_the_sale(
+        sold in proptest::collection::vec(1i64..20, 1..5),
+        asks in proptest::collection::vec((0usize..5, 1i64..10, 1i64..10_000), 1..8),
+        card in 0i64..100_000,
+        cash in 0i64..100_000,
+    ) {
+        use satchel_core::pos::{plan_return, refund_tenders, RefundTo, ReturnLine, SoldLine};
+        let mut lines: Vec<SoldLine> = sold.iter().enumerate().map(|(i, q)| SoldLine { sku: format!("S{i}"), quantity: Dec(Decimal::from(*q)), refunded: Dec(Decimal::ZERO) }).collect();
+        let kept = vec![("card".to_string(), Dec(cents(card))), ("cash".to_string(), Dec(cents(cash)))];
+        let mut given_back: Vec<(String, Dec)> = Vec::new();
+        for (line, qty, amount) in asks {
+            let ask = [ReturnLine { line, quantity: Dec(Decimal::from(qty)) }];
+            match plan_return(&lines, &ask) {
+                Ok(plan) => {
+                    prop_assert_eq!(plan.len(), 1);
+                    let l = &mut lines[line];
+                    l.refunded = Dec(l.refunded.value() + Decimal::from(qty));
+                    prop_assert!(l.refunded.value() <= l.quantity.value());
+                    let paid = refund_tenders(cents(amount), &kept, &given_back, RefundTo::OriginalTenders);
+                    let total: Decimal = paid.iter().map(|(_, v)| v.value()).sum();
+                    prop_assert_eq!(total, cents(amount));
+                    given_back.extend(paid);
+                    let card_back: Decimal = given_back.iter().filter(|(k, _)| k == "card").map(|(_, v)| v.value()).sum();
+                    prop_assert!(card_back <= cents(card));
+                }
+                Err(e) => {
+                    let left = lines.get(line).map(|l| l.quantity.value() - l.refunded.value());
+                    prop_assert!(left.is_none_or(|left| Decimal::from(qty) > left), "refused {e} with enough left");
+                }
+            }
+        }
+    }
+}
