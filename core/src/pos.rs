@@ -22,5 +22,5 @@ pub mod tender;
 
 pub use refund::{check_no_receipt, plan_return, refund_tenders, NoReceiptPolicy, RefundError, RefundTo, ReturnLine, SoldLine};
 pub use register::{Closing, Shift, ShiftError};
-pub use shift::{count_drawer, report, CashMovement, Denomination, ReceiptFigures, ReceiptKind, ShiftReport};
+pub use shift::{count_drawer, differences, report, CashMovement, ReportDifference, Denomination, ReceiptFigures, ReceiptKind, ShiftReport};
 pub use tender::{settle, Settlement, Tender, TenderError};

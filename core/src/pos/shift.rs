@@ -191,6 +191,61 @@ pub fn report(opening_float: Decimal, receipts: &[ReceiptFigures], movements: &[
     }
 }
 
+/// One figure where the device's Z report and the server's recomputation disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDifference {
+    /// The figure, e.g. `net_total`, `taxes.HST-FED`, `tenders.card`.
+    pub field: String,
+    /// What the device reported.
+    pub device: String,
+    /// What the server computed from the receipts it holds.
+    pub server: String,
+}
+
+/// Compares the Z report a device sent with the one the server recomputed from the receipts it
+/// holds (same code, so any difference means a receipt is missing, extra or altered): every
+/// count and amount, per tax code and per tender kind. Empty when they agree to the cent.
+pub fn differences(device: &ShiftReport, server: &ShiftReport) -> Vec<ReportDifference> {
+    let mut out = Vec::new();
+    let mut cmp = |field: String, a: String, b: String| {
+        // Amounts compare by value: 22.60 and 22.6 agree.
+        let same = match (a.parse::<Decimal>(), b.parse::<Decimal>()) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => a == b,
+        };
+        if !same {
+            out.push(ReportDifference { field, device: a, server: b });
+        }
+    };
+    let amount = |d: &Dec| d.to_string();
+    cmp("sales".into(), device.sales.to_string(), server.sales.to_string());
+    cmp("refunds".into(), device.refunds.to_string(), server.refunds.to_string());
+    cmp("no_sales".into(), device.no_sales.to_string(), server.no_sales.to_string());
+    for (field, a, b) in [
+        ("sales_total", &device.sales_total, &server.sales_total),
+        ("refunds_total", &device.refunds_total, &server.refunds_total),
+        ("net_total", &device.net_total, &server.net_total),
+        ("discounts", &device.discounts, &server.discounts),
+        ("rounding", &device.rounding, &server.rounding),
+        ("opening_float", &device.opening_float, &server.opening_float),
+        ("paid_in", &device.paid_in, &server.paid_in),
+        ("paid_out", &device.paid_out, &server.paid_out),
+        ("expected_cash", &device.expected_cash, &server.expected_cash),
+    ] {
+        cmp(field.into(), amount(a), amount(b));
+    }
+    for (name, a, b) in [("taxes", &device.taxes, &server.taxes), ("tenders", &device.tenders, &server.tenders)] {
+        let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        for k in keys {
+            let show = |m: &BTreeMap<String, Dec>| m.get(k).map_or_else(|| "0".to_string(), amount);
+            cmp(format!("{name}.{k}"), show(a), show(b));
+        }
+    }
+    let range = |r: &ShiftReport| r.receipt_range.as_ref().map_or_else(String::new, |(a, b)| format!("{a}…{b}"));
+    cmp("receipt_range".into(), range(device), range(server));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +295,14 @@ mod tests {
         // An X report: no count, no variance.
         let x = report(count_drawer(&float), &receipts, &movements, None);
         assert_eq!((x.counted_cash, x.variance), (None, None));
+
+        // The server recomputes from the receipts it holds: the same receipts agree to the cent
+        // (counted cash is the device's own count, not recomputed); a missing one is named.
+        assert_eq!(differences(&z, &report(count_drawer(&float), &receipts, &movements, None)), vec![]);
+        let missing = report(count_drawer(&float), &receipts[..2], &movements, None);
+        let diff = differences(&z, &missing);
+        let fields: Vec<&str> = diff.iter().map(|d| d.field.as_str()).collect();
+        assert_eq!(fields, vec!["refunds", "refunds_total", "net_total", "expected_cash", "taxes.HST", "tenders.cash", "receipt_range"]);
+        assert_eq!((diff[2].device.as_str(), diff[2].server.as_str()), ("22.60", "33.90"));
     }
 }
