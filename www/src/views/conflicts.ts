@@ -4,8 +4,8 @@
 // the server, which writes the outlet and lets every device learn it with its next pull.
 
 import { describeError, type Choice, type ConflictItem, type Workspace } from '../api.ts';
-import { h, replaceChildren } from '../dom.ts';
-import { queueLoader, showCount } from './queue.ts';
+import { h } from '../dom.ts';
+import { queueCard } from './queue.ts';
 import { formatHlc, plainError } from './format.ts';
 
 export interface ConflictsView {
@@ -107,33 +107,14 @@ function conflictRow(ws: Workspace, c: ConflictItem, reload: (text: string) => v
 }
 
 export function renderConflicts(ws: Workspace): ConflictsView {
-  const count = h('span', { 'data-testid': 'conflicts-count' }, '…');
-  const list = h('ul', { class: 'list supervisor-list', 'data-testid': 'conflict-list' });
-  const msg = h('p', { class: 'muted', role: 'status', 'data-testid': 'conflicts-message' });
-  const reload = h('button', { type: 'button', 'data-testid': 'conflicts-reload' }, 'Refresh');
-
-  async function fetchAndShow(): Promise<string> {
-    let items: ConflictItem[];
-    try {
-      items = await ws.conflicts('open');
-    } catch (err) {
-      showCount(count, undefined);
-      return plainError(err);
-    }
-    showCount(count, items.length);
-    replaceChildren(list, ...items.map((c) => conflictRow(ws, c, (text) => void load(text))));
-    return items.length === 0 ? 'No open conflicts.' : `${items.length} conflict${items.length === 1 ? '' : 's'} to settle, oldest first.`;
-  }
-
-  const load = queueLoader(msg, 'Loading the conflicts…', fetchAndShow);
-
-  reload.addEventListener('click', () => void load());
-  const el = h(
-    'details',
-    { class: 'card supervisor', 'data-testid': 'conflicts' },
-    h('summary', {}, h('span', { class: 'summary-title' }, 'Conflicts · ', count)),
-    h('div', { class: 'row' }, msg, reload),
-    list,
-  );
-  return { el, load: () => load() };
+  return queueCard<ConflictItem>({
+    id: 'conflicts',
+    title: 'Conflicts',
+    listTestId: 'conflict-list',
+    loadingText: 'Loading the conflicts…',
+    fetch: () => ws.conflicts('open'),
+    row: (c, reload) => conflictRow(ws, c, reload),
+    summary: (n) => (n === 0 ? 'No open conflicts.' : `${n} conflict${n === 1 ? '' : 's'} to settle, oldest first.`),
+    failure: plainError,
+  });
 }

@@ -4,8 +4,8 @@
 // opening it. Everything here is online: the queue lives on the server.
 
 import { describeError, type ReviewItem, type ReviewLine, type Workspace } from '../api.ts';
-import { h, replaceChildren } from '../dom.ts';
-import { queueLoader, showCount } from './queue.ts';
+import { h } from '../dom.ts';
+import { queueCard } from './queue.ts';
 import { currencyOf, formatMoney, formatQuantity, formatTime, plainError } from './format.ts';
 
 export interface ReviewView {
@@ -124,34 +124,14 @@ function reviewRow(ws: Workspace, it: ReviewItem, reload: (text: string) => void
 }
 
 export function renderReview(ws: Workspace): ReviewView {
-  const count = h('span', { 'data-testid': 'review-count' }, '…');
-  const list = h('ul', { class: 'list supervisor-list', 'data-testid': 'review-list' });
-  const msg = h('p', { class: 'muted', role: 'status', 'data-testid': 'review-message' });
-  const reload = h('button', { type: 'button', 'data-testid': 'review-reload' }, 'Refresh');
-
-  /** Reads the queue and shows it; returns the status line's summary. */
-  async function fetchAndShow(): Promise<string> {
-    let items: ReviewItem[];
-    try {
-      items = await ws.reviewQueue('open');
-    } catch (err) {
-      showCount(count, undefined);
-      return plainError(err);
-    }
-    showCount(count, items.length);
-    replaceChildren(list, ...items.map((it) => reviewRow(ws, it, (text) => void load(text))));
-    return items.length === 0 ? 'Nothing to review.' : `${items.length} order${items.length === 1 ? '' : 's'} to review, oldest first.`;
-  }
-
-  const load = queueLoader(msg, 'Loading the review queue…', fetchAndShow);
-
-  reload.addEventListener('click', () => void load());
-  const el = h(
-    'details',
-    { class: 'card supervisor', 'data-testid': 'review' },
-    h('summary', {}, h('span', { class: 'summary-title' }, 'Review · ', count)),
-    h('div', { class: 'row' }, msg, reload),
-    list,
-  );
-  return { el, load: () => load() };
+  return queueCard<ReviewItem>({
+    id: 'review',
+    title: 'Review',
+    listTestId: 'review-list',
+    loadingText: 'Loading the review queue…',
+    fetch: () => ws.reviewQueue('open'),
+    row: (it, reload) => reviewRow(ws, it, reload),
+    summary: (n) => (n === 0 ? 'Nothing to review.' : `${n} order${n === 1 ? '' : 's'} to review, oldest first.`),
+    failure: plainError,
+  });
 }
