@@ -6,18 +6,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { registerDevice } from './support/api.mjs';
-import { newPhone } from './support/browser.mjs';
-import { editContact, signIn, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
+import { editContact, signInTwoReps, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 test('conflicts: non-overlapping fields merge, the overlapping one is recorded for review', { timeout: 240_000 }, async (t) => {
   await scenario(t, async ({ server, browser, context, page, onCleanup }) => {
-    const other = await newPhone(browser);
-    onCleanup(() => other.context.close());
-    await page.goto(`${server.url}/`);
-    await signIn(page, 'rep1', 'rep1-demo');
-    await other.page.goto(`${server.url}/`);
-    await signIn(other.page, 'rep2', 'rep2-demo');
+    const other = await signInTwoReps({ server, browser, page, onCleanup });
     // An outlet on route R2, which both reps cover.
     const outletId = await page.evaluate(() => {
       const item = [...document.querySelectorAll('[data-testid="outlet-item"]')].find((e) => e.textContent?.includes('R2'));

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { getJson, supervisorToken } from './support/api.mjs';
 import { assertAccessible } from './support/axe.mjs';
 import { newPhone } from './support/browser.mjs';
-import { addProduct, editContact, pickOutlet, signIn, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
+import { addProduct, editContact, pickOutlet, signIn, signInTwoReps, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
 import { overLimitOrder, salesReference } from './support/sales.mjs';
 import { scenario } from './support/scenario.mjs';
 
@@ -27,12 +27,7 @@ async function waitForCount(page, testid, n) {
 
 test('supervisor: reads the flagged order with its lines, rejects it with a note, settles a conflict with one tap', { timeout: 300_000 }, async (t) => {
   await scenario(t, async ({ server, browser, context, page, onCleanup }) => {
-    const other = await newPhone(browser);
-    onCleanup(() => other.context.close());
-    await page.goto(`${server.url}/`);
-    await signIn(page, 'rep1', 'rep1-demo');
-    await other.page.goto(`${server.url}/`);
-    await signIn(other.page, 'rep2', 'rep2-demo');
+    const other = await signInTwoReps({ server, browser, page, onCleanup });
 
     // The conflict: both reps change the phone of an outlet on route R2, offline; rep1's change
     // reaches the server first.

@@ -1,6 +1,7 @@
 // Drives the Satchel PWA the way a rep does, through the data-testid hooks.
 
 import assert from 'node:assert/strict';
+import { newPhone } from './browser.mjs';
 
 export const SYNC_TIMEOUT = 60_000; // backoff starts at ~2 s and grows; be generous
 
@@ -16,6 +17,20 @@ export async function signIn(page, username, password, pin = TEST_PIN) {
   await tid(page, 'pin-confirm').fill(pin);
   await tid(page, 'sign-in').click();
   await tid(page, 'pending-badge').waitFor({ timeout: 30_000 });
+}
+
+/**
+ * rep1 signed in on the scenario's phone and rep2 on a second phone of the same browser (closed
+ * with the scenario); returns the second phone (`{ context, page, console }`).
+ */
+export async function signInTwoReps({ server, browser, page, onCleanup }) {
+  const other = await newPhone(browser);
+  onCleanup(() => other.context.close());
+  await page.goto(`${server.url}/`);
+  await signIn(page, 'rep1', 'rep1-demo');
+  await other.page.goto(`${server.url}/`);
+  await signIn(other.page, 'rep2', 'rep2-demo');
+  return other;
 }
 
 /** Unlocks the lock screen (after a reload, the workspace opens locked). */

@@ -2,11 +2,7 @@
 // time, the currency when the workspace may be locked, and a supervisor's failures in plain words.
 
 import { describeError, errorText } from '../api.ts';
-import { dateTime, money, quantity } from '../format.ts';
-
-export const formatMoney = (amount: string, currency: string | undefined): string => money(amount, currency);
-export const formatQuantity = quantity;
-export const formatTime = dateTime;
+import { dateTime } from '../format.ts';
 
 /** A hybrid-logical-clock time (`<20 digits of Unix ms>-<counter>-<node>`): its wall time. */
 export function formatHlc(hlc: string): string {

@@ -6,7 +6,8 @@
 import { describeError, type ReviewItem, type ReviewLine, type Workspace } from '../api.ts';
 import { h } from '../dom.ts';
 import { queueCard } from './queue.ts';
-import { currencyOf, formatMoney, formatQuantity, formatTime, plainError } from './format.ts';
+import { dateTime, money, quantity } from '../format.ts';
+import { currencyOf, plainError } from './format.ts';
 
 export interface ReviewView {
   el: HTMLElement;
@@ -15,12 +16,12 @@ export interface ReviewView {
 }
 
 function lineRow(line: ReviewLine, currency: string | undefined): HTMLElement {
-  const discount = line.discount_percent ? ` · −${formatQuantity(line.discount_percent)} %` : '';
+  const discount = line.discount_percent ? ` · −${quantity(line.discount_percent)} %` : '';
   return h(
     'li',
     { class: 'review-line', 'data-testid': 'review-line', 'data-sku': line.sku, 'data-quantity': line.quantity, 'data-unit-price': line.unit_price },
     h('span', { class: 'name' }, line.name ? `${line.name} ` : '', h('span', { class: 'muted' }, line.sku)),
-    h('span', {}, `${formatQuantity(line.quantity)} × ${formatMoney(line.unit_price, currency)}${discount}`),
+    h('span', {}, `${quantity(line.quantity)} × ${money(line.unit_price, currency)}${discount}`),
   );
 }
 
@@ -112,8 +113,8 @@ function reviewRow(ws: Workspace, it: ReviewItem, reload: (text: string) => void
   const row = h(
     'li',
     { class: 'review', 'data-testid': 'review-item', 'data-order-id': it.order_id, 'data-document-number': name },
-    h('div', { class: 'row' }, h('span', { class: 'name' }, `${name} · ${it.outlet_name ?? it.outlet_id}`), h('strong', { 'data-testid': 'review-total', 'data-total': it.total }, formatMoney(it.total, currency))),
-    h('div', { class: 'meta' }, `${it.username} · ${formatTime(it.committed_at)}${it.kind === 'return' ? ' · return' : ''}`),
+    h('div', { class: 'row' }, h('span', { class: 'name' }, `${name} · ${it.outlet_name ?? it.outlet_id}`), h('strong', { 'data-testid': 'review-total', 'data-total': it.total }, money(it.total, currency))),
+    h('div', { class: 'meta' }, `${it.username} · ${dateTime(it.committed_at)}${it.kind === 'return' ? ' · return' : ''}`),
     h('ul', { class: 'findings' }, ...it.reasons.map((r) => h('li', { class: 'finding warn_and_flag', 'data-rule': r.rule }, r.message))),
     h('ul', { class: 'review-lines', 'aria-label': `Lines of ${name}` }, ...(it.lines ?? []).map((l) => lineRow(l, currency))),
     actions,
