@@ -41,6 +41,10 @@ pub struct SalesDocument {
     pub findings: Vec<Finding>,
     /// Whether the device's validation flagged the order for review.
     pub flagged: bool,
+    /// Sold at the counter: the shift, the register and the tenders (the document number is
+    /// then the register's receipt number). Absent for a rep's order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<crate::pos::CounterSale>,
 }
 
 impl SalesDocument {
@@ -84,6 +88,7 @@ impl SalesDocument {
             total,
             findings: quote.verdict.findings.clone(),
             flagged: quote.verdict.flagged_for_review,
+            counter: None,
         })
     }
 }
@@ -97,6 +102,10 @@ pub struct ServerVerdict {
     pub flagged: bool,
     /// Those findings, in the order validation gives them.
     pub reasons: Vec<Finding>,
+    /// The server's own tax result for the order (what a receipt's figures are counted from);
+    /// absent when validation found a structural error. Not part of the wire format.
+    #[serde(skip)]
+    pub taxes: Option<crate::tax::TaxResult>,
 }
 
 /// The server's check of a device's document: recomputes the quote from the server's
@@ -152,6 +161,7 @@ pub fn verify(
     }
     let mut input = priced.validation_input(outlet, order, server_ctx, doc.committed_at);
     let first = validate(&settings.policy, &input);
+    let mut computed = None;
     let verdict = if taxable(order, &first) {
         let taxes = crate::tax::verify::verify(rules, &priced.tax_document, &doc.taxes).map_err(|e| match e {
             VerifyError::Tax(e) => SalesRejection::Invalid(SalesError::Tax(e)),
@@ -164,6 +174,7 @@ pub fn verify(
             return Err(SalesRejection::TotalMismatch { field: "total".into(), expected: total, got: doc.total });
         }
         input.order.total = total;
+        computed = Some(taxes);
         validate(&settings.policy, &input)
     } else {
         first
@@ -174,5 +185,6 @@ pub fn verify(
     Ok(ServerVerdict {
         flagged: verdict.flagged_for_review,
         reasons: verdict.findings.into_iter().filter(|f| f.severity == Severity::WarnAndFlag).collect(),
+        taxes: computed,
     })
 }

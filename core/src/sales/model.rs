@@ -136,6 +136,9 @@ pub struct SalesSettings {
     /// The validation policy (`{}` is the default policy).
     #[serde(default)]
     pub policy: ValidationPolicy,
+    /// The counter's settings, where the deployment has shops (see [`crate::pos`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter: Option<crate::pos::CounterSettings>,
 }
 
 /// An order as the rep composes it. There are no prices in it: unit prices come from the

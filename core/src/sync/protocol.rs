@@ -56,6 +56,17 @@ pub enum MutationBody {
     /// server keeps a record of the discarded one, who discarded it and why.
     #[serde(rename = "mutation.discard")]
     MutationDiscard(Discard),
+    /// A cashier opened a shift at a register with a counted float (see [`crate::pos`]).
+    #[serde(rename = "shift.open")]
+    ShiftOpen(crate::pos::ShiftOpening),
+    /// Cash into or out of a shift's drawer that is not a sale, or a no-sale opening; depends
+    /// on the shift's opening.
+    #[serde(rename = "cash.movement")]
+    CashMovement(crate::pos::MovementEntry),
+    /// A shift closed with its counted drawer and Z report; depends on every receipt and
+    /// movement of the shift. The server recomputes the report and flags any difference.
+    #[serde(rename = "shift.close")]
+    ShiftClose(Box<crate::pos::ShiftClosing>),
 }
 
 /// A completed task (`task.complete`).
@@ -161,6 +172,9 @@ impl MutationBody {
             MutationBody::OutletUpdate(_) => "outlet.update",
             MutationBody::TaskComplete(_) => "task.complete",
             MutationBody::MutationDiscard(_) => "mutation.discard",
+            MutationBody::ShiftOpen(_) => "shift.open",
+            MutationBody::CashMovement(_) => "cash.movement",
+            MutationBody::ShiftClose(_) => "shift.close",
         }
     }
 }
@@ -238,6 +252,10 @@ pub struct UserView {
     pub username: String,
     /// The display name.
     pub display_name: String,
+    /// The register (till) the user sells at, for a cashier: receipt numbers of this register
+    /// are leased to the device with the document numbers (prefix `"<register>-"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register: Option<String>,
 }
 
 /// `POST /api/v1/sync/push`: a batch of mutations, in sequence order.
@@ -259,6 +277,9 @@ pub struct PushRequest {
     /// already did (that answer may have been lost on the way).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numbers_left: Option<u64>,
+    /// The same for the receipt numbers of the user's register, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipts_left: Option<u64>,
 }
 
 /// A mutation sealed to the server's key (see `crate::sync::sealing`).
