@@ -219,6 +219,7 @@ pub(crate) async fn create(inner: &Rc<Inner>, pin: &str, registered: RegisterRes
         server_public_key: sealing.server_public_key.clone(),
         device_public_key: public_hex(&device_box),
         lock: registered.lock,
+        register: registered.user.register,
     };
     let secrets = SessionSecrets {
         token: registered.token,

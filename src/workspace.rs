@@ -24,6 +24,7 @@ use crate::transport::{Failure, Transport};
 use crate::vault;
 
 pub(crate) mod business;
+pub(crate) mod counter;
 
 /// Shared state behind the `Workspace` handle.
 pub(crate) struct Inner {

@@ -34,6 +34,8 @@ pub mod changes;
 pub mod codec;
 pub mod commit;
 pub mod conformance;
+pub mod counter;
+pub mod counter_views;
 pub mod error;
 pub mod health;
 pub mod plan;

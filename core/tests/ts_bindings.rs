@@ -11,7 +11,12 @@ use satchel_core::device::views::{
     CompletionView, CreditView, FindingView, LineTax, OrderView, OutletView, ProductHit,
     QuoteLineView, QuoteView, TaskItemView, TaxView,
 };
+use satchel_core::device::counter::RefundProposal;
+use satchel_core::device::counter_views::{
+    ClosedView, CounterView, ParkedView, ReceiptHit, ReceiptLineView, ReceiptTaxView, ReceiptView, ShiftView, TenderLineView,
+};
 use satchel_core::money::Dec;
+use satchel_core::pos::{CashMovement, CounterSettings, Denomination, RefundOf, ReturnLine, Settlement, ShiftReport, Tender};
 use satchel_core::sales::{OrderKind, SalesLine, SalesOrder};
 use satchel_core::sync::lifecycle::Status;
 use satchel_core::sync::protocol::TaskStatus;
@@ -41,6 +46,24 @@ fn typescript_declarations_are_up_to_date() {
         decl::<TaskItemView>(),
         decl::<Draft>(),
         decl::<DraftSummary>(),
+        decl::<Tender>(),
+        decl::<Denomination>(),
+        decl::<CashMovement>(),
+        decl::<ReturnLine>(),
+        decl::<RefundOf>(),
+        decl::<Settlement>(),
+        decl::<ShiftReport>(),
+        decl::<CounterSettings>(),
+        decl::<ShiftView>(),
+        decl::<ParkedView>(),
+        decl::<ClosedView>(),
+        decl::<CounterView>(),
+        decl::<ReceiptLineView>(),
+        decl::<ReceiptTaxView>(),
+        decl::<TenderLineView>(),
+        decl::<ReceiptView>(),
+        decl::<ReceiptHit>(),
+        decl::<RefundProposal>(),
     ];
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/generated/core.ts");
     if let Err(e) = check_or_write(

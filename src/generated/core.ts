@@ -364,3 +364,518 @@ lines: number,
  * When it was last edited.
  */
 updated_at: string, };
+/**
+ * One payment towards a sale (or one payout of a refund).
+ */
+export type Tender = { "kind": "cash", 
+/**
+ * How much.
+ */
+amount: Dec, } | { "kind": "card", 
+/**
+ * How much.
+ */
+amount: Dec, 
+/**
+ * The terminal's approval reference; `None` while the terminal is offline ("card
+ * pending", to be completed from the terminal's own record).
+ */
+reference: string | null, } | { "kind": "other", 
+/**
+ * The method's code, e.g. `mobile_money`.
+ */
+method: string, 
+/**
+ * How much.
+ */
+amount: Dec, 
+/**
+ * The reference the method gave (transaction id, voucher number).
+ */
+reference: string, };
+/**
+ * How many of one note or coin.
+ */
+export type Denomination = { 
+/**
+ * The face value, e.g. `"20"` or `"0.05"`.
+ */
+value: Dec, 
+/**
+ * How many were counted.
+ */
+count: number, };
+/**
+ * Money into or out of the drawer that is not a sale.
+ */
+export type CashMovement = { "kind": "paid_in", 
+/**
+ * How much.
+ */
+amount: Dec, 
+/**
+ * Why.
+ */
+reason: string, } | { "kind": "paid_out", 
+/**
+ * How much.
+ */
+amount: Dec, 
+/**
+ * Why.
+ */
+reason: string, } | { "kind": "no_sale", 
+/**
+ * Why.
+ */
+reason: string, };
+/**
+ * One line to return: the receipt's line index and how many.
+ */
+export type ReturnLine = { 
+/**
+ * Index of the line on the receipt.
+ */
+line: number, 
+/**
+ * How many to return.
+ */
+quantity: Dec, };
+/**
+ * The receipt a refund returns goods of.
+ */
+export type RefundOf = { 
+/**
+ * The original sale's order id.
+ */
+order_id: string, 
+/**
+ * Its receipt number, as printed.
+ */
+receipt_number: string, };
+/**
+ * What the tenders of a sale come to.
+ */
+export type Settlement = { 
+/**
+ * The total to settle, as the tax engine computed it (never rounded here).
+ */
+total: Dec, 
+/**
+ * The cash rounding adjustment (`0` unless cash paid a part that was rounded).
+ */
+rounding: Dec, 
+/**
+ * What must be paid: `total + rounding`.
+ */
+due: Dec, 
+/**
+ * The sum of the tenders.
+ */
+tendered: Dec, 
+/**
+ * Cash given back: `tendered − due` once complete, else `0`.
+ */
+change: Dec, 
+/**
+ * What is still to pay (`0` once complete).
+ */
+remaining: Dec, 
+/**
+ * Whether the tenders cover the amount due.
+ */
+complete: boolean, 
+/**
+ * What was kept per tender kind (cash net of change), in first-use order.
+ */
+by_kind: Array<[string, Dec]>, };
+/**
+ * The X or Z report of a shift.
+ */
+export type ShiftReport = { 
+/**
+ * How many sales.
+ */
+sales: number, 
+/**
+ * How many refunds.
+ */
+refunds: number, 
+/**
+ * The sum of the sales' totals.
+ */
+sales_total: Dec, 
+/**
+ * The sum of the refunds' totals.
+ */
+refunds_total: Dec, 
+/**
+ * Sales minus refunds.
+ */
+net_total: Dec, 
+/**
+ * Discounts given on sales, minus those reversed by refunds.
+ */
+discounts: Dec, 
+/**
+ * Tax per code, sales minus refunds.
+ */
+taxes: { [key in string]?: Dec }, 
+/**
+ * Per tender kind, what was kept minus what was paid out.
+ */
+tenders: { [key in string]?: Dec }, 
+/**
+ * The cash rounding adjustments, net.
+ */
+rounding: Dec, 
+/**
+ * The opening float.
+ */
+opening_float: Dec, 
+/**
+ * Cash paid in.
+ */
+paid_in: Dec, 
+/**
+ * Cash paid out.
+ */
+paid_out: Dec, 
+/**
+ * Drawer openings without a sale.
+ */
+no_sales: number, 
+/**
+ * What the drawer should hold: float + net cash + paid in − paid out.
+ */
+expected_cash: Dec, 
+/**
+ * What was counted at the close (a Z report); absent in an X report.
+ */
+counted_cash: Dec | null, 
+/**
+ * Counted minus expected (negative: the drawer is short).
+ */
+variance: Dec | null, 
+/**
+ * The first and last receipt numbers of the shift.
+ */
+receipt_range: [string, string] | null, };
+/**
+ * The deployment's counter settings (part of the sales settings devices pull).
+ */
+export type CounterSettings = { 
+/**
+ * The shop's walk-in customer: the outlet a sale is for unless the cashier picks one.
+ */
+walk_in_outlet: string, 
+/**
+ * The seller as printed on receipts: name, address, tax numbers (one per line).
+ */
+seller: Array<string>, 
+/**
+ * The notes and coins a drawer is counted in, largest first.
+ */
+denominations: Array<string>, 
+/**
+ * Tender methods besides cash and card (`mobile_money`, `voucher`, …).
+ */
+other_tenders: Array<string>, 
+/**
+ * Where refunds go.
+ */
+refund_to: string, 
+/**
+ * Returns without a receipt.
+ */
+no_receipt: string, 
+/**
+ * Favourite products for the quick keys, by SKU.
+ */
+quick_keys: Array<string>, };
+/**
+ * The open shift.
+ */
+export type ShiftView = { 
+/**
+ * Its id.
+ */
+shift_id: string, 
+/**
+ * When it opened (RFC 3339).
+ */
+opened_at: string, 
+/**
+ * The X report: the shift so far.
+ */
+x: ShiftReport, };
+/**
+ * A parked cart.
+ */
+export type ParkedView = { 
+/**
+ * Its id.
+ */
+id: string, 
+/**
+ * The cashier's label.
+ */
+label: string, 
+/**
+ * When (RFC 3339).
+ */
+parked_at: string, 
+/**
+ * The cart.
+ */
+order: SalesOrder, };
+/**
+ * A closed shift.
+ */
+export type ClosedView = { 
+/**
+ * Its id.
+ */
+shift_id: string, 
+/**
+ * When it opened.
+ */
+opened_at: string, 
+/**
+ * When it closed.
+ */
+closed_at: string, 
+/**
+ * The Z report.
+ */
+report: ShiftReport, };
+/**
+ * The counter as its screen shows it.
+ */
+export type CounterView = { 
+/**
+ * The register this device sells at (absent: the user is not a cashier).
+ */
+register?: string, 
+/**
+ * The signed-in cashier.
+ */
+cashier: string, 
+/**
+ * The deployment's counter settings (absent until pulled).
+ */
+settings?: CounterSettings, 
+/**
+ * The open shift.
+ */
+shift?: ShiftView, 
+/**
+ * Carts put aside, oldest first.
+ */
+parked: Array<ParkedView>, 
+/**
+ * The last closed shifts, newest first.
+ */
+closed: Array<ClosedView>, 
+/**
+ * Receipt numbers left in the register's leased ranges.
+ */
+receipts_left: number, };
+/**
+ * A receipt line as printed.
+ */
+export type ReceiptLineView = { 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * Its name.
+ */
+name: string, 
+/**
+ * How many.
+ */
+quantity: Dec, 
+/**
+ * In what unit.
+ */
+unit: string, 
+/**
+ * The unit price.
+ */
+unit_price: Dec, 
+/**
+ * The line's discount in percent.
+ */
+discount_percent?: Dec, 
+/**
+ * The line's amount before tax, after discount (the engine's).
+ */
+untaxed: Dec, 
+/**
+ * The line's total with tax (the engine's).
+ */
+total: Dec, };
+/**
+ * One tax of a receipt.
+ */
+export type ReceiptTaxView = { 
+/**
+ * The code.
+ */
+code: string, 
+/**
+ * The name printed.
+ */
+name: string, 
+/**
+ * The amount.
+ */
+amount: Dec, };
+/**
+ * One tender of a receipt.
+ */
+export type TenderLineView = { 
+/**
+ * `cash`, `card`, or the other method's code.
+ */
+kind: string, 
+/**
+ * The amount.
+ */
+amount: Dec, 
+/**
+ * The reference (card approval, mobile-money id, voucher); absent for cash and a pending
+ * card.
+ */
+reference?: string, };
+/**
+ * A receipt as printed (and shown for a reprint or a refund).
+ */
+export type ReceiptView = { 
+/**
+ * The order id.
+ */
+order_id: string, 
+/**
+ * The receipt number.
+ */
+number: string, 
+/**
+ * Sale or refund.
+ */
+refund: boolean, 
+/**
+ * For a refund: the number of the receipt it returns.
+ */
+refund_of?: string, 
+/**
+ * When (RFC 3339).
+ */
+committed_at: string, 
+/**
+ * The register.
+ */
+register: string, 
+/**
+ * The seller as printed (name, address, tax numbers).
+ */
+seller: Array<string>, 
+/**
+ * The customer's name (the walk-in customer's too).
+ */
+customer: string, 
+/**
+ * Whether the customer is the walk-in customer.
+ */
+walk_in: boolean, 
+/**
+ * The lines.
+ */
+lines: Array<ReceiptLineView>, 
+/**
+ * Discounts given.
+ */
+discount: Dec, 
+/**
+ * Before tax.
+ */
+untaxed: Dec, 
+/**
+ * Each tax.
+ */
+taxes: Array<ReceiptTaxView>, 
+/**
+ * The total with tax.
+ */
+total: Dec, 
+/**
+ * The cash rounding adjustment.
+ */
+rounding: Dec, 
+/**
+ * What was due (total + rounding).
+ */
+due: Dec, 
+/**
+ * The tenders.
+ */
+tenders: Array<TenderLineView>, 
+/**
+ * Their sum.
+ */
+tendered: Dec, 
+/**
+ * Cash given back.
+ */
+change: Dec, 
+/**
+ * Where its sync stands.
+ */
+status: Status, };
+/**
+ * A receipt found by a lookup.
+ */
+export type ReceiptHit = { 
+/**
+ * The order id.
+ */
+order_id: string, 
+/**
+ * The number.
+ */
+number: string, 
+/**
+ * When (RFC 3339).
+ */
+committed_at: string, 
+/**
+ * The total.
+ */
+total: Dec, 
+/**
+ * Whether it is a refund.
+ */
+refund: boolean, };
+/**
+ * A refund laid out before the cashier confirms it: the return order (the sale's mirror, on
+ * the sale's business date and discounts) and the tenders the money goes back to.
+ */
+export type RefundProposal = { 
+/**
+ * The return order.
+ */
+order: SalesOrder, 
+/**
+ * What goes back.
+ */
+amount: Dec, 
+/**
+ * Where it goes, per the deployment's policy.
+ */
+tenders: Array<Tender>, 
+/**
+ * The receipt.
+ */
+refund_of: RefundOf, };

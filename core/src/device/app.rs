@@ -19,6 +19,7 @@ use super::state::DeviceState;
 use super::store::{DeviceStore, Durability, Fetched, RawKey, Read, Step};
 use crate::vault::Rng;
 
+mod counter;
 mod lifecycle;
 mod ops;
 mod sync;

@@ -151,6 +151,7 @@ impl Codec<'_> {
                 MetaRecord::Rules(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::OutletEdits(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::Uploads(v) => sealed(self, usage, rng, &json(v)?)?,
+                MetaRecord::Counter(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::LegacyVanStock(v) => sealed(self, usage, rng, &json(v)?)?,
             },
             Record::Product(v) => sealed(self, usage, rng, &json(v)?)?,
@@ -300,6 +301,7 @@ impl Codec<'_> {
             MetaKey::Rules => MetaRecord::Rules(self.open_json(s, key, value)?),
             MetaKey::OutletEdits => MetaRecord::OutletEdits(self.open_json(s, key, value)?),
             MetaKey::Uploads => MetaRecord::Uploads(self.open_json(s, key, value)?),
+            MetaKey::Counter => MetaRecord::Counter(self.open_json(s, key, value)?),
             MetaKey::LegacyVanStock => MetaRecord::LegacyVanStock(self.open_json(s, key, value)?),
         })
     }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::error::DeviceError;
 use super::plan::{Record, RecordId, WritePlan};
-use super::records::{Counters, LocalOrder};
+use super::records::{Counters, DeviceRecord, LocalOrder};
 use super::state::DeviceState;
 use crate::sales::{self, Catalog, Quote, SalesContext, SalesDocument, SalesOrder};
 use crate::sync::lifecycle::Fate;
@@ -100,10 +100,11 @@ pub fn prepare(state: &DeviceState, req: CommitRequest, now: DateTime<Utc>, orde
 }
 
 /// The commit's writes, with the counters read in its transaction.
-pub fn plan(p: &Prepared, counters: &Counters, device_id: Uuid, now_ms: u64) -> Result<(WritePlan, LocalOrder), DeviceError> {
+pub fn plan(p: &Prepared, counters: &Counters, device: &DeviceRecord, now_ms: u64) -> Result<(WritePlan, LocalOrder), DeviceError> {
     let mut next = counters.clone();
     let seq = next.next_seq;
-    let number = sales::numbering::take_next(&mut next.number_ranges).ok_or(DeviceError::NoDocumentNumbers)?;
+    // Receipt numbers of the device's register are not for orders.
+    let number = sales::numbering::take_next_where(&mut next.number_ranges, |r| !device.is_receipt_range(r)).ok_or(DeviceError::NoDocumentNumbers)?;
     next.next_seq += 1;
     let document = SalesDocument::from_quote(p.order_id, number, p.committed_at, p.order.clone(), &p.quote)?;
     let order = LocalOrder {
@@ -115,7 +116,7 @@ pub fn plan(p: &Prepared, counters: &Counters, device_id: Uuid, now_ms: u64) -> 
         awaiting_pull: false,
     };
     let mutation = Mutation {
-        device_id,
+        device_id: device.device_id,
         seq,
         id: p.mutation_id,
         body: MutationBody::SalesOrderCreate(Box::new(document)),

@@ -57,6 +57,8 @@ pub enum MetaRecord {
     LegacyKeyUsage(KeyUsage),
     /// See [`MetaKey::LegacyVanStock`].
     LegacyVanStock(LegacyVan),
+    /// See [`MetaKey::Counter`].
+    Counter(super::counter::CounterState),
 }
 
 impl MetaRecord {
@@ -82,6 +84,7 @@ impl MetaRecord {
             MetaRecord::LegacyHlc(_) => MetaKey::LegacyHlc,
             MetaRecord::LegacyKeyUsage(_) => MetaKey::LegacyKeyUsage,
             MetaRecord::LegacyVanStock(_) => MetaKey::LegacyVanStock,
+            MetaRecord::Counter(_) => MetaKey::Counter,
         }
     }
 }

@@ -35,6 +35,16 @@ pub struct DeviceRecord {
     /// The deployment's lock settings, from registration.
     #[serde(default)]
     pub lock: LockSettings,
+    /// The register the user sells at (a cashier), from registration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register: Option<String>,
+}
+
+impl DeviceRecord {
+    /// Whether a leased range numbers receipts of this device's register (else orders).
+    pub fn is_receipt_range(&self, range: &crate::sales::NumberRange) -> bool {
+        self.register.as_deref().is_some_and(|r| range.prefix == crate::pos::receipt_prefix(r))
+    }
 }
 
 /// The secrets of the session, sealed under the data key; wiped when dropped.

@@ -146,10 +146,12 @@ pub enum MetaKey {
     LegacyKeyUsage,
     /// Format 3: the van's stock as one map (sealed).
     LegacyVanStock,
+    /// The counter: the open shift, closed shifts, parked carts (sealed).
+    Counter,
 }
 
 /// Every meta key with its stored name and whether it is sealed.
-pub const META_KEYS: [(MetaKey, &str, bool); 19] = [
+pub const META_KEYS: [(MetaKey, &str, bool); 20] = [
     (MetaKey::Device, "device", false),
     (MetaKey::Vault, "vault", false),
     (MetaKey::Lock, "lock", false),
@@ -169,6 +171,7 @@ pub const META_KEYS: [(MetaKey, &str, bool); 19] = [
     (MetaKey::LegacyHlc, "hlc", false),
     (MetaKey::LegacyKeyUsage, "key_usage", false),
     (MetaKey::LegacyVanStock, "van_stock", true),
+    (MetaKey::Counter, "counter", true),
 ];
 
 impl MetaKey {

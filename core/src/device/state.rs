@@ -68,6 +68,7 @@ pub struct DeviceState {
     pub(super) drafts: BTreeMap<Uuid, Draft>,
     pub(super) outlet_edits: Vec<PendingOutletEdit>,
     pub(super) uploads: Vec<PendingUpload>,
+    pub(super) counter: super::counter::CounterState,
     pub(super) outbox: BTreeMap<u64, OutboxEntry>,
     pub(super) format: Option<u32>,
     pub(super) counters: Option<Counters>,
@@ -182,6 +183,7 @@ impl DeviceState {
             }
             MetaRecord::OutletEdits(e) => self.outlet_edits = e,
             MetaRecord::Uploads(u) => self.uploads = u,
+            MetaRecord::Counter(c) => self.counter = c,
             MetaRecord::Pull(p) => self.pull = p,
             MetaRecord::Format(f) => self.format = Some(f),
             MetaRecord::Counters(c) => self.counters = Some(c),
@@ -212,6 +214,7 @@ impl DeviceState {
         match id {
             RecordId::Meta(MetaKey::OutletEdits) => self.outlet_edits.clear(),
             RecordId::Meta(MetaKey::Uploads) => self.uploads.clear(),
+            RecordId::Meta(MetaKey::Counter) => self.counter = Default::default(),
             RecordId::Meta(MetaKey::Sales) => {
                 self.sales = None;
                 self.rules = None;
@@ -409,6 +412,11 @@ impl DeviceState {
     /// Where the pull stands.
     pub fn pull(&self) -> &PullState {
         &self.pull
+    }
+
+    /// The counter's record: the open shift, closed shifts, parked carts.
+    pub fn counter(&self) -> &super::counter::CounterState {
+        &self.counter
     }
 
     /// The settings, role and price lists, once pulled.

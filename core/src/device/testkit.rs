@@ -65,6 +65,7 @@ impl Fixture {
             server_public_key: hex::encode(&server.public_key()),
             device_public_key: public_hex(&device_box),
             lock: Default::default(),
+            register: None,
         };
         #[allow(clippy::expect_used)]
         let wrapped = wrapped.expect("wrapping a fresh key");

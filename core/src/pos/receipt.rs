@@ -38,7 +38,6 @@ pub struct CounterSale {
     /// The register (till) it was sold at.
     pub register: String,
     /// How it was paid (a sale) or paid back (a refund).
-    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "Array<Record<string, string>>"))]
     pub tenders: Vec<Tender>,
     /// For a refund: the receipt it returns goods of; absent for a sale, and for a return
     /// without a receipt (which the deployment's policy must allow).

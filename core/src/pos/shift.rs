@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::money::Dec;
 
 /// How many of one note or coin.
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Denomination {
@@ -59,6 +60,7 @@ pub struct ReceiptFigures {
 }
 
 /// Money into or out of the drawer that is not a sale.
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CashMovement {
@@ -84,6 +86,7 @@ pub enum CashMovement {
 }
 
 /// The X or Z report of a shift.
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShiftReport {
     /// How many sales.

@@ -22,6 +22,7 @@ use crate::money::{Dec, Rounding};
 use crate::tax::rounding::to_step;
 
 /// One payment towards a sale (or one payout of a refund).
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Tender {
@@ -124,6 +125,7 @@ impl TenderError {
 }
 
 /// What the tenders of a sale come to.
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settlement {
     /// The total to settle, as the tax engine computed it (never rounded here).

@@ -72,6 +72,24 @@ pub fn take_next(ranges: &mut Vec<NumberRange>) -> Option<String> {
     Some(number)
 }
 
+/// Takes the next number from the ranges `which` selects (oldest first), shrinking it; drops
+/// exhausted ranges. A device holds document-number ranges and, at a register, receipt-number
+/// ranges; each kind takes only from its own.
+pub fn take_next_where(ranges: &mut Vec<NumberRange>, which: impl Fn(&NumberRange) -> bool) -> Option<String> {
+    ranges.retain(|r| !r.is_empty());
+    let range = ranges.iter_mut().find(|r| which(r))?;
+    let n = range.first;
+    range.first = n.saturating_add(1);
+    let number = format_number(&range.prefix, n);
+    ranges.retain(|r| !r.is_empty());
+    Some(number)
+}
+
+/// How many numbers the ranges `which` selects have left.
+pub fn remaining_where(ranges: &[NumberRange], which: impl Fn(&NumberRange) -> bool) -> u64 {
+    ranges.iter().filter(|r| which(r)).map(NumberRange::len).fold(0, u64::saturating_add)
+}
+
 /// How many numbers the ranges have left.
 pub fn remaining(ranges: &[NumberRange]) -> u64 {
     ranges.iter().map(NumberRange::len).fold(0, u64::saturating_add)

@@ -38,12 +38,12 @@ impl<S: DeviceStore> Device<S> {
     /// stores it with its sealed outbox entry (and deletes its draft) in one strict transaction.
     pub async fn commit_order(&self, req: CommitRequest, now: DateTime<Utc>, ids: Ids, rng: &mut dyn Rng) -> Result<(LocalOrder, Quote), DeviceError> {
         let prepared = commit::prepare(&*self.unlocked_state()?, req, now, ids.record, ids.mutation)?;
-        let device_id = self.device_id()?;
+        let device = self.record().ok_or(DeviceError::NotSignedIn)?;
         let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let scope = [StoreId::Meta, StoreId::Orders, StoreId::Outbox, StoreId::Drafts];
         let order = self
             .run(&scope, Durability::Strict, Vec::new(), rng, |_, counters, _| {
-                let (plan, order) = commit::plan(&prepared, counters, device_id, now_ms)?;
+                let (plan, order) = commit::plan(&prepared, counters, &device, now_ms)?;
                 Ok(Want::Done(plan, order))
             })
             .await?;

@@ -24,6 +24,8 @@ pub struct Outbox {
     pub sealed: Vec<SealedMutation>,
     /// Document numbers the device has left (the server leases more when they run low).
     pub numbers_left: u64,
+    /// Receipt numbers of the user's register left (a cashier's device only).
+    pub receipts_left: Option<u64>,
 }
 
 /// The status panel's figures, read from the store (never guessed).
@@ -77,7 +79,11 @@ impl<S: DeviceStore> Device<S> {
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| DeviceError::Corrupt { what: "outbox".into() })?;
         let counters: Counters = clear_value(f.next().and_then(|f| f.values().into_iter().next().flatten())).unwrap_or_default();
-        Ok(Outbox { sealed, numbers_left: crate::sales::numbering::remaining(&counters.number_ranges) })
+        let record = self.record();
+        let is_receipt = |r: &NumberRange| record.as_ref().is_some_and(|d| d.is_receipt_range(r));
+        let numbers_left = crate::sales::numbering::remaining_where(&counters.number_ranges, |r| !is_receipt(r));
+        let receipts_left = record.as_ref().and_then(|d| d.register.as_ref()).map(|_| crate::sales::numbering::remaining_where(&counters.number_ranges, is_receipt));
+        Ok(Outbox { sealed, numbers_left, receipts_left })
     }
 
     /// The status panel's figures, read from the store: an error here is shown as such, never
