@@ -211,9 +211,9 @@ mod tests {
         let refund_figures = ReceiptFigures::of("R1-000002", ReceiptKind::Refund, &refund, &paid_out);
         assert_eq!(refund_figures.total.value(), -refund.total.value(), "kept positive, the kind says which way");
         shift.record_receipt(refund_figures).expect("recorded");
-        assert_eq!(shift.record_receipt(ReceiptFigures::of("R1-000001", ReceiptKind::Sale, &sale, &settled)).unwrap_err().code(), "duplicate_receipt");
-        assert_eq!(shift.record_movement(CashMovement::PaidOut { amount: d("0"), reason: "x".into() }).unwrap_err().code(), "non_positive");
-        assert_eq!(shift.record_movement(CashMovement::NoSale { reason: " ".into() }).unwrap_err().code(), "reason_required");
+        assert_eq!(shift.record_receipt(ReceiptFigures::of("R1-000001", ReceiptKind::Sale, &sale, &settled)).expect_err("refused").code(), "duplicate_receipt");
+        assert_eq!(shift.record_movement(CashMovement::PaidOut { amount: d("0"), reason: "x".into() }).expect_err("refused").code(), "non_positive");
+        assert_eq!(shift.record_movement(CashMovement::NoSale { reason: " ".into() }).expect_err("refused").code(), "reason_required");
         shift.record_movement(CashMovement::PaidIn { amount: d("5"), reason: "coins from the bank".into() }).expect("recorded");
 
         let x = shift.x_report();
@@ -227,8 +227,8 @@ mod tests {
         let z = shift.close("2026-12-04T17:00:00Z", vec![Denomination { value: d("0.05"), count: 1 }]).expect("closes").clone();
         assert_eq!(z.counted_cash, Some(d("0.05")));
         assert_eq!(z.variance.map(|v| v.value()), Some(d("0.05").value() - expected.value()));
-        assert_eq!(shift.close("later", vec![]).unwrap_err().code(), "shift_closed");
-        assert_eq!(shift.record_movement(CashMovement::NoSale { reason: "after".into() }).unwrap_err().code(), "shift_closed");
-        assert_eq!(Shift::open("S2", " ", "c", "t", vec![]).unwrap_err().code(), "missing");
+        assert_eq!(shift.close("later", vec![]).expect_err("refused").code(), "shift_closed");
+        assert_eq!(shift.record_movement(CashMovement::NoSale { reason: "after".into() }).expect_err("refused").code(), "shift_closed");
+        assert_eq!(Shift::open("S2", " ", "c", "t", vec![]).expect_err("refused").code(), "missing");
     }
 }

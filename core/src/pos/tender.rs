@@ -226,27 +226,27 @@ mod tests {
 
     #[test]
     fn cash_gives_change_and_rounds_only_the_cash_part() {
-        let s = settle(d("12.32"), 2, Some(d("0.05")), &[cash("20")]).unwrap();
+        let s = settle(d("12.32"), 2, Some(d("0.05")), &[cash("20")]).expect("accepted");
         assert_eq!((s.rounding.0, s.due.0, s.change.0, s.complete), (d("-0.02"), d("12.30"), d("7.70"), true));
         // The same total by card: no rounding.
-        let s = settle(d("12.32"), 2, Some(d("0.05")), &[card("12.32")]).unwrap();
+        let s = settle(d("12.32"), 2, Some(d("0.05")), &[card("12.32")]).expect("accepted");
         assert_eq!((s.rounding.0, s.change.0, s.complete), (d("0"), d("0"), true));
         // Split: the card pays 10, the cash part 2.32 rounds to 2.30.
-        let s = settle(d("12.32"), 2, Some(d("0.05")), &[cash("5"), card("10")]).unwrap();
+        let s = settle(d("12.32"), 2, Some(d("0.05")), &[cash("5"), card("10")]).expect("accepted");
         assert_eq!((s.rounding.0, s.due.0, s.change.0), (d("-0.02"), d("12.30"), d("2.70")));
         assert_eq!(s.by_kind, vec![("card".into(), Dec(d("10"))), ("cash".into(), Dec(d("2.30")))]);
     }
 
     #[test]
     fn incomplete_until_covered_and_no_change_from_cards() {
-        let s = settle(d("50"), 2, None, &[card("20")]).unwrap();
+        let s = settle(d("50"), 2, None, &[card("20")]).expect("accepted");
         assert_eq!((s.complete, s.remaining.0, s.change.0), (false, d("30"), d("0")));
-        assert_eq!(settle(d("50"), 2, None, &[card("60")]).unwrap_err().code(), "over_tender");
-        assert_eq!(settle(d("50"), 2, None, &[card("50"), cash("5")]).unwrap_err().code(), "cash_not_needed");
-        assert_eq!(settle(d("50"), 2, None, &[cash("0")]).unwrap_err().code(), "non_positive_tender");
-        assert_eq!(settle(d("50"), 2, None, &[cash("1.005")]).unwrap_err().code(), "tender_too_precise");
-        assert_eq!(settle(d("-1"), 2, None, &[]).unwrap_err().code(), "negative_total");
-        let s = settle(d("0"), 2, None, &[]).unwrap();
+        assert_eq!(settle(d("50"), 2, None, &[card("60")]).expect_err("refused").code(), "over_tender");
+        assert_eq!(settle(d("50"), 2, None, &[card("50"), cash("5")]).expect_err("refused").code(), "cash_not_needed");
+        assert_eq!(settle(d("50"), 2, None, &[cash("0")]).expect_err("refused").code(), "non_positive_tender");
+        assert_eq!(settle(d("50"), 2, None, &[cash("1.005")]).expect_err("refused").code(), "tender_too_precise");
+        assert_eq!(settle(d("-1"), 2, None, &[]).expect_err("refused").code(), "negative_total");
+        let s = settle(d("0"), 2, None, &[]).expect("accepted");
         assert!(s.complete);
     }
 }
