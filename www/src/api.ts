@@ -6,6 +6,17 @@
 // totals come from the module's quote, which runs the same Rust code as the server.
 
 export type {
+  CashMovement,
+  ClosedView,
+  CounterView,
+  Denomination,
+  ReceiptHit,
+  ReceiptView,
+  RefundProposal,
+  ReturnLine,
+  Settlement,
+  ShiftReport,
+  Tender,
   Choice,
   CommittedOrderView,
   CompletionView,

@@ -13,6 +13,7 @@ import { h } from './dom.ts';
 import { createStore } from './store.ts';
 import { renderAccount } from './views/account.ts';
 import { renderActionBar } from './views/actionbar.ts';
+import { renderCounter } from './counter.ts';
 import { renderCart } from './views/cart.ts';
 import { renderCatalog } from './views/catalog.ts';
 import { renderDrafts } from './views/drafts.ts';
@@ -85,12 +86,14 @@ export function renderWorkspace(
     hooks.onSignedOut();
   };
 
+  // A cashier's device (the user has a register) shows the counter instead of the rep's orders.
+  const counter = ws.counter().register ? renderCounter(ws, () => void sync.refresh()) : undefined;
   const main = h(
     'main',
     { class: 'workspace-main' },
     ws.role() === 'supervisor' ? renderSupervisor(ws) : null,
-    renderDrafts(store, order),
-    h('div', { class: 'order-panes' }, h('div', { class: 'pane pane-list' }, renderOutletPicker(store, (o) => order.chooseOutlet(o)), catalog), h('div', { class: 'pane pane-detail' }, renderCart(store, order))),
+    counter ? counter.el : renderDrafts(store, order),
+    counter ? null : h('div', { class: 'order-panes' }, h('div', { class: 'pane pane-list' }, renderOutletPicker(store, (o) => order.chooseOutlet(o)), catalog), h('div', { class: 'pane pane-detail' }, renderCart(store, order))),
     h(
       'div',
       { class: 'more' },
@@ -101,7 +104,7 @@ export function renderWorkspace(
     ),
   );
   root.replaceChildren(
-    h('div', { class: 'workspace' }, renderHeader(store, { lock: () => ws.lock(), syncNow: () => sync.syncNow() }), main, renderActionBar(store, { commit: () => order.commit(taskTitle) })),
+    h('div', { class: 'workspace' }, renderHeader(store, { lock: () => ws.lock(), syncNow: () => sync.syncNow() }), main, counter ? null : renderActionBar(store, { commit: () => order.commit(taskTitle) })),
   );
 
   hooks.setStatusHandler((s) => {

@@ -1,0 +1,151 @@
+// Selling: the product search (typed, or a scanner's burst anywhere on the screen), the quick
+// keys, the customer, and the cart with the module's taxes and total.
+
+import type { ProductHit } from '../../api.ts';
+import { h, replaceChildren } from '../../dom.ts';
+import { money, quantity } from '../../format.ts';
+import type { Counter } from '../../counter/state.ts';
+import { plainError } from '../format.ts';
+
+export function renderSell(c: Counter, currency: () => string | undefined): HTMLElement {
+  const { ws } = c;
+  const search = h('input', { type: 'search', 'data-testid': 'counter-search', placeholder: 'Scan or search products', autocomplete: 'off', 'aria-label': 'Scan or search products' });
+  const hits = h('ul', { class: 'list hits', 'data-testid': 'counter-hits' });
+  const quick = h('div', { class: 'quick-keys', 'data-testid': 'quick-keys' });
+  const customer = h('select', { 'data-testid': 'customer-select', 'aria-label': 'Customer' });
+  const lines = h('ul', { class: 'list cart-lines', 'data-testid': 'counter-cart' });
+  const totals = h('div', { class: 'totals', 'data-testid': 'counter-totals' });
+  const problem = h('p', { class: 'error', role: 'alert', 'data-testid': 'cart-problem', hidden: true });
+  const tender = h('button', { type: 'button', class: 'primary big', 'data-testid': 'tender', onclick: () => c.startTender() }, 'Tender');
+  const parkLabel = h('input', { type: 'text', 'data-testid': 'park-label', placeholder: 'Label (optional)', autocomplete: 'off', 'aria-label': 'Parked cart label' });
+  const park = h('button', { type: 'button', 'data-testid': 'park', onclick: () => void c.park(parkLabel.value).then(() => (parkLabel.value = '')) }, 'Park');
+  const voidCart = h('button', { type: 'button', class: 'ghost', 'data-testid': 'void-cart', onclick: () => c.voidCart() }, 'Void cart');
+  const parked = h('ul', { class: 'list parked', 'data-testid': 'parked' });
+  const orderDiscount = h('input', { type: 'text', inputmode: 'decimal', 'data-testid': 'cart-discount', autocomplete: 'off', 'aria-label': 'Cart discount %', placeholder: 'Cart discount %' });
+  orderDiscount.addEventListener('change', () => {
+    c.s.orderDiscount = orderDiscount.value;
+    c.requote();
+  });
+
+  const showHits = (list: ProductHit[]): void => {
+    replaceChildren(
+      hits,
+      ...list.map((p) =>
+        h('li', {}, h('button', { type: 'button', class: 'hit', 'data-testid': 'counter-hit', 'data-sku': p.sku, onclick: () => {
+          c.add(p);
+          search.value = '';
+          replaceChildren(hits);
+          search.focus();
+        } }, h('span', {}, p.name), h('small', {}, ` ${p.sku} · ${money(p.unit_price, currency())}${p.quantity_places > 0 ? ` / ${p.unit}` : ''}`))),
+      ),
+    );
+  };
+  search.addEventListener('input', () => {
+    const q = search.value.trim();
+    showHits(q.length < 2 ? [] : ws.searchProducts(q, 8, c.s.outletId));
+  });
+  search.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter') return;
+    const q = search.value.trim();
+    const list = ws.searchProducts(q, 8, c.s.outletId);
+    // A code typed or scanned into the box: the product whose barcode or SKU it is.
+    const exact = list.find((p) => p.barcodes.includes(q) || p.sku === q) ?? (list.length === 1 ? list[0] : undefined);
+    if (exact) {
+      ev.preventDefault();
+      c.add(exact);
+      search.value = '';
+      replaceChildren(hits);
+    }
+  });
+  customer.addEventListener('change', () => {
+    c.s.outletId = customer.value;
+    c.requote();
+  });
+
+  c.watch((s) => {
+    // Quick keys and customers change only with the reference data.
+    if (quick.childElementCount === 0 && s.view.settings) {
+      for (const sku of s.view.settings.quick_keys) {
+        const p = ws.searchProducts(sku, 3, s.outletId).find((x) => x.sku === sku);
+        if (p) quick.append(h('button', { type: 'button', class: 'quick', 'data-testid': 'quick-key', 'data-sku': sku, onclick: () => c.add(p) }, p.name));
+      }
+    }
+    if (customer.childElementCount === 0) {
+      for (const o of ws.outlets()) customer.append(h('option', { value: o.id }, o.name));
+    }
+    customer.value = s.outletId;
+    orderDiscount.value = s.orderDiscount;
+    renderLines(c, lines, currency);
+    renderTotals(c, totals, currency);
+    problem.hidden = s.problem === undefined;
+    problem.textContent = s.problem === undefined ? '' : plainError(s.problem);
+    tender.disabled = s.lines.length === 0 || s.problem !== undefined || s.quote?.total === undefined;
+    park.disabled = s.lines.length === 0;
+    replaceChildren(
+      parked,
+      ...s.view.parked.map((p, i) =>
+        h('li', { class: 'row' }, h('button', { type: 'button', 'data-testid': `resume-${i}`, onclick: () => c.resume(p.id) }, `Resume ${p.label || `cart ${i + 1}`} (${p.order.lines.length})`),
+          h('button', { type: 'button', class: 'ghost', 'data-testid': `drop-${i}`, onclick: () => void c.run('Parked cart dropped', () => ws.dropParked(p.id)) }, 'Drop')),
+      ),
+    );
+  });
+
+  return h(
+    'div',
+    { class: 'order-panes counter-sell' },
+    h('section', { class: 'pane pane-list card' }, h('h2', {}, 'Products'), search, hits, h('h3', {}, 'Quick keys'), quick),
+    h(
+      'section',
+      { class: 'pane pane-detail card' },
+      h('div', { class: 'row' }, h('label', {}, 'Customer ', customer)),
+      lines,
+      h('label', {}, 'Cart discount % ', orderDiscount),
+      totals,
+      problem,
+      h('div', { class: 'row actions' }, tender, parkLabel, park, voidCart),
+      h('h3', {}, 'Parked carts'),
+      parked,
+    ),
+  );
+}
+
+function renderLines(c: Counter, el: HTMLElement, currency: () => string | undefined): void {
+  const focused = document.activeElement;
+  if (focused && el.contains(focused)) return; // never rebuild the field being typed in
+  const q = c.s.quote;
+  replaceChildren(
+    el,
+    ...c.s.lines.map((l, i) => {
+      const qty = h('input', { type: 'text', inputmode: 'decimal', value: l.quantity, 'data-testid': 'line-qty', autocomplete: 'off', 'aria-label': `Quantity of ${l.product.name}`, placeholder: l.product.quantity_places > 0 ? l.product.unit : '' });
+      const disc = h('input', { type: 'text', inputmode: 'decimal', value: l.discount, 'data-testid': 'line-discount', autocomplete: 'off', 'aria-label': `Discount % of ${l.product.name}`, placeholder: '%' });
+      qty.addEventListener('change', () => c.setLine(i, { quantity: qty.value }));
+      disc.addEventListener('change', () => c.setLine(i, { discount: disc.value }));
+      const line = q?.lines[i];
+      const net = line?.net;
+      return h(
+        'li',
+        { class: 'cart-line', 'data-testid': 'cart-line', 'data-sku': l.product.sku },
+        h('span', { class: 'name' }, l.product.name),
+        h('label', { class: 'qty' }, qty, l.product.quantity_places > 0 ? ` ${l.product.unit}` : ''),
+        h('label', { class: 'disc' }, disc, ' %'),
+        h("span", { class: "amount", "data-testid": "line-net", "data-amount": net ?? "" }, net ? money(net, currency()) : "—"),
+        h('button', { type: 'button', class: 'ghost', 'data-testid': 'line-void', 'aria-label': `Void ${l.product.name}`, onclick: () => c.voidLine(i) }, 'Void'),
+      );
+    }),
+  );
+  if (c.s.lines.length === 0) el.append(h('li', { class: 'muted' }, 'Scan a product to start a sale.'));
+}
+
+function renderTotals(c: Counter, el: HTMLElement, currency: () => string | undefined): void {
+  const q = c.s.quote;
+  const row = (label: string, amount: string | undefined, testid: string): HTMLElement =>
+    h('div', { class: 'row total-row' }, h('span', {}, label), h('span', { 'data-testid': testid, 'data-amount': amount ?? '' }, money(amount, currency())));
+  replaceChildren(
+    el,
+    row('Subtotal', q?.untaxed, 'cart-untaxed'),
+    ...(q?.taxes ?? []).map((t) => row(t.name, t.amount, `cart-tax-${t.code}`)),
+    q?.discount && q.discount !== '0.00' ? row('Discounts', q.discount, 'cart-discounts') : null,
+    h('div', { class: 'row total-row grand' }, h('strong', {}, 'Total'), h('strong', { 'data-testid': 'cart-total', 'data-amount': q?.total ?? '' }, money(q?.total, currency()))),
+    h('small', { class: 'muted', 'data-testid': 'cart-count' }, `${c.s.lines.length} line${c.s.lines.length === 1 ? '' : 's'}`),
+  );
+}

@@ -1,0 +1,93 @@
+// Tendering: what is due (cash-rounded where cash pays), each tender as it is added (cash, card
+// with the terminal's approval or "card pending", the deployment's other methods with their
+// reference), what is left and the change; the sale completes only when the tenders cover it.
+// Every figure is the module's `tenderPreview`.
+
+import type { Tender } from '../../api.ts';
+import { h, replaceChildren } from '../../dom.ts';
+import { decimalInput, money } from '../../format.ts';
+import type { Counter } from '../../counter/state.ts';
+import { plainError } from '../format.ts';
+
+export function renderTender(c: Counter, currency: () => string | undefined): HTMLElement {
+  const amount = h('input', { type: 'text', inputmode: 'decimal', 'data-testid': 'tender-amount', autocomplete: 'off', 'aria-label': 'Amount tendered' });
+  const reference = h('input', { type: 'text', 'data-testid': 'tender-reference', autocomplete: 'off', 'aria-label': 'Card approval or payment reference', placeholder: 'Approval / reference' });
+  const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'tender-error', hidden: true });
+  const figures = h('div', { class: 'totals', 'data-testid': 'tender-figures' });
+  const list = h('ul', { class: 'list', 'data-testid': 'tender-list' });
+  const methods = h('div', { class: 'row tender-methods' });
+  const complete = h('button', { type: 'button', class: 'primary big', 'data-testid': 'complete-sale', onclick: () => void c.completeSale() }, 'Complete sale');
+  const back = h('button', { type: 'button', class: 'ghost', 'data-testid': 'tender-back', onclick: () => c.setMode(c.s.refund ? 'refund' : 'sell') }, 'Back');
+  const title = h('h2', {}, 'Tender');
+
+  const typed = (): string | undefined => {
+    // Empty: what is left (the module's figure), for "exact".
+    const r = decimalInput(amount.value);
+    if ('error' in r) {
+      error.hidden = false;
+      error.textContent = r.error;
+      return undefined;
+    }
+    return r.value || c.s.preview?.remaining;
+  };
+  const add = (make: (a: string) => Tender): void => {
+    const a = typed();
+    if (!a || a === '0') return;
+    c.addTender(make(a));
+    amount.value = '';
+    reference.value = '';
+  };
+  const button = (label: string, testid: string, make: (a: string) => Tender): HTMLElement =>
+    h('button', { type: 'button', 'data-testid': testid, onclick: () => add(make) }, label);
+
+  c.watch((s) => {
+    if (methods.childElementCount === 0) {
+      methods.append(
+        button('Cash', 'add-cash', (a) => ({ kind: 'cash', amount: a })),
+        button('Card', 'add-card', (a) => (reference.value.trim() ? { kind: 'card', amount: a, reference: reference.value.trim() } : { kind: 'card', amount: a, reference: null })),
+        ...(s.view.settings?.other_tenders ?? []).map((m) =>
+          button(m.replace(/_/g, ' '), `add-${m}`, (a) => ({ kind: 'other', method: m, amount: a, reference: reference.value.trim() })),
+        ),
+      );
+    }
+    title.textContent = s.refund ? `Refund of ${s.refund.receipt.number}` : 'Tender';
+    complete.textContent = s.refund ? 'Complete refund' : 'Complete sale';
+    const p = s.preview;
+    const row = (label: string, v: string | undefined, testid: string): HTMLElement =>
+      h('div', { class: 'row total-row' }, h('span', {}, label), h('strong', { 'data-testid': testid, 'data-amount': v ?? '' }, money(v, currency())));
+    replaceChildren(
+      figures,
+      row(s.refund ? 'To pay back' : 'Total', p?.total ?? s.refund?.proposal?.amount ?? s.quote?.total, 'tender-total'),
+      p && p.rounding !== '0' && p.rounding !== '0.00' ? row('Cash rounding', p.rounding, 'tender-rounding') : null,
+      row('Due', p?.due, 'tender-due'),
+      row('Tendered', p?.tendered, 'tender-tendered'),
+      row('Left to pay', p?.remaining, 'tender-remaining'),
+      row('Change', p?.change, 'tender-change'),
+    );
+    replaceChildren(
+      list,
+      ...s.tenders.map((t, i) =>
+        h('li', { class: 'row', 'data-testid': 'tender-line' }, h('span', {}, t.kind === 'other' ? t.method : t.kind), h('span', {}, money(t.amount, currency())),
+          t.kind === 'card' ? h('small', {}, t.reference ? `approval ${t.reference}` : 'card pending') : t.kind === 'other' ? h('small', {}, t.reference) : null,
+          h('button', { type: 'button', class: 'ghost', 'data-testid': `remove-tender-${i}`, onclick: () => c.removeTender(i) }, 'Remove')),
+      ),
+    );
+    const err = s.previewError ?? s.error;
+    error.hidden = err === undefined;
+    error.textContent = err === undefined ? '' : plainError(err);
+    complete.disabled = !p?.complete;
+  });
+
+  return h(
+    'section',
+    { class: 'card tender', 'data-testid': 'tender-panel' },
+    title,
+    figures,
+    h('label', {}, 'Amount ', amount),
+    h('label', {}, 'Reference ', reference),
+    methods,
+    list,
+    error,
+    h('div', { class: 'row actions' }, complete, back),
+  );
+}
