@@ -112,6 +112,7 @@ async fn instances_sharing_a_database_apply_each_mutation_once(backend: Backend)
                 tokio::spawn(async move {
                     let body = satchel_core::sync::protocol::PushRequest {
                         numbers_left: None,
+                        receipts_left: None,
                         device_id: dev.id,
                         mutations: batch,
                         sealed: Vec::new(),
