@@ -513,7 +513,7 @@ mod tests {
 
     #[test]
     fn every_family_has_help_and_type_once() {
-        let text = Metrics::default().render_with(Some(0));
+        let text = Metrics::default().render_with(Some(0), Some(CounterTotals::default()));
         let mut help = std::collections::HashSet::new();
         let mut types = std::collections::HashMap::new();
         for line in text.lines() {

@@ -5,7 +5,7 @@
 //!   (net total, expected and counted cash, variance) and the figures where the device's report
 //!   differed (`flagged`).
 //! - `GET /api/v1/shifts/{shift_id}`: one shift with the stored device and server Z reports;
-//!   `404 no_such_item` for a shift the server does not know.
+//!   `404 not_found` for a shift the server does not know.
 //!
 //! Both need the full token of a supervisor's device: anyone else gets `403 forbidden`.
 
