@@ -48,9 +48,12 @@ pub struct Settings {
     pub number_prefix: String,
 }
 
+/// The settings row: rule set, currency, origin, policy, number prefix, counter settings.
+type SettingsRow = (String, String, Option<String>, String, String, Option<String>);
+
 /// The settings row; `None` when the deployment has none (then no v2 orders and no leases).
 pub async fn settings(conn: &mut AnyConnection) -> Result<Option<Settings>, AppError> {
-    let row: Option<(String, String, Option<String>, String, String, Option<String>)> = sqlx::query_as(
+    let row: Option<SettingsRow> = sqlx::query_as(
         "SELECT rule_set, currency, origin, policy, number_prefix, counter FROM settings WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
