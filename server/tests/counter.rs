@@ -79,6 +79,19 @@ async fn a_cashier_gets_the_registers_receipt_numbers(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{v}");
     let leased: Vec<satchel_core::sales::NumberRange> = serde_json::from_value(v["number_ranges"].clone()).expect("ranges");
     assert_eq!(prefixes(&leased), ["SO-"]);
+
+    // A rep cannot open a shift: no register; nor in another user's name.
+    let opening = |cashier: &str| ShiftOpening {
+        shift_id: Uuid::now_v7(),
+        register: "R1".into(),
+        cashier: cashier.into(),
+        opened_at: Utc::now(),
+        float: denominations(&[("20", 1)]),
+    };
+    let m = |seq: u64, o: ShiftOpening| Mutation { device_id: rep.id, seq, id: Uuid::now_v7(), body: MutationBody::ShiftOpen(o), created_at: Utc::now(), depends_on: Vec::new() };
+    let v = push(&s, &rep, &[m(1, opening("rep1")), m(2, opening("cashier1"))]).await;
+    assert_eq!((code(&v, 0), v["results"][0]["field"].as_str()), ("wrong_register", Some("register")), "{v}");
+    assert_eq!((code(&v, 1), v["results"][1]["field"].as_str()), ("wrong_cashier", Some("cashier")), "{v}");
 }
 
 /// What the test's device knows: its reference data, rules and sequence.
