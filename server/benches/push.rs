@@ -114,6 +114,7 @@ fn bodies(device: Uuid, reference: &ReferenceData, count: u64) -> Vec<Vec<u8>> {
                 mutations: chunk.to_vec(),
                 sealed: Vec::new(),
                 numbers_left: None,
+                receipts_left: None,
             };
             serde_json::to_vec(&req).expect("serialize")
         })

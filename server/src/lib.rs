@@ -98,6 +98,8 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
             "/api/v1/review/{order_id}/resolve",
             post(api::review::resolve).fallback(na),
         )
+        .route("/api/v1/shifts", get(api::shifts::list).fallback(na))
+        .route("/api/v1/shifts/{shift_id}", get(api::shifts::detail).fallback(na))
         .route("/api/v1/conflicts", get(api::conflicts::list).fallback(na))
         .route(
             "/api/v1/conflicts/{id}/resolve",

@@ -186,14 +186,17 @@ impl Metrics {
         &self.push_duration
     }
 
-    /// The Prometheus text exposition, with the review queue's open items when known (a gauge
-    /// read from the database by the caller).
-    pub fn render_with(&self, open_reviews: Option<i64>) -> String {
+    /// The Prometheus text exposition, with the review queue's open items and the counter's
+    /// totals when known (read from the database by the caller).
+    pub fn render_with(&self, open_reviews: Option<i64>, counter: Option<CounterTotals>) -> String {
         let mut out = self.render();
         if let Some(n) = open_reviews {
             let _ = writeln!(out, "# HELP satchel_review_queue_open Flagged orders waiting for a supervisor's review.");
             let _ = writeln!(out, "# TYPE satchel_review_queue_open gauge");
             let _ = writeln!(out, "satchel_review_queue_open {n}");
+        }
+        if let Some(c) = counter {
+            c.render(&mut out);
         }
         out
     }
@@ -325,6 +328,39 @@ impl Metrics {
         let _ = writeln!(out, "satchel_reviews_resolved_total {}", get(&self.reviews_resolved));
         self.deps.render(&mut out);
         out
+    }
+}
+
+/// The counter's totals, read from the database at each scrape (so they count receipts and
+/// shifts applied by any instance, and receipts applied when a deferred mutation settles): rows
+/// are never deleted, so these only grow.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CounterTotals {
+    /// Receipts of sales applied.
+    pub sales: i64,
+    /// Receipts of refunds applied.
+    pub refunds: i64,
+    /// Shifts closed.
+    pub shifts_closed: i64,
+    /// Shifts closed with a Z report that differs from the server's (flagged).
+    pub shifts_with_differences: i64,
+}
+
+impl CounterTotals {
+    fn render(&self, out: &mut String) {
+        let _ = writeln!(out, "# HELP satchel_receipts_total Receipts of the counter applied, by kind.");
+        let _ = writeln!(out, "# TYPE satchel_receipts_total counter");
+        let _ = writeln!(out, "satchel_receipts_total{{kind=\"sale\"}} {}", self.sales);
+        let _ = writeln!(out, "satchel_receipts_total{{kind=\"refund\"}} {}", self.refunds);
+        let _ = writeln!(out, "# HELP satchel_shifts_closed_total Shifts closed.");
+        let _ = writeln!(out, "# TYPE satchel_shifts_closed_total counter");
+        let _ = writeln!(out, "satchel_shifts_closed_total {}", self.shifts_closed);
+        let _ = writeln!(
+            out,
+            "# HELP satchel_shifts_closed_with_differences_total Shifts closed with a Z report that differs from the server's recomputation (flagged)."
+        );
+        let _ = writeln!(out, "# TYPE satchel_shifts_closed_with_differences_total counter");
+        let _ = writeln!(out, "satchel_shifts_closed_with_differences_total {}", self.shifts_with_differences);
     }
 }
 
@@ -477,7 +513,7 @@ mod tests {
 
     #[test]
     fn every_family_has_help_and_type_once() {
-        let text = Metrics::default().render_with(Some(0));
+        let text = Metrics::default().render_with(Some(0), Some(CounterTotals::default()));
         let mut help = std::collections::HashSet::new();
         let mut types = std::collections::HashMap::new();
         for line in text.lines() {

@@ -48,19 +48,23 @@ pub struct Settings {
     pub number_prefix: String,
 }
 
+/// The settings row: rule set, currency, origin, policy, number prefix, counter settings.
+type SettingsRow = (String, String, Option<String>, String, String, Option<String>);
+
 /// The settings row; `None` when the deployment has none (then no v2 orders and no leases).
 pub async fn settings(conn: &mut AnyConnection) -> Result<Option<Settings>, AppError> {
-    let row: Option<(String, String, Option<String>, String, String)> = sqlx::query_as(
-        "SELECT rule_set, currency, origin, policy, number_prefix FROM settings WHERE id = 1",
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "SELECT rule_set, currency, origin, policy, number_prefix, counter FROM settings WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((rule_set, currency, origin, policy, number_prefix)) = row else {
+    let Some((rule_set, currency, origin, policy, number_prefix, counter)) = row else {
         return Ok(None);
     };
     let policy = serde_json::from_str(&policy)
         .map_err(|e| AppError::Internal(format!("stored validation policy: {e}")))?;
-    Ok(Some(Settings { sales: SalesSettings { rule_set, currency, origin, policy }, number_prefix }))
+    let counter = counter.map(|c| json(&c, "counter settings")).transpose()?;
+    Ok(Some(Settings { sales: SalesSettings { rule_set, currency, origin, policy, counter }, number_prefix }))
 }
 
 /// A built-in rule set by id, parsed once per process.
@@ -420,21 +424,47 @@ pub async fn leases(conn: &mut AnyConnection, device_id: &str) -> Result<Vec<Lea
         .collect()
 }
 
-/// Leases the next [`lease_size()`] numbers of the deployment-wide counter to a device, in the
+/// Which counter a lease takes its numbers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter<'a> {
+    /// The deployment-wide counter of document numbers (`number_counter`).
+    Documents,
+    /// The receipt counter of one register (`receipt_counters`, created at first use), so one
+    /// register's leases are contiguous.
+    Receipts(&'a str),
+}
+
+/// Leases the next [`lease_size()`] numbers of `counter` to a device under `prefix`, in the
 /// caller's transaction: the counter's row is updated first (on PostgreSQL its lock serializes
 /// leases until the transaction ends), then the range is recorded.
 pub async fn lease(
     conn: &mut AnyConnection,
     device_id: &str,
+    counter: Counter<'_>,
     prefix: &str,
     now: DateTime<Utc>,
 ) -> Result<NumberRange, AppError> {
-    let (next,): (i64,) = sqlx::query_as(
-        "UPDATE number_counter SET next_number = next_number + $1 WHERE id = 1 RETURNING next_number",
-    )
-    .bind(i64_of(lease_size())?)
-    .fetch_one(&mut *conn)
-    .await?;
+    let size = i64_of(lease_size())?;
+    let (next,): (i64,) = match counter {
+        Counter::Documents => {
+            sqlx::query_as("UPDATE number_counter SET next_number = next_number + $1 WHERE id = 1 RETURNING next_number")
+                .bind(size)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+        Counter::Receipts(register) => {
+            // A register's receipts are numbered from 1.
+            sqlx::query("INSERT INTO receipt_counters (register, next_number) VALUES ($1, 1) ON CONFLICT (register) DO NOTHING")
+                .bind(register)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query_as("UPDATE receipt_counters SET next_number = next_number + $1 WHERE register = $2 RETURNING next_number")
+                .bind(size)
+                .bind(register)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+    };
     let last = u64_of(next, "next_number")?
         .checked_sub(1)
         .ok_or_else(|| AppError::Internal("number counter underflow".into()))?;
@@ -453,14 +483,17 @@ pub async fn lease(
     Ok(range)
 }
 
-/// Leases a new range when no range of the device has [`LOW_WATER`] numbers left (by what it has
-/// sent so far), or when the device itself says it has fewer than that left (`numbers_left`):
-/// an answer carrying a lease can be lost, and the server cannot tell. A retried push of a
-/// device that did get its lease finds enough numbers and leases nothing; one that did not gets
-/// another range (the lost one is abandoned: a gap the numbering policy allows).
+/// Leases a new range of `prefix` when no range of the device with that prefix has
+/// [`LOW_WATER`] numbers left (by what it has sent so far), or when the device itself says it
+/// has fewer than that left (`numbers_left`): an answer carrying a lease can be lost, and the
+/// server cannot tell. A retried push of a device that did get its lease finds enough numbers
+/// and leases nothing; one that did not gets another range (the lost one is abandoned: a gap
+/// the numbering policy allows for document numbers; a register's receipt numbers skip it too,
+/// since the device never saw it).
 pub async fn top_up(
     conn: &mut AnyConnection,
     device_id: &str,
+    counter: Counter<'_>,
     prefix: &str,
     numbers_left: Option<u64>,
     now: DateTime<Utc>,
@@ -469,24 +502,34 @@ pub async fn top_up(
     // A fifth of the lease at most: a small configured lease must not be re-leased on every push.
     let low_water = LOW_WATER.min(lease_size() / 5);
     let device_is_low = numbers_left.is_some_and(|n| n < low_water);
-    if held.iter().any(|l| l.unused() >= low_water) && !device_is_low {
+    if held.iter().any(|l| l.range.prefix == prefix && l.unused() >= low_water) && !device_is_low {
         return Ok(None);
     }
-    lease(conn, device_id, prefix, now).await.map(Some)
+    lease(conn, device_id, counter, prefix, now).await.map(Some)
 }
 
-/// Records that a device sent number `n` of one of its ranges (keeps the highest).
-pub async fn mark_used(conn: &mut AnyConnection, device_id: &str, n: u64) -> Result<(), AppError> {
+/// Records that a device sent number `n` of one of its ranges of `prefix` (keeps the highest).
+pub async fn mark_used(conn: &mut AnyConnection, device_id: &str, prefix: &str, n: u64) -> Result<(), AppError> {
     let n = i64_of(n)?;
     sqlx::query(
-        "UPDATE number_ranges SET used_through = $1 WHERE device_id = $2 AND first_number <= $1 \
+        "UPDATE number_ranges SET used_through = $1 WHERE device_id = $2 AND prefix = $3 AND first_number <= $1 \
          AND last_number >= $1 AND (used_through IS NULL OR used_through < $1)",
     )
     .bind(n)
     .bind(device_id)
+    .bind(prefix)
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// The register a user sells at, if any (`user_registers`).
+pub async fn register_of(conn: &mut AnyConnection, username: &str) -> Result<Option<String>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT register FROM user_registers WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|(r,)| r))
 }
 
 /// The distinct SKUs of some lines, sorted.

@@ -53,13 +53,167 @@ pub const USERS: [DemoUser; 3] = [
     },
 ];
 
-/// The line printed at start listing the demo logins.
+/// The line printed at start listing the demo logins (the cashier's too).
 pub fn logins_line() -> String {
     let logins: Vec<String> = USERS
         .iter()
+        .chain(std::iter::once(&CASHIER))
         .map(|u| format!("{} / {}", u.username, u.password))
         .collect();
     format!("demo logins: {}", logins.join(", "))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The counter (point of sale): a shop with one register, its cashier and its customers.
+// ---------------------------------------------------------------------------------------------
+
+/// The demo cashier: the role `rep` (the counter's discount cap is the rep's), on the shop's
+/// route [`COUNTER_ROUTE`], selling at register [`CASHIER_REGISTER`]. Not in [`USERS`], whose
+/// routes, outlets and counts the field scenarios rely on.
+pub const CASHIER: DemoUser = DemoUser {
+    username: "cashier1",
+    password: "cashier1-demo",
+    display_name: "Cashier One",
+    role: "rep",
+    routes: &[COUNTER_ROUTE],
+};
+/// The demo shop's route: its customers are outlets on it.
+pub const COUNTER_ROUTE: &str = "COUNTER";
+/// The cashier's register: receipt numbers `R1-0000001` …
+pub const CASHIER_REGISTER: &str = "R1";
+/// The walk-in customer, the outlet a counter sale is for unless the cashier picks another.
+pub const WALK_IN: &str = "WALK-IN";
+
+/// A customer of the shop: id, name, address, phone, the tax `Customer` (JSON), credit limit
+/// and outstanding balance (`None`: no credit terms).
+pub struct CounterCustomer {
+    /// Outlet id.
+    pub id: &'static str,
+    /// Name.
+    pub name: &'static str,
+    /// Address.
+    pub address: &'static str,
+    /// Phone.
+    pub phone: &'static str,
+    /// core's tax `Customer` as JSON.
+    pub customer: &'static str,
+    /// Credit limit and outstanding balance.
+    pub credit: Option<(&'static str, &'static str)>,
+}
+
+/// The shop's customers, all in Toronto (place of supply `CA-ON`, group `retail`, so the
+/// retail price lists price every product): the walk-in customer, a status First Nations
+/// customer with a certificate (Ontario's point-of-sale relief of the provincial HST), and a
+/// café on account.
+pub const COUNTER_CUSTOMERS: [CounterCustomer; 3] = [
+    CounterCustomer {
+        id: WALK_IN,
+        name: "Walk-in customer",
+        address: "250 Queen Street West, Toronto, ON",
+        phone: "",
+        customer: "{}",
+        credit: None,
+    },
+    CounterCustomer {
+        id: "CUST-0001",
+        name: "Mary Whitebird",
+        address: "12 Spadina Road, Toronto, ON",
+        phone: "+1 416 555 0142",
+        customer: r#"{"category":"first_nations","certificate":{"number":"0123456789","holder":"Mary Whitebird"}}"#,
+        credit: None,
+    },
+    CounterCustomer {
+        id: "CUST-0002",
+        name: "Harbour Café",
+        address: "8 Queens Quay West, Toronto, ON",
+        phone: "+1 416 555 0177",
+        customer: "{}",
+        credit: Some(("2000.00", "0.00")),
+    },
+];
+
+/// The quick keys of the counter: products without pack sizes or minimum quantities, one sold
+/// by the kilogram (`SKU-00002`).
+pub const QUICK_KEYS: [&str; 8] =
+    ["SKU-00001", "SKU-00002", "SKU-00004", "SKU-00005", "SKU-00007", "SKU-00008", "SKU-00010", "SKU-00011"];
+
+/// The demo deployment's counter settings.
+pub fn counter_settings() -> satchel_core::pos::CounterSettings {
+    use satchel_core::money::Dec;
+    use rust_decimal::Decimal;
+    let denominations = [(100, 0), (50, 0), (20, 0), (10, 0), (5, 0), (2, 0), (1, 0), (25, 2), (10, 2), (5, 2)]
+        .into_iter()
+        .map(|(n, scale)| Dec(Decimal::new(n, scale)))
+        .collect();
+    satchel_core::pos::CounterSettings {
+        walk_in_outlet: WALK_IN.into(),
+        seller: vec![
+            "Satchel Corner Shop".into(),
+            "250 Queen Street West, Toronto, ON M5V 1Z7".into(),
+            "GST/HST 123456789 RT0001".into(),
+        ],
+        denominations,
+        other_tenders: vec!["mobile_money".into(), "voucher".into()],
+        refund_to: satchel_core::pos::RefundTo::OriginalTenders,
+        no_receipt: satchel_core::pos::NoReceiptPolicy::ManagerApproval,
+        quick_keys: QUICK_KEYS.iter().map(|s| (*s).to_string()).collect(),
+    }
+}
+
+/// Writes the demo shop over the sales data (which must be there): the cashier with their
+/// route and register, the shop's customers, and the counter settings in the settings row.
+pub async fn seed_counter(conn: &mut AnyConnection) -> Result<(), AppError> {
+    let u = &CASHIER;
+    let hash = hash_password(u.password, format!("satchel-demo:{}", u.username).as_bytes(), PRODUCTION_ARGON2)?;
+    sqlx::query("INSERT INTO users (username, display_name, password_hash, role) VALUES ($1, $2, $3, $4)")
+        .bind(u.username)
+        .bind(u.display_name)
+        .bind(hash)
+        .bind(u.role)
+        .execute(&mut *conn)
+        .await?;
+    for route in u.routes {
+        sqlx::query("INSERT INTO user_routes (username, route) VALUES ($1, $2)")
+            .bind(u.username)
+            .bind(*route)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("INSERT INTO user_registers (username, register) VALUES ($1, $2)")
+        .bind(u.username)
+        .bind(CASHIER_REGISTER)
+        .execute(&mut *conn)
+        .await?;
+    let now = timestamp(chrono::Utc::now());
+    for c in &COUNTER_CUSTOMERS {
+        sqlx::query(
+            "INSERT INTO outlets (id, name, route, address, phone, tax_rate, outlet_group, place_of_supply, contact_name, \
+             customer, delivered_to_reserve, credit_limit, outstanding, credit_as_of) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13)",
+        )
+        .bind(c.id)
+        .bind(c.name)
+        .bind(COUNTER_ROUTE)
+        .bind(c.address)
+        .bind(c.phone)
+        .bind("13")
+        .bind(GROUPS[0])
+        .bind("CA-ON")
+        .bind("")
+        .bind(c.customer)
+        .bind(c.credit.map(|(limit, _)| limit))
+        .bind(c.credit.map(|(_, outstanding)| outstanding))
+        .bind(c.credit.map(|_| now.clone()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    let counter = serde_json::to_string(&counter_settings())
+        .map_err(|e| AppError::Internal(format!("serialize the counter settings: {e}")))?;
+    sqlx::query("UPDATE settings SET counter = $1 WHERE id = 1")
+        .bind(counter)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 const BRANDS: [&str; 10] = [
@@ -209,8 +363,15 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
             .bind(product(0).0)
             .fetch_optional(&mut *tx)
             .await?;
+        let cashier: Option<(String,)> = sqlx::query_as("SELECT username FROM users WHERE username = $1")
+            .bind(CASHIER.username)
+            .fetch_optional(&mut *tx)
+            .await?;
         if settings == 0 && demo.is_some() {
             seed_sales(&mut tx).await?;
+            if cashier.is_none() {
+                seed_counter(&mut tx).await?;
+            }
             seed_sync(&mut tx, true).await?;
             tx.commit().await?;
             tracing::info!("added the demo sales data (orders v2) to the existing demo data set");
@@ -218,6 +379,11 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
             seed_sync(&mut tx, demo.is_some()).await?;
             tx.commit().await?;
             tracing::info!("recorded the existing data in the pull feed");
+        } else if demo.is_some() && cashier.is_none() {
+            seed_counter(&mut tx).await?;
+            record_counter(&mut tx).await?;
+            tx.commit().await?;
+            tracing::info!("added the demo shop (counter) to the existing demo data set");
         } else {
             tx.rollback().await?;
         }
@@ -266,6 +432,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
     )
     .await?;
     seed_sales(&mut tx).await?;
+    seed_counter(&mut tx).await?;
     seed_sync(&mut tx, true).await?;
     tx.commit().await?;
     Ok(true)
@@ -501,6 +668,18 @@ async fn insert_vals(
             value_rows(chunk.len(), width)
         );
         bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Records what [`seed_counter`] added in the pull feed of a database whose feed was already
+/// written: the settings (now with the counter's) and the shop's customers.
+async fn record_counter(conn: &mut AnyConnection) -> Result<(), AppError> {
+    use crate::feed::{record, Scope};
+    use satchel_core::sync::protocol::Entity;
+    record(conn, Entity::Settings, "sales", Scope::Everyone, false).await?;
+    for c in &COUNTER_CUSTOMERS {
+        record(conn, Entity::Outlet, c.id, Scope::Route(COUNTER_ROUTE), false).await?;
     }
     Ok(())
 }

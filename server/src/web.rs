@@ -20,16 +20,29 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /metrics`: Prometheus text format: the counters, and the number of open review items
-/// (left out when the database does not answer).
+/// `GET /metrics`: Prometheus text format: the counters, the number of open review items and
+/// the counter's receipts and shifts (each left out when the database does not answer).
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let open: Option<(i64,)> = sqlx::query_as("SELECT COUNT(*) FROM review_queue WHERE status = 'open'")
         .fetch_one(&state.db.pool)
         .await
         .ok();
+    let counter: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM receipts WHERE kind = 'sale'), (SELECT COUNT(*) FROM receipts WHERE kind = 'refund'), \
+         (SELECT COUNT(*) FROM shifts WHERE closed_at IS NOT NULL), (SELECT COUNT(*) FROM shifts WHERE closed_at IS NOT NULL AND flagged = 1)",
+    )
+    .fetch_one(&state.db.pool)
+    .await
+    .ok();
+    let counter = counter.map(|(sales, refunds, shifts_closed, shifts_with_differences)| crate::metrics::CounterTotals {
+        sales,
+        refunds,
+        shifts_closed,
+        shifts_with_differences,
+    });
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render_with(open.map(|(n,)| n)),
+        state.metrics.render_with(open.map(|(n,)| n), counter),
     )
 }
 

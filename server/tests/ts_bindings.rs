@@ -1,7 +1,7 @@
 //! Writes the TypeScript declarations of what the server sends a supervisor's page (review and
-//! conflict items) from the Rust types into `src/generated/server.ts`, which the Wasm module's
-//! TypeScript section includes; fails when the committed file is not what the types say
-//! (`SATCHEL_WRITE_TS=1` rewrites it).
+//! conflict items, the counter's shifts) from the Rust types into `src/generated/server.ts`,
+//! which the Wasm module's TypeScript section includes; fails when the committed file is not
+//! what the types say (`SATCHEL_WRITE_TS=1` rewrites it).
 //!
 //! `cargo test -p satchel-server --test ts_bindings`
 #![cfg(not(target_arch = "wasm32"))]
@@ -14,6 +14,7 @@ use satchel_core::ts_export::{check_or_write, decl};
 use satchel_core::validation::{Details, Finding, Rule};
 use satchel_server::api::conflicts::{Choice, ConflictItem, ResolutionRecord};
 use satchel_server::api::review::{ReviewItem, ReviewLine};
+use satchel_server::api::shifts::{ShiftDetail, ShiftDifference, ShiftItem};
 
 #[test]
 fn typescript_declarations_are_up_to_date() {
@@ -31,6 +32,9 @@ fn typescript_declarations_are_up_to_date() {
         decl::<Choice>(),
         decl::<ResolutionRecord>(),
         decl::<ConflictItem>(),
+        decl::<ShiftDifference>(),
+        decl::<ShiftItem>(),
+        decl::<ShiftDetail>(),
     ];
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/generated/server.ts");
     if let Err(e) = check_or_write(

@@ -425,3 +425,91 @@ resolved_at: string | null,
  * The decision.
  */
 resolution: ResolutionRecord | null, };
+/**
+ * One figure where the device's Z report and the server's recomputation disagree.
+ */
+export type ShiftDifference = { 
+/**
+ * The figure, e.g. `net_total`, `taxes.HST-ON`, `tenders.card`.
+ */
+field: string, 
+/**
+ * What the device reported.
+ */
+device: string, 
+/**
+ * What the server computed from the receipts it holds.
+ */
+server: string, };
+/**
+ * One shift in the supervisor's list. Amounts are decimal strings.
+ */
+export type ShiftItem = { 
+/**
+ * The shift's id.
+ */
+shift_id: string, 
+/**
+ * The register (till).
+ */
+register: string, 
+/**
+ * The cashier (the device's user).
+ */
+cashier: string, 
+/**
+ * The device it ran on.
+ */
+device_id: string, 
+/**
+ * When it opened (device clock).
+ */
+opened_at: string, 
+/**
+ * When it closed (device clock); `null` while open.
+ */
+closed_at: string | null, 
+/**
+ * How many receipts (sales and refunds) the server holds for it.
+ */
+receipts: number, 
+/**
+ * Sales minus refunds, by the server's Z report; `null` while open.
+ */
+net_total: string | null, 
+/**
+ * What the drawer should have held at the close, by the server's Z report.
+ */
+expected_cash: string | null, 
+/**
+ * What the cashier counted at the close.
+ */
+counted_cash: string | null, 
+/**
+ * Counted minus expected (negative: short).
+ */
+variance: string | null, 
+/**
+ * Where the device's Z report differs from the server's (empty when they agree).
+ */
+differences: Array<ShiftDifference>, 
+/**
+ * Whether the close was flagged (the reports differ).
+ */
+flagged: boolean, };
+/**
+ * One shift with both Z reports.
+ */
+export type ShiftDetail = { 
+/**
+ * The shift as listed.
+ */
+shift: ShiftItem, 
+/**
+ * The Z report the device sent with the close; `null` while open.
+ */
+device_report: Record<string, unknown> | null, 
+/**
+ * The Z report the server recomputed from the receipts it holds; `null` while open.
+ */
+server_report: Record<string, unknown> | null, };

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use satchel_core::sync::protocol::{RegisterRequest, RegisterResponse, SealingMaterial, UserView};
+use satchel_core::pos::receipt_prefix;
 use satchel_core::vault::{hex, Rng};
 use uuid::Uuid;
 
@@ -12,6 +13,7 @@ use super::JsonBody;
 use crate::auth::{dummy_hash, new_token, token_hash, verify_password, PushAuth};
 use crate::db::timestamp;
 use crate::errors::AppError;
+use crate::sales::Counter;
 use crate::AppState;
 
 /// Longest device label kept (longer labels are cut).
@@ -19,7 +21,8 @@ pub const MAX_LABEL_CHARS: usize = 100;
 
 /// Registers a device: checks the password, creates the device and returns its token once, with
 /// a first lease of [`crate::sales::LEASE_SIZE`] document numbers (when the deployment has sales
-/// settings), in one transaction.
+/// settings) and, for a user with a register (a cashier), a first lease of that register's
+/// receipt numbers (prefix `"<register>-"`), in one transaction.
 pub async fn register(
     State(state): State<AppState>,
     body: Result<JsonBody<RegisterRequest>, AppError>,
@@ -71,9 +74,17 @@ pub async fn register(
     .bind(timestamp(now))
     .execute(&mut *tx)
     .await?;
+    // A cashier's device also gets a first lease of its register's receipt numbers.
+    let register = crate::sales::register_of(&mut tx, &req.username).await?;
     let number_ranges = match crate::sales::settings(&mut tx).await? {
         Some(settings) => {
-            vec![crate::sales::lease(&mut tx, &device_id.to_string(), &settings.number_prefix, now).await?]
+            let device = device_id.to_string();
+            let mut ranges = vec![crate::sales::lease(&mut tx, &device, Counter::Documents, &settings.number_prefix, now).await?];
+            if let Some(register) = &register {
+                let prefix = receipt_prefix(register);
+                ranges.push(crate::sales::lease(&mut tx, &device, Counter::Receipts(register), &prefix, now).await?);
+            }
+            ranges
         }
         None => Vec::new(),
     };
@@ -88,6 +99,7 @@ pub async fn register(
             user: UserView {
                 username: req.username,
                 display_name,
+                register,
             },
             server_time: now,
             sealing: SealingMaterial {

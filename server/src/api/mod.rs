@@ -2,6 +2,7 @@
 
 pub mod blobs;
 pub mod conflicts;
+pub mod counter;
 mod deferred;
 pub mod devices;
 pub mod orders;
@@ -10,6 +11,7 @@ pub mod pull;
 pub mod push;
 pub mod reference;
 pub mod review;
+pub mod shifts;
 mod sales_order;
 mod task_complete;
 pub mod tasks;

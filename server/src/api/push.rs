@@ -38,11 +38,12 @@ use sqlx::AnyConnection;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
 use super::reference::{routes_of, stored_dec};
-use super::{outlet_update, sales_order, task_complete, JsonBody};
+use super::{counter, outlet_update, sales_order, task_complete, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
 use crate::outcomes;
+use crate::sales::Counter;
 use crate::AppState;
 
 use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, DUPLICATE_ORDER};
@@ -220,7 +221,8 @@ struct Counts {
 /// error nothing of it is written.
 ///
 /// After the mutations, still in the transaction, a device whose leased document numbers run
-/// low gets a new range ([`crate::sales::top_up`]).
+/// low gets a new range ([`crate::sales::top_up`]), and so does a cashier's device whose
+/// register's receipt numbers run low.
 async fn apply_in_transaction(
     state: &AppState,
     auth: &AuthDevice,
@@ -298,10 +300,18 @@ async fn apply_in_transaction(
             .execute(&mut *tx)
             .await?;
     }
-    let number_ranges = match &settings {
-        Some(s) => crate::sales::top_up(&mut tx, &device, &s.number_prefix, numbers_left, now).await?.into_iter().collect(),
-        None => Vec::new(),
-    };
+    // Document numbers and the register's receipt numbers are topped up separately, each by
+    // what the device says it has left of that prefix.
+    let mut number_ranges = Vec::new();
+    if let Some(s) = &settings {
+        number_ranges.extend(crate::sales::top_up(&mut tx, &device, Counter::Documents, &s.number_prefix, numbers_left, now).await?);
+        if let Some(register) = crate::sales::register_of(&mut tx, &auth.username).await? {
+            let prefix = satchel_core::pos::receipt_prefix(&register);
+            number_ranges.extend(
+                crate::sales::top_up(&mut tx, &device, Counter::Receipts(&register), &prefix, req.receipts_left, now).await?,
+            );
+        }
+    }
     tx.commit().await?;
     let response = PushResponse {
         number_ranges,
@@ -369,6 +379,9 @@ pub(super) async fn check_and_apply(
         },
         MutationBody::TaskComplete(c) => task_complete::check_and_apply(conn, env.backend, auth, m, c, at).await?,
         MutationBody::MutationDiscard(d) => deferred::discard(conn, env.backend, auth, d, at).await?,
+        MutationBody::ShiftOpen(o) => counter::open(conn, env.settings, auth, m, o, at).await?,
+        MutationBody::CashMovement(e) => counter::movement(conn, env.backend, env.settings, auth, m, e, at).await?,
+        MutationBody::ShiftClose(c) => counter::close(conn, env.backend, env.settings, auth, m, c).await?,
     };
     Ok((verdict, document_number))
 }

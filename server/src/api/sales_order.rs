@@ -18,6 +18,11 @@
 //!    code and field are core's (`price_mismatch` `unit_prices[0]`, `tax_mismatch`
 //!    `taxes.lines[0].taxes.HST-ON-PROV.amount`, `total_mismatch` `total`, a blocking rule …).
 //!
+//! A receipt of the counter (the document has a `counter` part) is checked the same way, with
+//! its register's receipt-number prefix instead of the deployment's, then its shift and its
+//! tenders (and, for a refund, the receipt it returns) by [`super::counter`]; applying also
+//! writes its `receipts` row.
+//!
 //! Applying writes the order (version 2, the document's figures, which the server has just
 //! recomputed), a review-queue row when the server's verdict flags it, the outlet's new balance
 //! (plus the order's total: a return's total is negative) and the van's new stock (a sale takes
@@ -29,6 +34,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use satchel_core::money::Dec;
+use satchel_core::pos::CheckedReceipt;
 use satchel_core::sales::effects;
 use satchel_core::sales::numbering::{format_number, parse_number};
 use satchel_core::sales::{self, rule_code, Catalog, OutletInfo, SalesContext, SalesDocument, ServerVerdict};
@@ -37,6 +43,7 @@ use satchel_core::sync::protocol::{Entity, FlagReason, Mutation};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
+use super::counter;
 use super::push::Rejection;
 use super::reference::role_name;
 use crate::auth::AuthDevice;
@@ -53,6 +60,8 @@ pub(super) struct Checked {
     pub outlet: OutletInfo,
     /// The van stock of the order's SKUs before the order.
     pub stock: BTreeMap<String, StockLevel>,
+    /// A receipt of the counter, settled and counted by core.
+    pub receipt: Option<CheckedReceipt>,
 }
 
 /// The outcome of the check: the number to record with the mutation (when it was inside the
@@ -105,8 +114,16 @@ pub(super) async fn check(
         ));
     }
 
-    // The document number.
-    let prefix = settings.number_prefix.as_str();
+    // The document number: a receipt's is of its register (the user's), an order's of the
+    // deployment.
+    let prefix = match &doc.counter {
+        None => settings.number_prefix.clone(),
+        Some(sale) => match counter::receipt_prefix_for(conn, settings, auth, sale).await? {
+            Ok(p) => p,
+            Err(rej) => return Ok((None, Err(rej))),
+        },
+    };
+    let prefix = prefix.as_str();
     let number = parse_number(prefix, &doc.document_number).filter(|n| format_number(prefix, *n) == doc.document_number);
     let Some(n) = number else {
         return Ok((
@@ -135,7 +152,7 @@ pub(super) async fn check(
             )),
         ));
     }
-    store::mark_used(conn, &device, n).await?;
+    store::mark_used(conn, &device, prefix, n).await?;
     let canonical = format_number(prefix, n);
     let claimed: Option<(String,)> = sqlx::query_as("SELECT device_id FROM mutations WHERE document_number = $1")
         .bind(&canonical)
@@ -151,6 +168,12 @@ pub(super) async fn check(
                 format!("document_number: {canonical} was already used by another document"),
             )),
         ));
+    }
+
+    if let Some(sale) = &doc.counter {
+        if let Err(rej) = counter::check_shift(conn, backend, auth, sale).await? {
+            return Ok((Some(canonical), Err(rej)));
+        }
     }
 
     // The server's recomputation.
@@ -174,7 +197,14 @@ pub(super) async fn check(
             return Ok((Some(canonical), Err(Rejection { code: e.code().into(), reason: e.to_string(), field: Some(e.field().into()) })))
         }
     };
-    Ok((Some(canonical), Ok(Checked { verdict, outlet, stock })))
+    let receipt = match &doc.counter {
+        None => None,
+        Some(_) => match counter::check_receipt(conn, settings, &rules, doc, &verdict).await? {
+            Ok(r) => Some(r),
+            Err(rej) => return Ok((Some(canonical), Err(rej))),
+        },
+    };
+    Ok((Some(canonical), Ok(Checked { verdict, outlet, stock, receipt })))
 }
 
 /// The outlet's orders of the document's kind committed at most the policy's duplicate window
@@ -299,6 +329,10 @@ pub(super) async fn apply(
             .await?;
         let key = format!("{}/{sku}", auth.username);
         feed::record(conn, Entity::VanStock, &key, Scope::User(&auth.username), false).await?;
+    }
+
+    if let Some(receipt) = &checked.receipt {
+        counter::store_receipt(conn, doc, receipt, received_at).await?;
     }
 
     if !flagged {

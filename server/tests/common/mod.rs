@@ -319,6 +319,7 @@ impl TestServer {
     pub async fn push(&self, dev: &Device, mutations: &[Mutation]) -> (StatusCode, Value) {
         let body = PushRequest {
             numbers_left: None,
+            receipts_left: None,
             device_id: dev.id,
             mutations: mutations.to_vec(),
             sealed: Vec::new(),
