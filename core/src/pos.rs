@@ -31,5 +31,5 @@ pub use events::{MovementEntry, ShiftClosing, ShiftOpening};
 pub use receipt::{check, check_refund, receipt_prefix, CheckedReceipt, CounterSale, CounterSettings, ReceiptError, RefundOf};
 pub use refund::{check_no_receipt, plan_return, refund_tenders, NoReceiptPolicy, RefundError, RefundTo, ReturnLine, SoldLine};
 pub use register::{Closing, Shift, ShiftError};
-pub use shift::{count_drawer, differences, report, CashMovement, ReportDifference, Denomination, ReceiptFigures, ReceiptKind, ShiftReport};
+pub use shift::{closing_differences, count_drawer, differences, report, CashMovement, ReportDifference, Denomination, ReceiptFigures, ReceiptKind, ShiftReport};
 pub use tender::{settle, Settlement, Tender, TenderError};

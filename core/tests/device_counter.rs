@@ -85,6 +85,12 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         let r1 = device.tender(sale(&[("SKU-00001", "2")], vec![cash("20")]), now(), ids(3), rng).await.expect("sold");
         assert_eq!((r1.number.as_str(), r1.total, r1.due, r1.rounding, r1.change), ("R1-0000001", d("11.28"), d("11.30"), d("0.02"), d("8.70")));
 
+        // The same cart again a minute later: a paid sale, not a likely duplicate to review.
+        let again = device.tender(sale(&[("SKU-00001", "2")], vec![cash("11.30")]), now() + chrono::TimeDelta::minutes(1), ids(20), rng).await.expect("sold again");
+        assert_eq!(again.change, d("0"));
+        let flagged = device.state().order(&again.order_id).map(|o| o.document.flagged);
+        assert_eq!(flagged, Some(false), "the duplicate rule does not apply at the counter");
+
         // Not enough: refused, and no number used.
         let short = device.tender(sale(&[("SKU-00002", "1")], vec![cash("5")]), now(), ids(4), rng).await.expect_err("short");
         assert!(short.to_string().contains("still to pay"), "{short}");
@@ -97,12 +103,12 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         // Card with its approval reference: never rounded.
         let card = Tender::Card { amount: d("13.56"), reference: Some("AUTH-7781".into()) };
         let r2 = device.tender(sale(&[("SKU-00002", "1")], vec![card]), now(), ids(6), rng).await.expect("sold by card");
-        assert_eq!((r2.number.as_str(), r2.rounding, r2.change), ("R1-0000002", d("0"), d("0")));
+        assert_eq!((r2.number.as_str(), r2.rounding, r2.change), ("R1-0000003", d("0"), d("0")));
 
         // Split: a weighed item (1.235 kg at 7.49 = 9.25, + HST 1.20 = 10.45), 5 by mobile money, the rest cash.
         let mm = Tender::Other { method: "mobile_money".into(), amount: d("5"), reference: "MM-1".into() };
         let r3 = device.tender(sale(&[("SKU-00003", "1.235")], vec![mm, cash("10")]), now(), ids(7), rng).await.expect("split");
-        assert_eq!(r3.number, "R1-0000003");
+        assert_eq!(r3.number, "R1-0000004");
         assert_eq!(r3.change.value(), r3.tendered.value() - r3.due.value());
 
         // Refund one of the two bags of rice from the first receipt: back in cash, as it was paid.
@@ -128,16 +134,16 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         let tab = f.open_tab(device.store().clone()).await.expect("second tab");
         let seen = tab.counter_view().expect("view");
         assert_eq!(seen.parked.len(), 1, "the other tab sees the parked cart");
-        assert_eq!(seen.shift.as_ref().map(|s| s.x.sales), Some(3));
+        assert_eq!(seen.shift.as_ref().map(|s| s.x.sales), Some(4));
         device.drop_parked(parked.parked[0].id, rng).await.expect("dropped");
 
         let x = device.counter_view().expect("view").shift.expect("open").x;
         let counted = vec![Denomination { value: d("20"), count: 5 }, Denomination { value: d("1"), count: 20 }, Denomination { value: d("0.05"), count: 3 }];
         let closed = device.close_shift(counted.clone(), now(), id(12), rng).await.expect("closed");
         let z = closed.report.clone();
-        assert_eq!((z.sales, z.refunds), (3, 1));
+        assert_eq!((z.sales, z.refunds), (4, 1));
         assert_eq!(z.expected_cash, x.expected_cash);
-        assert_eq!(z.receipt_range, Some(("R1-0000001".into(), "R1-0000004".into())), "gap-free: the refused tenders used no number");
+        assert_eq!(z.receipt_range, Some(("R1-0000001".into(), "R1-0000005".into())), "gap-free: the refused tenders used no number");
         assert_eq!(z.variance.map(|v| v.value()), Some(parse_decimal("120.15").expect("d") - z.expected_cash.value()));
         assert!(device.record_movement(CashMovement::NoSale { reason: "after".into() }, now(), id(13), rng).await.is_err(), "a closed shift takes nothing");
 
@@ -148,7 +154,7 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
             .iter()
             .map(|s| satchel_core::sync::sealing::open_mutation(&f.server, 1, f.device.device_id, &f.device_secret, s).expect("opens"))
             .collect();
-        assert_eq!(batch.receipts_left, Some(996));
+        assert_eq!(batch.receipts_left, Some(995));
         assert_eq!(batch.numbers_left, 1000, "receipts use no order numbers");
 
         // The server's recomputation: the receipts' documents alone, checked with core.
@@ -159,7 +165,7 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         docs.sort_by(|a, b| a.document_number.cmp(&b.document_number));
         let mut figures = Vec::new();
         for doc in &docs {
-            let taxes = satchel_core::device::commit::quote(&state, &doc.order, doc.committed_at).expect("quoted").taxes.expect("taxed");
+            let taxes = satchel_core::device::commit::quote_at_counter(&state, &doc.order, doc.committed_at).expect("quoted").taxes.expect("taxed");
             figures.push(pos::check(doc, &taxes, &rules, &settings).expect("checks").figures);
         }
         let movements: Vec<CashMovement> = sent
@@ -169,9 +175,11 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         let server = pos::shift::report(parse_decimal("110").expect("d"), &figures, &movements, Some(&counted));
         assert_eq!(pos::differences(&z, &server), vec![], "the server's Z equals the device's");
 
-        // The close depends on the open, every receipt and the paid-out.
+        // The close depends on the opening (sequence order puts it after every receipt).
         let close = sent.iter().find(|m| matches!(m.body, MutationBody::ShiftClose(_))).expect("queued");
-        assert_eq!(close.depends_on.len(), 1 + 4 + 1);
+        let opening = sent.iter().find(|m| matches!(m.body, MutationBody::ShiftOpen(_))).expect("queued");
+        assert_eq!(close.depends_on, vec![opening.id]);
+        assert!(sent.iter().all(|m| m.seq <= close.seq), "the close is the last of the shift");
     })
     .expect("never waits");
 }

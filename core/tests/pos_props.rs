@@ -59,6 +59,15 @@ proptest! {
             prop_assert_eq!(s.change.value(), Decimal::ZERO);
             prop_assert!(s.remaining.value() > Decimal::ZERO);
             prop_assert_eq!(s.tendered.value() + s.remaining.value(), s.due.value());
+            // "Exact cash": tendering what the settlement says cash still needs completes the
+            // sale with no change (unless the rest rounds away to nothing in cash).
+            if s.cash_remaining.value() > Decimal::ZERO {
+                let mut exact = tenders.clone();
+                exact.push(Tender::Cash { amount: s.cash_remaining });
+                let done = settle(total, 2, step, &exact).expect("exact cash settles");
+                prop_assert!(done.complete);
+                prop_assert_eq!(done.change.value(), Decimal::ZERO);
+            }
         }
     }
 

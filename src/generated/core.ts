@@ -482,6 +482,11 @@ change: Dec,
  */
 remaining: Dec, 
 /**
+ * What cash would settle what is still to pay: `remaining`, rounded to the cash step when
+ * no cash was tendered yet (the "exact cash" a cashier takes).
+ */
+cash_remaining: Dec, 
+/**
  * Whether the tenders cover the amount due.
  */
 complete: boolean, 

@@ -55,6 +55,14 @@ impl Workspace {
         to_js_value(&ClosedView::from(&closed))
     }
 
+    /// Prices, taxes and validates a cart of the counter, as `quote` does for an order, without
+    /// the rules that do not apply to a sale paid there and then (likely duplicate, credit).
+    #[wasm_bindgen(js_name = quoteSale, unchecked_return_type = "QuoteView")]
+    pub fn quote_sale(&self, #[wasm_bindgen(unchecked_param_type = "SalesOrder")] order: JsValue) -> Result<JsValue, SatchelError> {
+        let order: SalesOrder = from_js_value(order)?;
+        to_js_value(&satchel_core::device::views::QuoteView::from(&self.inner.device.quote_sale(&order, now())?))
+    }
+
     /// What the tenders so far come to for a cart of `total`: due (cash-rounded where cash
     /// pays), tendered, change, remaining, complete; or a `validation` error (a card over what
     /// is left, too many decimals).

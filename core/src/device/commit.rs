@@ -25,11 +25,23 @@ fn no_sales_data() -> DeviceError {
 
 /// Quotes `order` with this device's data: prices, taxes with the breakdown, findings.
 pub fn quote(state: &DeviceState, order: &SalesOrder, now: DateTime<Utc>) -> Result<Quote, DeviceError> {
+    quote_with(state, order, now, true)
+}
+
+/// Quotes a sale or refund of the counter: as [`quote`], without the likely-duplicate rule
+/// ([`sales::effects::duplicate_rule_applies`]) and without the credit rule (the tenders pay
+/// it, [`sales::effects::paying_at_counter`]).
+pub fn quote_at_counter(state: &DeviceState, order: &SalesOrder, now: DateTime<Utc>) -> Result<Quote, DeviceError> {
+    quote_with(state, order, now, false)
+}
+
+fn quote_with(state: &DeviceState, order: &SalesOrder, now: DateTime<Utc>, field_order: bool) -> Result<Quote, DeviceError> {
     let (Some(meta), Some(rules)) = (state.sales(), state.rules()) else { return Err(no_sales_data()) };
     let settings = meta.settings.as_ref().ok_or_else(no_sales_data)?;
     let outlet = state
         .outlet(&order.outlet_id)
         .ok_or_else(|| DeviceError::invalid("outlet_id", "unknown_outlet", format!("outlet {} is not on your routes", order.outlet_id)))?;
+    let outlet = if field_order { outlet } else { sales::effects::paying_at_counter(&outlet) };
     // Only the order's products and SKUs: the whole catalog or van on every keystroke is waste.
     let products: Vec<_> = order.lines.iter().filter_map(|l| state.product(&l.sku).cloned()).collect();
     let catalog = Catalog::new(&products, &meta.price_lists);
@@ -39,7 +51,7 @@ pub fn quote(state: &DeviceState, order: &SalesOrder, now: DateTime<Utc>) -> Res
         now,
         stock: order.lines.iter().filter_map(|l| state.van_available(&l.sku).map(|s| (l.sku.clone(), s))).collect(),
         pending_on_device: crate::money::Dec(state.balance_on_top(&order.outlet_id)),
-        recent_orders: state.recent_orders(&order.outlet_id, order.kind, now, window),
+        recent_orders: if field_order { state.recent_orders(&order.outlet_id, order.kind, now, window) } else { Vec::new() },
     };
     Ok(sales::quote(settings, rules, &catalog, &outlet, order, &ctx)?)
 }

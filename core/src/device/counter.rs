@@ -57,10 +57,8 @@ pub struct CounterState {
 pub struct OpenShift {
     /// Its id.
     pub shift_id: Uuid,
-    /// The `shift.open` mutation, which every receipt and movement depends on.
+    /// The `shift.open` mutation, which every receipt, movement and the close depend on.
     pub open_mutation: Uuid,
-    /// The receipts' and movements' mutations, which the close depends on.
-    pub mutations: Vec<Uuid>,
     /// The shift's figures.
     pub shift: Shift,
 }
@@ -160,7 +158,7 @@ pub fn open_shift(
     let opening = ShiftOpening { shift_id, register, cashier: device.username.clone(), opened_at: now, float };
     let (next, mutation) = next_mutation(counters, device.device_id, mutation_id, MutationBody::ShiftOpen(opening), now, Vec::new());
     let mut state = counter.clone();
-    state.open = Some(OpenShift { shift_id, open_mutation: mutation_id, mutations: Vec::new(), shift });
+    state.open = Some(OpenShift { shift_id, open_mutation: mutation_id, shift });
     let mut plan = WritePlan::new();
     plan.add(Record::NewOutbox { mutation, target: None, committed_ms: now_ms(now) });
     plan.put(Record::Meta(MetaRecord::Counter(state.clone())));
@@ -185,7 +183,6 @@ pub fn record_movement(
     let mut state = counter.clone();
     if let Some(o) = state.open.as_mut() {
         o.shift = shift;
-        o.mutations.push(mutation_id);
     }
     let mut plan = WritePlan::new();
     plan.add(Record::NewOutbox { mutation, target: None, committed_ms: now_ms(now) });
@@ -215,9 +212,10 @@ pub fn close_shift(
         movements: u32::try_from(shift.movements.len()).unwrap_or(u32::MAX),
         report: report.clone(),
     };
-    let mut depends_on = vec![open.open_mutation];
-    depends_on.extend(&open.mutations);
-    let (next, mutation) = next_mutation(counters, device_id, mutation_id, MutationBody::ShiftClose(Box::new(closing)), now, depends_on);
+    // The close depends on the opening only: the server applies this device's mutations in
+    // sequence order, so every receipt and movement of the shift comes before it; one the
+    // server refused shows as a difference of the Z report instead of holding the close.
+    let (next, mutation) = next_mutation(counters, device_id, mutation_id, MutationBody::ShiftClose(Box::new(closing)), now, vec![open.open_mutation]);
     let closed = ClosedShift {
         shift_id: open.shift_id,
         register: shift.register.clone(),
@@ -278,7 +276,7 @@ pub fn prepare(state: &DeviceState, counter: &CounterState, device: &DeviceRecor
             .ok_or_else(|| DeviceError::invalid("refund_of", "unknown_receipt", format!("receipt {} is not on this device", r.receipt_number)))?;
         depends_on.push(original.mutation_id);
     }
-    let quote = commit::quote(state, &order, now)?;
+    let quote = commit::quote_at_counter(state, &order, now)?;
     if let Some(f) = quote.verdict.findings.iter().find(|f| f.severity == crate::validation::Severity::Block) {
         return Err(DeviceError::invalid(f.field.clone(), sales::rule_code(f.rule), f.message.clone()));
     }
@@ -327,7 +325,6 @@ pub fn plan_receipt(
     let mut cs = counter.clone();
     if let Some(o) = cs.open.as_mut() {
         o.shift = shift;
-        o.mutations.push(mutation_id);
     }
     if let Some(id) = p.parked {
         cs.parked.retain(|c| c.id != id);
@@ -395,7 +392,7 @@ pub fn propose_refund(state: &DeviceState, original_id: Uuid, lines: &[ReturnLin
         cash: false,
         kind: OrderKind::Return,
     };
-    let quote = commit::quote(state, &order, now)?;
+    let quote = commit::quote_at_counter(state, &order, now)?;
     let amount = quote.taxes.as_ref().map(|t| t.total.value().abs()).ok_or_else(|| DeviceError::invalid("lines", "not_taxable", "the refund cannot be taxed"))?;
     let settings = counter_settings(state)?;
     let rules = state.rules().ok_or_else(|| DeviceError::invalid("", "no_sales_data", "no tax rules"))?;

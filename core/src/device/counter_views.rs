@@ -210,7 +210,7 @@ fn tender_line(t: &Tender) -> TenderLineView {
 pub fn receipt_view(state: &DeviceState, order: &LocalOrder) -> Result<ReceiptView, DeviceError> {
     let doc = &order.document;
     let c = doc.counter.as_ref().ok_or_else(|| DeviceError::invalid("receipt", "not_a_receipt", format!("{} is not a receipt", doc.document_number)))?;
-    let quote = commit::quote(state, &doc.order, doc.committed_at)?;
+    let quote = commit::quote_at_counter(state, &doc.order, doc.committed_at)?;
     let taxes = quote.taxes.as_ref().ok_or_else(|| DeviceError::invalid("lines", "not_taxable", "the receipt cannot be taxed"))?;
     let rules = state.rules().ok_or_else(|| DeviceError::invalid("", "no_sales_data", "no tax rules"))?;
     let settlement = counter::settled(doc, rules).ok_or_else(|| DeviceError::invalid("tenders", "tenders_incomplete", "the tenders do not settle the receipt"))?;
@@ -278,8 +278,8 @@ pub struct ReceiptHit {
     pub refund: bool,
 }
 
-/// The receipts of this device matching `query`: a number or its digits (typed or scanned from
-/// the receipt's barcode), or an amount (the total, e.g. `12.40`); newest first, at most
+/// The receipts of this device matching `query`: a number as printed or its last digits (3 or
+/// more), or an amount (the total, e.g. `12.40`); newest first, at most
 /// `limit`. An empty query lists the latest.
 pub fn find_receipts(state: &DeviceState, query: &str, limit: usize) -> Vec<ReceiptHit> {
     let q = query.trim();

@@ -200,7 +200,7 @@ impl DeviceState {
             list.retain(|r| r.order_id != id);
         }
         self.on_top.add(&order, Decimal::ONE);
-        if order.is_real() {
+        if order.is_real() && sales::effects::duplicate_rule_applies(&order.document) {
             let list = self.recent.entry((order.outlet_id().to_string(), order.document.order.kind)).or_default();
             let at = list.partition_point(|r| r.committed_at <= order.document.committed_at);
             list.insert(at, sales::recent_order(&order.document));

@@ -209,6 +209,23 @@ pub struct ReportDifference {
 /// holds (same code, so any difference means a receipt is missing, extra or altered): every
 /// count and amount, per tax code and per tender kind. Empty when they agree to the cent.
 pub fn differences(device: &ShiftReport, server: &ShiftReport) -> Vec<ReportDifference> {
+    differences_of(device, server)
+}
+
+/// The differences of a closing: how many receipts and movements the device counted against
+/// how many the server holds (one the server refused is missing), then the reports'.
+pub fn closing_differences(closing: &super::ShiftClosing, held_receipts: usize, held_movements: usize, server: &ShiftReport) -> Vec<ReportDifference> {
+    let mut out = Vec::new();
+    for (field, claimed, held) in [("receipts", closing.receipts, held_receipts), ("movements", closing.movements, held_movements)] {
+        if usize::try_from(claimed).ok() != Some(held) {
+            out.push(ReportDifference { field: field.into(), device: claimed.to_string(), server: held.to_string() });
+        }
+    }
+    out.extend(differences_of(&closing.report, server));
+    out
+}
+
+fn differences_of(device: &ShiftReport, server: &ShiftReport) -> Vec<ReportDifference> {
     let mut out = Vec::new();
     let mut cmp = |field: String, a: String, b: String| {
         // Amounts compare by value: 22.60 and 22.6 agree.

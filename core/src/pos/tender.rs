@@ -140,6 +140,9 @@ pub struct Settlement {
     pub change: Dec,
     /// What is still to pay (`0` once complete).
     pub remaining: Dec,
+    /// What cash would settle what is still to pay: `remaining`, rounded to the cash step when
+    /// no cash was tendered yet (the "exact cash" a cashier takes).
+    pub cash_remaining: Dec,
     /// Whether the tenders cover the amount due.
     pub complete: bool,
     /// What was kept per tender kind (cash net of change), in first-use order.
@@ -175,6 +178,10 @@ pub fn settle(total: Decimal, places: u32, cash_step: Option<Decimal>, tenders: 
         keep(t.kind(), t.amount());
     }
     let cash: Decimal = tenders.iter().filter(|t| t.is_cash()).map(Tender::amount).sum();
+    let round_cash = |amount: Decimal| match cash_step {
+        Some(step) if step > Decimal::ZERO => to_step(amount, step, Rounding::HalfUp),
+        _ => amount,
+    };
     let mut rounding = Decimal::ZERO;
     let mut change = Decimal::ZERO;
     if cash > Decimal::ZERO {
@@ -182,10 +189,7 @@ pub fn settle(total: Decimal, places: u32, cash_step: Option<Decimal>, tenders: 
             let index = tenders.iter().position(Tender::is_cash).unwrap_or_default();
             return Err(TenderError::CashNotNeeded { index });
         }
-        let cash_due = match cash_step {
-            Some(step) if step > Decimal::ZERO => to_step(left, step, Rounding::HalfUp),
-            _ => left,
-        };
+        let cash_due = round_cash(left);
         rounding = cash_due - left;
         if cash >= cash_due {
             change = cash - cash_due;
@@ -197,6 +201,9 @@ pub fn settle(total: Decimal, places: u32, cash_step: Option<Decimal>, tenders: 
         }
     }
     let tendered: Decimal = tenders.iter().map(Tender::amount).sum();
+    // Before any cash, the cash that would settle the rest is rounded; after some, the rest is
+    // already of the rounded amount.
+    let cash_remaining = if cash > Decimal::ZERO { left } else { round_cash(left) };
     Ok(Settlement {
         total: Dec(total),
         rounding: Dec(rounding),
@@ -204,6 +211,7 @@ pub fn settle(total: Decimal, places: u32, cash_step: Option<Decimal>, tenders: 
         tendered: Dec(tendered),
         change: Dec(change),
         remaining: Dec(left),
+        cash_remaining: Dec(cash_remaining),
         complete: left == Decimal::ZERO,
         by_kind: by_kind.into_iter().map(|(k, v)| (k, Dec(v))).collect(),
     })

@@ -135,6 +135,13 @@ pub fn verify(
     server_ctx: &SalesContext,
 ) -> Result<ServerVerdict, SalesRejection> {
     let order = &doc.order;
+    let counter_outlet;
+    let outlet = if doc.counter.is_some() {
+        counter_outlet = super::effects::paying_at_counter(outlet);
+        &counter_outlet
+    } else {
+        outlet
+    };
     let priced = price(settings, rules, catalog, outlet, order)?;
     if priced.list.id != doc.price_list_id {
         return Err(SalesRejection::PriceListMismatch {

@@ -23,9 +23,27 @@ pub fn van_movements(order: &SalesOrder) -> BTreeMap<&str, Decimal> {
 }
 
 /// What the order adds to the outlet's outstanding balance: its amount due (a return's is
-/// negative, so it lowers the balance).
+/// negative, so it lowers the balance). A receipt of the counter adds nothing: its tenders paid
+/// it (or paid its refund back) there and then.
 pub fn balance_effect(doc: &SalesDocument) -> Decimal {
+    if doc.counter.is_some() {
+        return Decimal::ZERO;
+    }
     doc.total.value()
+}
+
+/// The customer as a counter sale sees them: without credit terms, since the tenders pay the
+/// sale there and then (the credit rule does not apply to it, and it adds nothing to the
+/// balance, see [`balance_effect`]).
+pub fn paying_at_counter(outlet: &super::model::OutletInfo) -> super::model::OutletInfo {
+    super::model::OutletInfo { credit: None, ..outlet.clone() }
+}
+
+/// Whether the likely-duplicate rule looks at this document, and remembers it for later ones:
+/// a rep's order, yes; a receipt of the counter, no (the walk-in customer buys the same bread
+/// every few minutes, and a paid sale is no accidental second order).
+pub fn duplicate_rule_applies(doc: &SalesDocument) -> bool {
+    doc.counter.is_none()
 }
 
 /// The order as the likely-duplicate rule remembers it.

@@ -15,10 +15,11 @@
 //!   (`wrong_register`); the same shift opened again by the same device is applied without a
 //!   second row, by another device or elsewhere it is `duplicate_shift`;
 //! - `cash.movement` and `shift.close` need the shift known, this device's and open;
-//! - `shift.close` needs the server to hold as many receipts and movements of the shift as the
-//!   device counted (`shift_incomplete`: the dependencies make this unreachable for a device
-//!   that follows the protocol). A shift whose recomputed report differs from the device's is
-//!   applied and `flagged` (rule `z_report_mismatch`, one reason per differing figure).
+//! - `shift.close` is compared with what the server holds: the receipt and movement counts the
+//!   device claims and its Z report against the server's ([`pos::closing_differences`]). A
+//!   receipt the server refused is missing from its count and figures; a shift whose figures
+//!   differ is applied and `flagged` (rule `z_report_mismatch`, one reason per differing
+//!   figure), never refused, so the supervisor sees it.
 
 use satchel_core::pos::{self, CheckedReceipt, CounterSale, MovementEntry, ReceiptFigures, ReceiptKind, ShiftClosing, ShiftOpening};
 use satchel_core::pos::shift::{CashMovement, Denomination, ReportDifference, ShiftReport};
@@ -395,15 +396,7 @@ pub(super) async fn close(
     let shift_id = c.shift_id.to_string();
     let receipts = shift_receipts(conn, &shift_id).await?;
     let movements = shift_movements(conn, &shift_id).await?;
-    for (field, claimed, held) in [("receipts", c.receipts, receipts.len()), ("movements", c.movements, movements.len())] {
-        if usize::try_from(claimed).ok() != Some(held) {
-            return Ok(Verdict::Rejected(reject(
-                "shift_incomplete",
-                field,
-                format!("{field}: the device counted {claimed}, the server holds {held} for shift {shift_id}"),
-            )));
-        }
-    }
+    let (held_receipts, held_movements) = (receipts.len(), movements.len());
     // The server's Z report: the same shift, rebuilt from what the server holds, closed by core.
     let mut shift = core_shift(&c.shift_id, &row)?;
     for r in receipts {
@@ -420,7 +413,9 @@ pub(super) async fn close(
         Ok(z) => z.clone(),
         Err(e) => return Ok(Verdict::Rejected(reject(e.code(), "counted", e.to_string()))),
     };
-    let differences = pos::differences(&c.report, &server);
+    // A receipt or movement the server refused is missing here: a difference for the
+    // supervisor, not a refused close.
+    let differences = pos::closing_differences(c, held_receipts, held_movements, &server);
     let flagged = !differences.is_empty();
     sqlx::query(
         "UPDATE shifts SET closed_at = $1, closing_mutation = $2, counted = $3, device_report = $4, server_report = $5, \

@@ -214,6 +214,9 @@ async fn recent_orders(
     settings: &Settings,
     doc: &SalesDocument,
 ) -> Result<Vec<RecentOrder>, AppError> {
+    if !effects::duplicate_rule_applies(doc) {
+        return Ok(Vec::new());
+    }
     let window = effects::duplicate_window(&settings.sales.policy);
     let from = doc.committed_at.checked_sub_signed(window).unwrap_or(doc.committed_at);
     let until = doc.committed_at.checked_add_signed(window).unwrap_or(doc.committed_at);
@@ -232,8 +235,9 @@ async fn recent_orders(
         .map(|(text,)| {
             let d: SalesDocument =
                 serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
-            Ok(effects::recent_order(&d))
+            Ok(effects::duplicate_rule_applies(&d).then(|| effects::recent_order(&d)))
         })
+        .filter_map(Result::transpose)
         .collect()
 }
 

@@ -88,6 +88,11 @@ impl<S: DeviceStore> Device<S> {
         counter_views::receipt_view(&*self.unlocked_state()?, &order)
     }
 
+    /// Quotes a cart of the counter (no duplicate or credit rule: the tenders pay it).
+    pub fn quote_sale(&self, order: &SalesOrder, now: DateTime<Utc>) -> Result<crate::sales::Quote, DeviceError> {
+        crate::device::commit::quote_at_counter(&*self.unlocked_state()?, order, now)
+    }
+
     /// The tender screen's figures for `total` with the tenders so far.
     pub fn tender_preview(&self, total: Decimal, tenders: &[Tender]) -> Result<Settlement, DeviceError> {
         counter::tender_preview(&*self.unlocked_state()?, total, tenders)
