@@ -15,7 +15,7 @@ import { renderCash, renderClose, renderOpenShift } from './views/counter/shift.
 import { renderTender } from './views/counter/tender.ts';
 
 /** Keys closer together than this are a scanner, not a person. */
-const BURST_GAP_MS = 35;
+const BURST_GAP_MS = 50;
 const MIN_CODE = 6;
 
 export function renderCounter(ws: Workspace, onChange: () => void): { el: HTMLElement; counter: Counter } {
@@ -43,7 +43,7 @@ export function renderCounter(ws: Workspace, onChange: () => void): { el: HTMLEl
         ['cash', 'Cash in/out'],
         ['close', 'Shift report'],
       ] as const
-    ).map(([m, label]) => h('button', { type: 'button', class: 'ghost', 'data-testid': `nav-${m}`, onclick: () => c.setMode(m) }, label)),
+    ).map(([m, label]) => h('button', { type: 'button', class: 'ghost-dark', 'data-testid': `nav-${m}`, onclick: () => c.setMode(m) }, label)),
   );
   const el = h('section', { class: 'counter', 'data-testid': 'counter' }, h('div', { class: 'row counter-top no-print' }, info, nav), status, error, open, ...Object.values(panels));
 

@@ -110,7 +110,7 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
       return changed();
     }
     try {
-      s.quote = ws.quote(o);
+      s.quote = ws.quoteSale(o);
       const block = s.quote.findings.find((f) => f.severity === 'block');
       if (block) s.problem = new Error(block.message);
     } catch (err) {

@@ -1,19 +1,19 @@
 // A receipt as printed: an 80 mm thermal roll by default, A4 through the print dialog's paper
-// (print CSS in style.css); a reprint says COPY. Every figure is the module's.
+// (print CSS in styles.css); a reprint says COPY. Every figure is the module's.
 
 import type { ReceiptView } from '../../api.ts';
 import { h, replaceChildren } from '../../dom.ts';
 import { dateTime, money, quantity } from '../../format.ts';
 import type { Counter } from '../../counter/state.ts';
 
-export function receiptElement(r: ReceiptView, copy: boolean, currency: string | undefined): HTMLElement {
+export function receiptElement(r: ReceiptView, copy: boolean, currency: string | undefined, testid = 'receipt'): HTMLElement {
   const m = (v: string): string => money(v, currency);
   const row = (label: string, v: string, testid?: string): HTMLElement =>
     h('div', { class: 'r-row' }, h('span', {}, label), h('span', { 'data-testid': testid, 'data-amount': v }, m(v)));
   return h(
     'article',
-    { class: 'receipt', 'data-testid': 'receipt', 'data-number': r.number },
-    copy ? h('p', { class: 'r-copy', 'data-testid': 'receipt-copy' }, '*** COPY ***') : null,
+    { class: 'receipt', 'data-testid': testid, 'data-number': r.number },
+    copy ? h('p', { class: 'r-copy', 'data-testid': `${testid}-copy` }, '*** COPY ***') : null,
     ...r.seller.map((line, i) => h('p', { class: i === 0 ? 'r-seller' : 'r-center' }, line)),
     h('p', { class: 'r-center' }, `${r.refund ? 'REFUND' : 'SALE'} ${r.number}`),
     r.refund_of ? h('p', { class: 'r-center' }, `against receipt ${r.refund_of}`) : null,
@@ -31,7 +31,6 @@ export function receiptElement(r: ReceiptView, copy: boolean, currency: string |
     r.rounding !== '0' && r.rounding !== '0.00' ? row('Cash rounding', r.rounding, 'receipt-rounding') : null,
     ...r.tenders.map((t) => row(`${t.kind.replace(/_/g, ' ')}${t.kind === 'card' ? (t.reference ? ` (${t.reference})` : ' (pending)') : t.reference ? ` (${t.reference})` : ''}`, t.amount)),
     r.change !== '0' && r.change !== '0.00' ? row('Change', r.change, 'receipt-change') : null,
-    h('p', { class: 'r-center r-barcode', 'aria-label': `Receipt number ${r.number}` }, `*${r.number}*`),
   );
 }
 

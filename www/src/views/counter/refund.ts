@@ -1,5 +1,5 @@
-// Refunds: find the receipt on this device (its number typed or scanned from the receipt's
-// barcode, its last digits, or its total), choose what comes back, and the module proposes the
+// Refunds: find the receipt on this device (its number as printed, typed or read into the
+// search field by a scanner, its last digits, or its total), choose what comes back, and the module proposes the
 // refund (the sale's mirror, the money back the way it came); then tender it like a sale.
 
 import { h, replaceChildren } from '../../dom.ts';
@@ -46,7 +46,7 @@ export function renderRefund(c: Counter, currency: () => string | undefined): HT
     });
     replaceChildren(
       chosen,
-      receiptElement(receipt, true, currency()),
+      receiptElement(receipt, true, currency(), 'refund-original'),
       h('h3', {}, 'What comes back'),
       ...receipt.lines.map((l, i) => h('label', { class: 'row' }, h('span', {}, `${l.name} (sold ${quantity(l.quantity)})`), inputs[i]!)),
       go,
@@ -60,6 +60,12 @@ export function renderRefund(c: Counter, currency: () => string | undefined): HT
   });
   c.watch((s) => {
     if (s.mode === 'refund' && !s.refund && hits.childElementCount === 0) show();
+    // Done (or left): the next refund starts from the search.
+    if (s.mode !== 'refund' && s.mode !== 'tender' && chosen.childElementCount > 0) {
+      replaceChildren(chosen);
+      replaceChildren(hits);
+      find.value = '';
+    }
   });
-  return h('section', { class: 'card', 'data-testid': 'refund-panel' }, h('h2', {}, 'Refund against a receipt'), find, hits, chosen, error, h('button', { type: 'button', class: 'ghost', onclick: () => c.setMode('sell') }, 'Back'));
+  return h('section', { class: 'card', 'data-testid': 'refund-panel' }, h('h2', {}, 'Refund against a receipt'), find, hits, chosen, error, h('button', { type: 'button', class: 'ghost-dark', onclick: () => c.setMode('sell') }, 'Back'));
 }

@@ -19,7 +19,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
   const tender = h('button', { type: 'button', class: 'primary big', 'data-testid': 'tender', onclick: () => c.startTender() }, 'Tender');
   const parkLabel = h('input', { type: 'text', 'data-testid': 'park-label', placeholder: 'Label (optional)', autocomplete: 'off', 'aria-label': 'Parked cart label' });
   const park = h('button', { type: 'button', 'data-testid': 'park', onclick: () => void c.park(parkLabel.value).then(() => (parkLabel.value = '')) }, 'Park');
-  const voidCart = h('button', { type: 'button', class: 'ghost', 'data-testid': 'void-cart', onclick: () => c.voidCart() }, 'Void cart');
+  const voidCart = h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'void-cart', onclick: () => c.voidCart() }, 'Void cart');
   const parked = h('ul', { class: 'list parked', 'data-testid': 'parked' });
   const orderDiscount = h('input', { type: 'text', inputmode: 'decimal', 'data-testid': 'cart-discount', autocomplete: 'off', 'aria-label': 'Cart discount %', placeholder: 'Cart discount %' });
   orderDiscount.addEventListener('change', () => {
@@ -85,7 +85,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
       parked,
       ...s.view.parked.map((p, i) =>
         h('li', { class: 'row' }, h('button', { type: 'button', 'data-testid': `resume-${i}`, onclick: () => c.resume(p.id) }, `Resume ${p.label || `cart ${i + 1}`} (${p.order.lines.length})`),
-          h('button', { type: 'button', class: 'ghost', 'data-testid': `drop-${i}`, onclick: () => void c.run('Parked cart dropped', () => ws.dropParked(p.id)) }, 'Drop')),
+          h('button', { type: 'button', class: 'ghost-dark', 'data-testid': `drop-${i}`, onclick: () => void c.run('Parked cart dropped', () => ws.dropParked(p.id)) }, 'Drop')),
       ),
     );
   });
@@ -129,7 +129,7 @@ function renderLines(c: Counter, el: HTMLElement, currency: () => string | undef
         h('label', { class: 'qty' }, qty, l.product.quantity_places > 0 ? ` ${l.product.unit}` : ''),
         h('label', { class: 'disc' }, disc, ' %'),
         h("span", { class: "amount", "data-testid": "line-net", "data-amount": net ?? "" }, net ? money(net, currency()) : "—"),
-        h('button', { type: 'button', class: 'ghost', 'data-testid': 'line-void', 'aria-label': `Void ${l.product.name}`, onclick: () => c.voidLine(i) }, 'Void'),
+        h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'line-void', 'aria-label': `Void ${l.product.name}`, onclick: () => c.voidLine(i) }, 'Void'),
       );
     }),
   );

@@ -101,7 +101,7 @@ export function renderCash(c: Counter): HTMLElement {
     error.textContent = s.error === undefined ? '' : plainError(s.error);
   });
   kind.addEventListener('change', () => (amount.disabled = kind.value === 'no_sale'));
-  return h('section', { class: 'card', 'data-testid': 'cash-panel' }, h('h2', {}, 'Cash in or out'), h('label', {}, 'Kind ', kind), h('label', {}, 'Amount ', amount), h('label', {}, 'Reason ', reason), error, h('div', { class: 'row actions' }, record, h('button', { type: 'button', class: 'ghost', onclick: () => c.setMode('sell') }, 'Back')));
+  return h('section', { class: 'card', 'data-testid': 'cash-panel' }, h('h2', {}, 'Cash in or out'), h('label', {}, 'Kind ', kind), h('label', {}, 'Amount ', amount), h('label', {}, 'Reason ', reason), error, h('div', { class: 'row actions' }, record, h('button', { type: 'button', class: 'ghost-dark', onclick: () => c.setMode('sell') }, 'Back')));
 }
 
 export function renderClose(c: Counter): HTMLElement {
@@ -133,5 +133,5 @@ export function renderClose(c: Counter): HTMLElement {
       replaceChildren(holder, z ? h('div', {}, h('h3', {}, `Z report · closed ${dateTime(z.closed_at)}`), reportElement(z.report, c.ws.currency(), 'z-report')) : h('p', {}, 'No shift.'));
     }
   });
-  return h('section', { class: 'card', 'data-testid': 'close-panel' }, h('h2', {}, 'Shift report'), holder, error, h('button', { type: 'button', class: 'ghost', 'data-testid': 'close-back', onclick: () => c.setMode('sell') }, 'Back'));
+  return h('section', { class: 'card', 'data-testid': 'close-panel' }, h('h2', {}, 'Shift report'), holder, error, h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'close-back', onclick: () => c.setMode('sell') }, 'Back'));
 }

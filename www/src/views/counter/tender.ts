@@ -17,33 +17,33 @@ export function renderTender(c: Counter, currency: () => string | undefined): HT
   const list = h('ul', { class: 'list', 'data-testid': 'tender-list' });
   const methods = h('div', { class: 'row tender-methods' });
   const complete = h('button', { type: 'button', class: 'primary big', 'data-testid': 'complete-sale', onclick: () => void c.completeSale() }, 'Complete sale');
-  const back = h('button', { type: 'button', class: 'ghost', 'data-testid': 'tender-back', onclick: () => c.setMode(c.s.refund ? 'refund' : 'sell') }, 'Back');
+  const back = h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'tender-back', onclick: () => c.setMode(c.s.refund ? 'refund' : 'sell') }, 'Back');
   const title = h('h2', {}, 'Tender');
 
-  const typed = (): string | undefined => {
-    // Empty: what is left (the module's figure), for "exact".
+  const typed = (cash: boolean): string | undefined => {
+    // Empty: what is left (the module's figure; for cash, rounded to the cash step), "exact".
     const r = decimalInput(amount.value);
     if ('error' in r) {
       error.hidden = false;
       error.textContent = r.error;
       return undefined;
     }
-    return r.value || c.s.preview?.remaining;
+    return r.value || (cash ? c.s.preview?.cash_remaining : c.s.preview?.remaining);
   };
-  const add = (make: (a: string) => Tender): void => {
-    const a = typed();
+  const add = (make: (a: string) => Tender, cash = false): void => {
+    const a = typed(cash);
     if (!a || a === '0') return;
     c.addTender(make(a));
     amount.value = '';
     reference.value = '';
   };
-  const button = (label: string, testid: string, make: (a: string) => Tender): HTMLElement =>
-    h('button', { type: 'button', 'data-testid': testid, onclick: () => add(make) }, label);
+  const button = (label: string, testid: string, make: (a: string) => Tender, cash = false): HTMLElement =>
+    h('button', { type: 'button', 'data-testid': testid, onclick: () => add(make, cash) }, label);
 
   c.watch((s) => {
     if (methods.childElementCount === 0) {
       methods.append(
-        button('Cash', 'add-cash', (a) => ({ kind: 'cash', amount: a })),
+        button('Cash', 'add-cash', (a) => ({ kind: 'cash', amount: a }), true),
         button('Card', 'add-card', (a) => (reference.value.trim() ? { kind: 'card', amount: a, reference: reference.value.trim() } : { kind: 'card', amount: a, reference: null })),
         ...(s.view.settings?.other_tenders ?? []).map((m) =>
           button(m.replace(/_/g, ' '), `add-${m}`, (a) => ({ kind: 'other', method: m, amount: a, reference: reference.value.trim() })),
@@ -69,7 +69,7 @@ export function renderTender(c: Counter, currency: () => string | undefined): HT
       ...s.tenders.map((t, i) =>
         h('li', { class: 'row', 'data-testid': 'tender-line' }, h('span', {}, t.kind === 'other' ? t.method : t.kind), h('span', {}, money(t.amount, currency())),
           t.kind === 'card' ? h('small', {}, t.reference ? `approval ${t.reference}` : 'card pending') : t.kind === 'other' ? h('small', {}, t.reference) : null,
-          h('button', { type: 'button', class: 'ghost', 'data-testid': `remove-tender-${i}`, onclick: () => c.removeTender(i) }, 'Remove')),
+          h('button', { type: 'button', class: 'ghost-dark', 'data-testid': `remove-tender-${i}`, onclick: () => c.removeTender(i) }, 'Remove')),
       ),
     );
     const err = s.previewError ?? s.error;

@@ -1,0 +1,228 @@
+// The counter, offline for a whole shift on a 1280x800 counter tablet: open with a counted
+// float, 50 sales (scanner bursts, quick keys, search, a weighed item, split tenders, a card
+// with and without its approval, a discount over the cashier's cap refused), 3 refunds against
+// receipts, a paid-out, a reload and a killed tab in the middle, close with a counted drawer.
+// Then online: the server holds every receipt once, its recomputed Z report equals the
+// device's to the cent, and the variance is what was counted.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { getJson, registerDevice, supervisorToken } from './support/api.mjs';
+import { assertAccessible } from './support/axe.mjs';
+import { signIn, unlock, waitForBadge, waitForServiceWorker } from './support/app.mjs';
+import { scenario } from './support/scenario.mjs';
+
+const TABLET = { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, isMobile: false, hasTouch: true, serviceWorkers: 'allow' };
+const tid = (page, id) => page.getByTestId(id);
+
+/** The products, straight from the server: barcodes and units (read as rep1: registering a
+ * second cashier device would lease it the register's first receipt numbers). */
+async function shopProducts(baseUrl) {
+  const token = await registerDevice(baseUrl, 'rep1', 'rep1-demo', 'e2e reference');
+  const res = await fetch(`${baseUrl}/api/v1/reference`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  return new Map(body.sales.products.map((p) => [p.sku, p]));
+}
+
+/** A keyboard-wedge scanner: the code's digits as one fast burst, then Enter. */
+async function scan(page, code) {
+  await page.keyboard.type(code, { delay: 0 });
+  await page.keyboard.press('Enter');
+}
+
+async function lineCount(page) {
+  return page.getByTestId('cart-line').count();
+}
+
+async function waitForTotal(page) {
+  await page.waitForFunction(() => {
+    const t = document.querySelector('[data-testid="cart-total"]')?.getAttribute('data-amount');
+    const b = document.querySelector('[data-testid="tender"]');
+    return t && b && !b.disabled;
+  });
+}
+
+/** Tenders the cart: each `[kind, amount, reference]` (amount '' = what is left), then
+ * completes; returns the receipt's number and figures. */
+async function tender(page, tenders) {
+  await tid(page, 'tender').click();
+  await tid(page, 'tender-panel').waitFor();
+  for (const [kind, amount, reference] of tenders) {
+    await tid(page, 'tender-amount').fill(amount);
+    await tid(page, 'tender-reference').fill(reference ?? '');
+    await tid(page, `add-${kind}`).click();
+  }
+  await page.waitForFunction(() => !document.querySelector('[data-testid="complete-sale"]')?.disabled, null, { timeout: 10_000 }).catch(async (err) => {
+    const panel = await tid(page, 'tender-panel').textContent();
+    throw new Error(`the sale cannot complete with ${JSON.stringify(tenders)}: ${panel}`, { cause: err });
+  });
+  const change = await tid(page, 'tender-change').getAttribute('data-amount');
+  await tid(page, 'complete-sale').click();
+  await tid(page, 'receipt').waitFor();
+  const receipt = tid(page, 'receipt');
+  const out = { number: await receipt.getAttribute('data-number'), total: await tid(page, 'receipt-total').getAttribute('data-amount'), change };
+  await tid(page, 'new-sale').click();
+  return out;
+}
+
+async function openCounter(page) {
+  await unlock(page);
+  await tid(page, 'counter').waitFor();
+}
+
+test('counter: a whole shift offline on a tablet, then the server holds every receipt once and the same Z report', { timeout: 600_000 }, async (t) => {
+  await scenario(t, async ({ server, browser, onCleanup }) => {
+    const products = await shopProducts(server.url);
+    const code = (sku) => products.get(sku).barcodes[0];
+    const context = await browser.newContext(TABLET);
+    onCleanup(() => context.close());
+    let page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'cashier1', 'cashier1-demo');
+    await waitForServiceWorker(page);
+    await tid(page, 'open-shift-panel').waitFor();
+    assert.match((await tid(page, 'shift-info').textContent()) ?? '', /Register R1 · Cashier One · no shift open · \d+ receipt numbers left/);
+
+    // Offline from the opening of the shift to its close.
+    await context.setOffline(true);
+    await tid(page, 'float-20').fill('5');
+    await tid(page, 'float-1').fill('10');
+    await tid(page, 'float-0.25').fill('8');
+    await tid(page, 'open-shift').click();
+    await tid(page, 'counter-search').waitFor();
+    await assertAccessible(page, 'counter: sell');
+
+    const receipts = [];
+    const sell = async (i) => {
+      // A scanner burst adds the product wherever the focus is; a second scan adds one more.
+      const sku = ['SKU-00001', 'SKU-00004', 'SKU-00005', 'SKU-00007'][i % 4];
+      await scan(page, code(sku));
+      await page.locator(`[data-testid="cart-line"][data-sku="${sku}"]`).waitFor();
+      if (i % 3 === 0) {
+        await scan(page, code(sku));
+        await page.waitForFunction((s) => document.querySelector(`[data-testid="cart-line"][data-sku="${s}"] [data-testid="line-qty"]`)?.value === '2', sku);
+      }
+      if (i % 5 === 0) await tid(page, 'quick-key').nth(3).click();
+      if (i % 7 === 0) {
+        // Searched by name, chosen from the hits.
+        await tid(page, 'counter-search').fill('SKU-00010');
+        await page.locator('[data-testid="counter-hit"][data-sku="SKU-00010"]').click();
+      }
+      await waitForTotal(page);
+      const kinds = i % 10;
+      if (kinds === 1) return tender(page, [['card', '', `AUTH-${i}`]]);
+      if (kinds === 2) return tender(page, [['card', '0.50', ''], ['cash', '']]); // split, card pending
+      if (kinds === 3) return tender(page, [['mobile_money', '0.25', `MM-${i}`], ['cash', '1000']]);
+      if (kinds === 4) return tender(page, [['cash', '1000']]);
+      return tender(page, [['cash', '']]);
+    };
+
+    for (let i = 0; i < 20; i++) receipts.push(await sell(i));
+    assert.equal(receipts[0].number, 'R1-0000001');
+    assert.ok(receipts.some((r) => r.change && r.change !== '0'), 'cash over the total gives change');
+
+    // A weighed item (kilograms, three decimals) and a discount over the cashier's 10 % cap.
+    await tid(page, 'quick-key').nth(1).click(); // SKU-00002, sold by the kilogram
+    const kg = page.locator('[data-testid="cart-line"][data-sku="SKU-00002"] [data-testid="line-qty"]');
+    await kg.fill('0.735');
+    await kg.press('Tab');
+    await waitForTotal(page);
+    const disc = page.locator('[data-testid="cart-line"][data-sku="SKU-00002"] [data-testid="line-discount"]');
+    await disc.fill('15');
+    await disc.press('Tab');
+    await tid(page, 'cart-problem').waitFor();
+    assert.match((await tid(page, 'cart-problem').textContent()) ?? '', /discount/i);
+    assert.equal(await tid(page, 'tender').isDisabled(), true, 'a discount over the cap cannot be tendered');
+    await disc.fill('5');
+    await disc.press('Tab');
+    await waitForTotal(page);
+    receipts.push(await tender(page, [['cash', '']]));
+
+    // Reload in the middle of the shift: it opens locked, then carries on where it was.
+    await page.reload();
+    await openCounter(page);
+    assert.match((await tid(page, 'shift-info').textContent()) ?? '', /21 sales/);
+    for (let i = 21; i < 35; i++) receipts.push(await sell(i));
+
+    // A killed tab: closed without warning, the next one carries on.
+    await page.close();
+    page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${server.url}/`);
+    await openCounter(page);
+    assert.match((await tid(page, 'shift-info').textContent()) ?? '', /35 sales/);
+    for (let i = 35; i < 50; i++) receipts.push(await sell(i));
+
+    // 3 refunds against receipts: found by number (typed as a scanner would), part of a line.
+    for (const r of [receipts[4], receipts[11], receipts[22]]) {
+      await tid(page, 'nav-refund').click();
+      await tid(page, 'refund-search').fill(r.number);
+      await page.locator(`[data-testid="refund-hit"][data-number="${r.number}"]`).click();
+      await tid(page, 'refund-qty-0').fill('1');
+      await tid(page, 'propose-refund').click();
+      await tid(page, 'tender-panel').waitFor();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="complete-sale"]')?.disabled);
+      await tid(page, 'complete-sale').click();
+      await tid(page, 'receipt').waitFor();
+      assert.match((await tid(page, 'receipt').textContent()) ?? '', new RegExp(`against receipt ${r.number}`));
+      assert.equal(await tid(page, 'receipt-copy').count(), 0, 'the first print is no copy');
+      await tid(page, 'reprint-receipt').click();
+      await tid(page, 'receipt-copy').waitFor();
+      await tid(page, 'new-sale').click();
+    }
+    // A paid-out with its reason.
+    await tid(page, 'nav-cash').click();
+    await tid(page, 'cash-kind').selectOption('paid_out');
+    await tid(page, 'cash-amount').fill('12.50');
+    await tid(page, 'cash-reason').fill('window cleaner');
+    await tid(page, 'record-cash').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="counter-notice"]')?.textContent?.includes('Paid out'));
+
+    // The X report, then the close with the drawer counted.
+    await tid(page, 'nav-close').click();
+    await tid(page, 'x-report').waitFor();
+    assert.match((await tid(page, 'x-report-counts').textContent()) ?? '', /^50 sales, 3 refunds/);
+    const expected = await tid(page, 'x-report-expected').getAttribute('data-amount');
+    await tid(page, 'count-100').fill('3');
+    await tid(page, 'count-20').fill('7');
+    await tid(page, 'count-0.05').fill('3');
+    await tid(page, 'close-shift').click();
+    await tid(page, 'z-report').waitFor();
+    const z = {
+      expected: await tid(page, 'z-report-expected').getAttribute('data-amount'),
+      counted: await tid(page, 'z-report-counted').getAttribute('data-amount'),
+      variance: await tid(page, 'z-report-variance').getAttribute('data-amount'),
+      net: await tid(page, 'z-report-net').getAttribute('data-amount'),
+    };
+    assert.equal(z.expected, expected, 'the Z report expects what the X report did');
+    assert.equal(z.counted, '440.15');
+    t.diagnostic(`Z report: ${JSON.stringify(z)}`);
+    const pending = Number(await tid(page, 'pending-badge').textContent());
+    assert.equal(pending, 1 + 50 + 3 + 1 + 1, 'open, 50 sales, 3 refunds, the paid-out and the close wait to sync');
+
+    // Online: everything goes up, once.
+    await context.setOffline(false);
+    await tid(page, 'sync-now').click();
+    await waitForBadge(page, 0, 120_000);
+    const token = await supervisorToken(server.url);
+    const list = await getJson(server.url, '/api/v1/shifts', token);
+    assert.equal(list.shifts.length, 1);
+    const shift = list.shifts[0];
+    assert.equal(shift.receipts, 53, 'every receipt once');
+    assert.equal(shift.flagged, false, `the server's Z report equals the device's: ${JSON.stringify(shift.differences)}`);
+    assert.deepEqual(shift.differences, []);
+    assert.equal(shift.counted_cash, z.counted);
+    assert.equal(shift.variance, z.variance, 'the variance is what was counted');
+    const detail = await getJson(server.url, `/api/v1/shifts/${shift.shift_id}`, token);
+    assert.deepEqual(detail.server_report, detail.device_report, 'recomputed to the cent');
+    assert.equal(detail.server_report.net_total, z.net);
+    assert.deepEqual(detail.server_report.receipt_range, ['R1-0000001', 'R1-0000053'], 'gap-free');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /satchel_receipts_total\{kind="sale"\} 50/);
+    assert.match(metrics, /satchel_receipts_total\{kind="refund"\} 3/);
+    assert.deepEqual(errors, []);
+  });
+});
