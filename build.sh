@@ -215,6 +215,8 @@ run_bench() {
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/sync.mjs
   log "Commit in the browser, side by side on an on-disk profile: the module's commitOrder against a Dexie + WebCrypto page, 1,000 each in alternating blocks"
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/commit.mjs
+  log "The counter (issue 13): scan to line on screen onto a 40-line cart and tender to receipt, 10,000 products, 4x-throttled (and 1x) Chromium"
+  SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/counter.mjs
   log "Lighthouse accessibility of the main screens at 360x740 and 1280x800 (installs lighthouse into ~/.cache on first use)"
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/lighthouse.mjs
 }
