@@ -6,6 +6,7 @@
 
 import type { Workspace } from './api.ts';
 import { h } from './dom.ts';
+import { count } from './format.ts';
 import { createCounter, type Counter, type Mode } from './counter/state.ts';
 import { plainError } from './views/format.ts';
 import { renderRefund } from './views/counter/refund.ts';
@@ -47,9 +48,13 @@ export function renderCounter(ws: Workspace, onChange: () => void): { el: HTMLEl
   );
   const el = h('section', { class: 'counter', 'data-testid': 'counter' }, h('div', { class: 'row counter-top no-print' }, info, nav), status, error, open, ...Object.values(panels));
 
+  let shownMode: Mode | undefined;
   c.watch((s) => {
+    // A new screen (tender, receipt, report …) starts at its top, where the counter is.
+    if (shownMode !== undefined && shownMode !== s.mode) window.scrollTo(0, 0);
+    shownMode = s.mode;
     const shift = s.view.shift;
-    info.textContent = `Register ${s.view.register ?? '—'} · ${s.view.cashier}${shift ? ` · ${shift.x.sales} sales` : ' · no shift open'} · ${s.view.receipts_left} receipt numbers left`;
+    info.textContent = `Register ${s.view.register ?? '—'} · ${s.view.cashier}${shift ? ` · ${count(shift.x.sales, 'sale')}` : ' · no shift open'} · ${count(s.view.receipts_left, 'receipt number')} left`;
     const closedJustNow = !shift && s.mode === 'close' && s.view.closed.length > 0;
     open.hidden = !!shift || closedJustNow;
     nav.hidden = !shift;
@@ -66,10 +71,13 @@ export function renderCounter(ws: Workspace, onChange: () => void): { el: HTMLEl
 }
 
 /** A keyboard-wedge scanner types a code as a burst of digits and Enter. Wherever the focus is,
- * the burst adds its product (and is taken back out of a field it landed in). */
+ * the burst adds its product (and is taken back out of a field it landed in). Outside a text
+ * field, digits and Enter are a code however fast they come (a busy page may space a real
+ * scanner's keys out; nobody types prices into a button). */
 function listenForScanner(c: Counter): void {
   let code = '';
   let last = 0;
+  let slowest = 0;
   let field: HTMLInputElement | undefined;
   let before = '';
   window.addEventListener(
@@ -79,20 +87,28 @@ function listenForScanner(c: Counter): void {
       const gap = now - last;
       last = now;
       if (/^\d$/.test(ev.key)) {
-        if (code === '' || gap > BURST_GAP_MS) {
+        const t = document.activeElement;
+        const inField = t instanceof HTMLInputElement && t.type !== 'checkbox';
+        if (code === '' || (inField && gap > BURST_GAP_MS)) {
           code = '';
-          const t = document.activeElement;
-          field = t instanceof HTMLInputElement ? t : undefined;
+          slowest = 0;
+          field = inField ? t : undefined;
           before = field?.value ?? '';
+        } else {
+          slowest = Math.max(slowest, gap);
         }
         code += ev.key;
         return;
       }
-      if (ev.key === 'Enter' && code.length >= MIN_CODE && gap <= BURST_GAP_MS * 3 && c.s.view.shift) {
+      const burst = slowest <= BURST_GAP_MS && gap <= BURST_GAP_MS * 3;
+      if (ev.key === 'Enter' && code.length >= MIN_CODE && (burst || !field) && c.s.view.shift) {
         const scanned = code;
         code = '';
-        const hit = c.ws.searchProducts(scanned, 5, c.s.outletId).find((p) => p.barcodes.includes(scanned));
-        if (!hit) return;
+        const hit = c.ws.productByCode(scanned, c.s.outletId);
+        if (!hit) {
+          if (!field) c.unknownCode(scanned);
+          return;
+        }
         ev.preventDefault();
         ev.stopPropagation();
         if (field && field.dataset['testid'] !== 'refund-search') field.value = before;

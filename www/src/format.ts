@@ -66,6 +66,12 @@ const timeFormat = new Intl.DateTimeFormat(LOCALE, { timeStyle: 'short' });
 const dateFormat = new Intl.DateTimeFormat(LOCALE, { dateStyle: 'medium' });
 const relative = new Intl.RelativeTimeFormat(LOCALE, { numeric: 'auto' });
 
+/** A moment in full, date and time, as a printed document states it. */
+export function fullDateTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : dateTimeFormat.format(d);
+}
+
 /** A moment for people: the time alone if it was today, else date and time. */
 export function dateTime(iso: string): string {
   const d = new Date(iso);

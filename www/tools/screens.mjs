@@ -76,6 +76,51 @@ async function main() {
         await shoot(supPage, 'supervisor', size);
       }
       await sup.close();
+
+      // The counter: a cashier's shift, a sale with a weighed item, tendered by card and cash,
+      // its receipt, and the shift report.
+      const till = await browser.newContext(device);
+      const tillPage = await till.newPage();
+      await tillPage.goto(`${server.url}/`);
+      await signIn(tillPage, 'cashier1', 'cashier1-demo');
+      await tillPage.getByTestId('open-shift-panel').waitFor();
+      await tillPage.getByTestId('float-20').fill('5');
+      await tillPage.getByTestId('float-1').fill('10');
+      await shoot(tillPage, 'counter-open', size);
+      await tillPage.getByTestId('open-shift').click();
+      await tillPage.getByTestId('counter-search').waitFor();
+      for (const i of [0, 1, 2]) await tillPage.getByTestId('quick-key').nth(i).click();
+      const kg = tillPage.locator('[data-testid="cart-line"][data-sku="SKU-00002"] [data-testid="line-qty"]');
+      await kg.fill('0.735');
+      await kg.press('Tab');
+      await tillPage.waitForFunction(() => !document.querySelector('[data-testid="tender"]')?.disabled, null, { timeout: 10_000 }).catch(async (err) => {
+        throw new Error(`the cart cannot be tendered: ${await tillPage.getByTestId('counter-sell').textContent()}`, { cause: err });
+      });
+      await tillPage.evaluate(() => window.scrollTo(0, 0));
+      await shoot(tillPage, 'counter-sell', size);
+      await tillPage.getByTestId('tender').click();
+      await tillPage.getByTestId('tender-amount').fill('10');
+      await tillPage.getByTestId('tender-reference').fill('AUTH-4471');
+      await tillPage.getByTestId('add-card').click();
+      await tillPage.getByTestId('tender-amount').fill('100');
+      await tillPage.getByTestId('add-cash').click();
+      await tillPage.waitForFunction(() => !document.querySelector('[data-testid="complete-sale"]')?.disabled);
+      await shoot(tillPage, 'counter-tender', size);
+      await tillPage.getByTestId('complete-sale').click();
+      await tillPage.getByTestId('receipt').waitFor();
+      await shoot(tillPage, 'counter-receipt', size);
+      if (size === 'tablet') {
+        // The receipt as the 80 mm printer gets it: print media, the receipt alone.
+        await tillPage.emulateMedia({ media: 'print' });
+        await tillPage.getByTestId('receipt').screenshot({ path: join(OUT, 'receipt-80mm.png') });
+        console.log(`  ${join(OUT, 'receipt-80mm.png')}`);
+        await tillPage.emulateMedia({ media: 'screen' });
+      }
+      await tillPage.getByTestId('new-sale').click();
+      await tillPage.getByTestId('nav-close').click();
+      await tillPage.getByTestId('x-report').waitFor();
+      await shoot(tillPage, 'counter-report', size);
+      await till.close();
     }
   } finally {
     await browser.close();

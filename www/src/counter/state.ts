@@ -47,6 +47,8 @@ export interface Counter {
   /** The cart as an order the module can quote and sell; `undefined` while a field is wrong. */
   order(): SalesOrder | undefined;
   add(p: ProductHit, quantity?: string): void;
+  /** A scanned code no product has: said, not swallowed. */
+  unknownCode(code: string): void;
   setLine(i: number, patch: Partial<CartLine>): void;
   voidLine(i: number): void;
   voidCart(): void;
@@ -176,8 +178,13 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
         s.lines.push({ product: p, quantity: q, discount: '' });
       }
       s.notice = `${p.name} added`;
+      s.error = undefined;
       s.mode = 'sell';
       requote();
+    },
+    unknownCode(code) {
+      s.error = new Error(`No product has the code ${code}.`);
+      changed();
     },
     setLine(i, patch) {
       const l = s.lines[i];
@@ -200,6 +207,7 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
       if (!s.quote?.total || s.problem) return;
       s.tenders = [];
       s.mode = 'tender';
+      s.notice = '';
       preview();
       changed();
     },
@@ -256,7 +264,7 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
       s.parkedId = id;
       s.orderDiscount = cart.order.order_discount_percent ?? '';
       for (const l of cart.order.lines) {
-        const hit = ws.searchProducts(l.sku, 5, s.outletId).find((p) => p.sku === l.sku);
+        const hit = ws.productByCode(l.sku, s.outletId);
         if (hit) s.lines.push({ product: hit, quantity: l.quantity, discount: l.discount_percent ?? '' });
       }
       s.mode = 'sell';

@@ -3,7 +3,7 @@
 
 import type { ReceiptView } from '../../api.ts';
 import { h, replaceChildren } from '../../dom.ts';
-import { dateTime, money, quantity } from '../../format.ts';
+import { fullDateTime, money, quantity } from '../../format.ts';
 import type { Counter } from '../../counter/state.ts';
 
 export function receiptElement(r: ReceiptView, copy: boolean, currency: string | undefined, testid = 'receipt'): HTMLElement {
@@ -17,7 +17,7 @@ export function receiptElement(r: ReceiptView, copy: boolean, currency: string |
     ...r.seller.map((line, i) => h('p', { class: i === 0 ? 'r-seller' : 'r-center' }, line)),
     h('p', { class: 'r-center' }, `${r.refund ? 'REFUND' : 'SALE'} ${r.number}`),
     r.refund_of ? h('p', { class: 'r-center' }, `against receipt ${r.refund_of}`) : null,
-    h('p', { class: 'r-center' }, `${dateTime(r.committed_at)} · register ${r.register}`),
+    h('p', { class: 'r-center' }, `${fullDateTime(r.committed_at)} · register ${r.register}`),
     r.walk_in ? null : h('p', { class: 'r-center' }, `Customer: ${r.customer}`),
     h('hr', {}),
     ...r.lines.map((l) =>

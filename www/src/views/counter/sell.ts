@@ -21,6 +21,10 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
   const park = h('button', { type: 'button', 'data-testid': 'park', onclick: () => void c.park(parkLabel.value).then(() => (parkLabel.value = '')) }, 'Park');
   const voidCart = h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'void-cart', onclick: () => c.voidCart() }, 'Void cart');
   const parked = h('ul', { class: 'list parked', 'data-testid': 'parked' });
+  // The total and Tender, in thumb reach: fixed at the bottom of a phone, at the cart's foot on
+  // a tablet.
+  const barTotal = h('strong', { class: 'bar-total', 'data-testid': 'bar-total' });
+  const bar = h('div', { class: 'counter-bar' }, h('div', { class: 'bar-figures' }, h('span', { class: 'muted' }, 'Total'), barTotal), tender);
   const orderDiscount = h('input', { type: 'text', inputmode: 'decimal', 'data-testid': 'cart-discount', autocomplete: 'off', 'aria-label': 'Cart discount %', placeholder: 'Cart discount %' });
   orderDiscount.addEventListener('change', () => {
     c.s.orderDiscount = orderDiscount.value;
@@ -40,16 +44,25 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
       ),
     );
   };
+  // Searched once typing pauses: a scanner's burst into the box is not 13 searches of the
+  // whole catalog.
+  let pending: ReturnType<typeof setTimeout> | undefined;
   search.addEventListener('input', () => {
-    const q = search.value.trim();
-    showHits(q.length < 2 ? [] : ws.searchProducts(q, 8, c.s.outletId));
+    clearTimeout(pending);
+    pending = setTimeout(() => {
+      const q = search.value.trim();
+      showHits(q.length < 2 ? [] : ws.searchProducts(q, 8, c.s.outletId));
+    }, 120);
   });
   search.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Enter') return;
+    clearTimeout(pending);
     const q = search.value.trim();
-    const list = ws.searchProducts(q, 8, c.s.outletId);
-    // A code typed or scanned into the box: the product whose barcode or SKU it is.
-    const exact = list.find((p) => p.barcodes.includes(q) || p.sku === q) ?? (list.length === 1 ? list[0] : undefined);
+    // A code typed or scanned into the box: the product whose barcode or SKU it is; else the
+    // only hit of the search.
+    const byCode = ws.productByCode(q, c.s.outletId);
+    const list = byCode ? [] : ws.searchProducts(q, 2, c.s.outletId);
+    const exact = byCode ?? (list.length === 1 ? list[0] : undefined);
     if (exact) {
       ev.preventDefault();
       c.add(exact);
@@ -66,7 +79,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
     // Quick keys and customers change only with the reference data.
     if (quick.childElementCount === 0 && s.view.settings) {
       for (const sku of s.view.settings.quick_keys) {
-        const p = ws.searchProducts(sku, 3, s.outletId).find((x) => x.sku === sku);
+        const p = ws.productByCode(sku, s.outletId);
         if (p) quick.append(h('button', { type: 'button', class: 'quick', 'data-testid': 'quick-key', 'data-sku': sku, onclick: () => c.add(p) }, p.name));
       }
     }
@@ -80,6 +93,8 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
     problem.hidden = s.problem === undefined;
     problem.textContent = s.problem === undefined ? '' : plainError(s.problem);
     tender.disabled = s.lines.length === 0 || s.problem !== undefined || s.quote?.total === undefined;
+    barTotal.textContent = money(s.quote?.total, currency());
+    barTotal.setAttribute('data-amount', s.quote?.total ?? '');
     park.disabled = s.lines.length === 0;
     replaceChildren(
       parked,
@@ -92,7 +107,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
 
   return h(
     'div',
-    { class: 'order-panes counter-sell' },
+    { class: 'order-panes counter-sell', 'data-testid': 'counter-sell' },
     h('section', { class: 'pane pane-list card' }, h('h2', {}, 'Products'), search, hits, h('h3', {}, 'Quick keys'), quick),
     h(
       'section',
@@ -102,38 +117,71 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
       h('label', {}, 'Cart discount % ', orderDiscount),
       totals,
       problem,
-      h('div', { class: 'row actions' }, tender, parkLabel, park, voidCart),
+      bar,
+      h('div', { class: 'row actions' }, parkLabel, park, voidCart),
       h('h3', {}, 'Parked carts'),
       parked,
     ),
   );
 }
 
+interface Row {
+  sku: string;
+  el: HTMLElement;
+  qty: HTMLInputElement;
+  disc: HTMLInputElement;
+  net: HTMLElement;
+}
+
+const rowsOf = new WeakMap<HTMLElement, Row[]>();
+
+/** The cart's rows, kept in place: a scan appends one row (40 lines are not rebuilt per scan),
+ * a void or a resumed cart rebuilds them, and a field being typed in is never overwritten. */
 function renderLines(c: Counter, el: HTMLElement, currency: () => string | undefined): void {
-  const focused = document.activeElement;
-  if (focused && el.contains(focused)) return; // never rebuild the field being typed in
+  const lines = c.s.lines;
+  let rows = rowsOf.get(el) ?? [];
+  const samePrefix = rows.length <= lines.length && rows.every((r, i) => r.sku === lines[i]?.product.sku);
+  if (!samePrefix) {
+    rows = [];
+    replaceChildren(el);
+  }
+  el.querySelector('.empty')?.remove();
+  for (let i = rows.length; i < lines.length; i++) {
+    const row = makeRow(c, i);
+    rows.push(row);
+    el.append(row.el);
+  }
+  rowsOf.set(el, rows);
   const q = c.s.quote;
-  replaceChildren(
-    el,
-    ...c.s.lines.map((l, i) => {
-      const qty = h('input', { type: 'text', inputmode: 'decimal', value: l.quantity, 'data-testid': 'line-qty', autocomplete: 'off', 'aria-label': `Quantity of ${l.product.name}`, placeholder: l.product.quantity_places > 0 ? l.product.unit : '' });
-      const disc = h('input', { type: 'text', inputmode: 'decimal', value: l.discount, 'data-testid': 'line-discount', autocomplete: 'off', 'aria-label': `Discount % of ${l.product.name}`, placeholder: '%' });
-      qty.addEventListener('change', () => c.setLine(i, { quantity: qty.value }));
-      disc.addEventListener('change', () => c.setLine(i, { discount: disc.value }));
-      const line = q?.lines[i];
-      const net = line?.net;
-      return h(
-        'li',
-        { class: 'cart-line', 'data-testid': 'cart-line', 'data-sku': l.product.sku },
-        h('span', { class: 'name' }, l.product.name),
-        h('label', { class: 'qty' }, qty, l.product.quantity_places > 0 ? ` ${l.product.unit}` : ''),
-        h('label', { class: 'disc' }, disc, ' %'),
-        h("span", { class: "amount", "data-testid": "line-net", "data-amount": net ?? "" }, net ? money(net, currency()) : "—"),
-        h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'line-void', 'aria-label': `Void ${l.product.name}`, onclick: () => c.voidLine(i) }, 'Void'),
-      );
-    }),
+  for (const [i, row] of rows.entries()) {
+    const l = lines[i]!;
+    if (document.activeElement !== row.qty && row.qty.value !== l.quantity) row.qty.value = l.quantity;
+    if (document.activeElement !== row.disc && row.disc.value !== l.discount) row.disc.value = l.discount;
+    const net = q?.lines[i]?.net;
+    row.net.textContent = net ? money(net, currency()) : '—';
+    row.net.setAttribute('data-amount', net ?? '');
+  }
+  if (lines.length === 0) el.append(h('li', { class: 'muted empty' }, 'Scan a product to start a sale.'));
+}
+
+function makeRow(c: Counter, i: number): Row {
+  const l = c.s.lines[i]!;
+  const name = l.product.name;
+  const qty = h('input', { type: 'text', inputmode: 'decimal', value: l.quantity, 'data-testid': 'line-qty', autocomplete: 'off', 'aria-label': `Quantity of ${name}`, placeholder: l.product.quantity_places > 0 ? l.product.unit : '' });
+  const disc = h('input', { type: 'text', inputmode: 'decimal', value: l.discount, 'data-testid': 'line-discount', autocomplete: 'off', 'aria-label': `Discount % of ${name}`, placeholder: '%' });
+  qty.addEventListener('change', () => c.setLine(i, { quantity: qty.value }));
+  disc.addEventListener('change', () => c.setLine(i, { discount: disc.value }));
+  const net = h('span', { class: 'amount', 'data-testid': 'line-net', 'data-amount': '' }, '—');
+  const el = h(
+    'li',
+    { class: 'cart-line', 'data-testid': 'cart-line', 'data-sku': l.product.sku },
+    h('span', { class: 'name' }, name),
+    h('label', { class: 'qty' }, qty, l.product.quantity_places > 0 ? ` ${l.product.unit}` : ''),
+    h('label', { class: 'disc' }, disc, ' %'),
+    net,
+    h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'line-void', 'aria-label': `Void ${name}`, onclick: () => c.voidLine(i) }, 'Void'),
   );
-  if (c.s.lines.length === 0) el.append(h('li', { class: 'muted' }, 'Scan a product to start a sale.'));
+  return { sku: l.product.sku, el, qty, disc, net };
 }
 
 function renderTotals(c: Counter, el: HTMLElement, currency: () => string | undefined): void {

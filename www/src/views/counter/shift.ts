@@ -4,7 +4,7 @@
 
 import type { CashMovement, Denomination, ShiftReport } from '../../api.ts';
 import { h, replaceChildren } from '../../dom.ts';
-import { dateTime, decimalInput, money } from '../../format.ts';
+import { count, dateTime, decimalInput, money } from '../../format.ts';
 import type { Counter } from '../../counter/state.ts';
 import { plainError } from '../format.ts';
 
@@ -35,7 +35,7 @@ export function reportElement(r: ShiftReport, currency: string | undefined, test
   return h(
     'div',
     { class: 'report', 'data-testid': testid },
-    h('p', { 'data-testid': `${testid}-counts` }, `${r.sales} sales, ${r.refunds} refunds, ${r.no_sales} no-sales${r.receipt_range ? ` · receipts ${r.receipt_range[0]} – ${r.receipt_range[1]}` : ''}`),
+    h('p', { 'data-testid': `${testid}-counts` }, `${count(r.sales, 'sale')}, ${count(r.refunds, 'refund')}, ${count(r.no_sales, 'no-sale')}${r.receipt_range ? ` · receipts ${r.receipt_range[0]} – ${r.receipt_range[1]}` : ''}`),
     row('Sales', r.sales_total, 'sales'),
     row('Refunds', r.refunds_total, 'refunds'),
     row('Net', r.net_total, 'net'),

@@ -53,21 +53,21 @@ export function renderTender(c: Counter, currency: () => string | undefined): HT
     title.textContent = s.refund ? `Refund of ${s.refund.receipt.number}` : 'Tender';
     complete.textContent = s.refund ? 'Complete refund' : 'Complete sale';
     const p = s.preview;
-    const row = (label: string, v: string | undefined, testid: string): HTMLElement =>
-      h('div', { class: 'row total-row' }, h('span', {}, label), h('strong', { 'data-testid': testid, 'data-amount': v ?? '' }, money(v, currency())));
+    const row = (label: string, v: string | undefined, testid: string, cls = ''): HTMLElement =>
+      h('div', { class: `row total-row ${cls}` }, h('span', {}, label), h('strong', { 'data-testid': testid, 'data-amount': v ?? '' }, money(v, currency())));
     replaceChildren(
       figures,
       row(s.refund ? 'To pay back' : 'Total', p?.total ?? s.refund?.proposal?.amount ?? s.quote?.total, 'tender-total'),
       p && p.rounding !== '0' && p.rounding !== '0.00' ? row('Cash rounding', p.rounding, 'tender-rounding') : null,
-      row('Due', p?.due, 'tender-due'),
+      row('Due', p?.due, 'tender-due', 'grand'),
       row('Tendered', p?.tendered, 'tender-tendered'),
-      row('Left to pay', p?.remaining, 'tender-remaining'),
-      row('Change', p?.change, 'tender-change'),
+      row('Left to pay', p?.remaining, 'tender-remaining', p?.complete ? '' : 'grand'),
+      row(s.refund ? 'Change' : 'Change to give', p?.change, 'tender-change', p?.complete ? 'grand change' : ''),
     );
     replaceChildren(
       list,
       ...s.tenders.map((t, i) =>
-        h('li', { class: 'row', 'data-testid': 'tender-line' }, h('span', {}, t.kind === 'other' ? t.method : t.kind), h('span', {}, money(t.amount, currency())),
+        h('li', { class: 'row tender-line', 'data-testid': 'tender-line' }, h('span', { class: 'name' }, t.kind === 'other' ? t.method.replace(/_/g, ' ') : t.kind), h('span', {}, money(t.amount, currency())),
           t.kind === 'card' ? h('small', {}, t.reference ? `approval ${t.reference}` : 'card pending') : t.kind === 'other' ? h('small', {}, t.reference) : null,
           h('button', { type: 'button', class: 'ghost-dark', 'data-testid': `remove-tender-${i}`, onclick: () => c.removeTender(i) }, 'Remove')),
       ),
