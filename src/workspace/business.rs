@@ -143,6 +143,21 @@ impl Workspace {
         to_js_value(&hits)
     }
 
+    /// The product whose barcode or SKU is exactly `code` (a scanner's read), with the price of
+    /// `outlet_id`'s list today; `undefined` when there is none.
+    #[wasm_bindgen(js_name = productByCode, unchecked_return_type = "ProductHit | undefined")]
+    pub fn product_by_code(
+        &self,
+        code: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] outlet_id: Option<String>,
+    ) -> Result<JsValue, SatchelError> {
+        let hit = views::product_by_code(&*self.inner.device.unlocked_state()?, code, outlet_id.as_deref(), business_date());
+        match hit {
+            Some(h) => to_js_value(&h),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
     /// Prices, taxes and validates an order with this device's data: the breakdown per line and
     /// per tax, the amount due, and the findings (blocking or to review) with the age of the data
     /// they relied on. Throws a `validation` error naming the field for what cannot be priced

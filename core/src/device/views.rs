@@ -121,25 +121,36 @@ pub struct ProductHit {
 
 /// Products matching `query`, priced for `outlet_id`'s list on `date`, with the van's stock.
 pub fn search(state: &mut DeviceState, query: &str, limit: usize, outlet_id: Option<&str>, date: NaiveDate) -> Vec<ProductHit> {
-    let list = outlet_id
-        .and_then(|id| state.outlets.get(id))
-        .zip(state.sales.as_ref())
-        .and_then(|(o, s)| Catalog::new(&[], &s.price_lists).price_list_for(&o.group, date).cloned());
-    let hits = state.search_index().search(query, limit);
-    hits.iter()
-        .filter_map(|h| state.products.get(h.id as usize))
-        .map(|p| ProductHit {
-            sku: p.sku.clone(),
-            name: p.name.clone(),
-            unit: p.unit.clone(),
-            quantity_places: p.quantity_places,
-            pack_size: p.pack_size,
-            min_order_quantity: p.min_order_quantity,
-            barcodes: p.barcodes.clone(),
-            unit_price: list.as_ref().and_then(|l| l.prices.get(&p.sku).copied()),
-            stock: state.van_available(&p.sku).map(|s| s.available),
-        })
-        .collect()
+    let ids: Vec<u32> = state.search_index().search(query, limit).iter().map(|h| h.id).collect();
+    let state = &*state;
+    // The list by reference: a 10,000-price list is not copied per keystroke.
+    let catalog = state.sales.as_ref().map(|s| Catalog::new(&[], &s.price_lists));
+    let list = outlet_id.and_then(|id| state.outlets.get(id)).zip(catalog.as_ref()).and_then(|(o, c)| c.price_list_for(&o.group, date));
+    ids.iter().filter_map(|id| state.products.get(*id as usize)).map(|p| product_hit(state, list, p)).collect()
+}
+
+fn product_hit(state: &DeviceState, list: Option<&crate::sales::PriceList>, p: &crate::sales::CatalogProduct) -> ProductHit {
+    ProductHit {
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        unit: p.unit.clone(),
+        quantity_places: p.quantity_places,
+        pack_size: p.pack_size,
+        min_order_quantity: p.min_order_quantity,
+        barcodes: p.barcodes.clone(),
+        unit_price: list.and_then(|l| l.prices.get(&p.sku).copied()),
+        stock: state.van_available(&p.sku).map(|s| s.available),
+    }
+}
+
+/// The product whose barcode (or SKU) is exactly `code`, as a scanner reads it, with the price
+/// of `outlet_id`'s list on `date`: no fuzzy search on the counter's hot path.
+pub fn product_by_code(state: &DeviceState, code: &str, outlet_id: Option<&str>, date: NaiveDate) -> Option<ProductHit> {
+    let code = code.trim();
+    let p = state.product(code).or_else(|| state.products.iter().find(|p| p.barcodes.iter().any(|b| b == code)))?;
+    let catalog = state.sales.as_ref().map(|s| Catalog::new(&[], &s.price_lists));
+    let list = outlet_id.and_then(|id| state.outlets.get(id)).zip(catalog.as_ref()).and_then(|(o, c)| c.price_list_for(&o.group, date));
+    Some(product_hit(state, list, p))
 }
 
 /// A local order and what became of it.
