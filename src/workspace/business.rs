@@ -281,6 +281,16 @@ impl Workspace {
         to_js_value(&item)
     }
 
+    /// A supervisor's shifts of the counter, from the server (online), newest first: each with
+    /// its register, cashier, receipts, net total, expected and counted cash, variance, and the
+    /// figures where the device's Z report and the server's recomputation differ.
+    #[wasm_bindgen(unchecked_return_type = "ShiftItem[]")]
+    pub async fn shifts(&self) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let answer: serde_json::Value = self.inner.transport.get("/api/v1/shifts", Some(&token)).await?;
+        to_js_value(answer.get("shifts").unwrap_or(&serde_json::Value::Array(Vec::new())))
+    }
+
     /// A supervisor's queue of conflicting outlet edits, from the server (online): the items
     /// with `status` `open` (default), `resolved` or `all`, each with both values, who set them
     /// and when.

@@ -223,6 +223,93 @@ test('counter: a whole shift offline on a tablet, then the server holds every re
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /satchel_receipts_total\{kind="sale"\} 50/);
     assert.match(metrics, /satchel_receipts_total\{kind="refund"\} 3/);
+
+    // The supervisor sees the shift and its variance on their screen.
+    const desk = await browser.newContext(TABLET);
+    onCleanup(() => desk.close());
+    const sup = await desk.newPage();
+    await sup.goto(`${server.url}/`);
+    await signIn(sup, 'super', 'super-demo');
+    await sup.waitForFunction(() => document.querySelector('[data-testid="shifts-count"]')?.getAttribute('data-count') === '1');
+    await tid(sup, 'shifts').locator('summary').click();
+    const item = sup.locator('[data-testid="shift-item"]');
+    assert.equal(await item.getAttribute('data-flagged'), 'false');
+    assert.equal(await item.getByTestId('shift-variance').getAttribute('data-amount'), z.variance);
+    assert.match((await item.textContent()) ?? '', /Register R1 · cashier1/);
     assert.deepEqual(errors, []);
+  });
+});
+
+test('counter: park and resume, void, a known customer, paid-in and no-sale, an unknown code', { timeout: 300_000 }, async (t) => {
+  await scenario(t, async ({ server, browser, onCleanup }) => {
+    const products = await shopProducts(server.url);
+    const code = (sku) => products.get(sku).barcodes[0];
+    const context = await browser.newContext(TABLET);
+    onCleanup(() => context.close());
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'cashier1', 'cashier1-demo');
+    await tid(page, 'float-20').fill('2');
+    await tid(page, 'open-shift').click();
+    await tid(page, 'counter-search').waitFor();
+
+    // A cart of two products; the first is voided, the cart parked under a label.
+    await scan(page, code('SKU-00001'));
+    await scan(page, code('SKU-00004'));
+    await page.locator('[data-testid="cart-line"][data-sku="SKU-00004"]').waitFor();
+    await page.locator('[data-testid="cart-line"][data-sku="SKU-00001"] [data-testid="line-void"]').click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="cart-line"]').length === 1);
+    assert.equal(await page.locator('[data-testid="cart-line"][data-sku="SKU-00001"]').count(), 0, 'the voided line is gone from the screen');
+    await waitForTotal(page);
+    const parkedTotal = await tid(page, 'cart-total').getAttribute('data-amount');
+    await tid(page, 'park-label').fill('red coat');
+    await tid(page, 'park').click();
+    await tid(page, 'resume-0').waitFor();
+    assert.equal(await lineCount(page), 0, 'parking empties the cart for the next customer');
+
+    // The next customer: a known customer with credit, their own sale; an unknown code is said.
+    await tid(page, 'customer-select').selectOption('CUST-0002');
+    await scan(page, '0000000000000');
+    await page.waitForFunction(() => document.querySelector('[data-testid="counter-error"]')?.textContent?.includes('No product has the code'));
+    await tid(page, 'quick-key').first().click();
+    await waitForTotal(page);
+    const known = await tender(page, [['card', '', 'AUTH-1']]);
+    assert.equal(known.number, 'R1-0000001');
+    await tid(page, 'nav-sell').click();
+
+    // The parked cart comes back with its line and total, is sold, and leaves the parked list.
+    await tid(page, 'resume-0').click();
+    await page.locator('[data-testid="cart-line"][data-sku="SKU-00004"]').waitFor();
+    await waitForTotal(page);
+    assert.equal(await tid(page, 'cart-total').getAttribute('data-amount'), parkedTotal);
+    await tender(page, [['cash', '']]);
+    await tid(page, 'nav-sell').click();
+    assert.equal(await tid(page, 'resume-0').count(), 0, 'a sold parked cart is no longer parked');
+
+    // A cart voided whole uses no receipt number.
+    await tid(page, 'quick-key').nth(2).click();
+    await waitForTotal(page);
+    await tid(page, 'void-cart').click();
+    assert.equal(await lineCount(page), 0);
+
+    // Paid-in and a no-sale with reasons; a movement without a reason is refused in plain words.
+    await tid(page, 'nav-cash').click();
+    await tid(page, 'cash-kind').selectOption('no_sale');
+    await tid(page, 'record-cash').click();
+    await page.waitForFunction(() => /reason/i.test(document.querySelector('[data-testid="cash-error"]')?.textContent ?? ''));
+    await tid(page, 'cash-reason').fill('change for a customer');
+    await tid(page, 'record-cash').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="counter-notice"]')?.textContent?.includes('no sale'));
+    await tid(page, 'nav-cash').click();
+    await tid(page, 'cash-kind').selectOption('paid_in');
+    await tid(page, 'cash-amount').fill('20');
+    await tid(page, 'cash-reason').fill('coins from the bank');
+    await tid(page, 'record-cash').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="counter-notice"]')?.textContent?.includes('Paid in'));
+
+    await tid(page, 'nav-close').click();
+    assert.match((await tid(page, 'x-report-counts').textContent()) ?? '', /^2 sales, 0 refunds, 1 no-sale · receipts R1-0000001 – R1-0000002/);
+    assert.equal(await tid(page, 'x-report-paid-in').getAttribute('data-amount'), '20');
+    await assertAccessible(page, 'counter: shift report');
   });
 });

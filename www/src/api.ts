@@ -31,6 +31,7 @@ export type {
   ProductHit,
   QuoteView,
   ReviewItem,
+  ShiftItem,
   ReviewLine,
   SalesLine,
   SalesOrder,

@@ -32,10 +32,10 @@ export function showCount(el: HTMLElement, n: number | undefined): void {
   el.dataset['count'] = n === undefined ? '' : String(n);
 }
 
-/** A supervisor's queue card (review, conflicts): a folded card whose heading shows the count,
+/** A supervisor's queue card (review, conflicts, shifts): a folded card whose heading shows the count,
  * a status line with Refresh, and the rows `row` draws for the items `fetch` reads. */
 export function queueCard<T>(opts: {
-  /** `review` or `conflicts`: the test ids are `<id>`, `<id>-count`, `<id>-message`, `<id>-reload`. */
+  /** `review`, `conflicts` or `shifts`: the test ids are `<id>`, `<id>-count`, `<id>-message`, `<id>-reload`. */
   id: string;
   title: string;
   listTestId: string;

@@ -1,4 +1,5 @@
-// A supervisor's decisions: the review queue of flagged orders and the outlet conflicts, both
+// A supervisor's decisions: the review queue of flagged orders, the outlet conflicts and the
+// counter's shifts with their variances, all
 // read from the server as soon as the screen is built, so their counts show on the collapsed
 // cards.
 
@@ -6,11 +7,14 @@ import type { Workspace } from '../api.ts';
 import { h } from '../dom.ts';
 import { renderConflicts } from './conflicts.ts';
 import { renderReview } from './review.ts';
+import { renderShifts } from './shifts.ts';
 
 export function renderSupervisor(ws: Workspace): HTMLElement {
   const review = renderReview(ws);
   const conflicts = renderConflicts(ws);
+  const shifts = renderShifts(ws);
   void review.load();
   void conflicts.load();
-  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el);
+  void shifts.load();
+  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el, shifts.el);
 }
