@@ -75,6 +75,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
     c.requote();
   });
 
+  let shownParked: unknown;
   c.watch((s) => {
     // Quick keys and customers change only with the reference data.
     if (quick.childElementCount === 0 && s.view.settings) {
@@ -96,6 +97,8 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
     barTotal.textContent = money(s.quote?.total, currency());
     barTotal.setAttribute('data-amount', s.quote?.total ?? '');
     park.disabled = s.lines.length === 0;
+    if (shownParked === s.view.parked) return;
+    shownParked = s.view.parked;
     replaceChildren(
       parked,
       ...s.view.parked.map((p, i) =>

@@ -50,6 +50,8 @@ export function renderTender(c: Counter, currency: () => string | undefined): HT
         ),
       );
     }
+    // Hidden while selling: nothing to redraw on every scan.
+    if (s.mode !== 'tender') return;
     title.textContent = s.refund ? `Refund of ${s.refund.receipt.number}` : 'Tender';
     complete.textContent = s.refund ? 'Complete refund' : 'Complete sale';
     const p = s.preview;
