@@ -180,6 +180,15 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         let opening = sent.iter().find(|m| matches!(m.body, MutationBody::ShiftOpen(_))).expect("queued");
         assert_eq!(close.depends_on, vec![opening.id]);
         assert!(sent.iter().all(|m| m.seq <= close.seq), "the close is the last of the shift");
+
+        // What the server compares at the close: nothing when it holds what the device counted;
+        // a receipt it refused shows as the count and the figures it changed.
+        let MutationBody::ShiftClose(closing) = &close.body else { panic!("a close") };
+        assert_eq!(pos::closing_differences(closing, figures.len(), movements.len(), &server), vec![]);
+        let without_last = pos::shift::report(parse_decimal("110").expect("d"), &figures[..figures.len() - 1], &movements, Some(&counted));
+        let missing = pos::closing_differences(closing, figures.len() - 1, movements.len(), &without_last);
+        let fields: Vec<&str> = missing.iter().map(|d| d.field.as_str()).collect();
+        assert!(fields.starts_with(&["receipts"]) && fields.contains(&"net_total"), "{fields:?}");
     })
     .expect("never waits");
 }

@@ -161,7 +161,8 @@ pub fn counter_settings() -> satchel_core::pos::CounterSettings {
 }
 
 /// Writes the demo shop over the sales data (which must be there): the cashier with their
-/// route and register, the shop's customers, and the counter settings in the settings row.
+/// route and register, the shop's customers, the shop's stock (as the cashier's van stock) and
+/// the counter settings in the settings row.
 pub async fn seed_counter(conn: &mut AnyConnection) -> Result<(), AppError> {
     let u = &CASHIER;
     let hash = hash_password(u.password, format!("satchel-demo:{}", u.username).as_bytes(), PRODUCTION_ARGON2)?;
@@ -207,6 +208,12 @@ pub async fn seed_counter(conn: &mut AnyConnection) -> Result<(), AppError> {
         .execute(&mut *conn)
         .await?;
     }
+    // The shop's stock, kept like a van's under the cashier (what a sale takes and a refund
+    // puts back): the demo vans' quantities.
+    let stock: Vec<Vec<Val>> = (0..PRODUCTS)
+        .map(|i| vec![Val::Text(u.username.into()), Val::Text(product(i).0), Val::Text(van_stock(i).into()), Val::Text(now.clone())])
+        .collect();
+    insert_vals(conn, "van_stock (username, sku, available, as_of)", 4, &stock).await?;
     let counter = serde_json::to_string(&counter_settings())
         .map_err(|e| AppError::Internal(format!("serialize the counter settings: {e}")))?;
     sqlx::query("UPDATE settings SET counter = $1 WHERE id = 1")
@@ -680,6 +687,9 @@ async fn record_counter(conn: &mut AnyConnection) -> Result<(), AppError> {
     record(conn, Entity::Settings, "sales", Scope::Everyone, false).await?;
     for c in &COUNTER_CUSTOMERS {
         record(conn, Entity::Outlet, c.id, Scope::Route(COUNTER_ROUTE), false).await?;
+    }
+    for i in 0..PRODUCTS {
+        record(conn, Entity::VanStock, &format!("{}/{}", CASHIER.username, product(i).0), Scope::User(CASHIER.username), false).await?;
     }
     Ok(())
 }

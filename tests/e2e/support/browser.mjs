@@ -13,6 +13,10 @@ export const ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // A fake camera (a generated picture) that needs no permission prompt: the counter's camera
+  // scanning is tested with it.
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
 ];
 
 export async function launchBrowser() {

@@ -6,12 +6,22 @@ import { h, replaceChildren } from '../../dom.ts';
 import { money, quantity } from '../../format.ts';
 import type { Counter } from '../../counter/state.ts';
 import { plainError } from '../format.ts';
+import { renderCamera } from './camera.ts';
 
 export function renderSell(c: Counter, currency: () => string | undefined): HTMLElement {
   const { ws } = c;
   const search = h('input', { type: 'search', 'data-testid': 'counter-search', placeholder: 'Scan or search products', autocomplete: 'off', 'aria-label': 'Scan or search products' });
   const hits = h('ul', { class: 'list hits', 'data-testid': 'counter-hits' });
   const quick = h('div', { class: 'quick-keys', 'data-testid': 'quick-keys' });
+  const camera = renderCamera((code) => {
+    const p = ws.productByCode(code, c.s.outletId);
+    if (!p) {
+      c.unknownCode(code);
+      return false;
+    }
+    c.add(p);
+    return true;
+  });
   const customer = h('select', { 'data-testid': 'customer-select', 'aria-label': 'Customer' });
   const lines = h('ul', { class: 'list cart-lines', 'data-testid': 'counter-cart' });
   const totals = h('div', { class: 'totals', 'data-testid': 'counter-totals' });
@@ -40,7 +50,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
           search.value = '';
           replaceChildren(hits);
           search.focus();
-        } }, h('span', {}, p.name), h('small', {}, ` ${p.sku} · ${money(p.unit_price, currency())}${p.quantity_places > 0 ? ` / ${p.unit}` : ''}`))),
+        } }, h('span', {}, p.name), h('small', {}, ` ${p.sku} · ${money(p.unit_price, currency())}${p.quantity_places > 0 ? ` / ${p.unit}` : ''}${p.stock !== undefined ? ` · ${quantity(p.stock)} in stock` : ''}`))),
       ),
     );
   };
@@ -111,7 +121,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
   return h(
     'div',
     { class: 'order-panes counter-sell', 'data-testid': 'counter-sell' },
-    h('section', { class: 'pane pane-list card' }, h('h2', {}, 'Products'), search, hits, h('h3', {}, 'Quick keys'), quick),
+    h('section', { class: 'pane pane-list card' }, h('h2', {}, 'Products'), search, camera, hits, h('h3', {}, 'Quick keys'), quick),
     h(
       'section',
       { class: 'pane pane-detail card' },
