@@ -110,11 +110,16 @@ async function main() {
       await tillPage.getByTestId('receipt').waitFor();
       await shoot(tillPage, 'counter-receipt', size);
       if (size === 'tablet') {
-        // The receipt as the 80 mm printer gets it: print media, the receipt alone.
+        // The receipt as the printer gets it: print media, the receipt alone, on an 80 mm roll
+        // (302 px at 96 dpi) and on A4 (794 px).
         await tillPage.emulateMedia({ media: 'print' });
-        await tillPage.getByTestId('receipt').screenshot({ path: join(OUT, 'receipt-80mm.png') });
-        console.log(`  ${join(OUT, 'receipt-80mm.png')}`);
+        for (const [name, width] of [['receipt-80mm', 302], ['receipt-a4', 794]]) {
+          await tillPage.setViewportSize({ width, height: 1123 });
+          await tillPage.getByTestId('receipt').screenshot({ path: join(OUT, `${name}.png`) });
+          console.log(`  docs/screens/${name}.png`);
+        }
         await tillPage.emulateMedia({ media: 'screen' });
+        await tillPage.setViewportSize(device.viewport);
       }
       await tillPage.getByTestId('new-sale').click();
       await tillPage.getByTestId('nav-close').click();

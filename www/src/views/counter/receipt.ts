@@ -5,6 +5,7 @@ import type { ReceiptView } from '../../api.ts';
 import { h, replaceChildren } from '../../dom.ts';
 import { fullDateTime, money, quantity } from '../../format.ts';
 import type { Counter } from '../../counter/state.ts';
+import { code39Svg } from './barcode.ts';
 
 export function receiptElement(r: ReceiptView, copy: boolean, currency: string | undefined, testid = 'receipt'): HTMLElement {
   const m = (v: string): string => money(v, currency);
@@ -31,6 +32,8 @@ export function receiptElement(r: ReceiptView, copy: boolean, currency: string |
     r.rounding !== '0' && r.rounding !== '0.00' ? row('Cash rounding', r.rounding, 'receipt-rounding') : null,
     ...r.tenders.map((t) => row(`${t.kind.replace(/_/g, ' ')}${t.kind === 'card' ? (t.reference ? ` (${t.reference})` : ' (pending)') : t.reference ? ` (${t.reference})` : ''}`, t.amount)),
     r.change !== '0' && r.change !== '0.00' ? row('Change', r.change, 'receipt-change') : null,
+    // The number as a barcode: a refund starts by scanning it.
+    h('div', { class: 'r-code' }, code39Svg(r.number) ?? ''),
   );
 }
 

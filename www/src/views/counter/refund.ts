@@ -1,5 +1,5 @@
-// Refunds: find the receipt on this device (its number as printed, typed or read into the
-// search field by a scanner, its last digits, or its total), choose what comes back, and the module proposes the
+// Refunds: find the receipt on this device (its number scanned from the receipt's barcode or
+// typed, its last digits, or its total), choose what comes back, and the module proposes the
 // refund (the sale's mirror, the money back the way it came); then tender it like a sale.
 
 import { h, replaceChildren } from '../../dom.ts';
@@ -58,7 +58,12 @@ export function renderRefund(c: Counter, currency: () => string | undefined): HT
     const list = c.ws.findReceipts(find.value, 2).filter((r) => !r.refund);
     if (list.length === 1) choose(list[0]!.order_id);
   });
+  let shown = false;
   c.watch((s) => {
+    // Opened: the search has the focus, so a scanner reading the receipt's barcode types into it.
+    const showing = s.mode === 'refund' && !s.refund;
+    if (showing && !shown) requestAnimationFrame(() => find.focus());
+    shown = showing;
     if (s.mode === 'refund' && !s.refund && hits.childElementCount === 0) show();
     // Done (or left): the next refund starts from the search.
     if (s.mode !== 'refund' && s.mode !== 'tender' && chosen.childElementCount > 0) {
