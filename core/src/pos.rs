@@ -15,11 +15,13 @@
 //! - [`receipt`]: a receipt is a sales document with its shift and tenders
 //!   ([`CounterSale`]); [`receipt::check`] settles it and gives its report figures, on the device
 //!   before it commits and on the server on receipt; refunds are checked against their receipt.
+//! - [`approval`]: a manager's approval given offline with their PIN, proved to the server.
 //! - [`events`]: the shift's opening, cash movements and closing as they travel to the server.
 //!
 //! Receipts are priced and taxed by [`crate::sales`] and the tax engine like any order; this
 //! module adds what happens at the counter after the total is known.
 
+pub mod approval;
 pub mod events;
 pub mod receipt;
 pub mod refund;
@@ -27,6 +29,7 @@ pub mod register;
 pub mod shift;
 pub mod tender;
 
+pub use approval::{ApprovalError, ManagerApproval, ManagerKey};
 pub use events::{MovementEntry, ShiftClosing, ShiftOpening};
 pub use receipt::{check, check_refund, receipt_prefix, CheckedReceipt, CounterSale, CounterSettings, ReceiptError, RefundOf};
 pub use refund::{check_no_receipt, plan_return, refund_tenders, NoReceiptPolicy, RefundError, RefundTo, ReturnLine, SoldLine};

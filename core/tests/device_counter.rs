@@ -63,7 +63,7 @@ fn cash(a: &str) -> Tender {
 }
 
 fn sale(lines: &[(&str, &str)], tenders: Vec<Tender>) -> Tendered {
-    Tendered { order: order("WALK-IN", lines).expect("an order"), tenders, refund_of: None, manager_approved: false, parked: None }
+    Tendered { order: order("WALK-IN", lines).expect("an order"), tenders, refund_of: None, approval: None, parked: None }
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         let proposal = device.propose_refund(r1.order_id, &[ReturnLine { line: 0, quantity: d("1") }], now()).expect("proposed");
         assert_eq!(proposal.amount, d("5.64"));
         assert_eq!(proposal.tenders, vec![cash("5.65")], "cash back is cash-rounded like cash taken");
-        let refund = Tendered { order: proposal.order.clone(), tenders: proposal.tenders.clone(), refund_of: Some(proposal.refund_of.clone()), manager_approved: false, parked: None };
+        let refund = Tendered { order: proposal.order.clone(), tenders: proposal.tenders.clone(), refund_of: Some(proposal.refund_of.clone()), approval: None, parked: None };
         let r4 = device.tender(refund, now(), ids(8), rng).await.expect("refunded");
         assert!(r4.refund);
         assert_eq!(r4.refund_of.as_deref(), Some("R1-0000001"));

@@ -16,7 +16,7 @@ use satchel_core::device::counter_views::{
     ClosedView, CounterView, ParkedView, ReceiptHit, ReceiptLineView, ReceiptTaxView, ReceiptView, ShiftView, TenderLineView,
 };
 use satchel_core::money::Dec;
-use satchel_core::pos::{CashMovement, CounterSettings, Denomination, RefundOf, ReturnLine, Settlement, ShiftReport, Tender};
+use satchel_core::pos::{CashMovement, CounterSettings, ManagerApproval, ManagerKey, Denomination, RefundOf, ReturnLine, Settlement, ShiftReport, Tender};
 use satchel_core::sales::{OrderKind, SalesLine, SalesOrder};
 use satchel_core::sync::lifecycle::Status;
 use satchel_core::sync::protocol::TaskStatus;
@@ -53,6 +53,8 @@ fn typescript_declarations_are_up_to_date() {
         decl::<RefundOf>(),
         decl::<Settlement>(),
         decl::<ShiftReport>(),
+        decl::<ManagerKey>(),
+        decl::<ManagerApproval>(),
         decl::<CounterSettings>(),
         decl::<ShiftView>(),
         decl::<ParkedView>(),

@@ -137,6 +137,32 @@ pub const COUNTER_CUSTOMERS: [CounterCustomer; 3] = [
 pub const QUICK_KEYS: [&str; 8] =
     ["SKU-00001", "SKU-00002", "SKU-00004", "SKU-00005", "SKU-00007", "SKU-00008", "SKU-00010", "SKU-00011"];
 
+/// The demo manager who approves returns without a receipt at the till: the supervisor, with
+/// this PIN.
+pub const MANAGER: &str = "super";
+/// The demo manager's PIN.
+pub const MANAGER_PIN: &str = "135790";
+/// The salt of the demo manager's key.
+pub const MANAGER_SALT: &[u8] = b"satchel-demo-manager:super";
+/// PBKDF2 iterations of manager keys.
+pub const MANAGER_ITERATIONS: u32 = 100_000;
+/// `pos::approval::derive(MANAGER_PIN, MANAGER_SALT, MANAGER_ITERATIONS)`, computed once (a test
+/// checks it): a debug server does not spend a second on it at every start.
+pub const MANAGER_KEY_HEX: &str = "c77fb5fbd748bced0171fb3c9dec70793914cb6f6fe67b500e074584506255ec";
+
+/// The demo manager as devices know them: enough to check the PIN, not to approve without it.
+pub fn manager_key() -> satchel_core::pos::ManagerKey {
+    use satchel_core::vault::hex;
+    let key = hex::decode(MANAGER_KEY_HEX).and_then(|k| <[u8; 32]>::try_from(k.as_slice()).ok()).unwrap_or_default();
+    satchel_core::pos::ManagerKey {
+        username: MANAGER.into(),
+        display_name: "Sam Supervisor".into(),
+        salt: hex::encode(MANAGER_SALT),
+        iterations: MANAGER_ITERATIONS,
+        verifier: satchel_core::pos::approval::verifier_of(&key),
+    }
+}
+
 /// The demo deployment's counter settings.
 pub fn counter_settings() -> satchel_core::pos::CounterSettings {
     use satchel_core::money::Dec;
@@ -157,6 +183,7 @@ pub fn counter_settings() -> satchel_core::pos::CounterSettings {
         refund_to: satchel_core::pos::RefundTo::OriginalTenders,
         no_receipt: satchel_core::pos::NoReceiptPolicy::ManagerApproval,
         quick_keys: QUICK_KEYS.iter().map(|s| (*s).to_string()).collect(),
+        managers: vec![manager_key()],
     }
 }
 
@@ -214,6 +241,11 @@ pub async fn seed_counter(conn: &mut AnyConnection) -> Result<(), AppError> {
         .map(|i| vec![Val::Text(u.username.into()), Val::Text(product(i).0), Val::Text(van_stock(i).into()), Val::Text(now.clone())])
         .collect();
     insert_vals(conn, "van_stock (username, sku, available, as_of)", 4, &stock).await?;
+    sqlx::query("INSERT INTO manager_keys (username, key_hex) VALUES ($1, $2)")
+        .bind(MANAGER)
+        .bind(MANAGER_KEY_HEX)
+        .execute(&mut *conn)
+        .await?;
     let counter = serde_json::to_string(&counter_settings())
         .map_err(|e| AppError::Internal(format!("serialize the counter settings: {e}")))?;
     sqlx::query("UPDATE settings SET counter = $1 WHERE id = 1")
@@ -1102,6 +1134,13 @@ pub async fn grow_demo(db: &Db, total_products: usize, total_outlets: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_managers_key_is_derived_from_the_pin() {
+        let key = satchel_core::pos::approval::derive(MANAGER_PIN, MANAGER_SALT, MANAGER_ITERATIONS);
+        assert_eq!(satchel_core::vault::hex::encode(&*key), MANAGER_KEY_HEX);
+        assert_eq!(manager_key().verifier, satchel_core::pos::approval::verifier_of(&key));
+    }
     use satchel_core::money::parse_decimal;
     use std::collections::HashSet;
 

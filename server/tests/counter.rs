@@ -23,6 +23,7 @@ use uuid::Uuid;
 backend_tests! {
     a_cashier_gets_the_registers_receipt_numbers,
     a_full_shift_at_the_counter,
+    a_return_without_a_receipt_needs_a_managers_approval,
 }
 
 fn d(s: &str) -> Decimal {
@@ -101,6 +102,8 @@ struct Till<'a> {
     rules: RuleSet,
     seq: u64,
     next_receipt: u64,
+    /// Receipts without `refund_of` are returns (without a receipt).
+    returning: bool,
 }
 
 /// A receipt as built on the device: the document and, when core accepts it, its figures.
@@ -141,7 +144,7 @@ impl Till<'_> {
             requested_delivery_date: None,
             customer_reference: None,
             cash: false,
-            kind: if refund_of.is_some() { OrderKind::Return } else { OrderKind::Sale },
+            kind: if refund_of.is_some() || self.returning { OrderKind::Return } else { OrderKind::Sale },
         };
         let ctx = SalesContext {
             role: self.sales.role.clone(),
@@ -158,7 +161,7 @@ impl Till<'_> {
             register: "R1".into(),
             tenders: tenders(doc.total.value().abs()),
             refund_of: refund_of.map(|o| RefundOf { order_id: o.order_id, receipt_number: o.document_number.clone() }),
-            manager_approved: false,
+            approval: None,
         });
         let taxes = q.taxes.as_ref().expect("taxed");
         let figures = pos::check(&doc, taxes, &self.rules, self.settings()).ok().map(|c| c.figures);
@@ -234,7 +237,7 @@ async fn a_full_shift_at_the_counter(backend: Backend) {
     let ids: Vec<&str> = sales.outlets.iter().map(|o| o.id.as_str()).collect();
     assert_eq!(ids, ["CUST-0001", "CUST-0002", "WALK-IN"], "the shop's customers only");
     let rules = satchel_core::tax::builtin::rule_set("ca").expect("rule set");
-    let mut till = Till { dev: &dev, sales, rules, seq: 0, next_receipt: 1 };
+    let mut till = Till { dev: &dev, sales, rules, seq: 0, next_receipt: 1, returning: false };
 
     // Open with a float of 110.
     let shift_id = Uuid::now_v7();
@@ -399,4 +402,48 @@ async fn a_full_shift_at_the_counter(backend: Backend) {
     assert_eq!(metric(&text, "satchel_receipts_total{kind=\"refund\"}"), 1);
     assert_eq!(metric(&text, "satchel_shifts_closed_total"), 2);
     assert_eq!(metric(&text, "satchel_shifts_closed_with_differences_total"), 1);
+}
+
+/// The demo asks for a manager's approval of a return without a receipt: none, or a forged one,
+/// is refused; one made with the manager's PIN (as the device makes it, by core) is applied.
+async fn a_return_without_a_receipt_needs_a_managers_approval(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("cashier1", "cashier1-demo").await;
+    let reference = s.reference(&dev).await;
+    let sales = sales_of(&reference);
+    let managers = sales.settings.counter.as_ref().expect("counter settings").managers.clone();
+    assert_eq!(managers.iter().map(|m| m.username.as_str()).collect::<Vec<_>>(), ["super"]);
+    let rules = satchel_core::tax::builtin::rule_set("ca").expect("rule set");
+    let mut till = Till { dev: &dev, sales, rules, seq: 0, next_receipt: 1, returning: true };
+    let shift_id = Uuid::now_v7();
+    let open = till.mutation(
+        MutationBody::ShiftOpen(ShiftOpening { shift_id, register: "R1".into(), cashier: "cashier1".into(), opened_at: Utc::now(), float: denominations(&[("20", 1)]) }),
+        &[],
+    );
+    let back = |t: Decimal| vec![cash(nickels(t))];
+    let unapproved = till.receipt(shift_id, "WALK-IN", &[("SKU-00001", "1")], None, back);
+    assert!(unapproved.figures.is_none(), "core refuses it on the device too");
+    let mut forged = till.receipt(shift_id, "WALK-IN", &[("SKU-00001", "1")], None, back);
+    let fake = pos::ManagerApproval { manager: "super".into(), proof: "00".repeat(32) };
+    forged.doc.counter.as_mut().expect("counter").approval = Some(fake);
+    let mut approved = till.receipt(shift_id, "WALK-IN", &[("SKU-00001", "1")], None, back);
+    assert!(pos::approval::approve(&managers, "super", "000000", approved.doc.order_id).is_err(), "a wrong PIN approves nothing");
+    let approval = pos::approval::approve(&managers, "super", "135790", approved.doc.order_id).expect("the demo manager's PIN");
+    approved.doc.counter.as_mut().expect("counter").approval = Some(approval.clone());
+    // The same approval copied onto another document.
+    let mut copied = till.receipt(shift_id, "WALK-IN", &[("SKU-00004", "1")], None, back);
+    copied.doc.counter.as_mut().expect("counter").approval = Some(approval);
+    let mut batch = vec![open.clone()];
+    for b in [&unapproved, &forged, &approved, &copied] {
+        batch.push(till.mutation(MutationBody::SalesOrderCreate(Box::new(b.doc.clone())), &[&open]));
+    }
+    let v = push(&s, &dev, &batch).await;
+    let statuses: Vec<&str> = (0..batch.len()).map(|i| outcome(&v, i)).collect();
+    assert_eq!(statuses, ["applied", "rejected", "rejected", "applied", "rejected"], "{v}");
+    assert_eq!(code(&v, 1), "manager_approval_required");
+    assert_eq!(code(&v, 2), "bad_approval");
+    assert_eq!(v["results"][2]["field"], "counter.approval");
+    assert_eq!(code(&v, 4), "bad_approval");
+    let text = s.metrics().await;
+    assert_eq!(metric(&text, "satchel_receipts_total{kind=\"refund\"}"), 1);
 }

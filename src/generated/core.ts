@@ -567,6 +567,42 @@ variance: Dec | null,
  */
 receipt_range: [string, string] | null, };
 /**
+ * What a device knows of a manager: enough to check their PIN, not to forge an approval.
+ */
+export type ManagerKey = { 
+/**
+ * The manager's login.
+ */
+username: string, 
+/**
+ * The name shown to the cashier.
+ */
+display_name: string, 
+/**
+ * The key derivation's salt (hex).
+ */
+salt: string, 
+/**
+ * PBKDF2 iterations.
+ */
+iterations: number, 
+/**
+ * `SHA-256(K)` (hex).
+ */
+verifier: string, };
+/**
+ * A manager's approval of one document.
+ */
+export type ManagerApproval = { 
+/**
+ * Who approved.
+ */
+manager: string, 
+/**
+ * `HMAC-SHA256(K, order id)` (hex).
+ */
+proof: string, };
+/**
  * The deployment's counter settings (part of the sales settings devices pull).
  */
 export type CounterSettings = { 
@@ -597,7 +633,11 @@ no_receipt: string,
 /**
  * Favourite products for the quick keys, by SKU.
  */
-quick_keys: Array<string>, };
+quick_keys: Array<string>, 
+/**
+ * The managers who may approve at the till, with what checks their PIN offline.
+ */
+managers: Array<ManagerKey>, };
 /**
  * The open shift.
  */

@@ -86,7 +86,7 @@ impl Workspace {
         let order: SalesOrder = from_js_value(order)?;
         let tenders: Vec<Tender> = from_js_value(tenders)?;
         let parked = parked_id.map(|p| parse_id("parked_id", &p)).transpose()?;
-        let t = Tendered { order, tenders, refund_of: None, manager_approved: false, parked };
+        let t = Tendered { order, tenders, refund_of: None, approval: None, parked };
         let receipt = self.inner.device.tender(t, now(), ids()?, &mut BrowserRng).await?;
         self.inner.changed();
         to_js_value(&receipt)
@@ -112,8 +112,34 @@ impl Workspace {
         let order: SalesOrder = from_js_value(order)?;
         let tenders: Vec<Tender> = from_js_value(tenders)?;
         let refund_of: RefundOf = from_js_value(refund_of)?;
-        let t = Tendered { order, tenders, refund_of: Some(refund_of), manager_approved: false, parked: None };
+        let t = Tendered { order, tenders, refund_of: Some(refund_of), approval: None, parked: None };
         let receipt = self.inner.device.tender(t, now(), ids()?, &mut BrowserRng).await?;
+        self.inner.changed();
+        to_js_value(&receipt)
+    }
+
+    /// Completes a return without a receipt (goods back, money out), where the deployment's
+    /// policy allows it: with `manager` and `pin` when it asks for a manager's approval (the PIN
+    /// is checked on the device, the approval proved to the server; the PIN is not kept).
+    #[wasm_bindgen(js_name = completeReturn, unchecked_return_type = "ReceiptView")]
+    pub async fn complete_return(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SalesOrder")] order: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Tender[]")] tenders: JsValue,
+        manager: Option<String>,
+        pin: Option<String>,
+    ) -> Result<JsValue, SatchelError> {
+        let mut order: SalesOrder = from_js_value(order)?;
+        order.kind = satchel_core::sales::OrderKind::Return;
+        let tenders: Vec<Tender> = from_js_value(tenders)?;
+        let ids = ids()?;
+        let pin = satchel_core::vault::Zeroizing::new(pin.unwrap_or_default());
+        let approval = match manager {
+            Some(m) if !m.is_empty() => Some(self.inner.device.approve(&m, &pin, ids.record)?),
+            _ => None,
+        };
+        let t = Tendered { order, tenders, refund_of: None, approval, parked: None };
+        let receipt = self.inner.device.tender(t, now(), ids, &mut BrowserRng).await?;
         self.inner.changed();
         to_js_value(&receipt)
     }

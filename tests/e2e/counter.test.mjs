@@ -329,6 +329,29 @@ test('counter: park and resume, void, a known customer, paid-in and no-sale, an 
     await tid(page, 'record-cash').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="counter-notice"]')?.textContent?.includes('Paid in'));
 
+    // A return without a receipt: the demo asks for a manager's PIN (checked on the device,
+    // proved to the server). A wrong PIN is refused in plain words and pays nothing out.
+    await tid(page, 'nav-refund').click();
+    await tid(page, 'no-receipt-return').click();
+    await tid(page, 'return-banner').waitFor();
+    await tid(page, 'quick-key').first().click();
+    await waitForTotal(page);
+    await tid(page, 'tender').click();
+    await tid(page, 'manager-approval').waitFor();
+    await tid(page, 'tender-amount').fill('');
+    await tid(page, 'add-cash').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="complete-sale"]')?.disabled);
+    await tid(page, 'manager-select').selectOption('super');
+    await tid(page, 'manager-pin').fill('000000');
+    await tid(page, 'complete-sale').click();
+    await page.waitForFunction(() => /wrong manager PIN/i.test(document.querySelector('[data-testid="tender-error"]')?.textContent ?? ''));
+    assert.equal(await tid(page, 'manager-pin').inputValue(), '', 'the PIN is not kept on screen');
+    await tid(page, 'manager-pin').fill('135790');
+    await tid(page, 'complete-sale').click();
+    await tid(page, 'receipt').waitFor();
+    assert.match((await tid(page, 'receipt').textContent()) ?? '', /REFUND R1-0000003/);
+    await tid(page, 'new-sale').click();
+
     // The camera: its first frames show a code no product has (said), then the product's.
     await tid(page, 'nav-sell').click();
     await tid(page, 'camera-scan').click();
@@ -345,8 +368,14 @@ test('counter: park and resume, void, a known customer, paid-in and no-sale, an 
     await tid(page, 'counter-search').fill('');
 
     await tid(page, 'nav-close').click();
-    assert.match((await tid(page, 'x-report-counts').textContent()) ?? '', /^2 sales, 0 refunds, 1 no-sale · receipts R1-0000001 – R1-0000002/);
+    assert.match((await tid(page, 'x-report-counts').textContent()) ?? '', /^2 sales, 1 refund, 1 no-sale · receipts R1-0000001 – R1-0000003/);
     assert.equal(await tid(page, 'x-report-paid-in').getAttribute('data-amount'), '20');
     await assertAccessible(page, 'counter: shift report');
+
+    // Online all along: the server took the three receipts, the manager-approved return too.
+    await waitForBadge(page, 0);
+    const token = await supervisorToken(server.url);
+    const list = await getJson(server.url, '/api/v1/shifts', token);
+    assert.equal(list.shifts[0].receipts, 3, 'the server applied every receipt, the approved return included');
   });
 });

@@ -245,8 +245,9 @@ pub struct Tendered {
     pub tenders: Vec<Tender>,
     /// For a refund: the receipt it returns goods of.
     pub refund_of: Option<RefundOf>,
-    /// A return without a receipt a manager approved.
-    pub manager_approved: bool,
+    /// A manager's approval (a return without a receipt), made for this sale's order id with
+    /// [`approve`].
+    pub approval: Option<pos::ManagerApproval>,
     /// The parked cart it was resumed from (dropped with the sale).
     pub parked: Option<Uuid>,
 }
@@ -280,7 +281,7 @@ pub fn prepare(state: &DeviceState, counter: &CounterState, device: &DeviceRecor
     if let Some(f) = quote.verdict.findings.iter().find(|f| f.severity == crate::validation::Severity::Block) {
         return Err(DeviceError::invalid(f.field.clone(), sales::rule_code(f.rule), f.message.clone()));
     }
-    let counter_sale = CounterSale { shift_id: open.shift_id, register, tenders: t.tenders, refund_of: t.refund_of, manager_approved: t.manager_approved };
+    let counter_sale = CounterSale { shift_id: open.shift_id, register, tenders: t.tenders, refund_of: t.refund_of, approval: t.approval };
     Ok(PreparedReceipt { quote, order, counter: counter_sale, depends_on, parked: t.parked })
 }
 
@@ -335,6 +336,13 @@ pub fn plan_receipt(
     plan.put(Record::Meta(MetaRecord::Counter(cs)));
     plan.counters = Some(next);
     Ok((plan, order))
+}
+
+/// A manager's approval of the document `order_id`, with their PIN checked against what this
+/// device holds of them (offline); the server checks the proof again.
+pub fn approve(state: &DeviceState, manager: &str, pin: &str, order_id: Uuid) -> Result<pos::ManagerApproval, DeviceError> {
+    let settings = counter_settings(state)?;
+    pos::approval::approve(&settings.managers, manager, pin, order_id).map_err(|e| DeviceError::invalid("manager_pin", e.code(), e.to_string()))
 }
 
 /// The refunds this device holds of a receipt (not refused ones).

@@ -43,10 +43,11 @@ pub struct CounterSale {
     /// without a receipt (which the deployment's policy must allow).
     #[serde(default)]
     pub refund_of: Option<RefundOf>,
-    /// A return without a receipt approved by a manager on the device.
+    /// A manager's approval of this document (a return without a receipt where the deployment
+    /// asks for one), checked by the device with the manager's PIN and by the server with the
+    /// manager's key ([`super::approval`]).
     #[serde(default)]
-    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<bool>"))]
-    pub manager_approved: bool,
+    pub approval: Option<super::approval::ManagerApproval>,
 }
 
 /// The receipt a refund returns goods of.
@@ -88,6 +89,9 @@ pub struct CounterSettings {
     /// Favourite products for the quick keys, by SKU.
     #[serde(default)]
     pub quick_keys: Vec<String>,
+    /// The managers who may approve at the till, with what checks their PIN offline.
+    #[serde(default)]
+    pub managers: Vec<super::approval::ManagerKey>,
 }
 
 /// The prefix of a register's receipt numbers: `R1` numbers `R1-0000001`, `R1-0000002` …
@@ -208,7 +212,9 @@ pub fn check(doc: &SalesDocument, taxes: &TaxResult, rules: &RuleSet, settings: 
         return Err(ReceiptError::KindMismatch);
     }
     if refund && counter.refund_of.is_none() {
-        super::refund::check_no_receipt(settings.no_receipt, counter.manager_approved)?;
+        // Whether the approval is genuine is for whoever holds the key: the device checked the
+        // PIN, the server checks the proof (`approval::verify`).
+        super::refund::check_no_receipt(settings.no_receipt, counter.approval.is_some())?;
     }
     for (index, t) in counter.tenders.iter().enumerate() {
         if let Tender::Other { method, .. } = t {

@@ -157,6 +157,17 @@ pub(super) async fn check_receipt(
         Ok(c) => c,
         Err(e) => return Ok(Err(receipt_error(e))),
     };
+    // A manager's approval is checked with the manager's key, which only the server holds.
+    if let Some(approval) = doc.counter.as_ref().and_then(|c| c.approval.as_ref()) {
+        let key = manager_key(conn, &approval.manager).await?;
+        let verdict = match key {
+            Some(key) => pos::approval::verify(&key, doc.order_id, approval),
+            None => Err(pos::ApprovalError::UnknownManager(approval.manager.clone())),
+        };
+        if let Err(e) = verdict {
+            return Ok(Err(reject(e.code(), "counter.approval", format!("counter.approval: {e}"))));
+        }
+    }
     let Some(of) = doc.counter.as_ref().and_then(|c| c.refund_of.as_ref()) else {
         return Ok(Ok(checked));
     };
@@ -188,6 +199,17 @@ pub(super) async fn check_receipt(
         Ok(()) => Ok(Ok(checked)),
         Err(e) => Ok(Err(receipt_error(e))),
     }
+}
+
+/// The key of a manager who may approve at the till (`manager_keys`), if any.
+async fn manager_key(conn: &mut AnyConnection, username: &str) -> Result<Option<[u8; 32]>, AppError> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT key_hex FROM manager_keys WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((hex,)) = row else { return Ok(None) };
+    let bytes = satchel_core::vault::hex::decode(&hex).ok_or_else(|| AppError::Internal("stored manager key".into()))?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map(Some).map_err(|_| AppError::Internal("stored manager key".into()))
 }
 
 /// Writes an applied receipt's row (the order itself is written by `sales_order::apply`).

@@ -32,6 +32,8 @@ export interface CounterState {
   /** The receipt shown is a reprint: printed "COPY". */
   copy: boolean;
   refund: { receipt: ReceiptView; proposal: RefundProposal | undefined } | undefined;
+  /** The cart is a return without a receipt: goods come back, money goes out. */
+  returning: boolean;
   mode: Mode;
   notice: string;
   error: unknown;
@@ -56,7 +58,11 @@ export interface Counter {
   startTender(): void;
   addTender(t: Tender): void;
   removeTender(i: number): void;
-  completeSale(): Promise<void>;
+  /** Completes the sale, refund or return; `approval`: a manager's name and PIN (a return
+   * without a receipt where the deployment asks for one). */
+  completeSale(approval?: { manager: string; pin: string }): Promise<void>;
+  /** Starts a return without a receipt. */
+  startReturn(): void;
   park(label: string): Promise<void>;
   resume(id: string): void;
   showReceipt(orderId: string, copy: boolean): void;
@@ -80,6 +86,7 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
     receipt: undefined,
     copy: false,
     refund: undefined,
+    returning: false,
     mode: 'sell',
     notice: '',
     error: undefined,
@@ -98,6 +105,7 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
     const od = decimalInput(s.orderDiscount);
     if ('error' in od) return undefined;
     const o: SalesOrder = { outlet_id: s.outletId, business_date: today(), lines };
+    if (s.returning) o.kind = 'return';
     if (od.value) o.order_discount_percent = od.value;
     return o;
   };
@@ -141,6 +149,7 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
     s.problem = undefined;
     s.tenders = [];
     s.preview = undefined;
+    s.returning = false;
     s.outletId = s.view.settings?.walk_in_outlet ?? '';
   };
 
@@ -221,11 +230,22 @@ export function createCounter(ws: Workspace, onChange: () => void): Counter {
       preview();
       changed();
     },
-    async completeSale() {
+    startReturn() {
+      resetCart();
+      s.returning = true;
+      s.mode = 'sell';
+      s.notice = 'Return without a receipt: scan or pick what comes back.';
+      changed();
+    },
+    async completeSale(approval) {
       s.error = undefined;
       try {
         let receipt: ReceiptView;
-        if (s.refund?.proposal) {
+        if (s.returning) {
+          const o = order();
+          if (!o) return;
+          receipt = await ws.completeReturn(o, s.tenders, approval?.manager, approval?.pin);
+        } else if (s.refund?.proposal) {
           const p = s.refund.proposal;
           receipt = await ws.completeRefund(p.order, s.tenders, p.refund_of);
           s.refund = undefined;

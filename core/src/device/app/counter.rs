@@ -93,6 +93,11 @@ impl<S: DeviceStore> Device<S> {
         crate::device::commit::quote_at_counter(&*self.unlocked_state()?, order, now)
     }
 
+    /// A manager's approval of the document `order_id` (their PIN checked offline).
+    pub fn approve(&self, manager: &str, pin: &str, order_id: Uuid) -> Result<crate::pos::ManagerApproval, DeviceError> {
+        counter::approve(&*self.unlocked_state()?, manager, pin, order_id)
+    }
+
     /// The tender screen's figures for `total` with the tenders so far.
     pub fn tender_preview(&self, total: Decimal, tenders: &[Tender]) -> Result<Settlement, DeviceError> {
         counter::tender_preview(&*self.unlocked_state()?, total, tenders)

@@ -52,6 +52,10 @@ export function renderRefund(c: Counter, currency: () => string | undefined): HT
       go,
     );
   };
+  // Where the deployment allows it (outright or with a manager's PIN), goods can come back
+  // without their receipt.
+  const noReceipt = h('button', { type: 'button', 'data-testid': 'no-receipt-return', onclick: () => c.startReturn() }, 'Return without a receipt');
+  noReceipt.hidden = (c.s.view.settings?.no_receipt ?? 'block') === 'block';
   find.addEventListener('input', show);
   find.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Enter') return;
@@ -72,5 +76,5 @@ export function renderRefund(c: Counter, currency: () => string | undefined): HT
       find.value = '';
     }
   });
-  return h('section', { class: 'card', 'data-testid': 'refund-panel' }, h('h2', {}, 'Refund against a receipt'), find, hits, chosen, error, h('button', { type: 'button', class: 'ghost-dark', onclick: () => c.setMode('sell') }, 'Back'));
+  return h('section', { class: 'card', 'data-testid': 'refund-panel' }, h('h2', {}, 'Refund against a receipt'), find, hits, chosen, error, noReceipt, h('button', { type: 'button', class: 'ghost-dark', onclick: () => c.setMode('sell') }, 'Back'));
 }

@@ -31,6 +31,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
   const park = h('button', { type: 'button', 'data-testid': 'park', onclick: () => void c.park(parkLabel.value).then(() => (parkLabel.value = '')) }, 'Park');
   const voidCart = h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'void-cart', onclick: () => c.voidCart() }, 'Void cart');
   const parked = h('ul', { class: 'list parked', 'data-testid': 'parked' });
+  const returning = h('p', { class: 'confirm', 'data-testid': 'return-banner', hidden: true }, 'Return without a receipt: the goods come back and the money goes out. Void the cart to cancel.');
   // The total and Tender, in thumb reach: fixed at the bottom of a phone, at the cart's foot on
   // a tablet.
   const barTotal = h('strong', { class: 'bar-total', 'data-testid': 'bar-total' });
@@ -104,6 +105,10 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
     problem.hidden = s.problem === undefined;
     problem.textContent = s.problem === undefined ? '' : plainError(s.problem);
     tender.disabled = s.lines.length === 0 || s.problem !== undefined || s.quote?.total === undefined;
+    tender.textContent = s.returning ? 'Pay back' : 'Tender';
+    returning.hidden = !s.returning;
+    park.hidden = s.returning;
+    parkLabel.hidden = s.returning;
     barTotal.textContent = money(s.quote?.total, currency());
     barTotal.setAttribute('data-amount', s.quote?.total ?? '');
     park.disabled = s.lines.length === 0;
@@ -125,6 +130,7 @@ export function renderSell(c: Counter, currency: () => string | undefined): HTML
     h(
       'section',
       { class: 'pane pane-detail card' },
+      returning,
       h('div', { class: 'row' }, h('label', {}, 'Customer ', customer)),
       lines,
       h('label', {}, 'Cart discount % ', orderDiscount),

@@ -16,7 +16,18 @@ export function renderTender(c: Counter, currency: () => string | undefined): HT
   const figures = h('div', { class: 'totals', 'data-testid': 'tender-figures' });
   const list = h('ul', { class: 'list', 'data-testid': 'tender-list' });
   const methods = h('div', { class: 'row tender-methods' });
-  const complete = h('button', { type: 'button', class: 'primary big', 'data-testid': 'complete-sale', onclick: () => void c.completeSale() }, 'Complete sale');
+  // A return without a receipt where the deployment asks for a manager: who, and their PIN
+  // (checked on this device, proved to the server, not kept).
+  const manager = h('select', { 'data-testid': 'manager-select', 'aria-label': 'Manager' });
+  const pin = h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', 'data-testid': 'manager-pin', 'aria-label': "Manager's PIN" });
+  const approval = h('div', { class: 'approval', 'data-testid': 'manager-approval', hidden: true }, h('p', {}, "A return without a receipt needs a manager's approval."), h('label', {}, 'Manager ', manager), h('label', {}, 'PIN ', pin));
+  const complete = h('button', { type: 'button', class: 'primary big', 'data-testid': 'complete-sale' }, 'Complete sale');
+  complete.addEventListener('click', () => {
+    const needed = !approval.hidden;
+    const given = needed ? { manager: manager.value, pin: pin.value } : undefined;
+    pin.value = '';
+    void c.completeSale(given);
+  });
   const back = h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'tender-back', onclick: () => c.setMode(c.s.refund ? 'refund' : 'sell') }, 'Back');
   const title = h('h2', {}, 'Tender');
 
@@ -52,19 +63,23 @@ export function renderTender(c: Counter, currency: () => string | undefined): HT
     }
     // Hidden while selling: nothing to redraw on every scan.
     if (s.mode !== 'tender') return;
-    title.textContent = s.refund ? `Refund of ${s.refund.receipt.number}` : 'Tender';
-    complete.textContent = s.refund ? 'Complete refund' : 'Complete sale';
+    title.textContent = s.refund ? `Refund of ${s.refund.receipt.number}` : s.returning ? 'Return without a receipt' : 'Tender';
+    complete.textContent = s.refund || s.returning ? 'Complete refund' : 'Complete sale';
+    approval.hidden = !(s.returning && s.view.settings?.no_receipt === 'manager_approval');
+    if (manager.childElementCount === 0) {
+      for (const m of s.view.settings?.managers ?? []) manager.append(h('option', { value: m.username }, m.display_name));
+    }
     const p = s.preview;
     const row = (label: string, v: string | undefined, testid: string, cls = ''): HTMLElement =>
       h('div', { class: `row total-row ${cls}` }, h('span', {}, label), h('strong', { 'data-testid': testid, 'data-amount': v ?? '' }, money(v, currency())));
     replaceChildren(
       figures,
-      row(s.refund ? 'To pay back' : 'Total', p?.total ?? s.refund?.proposal?.amount ?? s.quote?.total, 'tender-total'),
+      row(s.refund || s.returning ? 'To pay back' : 'Total', p?.total ?? s.refund?.proposal?.amount ?? s.quote?.total, 'tender-total'),
       p && p.rounding !== '0' && p.rounding !== '0.00' ? row('Cash rounding', p.rounding, 'tender-rounding') : null,
       row('Due', p?.due, 'tender-due', 'grand'),
       row('Tendered', p?.tendered, 'tender-tendered'),
       row('Left to pay', p?.remaining, 'tender-remaining', p?.complete ? '' : 'grand'),
-      row(s.refund ? 'Change' : 'Change to give', p?.change, 'tender-change', p?.complete ? 'grand change' : ''),
+      row(s.refund || s.returning ? 'Change' : 'Change to give', p?.change, 'tender-change', p?.complete ? 'grand change' : ''),
     );
     replaceChildren(
       list,
@@ -89,6 +104,7 @@ export function renderTender(c: Counter, currency: () => string | undefined): HT
     h('label', {}, 'Reference ', reference),
     methods,
     list,
+    approval,
     error,
     h('div', { class: 'row actions' }, complete, back),
   );
