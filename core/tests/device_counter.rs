@@ -128,6 +128,15 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         device.record_movement(CashMovement::PaidOut { amount: d("3.50"), reason: "milk for the shop".into() }, now(), id(9), rng).await.expect("paid out");
         assert!(device.record_movement(CashMovement::NoSale { reason: " ".into() }, now(), id(10), rng).await.is_err());
 
+        // Receipts found by number, last digits, amount, date, date and amount.
+        let numbers = |q: &str| device.find_receipts(q, 10).expect("found").into_iter().map(|h| h.number).collect::<Vec<_>>();
+        assert_eq!(numbers("R1-0000004"), ["R1-0000004"]);
+        assert_eq!(numbers("0004"), ["R1-0000004"]);
+        assert_eq!(numbers("13.56"), ["R1-0000003"]);
+        assert_eq!(numbers("2026-11-22").len(), 5, "every receipt of the day");
+        assert_eq!(numbers("2026-11-22 13.56"), ["R1-0000003"]);
+        assert!(numbers("2026-11-23").is_empty());
+
         // Park a cart, see it from a second tab, drop it.
         let parked = device.park(order("WALK-IN", &[("SKU-00001", "1")]).expect("order"), "red coat", now(), id(11), rng).await.expect("parked");
         assert_eq!(parked.parked.len(), 1);

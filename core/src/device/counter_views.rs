@@ -279,15 +279,22 @@ pub struct ReceiptHit {
 }
 
 /// The receipts of this device matching `query`: a number as printed or its last digits (3 or
-/// more), or an amount (the total, e.g. `12.40`); newest first, at most
-/// `limit`. An empty query lists the latest.
+/// more), an amount (the total, e.g. `12.40`), a business date (`2026-12-04`), or a date and an
+/// amount (`2026-12-04 12.40`); newest first, at most `limit`. An empty query lists the latest.
 pub fn find_receipts(state: &DeviceState, query: &str, limit: usize) -> Vec<ReceiptHit> {
     let q = query.trim();
+    // A date, alone or before an amount.
+    let (first, after) = q.split_once(' ').map(|(a, b)| (a, b.trim())).unwrap_or((q, ""));
+    let (date, q) = match first.parse::<chrono::NaiveDate>() {
+        Ok(d) => (Some(d), after),
+        Err(_) => (None, q),
+    };
     let amount = crate::money::parse_decimal(&crate::money::normalize_decimal_input(q).unwrap_or_default()).ok();
     let mut hits: Vec<&LocalOrder> = state
         .orders
         .values()
         .filter(|o| o.document.counter.is_some())
+        .filter(|o| date.is_none_or(|d| o.document.order.business_date == d))
         .filter(|o| {
             let d = &o.document;
             q.is_empty()

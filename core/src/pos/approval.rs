@@ -119,7 +119,7 @@ pub fn approve(managers: &[ManagerKey], manager: &str, pin: &str, order_id: Uuid
     let key = derive(pin, &salt, m.iterations);
     let expected = hex::decode(&m.verifier).ok_or_else(|| ApprovalError::UnknownManager(manager.into()))?;
     // Constant-time comparison of the verifier: an HMAC check of the digest against itself.
-    let digest = Sha256::digest(&*key);
+    let digest = Sha256::digest(*key);
     let mut check = HmacSha256::new_from_slice(b"satchel manager verifier").map_err(|_| ApprovalError::WrongPin)?;
     check.update(&digest);
     let mut want = HmacSha256::new_from_slice(b"satchel manager verifier").map_err(|_| ApprovalError::WrongPin)?;

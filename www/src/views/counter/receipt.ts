@@ -42,9 +42,17 @@ export function renderReceipt(c: Counter, currency: () => string | undefined): H
   const print = h('button', { type: 'button', class: 'primary', 'data-testid': 'print-receipt', onclick: () => window.print() }, 'Print');
   const reprint = h('button', { type: 'button', 'data-testid': 'reprint-receipt', onclick: () => c.s.receipt && c.showReceipt(c.s.receipt.order_id, true) }, 'Reprint (copy)');
   const next = h('button', { type: 'button', class: 'primary big', 'data-testid': 'new-sale', onclick: () => c.setMode('sell') }, 'New sale');
+  // Where the device can share (a phone's share sheet: messages, mail), the receipt as text;
+  // printing also saves it as a PDF.
+  const share = h('button', { type: 'button', 'data-testid': 'share-receipt', hidden: typeof navigator.share !== 'function' }, 'Share');
+  share.addEventListener('click', () => {
+    const r = c.s.receipt;
+    const text = holder.querySelector('.receipt') instanceof HTMLElement ? (holder.querySelector('.receipt') as HTMLElement).innerText : '';
+    if (r && text) void navigator.share({ title: `Receipt ${r.number}`, text }).catch(() => undefined);
+  });
   c.watch((s) => {
     if (s.mode !== 'receipt' || !s.receipt) return;
     replaceChildren(holder, receiptElement(s.receipt, s.copy, currency()));
   });
-  return h('section', { class: 'card receipt-panel', 'data-testid': 'receipt-panel' }, holder, h('div', { class: 'row actions no-print' }, next, print, reprint));
+  return h('section', { class: 'card receipt-panel', 'data-testid': 'receipt-panel' }, holder, h('div', { class: 'row actions no-print' }, next, print, reprint, share));
 }
