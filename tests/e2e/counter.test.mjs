@@ -143,6 +143,8 @@ test('counter: a whole shift offline on a tablet, then the server holds every re
     await disc.fill('5');
     await disc.press('Tab');
     await waitForTotal(page);
+    // Each line shows the engine's taxes by code (zero-rated groceries: 0.00).
+    assert.match((await page.locator('[data-testid="cart-line"][data-sku="SKU-00002"] [data-testid="line-taxes"]').textContent()) ?? '', /HST-FED/);
     receipts.push(await tender(page, [['cash', '']]));
 
     // Reload in the middle of the shift: it opens locked, then carries on where it was.

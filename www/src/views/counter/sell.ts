@@ -150,6 +150,7 @@ interface Row {
   qty: HTMLInputElement;
   disc: HTMLInputElement;
   net: HTMLElement;
+  taxes: HTMLElement;
 }
 
 const rowsOf = new WeakMap<HTMLElement, Row[]>();
@@ -179,6 +180,8 @@ function renderLines(c: Counter, el: HTMLElement, currency: () => string | undef
     const net = q?.lines[i]?.net;
     row.net.textContent = net ? money(net, currency()) : '—';
     row.net.setAttribute('data-amount', net ?? '');
+    // The engine's taxes of the line, by code.
+    row.taxes.textContent = (q?.lines[i]?.taxes ?? []).map((t) => `${t.code} ${money(t.amount, currency())}`).join(' · ');
   }
   if (lines.length === 0) el.append(h('li', { class: 'muted empty' }, 'Scan a product to start a sale.'));
 }
@@ -191,16 +194,17 @@ function makeRow(c: Counter, i: number): Row {
   qty.addEventListener('change', () => c.setLine(i, { quantity: qty.value }));
   disc.addEventListener('change', () => c.setLine(i, { discount: disc.value }));
   const net = h('span', { class: 'amount', 'data-testid': 'line-net', 'data-amount': '' }, '—');
+  const taxes = h('small', { class: 'line-taxes muted', 'data-testid': 'line-taxes' });
   const el = h(
     'li',
     { class: 'cart-line', 'data-testid': 'cart-line', 'data-sku': l.product.sku },
-    h('span', { class: 'name' }, name),
+    h('span', { class: 'name' }, name, h('br', {}), taxes),
     h('label', { class: 'qty' }, qty, l.product.quantity_places > 0 ? ` ${l.product.unit}` : ''),
     h('label', { class: 'disc' }, disc, ' %'),
     net,
     h('button', { type: 'button', class: 'ghost-dark', 'data-testid': 'line-void', 'aria-label': `Void ${name}`, onclick: () => c.voidLine(i) }, 'Void'),
   );
-  return { sku: l.product.sku, el, qty, disc, net };
+  return { sku: l.product.sku, el, qty, disc, net, taxes };
 }
 
 function renderTotals(c: Counter, el: HTMLElement, currency: () => string | undefined): void {
