@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod delivery;
 pub mod device;
 pub mod ids;
 pub mod money;
