@@ -177,11 +177,15 @@ function renderLines(c: Counter, el: HTMLElement, currency: () => string | undef
     const l = lines[i]!;
     if (document.activeElement !== row.qty && row.qty.value !== l.quantity) row.qty.value = l.quantity;
     if (document.activeElement !== row.disc && row.disc.value !== l.discount) row.disc.value = l.discount;
-    const net = q?.lines[i]?.net;
-    row.net.textContent = net ? money(net, currency()) : '—';
-    row.net.setAttribute('data-amount', net ?? '');
+    const net = q?.lines[i]?.net ?? '';
+    // Only what changed is written: a scan onto 40 lines touches the new row, not all 41.
+    if (row.net.getAttribute('data-amount') !== net || row.net.textContent === '—') {
+      row.net.textContent = net ? money(net, currency()) : '—';
+      row.net.setAttribute('data-amount', net);
+    }
     // The engine's taxes of the line, by code.
-    row.taxes.textContent = (q?.lines[i]?.taxes ?? []).map((t) => `${t.code} ${money(t.amount, currency())}`).join(' · ');
+    const taxes = (q?.lines[i]?.taxes ?? []).map((t) => `${t.code} ${money(t.amount, currency())}`).join(' · ');
+    if (row.taxes.textContent !== taxes) row.taxes.textContent = taxes;
   }
   if (lines.length === 0) el.append(h('li', { class: 'muted empty' }, 'Scan a product to start a sale.'));
 }
