@@ -404,10 +404,10 @@ pub fn propose_refund(state: &DeviceState, original_id: Uuid, lines: &[ReturnLin
     let amount = quote.taxes.as_ref().map(|t| t.total.value().abs()).ok_or_else(|| DeviceError::invalid("lines", "not_taxable", "the refund cannot be taxed"))?;
     let settings = counter_settings(state)?;
     let rules = state.rules().ok_or_else(|| DeviceError::invalid("", "no_sales_data", "no tax rules"))?;
-    let kept = settled(&original.document, rules).map(|s| s.by_kind).unwrap_or_default();
+    let kept = pos::receipt::kept_by_kind(&original.document, rules);
     let mut given_back: Vec<(String, Dec)> = Vec::new();
     for r in &earlier {
-        given_back.extend(settled(r, rules).map(|s| s.by_kind).unwrap_or_default());
+        given_back.extend(pos::receipt::kept_by_kind(r, rules));
     }
     let parts = pos::refund_tenders(amount, &kept, &given_back, settings.refund_to);
     let original_tenders = original.document.counter.as_ref().map(|c| c.tenders.clone()).unwrap_or_default();
@@ -429,7 +429,7 @@ pub fn propose_refund(state: &DeviceState, original_id: Uuid, lines: &[ReturnLin
         })
         .collect();
     // Cash paid back is rounded like cash taken: settle says how much cash goes out.
-    if let Ok(s) = settle_with(rules, amount, &tenders) {
+    if let Ok(s) = pos::receipt::settle_under(rules, amount, &tenders) {
         if let Some(Tender::Cash { amount: cash }) = tenders.iter_mut().find(|t| matches!(t, Tender::Cash { .. })) {
             let non_cash: Decimal = s.by_kind.iter().filter(|(k, _)| k != "cash").map(|(_, v)| v.value()).sum();
             *cash = Dec(s.due.value() - non_cash);
@@ -439,22 +439,11 @@ pub fn propose_refund(state: &DeviceState, original_id: Uuid, lines: &[ReturnLin
     Ok(RefundProposal { order, amount: Dec(amount), tenders, refund_of })
 }
 
-fn settle_with(rules: &crate::tax::model::RuleSet, amount: Decimal, tenders: &[Tender]) -> Result<Settlement, pos::TenderError> {
-    let places = crate::tax::rounding::places(rules.currency.step.value());
-    pos::settle(amount, places, rules.cash_rounding.map(|s| s.value()), tenders)
-}
-
-/// How a receipt was settled (from its tenders, by core).
-pub fn settled(doc: &SalesDocument, rules: &crate::tax::model::RuleSet) -> Option<Settlement> {
-    let c = doc.counter.as_ref()?;
-    settle_with(rules, doc.total.value().abs(), &c.tenders).ok()
-}
-
 /// The tender screen's figures for a cart of `total` with `tenders` so far: due (cash-rounded
 /// where cash pays), tendered, change, what is left; or why the tenders are refused.
 pub fn tender_preview(state: &DeviceState, total: Decimal, tenders: &[Tender]) -> Result<Settlement, DeviceError> {
     let rules = state.rules().ok_or_else(|| DeviceError::invalid("", "no_sales_data", "no tax rules"))?;
-    settle_with(rules, total.abs(), tenders).map_err(|e| receipt_error(e.into()))
+    pos::receipt::settle_under(rules, total.abs(), tenders).map_err(|e| receipt_error(e.into()))
 }
 
 /// Parks a cart.

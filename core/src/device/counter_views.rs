@@ -5,7 +5,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::commit;
-use super::counter::{self, ClosedShift};
+use super::counter::ClosedShift;
 use super::error::DeviceError;
 use super::records::{DeviceRecord, LocalOrder};
 use super::state::DeviceState;
@@ -213,7 +213,7 @@ pub fn receipt_view(state: &DeviceState, order: &LocalOrder) -> Result<ReceiptVi
     let quote = commit::quote_at_counter(state, &doc.order, doc.committed_at)?;
     let taxes = quote.taxes.as_ref().ok_or_else(|| DeviceError::invalid("lines", "not_taxable", "the receipt cannot be taxed"))?;
     let rules = state.rules().ok_or_else(|| DeviceError::invalid("", "no_sales_data", "no tax rules"))?;
-    let settlement = counter::settled(doc, rules).ok_or_else(|| DeviceError::invalid("tenders", "tenders_incomplete", "the tenders do not settle the receipt"))?;
+    let settlement = crate::pos::receipt::settlement_of(doc, rules).ok_or_else(|| DeviceError::invalid("tenders", "tenders_incomplete", "the tenders do not settle the receipt"))?;
     let abs = |d: Dec| Dec(d.value().abs());
     let lines = doc
         .order

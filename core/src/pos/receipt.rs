@@ -223,9 +223,7 @@ pub fn check(doc: &SalesDocument, taxes: &TaxResult, rules: &RuleSet, settings: 
             }
         }
     }
-    let places = crate::tax::rounding::places(rules.currency.step.value());
-    let cash_step = rules.cash_rounding.map(|s| s.value());
-    let settlement = settle(taxes.total.value().abs(), places, cash_step, &counter.tenders)?;
+    let settlement = settle_under(rules, taxes.total.value().abs(), &counter.tenders)?;
     if !settlement.complete {
         return Err(ReceiptError::Incomplete { remaining: settlement.remaining });
     }
@@ -256,13 +254,22 @@ pub fn sold_lines(original: &SalesDocument, earlier: &[&SalesDocument]) -> Vec<S
         .collect()
 }
 
-/// What each tender kind of `original` kept (cash net of change), from its tenders.
-fn kept_by_kind(original: &SalesDocument, rules: &RuleSet) -> Vec<(String, Dec)> {
-    let Some(c) = &original.counter else { return Vec::new() };
+/// Settles `amount` with `tenders` in `rules`' currency, with its cash rounding.
+pub fn settle_under(rules: &RuleSet, amount: Decimal, tenders: &[Tender]) -> Result<Settlement, TenderError> {
     let places = crate::tax::rounding::places(rules.currency.step.value());
-    settle(original.total.value().abs(), places, rules.cash_rounding.map(|s| s.value()), &c.tenders)
-        .map(|s| s.by_kind)
-        .unwrap_or_default()
+    settle(amount, places, rules.cash_rounding.map(|s| s.value()), tenders)
+}
+
+/// How a receipt was settled, from its tenders; `None` for a document of no counter, or whose
+/// tenders do not settle.
+pub fn settlement_of(doc: &SalesDocument, rules: &RuleSet) -> Option<Settlement> {
+    let c = doc.counter.as_ref()?;
+    settle_under(rules, doc.total.value().abs(), &c.tenders).ok()
+}
+
+/// What each tender kind of `doc` kept (cash net of change), from its tenders.
+pub fn kept_by_kind(doc: &SalesDocument, rules: &RuleSet) -> Vec<(String, Dec)> {
+    settlement_of(doc, rules).map(|s| s.by_kind).unwrap_or_default()
 }
 
 /// Checks a refund against the receipt it returns and that receipt's `earlier` refunds: never
@@ -280,27 +287,25 @@ pub fn check_refund(
     if original.counter.is_none() || original.order.kind != OrderKind::Sale {
         return Err(ReceiptError::NotASale(original.document_number.clone()));
     }
-    let sold = sold_lines(original, &[]);
-    // Chosen per SKU against the original's lines: the whole quantity of the SKU may go back.
+    // Per SKU: what the receipt sold of it, less what earlier refunds returned.
+    let mut sold: BTreeMap<&str, (Decimal, Decimal)> = BTreeMap::new();
+    for (l, s) in original.order.lines.iter().zip(sold_lines(original, earlier)) {
+        let e = sold.entry(l.sku.as_str()).or_default();
+        e.0 += s.quantity.value();
+        e.1 += s.refunded.value();
+    }
     let mut per_sku: BTreeMap<&str, Decimal> = BTreeMap::new();
     for l in &refund.order.lines {
         *per_sku.entry(l.sku.as_str()).or_default() += l.quantity.value();
     }
-    let mut earlier_per_sku: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for r in earlier {
-        for l in &r.order.lines {
-            *earlier_per_sku.entry(l.sku.as_str()).or_default() += l.quantity.value();
-        }
-    }
     let mut grouped: Vec<SoldLine> = Vec::new();
     let mut chosen = Vec::new();
     for (sku, qty) in &per_sku {
-        let sold_qty: Decimal = sold.iter().filter(|s| s.sku == *sku).map(|s| s.quantity.value()).sum();
-        if sold_qty.is_zero() {
+        let Some((quantity, refunded)) = sold.get(sku) else {
             return Err(RefundError::UnknownLine { line: refund.order.lines.iter().position(|l| l.sku == *sku).unwrap_or(0) }.into());
-        }
+        };
         chosen.push(ReturnLine { line: grouped.len(), quantity: Dec(*qty) });
-        grouped.push(SoldLine { sku: (*sku).to_string(), quantity: Dec(sold_qty), refunded: Dec(earlier_per_sku.get(sku).copied().unwrap_or_default()) });
+        grouped.push(SoldLine { sku: (*sku).to_string(), quantity: Dec(*quantity), refunded: Dec(*refunded) });
     }
     plan_return(&grouped, &chosen)?;
     if settings.refund_to == RefundTo::Cash {
