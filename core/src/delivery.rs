@@ -14,7 +14,9 @@
 //! recomputation, the crew's screens (start, route, bill, collect, proof of delivery, end).
 
 pub mod collection;
+pub mod day;
 pub mod settlement;
 
 pub use collection::{allocate_oldest_first, check as check_collection, AdvancePolicy, Allocation, Collection, CollectionError, Method, OpenInvoice};
+pub use day::{check_end, check_start, check_stop, CollectionEntry, DayEnd, DayError, DayLink, DayStart, DayStop, DeliverySettings, InvoiceInfo, Truck, VisitNote};
 pub use settlement::{differences, settle, DayDocument, DayRecords, Settlement, SettlementDifference, Stop, StopOutcome, VanLine};

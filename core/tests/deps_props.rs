@@ -461,7 +461,7 @@ fn build(devices: usize, specs: &[Spec], clock: &Clock) -> Vec<Device> {
             device_id: device.id,
             seq,
             id: mutation_id(i),
-            body: MutationBody::TaskComplete(TaskCompletion { task_id, completed_at: clock.now(), note: String::new(), photos: vec![] }),
+            body: MutationBody::TaskComplete(TaskCompletion { task_id, completed_at: clock.now(), note: String::new(), photos: vec![], day: None }),
             created_at: clock.now(),
             depends_on: s.parents.iter().map(|&p| mutation_id(p)).collect(),
         });

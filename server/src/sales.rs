@@ -64,7 +64,7 @@ pub async fn settings(conn: &mut AnyConnection) -> Result<Option<Settings>, AppE
     let policy = serde_json::from_str(&policy)
         .map_err(|e| AppError::Internal(format!("stored validation policy: {e}")))?;
     let counter = counter.map(|c| json(&c, "counter settings")).transpose()?;
-    Ok(Some(Settings { sales: SalesSettings { rule_set, currency, origin, policy, counter }, number_prefix }))
+    Ok(Some(Settings { sales: SalesSettings { rule_set, currency, origin, policy, counter, delivery: None }, number_prefix }))
 }
 
 /// A built-in rule set by id, parsed once per process.
@@ -287,6 +287,8 @@ fn outlet_of(row: OutletRow) -> Result<Option<OutletInfo>, AppError> {
         place_of_supply,
         credit,
         version: u64_of(version, "outlet version")?,
+        invoices: Vec::new(),
+        visit_notes: Vec::new(),
     }))
 }
 

@@ -109,6 +109,7 @@ fn completion(dev: &Device, seq: u64, task: &str, photos: Vec<BlobRef>) -> Mutat
             completed_at: Utc::now(),
             note: "before and after".into(),
             photos,
+            day: None,
         }),
         created_at: Utc::now(),
         depends_on: Vec::new(),

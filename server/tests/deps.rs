@@ -144,6 +144,7 @@ fn complete(dev: &Device, seq: u64, task: &str) -> Mutation {
             completed_at: Utc::now(),
             note: "shelf restocked".into(),
             photos: Vec::new(),
+            day: None,
         }),
         created_at: Utc::now(),
         depends_on: Vec::new(),

@@ -76,6 +76,7 @@ pub struct Allocation {
 
 /// Whether a collection may exceed what its invoices owe.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum AdvancePolicy {
     /// No: the allocations add up to the amount (the default).

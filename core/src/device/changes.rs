@@ -107,7 +107,7 @@ pub fn complete_task(
     if task.task.status != TaskStatus::Open || !refused_before {
         return Err(DeviceError::invalid("task_id", "task_closed", "this task is no longer open"));
     }
-    let completion = TaskCompletion { task_id: task_id.to_string(), completed_at: now, note, photos: photos.iter().map(|p| p.blob.clone()).collect() };
+    let completion = TaskCompletion { task_id: task_id.to_string(), completed_at: now, note, photos: photos.iter().map(|p| p.blob.clone()).collect(), day: None };
     tasks::check_completion(&completion)?;
     let waiting: u64 = uploads.iter().map(|u| u.blob.size).sum();
     let adding: u64 = photos.iter().map(|p| p.blob.size).sum();

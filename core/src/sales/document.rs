@@ -45,6 +45,9 @@ pub struct SalesDocument {
     /// then the register's receipt number). Absent for a rep's order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter: Option<crate::pos::CounterSale>,
+    /// Billed from a stop of a delivery day. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::delivery::DayLink>,
 }
 
 impl SalesDocument {
@@ -89,6 +92,7 @@ impl SalesDocument {
             findings: quote.verdict.findings.clone(),
             flagged: quote.verdict.flagged_for_review,
             counter: None,
+            delivery: None,
         })
     }
 }

@@ -119,6 +119,13 @@ pub struct OutletInfo {
     /// names the version it was based on, see [`crate::sync::protocol::OutletPatch`].
     #[serde(default)]
     pub version: u64,
+    /// Its invoices with something left to pay (and those paid lately, so a device can tell
+    /// which of its collections the figures include), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invoices: Vec<crate::delivery::InvoiceInfo>,
+    /// Notes left at its last visits, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visit_notes: Vec<crate::delivery::VisitNote>,
 }
 
 /// What the server sends devices about the deployment's sales.
@@ -139,6 +146,9 @@ pub struct SalesSettings {
     /// The counter's settings, where the deployment has shops (see [`crate::pos`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter: Option<crate::pos::CounterSettings>,
+    /// The delivery day's settings, where the deployment has crews (see [`crate::delivery`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<crate::delivery::DeliverySettings>,
 }
 
 /// An order as the rep composes it. There are no prices in it: unit prices come from the

@@ -67,6 +67,18 @@ pub enum MutationBody {
     /// movement of the shift. The server recomputes the report and flags any difference.
     #[serde(rename = "shift.close")]
     ShiftClose(Box<crate::pos::ShiftClosing>),
+    /// A crew member started a delivery day: site, route, truck, load sheet, odometer, float
+    /// and the planned stops (see [`crate::delivery`]).
+    #[serde(rename = "day.start")]
+    DayStart(crate::delivery::DayStart),
+    /// Money collected against invoices during a day; depends on the day's start and on each
+    /// invoice of the day it pays.
+    #[serde(rename = "collection.record")]
+    CollectionRecord(crate::delivery::CollectionEntry),
+    /// A day ended with the van and the cash counted and the device's settlement; the server
+    /// recomputes the settlement and flags any difference.
+    #[serde(rename = "day.end")]
+    DayEnd(Box<crate::delivery::DayEnd>),
 }
 
 /// A completed task (`task.complete`).
@@ -83,6 +95,9 @@ pub struct TaskCompletion {
     /// Photos taken for it. The server defers the mutation until every blob is uploaded whole.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<BlobRef>,
+    /// A stop of a delivery day: its outcome and proof (see [`crate::delivery::DayStop`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<crate::delivery::DayStop>,
 }
 
 /// A held mutation the user gave up on (`mutation.discard`).
@@ -175,6 +190,9 @@ impl MutationBody {
             MutationBody::ShiftOpen(_) => "shift.open",
             MutationBody::CashMovement(_) => "cash.movement",
             MutationBody::ShiftClose(_) => "shift.close",
+            MutationBody::DayStart(_) => "day.start",
+            MutationBody::CollectionRecord(_) => "collection.record",
+            MutationBody::DayEnd(_) => "day.end",
         }
     }
 }
@@ -500,6 +518,20 @@ pub struct TaskView {
     pub due_date: Option<chrono::NaiveDate>,
     /// Where it stands.
     pub status: TaskStatus,
+    /// What it asks for (a delivery's goods): an order billed from it starts with these lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<TaskItem>,
+}
+
+/// A product and quantity a task asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct TaskItem {
+    /// The SKU.
+    pub sku: String,
+    /// How many.
+    pub quantity: Dec,
 }
 
 /// `GET /api/v1/reference`: what the device needs to work offline.

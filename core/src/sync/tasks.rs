@@ -83,7 +83,7 @@ mod tests {
     use crate::sync::protocol::BlobRef;
 
     fn completion(photos: Vec<BlobRef>, note: &str) -> TaskCompletion {
-        TaskCompletion { task_id: "T1".into(), completed_at: chrono::DateTime::UNIX_EPOCH, note: note.into(), photos }
+        TaskCompletion { task_id: "T1".into(), completed_at: chrono::DateTime::UNIX_EPOCH, note: note.into(), photos, day: None }
     }
 
     fn photo(size: u64, content_type: &str) -> BlobRef {

@@ -92,7 +92,7 @@ fn item(r: Row) -> Result<TaskItem, AppError> {
     let photos = serde_json::from_str(&photos)
         .map_err(|e| AppError::Internal(format!("stored photos of task {id}: {e}")))?;
     Ok(TaskItem {
-        task: TaskView { status: status_of(&status)?, id, outlet_id, kind, title, details, due_date },
+        task: TaskView { status: status_of(&status)?, id, outlet_id, kind, title, details, due_date, items: Vec::new() },
         assignee,
         completed_by,
         completed_at,
