@@ -36,6 +36,8 @@ pub mod commit;
 pub mod conformance;
 pub mod counter;
 pub mod counter_views;
+pub mod day;
+pub mod day_views;
 pub mod error;
 pub mod health;
 pub mod plan;

@@ -15,6 +15,9 @@ use satchel_core::device::counter::RefundProposal;
 use satchel_core::device::counter_views::{
     ClosedView, CounterView, ParkedView, ReceiptHit, ReceiptLineView, ReceiptTaxView, ReceiptView, ShiftView, TenderLineView,
 };
+use satchel_core::delivery::{Allocation, AdvancePolicy, DeliverySettings, InvoiceInfo, Method, Settlement as DaySettlement, StopOutcome, Truck, VanLine, VisitNote};
+use satchel_core::device::day::{CollectRequest, EndRequest, OpenInvoiceView, StartRequest, StopRequest};
+use satchel_core::device::day_views::{BilledView, CollectionView, DayView, EndedDayView, LoadLine, OpenDayView, RouteChoice, StopView};
 use satchel_core::money::Dec;
 use satchel_core::pos::{CashMovement, CounterSettings, ManagerApproval, ManagerKey, Denomination, RefundOf, ReturnLine, Settlement, ShiftReport, Tender};
 use satchel_core::sales::{OrderKind, SalesLine, SalesOrder};
@@ -66,6 +69,29 @@ fn typescript_declarations_are_up_to_date() {
         decl::<ReceiptView>(),
         decl::<ReceiptHit>(),
         decl::<RefundProposal>(),
+        decl::<Truck>(),
+        decl::<AdvancePolicy>(),
+        decl::<DeliverySettings>(),
+        decl::<Method>(),
+        decl::<Allocation>(),
+        decl::<StopOutcome>(),
+        decl::<VanLine>(),
+        decl::<DaySettlement>(),
+        decl::<InvoiceInfo>(),
+        decl::<VisitNote>(),
+        decl::<OpenInvoiceView>(),
+        decl::<StartRequest>(),
+        decl::<StopRequest>(),
+        decl::<EndRequest>(),
+        decl::<CollectRequest>(),
+        decl::<RouteChoice>(),
+        decl::<LoadLine>(),
+        decl::<BilledView>(),
+        decl::<CollectionView>(),
+        decl::<StopView>(),
+        decl::<OpenDayView>(),
+        decl::<EndedDayView>(),
+        decl::<DayView>(),
     ];
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/generated/core.ts");
     if let Err(e) = check_or_write(

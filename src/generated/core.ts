@@ -924,3 +924,622 @@ tenders: Array<Tender>,
  * The receipt.
  */
 refund_of: RefundOf, };
+/**
+ * A truck crews can take.
+ */
+export type Truck = { 
+/**
+ * Its id (the plate).
+ */
+id: string, 
+/**
+ * What the crew calls it.
+ */
+label: string, };
+/**
+ * Whether a collection may exceed what its invoices owe.
+ */
+export type AdvancePolicy = "refuse" | "allow";
+/**
+ * The deployment's delivery settings (part of the sales settings).
+ */
+export type DeliverySettings = { 
+/**
+ * The sites (depots) a day starts from.
+ */
+sites: Array<string>, 
+/**
+ * The trucks.
+ */
+trucks: Array<Truck>, 
+/**
+ * Whether a collection may exceed what its invoices owe.
+ */
+advances: AdvancePolicy, 
+/**
+ * Reasons offered for a failed delivery.
+ */
+failure_reasons: Array<string>, 
+/**
+ * Reasons offered for skipping a stop.
+ */
+skip_reasons: Array<string>, };
+/**
+ * How the customer paid.
+ */
+export type CollectionMethod = { "kind": "cash" } | { "kind": "cheque", 
+/**
+ * Its number.
+ */
+number: string, 
+/**
+ * The bank it is drawn on.
+ */
+bank: string, 
+/**
+ * The date written on it.
+ */
+date: string, } | { "kind": "mobile_money", 
+/**
+ * The transfer's reference.
+ */
+reference: string, };
+/**
+ * One part of a collection: how much goes to which invoice.
+ */
+export type Allocation = { 
+/**
+ * The invoice.
+ */
+order_id: string, 
+/**
+ * How much.
+ */
+amount: Dec, };
+/**
+ * What became of a stop of the route.
+ */
+export type StopOutcome = { "outcome": "done" } | { "outcome": "failed", 
+/**
+ * Why.
+ */
+reason: string, } | { "outcome": "skipped", 
+/**
+ * Why.
+ */
+reason: string, };
+/**
+ * One SKU of the van at the end of the day.
+ */
+export type VanLine = { 
+/**
+ * The product.
+ */
+sku: string, 
+/**
+ * Loaded at the start.
+ */
+loaded: Dec, 
+/**
+ * Delivered on the day's invoices.
+ */
+delivered: Dec, 
+/**
+ * Back on the van on the day's returns.
+ */
+returned: Dec, 
+/**
+ * `loaded − delivered + returned`.
+ */
+expected: Dec, 
+/**
+ * Counted at the end, when counted.
+ */
+counted: Dec | null, 
+/**
+ * `counted − expected`.
+ */
+variance: Dec | null, };
+/**
+ * The end-of-day summary and settlement.
+ */
+export type DaySettlement = { 
+/**
+ * Stops done.
+ */
+done: number, 
+/**
+ * Stops failed.
+ */
+failed: number, 
+/**
+ * Stops skipped.
+ */
+skipped: number, 
+/**
+ * Stops still to do.
+ */
+open: number, 
+/**
+ * Unplanned stops added on the road.
+ */
+unplanned: number, 
+/**
+ * How many invoices.
+ */
+invoices: number, 
+/**
+ * Their total.
+ */
+invoiced: Dec, 
+/**
+ * How many returns.
+ */
+returns: number, 
+/**
+ * Their total.
+ */
+returned: Dec, 
+/**
+ * Collected by method (`cash`, `cheque`, `mobile_money`).
+ */
+collected: { [key in string]?: Dec }, 
+/**
+ * Collected beyond what the invoices owed (advances).
+ */
+advances: Dec, 
+/**
+ * The van, by SKU (every SKU loaded, delivered or returned).
+ */
+van: Array<VanLine>, 
+/**
+ * SKUs whose count differs from what was expected.
+ */
+van_variances: number, 
+/**
+ * The opening float.
+ */
+opening_float: Dec, 
+/**
+ * `opening float + cash collected`.
+ */
+expected_cash: Dec, 
+/**
+ * Counted at the end.
+ */
+counted_cash: Dec | null, 
+/**
+ * `counted − expected`.
+ */
+cash_variance: Dec | null, 
+/**
+ * Photos and signatures still uploading.
+ */
+uploads_pending: number, };
+/**
+ * An invoice of an outlet as the server last knew it (open, or paid within the last days so a
+ * device can tell which of its collections the figures include).
+ */
+export type InvoiceInfo = { 
+/**
+ * The invoice (the order's id).
+ */
+order_id: string, 
+/**
+ * Its number.
+ */
+number: string, 
+/**
+ * When it was issued.
+ */
+issued_on: string, 
+/**
+ * Its total.
+ */
+total: Dec, 
+/**
+ * What it still owes by the server's figures.
+ */
+outstanding: Dec, 
+/**
+ * The collections those figures include.
+ */
+collections: Array<string>, };
+/**
+ * A note left at an earlier visit to an outlet.
+ */
+export type VisitNote = { 
+/**
+ * When.
+ */
+on: string, 
+/**
+ * Who.
+ */
+by: string, 
+/**
+ * The note.
+ */
+note: string, };
+/**
+ * An open invoice as the device shows it.
+ */
+export type OpenInvoiceView = { 
+/**
+ * The invoice.
+ */
+order_id: string, 
+/**
+ * Its number.
+ */
+number: string, 
+/**
+ * When it was issued.
+ */
+issued_on: string, 
+/**
+ * Days since.
+ */
+age_days: bigint, 
+/**
+ * Its total.
+ */
+total: Dec, 
+/**
+ * What it still owes: the server's figure less this device's collections it does not
+ * include, or the total less them for an invoice of this device the server has not
+ * counted yet.
+ */
+outstanding: Dec, 
+/**
+ * Billed on this device and not in the server's figures yet.
+ */
+on_device: boolean, };
+/**
+ * What the crew confirms to start the day.
+ */
+export type StartRequest = { 
+/**
+ * The site.
+ */
+site: string, 
+/**
+ * The route.
+ */
+route: string, 
+/**
+ * The truck's id.
+ */
+truck: string, 
+/**
+ * The load sheet as counted, by SKU; absent: accepted as sent (the van's stock).
+ */
+counted?: { [key in string]?: Dec }, 
+/**
+ * The opening odometer.
+ */
+odometer: bigint, 
+/**
+ * The opening cash float.
+ */
+float: Dec, };
+/**
+ * A stop's outcome as the crew records it.
+ */
+export type StopRequest = { 
+/**
+ * The task.
+ */
+task_id: string, 
+/**
+ * `done`, `failed` or `skipped`.
+ */
+outcome: string, 
+/**
+ * Why (failed or skipped).
+ */
+reason: string, 
+/**
+ * Who received the goods (done).
+ */
+recipient: string, 
+/**
+ * A note.
+ */
+note: string, };
+/**
+ * What the crew counted at the end.
+ */
+export type EndRequest = { 
+/**
+ * The van as counted, by SKU (a SKU not named counts 0).
+ */
+counted_van: { [key in string]?: Dec }, 
+/**
+ * The cash as counted.
+ */
+counted_cash: Dec, 
+/**
+ * The closing odometer.
+ */
+odometer: bigint, };
+/**
+ * What the crew collects.
+ */
+export type CollectRequest = { 
+/**
+ * The customer.
+ */
+outlet_id: string, 
+/**
+ * How.
+ */
+method: CollectionMethod, 
+/**
+ * How much.
+ */
+amount: Dec, 
+/**
+ * Which invoices it pays; absent: the oldest first.
+ */
+allocations?: Array<Allocation>, };
+/**
+ * A route the day can work.
+ */
+export type RouteChoice = { 
+/**
+ * The route.
+ */
+route: string, 
+/**
+ * Open delivery tasks on it.
+ */
+planned: number, };
+/**
+ * A SKU on the van.
+ */
+export type LoadLine = { 
+/**
+ * The SKU.
+ */
+sku: string, 
+/**
+ * The product's name.
+ */
+name: string, 
+/**
+ * How many.
+ */
+quantity: Dec, };
+/**
+ * An invoice billed at a stop.
+ */
+export type BilledView = { 
+/**
+ * The order.
+ */
+order_id: string, 
+/**
+ * Its number.
+ */
+number: string, 
+/**
+ * Its total.
+ */
+total: Dec, 
+/**
+ * What became of it.
+ */
+status: Status, 
+/**
+ * Why.
+ */
+reason?: string, };
+/**
+ * A collection and what became of it.
+ */
+export type CollectionView = { 
+/**
+ * The collection.
+ */
+collection_id: string, 
+/**
+ * The customer.
+ */
+outlet_id: string, 
+/**
+ * Its name.
+ */
+outlet_name: string, 
+/**
+ * How.
+ */
+method: CollectionMethod, 
+/**
+ * How much.
+ */
+amount: Dec, 
+/**
+ * The invoices it pays: number and amount.
+ */
+allocations: Array<[string, Dec]>, 
+/**
+ * `queued` (not sent yet), `sent`, or `held` (an invoice it pays was refused).
+ */
+state: string, 
+/**
+ * Why it is held.
+ */
+reason?: string, };
+/**
+ * A stop with its customer's context.
+ */
+export type StopView = { 
+/**
+ * The task.
+ */
+task_id: string, 
+/**
+ * Its title.
+ */
+title: string, 
+/**
+ * Its instructions.
+ */
+details: string, 
+/**
+ * The outlet.
+ */
+outlet_id: string, 
+/**
+ * Its name.
+ */
+outlet_name: string, 
+/**
+ * Its address.
+ */
+address: string, 
+/**
+ * Who to ask for.
+ */
+contact_name: string, 
+/**
+ * Its phone.
+ */
+phone: string, 
+/**
+ * Added on the road.
+ */
+unplanned: boolean, 
+/**
+ * `todo`, `done`, `failed` or `skipped`.
+ */
+state: string, 
+/**
+ * Why (failed or skipped).
+ */
+reason?: string, 
+/**
+ * What the task asks for.
+ */
+items: Array<LoadLine>, 
+/**
+ * The outlet's open invoices, oldest first.
+ */
+invoices: Array<OpenInvoiceView>, 
+/**
+ * Its credit as the device sees it.
+ */
+credit?: CreditView, 
+/**
+ * Age of the oldest open invoice, in days.
+ */
+oldest_days?: bigint, 
+/**
+ * Notes from earlier visits.
+ */
+notes: Array<VisitNote>, 
+/**
+ * Invoices billed at this stop today.
+ */
+billed: Array<BilledView>, 
+/**
+ * The recorded outcome's sync (photos and signature uploading, synced, refused…).
+ */
+completion?: CompletionView, };
+/**
+ * The day being worked.
+ */
+export type OpenDayView = { 
+/**
+ * The day.
+ */
+day_id: string, 
+/**
+ * The site.
+ */
+site: string, 
+/**
+ * The route.
+ */
+route: string, 
+/**
+ * The truck.
+ */
+truck: string, 
+/**
+ * When it started.
+ */
+started_at: string, 
+/**
+ * The opening odometer.
+ */
+odometer: bigint, 
+/**
+ * The load sheet was accepted as sent.
+ */
+accepted_as_sent: boolean, 
+/**
+ * The stops in route order.
+ */
+stops: Array<StopView>, 
+/**
+ * The collections of the day.
+ */
+collections: Array<CollectionView>, 
+/**
+ * The summary so far (nothing counted yet).
+ */
+summary: DaySettlement, };
+/**
+ * An ended day.
+ */
+export type EndedDayView = { 
+/**
+ * The day.
+ */
+day_id: string, 
+/**
+ * The route.
+ */
+route: string, 
+/**
+ * The truck.
+ */
+truck: string, 
+/**
+ * When it ended.
+ */
+ended_at: string, 
+/**
+ * The settlement as sealed.
+ */
+settlement: DaySettlement, 
+/**
+ * Still in the outbox (not sent yet).
+ */
+queued: boolean, };
+/**
+ * The day's screens.
+ */
+export type DayView = { 
+/**
+ * Sites, trucks and reasons (absent until the deployment's settings are pulled).
+ */
+settings?: DeliverySettings, 
+/**
+ * The routes of the user's outlets, with how many delivery tasks each plans.
+ */
+routes: Array<RouteChoice>, 
+/**
+ * The load sheet as sent: the van's stock.
+ */
+van: Array<LoadLine>, 
+/**
+ * The day being worked.
+ */
+open?: OpenDayView, 
+/**
+ * The last ended days, newest first.
+ */
+ended: Array<EndedDayView>, };

@@ -22,6 +22,7 @@ use crate::money::Dec;
 
 /// How the customer paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(rename = "CollectionMethod"))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Method {
     /// Notes and coins.
@@ -33,6 +34,7 @@ pub enum Method {
         /// The bank it is drawn on.
         bank: String,
         /// The date written on it.
+        #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
         date: NaiveDate,
     },
     /// A mobile-money transfer.
@@ -66,6 +68,7 @@ pub struct OpenInvoice {
 
 /// One part of a collection: how much goes to which invoice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Allocation {
     /// The invoice.
@@ -88,6 +91,7 @@ pub enum AdvancePolicy {
 
 /// A collection as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Collection {
     /// Its identity (UUIDv7, chosen on the device).

@@ -19,6 +19,7 @@ use crate::money::Dec;
 
 /// What became of a stop of the route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
 pub enum StopOutcome {
     /// Delivered (or the visit done).
@@ -87,6 +88,7 @@ pub struct DayRecords {
 
 /// One SKU of the van at the end of the day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct VanLine {
     /// The product.
     pub sku: String,
@@ -106,6 +108,7 @@ pub struct VanLine {
 
 /// The end-of-day summary and settlement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(rename = "DaySettlement"))]
 pub struct Settlement {
     /// Stops done.
     pub done: u32,
@@ -228,6 +231,7 @@ pub fn settle(day: &DayRecords, counted_van: Option<&BTreeMap<String, Dec>>, cou
 
 /// One figure where two settlements (the device's, the server's) disagree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct SettlementDifference {
     /// The figure, e.g. `invoiced`, `collected.cash`, `van.SKU-00001.expected`.
     pub field: String,

@@ -33,6 +33,8 @@ pub struct Settled {
 }
 
 /// A decoded record an answer may settle, by the `order_key` its outbox entry names.
+// Short-lived values of one settling pass; boxing the order would only add an allocation each.
+#[allow(clippy::large_enum_variant)]
 pub enum Target {
     /// An order.
     Order(LocalOrder),

@@ -20,6 +20,7 @@ use super::store::{DeviceStore, Durability, Fetched, RawKey, Read, Step};
 use crate::vault::Rng;
 
 mod counter;
+mod day;
 mod lifecycle;
 mod ops;
 mod sync;

@@ -24,10 +24,15 @@ pub const MAX_DRAFT_BYTES: usize = 64 * 1024;
 
 /// A mutation queued with the next sequence number: its outbox entry and the advanced counters.
 fn queue(plan: &mut WritePlan, counters: &Counters, body: MutationBody, id: Uuid, device_id: Uuid, target: Option<RecordId>, now: DateTime<Utc>) -> Counters {
+    queue_after(plan, counters, body, id, device_id, target, now, Vec::new())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn queue_after(plan: &mut WritePlan, counters: &Counters, body: MutationBody, id: Uuid, device_id: Uuid, target: Option<RecordId>, now: DateTime<Utc>, depends_on: Vec<Uuid>) -> Counters {
     let mut next = counters.clone();
     let seq = next.next_seq;
     next.next_seq += 1;
-    let mutation = Mutation { device_id, seq, id, body, created_at: now, depends_on: Vec::new() };
+    let mutation = Mutation { device_id, seq, id, body, created_at: now, depends_on };
     let committed_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
     plan.add(Record::NewOutbox { mutation, target, committed_ms });
     next
@@ -95,6 +100,26 @@ pub fn complete_task(
     note: String,
     photos: Vec<Photo>,
     counters: &Counters,
+    uploads: Vec<PendingUpload>,
+    device_id: Uuid,
+    mutation_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(WritePlan, LocalTask), DeviceError> {
+    complete_with(state, task_id, note, photos, None, Vec::new(), counters, uploads, device_id, mutation_id, now)
+}
+
+/// [`complete_task`] for a stop of a delivery day: `day` says what became of it, and the
+/// completion depends on `depends_on` (the day's start). A stop's signature is one of the
+/// `photos` (blobs), named again by the stop.
+#[allow(clippy::too_many_arguments)]
+pub fn complete_with(
+    state: &DeviceState,
+    task_id: &str,
+    note: String,
+    photos: Vec<Photo>,
+    day: Option<crate::delivery::DayStop>,
+    depends_on: Vec<Uuid>,
+    counters: &Counters,
     mut uploads: Vec<PendingUpload>,
     device_id: Uuid,
     mutation_id: Uuid,
@@ -107,7 +132,9 @@ pub fn complete_task(
     if task.task.status != TaskStatus::Open || !refused_before {
         return Err(DeviceError::invalid("task_id", "task_closed", "this task is no longer open"));
     }
-    let completion = TaskCompletion { task_id: task_id.to_string(), completed_at: now, note, photos: photos.iter().map(|p| p.blob.clone()).collect(), day: None };
+    let signature = day.as_ref().and_then(|d| d.signature.as_ref()).map(|s| s.sha256.clone());
+    let listed: Vec<BlobRef> = photos.iter().filter(|p| Some(&p.blob.sha256) != signature.as_ref()).map(|p| p.blob.clone()).collect();
+    let completion = TaskCompletion { task_id: task_id.to_string(), completed_at: now, note, photos: listed, day };
     tasks::check_completion(&completion)?;
     let waiting: u64 = uploads.iter().map(|u| u.blob.size).sum();
     let adding: u64 = photos.iter().map(|p| p.blob.size).sum();
@@ -141,7 +168,7 @@ pub fn complete_task(
     plan.put(Record::Task(local.clone()));
     plan.put(Record::Meta(MetaRecord::Uploads(uploads)));
     let target = Some(RecordId::Task(task_id.to_string()));
-    plan.counters = Some(queue(&mut plan, counters, MutationBody::TaskComplete(completion), mutation_id, device_id, target, now));
+    plan.counters = Some(queue_after(&mut plan, counters, MutationBody::TaskComplete(completion), mutation_id, device_id, target, now, depends_on));
     Ok((plan, local))
 }
 

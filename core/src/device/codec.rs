@@ -152,6 +152,7 @@ impl Codec<'_> {
                 MetaRecord::OutletEdits(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::Uploads(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::Counter(v) => sealed(self, usage, rng, &json(v)?)?,
+                MetaRecord::Day(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::LegacyVanStock(v) => sealed(self, usage, rng, &json(v)?)?,
             },
             Record::Product(v) => sealed(self, usage, rng, &json(v)?)?,
@@ -302,6 +303,7 @@ impl Codec<'_> {
             MetaKey::OutletEdits => MetaRecord::OutletEdits(self.open_json(s, key, value)?),
             MetaKey::Uploads => MetaRecord::Uploads(self.open_json(s, key, value)?),
             MetaKey::Counter => MetaRecord::Counter(self.open_json(s, key, value)?),
+            MetaKey::Day => MetaRecord::Day(self.open_json(s, key, value)?),
             MetaKey::LegacyVanStock => MetaRecord::LegacyVanStock(self.open_json(s, key, value)?),
         })
     }

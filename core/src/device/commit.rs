@@ -79,6 +79,25 @@ pub struct Prepared {
     order_id: Uuid,
     mutation_id: Uuid,
     committed_at: DateTime<Utc>,
+    delivery: Option<crate::delivery::DayLink>,
+}
+
+impl Prepared {
+    /// The task it is billed from.
+    pub fn task_id(&self) -> Option<&str> {
+        self.task_id.as_deref()
+    }
+
+    /// Billed from a stop of the open delivery day: the document carries the day, and the
+    /// order depends on the day's start.
+    pub fn in_day(&self, link: crate::delivery::DayLink, start_mutation: Uuid) -> Prepared {
+        let mut p = self.clone();
+        p.delivery = Some(link);
+        if !p.depends_on.contains(&start_mutation) {
+            p.depends_on.insert(0, start_mutation);
+        }
+        p
+    }
 }
 
 /// Quotes the order and checks what can be checked from memory: the task it is billed from must
@@ -108,6 +127,7 @@ pub fn prepare(state: &DeviceState, req: CommitRequest, now: DateTime<Utc>, orde
         order_id,
         mutation_id,
         committed_at: now,
+        delivery: None,
     })
 }
 
@@ -118,7 +138,8 @@ pub fn plan(p: &Prepared, counters: &Counters, device: &DeviceRecord, now_ms: u6
     // Receipt numbers of the device's register are not for orders.
     let number = sales::numbering::take_next_where(&mut next.number_ranges, |r| !device.is_receipt_range(r)).ok_or(DeviceError::NoDocumentNumbers)?;
     next.next_seq += 1;
-    let document = SalesDocument::from_quote(p.order_id, number, p.committed_at, p.order.clone(), &p.quote)?;
+    let mut document = SalesDocument::from_quote(p.order_id, number, p.committed_at, p.order.clone(), &p.quote)?;
+    document.delivery = p.delivery.clone();
     let order = LocalOrder {
         document: document.clone(),
         seq,

@@ -59,6 +59,8 @@ pub enum MetaRecord {
     LegacyVanStock(LegacyVan),
     /// See [`MetaKey::Counter`].
     Counter(super::counter::CounterState),
+    /// See [`MetaKey::Day`].
+    Day(super::day::DayState),
 }
 
 impl MetaRecord {
@@ -85,6 +87,7 @@ impl MetaRecord {
             MetaRecord::LegacyKeyUsage(_) => MetaKey::LegacyKeyUsage,
             MetaRecord::LegacyVanStock(_) => MetaKey::LegacyVanStock,
             MetaRecord::Counter(_) => MetaKey::Counter,
+            MetaRecord::Day(_) => MetaKey::Day,
         }
     }
 }

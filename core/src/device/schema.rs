@@ -148,10 +148,12 @@ pub enum MetaKey {
     LegacyVanStock,
     /// The counter: the open shift, closed shifts, parked carts (sealed).
     Counter,
+    /// The delivery day: the open day with its route and collections, ended days (sealed).
+    Day,
 }
 
 /// Every meta key with its stored name and whether it is sealed.
-pub const META_KEYS: [(MetaKey, &str, bool); 20] = [
+pub const META_KEYS: [(MetaKey, &str, bool); 21] = [
     (MetaKey::Device, "device", false),
     (MetaKey::Vault, "vault", false),
     (MetaKey::Lock, "lock", false),
@@ -172,6 +174,7 @@ pub const META_KEYS: [(MetaKey, &str, bool); 20] = [
     (MetaKey::LegacyKeyUsage, "key_usage", false),
     (MetaKey::LegacyVanStock, "van_stock", true),
     (MetaKey::Counter, "counter", true),
+    (MetaKey::Day, "day", true),
 ];
 
 impl MetaKey {

@@ -69,6 +69,7 @@ pub struct DeviceState {
     pub(super) outlet_edits: Vec<PendingOutletEdit>,
     pub(super) uploads: Vec<PendingUpload>,
     pub(super) counter: super::counter::CounterState,
+    pub(super) day: super::day::DayState,
     pub(super) outbox: BTreeMap<u64, OutboxEntry>,
     pub(super) format: Option<u32>,
     pub(super) counters: Option<Counters>,
@@ -184,6 +185,7 @@ impl DeviceState {
             MetaRecord::OutletEdits(e) => self.outlet_edits = e,
             MetaRecord::Uploads(u) => self.uploads = u,
             MetaRecord::Counter(c) => self.counter = c,
+            MetaRecord::Day(d) => self.day = d,
             MetaRecord::Pull(p) => self.pull = p,
             MetaRecord::Format(f) => self.format = Some(f),
             MetaRecord::Counters(c) => self.counters = Some(c),
@@ -215,6 +217,7 @@ impl DeviceState {
             RecordId::Meta(MetaKey::OutletEdits) => self.outlet_edits.clear(),
             RecordId::Meta(MetaKey::Uploads) => self.uploads.clear(),
             RecordId::Meta(MetaKey::Counter) => self.counter = Default::default(),
+            RecordId::Meta(MetaKey::Day) => self.day = Default::default(),
             RecordId::Meta(MetaKey::Sales) => {
                 self.sales = None;
                 self.rules = None;
@@ -412,6 +415,11 @@ impl DeviceState {
     /// Where the pull stands.
     pub fn pull(&self) -> &PullState {
         &self.pull
+    }
+
+    /// The delivery day's record: the open day, ended days.
+    pub fn day(&self) -> &super::day::DayState {
+        &self.day
     }
 
     /// The counter's record: the open shift, closed shifts, parked carts.

@@ -66,7 +66,9 @@ pub fn outlets(state: &DeviceState) -> Vec<OutletView> {
 /// One outlet.
 pub fn outlet(state: &DeviceState, id: &str) -> Option<OutletView> {
     let o = state.outlet(id)?;
-    let pending = state.balance_on_top(&o.id);
+    // The device's orders add to the balance; its collections of the day take off it, until
+    // the server's figures include them.
+    let pending = state.balance_on_top(&o.id) - super::day::collected_on_top(state, state.day(), &o.id);
     let credit = o.credit.map(|c| {
         let used = c.outstanding.value() + pending;
         CreditView {

@@ -25,7 +25,7 @@ pub struct Ids {
 }
 
 impl<S: DeviceStore> Device<S> {
-    fn device_id(&self) -> Result<Uuid, DeviceError> {
+    pub(super) fn device_id(&self) -> Result<Uuid, DeviceError> {
         self.record().map(|r| r.device_id).ok_or(DeviceError::NotSignedIn)
     }
 
@@ -41,9 +41,18 @@ impl<S: DeviceStore> Device<S> {
         let device = self.record().ok_or(DeviceError::NotSignedIn)?;
         let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let scope = [StoreId::Meta, StoreId::Orders, StoreId::Outbox, StoreId::Drafts];
+        let task_id = prepared_task(&prepared);
         let order = self
-            .run(&scope, Durability::Strict, Vec::new(), rng, |_, counters, _| {
-                let (plan, order) = commit::plan(&prepared, counters, &device, now_ms)?;
+            .run(&scope, Durability::Strict, vec![meta_get(&[MetaKey::Day])], rng, |codec, counters, mut f| {
+                // Billed from a stop of the open day (as this transaction reads the day): the
+                // invoice belongs to the day.
+                let day = Self::day_from(codec, f.remove(0));
+                let in_day = task_id.as_deref().and_then(|t| crate::device::day::bill_link(&day, t).ok());
+                let p = match in_day {
+                    Some((link, start)) => prepared.in_day(link, start),
+                    None => prepared.clone(),
+                };
+                let (plan, order) = commit::plan(&p, counters, &device, now_ms)?;
                 Ok(Want::Done(plan, order))
             })
             .await?;
@@ -130,4 +139,8 @@ impl<S: DeviceStore> Device<S> {
         plan.delete(RecordId::Draft(draft_id));
         self.run(&[StoreId::Meta, StoreId::Drafts], Durability::Strict, Vec::new(), rng, |_, _, _| Ok(Want::Done(plan.clone(), ()))).await
     }
+}
+
+fn prepared_task(p: &commit::Prepared) -> Option<String> {
+    p.task_id().map(str::to_string)
 }
