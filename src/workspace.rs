@@ -25,6 +25,7 @@ use crate::vault;
 
 pub(crate) mod business;
 pub(crate) mod counter;
+pub(crate) mod day;
 
 /// Shared state behind the `Workspace` handle.
 pub(crate) struct Inner {

@@ -126,7 +126,7 @@ fn a_day_from_load_sheet_to_settlement_equal_on_both_sides() {
         // Bill T-1 and T-2 from their items; T-1 is 2 x 10.00 + 13 % = 22.60.
         let mut invoices = Vec::new();
         for (n, task) in [(10u64, "T-1"), (11, "T-2"), (12, "U-1")] {
-            let mut order = device.stop_order(task, now()).expect("prefilled");
+            let mut order = device.stop_order(task, now().date_naive()).expect("prefilled");
             if task == "U-1" {
                 order.lines = vec![satchel_core::sales::SalesLine { sku: "SKU-00002".into(), quantity: d("1"), discount_percent: None }];
             }
@@ -236,7 +236,7 @@ fn a_collection_on_a_refused_invoice_shows_held() {
         let rng = &mut InsecureTestRng::new(10);
         let start = StartRequest { truck: "KDA-101".into(), site: "North depot".into(), route: "D1".into(), counted: None, odometer: 1, float: d("0") };
         device.start_day(start, now(), ids(1), rng).await.expect("starts");
-        let order = device.stop_order("T-2", now()).expect("prefilled");
+        let order = device.stop_order("T-2", now().date_naive()).expect("prefilled");
         let (invoice, _) = device.commit_order(CommitRequest { order, draft_id: None, task_id: Some("T-2".into()) }, now(), ids(2), rng).await.expect("billed");
         let c = CollectRequest { outlet_id: "D-02".into(), method: Method::Cash, amount: d("5.00"), allocations: None };
         let v = device.collect(c, now(), ids(3), rng).await.expect("collected");

@@ -1218,7 +1218,7 @@ counted?: { [key in string]?: Dec },
 /**
  * The opening odometer.
  */
-odometer: bigint, 
+odometer: number, 
 /**
  * The opening cash float.
  */
@@ -1262,7 +1262,7 @@ counted_cash: Dec,
 /**
  * The closing odometer.
  */
-odometer: bigint, };
+odometer: number, };
 /**
  * What the crew collects.
  */
@@ -1474,7 +1474,7 @@ started_at: string,
 /**
  * The opening odometer.
  */
-odometer: bigint, 
+odometer: number, 
 /**
  * The load sheet was accepted as sent.
  */

@@ -38,7 +38,7 @@ fn invalid(field: &str, detail: &str, message: &str) -> SatchelError {
 
 /// Reads a photo (`Blob`/`File`) the page passes: its reference and bytes. The size is checked
 /// before the bytes are read (a 50 MB video must not be copied into memory to be refused).
-async fn read_photo(v: &JsValue, index: usize) -> Result<Photo, SatchelError> {
+pub(super) async fn read_photo(v: &JsValue, index: usize) -> Result<Photo, SatchelError> {
     let blob: web_sys::Blob = v.clone().dyn_into().map_err(|_| invalid(&format!("photos[{index}]"), "malformed", "not a Blob or File"))?;
     let size = blob.size() as u64;
     // Core's rule on the size and type alone (the hash is not known before reading).
@@ -62,7 +62,7 @@ fn ids() -> Result<Ids, SatchelError> {
 }
 
 /// The business date: the device's local calendar date.
-fn business_date() -> chrono::NaiveDate {
+pub(super) fn business_date() -> chrono::NaiveDate {
     let d = js_sys::Date::new_0();
     chrono::NaiveDate::from_ymd_opt(d.get_full_year() as i32, d.get_month() + 1, d.get_date()).unwrap_or_default()
 }

@@ -141,6 +141,7 @@ pub struct StartRequest {
     #[serde(default)]
     pub counted: Option<BTreeMap<String, Dec>>,
     /// The opening odometer.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub odometer: u64,
     /// The opening cash float.
     pub float: Dec,
@@ -174,6 +175,7 @@ pub struct EndRequest {
     /// The cash as counted.
     pub counted_cash: Dec,
     /// The closing odometer.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub odometer: u64,
 }
 

@@ -73,6 +73,7 @@ pub struct OpenDayView {
     #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub started_at: DateTime<Utc>,
     /// The opening odometer.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "number"))]
     pub odometer: u64,
     /// The load sheet was accepted as sent.
     pub accepted_as_sent: bool,

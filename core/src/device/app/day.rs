@@ -85,8 +85,8 @@ impl<S: DeviceStore> Device<S> {
     }
 
     /// The order a stop starts with (its outlet and what its task asks for).
-    pub fn stop_order(&self, task_id: &str, now: DateTime<Utc>) -> Result<SalesOrder, DeviceError> {
-        day::stop_order(&*self.unlocked_state()?, task_id, now.date_naive())
+    pub fn stop_order(&self, task_id: &str, today: chrono::NaiveDate) -> Result<SalesOrder, DeviceError> {
+        day::stop_order(&*self.unlocked_state()?, task_id, today)
     }
 
     /// Records a stop's outcome with its proof.
