@@ -1180,7 +1180,7 @@ issued_on: string,
 /**
  * Days since.
  */
-age_days: bigint, 
+age_days: number, 
 /**
  * Its total.
  */
@@ -1434,7 +1434,7 @@ credit?: CreditView,
 /**
  * Age of the oldest open invoice, in days.
  */
-oldest_days?: bigint, 
+oldest_days?: number, 
 /**
  * Notes from earlier visits.
  */

@@ -108,6 +108,14 @@ impl Workspace {
         to_js_value(&view)
     }
 
+    /// The settlement ending the day with these counts would seal: expected and counted van
+    /// and cash, with their variances (core's computation; the page does none).
+    #[wasm_bindgen(js_name = previewEnd, unchecked_return_type = "DaySettlement")]
+    pub fn preview_end(&self, #[wasm_bindgen(unchecked_param_type = "EndRequest")] req: JsValue) -> Result<JsValue, SatchelError> {
+        let req: EndRequest = from_js_value(req)?;
+        to_js_value(&self.inner.device.preview_end(&req)?)
+    }
+
     /// Ends the day with the van and cash counted and the crew's signature: the settlement is
     /// sealed and queued after everything it counts. The page locks the workspace after.
     #[wasm_bindgen(js_name = endDay, unchecked_return_type = "EndedDayView")]

@@ -6,6 +6,21 @@
 // totals come from the module's quote, which runs the same Rust code as the server.
 
 export type {
+  Allocation,
+  BilledView,
+  CollectRequest,
+  CollectionMethod,
+  CollectionView,
+  DaySettlement,
+  DayView,
+  EndRequest,
+  EndedDayView,
+  LoadLine,
+  OpenDayView,
+  OpenInvoiceView,
+  StartRequest,
+  StopRequest,
+  StopView,
   CashMovement,
   ClosedView,
   CounterView,

@@ -494,7 +494,7 @@ pub struct OpenInvoiceView {
     #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub issued_on: chrono::NaiveDate,
     /// Days since.
-    pub age_days: i64,
+    pub age_days: i32,
     /// Its total.
     pub total: Dec,
     /// What it still owes: the server's figure less this device's collections it does not
@@ -520,7 +520,7 @@ pub fn open_invoices(state: &DeviceState, day: &DayState, outlet_id: &str, today
             order_id: i.order_id,
             number: i.number.clone(),
             issued_on: i.issued_on,
-            age_days: (today - i.issued_on).num_days(),
+            age_days: i32::try_from((today - i.issued_on).num_days()).unwrap_or(i32::MAX),
             total: i.total,
             outstanding: Dec(i.outstanding.value() - taken.get(&i.order_id).copied().unwrap_or_default()),
             on_device: false,
@@ -537,7 +537,7 @@ pub fn open_invoices(state: &DeviceState, day: &DayState, outlet_id: &str, today
             order_id: d.order_id,
             number: d.document_number.clone(),
             issued_on,
-            age_days: (today - issued_on).num_days(),
+            age_days: i32::try_from((today - issued_on).num_days()).unwrap_or(i32::MAX),
             total: d.total,
             outstanding: Dec(d.total.value() - taken.get(&d.order_id).copied().unwrap_or_default()),
             on_device: true,
@@ -638,6 +638,13 @@ pub fn records(state: &DeviceState, open: &OpenDay) -> DayRecords {
         collections: open.collections.iter().filter(|c| held_reason(state, c).is_none()).map(|c| c.entry.collection.clone()).collect(),
         uploads_pending: u32::try_from(state.uploads().len()).unwrap_or(u32::MAX),
     }
+}
+
+/// The settlement the end would seal with these counts (the end screen's figures as the crew
+/// types them).
+pub fn preview_end(day: &DayState, state: &DeviceState, req: &EndRequest) -> Result<Settlement, DeviceError> {
+    let open = open_of(day)?;
+    Ok(delivery::settle(&records(state, open), Some(&req.counted_van), Some(req.counted_cash)))
 }
 
 /// Ends the day: the settlement of its records with the van and cash as counted, the crew's

@@ -121,7 +121,7 @@ pub struct StopView {
     pub credit: Option<CreditView>,
     /// Age of the oldest open invoice, in days.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub oldest_days: Option<i64>,
+    pub oldest_days: Option<i32>,
     /// Notes from earlier visits.
     pub notes: Vec<VisitNote>,
     /// Invoices billed at this stop today.

@@ -123,6 +123,12 @@ impl<S: DeviceStore> Device<S> {
         self.day_view(now)
     }
 
+    /// The settlement the end would seal with these counts.
+    pub fn preview_end(&self, req: &EndRequest) -> Result<crate::delivery::Settlement, DeviceError> {
+        let state = self.unlocked_state()?;
+        day::preview_end(state.day(), &state, req)
+    }
+
     /// Ends the day with the counts and the crew's signature.
     pub async fn end_day(&self, req: EndRequest, signature: Option<Photo>, now: DateTime<Utc>, mutation_id: Uuid, rng: &mut dyn Rng) -> Result<EndedDay, DeviceError> {
         let device_id = self.device_id()?;
