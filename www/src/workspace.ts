@@ -14,6 +14,7 @@ import { createStore } from './store.ts';
 import { renderAccount } from './views/account.ts';
 import { renderActionBar } from './views/actionbar.ts';
 import { renderCounter } from './counter.ts';
+import { renderDay, worksDays } from './day.ts';
 import { renderCart } from './views/cart.ts';
 import { renderCatalog } from './views/catalog.ts';
 import { renderDrafts } from './views/drafts.ts';
@@ -60,9 +61,16 @@ export function renderWorkspace(
   });
 
   let tasks: TasksCard | undefined;
-  const taskTitle = (id: string): string | undefined => tasks?.task(id)?.title;
-  const order = orderActions(ws, store, () => void sync.refresh());
-  const sync = syncActions(ws, store, order, () => tasks?.refresh(true));
+  let day: ReturnType<typeof renderDay> | undefined;
+  const taskTitle = (id: string): string | undefined => tasks?.task(id)?.title ?? day?.day.s.view.open?.stops.find((x) => x.task_id === id)?.outlet_name;
+  const order = orderActions(ws, store, () => {
+    day?.day.refresh(true);
+    void sync.refresh();
+  });
+  const sync = syncActions(ws, store, order, () => {
+    tasks?.refresh(true);
+    day?.day.refresh();
+  });
   order.reloadOutlets();
 
   tasks = renderTasksCard(ws, {
@@ -88,12 +96,34 @@ export function renderWorkspace(
 
   // A cashier's device (the user has a register) shows the counter instead of the rep's orders.
   const counter = ws.counter().register ? renderCounter(ws, () => void sync.refresh()) : undefined;
+  // A crew's device (the deployment has delivery days and the user has delivery stops) shows
+  // the day first: billing a stop opens the order form below, prefilled.
+  const orderForm = h('div', { class: 'order-panes' });
+  if (!counter && worksDays(ws.day())) {
+    day = renderDay(ws, {
+      bill: (taskId) => {
+        order.startOrderFromStop(taskId);
+        orderForm.scrollIntoView({ block: 'start' });
+      },
+      changed: () => {
+        tasks?.refresh(true);
+        void sync.refresh();
+      },
+      lock: () => ws.lock(),
+      outlets: () => store.state.outlets,
+    });
+    // The stops replace the task list while a day is open.
+    day.day.watch((s) => {
+      if (tasks) tasks.el.hidden = !!s.view.open;
+    });
+  }
   const main = h(
     'main',
     { class: 'workspace-main' },
     ws.role() === 'supervisor' ? renderSupervisor(ws) : null,
+    day ? day.el : null,
     counter ? counter.el : renderDrafts(store, order),
-    counter ? null : h('div', { class: 'order-panes' }, h('div', { class: 'pane pane-list' }, renderOutletPicker(store, (o) => order.chooseOutlet(o)), catalog), h('div', { class: 'pane pane-detail' }, renderCart(store, order))),
+    counter ? null : orderForm,
     h(
       'div',
       { class: 'more' },
@@ -103,6 +133,7 @@ export function renderWorkspace(
       renderAccount(ws, sync, signedOut),
     ),
   );
+  if (!counter) orderForm.append(h('div', { class: 'pane pane-list' }, renderOutletPicker(store, (o) => order.chooseOutlet(o)), catalog), h('div', { class: 'pane pane-detail' }, renderCart(store, order)));
   root.replaceChildren(
     h('div', { class: 'workspace' }, renderHeader(store, { lock: () => ws.lock(), syncNow: () => sync.syncNow() }), main, counter ? null : renderActionBar(store, { commit: () => order.commit(taskTitle) })),
   );

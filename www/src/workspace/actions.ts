@@ -1,7 +1,7 @@
 // The workspace's actions on the order: the only writers of the order's state. Each one asks
 // the module (which decides), then puts what it answered into the store; views re-render.
 
-import type { DraftView, OutletView, ProductHit, TaskItemView, Workspace } from '../api.ts';
+import type { DraftView, OutletView, ProductHit, SalesOrder, TaskItemView, Workspace } from '../api.ts';
 import type { DraftLine, DraftOptions, Store } from '../store.ts';
 import { NO_OPTIONS } from '../store.ts';
 import { contentOf, draftContent, emptyDraft, orderOf, step } from './draft.ts';
@@ -21,6 +21,9 @@ export interface OrderActions {
   deleteDraft(id: string): void;
   loadDrafts(): Promise<DraftView[]>;
   startOrderFromTask(t: TaskItemView, title: string | undefined): void;
+  /** Starts the invoice of a delivery stop: its outlet, prefilled with what its task asks for
+   * (the module's `stopOrder`); committed, it is linked to the day. */
+  startOrderFromStop(taskId: string): void;
   commit(taskTitle: (id: string) => string | undefined): void;
   notify(text: string, data?: Record<string, string>): void;
   showError(source: string, err: unknown): void;
@@ -267,6 +270,28 @@ export function orderActions(ws: Workspace, store: Store, afterCommit: () => voi
       // A draft being typed stays in the drafts list (an empty one is dropped).
       if (s.draft.outlet) closeOrder();
       chooseOutlet(outlet, undefined, t.id);
+    },
+    startOrderFromStop(taskId) {
+      let order: SalesOrder;
+      try {
+        order = ws.stopOrder(taskId);
+      } catch (err) {
+        showError('task', err);
+        return;
+      }
+      const outlet = s.outletById.get(order.outlet_id);
+      if (!outlet) {
+        showError('task', new Error(`The outlet of this stop (${order.outlet_id}) is not on this device.`));
+        return;
+      }
+      showError('task', undefined);
+      if (s.draft.outlet) closeOrder();
+      chooseOutlet(outlet, undefined, taskId);
+      for (const l of order.lines) {
+        const product = productBySku(l.sku, outlet.id);
+        if (product) s.draft.lines.push({ product, quantity: l.quantity, discount: '' });
+      }
+      edited();
     },
     commit,
     notify,
