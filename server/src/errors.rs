@@ -13,6 +13,8 @@ pub mod local_codes {
     pub const ALREADY_RESOLVED: &str = "already_resolved";
     /// The query string is not one the endpoint understands.
     pub const MALFORMED_QUERY: &str = "malformed_query";
+    /// A delivery day that has not ended cannot be approved.
+    pub const DAY_NOT_ENDED: &str = "day_not_ended";
 }
 
 /// An API request that failed. The message never holds secrets or request bodies.
@@ -92,6 +94,9 @@ pub enum AppError {
     /// The query string is not understood.
     #[error("{0}")]
     MalformedQuery(String),
+    /// The delivery day is still being worked (approving it must wait for its end).
+    #[error("{0}")]
+    DayNotEnded(String),
     /// The pull checkpoint is not one this server wrote.
     #[error("{0}")]
     BadCheckpoint(String),
@@ -145,6 +150,7 @@ impl AppError {
             AppError::NoSuchItem(_) => (StatusCode::NOT_FOUND, error_codes::NOT_FOUND),
             AppError::AlreadyResolved(_) => (StatusCode::CONFLICT, local_codes::ALREADY_RESOLVED),
             AppError::MalformedQuery(_) => (StatusCode::BAD_REQUEST, local_codes::MALFORMED_QUERY),
+            AppError::DayNotEnded(_) => (StatusCode::CONFLICT, local_codes::DAY_NOT_ENDED),
             AppError::BadCheckpoint(_) => (StatusCode::BAD_REQUEST, error_codes::BAD_CHECKPOINT),
             AppError::BlobTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, error_codes::BLOB_TOO_LARGE),
             AppError::BlobOffset(_) => (StatusCode::CONFLICT, error_codes::BLOB_OFFSET),

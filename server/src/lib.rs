@@ -16,6 +16,7 @@ pub mod feed;
 pub mod keys;
 pub mod metrics;
 pub mod outcomes;
+pub mod receivables;
 pub mod sales;
 pub mod seed;
 pub mod tax_cli;
@@ -100,6 +101,9 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
         )
         .route("/api/v1/shifts", get(api::shifts::list).fallback(na))
         .route("/api/v1/shifts/{shift_id}", get(api::shifts::detail).fallback(na))
+        .route("/api/v1/days", get(api::days::list).fallback(na))
+        .route("/api/v1/days/{day_id}", get(api::days::detail).fallback(na))
+        .route("/api/v1/days/{day_id}/approve", post(api::days::approve).fallback(na))
         .route("/api/v1/conflicts", get(api::conflicts::list).fallback(na))
         .route(
             "/api/v1/conflicts/{id}/resolve",

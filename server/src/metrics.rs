@@ -186,9 +186,9 @@ impl Metrics {
         &self.push_duration
     }
 
-    /// The Prometheus text exposition, with the review queue's open items and the counter's
-    /// totals when known (read from the database by the caller).
-    pub fn render_with(&self, open_reviews: Option<i64>, counter: Option<CounterTotals>) -> String {
+    /// The Prometheus text exposition, with the review queue's open items, the counter's and
+    /// the delivery days' totals when known (read from the database by the caller).
+    pub fn render_with(&self, open_reviews: Option<i64>, counter: Option<CounterTotals>, delivery: Option<DeliveryTotals>) -> String {
         let mut out = self.render();
         if let Some(n) = open_reviews {
             let _ = writeln!(out, "# HELP satchel_review_queue_open Flagged orders waiting for a supervisor's review.");
@@ -197,6 +197,9 @@ impl Metrics {
         }
         if let Some(c) = counter {
             c.render(&mut out);
+        }
+        if let Some(d) = delivery {
+            d.render(&mut out);
         }
         out
     }
@@ -364,6 +367,46 @@ impl CounterTotals {
     }
 }
 
+/// The delivery days' totals, read from the database at each scrape like [`CounterTotals`] (a
+/// day started or a collection applied when a deferred mutation settles counts too).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryTotals {
+    /// Days started.
+    pub days_started: i64,
+    /// Days ended.
+    pub days_ended: i64,
+    /// Days ended with a settlement that differs from the server's (flagged).
+    pub days_flagged: i64,
+    /// Collections recorded, by method: cash, cheque, mobile money.
+    pub collections: [i64; 3],
+}
+
+/// The methods of [`DeliveryTotals::collections`], in order.
+pub const COLLECTION_METHODS: [&str; 3] = ["cash", "cheque", "mobile_money"];
+
+impl DeliveryTotals {
+    fn render(&self, out: &mut String) {
+        for (name, help, v) in [
+            ("satchel_days_started_total", "Delivery days started.", self.days_started),
+            ("satchel_days_ended_total", "Delivery days ended.", self.days_ended),
+            (
+                "satchel_days_flagged_total",
+                "Delivery days ended with a settlement that differs from the server's recomputation (flagged).",
+                self.days_flagged,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {v}");
+        }
+        let _ = writeln!(out, "# HELP satchel_collections_total Collections recorded against customers' invoices, by method.");
+        let _ = writeln!(out, "# TYPE satchel_collections_total counter");
+        for (method, n) in COLLECTION_METHODS.iter().zip(self.collections) {
+            let _ = writeln!(out, "satchel_collections_total{{method=\"{method}\"}} {n}");
+        }
+    }
+}
+
 /// Counters of mutation dependencies and blob uploads.
 #[derive(Debug, Default)]
 struct DepMetrics {
@@ -513,7 +556,7 @@ mod tests {
 
     #[test]
     fn every_family_has_help_and_type_once() {
-        let text = Metrics::default().render_with(Some(0), Some(CounterTotals::default()));
+        let text = Metrics::default().render_with(Some(0), Some(CounterTotals::default()), Some(DeliveryTotals::default()));
         let mut help = std::collections::HashSet::new();
         let mut types = std::collections::HashMap::new();
         for line in text.lines() {

@@ -4,7 +4,8 @@
 //!
 //! Read from the mutation's row in `mutations` (and, for an applied order the server flagged,
 //! its review-queue row; for a shift close the server flagged, its shift's report differences;
-//! for a deferred one, its rows in `mutation_waits`):
+//! for a day end the server flagged, its day's settlement differences; for a deferred one, its
+//! rows in `mutation_waits`):
 //!
 //! | status      | [`stored_outcome`]                         | a replay of the push          |
 //! |-------------|--------------------------------------------|-------------------------------|
@@ -74,10 +75,16 @@ async fn recorded(conn: &mut AnyConnection, row: Row) -> Result<Fate, AppError> 
     Ok(match status.as_str() {
         "applied" => match flag_reasons(conn, &device_id, seq).await? {
             Some(reasons) => Fate::Flagged { reasons },
-            None => match crate::api::counter::close_flag_reasons(conn, mutation_id.as_deref().unwrap_or_default()).await? {
-                Some(reasons) => Fate::Flagged { reasons },
-                None => Fate::Applied,
-            },
+            None => {
+                let id = mutation_id.as_deref().unwrap_or_default();
+                match crate::api::counter::close_flag_reasons(conn, id).await? {
+                    Some(reasons) => Fate::Flagged { reasons },
+                    None => match crate::api::delivery::end_flag_reasons(conn, id).await? {
+                        Some(reasons) => Fate::Flagged { reasons },
+                        None => Fate::Applied,
+                    },
+                }
+            }
         },
         "rejected" => Fate::Rejected { code: code.unwrap_or_default(), reason, field },
         "held" => Fate::Held {

@@ -48,23 +48,32 @@ pub struct Settings {
     pub number_prefix: String,
 }
 
-/// The settings row: rule set, currency, origin, policy, number prefix, counter settings.
-type SettingsRow = (String, String, Option<String>, String, String, Option<String>);
+/// The settings row: rule set, currency, origin, policy, number prefix, counter and delivery
+/// settings.
+type SettingsRow = (String, String, Option<String>, String, String, Option<String>, Option<String>);
 
 /// The settings row; `None` when the deployment has none (then no v2 orders and no leases).
 pub async fn settings(conn: &mut AnyConnection) -> Result<Option<Settings>, AppError> {
     let row: Option<SettingsRow> = sqlx::query_as(
-        "SELECT rule_set, currency, origin, policy, number_prefix, counter FROM settings WHERE id = 1",
+        "SELECT rule_set, currency, origin, policy, number_prefix, counter, delivery FROM settings WHERE id = 1",
     )
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((rule_set, currency, origin, policy, number_prefix, counter)) = row else {
+    let Some((rule_set, currency, origin, policy, number_prefix, counter, delivery)) = row else {
         return Ok(None);
     };
     let policy = serde_json::from_str(&policy)
         .map_err(|e| AppError::Internal(format!("stored validation policy: {e}")))?;
     let counter = counter.map(|c| json(&c, "counter settings")).transpose()?;
-    Ok(Some(Settings { sales: SalesSettings { rule_set, currency, origin, policy, counter, delivery: None }, number_prefix }))
+    let delivery = delivery.map(|d| json(&d, "delivery settings")).transpose()?;
+    Ok(Some(Settings { sales: SalesSettings { rule_set, currency, origin, policy, counter, delivery }, number_prefix }))
+}
+
+/// The decimal places of the deployment's currency (2 for CAD): what amounts of a delivery day
+/// may carry.
+pub fn currency_places(settings: &Settings) -> Result<u32, AppError> {
+    let rules = rule_set(&settings.sales.rule_set)?;
+    Ok(satchel_core::tax::rounding::places(rules.currency.step.value()))
 }
 
 /// A built-in rule set by id, parsed once per process.
@@ -292,7 +301,8 @@ fn outlet_of(row: OutletRow) -> Result<Option<OutletInfo>, AppError> {
     }))
 }
 
-/// The outlets with v2 data on `routes` (every route when `None`), by id.
+/// The outlets with v2 data on `routes` (every route when `None`), by id, with their invoices
+/// and visit notes ([`crate::receivables::attach`]).
 pub async fn outlets(conn: &mut AnyConnection, routes: Option<&[String]>) -> Result<Vec<OutletInfo>, AppError> {
     let rows: Vec<OutletRow> = sqlx::query_as(&format!("{OUTLET_COLUMNS} ORDER BY id")).fetch_all(&mut *conn).await?;
     let mut out = Vec::new();
@@ -304,11 +314,13 @@ pub async fn outlets(conn: &mut AnyConnection, routes: Option<&[String]>) -> Res
             out.push(o);
         }
     }
+    crate::receivables::attach(conn, &mut out, Utc::now()).await?;
     Ok(out)
 }
 
-/// The outlets with the ids `ids`, by id: `Some` with its v2 data, `None` for one that exists
-/// without v2 data; absent ids are left out (the pull's batch load).
+/// The outlets with the ids `ids`, by id: `Some` with its v2 data (and its invoices and visit
+/// notes), `None` for one that exists without v2 data; absent ids are left out (the pull's batch
+/// load).
 pub async fn outlets_by_id(
     conn: &mut AnyConnection,
     ids: &[&str],
@@ -322,12 +334,19 @@ pub async fn outlets_by_id(
         q = q.bind(*id);
     }
     let rows: Vec<OutletRow> = q.fetch_all(&mut *conn).await?;
-    rows.into_iter()
+    let mut found: BTreeMap<String, Option<OutletInfo>> = rows
+        .into_iter()
         .map(|row| {
             let id = row.0.clone();
             outlet_of(row).map(|o| (id, o))
         })
-        .collect()
+        .collect::<Result<_, AppError>>()?;
+    let mut v2: Vec<OutletInfo> = found.values_mut().filter_map(Option::take).collect();
+    crate::receivables::attach(conn, &mut v2, Utc::now()).await?;
+    for o in v2 {
+        found.insert(o.id.clone(), Some(o));
+    }
+    Ok(found)
 }
 
 /// One outlet with its v2 data, locked for this transaction on PostgreSQL (SQLite's push already

@@ -7,6 +7,10 @@ use crate::auth::{hash_password, PRODUCTION_ARGON2};
 use crate::db::{timestamp, value_rows, Db};
 use crate::errors::AppError;
 
+pub mod delivery;
+
+pub use delivery::{record_delivery, seed_delivery, DRIVER};
+
 /// Number of demo products (`SKU-00001` …).
 pub const PRODUCTS: usize = 800;
 /// Number of demo outlets (`OUT-0001` …).
@@ -53,11 +57,11 @@ pub const USERS: [DemoUser; 3] = [
     },
 ];
 
-/// The line printed at start listing the demo logins (the cashier's too).
+/// The line printed at start listing the demo logins (the cashier's and the driver's too).
 pub fn logins_line() -> String {
     let logins: Vec<String> = USERS
         .iter()
-        .chain(std::iter::once(&CASHIER))
+        .chain([&CASHIER, &DRIVER])
         .map(|u| format!("{} / {}", u.username, u.password))
         .collect();
     format!("demo logins: {}", logins.join(", "))
@@ -406,10 +410,17 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
             .bind(CASHIER.username)
             .fetch_optional(&mut *tx)
             .await?;
+        let driver: Option<(String,)> = sqlx::query_as("SELECT username FROM users WHERE username = $1")
+            .bind(DRIVER.username)
+            .fetch_optional(&mut *tx)
+            .await?;
         if settings == 0 && demo.is_some() {
             seed_sales(&mut tx).await?;
             if cashier.is_none() {
                 seed_counter(&mut tx).await?;
+            }
+            if driver.is_none() {
+                seed_delivery(&mut tx).await?;
             }
             seed_sync(&mut tx, true).await?;
             tx.commit().await?;
@@ -418,11 +429,18 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
             seed_sync(&mut tx, demo.is_some()).await?;
             tx.commit().await?;
             tracing::info!("recorded the existing data in the pull feed");
-        } else if demo.is_some() && cashier.is_none() {
-            seed_counter(&mut tx).await?;
-            record_counter(&mut tx).await?;
+        } else if demo.is_some() && (cashier.is_none() || driver.is_none()) {
+            if cashier.is_none() {
+                seed_counter(&mut tx).await?;
+                record_counter(&mut tx).await?;
+                tracing::info!("added the demo shop (counter) to the existing demo data set");
+            }
+            if driver.is_none() {
+                seed_delivery(&mut tx).await?;
+                record_delivery(&mut tx).await?;
+                tracing::info!("added the demo delivery crew to the existing demo data set");
+            }
             tx.commit().await?;
-            tracing::info!("added the demo shop (counter) to the existing demo data set");
         } else {
             tx.rollback().await?;
         }
@@ -472,6 +490,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
     .await?;
     seed_sales(&mut tx).await?;
     seed_counter(&mut tx).await?;
+    seed_delivery(&mut tx).await?;
     seed_sync(&mut tx, true).await?;
     tx.commit().await?;
     Ok(true)

@@ -20,8 +20,9 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /metrics`: Prometheus text format: the counters, the number of open review items and
-/// the counter's receipts and shifts (each left out when the database does not answer).
+/// `GET /metrics`: Prometheus text format: the counters, the number of open review items, the
+/// counter's receipts and shifts, and the delivery days and collections (each left out when the
+/// database does not answer).
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let open: Option<(i64,)> = sqlx::query_as("SELECT COUNT(*) FROM review_queue WHERE status = 'open'")
         .fetch_one(&state.db.pool)
@@ -40,9 +41,24 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         shifts_closed,
         shifts_with_differences,
     });
+    let delivery: Option<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM delivery_days), (SELECT COUNT(*) FROM delivery_days WHERE ended_at IS NOT NULL), \
+         (SELECT COUNT(*) FROM delivery_days WHERE ended_at IS NOT NULL AND flagged = 1), \
+         (SELECT COUNT(*) FROM collections WHERE method = 'cash'), (SELECT COUNT(*) FROM collections WHERE method = 'cheque'), \
+         (SELECT COUNT(*) FROM collections WHERE method = 'mobile_money')",
+    )
+    .fetch_one(&state.db.pool)
+    .await
+    .ok();
+    let delivery = delivery.map(|(days_started, days_ended, days_flagged, cash, cheque, mobile)| crate::metrics::DeliveryTotals {
+        days_started,
+        days_ended,
+        days_flagged,
+        collections: [cash, cheque, mobile],
+    });
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render_with(open.map(|(n,)| n), counter),
+        state.metrics.render_with(open.map(|(n,)| n), counter, delivery),
     )
 }
 

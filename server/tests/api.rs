@@ -87,8 +87,9 @@ async fn reference_data_is_filtered_by_route(backend: Backend) {
     assert_eq!(routes, HashSet::from(["R2", "R3"]));
 
     let all = s.reference(&sup).await;
-    // The 200 field outlets and the demo shop's 3 customers (route COUNTER).
-    assert_eq!(all.outlets.len(), 203);
+    // The 200 field outlets, the demo shop's 3 customers (route COUNTER) and the delivery
+    // route's 8 (route D1).
+    assert_eq!(all.outlets.len(), 211);
     let rates: HashSet<String> = all.outlets.iter().map(|o| o.tax_rate.to_string()).collect();
     assert_eq!(rates, HashSet::from(["5".into(), "13".into(), "15".into()]));
 }

@@ -41,7 +41,7 @@ async fn the_binary_prints_its_port_and_stops_on_sigterm(backend: Backend) {
     let second = lines.next().expect("a line").expect("utf-8");
     assert_eq!(
         second,
-        "demo logins: rep1 / rep1-demo, rep2 / rep2-demo, super / super-demo, cashier1 / cashier1-demo"
+        "demo logins: rep1 / rep1-demo, rep2 / rep2-demo, super / super-demo, cashier1 / cashier1-demo, driver1 / driver1-demo"
     );
     assert_eq!(
         store.data_dir().join("satchel.sqlite3").exists(),

@@ -222,8 +222,8 @@ async fn instances_starting_together_on_one_postgresql_migrate_and_seed_once() {
             .expect("reference");
         let r: serde_json::Value = res.json().await.expect("json");
         assert_eq!(r["products"].as_array().map(Vec::len), Some(800));
-        // The 200 field outlets and the demo shop's 3 customers.
-        assert_eq!(r["outlets"].as_array().map(Vec::len), Some(203));
+        // The 200 field outlets, the demo shop's 3 customers and the delivery route's 8.
+        assert_eq!(r["outlets"].as_array().map(Vec::len), Some(211));
     }
     assert_eq!(keys.len(), 1, "one server key for all instances");
     for s in servers {

@@ -331,7 +331,7 @@ async fn a_rep_sees_only_their_routes_tasks_and_van(backend: Backend) {
     assert_eq!(&van, &sales_of(&s.reference(&rep2).await).van_stock, "rep2's own van");
 
     let changes = once(&pull_all(&s, &sup, None, 2000).await);
-    assert_eq!(of(&changes, Entity::Outlet).len(), 203, "a supervisor sees every route (the shop's 3 customers too)");
+    assert_eq!(of(&changes, Entity::Outlet).len(), 211, "a supervisor sees every route (the shop's 3 customers and route D1's 8 too)");
     assert_eq!(counts(&changes).get(&Entity::VanStock), None, "a supervisor has no van");
     assert_eq!(counts(&changes).get(&Entity::Task), None, "and no tasks");
     let settings: SettingsView = decode(&of(&changes, Entity::Settings)["sales"]);
@@ -448,7 +448,7 @@ async fn a_cancelled_task_comes_as_a_changed_task(backend: Backend) {
     let (_, v) = s.get("/api/v1/tasks?status=cancelled", &rep1.token).await;
     assert_eq!(ids(&v), [task]);
     let (_, v) = s.get("/api/v1/tasks?status=all", &sup.token).await;
-    assert_eq!(ids(&v).len(), 7);
+    assert_eq!(ids(&v).len(), 15, "the 7 field tasks and the driver's 8 deliveries");
     let (status, v) = s.get("/api/v1/tasks?status=late", &sup.token).await;
     assert_error(status, &v, 400, "malformed_query");
 }

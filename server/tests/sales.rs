@@ -125,7 +125,7 @@ async fn the_reference_carries_the_sales_data_by_route(backend: Backend) {
     let all = s.reference(&sup).await;
     let sales = sales_of(&all);
     assert_eq!(sales.role, "supervisor");
-    assert_eq!(sales.outlets.len(), 203, "the 200 field outlets and the shop's 3 customers");
+    assert_eq!(sales.outlets.len(), 211, "the 200 field outlets, the shop's 3 customers and route D1's 8");
     assert!(sales.van_stock.is_empty(), "the supervisor has no van");
     assert_eq!(sales.price_lists.len(), 4);
 }

@@ -246,21 +246,34 @@ async fn decide(conn: &mut AnyConnection, backend: Backend, device: &str, seq: i
     })
 }
 
-/// The `blob:<sha256>` keys of the photos of a `task.complete` the server does not hold whole
-/// (only well-formed references; a malformed one is rejected when the mutation is checked).
+/// The `blob:<sha256>` keys of the blobs a mutation names that the server does not hold whole:
+/// the photos (and a stop's signature) of a `task.complete`, the crew's signature of a
+/// `day.end` (only well-formed references; a malformed one is rejected when the mutation is
+/// checked).
 pub(super) async fn missing_blob_keys(conn: &mut AnyConnection, m: &Mutation) -> Result<Vec<String>, AppError> {
-    let MutationBody::TaskComplete(c) = &m.body else { return Ok(Vec::new()) };
-    if task_complete::check_photos(c).is_err() {
-        return Ok(Vec::new());
-    }
-    let mut keys = Vec::new();
-    for p in &c.photos {
+    let refs = match &m.body {
+        MutationBody::TaskComplete(c) => {
+            let refs = task_complete::blob_refs(c);
+            if task_complete::check_photos(c).is_err() || task_complete::check_blob_refs(&refs).is_err() {
+                return Ok(Vec::new());
+            }
+            refs.into_iter().map(|(_, b)| b).collect::<Vec<_>>()
+        }
+        MutationBody::DayEnd(e) => match &e.signature {
+            Some(s) if satchel_core::sync::blobs::check(s).is_ok() => vec![s],
+            _ => return Ok(Vec::new()),
+        },
+        _ => return Ok(Vec::new()),
+    };
+    let mut keys: Vec<String> = Vec::new();
+    for p in refs {
         let row: Option<(i64,)> = sqlx::query_as("SELECT complete FROM blobs WHERE sha256 = $1")
             .bind(&p.sha256)
             .fetch_optional(&mut *conn)
             .await?;
-        if !matches!(row, Some((1,))) {
-            keys.push(blob_key(&p.sha256));
+        let key = blob_key(&p.sha256);
+        if !matches!(row, Some((1,))) && !keys.contains(&key) {
+            keys.push(key);
         }
     }
     Ok(keys)

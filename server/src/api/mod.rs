@@ -3,6 +3,9 @@
 pub mod blobs;
 pub mod conflicts;
 pub mod counter;
+mod day_stop;
+pub mod days;
+pub mod delivery;
 mod deferred;
 pub mod devices;
 pub mod orders;

@@ -38,7 +38,7 @@ use sqlx::AnyConnection;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
 use super::reference::{routes_of, stored_dec};
-use super::{counter, outlet_update, sales_order, task_complete, JsonBody};
+use super::{counter, delivery, outlet_update, sales_order, task_complete, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
@@ -377,18 +377,14 @@ pub(super) async fn check_and_apply(
             Ok(merged) => Verdict::Applied(outlet_update::store(conn, auth, m, seq, &merged, at).await?),
             Err(rej) => Verdict::Rejected(rej),
         },
-        MutationBody::TaskComplete(c) => task_complete::check_and_apply(conn, env.backend, auth, m, c, at).await?,
+        MutationBody::TaskComplete(c) => task_complete::check_and_apply(conn, env.backend, env.routes, auth, m, c, at).await?,
         MutationBody::MutationDiscard(d) => deferred::discard(conn, env.backend, auth, d, at).await?,
         MutationBody::ShiftOpen(o) => counter::open(conn, env.settings, auth, m, o, at).await?,
         MutationBody::CashMovement(e) => counter::movement(conn, env.backend, env.settings, auth, m, e, at).await?,
         MutationBody::ShiftClose(c) => counter::close(conn, env.backend, env.settings, auth, m, c).await?,
-        // The delivery day's server side is being built (issue 14); until then it is refused
-        // with a clear code rather than applied half.
-        MutationBody::DayStart(_) | MutationBody::CollectionRecord(_) | MutationBody::DayEnd(_) => Verdict::Rejected(Rejection {
-            code: "not_supported".into(),
-            reason: "this server does not take delivery days yet".into(),
-            field: None,
-        }),
+        MutationBody::DayStart(s) => delivery::start(conn, env.backend, env.settings, env.routes, auth, m, s, at).await?,
+        MutationBody::CollectionRecord(e) => delivery::collect(conn, env.backend, env.settings, env.routes, auth, m, e, at).await?,
+        MutationBody::DayEnd(e) => delivery::end(conn, env.backend, env.settings, auth, m, e).await?,
     };
     Ok((verdict, document_number))
 }

@@ -21,13 +21,18 @@
 //! A receipt of the counter (the document has a `counter` part) is checked the same way, with
 //! its register's receipt-number prefix instead of the deployment's, then its shift and its
 //! tenders (and, for a refund, the receipt it returns) by [`super::counter`]; applying also
-//! writes its `receipts` row.
+//! writes its `receipts` row. An invoice billed during a delivery day (a `delivery` link) needs
+//! its day known, the user's and open ([`super::delivery::check_link`]: `unknown_day`,
+//! `day_not_yours`, `day_closed`, field `delivery.day_id`); applying records the day on the
+//! order (`orders.day_id`), which the day's settlement counts by.
 //!
 //! Applying writes the order (version 2, the document's figures, which the server has just
 //! recomputed), a review-queue row when the server's verdict flags it, the outlet's new balance
-//! (plus the order's total: a return's total is negative) and the van's new stock (a sale takes
-//! the goods out, a return puts them back), all in the push's transaction, with the pull feed's
-//! rows of the outlet (scope its route) and of each van stock row it changed (scope the user).
+//! (plus the order's total: a return's total is negative), the invoice owed when it is one (a
+//! rep's sale not paid cash: [`crate::receivables::is_receivable`]) and the van's new stock (a
+//! sale takes the goods out, a return puts them back), all in the push's transaction, with the
+//! pull feed's rows of the outlet (scope its route) and of each van stock row it changed (scope
+//! the user).
 
 use std::collections::BTreeMap;
 
@@ -43,7 +48,7 @@ use satchel_core::sync::protocol::{Entity, FlagReason, Mutation};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
-use super::counter;
+use super::{counter, delivery};
 use super::push::Rejection;
 use super::reference::role_name;
 use crate::auth::AuthDevice;
@@ -175,6 +180,11 @@ pub(super) async fn check(
             return Ok((Some(canonical), Err(rej)));
         }
     }
+    if let Some(link) = &doc.delivery {
+        if let Err(rej) = delivery::check_link(conn, backend, auth, link).await? {
+            return Ok((Some(canonical), Err(rej)));
+        }
+    }
 
     // The server's recomputation.
     let skus = store::distinct(doc.order.lines.iter().map(|l| l.sku.as_str()));
@@ -283,8 +293,8 @@ pub(super) async fn apply(
     sqlx::query(
         "INSERT INTO orders (order_id, device_id, seq, mutation_id, username, outlet_id, committed_at, \
          subtotal, tax, total, line_count, document, received_at, version, document_number, kind, flagged, \
-         price_list_id, tax_breakdown) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2, $14, $15, $16, $17, $18)",
+         price_list_id, tax_breakdown, day_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2, $14, $15, $16, $17, $18, $19)",
     )
     .bind(&order_id)
     .bind(auth.device_id.to_string())
@@ -304,10 +314,13 @@ pub(super) async fn apply(
     .bind(i64::from(flagged))
     .bind(&doc.price_list_id)
     .bind(breakdown)
+    .bind(doc.delivery.as_ref().map(|l| l.day_id.to_string()))
     .execute(&mut *conn)
     .await?;
 
-    // The outlet's balance: the demo's stand-in for the ERP's accounts receivable.
+    // The outlet's balance: the demo's stand-in for the ERP's accounts receivable; and the
+    // invoice owed, which crews collect against.
+    let receivable = crate::receivables::record_sale(conn, doc, received_at).await?;
     if let Some(credit) = checked.outlet.credit {
         let outstanding = Dec(credit.outstanding.value() + effects::balance_effect(doc));
         sqlx::query("UPDATE outlets SET outstanding = $1, credit_as_of = $2 WHERE id = $3")
@@ -316,6 +329,8 @@ pub(super) async fn apply(
             .bind(&doc.order.outlet_id)
             .execute(&mut *conn)
             .await?;
+    }
+    if checked.outlet.credit.is_some() || receivable {
         feed::record(conn, Entity::Outlet, &doc.order.outlet_id, Scope::Route(&checked.outlet.route), false).await?;
     }
 

@@ -52,7 +52,7 @@ pub struct TaskList {
 }
 
 const SELECT: &str = "SELECT id, outlet_id, assignee, kind, title, details, due_date, status, completed_by, \
-     completed_at, note, photos, updated_at FROM tasks";
+     completed_at, note, photos, updated_at, items FROM tasks";
 
 type Row = (
     String,
@@ -68,6 +68,7 @@ type Row = (
     Option<String>,
     String,
     String,
+    String,
 );
 
 /// A stored status.
@@ -81,7 +82,7 @@ pub fn status_of(text: &str) -> Result<TaskStatus, AppError> {
 }
 
 fn item(r: Row) -> Result<TaskItem, AppError> {
-    let (id, outlet_id, assignee, kind, title, details, due, status, completed_by, completed_at, note, photos, updated_at) =
+    let (id, outlet_id, assignee, kind, title, details, due, status, completed_by, completed_at, note, photos, updated_at, items) =
         r;
     let due_date = due
         .map(|d| {
@@ -91,8 +92,9 @@ fn item(r: Row) -> Result<TaskItem, AppError> {
         .transpose()?;
     let photos = serde_json::from_str(&photos)
         .map_err(|e| AppError::Internal(format!("stored photos of task {id}: {e}")))?;
+    let items = serde_json::from_str(&items).map_err(|e| AppError::Internal(format!("stored items of task {id}: {e}")))?;
     Ok(TaskItem {
-        task: TaskView { status: status_of(&status)?, id, outlet_id, kind, title, details, due_date, items: Vec::new() },
+        task: TaskView { status: status_of(&status)?, id, outlet_id, kind, title, details, due_date, items },
         assignee,
         completed_by,
         completed_at,
