@@ -1,5 +1,5 @@
 //! Writes the TypeScript declarations of what the server sends a supervisor's page (review and
-//! conflict items, the counter's shifts) from the Rust types into `src/generated/server.ts`,
+//! conflict items, the counter's shifts, the crews' delivery days) from the Rust types into `src/generated/server.ts`,
 //! which the Wasm module's TypeScript section includes; fails when the committed file is not
 //! what the types say (`SATCHEL_WRITE_TS=1` rewrites it).
 //!
@@ -13,6 +13,7 @@ use satchel_core::tax::verify::ClaimedTax;
 use satchel_core::ts_export::{check_or_write, decl};
 use satchel_core::validation::{Details, Finding, Rule};
 use satchel_server::api::conflicts::{Choice, ConflictItem, ResolutionRecord};
+use satchel_server::api::days::{DayCollectionItem, DayDetail, DayDifference, DayInvoiceItem, DayItem, DayStopItem};
 use satchel_server::api::review::{ReviewItem, ReviewLine};
 use satchel_server::api::shifts::{ShiftDetail, ShiftDifference, ShiftItem};
 
@@ -35,6 +36,12 @@ fn typescript_declarations_are_up_to_date() {
         decl::<ShiftDifference>(),
         decl::<ShiftItem>(),
         decl::<ShiftDetail>(),
+        decl::<DayDifference>(),
+        decl::<DayItem>(),
+        decl::<DayStopItem>(),
+        decl::<DayInvoiceItem>(),
+        decl::<DayCollectionItem>(),
+        decl::<DayDetail>(),
     ];
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/generated/server.ts");
     if let Err(e) = check_or_write(

@@ -513,3 +513,236 @@ device_report: Record<string, unknown> | null,
  * The Z report the server recomputed from the receipts it holds; `null` while open.
  */
 server_report: Record<string, unknown> | null, };
+/**
+ * One figure where the device's settlement and the server's recomputation disagree.
+ */
+export type DayDifference = { 
+/**
+ * The figure, e.g. `invoiced`, `collected.cash`, `van.SKU-00001.expected`, `stops`.
+ */
+field: string, 
+/**
+ * What the device settled.
+ */
+device: string, 
+/**
+ * What the server computed from the records it holds.
+ */
+server: string, };
+/**
+ * One day in the supervisor's list. Amounts are decimal strings.
+ */
+export type DayItem = { 
+/**
+ * The day's id.
+ */
+day_id: string, 
+/**
+ * The crew member (the device's user).
+ */
+crew: string, 
+/**
+ * The device it ran on.
+ */
+device_id: string, 
+/**
+ * The site (depot) it started from.
+ */
+site: string, 
+/**
+ * The route.
+ */
+route: string, 
+/**
+ * The truck's id.
+ */
+truck: string, 
+/**
+ * When it started (device clock).
+ */
+started_at: string, 
+/**
+ * When it ended (device clock); `null` while it runs.
+ */
+ended_at: string | null, 
+/**
+ * Stops planned at the start.
+ */
+planned: number, 
+/**
+ * Stops recorded (planned or not).
+ */
+stops: number, 
+/**
+ * Invoices and returns billed during it.
+ */
+invoices: number, 
+/**
+ * Collections recorded during it.
+ */
+collections: number, 
+/**
+ * Whether the end was flagged (the settlements differ).
+ */
+flagged: boolean, 
+/**
+ * Counted minus expected cash, by the server's settlement; `null` while it runs.
+ */
+cash_variance: string | null, 
+/**
+ * SKUs whose count differs from what was expected, by the server's settlement.
+ */
+van_variances: number | null, 
+/**
+ * Where the device's settlement differs from the server's (empty when they agree).
+ */
+differences: Array<DayDifference>, 
+/**
+ * Whether a supervisor approved it.
+ */
+approved: boolean, 
+/**
+ * Who approved it.
+ */
+approved_by: string | null, 
+/**
+ * When (server clock).
+ */
+approved_at: string | null, };
+/**
+ * A stop of a day: planned (with its outcome once recorded) or added on the road.
+ */
+export type DayStopItem = { 
+/**
+ * The task.
+ */
+task_id: string, 
+/**
+ * The outlet; `null` for a planned stop whose task the server does not hold.
+ */
+outlet_id: string | null, 
+/**
+ * Added on the road.
+ */
+unplanned: boolean, 
+/**
+ * What became of it; `null` while still to do.
+ */
+outcome: StopOutcome | null, 
+/**
+ * Who received the goods (a delivered stop).
+ */
+recipient: string, 
+/**
+ * The signature's blob (SHA-256), readable at `/api/v1/blobs/{sha256}/content`.
+ */
+signature: string | null, 
+/**
+ * How many photos.
+ */
+photos: number, 
+/**
+ * Goods back on the van (a failed delivery).
+ */
+goods_back: { [key in string]?: Dec }, 
+/**
+ * When it was recorded (device clock).
+ */
+at: string | null, };
+/**
+ * An invoice or a return billed during a day.
+ */
+export type DayInvoiceItem = { 
+/**
+ * The order.
+ */
+order_id: string, 
+/**
+ * Its document number.
+ */
+number: string, 
+/**
+ * The outlet.
+ */
+outlet_id: string, 
+/**
+ * The stop it was billed from.
+ */
+task_id: string, 
+/**
+ * `sale` or `return`.
+ */
+kind: string, 
+/**
+ * Its total (amount due; negative for a return).
+ */
+total: string, };
+/**
+ * A collection recorded during a day.
+ */
+export type DayCollectionItem = { 
+/**
+ * The collection's id.
+ */
+collection_id: string, 
+/**
+ * The customer.
+ */
+outlet_id: string, 
+/**
+ * How it was paid.
+ */
+method: CollectionMethod, 
+/**
+ * How much.
+ */
+amount: Dec, 
+/**
+ * Kept beyond its invoices (an advance).
+ */
+advance: Dec, 
+/**
+ * Which invoices it paid.
+ */
+allocations: Array<Allocation>, 
+/**
+ * When (device clock).
+ */
+collected_at: string, };
+/**
+ * One day with everything it counts and both settlements.
+ */
+export type DayDetail = { 
+/**
+ * The day as listed.
+ */
+day: DayItem, 
+/**
+ * The van load sheet confirmed at the start, by SKU.
+ */
+loaded: { [key in string]?: Dec }, 
+/**
+ * The opening cash float.
+ */
+opening_float: Dec, 
+/**
+ * The stops: the plan's in route order, then those added on the road.
+ */
+stops: Array<DayStopItem>, 
+/**
+ * The invoices and returns, by number.
+ */
+invoices: Array<DayInvoiceItem>, 
+/**
+ * The collections, in the order they were made.
+ */
+collections: Array<DayCollectionItem>, 
+/**
+ * The settlement the device sent with the end; `null` while the day runs.
+ */
+device_settlement: DaySettlement | null, 
+/**
+ * The server's settlement: recomputed at the end, or while the day runs from what the
+ * server holds now (nothing counted yet).
+ */
+server_settlement: DaySettlement | null, };
