@@ -33,6 +33,7 @@ backend_tests! {
     a_collection_of_more_than_owed_is_refused_and_writes_nothing,
     a_day_is_the_signed_in_crews_own,
     only_a_supervisor_approves_an_ended_day,
+    a_demo_database_without_the_crew_gets_it_on_restart,
 }
 
 fn d(s: &str) -> Decimal {
@@ -600,4 +601,45 @@ async fn only_a_supervisor_approves_an_ended_day(backend: Backend) {
     assert_error(status, &v, 404, "not_found");
     let (status, _) = s.http.post(s.url(&format!("/api/v1/days/{}/approve", Uuid::now_v7()))).bearer_auth(&sup.token).send().await.map(|r| (r.status(), ())).expect("post");
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A demo database of the version before the delivery day (no driver, no route D1, no delivery
+/// settings) gets the crew on its next start, without counting as a new seed; a start after
+/// that changes nothing.
+async fn a_demo_database_without_the_crew_gets_it_on_restart(backend: Backend) {
+    let s = start(backend).await;
+    let store = s.stop().await;
+    sqlx::any::install_default_drivers();
+    let url = store.database_url().unwrap_or_else(|| format!("sqlite://{}", store.data_dir().join("satchel.sqlite3").display()));
+    {
+        let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+        for sql in [
+            "DELETE FROM tasks WHERE assignee = 'driver1'",
+            "DELETE FROM van_stock WHERE username = 'driver1'",
+            "DELETE FROM user_routes WHERE username = 'driver1'",
+            "DELETE FROM visit_notes",
+            "DELETE FROM receivables",
+            "DELETE FROM outlets WHERE route = 'D1'",
+            "DELETE FROM users WHERE username = 'driver1'",
+            "UPDATE settings SET delivery = NULL",
+        ] {
+            sqlx::query(sql).execute(&pool).await.expect(sql);
+        }
+        pool.close().await;
+    }
+    let s = start_in(store).await;
+    assert!(!s.server.seeded);
+    let crew = Crew::new(&s, "driver1", "driver1-demo").await;
+    assert!(crew.sales.settings.delivery.is_some());
+    assert_eq!(crew.sales.outlets.len(), 8);
+    assert_eq!(crew.sales.outlets[0].invoices[0].number, "SO-0000101");
+    let p = pulled(&s, &crew.dev).await;
+    assert_eq!(pulled_data(&p, "task", "DEL-0008")["items"][2]["sku"], "SKU-00025");
+    let before = p.checkpoint.clone();
+    let store = s.stop().await;
+    let s = start_in(store).await;
+    assert!(!s.server.seeded);
+    let (status, v) = s.get(&format!("/api/v1/sync/pull?checkpoint={before}"), &crew.dev.token).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["changes"], json!([]), "nothing seeded twice");
 }
