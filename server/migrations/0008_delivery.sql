@@ -54,8 +54,10 @@ CREATE TABLE delivery_days (
 );
 
 CREATE INDEX delivery_days_started ON delivery_days (started_at);
--- A crew member has at most one open day: found by user.
-CREATE INDEX delivery_days_user ON delivery_days (username, ended_at);
+-- A crew member has at most one open day. The push checks it (`day_open`); this partial index
+-- makes two devices of one user starting days at once on PostgreSQL fail the second on UNIQUE,
+-- which the push runs again and then refuses (SQLite's pushes never overlap).
+CREATE UNIQUE INDEX delivery_days_open ON delivery_days (username) WHERE ended_at IS NULL;
 
 -- What became of a stop of a day (from its `task.complete`). A skipped stop may be done later
 -- the same day: the stop's row then holds its latest outcome. `reason` for a failed or skipped
