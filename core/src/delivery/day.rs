@@ -317,8 +317,11 @@ pub fn check_stop(s: &DayStop) -> Result<(), DayError> {
     quantities(&s.goods_back, "goods_back")
 }
 
-/// Checks a day's end: counts are quantities, the cash is money.
+/// Checks a day's end: the crew member signed it, counts are quantities, the cash is money.
 pub fn check_end(e: &DayEnd, places: u32) -> Result<(), DayError> {
+    if e.signature.is_none() {
+        return Err(DayError::Proof("signature"));
+    }
     quantities(&e.counted_van, "counted_van")?;
     money(e.counted_cash, "counted_cash", places)
 }
@@ -377,5 +380,15 @@ mod tests {
         assert_eq!(check_stop(&DayStop { recipient: " ".into(), ..done.clone() }).expect_err("who").field(), "recipient");
         let failed = DayStop { outcome: StopOutcome::Failed { reason: String::new() }, recipient: String::new(), signature: None, ..done };
         assert_eq!(check_stop(&failed).expect_err("why").code(), "reason_required");
+    }
+
+    #[test]
+    fn an_end_is_signed() {
+        let sig = BlobRef { sha256: "cd".repeat(32), size: 10, content_type: "image/png".into() };
+        let settlement = crate::delivery::settle(&crate::delivery::DayRecords::default(), None, None);
+        let end = DayEnd { day_id: Uuid::nil(), ended_at: chrono::DateTime::UNIX_EPOCH, counted_van: BTreeMap::new(), counted_cash: d("0"), odometer: 1, signature: Some(sig), stops: 0, settlement };
+        assert!(check_end(&end, 2).is_ok());
+        let unsigned = check_end(&DayEnd { signature: None, ..end }, 2).expect_err("unsigned");
+        assert_eq!((unsigned.field().as_str(), unsigned.code()), ("signature", "proof_required"));
     }
 }

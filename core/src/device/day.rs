@@ -633,7 +633,9 @@ pub fn records(state: &DeviceState, open: &OpenDay) -> DayRecords {
     DayRecords {
         opening_float: open.start.float,
         loaded: open.start.loaded.clone(),
-        stops: open.stops.iter().map(|s| Stop { task_id: s.task_id.clone(), unplanned: s.unplanned, outcome: s.outcome.clone() }).collect(),
+        // An unplanned stop added but never worked was never sent: the server cannot count it,
+        // so neither does the settlement.
+        stops: open.stops.iter().filter(|s| !s.unplanned || s.outcome.is_some()).map(|s| Stop { task_id: s.task_id.clone(), unplanned: s.unplanned, outcome: s.outcome.clone() }).collect(),
         documents,
         collections: open.collections.iter().filter(|c| held_reason(state, c).is_none()).map(|c| c.entry.collection.clone()).collect(),
         uploads_pending: u32::try_from(state.uploads().len()).unwrap_or(u32::MAX),
