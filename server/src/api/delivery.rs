@@ -33,6 +33,7 @@ use satchel_core::delivery::{
 };
 use satchel_core::money::Dec;
 use satchel_core::sales::{OrderKind, SalesDocument};
+use satchel_core::sync::protocol::rejection_codes::TASK_CLOSED;
 use satchel_core::sync::protocol::{Entity, FlagReason, Mutation, Outcome};
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -222,6 +223,21 @@ pub(super) async fn check_link(conn: &mut AnyConnection, backend: Backend, auth:
     if n == 0 || n > core_delivery::day::MAX_TEXT {
         let e = DayError::Text("task_id");
         return Ok(Err(day_rejection(&e, "delivery.")));
+    }
+    // A delivery the office withdrew is not billed (an unplanned stop's task is not known yet:
+    // its completion creates it).
+    let task: Option<(String, String)> = sqlx::query_as("SELECT status, updated_at FROM tasks WHERE id = $1")
+        .bind(link.task_id.trim())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some((status, updated_at)) = task {
+        if status == "cancelled" {
+            return Ok(Err(Rejection {
+                code: TASK_CLOSED.into(),
+                reason: format!("delivery.task_id: task {} was cancelled by the office on {}", link.task_id.trim(), super::task_complete::shown(&updated_at)),
+                field: Some("delivery.task_id".into()),
+            }));
+        }
     }
     Ok(Ok(()))
 }

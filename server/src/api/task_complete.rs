@@ -53,7 +53,7 @@ pub(super) fn check_photos(c: &TaskCompletion) -> Result<(), Rejection> {
 }
 
 /// A stored timestamp as a rep reads it: `2026-11-22 10:04 UTC`.
-fn shown(at: &str) -> String {
+pub(super) fn shown(at: &str) -> String {
     DateTime::parse_from_rfc3339(at).map_or_else(|_| at.to_string(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
