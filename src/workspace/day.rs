@@ -8,7 +8,7 @@ use satchel_core::device::app::Ids;
 use satchel_core::device::day::{CollectRequest, EndRequest, StartRequest, StopRequest};
 use satchel_core::device::day_views::EndedDayView;
 
-use super::business::{business_date, read_photo};
+use super::business::{business_date, parse_id, read_photo};
 use super::{from_js_value, now, to_js_value, Workspace};
 use crate::error::SatchelError;
 use crate::BrowserRng;
@@ -130,5 +130,34 @@ impl Workspace {
         let ended = self.inner.device.end_day(req, sig, now(), crate::new_id()?, &mut BrowserRng).await?;
         self.inner.changed();
         to_js_value(&EndedDayView { day_id: ended.day_id, route: ended.route, truck: ended.truck, ended_at: ended.ended_at, settlement: ended.settlement, queued: true })
+    }
+
+    /// A supervisor's delivery days, from the server (online), newest first: each with its
+    /// crew, route, truck, progress, variances, the figures where the device's settlement and
+    /// the server's recomputation differ, and whether it was approved.
+    #[wasm_bindgen(unchecked_return_type = "DayItem[]")]
+    pub async fn days(&self) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let answer: serde_json::Value = self.inner.transport.get("/api/v1/days", Some(&token)).await?;
+        to_js_value(answer.get("days").unwrap_or(&serde_json::Value::Array(Vec::new())))
+    }
+
+    /// One delivery day with its stops, invoices, collections and both settlements (supervisor,
+    /// online).
+    #[wasm_bindgen(js_name = dayDetail, unchecked_return_type = "DayDetail")]
+    pub async fn day_detail(&self, day_id: String) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let id = parse_id("day_id", &day_id)?;
+        let answer: serde_json::Value = self.inner.transport.get(&format!("/api/v1/days/{id}"), Some(&token)).await?;
+        to_js_value(&answer)
+    }
+
+    /// Approves an ended delivery day (supervisor, online).
+    #[wasm_bindgen(js_name = approveDay, unchecked_return_type = "DayItem")]
+    pub async fn approve_day(&self, day_id: String) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let id = parse_id("day_id", &day_id)?;
+        let item: serde_json::Value = self.inner.transport.post(&format!("/api/v1/days/{id}/approve"), &serde_json::json!({}), Some(&token)).await?;
+        to_js_value(&item)
     }
 }

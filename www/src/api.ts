@@ -47,6 +47,8 @@ export type {
   QuoteView,
   ReviewItem,
   ShiftItem,
+  DayItem,
+  DayDetail,
   ReviewLine,
   SalesLine,
   SalesOrder,

@@ -1,11 +1,12 @@
 // A supervisor's decisions: the review queue of flagged orders, the outlet conflicts and the
-// counter's shifts with their variances, all
+// counter's shifts with their variances, the delivery days to approve, all
 // read from the server as soon as the screen is built, so their counts show on the collapsed
 // cards.
 
 import type { Workspace } from '../api.ts';
 import { h } from '../dom.ts';
 import { renderConflicts } from './conflicts.ts';
+import { renderDays } from './days.ts';
 import { renderReview } from './review.ts';
 import { renderShifts } from './shifts.ts';
 
@@ -13,8 +14,10 @@ export function renderSupervisor(ws: Workspace): HTMLElement {
   const review = renderReview(ws);
   const conflicts = renderConflicts(ws);
   const shifts = renderShifts(ws);
+  const days = renderDays(ws);
   void review.load();
   void conflicts.load();
   void shifts.load();
-  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el, shifts.el);
+  void days.load();
+  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el, shifts.el, days.el);
 }
