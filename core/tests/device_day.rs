@@ -38,7 +38,7 @@ fn route() -> serde_json::Value {
     };
     serde_json::json!([
         {"entity": "settings", "key": "sales", "data": {"settings": {"rule_set": "ca", "currency": "CAD",
-            "delivery": {"sites": ["North depot"], "trucks": [{"id": "KDA-101", "label": "Van 1"}],
+            "delivery": {"routes": ["D1"], "sites": ["North depot"], "trucks": [{"id": "KDA-101", "label": "Van 1"}],
                 "failure_reasons": ["Shop closed"], "skip_reasons": ["Out of time"]}}, "role": "rep"}},
         {"entity": "price_list", "key": "PL-1", "data": {"id": "PL-1", "outlet_group": "retail", "valid_from": "2020-01-01",
             "prices": {"SKU-00001": "10.00", "SKU-00002": "20.00"}}},

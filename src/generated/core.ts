@@ -945,6 +945,11 @@ export type AdvancePolicy = "refuse" | "allow";
  */
 export type DeliverySettings = { 
 /**
+ * The routes worked as delivery days: a user with one of them is a crew member, and only
+ * they start days. Other routes' delivery tasks stay ordinary tasks.
+ */
+routes: Array<string>, 
+/**
  * The sites (depots) a day starts from.
  */
 sites: Array<string>, 

@@ -48,6 +48,10 @@ pub struct Truck {
 #[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct DeliverySettings {
+    /// The routes worked as delivery days: a user with one of them is a crew member, and only
+    /// they start days. Other routes' delivery tasks stay ordinary tasks.
+    #[serde(default)]
+    pub routes: Vec<String>,
     /// The sites (depots) a day starts from.
     pub sites: Vec<String>,
     /// The trucks.
@@ -280,6 +284,9 @@ pub fn check_start(s: &DayStart, settings: &DeliverySettings, places: u32) -> Re
     text(&s.site, "site")?;
     text(&s.route, "route")?;
     text(&s.truck, "truck")?;
+    if !settings.routes.iter().any(|x| x == &s.route) {
+        return Err(DayError::Unknown { field: "route", value: s.route.clone() });
+    }
     if !settings.sites.iter().any(|x| x == &s.site) {
         return Err(DayError::Unknown { field: "site", value: s.site.clone() });
     }
@@ -337,7 +344,7 @@ mod tests {
     }
 
     fn settings() -> DeliverySettings {
-        DeliverySettings { sites: vec!["North depot".into()], trucks: vec![Truck { id: "KDA-101".into(), label: "Van 1".into() }], ..Default::default() }
+        DeliverySettings { routes: vec!["R7".into()], sites: vec!["North depot".into()], trucks: vec![Truck { id: "KDA-101".into(), label: "Van 1".into() }], ..Default::default() }
     }
 
     fn start() -> DayStart {
@@ -361,6 +368,9 @@ mod tests {
         assert!(check_start(&start(), &settings(), 2).is_ok());
         let e = check_start(&DayStart { truck: "XYZ".into(), ..start() }, &settings(), 2).expect_err("truck");
         assert_eq!((e.code(), e.field().as_str()), ("unknown", "truck"));
+        // A route the deployment does not work as delivery days.
+        let e = check_start(&DayStart { route: "R1".into(), ..start() }, &settings(), 2).expect_err("route");
+        assert_eq!((e.code(), e.field().as_str()), ("unknown", "route"));
         let e = check_start(&DayStart { plan: vec!["T1".into(), "T1".into()], ..start() }, &settings(), 2).expect_err("dup");
         assert_eq!(e.code(), "duplicate_stop");
         let e = check_start(&DayStart { float: d("-1"), ..start() }, &settings(), 2).expect_err("float");

@@ -275,10 +275,14 @@ fn stop_view(state: &DeviceState, day: &DayState, open: &OpenDay, s: &day::Route
 pub fn day_view(state: &DeviceState, now: DateTime<Utc>) -> DayView {
     let day = state.day();
     let today = now.date_naive();
+    // The user's routes that the deployment works as delivery days.
+    let delivery_routes: Vec<String> = state.sales().and_then(|m| m.settings.as_ref()).and_then(|s| s.delivery.as_ref()).map(|d| d.routes.clone()).unwrap_or_default();
     let mut routes: BTreeMap<String, u32> = BTreeMap::new();
     for id in state.outlet_ids() {
         if let Some(o) = state.outlet(id) {
-            routes.entry(o.route).or_default();
+            if delivery_routes.contains(&o.route) {
+                routes.entry(o.route).or_default();
+            }
         }
     }
     for (route, n) in routes.iter_mut() {

@@ -110,6 +110,7 @@ pub const VISIT_NOTES: [(&str, &str, u64, &str); 2] = [
 /// The demo deployment's delivery settings.
 pub fn delivery_settings() -> DeliverySettings {
     DeliverySettings {
+        routes: vec![DELIVERY_ROUTE.to_string()],
         sites: SITES.iter().map(|s| (*s).to_string()).collect(),
         trucks: TRUCKS.iter().map(|(id, label)| Truck { id: (*id).into(), label: (*label).into() }).collect(),
         advances: AdvancePolicy::default(),
