@@ -238,6 +238,10 @@ test('delivery day: an invoice the server refuses holds the collection against i
     await signIn(page, 'driver1', 'driver1-demo');
     await tid(page, 'day-start').waitFor();
     await tid(page, 'day-odometer').fill('1200');
+    // The load counted at the depot, one product short of what was sent.
+    await tid(page, 'load-as-sent').uncheck();
+    assert.equal(await tid(page, 'load-sheet-box').evaluate((d) => d.open), true, 'counting opens the load sheet');
+    await tid(page, 'load-SKU-00023').fill('29');
     await tid(page, 'start-day').click();
     await stop(page, TASK).waitFor();
     await waitForBadge(page, 0, SYNC_TIMEOUT);
@@ -269,5 +273,7 @@ test('delivery day: an invoice the server refuses holds the collection against i
     const detail = await getJson(server.url, `/api/v1/days/${days[0].day_id}`, supervisor);
     assert.equal(detail.invoices.length, 0);
     assert.equal(detail.collections.length, 0);
+    assert.equal(detail.loaded['SKU-00023'], '29', 'the day starts with the load as counted');
+    assert.equal(detail.day.route, 'D1');
   });
 });

@@ -106,6 +106,8 @@ export function renderWorkspace(
         orderForm.scrollIntoView({ block: 'start' });
       },
       changed: () => {
+        // The day's own notice says what just happened; an older order notice would cover it.
+        order.notify('');
         tasks?.refresh(true);
         void sync.refresh();
       },

@@ -82,12 +82,14 @@ export function createDay(ws: Workspace, hooks: { bill(taskId: string): void; ch
       s.panel = p;
       s.error = undefined;
       s.notice = '';
+      hooks.changed();
       changed();
     },
     setEnding(on) {
       s.ending = on;
       s.error = undefined;
       s.notice = '';
+      hooks.changed();
       s.view = ws.day();
       changed();
       window.scrollTo(0, 0);

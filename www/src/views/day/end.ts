@@ -38,7 +38,7 @@ export function renderEnd(d: Day, currency: string | undefined): HTMLElement {
   const odometer = h('input', { type: 'text', inputmode: 'numeric', 'data-testid': 'end-odometer', autocomplete: 'off', value: String(open.odometer) });
   const pad = signaturePad('end-signature', 'Your signature');
   const preview = h('div', { 'data-testid': 'end-preview' });
-  const variances = van.map(() => h('td', { class: 'num' }));
+  const variances = van.map(() => h('span', { class: 'variance' }));
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'end-error', hidden: true });
   const read = (): EndRequest | string => {
     const counted_van: Record<string, string> = {};
@@ -64,7 +64,7 @@ export function renderEnd(d: Day, currency: string | undefined): HTMLElement {
       replaceChildren(preview, settlementElement(s, currency, 'end-summary'));
       for (const [i, l] of van.entries()) {
         const v = s.van.find((x) => x.sku === l.sku)?.variance;
-        variances[i]!.textContent = v && !/^-?0(\.0+)?$/.test(v) ? quantity(v) : '';
+        variances[i]!.textContent = v && !/^-?0(\.0+)?$/.test(v) ? `${v.startsWith('-') ? '' : '+'}${quantity(v)}` : '';
         variances[i]!.setAttribute('data-testid', `variance-${l.sku}`);
         variances[i]!.setAttribute('data-variance', v ?? '');
       }
@@ -92,18 +92,33 @@ export function renderEnd(d: Day, currency: string | undefined): HTMLElement {
       });
     });
   });
+  // One row per product, the count under the thumb: the figures it is checked against on the
+  // left, the counted field and its variance on the right (no sideways scrolling on a phone).
+  const names = new Map(d.s.view.van.map((l) => [l.sku, l.name]));
   const table = h(
-    'table',
-    { class: 'sheet', 'data-testid': 'van-count' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'SKU'), h('th', {}, 'Loaded'), h('th', {}, 'Out'), h('th', {}, 'Back'), h('th', {}, 'Expected'), h('th', {}, 'Counted'), h('th', {}, 'Variance'))),
-    h('tbody', {}, ...van.map((l, i) => h('tr', {}, h('td', {}, l.sku), ...[l.loaded, l.delivered, l.returned, l.expected].map((q) => h('td', { class: 'num' }, quantity(q))), h('td', {}, counts[i]!), variances[i]!))),
+    'ul',
+    { class: 'list van-count', 'data-testid': 'van-count' },
+    ...van.map((l, i) =>
+      h(
+        'li',
+        { class: 'van-line', 'data-sku': l.sku },
+        h(
+          'div',
+          { class: 'name' },
+          h('strong', {}, names.get(l.sku) ?? l.sku),
+          h('div', { class: 'meta' }, `${l.sku} · loaded ${quantity(l.loaded)} − out ${quantity(l.delivered)} + back ${quantity(l.returned)}`),
+          h('div', {}, 'Expected ', h('strong', { 'data-testid': `expected-${l.sku}` }, quantity(l.expected))),
+        ),
+        h('label', { class: 'count' }, h('span', { class: 'meta' }, 'Counted'), counts[i]!, variances[i]!),
+      ),
+    ),
   );
   const el = h(
     'section',
     { class: 'card day-end', 'data-testid': 'day-end' },
     h('div', { class: 'row' }, h('h2', { class: 'name' }, 'End the day'), h('button', { type: 'button', class: 'small', 'data-testid': 'end-back', onclick: () => d.setEnding(false) }, 'Back to the route')),
     h('h3', {}, 'Van'),
-    h('div', { class: 'scroll-x' }, table),
+    table,
     h('div', { class: 'row two' }, h('label', {}, 'Cash counted', cash), h('label', {}, 'Odometer (km)', odometer)),
     preview,
     pad.el,

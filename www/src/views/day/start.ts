@@ -22,8 +22,11 @@ export function renderStart(d: Day): HTMLElement {
   const float = h('input', { type: 'text', inputmode: 'decimal', 'data-testid': 'day-float', autocomplete: 'off', placeholder: '0.00' });
   const asSent = h('input', { type: 'checkbox', 'data-testid': 'load-as-sent', checked: true });
   const counted = v.van.map((l) => h('input', { type: 'text', inputmode: 'decimal', 'data-testid': `load-${l.sku}`, value: l.quantity, 'aria-label': `${l.name} counted`, disabled: true }));
+  // A full van is a long list: folded while the load is accepted as sent, opened to count.
+  const sheetBox = h('details', { class: 'load-sheet', 'data-testid': 'load-sheet-box' });
   asSent.addEventListener('change', () => {
     for (const i of counted) i.disabled = asSent.checked;
+    if (!asSent.checked) sheetBox.open = true;
   });
   const sheet = h(
     'table',
@@ -31,6 +34,7 @@ export function renderStart(d: Day): HTMLElement {
     h('thead', {}, h('tr', {}, h('th', {}, 'Product'), h('th', {}, 'Sent'), h('th', {}, 'Counted'))),
     h('tbody', {}, ...v.van.map((l, i) => h('tr', {}, h('td', {}, l.name, h('div', { class: 'meta' }, l.sku)), h('td', { class: 'num' }, quantity(l.quantity)), h('td', {}, counted[i]!)))),
   );
+  sheetBox.append(h('summary', {}, `Load sheet: ${count(v.van.length, 'product')}`), sheet);
   const error = h('p', { class: 'error', role: 'alert', 'data-testid': 'start-error', hidden: true });
   const fail = (text: string): void => {
     error.textContent = text;
@@ -65,7 +69,7 @@ export function renderStart(d: Day): HTMLElement {
     h('label', {}, 'Truck', truck),
     h('h3', {}, 'Van load sheet'),
     h('label', { class: 'check' }, asSent, 'Accept the load as sent'),
-    sheet,
+    sheetBox,
     h('div', { class: 'row two' }, h('label', {}, 'Odometer (km)', odometer), h('label', {}, 'Cash float', float)),
     error,
     start,
