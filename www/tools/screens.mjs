@@ -1,6 +1,7 @@
 // Screenshots of the main screens at 360x740 (phone) and 1280x800 (tablet) into docs/screens/,
 // against a fresh demo server: sign-in, outlets, an order being taken, the orders on the device,
-// the lock screen, and the supervisor's review and conflicts.
+// the lock screen, the supervisor's review and conflicts, the counter, and the delivery day.
+// SCREENS=day (or counter, rep) takes only that group.
 //
 // Usage (after ./build.sh build and cargo build -p satchel-server):
 //   node www/tools/screens.mjs
@@ -32,7 +33,14 @@ async function main() {
   const server = await startServer({ timeoutMs: 120_000 });
   const browser = await launchBrowser();
   try {
+    const only = process.env.SCREENS;
     for (const [size, device] of Object.entries(SIZES)) {
+      if (!only || only === 'day') await dayScreens(browser, server, device, size);
+      if (only && only !== 'rep' && only !== 'counter') continue;
+      if (only === 'counter') {
+        await counterScreens(browser, server, device, size);
+        continue;
+      }
       const context = await browser.newContext(device);
       const page = await context.newPage();
       await page.goto(`${server.url}/`);
@@ -76,61 +84,121 @@ async function main() {
         await shoot(supPage, 'supervisor', size);
       }
       await sup.close();
-
-      // The counter: a cashier's shift, a sale with a weighed item, tendered by card and cash,
-      // its receipt, and the shift report.
-      const till = await browser.newContext(device);
-      const tillPage = await till.newPage();
-      await tillPage.goto(`${server.url}/`);
-      await signIn(tillPage, 'cashier1', 'cashier1-demo');
-      await tillPage.getByTestId('open-shift-panel').waitFor();
-      await tillPage.getByTestId('float-20').fill('5');
-      await tillPage.getByTestId('float-1').fill('10');
-      await shoot(tillPage, 'counter-open', size);
-      await tillPage.getByTestId('open-shift').click();
-      await tillPage.getByTestId('counter-search').waitFor();
-      for (const i of [0, 1, 2]) await tillPage.getByTestId('quick-key').nth(i).click();
-      const kg = tillPage.locator('[data-testid="cart-line"][data-sku="SKU-00002"] [data-testid="line-qty"]');
-      await kg.fill('0.735');
-      await kg.press('Tab');
-      await tillPage.waitForFunction(() => !document.querySelector('[data-testid="tender"]')?.disabled, null, { timeout: 10_000 }).catch(async (err) => {
-        throw new Error(`the cart cannot be tendered: ${await tillPage.getByTestId('counter-sell').textContent()}`, { cause: err });
-      });
-      await tillPage.evaluate(() => window.scrollTo(0, 0));
-      await shoot(tillPage, 'counter-sell', size);
-      await tillPage.getByTestId('tender').click();
-      await tillPage.getByTestId('tender-amount').fill('10');
-      await tillPage.getByTestId('tender-reference').fill('AUTH-4471');
-      await tillPage.getByTestId('add-card').click();
-      await tillPage.getByTestId('tender-amount').fill('100');
-      await tillPage.getByTestId('add-cash').click();
-      await tillPage.waitForFunction(() => !document.querySelector('[data-testid="complete-sale"]')?.disabled);
-      await shoot(tillPage, 'counter-tender', size);
-      await tillPage.getByTestId('complete-sale').click();
-      await tillPage.getByTestId('receipt').waitFor();
-      await shoot(tillPage, 'counter-receipt', size);
-      if (size === 'tablet') {
-        // The receipt as the printer gets it: print media, the receipt alone, on an 80 mm roll
-        // (302 px at 96 dpi) and on A4 (794 px).
-        await tillPage.emulateMedia({ media: 'print' });
-        for (const [name, width] of [['receipt-80mm', 302], ['receipt-a4', 794]]) {
-          await tillPage.setViewportSize({ width, height: 1123 });
-          await tillPage.getByTestId('receipt').screenshot({ path: join(OUT, `${name}.png`) });
-          console.log(`  docs/screens/${name}.png`);
-        }
-        await tillPage.emulateMedia({ media: 'screen' });
-        await tillPage.setViewportSize(device.viewport);
-      }
-      await tillPage.getByTestId('new-sale').click();
-      await tillPage.getByTestId('nav-close').click();
-      await tillPage.getByTestId('x-report').waitFor();
-      await shoot(tillPage, 'counter-report', size);
-      await till.close();
+      await counterScreens(browser, server, device, size);
     }
   } finally {
     await browser.close();
     await server.stop();
   }
+}
+
+/** The delivery day as driver1: the start, the route, a stop's collect and proof panels, the end.
+ * A server of its own per size: driver1 may have one open day, which the other size's started. */
+async function dayScreens(browser, _shared, device, size) {
+  const server = await startServer({ timeoutMs: 120_000 });
+  try {
+    await dayScreensOn(browser, server, device, size);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function dayScreensOn(browser, server, device, size) {
+  const context = await browser.newContext(device);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await signIn(page, 'driver1', 'driver1-demo');
+  await page.getByTestId('day-start').waitFor();
+  await page.getByTestId('day-odometer').fill('48210');
+  await page.getByTestId('day-float').fill('50.00');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shoot(page, 'day-start', size);
+  await page.getByTestId('start-day').click();
+  await page.getByTestId('stops').waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shoot(page, 'day-route', size);
+  const first = page.getByTestId('stop').first();
+  await first.getByTestId('stop-bill').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid="commit-order"]')?.disabled);
+  await shoot(page, 'day-bill', size);
+  await page.getByTestId('commit-order').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent?.includes('saved'));
+  await first.getByTestId('stop-collect').click();
+  await page.getByTestId('collect-method').selectOption('cheque');
+  await page.getByTestId('collect-panel').scrollIntoViewIfNeeded();
+  await shoot(page, 'day-collect', size);
+  await page.getByTestId('panel-close').click();
+  await first.getByTestId('stop-deliver').click();
+  await page.getByTestId('proof-recipient').fill('A. Mensah');
+  const pad = await page.getByTestId('proof-signature').boundingBox();
+  if (pad) {
+    await page.mouse.move(pad.x + 30, pad.y + 100);
+    await page.mouse.down();
+    for (let i = 1; i <= 12; i++) await page.mouse.move(pad.x + 30 + i * 20, pad.y + 100 + (i % 2 ? -30 : 25));
+    await page.mouse.up();
+  }
+  await page.getByTestId('proof-panel').scrollIntoViewIfNeeded();
+  await shoot(page, 'day-proof', size);
+  await page.getByTestId('proof-confirm').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="stop"]')?.getAttribute('data-state') === 'done');
+  await page.getByTestId('day-end-start').click();
+  await page.getByTestId('day-end').waitFor();
+  await shoot(page, 'day-end', size);
+  await context.close();
+}
+
+/** The counter: a cashier's shift, a sale with a weighed item, tendered by card and cash, its
+ * receipt, and the shift report. */
+async function counterScreens(browser, server, device, size) {
+  // The counter: a cashier's shift, a sale with a weighed item, tendered by card and cash,
+  // its receipt, and the shift report.
+  const till = await browser.newContext(device);
+  const tillPage = await till.newPage();
+  await tillPage.goto(`${server.url}/`);
+  await signIn(tillPage, 'cashier1', 'cashier1-demo');
+  await tillPage.getByTestId('open-shift-panel').waitFor();
+  await tillPage.getByTestId('float-20').fill('5');
+  await tillPage.getByTestId('float-1').fill('10');
+  await shoot(tillPage, 'counter-open', size);
+  await tillPage.getByTestId('open-shift').click();
+  await tillPage.getByTestId('counter-search').waitFor();
+  for (const i of [0, 1, 2]) await tillPage.getByTestId('quick-key').nth(i).click();
+  const kg = tillPage.locator('[data-testid="cart-line"][data-sku="SKU-00002"] [data-testid="line-qty"]');
+  await kg.fill('0.735');
+  await kg.press('Tab');
+  await tillPage.waitForFunction(() => !document.querySelector('[data-testid="tender"]')?.disabled, null, { timeout: 10_000 }).catch(async (err) => {
+    throw new Error(`the cart cannot be tendered: ${await tillPage.getByTestId('counter-sell').textContent()}`, { cause: err });
+  });
+  await tillPage.evaluate(() => window.scrollTo(0, 0));
+  await shoot(tillPage, 'counter-sell', size);
+  await tillPage.getByTestId('tender').click();
+  await tillPage.getByTestId('tender-amount').fill('10');
+  await tillPage.getByTestId('tender-reference').fill('AUTH-4471');
+  await tillPage.getByTestId('add-card').click();
+  await tillPage.getByTestId('tender-amount').fill('100');
+  await tillPage.getByTestId('add-cash').click();
+  await tillPage.waitForFunction(() => !document.querySelector('[data-testid="complete-sale"]')?.disabled);
+  await shoot(tillPage, 'counter-tender', size);
+  await tillPage.getByTestId('complete-sale').click();
+  await tillPage.getByTestId('receipt').waitFor();
+  await shoot(tillPage, 'counter-receipt', size);
+  if (size === 'tablet') {
+    // The receipt as the printer gets it: print media, the receipt alone, on an 80 mm roll
+    // (302 px at 96 dpi) and on A4 (794 px).
+    await tillPage.emulateMedia({ media: 'print' });
+    for (const [name, width] of [['receipt-80mm', 302], ['receipt-a4', 794]]) {
+      await tillPage.setViewportSize({ width, height: 1123 });
+      await tillPage.getByTestId('receipt').screenshot({ path: join(OUT, `${name}.png`) });
+      console.log(`  docs/screens/${name}.png`);
+    }
+    await tillPage.emulateMedia({ media: 'screen' });
+    await tillPage.setViewportSize(device.viewport);
+  }
+  await tillPage.getByTestId('new-sale').click();
+  await tillPage.getByTestId('nav-close').click();
+  await tillPage.getByTestId('x-report').waitFor();
+  await shoot(tillPage, 'counter-report', size);
+  await till.close();
 }
 
 main().catch((err) => {
