@@ -143,8 +143,34 @@ async function dayScreensOn(browser, server, device, size) {
   await page.waitForFunction(() => document.querySelector('[data-testid="stop"]')?.getAttribute('data-state') === 'done');
   await page.getByTestId('day-end-start').click();
   await page.getByTestId('day-end').waitFor();
+  const firstSku = await page.locator('.van-line').first().getAttribute('data-sku');
+  await page.getByTestId(`count-${firstSku}`).fill('30');
   await shoot(page, 'day-end', size);
+  // Signed and ended; the supervisor sees the day with its variance.
+  const sig = page.getByTestId('end-signature');
+  await sig.scrollIntoViewIfNeeded();
+  const box = await sig.boundingBox();
+  if (box) {
+    await page.mouse.move(box.x + 30, box.y + 90);
+    await page.mouse.down();
+    for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + 30 + i * 25, box.y + 90 + (i % 2 ? -25 : 25));
+    await page.mouse.up();
+  }
+  await page.getByTestId('end-confirm').click();
+  await page.getByTestId('day-ended').waitFor();
+  await page.getByTestId('pending-badge').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="pending-badge"]')?.textContent?.trim() === '0', null, { timeout: 60_000 }).catch(() => {});
   await context.close();
+  const sup = await browser.newContext(device);
+  const supPage = await sup.newPage();
+  await supPage.goto(`${server.url}/`);
+  await signIn(supPage, 'super', 'super-demo');
+  await supPage.waitForFunction(() => document.querySelector('[data-testid="days-count"]')?.dataset.count === '1', null, { timeout: 60_000 });
+  await supPage.getByTestId('days').locator('summary').click();
+  await supPage.getByTestId('day-item').waitFor();
+  await supPage.getByTestId('days').scrollIntoViewIfNeeded();
+  await shoot(supPage, 'day-supervisor', size);
+  await sup.close();
 }
 
 /** The counter: a cashier's shift, a sale with a weighed item, tendered by card and cash, its
