@@ -223,7 +223,7 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     if batch.sealed.is_empty() {
         return PushOutcome::NothingToSend;
     }
-    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch.sealed, numbers_left: Some(batch.numbers_left), receipts_left: batch.receipts_left };
+    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch.sealed, numbers_left: Some(batch.numbers_left), receipts_left: batch.receipts_left, sent_at: Some(crate::workspace::now()) };
     let answer: Result<PushResponse, Failure> =
         inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
     match answer {

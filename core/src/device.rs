@@ -46,6 +46,7 @@ pub mod records;
 pub mod schema;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod testkit;
 pub mod views;
 

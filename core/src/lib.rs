@@ -31,6 +31,7 @@ pub mod pos;
 pub mod sales;
 pub mod sync;
 pub mod tax;
+pub mod telemetry;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod ts_export;
 pub mod vault;

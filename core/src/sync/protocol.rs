@@ -79,6 +79,10 @@ pub enum MutationBody {
     /// recomputes the settlement and flags any difference.
     #[serde(rename = "day.end")]
     DayEnd(Box<crate::delivery::DayEnd>),
+    /// A device's telemetry for a period: aggregates only (histograms and counts), see
+    /// [`crate::telemetry`].
+    #[serde(rename = "telemetry.report")]
+    TelemetryReport(Box<crate::telemetry::TelemetryReport>),
 }
 
 /// A completed task (`task.complete`).
@@ -193,6 +197,7 @@ impl MutationBody {
             MutationBody::DayStart(_) => "day.start",
             MutationBody::CollectionRecord(_) => "collection.record",
             MutationBody::DayEnd(_) => "day.end",
+            MutationBody::TelemetryReport(_) => "telemetry.report",
         }
     }
 }
@@ -298,6 +303,10 @@ pub struct PushRequest {
     /// The same for the receipt numbers of the user's register, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipts_left: Option<u64>,
+    /// The device's clock when it sent the push: the server's offset from it corrects the
+    /// device times it measures latencies from (entry to server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 /// A mutation sealed to the server's key (see `crate::sync::sealing`).
