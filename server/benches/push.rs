@@ -115,6 +115,7 @@ fn bodies(device: Uuid, reference: &ReferenceData, count: u64) -> Vec<Vec<u8>> {
                 sealed: Vec::new(),
                 numbers_left: None,
                 receipts_left: None,
+                sent_at: None,
             };
             serde_json::to_vec(&req).expect("serialize")
         })

@@ -110,6 +110,10 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
             post(api::conflicts::resolve).fallback(na),
         )
         .route("/api/v1/tax/check", post(api::tax::check).fallback(na))
+        .route(
+            "/api/v1/telemetry/dashboard",
+            get(api::telemetry::dashboard).fallback(na),
+        )
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT));

@@ -1,4 +1,7 @@
-//! Prometheus counters and histograms as plain atomics, rendered in the text exposition format.
+//! Prometheus counters and histograms as plain atomics, rendered in the text exposition format;
+//! field telemetry's series are read from the database at each scrape ([`telemetry`]).
+
+pub mod telemetry;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -187,8 +190,15 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition, with the review queue's open items, the counter's and
-    /// the delivery days' totals when known (read from the database by the caller).
-    pub fn render_with(&self, open_reviews: Option<i64>, counter: Option<CounterTotals>, delivery: Option<DeliveryTotals>) -> String {
+    /// the delivery days' totals and field telemetry when known (read from the database by the
+    /// caller).
+    pub fn render_with(
+        &self,
+        open_reviews: Option<i64>,
+        counter: Option<CounterTotals>,
+        delivery: Option<DeliveryTotals>,
+        telemetry: Option<&telemetry::TelemetryTotals>,
+    ) -> String {
         let mut out = self.render();
         if let Some(n) = open_reviews {
             let _ = writeln!(out, "# HELP satchel_review_queue_open Flagged orders waiting for a supervisor's review.");
@@ -200,6 +210,9 @@ impl Metrics {
         }
         if let Some(d) = delivery {
             d.render(&mut out);
+        }
+        if let Some(t) = telemetry {
+            t.render(&mut out);
         }
         out
     }
@@ -556,7 +569,12 @@ mod tests {
 
     #[test]
     fn every_family_has_help_and_type_once() {
-        let text = Metrics::default().render_with(Some(0), Some(CounterTotals::default()), Some(DeliveryTotals::default()));
+        let text = Metrics::default().render_with(
+            Some(0),
+            Some(CounterTotals::default()),
+            Some(DeliveryTotals::default()),
+            Some(&telemetry::TelemetryTotals::default()),
+        );
         let mut help = std::collections::HashSet::new();
         let mut types = std::collections::HashMap::new();
         for line in text.lines() {

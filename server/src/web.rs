@@ -21,8 +21,8 @@ pub async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// `GET /metrics`: Prometheus text format: the counters, the number of open review items, the
-/// counter's receipts and shifts, and the delivery days and collections (each left out when the
-/// database does not answer).
+/// counter's receipts and shifts, the delivery days and collections, and field telemetry (each
+/// left out when the database does not answer).
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let open: Option<(i64,)> = sqlx::query_as("SELECT COUNT(*) FROM review_queue WHERE status = 'open'")
         .fetch_one(&state.db.pool)
@@ -56,9 +56,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         days_flagged,
         collections: [cash, cheque, mobile],
     });
+    let telemetry = crate::metrics::telemetry::TelemetryTotals::read(&state.db.pool, chrono::Utc::now())
+        .await
+        .map_err(|e| tracing::warn!("telemetry totals unavailable: {e}"))
+        .ok();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render_with(open.map(|(n,)| n), counter, delivery),
+        state.metrics.render_with(open.map(|(n,)| n), counter, delivery, telemetry.as_ref()),
     )
 }
 

@@ -116,6 +116,7 @@ async fn instances_sharing_a_database_apply_each_mutation_once(backend: Backend)
                         device_id: dev.id,
                         mutations: batch,
                         sealed: Vec::new(),
+                        sent_at: None,
                     };
                     let res = s
                         .http

@@ -1,6 +1,7 @@
 //! Writes the TypeScript declarations of what the server sends a supervisor's page (review and
-//! conflict items, the counter's shifts, the crews' delivery days) from the Rust types into `src/generated/server.ts`,
-//! which the Wasm module's TypeScript section includes; fails when the committed file is not
+//! conflict items, the counter's shifts, the crews' delivery days, the field telemetry
+//! dashboard) from the Rust types into `src/generated/server.ts`, which the Wasm module's
+//! TypeScript section includes; fails when the committed file is not
 //! what the types say (`SATCHEL_WRITE_TS=1` rewrites it).
 //!
 //! `cargo test -p satchel-server --test ts_bindings`
@@ -16,6 +17,7 @@ use satchel_server::api::conflicts::{Choice, ConflictItem, ResolutionRecord};
 use satchel_server::api::days::{DayCollectionItem, DayDetail, DayDifference, DayInvoiceItem, DayItem, DayStopItem};
 use satchel_server::api::review::{ReviewItem, ReviewLine};
 use satchel_server::api::shifts::{ShiftDetail, ShiftDifference, ShiftItem};
+use satchel_server::api::telemetry::{DeviceTelemetry, DurationBucket, LatencyDay, OutageSalesSummary, SameDayRoute, TelemetryDashboard};
 
 #[test]
 fn typescript_declarations_are_up_to_date() {
@@ -42,6 +44,12 @@ fn typescript_declarations_are_up_to_date() {
         decl::<DayInvoiceItem>(),
         decl::<DayCollectionItem>(),
         decl::<DayDetail>(),
+        decl::<LatencyDay>(),
+        decl::<DurationBucket>(),
+        decl::<DeviceTelemetry>(),
+        decl::<SameDayRoute>(),
+        decl::<OutageSalesSummary>(),
+        decl::<TelemetryDashboard>(),
     ];
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../src/generated/server.ts");
     if let Err(e) = check_or_write(

@@ -746,3 +746,157 @@ device_settlement: DaySettlement | null,
  * server holds now (nothing counted yet).
  */
 server_settlement: DaySettlement | null, };
+/**
+ * Entry to server on one UTC day (the day the server applied the orders).
+ */
+export type LatencyDay = { 
+/**
+ * The day, `YYYY-MM-DD`.
+ */
+day: string, 
+/**
+ * Orders (and receipts) applied that day.
+ */
+count: number, 
+/**
+ * The median entry-to-server time in ms; `null` without orders.
+ */
+p50_ms: number | null, 
+/**
+ * The 95th percentile in ms; `null` without orders.
+ */
+p95_ms: number | null, };
+/**
+ * One bucket of a duration histogram: the samples above `above_ms` and at most `up_to_ms`.
+ */
+export type DurationBucket = { 
+/**
+ * The lower bound (exclusive), in ms.
+ */
+above_ms: number, 
+/**
+ * The upper bound (inclusive), in ms; `null` for the last bucket (no bound).
+ */
+up_to_ms: number | null, 
+/**
+ * How many samples.
+ */
+count: number, };
+/**
+ * One device, from its latest report and its reports of the period.
+ */
+export type DeviceTelemetry = { 
+/**
+ * The device.
+ */
+device_id: string, 
+/**
+ * Its user.
+ */
+username: string, 
+/**
+ * The label given at registration.
+ */
+label: string, 
+/**
+ * When its latest report was applied (server clock).
+ */
+last_report_at: string, 
+/**
+ * Mutations unsynced when its latest report was made.
+ */
+unsynced: number, 
+/**
+ * When the oldest of them was committed (corrected to the server's clock); `null` when none.
+ */
+oldest_unsynced_at: string | null, 
+/**
+ * Force-closes reported over the period.
+ */
+force_closes: number, 
+/**
+ * Storage used, in bytes (latest report), when known.
+ */
+storage_used: number | null, 
+/**
+ * The storage quota, in bytes (latest report), when known.
+ */
+storage_quota: number | null, 
+/**
+ * Used over quota, in permille, when both are known.
+ */
+storage_permille: number | null, 
+/**
+ * Whether the browser granted persistent storage, when known.
+ */
+persisted: boolean | null, 
+/**
+ * The 95th percentile of entry to acknowledgement over the period, in ms (device clock);
+ * `null` when nothing was acknowledged.
+ */
+entry_to_ack_p95_ms: number | null, };
+/**
+ * Orders recorded the day they happened, on one route, over the period.
+ */
+export type SameDayRoute = { 
+/**
+ * The route (of the order's outlet).
+ */
+route: string, 
+/**
+ * Orders (and receipts) applied.
+ */
+orders: number, 
+/**
+ * Of those, applied on their business date.
+ */
+same_day: number, 
+/**
+ * `same_day` over `orders`, in permille; `null` without orders.
+ */
+rate_permille: number | null, };
+/**
+ * The counter's sales while devices were offline, over the period.
+ */
+export type OutageSalesSummary = { 
+/**
+ * Completed.
+ */
+completed: number, 
+/**
+ * Failed.
+ */
+failed: number, 
+/**
+ * `completed` over both, in permille; `null` without any.
+ */
+success_permille: number | null, };
+/**
+ * The dashboard's answer.
+ */
+export type TelemetryDashboard = { 
+/**
+ * Entry to server per UTC day over the last 7 (`DAYS`), oldest first, today last.
+ */
+latency_by_day: Array<LatencyDay>, 
+/**
+ * The offline spans of the period's reports, merged: every bucket, in order.
+ */
+offline_spans: Array<DurationBucket>, 
+/**
+ * Every device that ever reported, oldest unsynced work first (then those with none, by
+ * user and device).
+ */
+devices: Array<DeviceTelemetry>, 
+/**
+ * Same-day recording by route, by route name.
+ */
+same_day_by_route: Array<SameDayRoute>, 
+/**
+ * The counter during outages.
+ */
+outage_sales: OutageSalesSummary, 
+/**
+ * When this was computed (server clock).
+ */
+generated_at: string, };

@@ -454,14 +454,14 @@ impl<'a> Settler<'a> {
     async fn redecide(&mut self, conn: &mut AnyConnection, id: &str) -> Result<Option<Vec<Settle>>, AppError> {
         lock_key(conn, self.backend, &mutation_key(&id)).await?;
         let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
-        type Row = (String, i64, String, Option<String>, Option<String>, Option<String>, Option<String>);
+        type Row = (String, i64, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<i64>);
         let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT device_id, seq, status, code, reason, parent, body FROM mutations WHERE mutation_id = $1{lock}"
+            "SELECT device_id, seq, status, code, reason, parent, body, clock_offset_ms FROM mutations WHERE mutation_id = $1{lock}"
         ))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
-        let Some((device, seq, status, code, reason, parent, body)) = row else { return Ok(None) };
+        let Some((device, seq, status, code, reason, parent, body, clock_offset_ms)) = row else { return Ok(None) };
         let held = match status.as_str() {
             "deferred" => false,
             "held" => true,
@@ -472,7 +472,8 @@ impl<'a> Settler<'a> {
         };
         let m: Mutation =
             serde_json::from_str(&body).map_err(|e| AppError::Internal(format!("stored mutation {id}: {e}")))?;
-        let now = timestamp(Utc::now());
+        let now_at = Utc::now();
+        let now = timestamp(now_at);
         let target = Target::Stored { device: &device, seq, mutation_id: id };
         let plan = decide(conn, self.backend, &device, seq, &m).await?;
         let (fate, document_number) = match plan {
@@ -497,7 +498,8 @@ impl<'a> Settler<'a> {
             }
             Plan::Ready => {
                 let (auth, routes) = self.actor(conn, &device).await?;
-                let env = Env { backend: self.backend, routes: routes.as_deref(), settings: self.settings };
+                // Measured now, with the clock offset of the push that brought it.
+                let env = Env { backend: self.backend, routes: routes.as_deref(), settings: self.settings, now: now_at, clock_offset_ms };
                 let (verdict, number) = check_and_apply(conn, &auth, &env, &m, seq, &now).await?;
                 match verdict {
                     Verdict::WaitBlobs(keys) => {

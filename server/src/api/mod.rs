@@ -8,6 +8,7 @@ pub mod days;
 pub mod delivery;
 mod deferred;
 pub mod devices;
+mod entry_latency;
 pub mod orders;
 pub mod outlet_update;
 pub mod pull;
@@ -19,6 +20,8 @@ mod sales_order;
 mod task_complete;
 pub mod tasks;
 pub mod tax;
+pub mod telemetry;
+mod telemetry_report;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};

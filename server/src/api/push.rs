@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::Json;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use satchel_core::order::{
     self, CatalogPrice, OrderDocument, OrderError, OrderTotals, CURRENCY_PLACES,
@@ -38,7 +38,7 @@ use sqlx::AnyConnection;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
 use super::reference::{routes_of, stored_dec};
-use super::{counter, delivery, outlet_update, sales_order, task_complete, JsonBody};
+use super::{counter, delivery, entry_latency, outlet_update, sales_order, task_complete, telemetry_report, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
@@ -241,10 +241,16 @@ async fn apply_in_transaction(
 
     let routes = routes_of(&mut tx, auth).await?;
     let settings = crate::sales::settings(&mut tx).await?;
-    let env = Env { backend: state.db.backend, routes: routes.as_deref(), settings: settings.as_ref() };
-    let mut settler = Settler::new(state.db.backend, settings.as_ref());
     let now = Utc::now();
     let received_at = timestamp(now);
+    let env = Env {
+        backend: state.db.backend,
+        routes: routes.as_deref(),
+        settings: settings.as_ref(),
+        now,
+        clock_offset_ms: req.sent_at.map(|sent| (now - sent).num_milliseconds()),
+    };
+    let mut settler = Settler::new(state.db.backend, settings.as_ref());
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut new_last = last_seq;
     let mut counts = Counts::default();
@@ -328,6 +334,11 @@ pub(super) struct Env<'a> {
     pub(super) routes: Option<&'a [String]>,
     /// The deployment's sales settings, if it has any.
     pub(super) settings: Option<&'a crate::sales::Settings>,
+    /// When the effects are written (server clock).
+    pub(super) now: DateTime<Utc>,
+    /// The device clock's offset from the server's when the mutation arrived, in ms (server
+    /// receive time minus the push's `sent_at`); `None` when the push did not say.
+    pub(super) clock_offset_ms: Option<i64>,
 }
 
 /// The verdict on a mutation whose dependencies are all applied.
@@ -366,10 +377,14 @@ pub(super) async fn check_and_apply(
             let (number, checked) = sales_order::check(conn, env.backend, env.settings, env.routes, auth, doc).await?;
             document_number = number;
             match checked {
-                Ok(checked) => match sales_order::apply(conn, auth, m, doc, &checked, seq, at).await? {
-                    Some(reasons) => Verdict::Applied(Outcome::Flagged { reasons }),
-                    None => Verdict::Applied(Outcome::Applied),
-                },
+                Ok(checked) => {
+                    let flagged = sales_order::apply(conn, auth, m, doc, &checked, seq, at).await?;
+                    entry_latency::record(conn, env, auth, m, doc, &checked.outlet.route, at).await?;
+                    match flagged {
+                        Some(reasons) => Verdict::Applied(Outcome::Flagged { reasons }),
+                        None => Verdict::Applied(Outcome::Applied),
+                    }
+                }
                 Err(rej) => Verdict::Rejected(rej),
             }
         }
@@ -385,6 +400,7 @@ pub(super) async fn check_and_apply(
         MutationBody::DayStart(s) => delivery::start(conn, env.backend, env.settings, env.routes, auth, m, s, at).await?,
         MutationBody::CollectionRecord(e) => delivery::collect(conn, env.backend, env.settings, env.routes, auth, m, e, at).await?,
         MutationBody::DayEnd(e) => delivery::end(conn, env.backend, env.settings, auth, m, e).await?,
+        MutationBody::TelemetryReport(r) => telemetry_report::apply(conn, env, auth, m, seq, r, at).await?,
     };
     Ok((verdict, document_number))
 }
@@ -417,6 +433,8 @@ pub(super) enum Target<'a> {
         received_at: &'a str,
         /// `depends_on` as JSON.
         depends_on: &'a str,
+        /// The device clock's offset ([`Env::clock_offset_ms`]), kept for a deferred order.
+        clock_offset_ms: Option<i64>,
     },
     /// The stored row of a deferred or held mutation.
     Stored { device: &'a str, seq: i64, mutation_id: &'a str },
@@ -446,11 +464,11 @@ pub(super) async fn write_fate(
     };
     let settled_at = (!matches!(fate, Fate::Deferred { .. })).then_some(at);
     let (mutation_id, is_new) = match target {
-        Target::New { device, seq, mutation_id, kind, received_at, depends_on } => {
+        Target::New { device, seq, mutation_id, kind, received_at, depends_on, clock_offset_ms } => {
             sqlx::query(
                 "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at, \
-                 document_number, depends_on, body, parent, settled_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                 document_number, depends_on, body, parent, settled_at, clock_offset_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             )
             .bind(*device)
             .bind(*seq)
@@ -466,6 +484,7 @@ pub(super) async fn write_fate(
             .bind(&body)
             .bind(&parent)
             .bind(settled_at)
+            .bind(*clock_offset_ms)
             .execute(&mut *conn)
             .await?;
             (*mutation_id, true)
@@ -543,7 +562,15 @@ async fn apply_one(
             ),
             field: Some("id".into()),
         };
-        let target = Target::New { device: &device, seq, mutation_id: None, kind: m.body.kind(), received_at, depends_on: &depends_on };
+        let target = Target::New {
+            device: &device,
+            seq,
+            mutation_id: None,
+            kind: m.body.kind(),
+            received_at,
+            depends_on: &depends_on,
+            clock_offset_ms: env.clock_offset_ms,
+        };
         write_fate(conn, &target, m, &fate, None, received_at).await?;
         return answer(&fate);
     }
@@ -573,6 +600,7 @@ async fn apply_one(
         kind: m.body.kind(),
         received_at,
         depends_on: &depends_on,
+        clock_offset_ms: env.clock_offset_ms,
     };
     write_fate(conn, &target, m, &fate, document_number.as_deref(), received_at).await?;
     if !matches!(fate, Fate::Deferred { .. }) {

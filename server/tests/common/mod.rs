@@ -323,6 +323,7 @@ impl TestServer {
             device_id: dev.id,
             mutations: mutations.to_vec(),
             sealed: Vec::new(),
+            sent_at: None,
         };
         self.push_raw(
             Some(&dev.token),
@@ -479,6 +480,18 @@ pub fn sales_doc(
     kind: OrderKind,
     number: String,
 ) -> SalesDocument {
+    sales_doc_on(sales, outlet_id, lines, kind, number, Utc::now().date_naive())
+}
+
+/// [`sales_doc`] for the business date `date`.
+pub fn sales_doc_on(
+    sales: &SalesReference,
+    outlet_id: &str,
+    lines: &[(&str, &str)],
+    kind: OrderKind,
+    number: String,
+    date: chrono::NaiveDate,
+) -> SalesDocument {
     let outlet = sales
         .outlets
         .iter()
@@ -489,7 +502,7 @@ pub fn sales_doc(
     let now = Utc::now();
     let order = SalesOrder {
         outlet_id: outlet_id.into(),
-        business_date: now.date_naive(),
+        business_date: date,
         lines: lines
             .iter()
             .map(|(sku, q)| SalesLine { sku: (*sku).into(), quantity: dec(q), discount_percent: None })
