@@ -22,6 +22,7 @@ backend_tests! {
     a_deferred_order_keeps_its_push_clock,
     same_day_recording_by_route,
     metrics_expose_the_telemetry_series,
+    absurd_sums_saturate_instead_of_failing_the_push,
     a_rep_may_not_see_the_dashboard,
 }
 
@@ -385,6 +386,23 @@ async fn metrics_expose_the_telemetry_series(backend: Backend) {
     for label in ["device", "user", "username"] {
         assert!(!metrics.contains(&format!("{label}=\"")), "no per-device or per-user label ({label})");
     }
+}
+
+async fn absurd_sums_saturate_instead_of_failing_the_push(backend: Backend) {
+    let s = start(backend).await;
+    let rep1 = s.register("rep1", "rep1-demo").await;
+    let sup = s.register("super", "super-demo").await;
+    // Core bounds the sample counts, not the sums: a broken device may send any u64.
+    let absurd = Histogram { sum_ms: u64::MAX, max_ms: u64::MAX, ..hist(&[1]) };
+    let reports: Vec<Mutation> =
+        (1..=2).map(|seq| report_mutation(&rep1, seq, TelemetryReport { offline: absurd.clone(), entry_to_ack: absurd.clone(), ..report() })).collect();
+    let v = push_at(&s, &rep1, &reports, None).await;
+    assert_eq!(statuses(&v), ["applied", "applied"], "{v}");
+    let metrics = s.metrics().await;
+    assert!(metrics.contains("satchel_offline_span_seconds_sum 9223372036854775.807\n"), "saturated at i64::MAX ms:\n{metrics}");
+    assert_eq!(sample(&metrics, "satchel_offline_span_seconds_count"), 2.0);
+    let d = dashboard(&s, &sup).await;
+    assert_eq!(d["devices"][0]["entry_to_ack_p95_ms"], 100, "the bucket's bound, not the absurd maximum: {d}");
 }
 
 async fn a_rep_may_not_see_the_dashboard(backend: Backend) {

@@ -72,7 +72,8 @@ pub type Increment<'a> = (&'static str, &'a str, usize, u64);
 pub(crate) async fn add(conn: &mut AnyConnection, device: &str, increments: &[Increment<'_>]) -> Result<(), sqlx::Error> {
     let mut rows: BTreeMap<(&str, &str, i64), i64> = BTreeMap::new();
     for (series, label, bucket, by) in increments {
-        let (Ok(bucket), Ok(by)) = (i64::try_from(*bucket), i64::try_from(*by)) else { continue };
+        let Ok(bucket) = i64::try_from(*bucket) else { continue };
+        let by = i64::try_from(*by).unwrap_or(i64::MAX);
         if by > 0 {
             let n = rows.entry((*series, *label, bucket)).or_default();
             *n = n.saturating_add(by);
