@@ -1,6 +1,8 @@
 // Builds the PWA into www/dist:
 //
-//   app.<hash>.js          www/src/main.ts bundled with the wasm-bindgen glue (ESM, minified)
+//   app.<HASH>.js          www/src/main.ts bundled with the wasm-bindgen glue (ESM, minified)
+//   dashboard.<HASH>.js    the supervisor's dashboard, imported on demand (not precached:
+//                          the dashboard is online only)
 //   styles.<hash>.css      www/styles.css, minified
 //   satchel_bg.<hash>.wasm www/pkg/satchel_bg.wasm
 //   index.html             www/index.html with the hashed names written in
@@ -20,7 +22,7 @@
 
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
@@ -34,6 +36,8 @@ const TARGET = 'es2020';
 
 /** Files in dist that are not part of the precached shell. */
 const NOT_PRECACHED = new Set(['sw.js', 'build-report.json']);
+// Chunks only an online screen loads (the supervisor's dashboard): not in every device's precache.
+const ONLINE_ONLY = /^dashboard\.[A-Z0-9]+\.js$/;
 
 function fail(message) {
   console.error(`www/build.mjs: ${message}`);
@@ -82,24 +86,29 @@ async function main() {
   const wasmName = hashedName('satchel_bg', 'wasm', wasm);
   write(wasmName, wasm);
 
-  // The app bundle.
+  // The app bundle, split: a module the app imports dynamically (the supervisor's dashboard)
+  // is a chunk of its own that only the screens needing it download. Names carry esbuild's
+  // content hash.
   const app = await esbuild.build({
     entryPoints: [join(WWW, 'src', 'main.ts')],
     bundle: true,
+    splitting: true,
     format: 'esm',
     target: TARGET,
     platform: 'browser',
     minify: true,
     legalComments: 'none',
     write: false,
-    outfile: join(DIST, 'app.js'),
+    outdir: DIST,
+    entryNames: 'app.[hash]',
+    chunkNames: '[name].[hash]',
     define: { __WASM_URL__: JSON.stringify(`/${wasmName}`), __BUILD_TAG__: JSON.stringify(BUILD_TAG) },
     logLevel: 'warning',
   });
-  const appJs = app.outputFiles.find((f) => f.path.endsWith('.js'));
+  const appJs = app.outputFiles.find((f) => f.path.endsWith('.js') && basename(f.path).startsWith('app.'));
   if (!appJs) fail('esbuild produced no JavaScript for www/src/main.ts');
-  const appName = hashedName('app', 'js', appJs.contents);
-  write(appName, appJs.contents);
+  for (const f of app.outputFiles) write(relative(DIST, f.path), f.contents);
+  const appName = relative(DIST, appJs.path).split(sep).join('/');
 
   // Styles.
   const css = await esbuild.transform(readFileSync(join(WWW, 'styles.css'), 'utf8'), {
@@ -135,7 +144,7 @@ async function main() {
   // The precache list: every shell file with its content hash; the version hashes them all.
   const entries = listFiles(DIST)
     .map((abs) => ({ url: toUrlPath(abs), revision: hashOf(readFileSync(abs)) }))
-    .filter((e) => !NOT_PRECACHED.has(e.url.slice(1)))
+    .filter((e) => !NOT_PRECACHED.has(e.url.slice(1)) && !ONLINE_ONLY.test(e.url.slice(1)))
     .sort((a, b) => a.url.localeCompare(b.url));
   const version = hashOf(entries.map((e) => `${e.url} ${e.revision}`).join('\n'));
 

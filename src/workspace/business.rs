@@ -291,6 +291,16 @@ impl Workspace {
         to_js_value(answer.get("shifts").unwrap_or(&serde_json::Value::Array(Vec::new())))
     }
 
+    /// The supervisor's field telemetry dashboard, from the server (online): entry-to-server
+    /// latency per day, offline spans, devices with the oldest unsynced work, same-day recording
+    /// per route, the counter during outages.
+    #[wasm_bindgen(js_name = telemetryDashboard, unchecked_return_type = "TelemetryDashboard")]
+    pub async fn telemetry_dashboard(&self) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let answer: serde_json::Value = self.inner.transport.get("/api/v1/telemetry/dashboard", Some(&token)).await?;
+        to_js_value(&answer)
+    }
+
     /// A supervisor's queue of conflicting outlet edits, from the server (online): the items
     /// with `status` `open` (default), `resolved` or `all`, each with both values, who set them
     /// and when.

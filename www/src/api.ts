@@ -49,6 +49,7 @@ export type {
   ShiftItem,
   DayItem,
   DayDetail,
+  TelemetryDashboard,
   ReviewLine,
   SalesLine,
   SalesOrder,

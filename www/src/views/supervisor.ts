@@ -19,5 +19,26 @@ export function renderSupervisor(ws: Workspace): HTMLElement {
   void conflicts.load();
   void shifts.load();
   void days.load();
-  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el, shifts.el, days.el);
+  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el, shifts.el, days.el, dashboardCard(ws));
+}
+
+/** The field telemetry dashboard: its code is a chunk of its own, fetched when the card opens
+ * (online only, like its figures). */
+function dashboardCard(ws: Workspace): HTMLElement {
+  const body = h('div', {});
+  const card = h('details', { class: 'card supervisor', 'data-testid': 'dashboard' }, h('summary', {}, h('span', { class: 'summary-title' }, 'Field telemetry (online only)')), body);
+  let loaded = false;
+  card.addEventListener('toggle', () => {
+    if (!card.open || loaded) return;
+    loaded = true;
+    body.textContent = 'Loading the dashboard…';
+    import('./dashboard.ts').then(
+      (m) => body.replaceChildren(m.renderDashboard(ws)),
+      () => {
+        loaded = false;
+        body.textContent = 'The dashboard could not be loaded: it needs the network.';
+      },
+    );
+  });
+  return card;
 }

@@ -1,0 +1,53 @@
+// Field telemetry (issue 21), what is built so far: a rep's order taken offline for a while
+// reaches the server, which measures its entry-to-server time from the device's commit (its
+// clock corrected by the push's `sent_at`); the supervisor opens the dashboard (a chunk of its
+// own, fetched only then) and sees today's p95 at least as long as the order waited; /metrics
+// exposes the histograms.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { newPhone } from './support/browser.mjs';
+import { signIn, takeOrder, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
+import { scenario } from './support/scenario.mjs';
+
+const OFFLINE_MS = 4_000;
+
+test('telemetry: an order that waited offline shows in the supervisor dashboard with its entry-to-server time', { timeout: 240_000 }, async (t) => {
+  await scenario(t, async ({ server, browser, context, page, onCleanup }) => {
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+
+    await context.setOffline(true);
+    await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00001', quantity: 2 }] });
+    await page.waitForTimeout(OFFLINE_MS);
+    await context.setOffline(false);
+    await waitForBadge(page, 0, SYNC_TIMEOUT);
+
+    const sup = await newPhone(browser);
+    onCleanup(() => sup.context.close());
+    const chunks = [];
+    sup.page.on('request', (r) => {
+      if (/\/dashboard\.[A-Z0-9]+\.js$/.test(r.url())) chunks.push(r.url());
+    });
+    await sup.page.goto(`${server.url}/`);
+    await signIn(sup.page, 'super', 'super-demo');
+    assert.equal(chunks.length, 0, 'the dashboard code is not loaded before it is opened');
+    await sup.page.getByTestId('dashboard').locator('summary').click();
+    const today = new Date().toISOString().slice(0, 10);
+    const row = sup.page.locator(`[data-testid="latency-table"] tr[data-day="${today}"]`);
+    await row.waitFor({ timeout: 30_000 });
+    assert.equal(chunks.length, 1, 'opening it fetched its chunk');
+    assert.equal(await row.getAttribute('data-count'), '1', 'one order today');
+    const p95 = Number(await row.getAttribute('data-p95'));
+    t.diagnostic(`entry to server p95 today: ${p95} ms after ${OFFLINE_MS} ms offline`);
+    assert.ok(p95 >= OFFLINE_MS, `the order waited at least ${OFFLINE_MS} ms (${p95})`);
+    assert.ok(p95 < 120_000, `and not absurdly long (${p95})`);
+    await sup.page.getByTestId('latency-chart').waitFor();
+    assert.match((await sup.page.getByTestId('dashboard-message').textContent()) ?? '', /Online only/);
+
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /satchel_entry_to_server_seconds_bucket\{[^}]*le="/, 'the entry-to-server histogram');
+    assert.match(metrics, /satchel_entry_to_server_seconds_count\{[^}]*\} 1\b/, 'counting the one order');
+  });
+});
