@@ -19,6 +19,7 @@ pub mod error;
 pub mod idb;
 pub mod transport;
 mod sync_loop;
+mod telemetry;
 pub mod tax;
 mod ts_types;
 pub mod vault;

@@ -207,11 +207,21 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     let Some(device) = inner.device.record() else {
         return PushOutcome::AuthRefused;
     };
+    let marking = crate::telemetry::marking(inner);
     if browser_says_offline() {
         // No request can succeed: do not read and serialize the outbox for nothing after every
         // commit of a day offline. The `online` event wakes the loop.
         *sync.last_error.borrow_mut() = Some(SatchelError::Network);
+        if marking && !inner.telemetry_offline.replace(true) {
+            crate::telemetry::note(inner, |t| t.went_offline(crate::workspace::now())).await;
+        }
         return PushOutcome::Unreachable;
+    }
+    if marking {
+        // A report due goes out with this push, after everything it counted.
+        if let (Ok(report_id), Ok(mutation_id)) = (crate::new_id(), crate::new_id()) {
+            let _ = inner.device.telemetry_report(crate::workspace::now(), report_id, mutation_id, &mut BrowserRng).await;
+        }
     }
     let batch = match inner.device.outbox_batch(MAX_BATCH as u32).await {
         Ok(b) => b,
@@ -223,6 +233,11 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     if batch.sealed.is_empty() {
         return PushOutcome::NothingToSend;
     }
+    let committed: std::collections::HashMap<u64, u64> = batch.committed_ms.iter().copied().collect();
+    let attempts = sync.engine.borrow().failures().saturating_add(1);
+    if marking {
+        crate::telemetry::note(inner, satchel_core::device::telemetry::Telemetry::round_started).await;
+    }
     let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch.sealed, numbers_left: Some(batch.numbers_left), receipts_left: batch.receipts_left, sent_at: Some(crate::workspace::now()) };
     let answer: Result<PushResponse, Failure> =
         inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
@@ -233,23 +248,60 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
             let now_ms = crate::now_ms() as u64;
             if let Err(e) = inner.device.acknowledge(&response.results, &response.number_ranges, now_ms, &mut BrowserRng).await {
                 *sync.last_error.borrow_mut() = Some(e.into());
+                if marking {
+                    crate::telemetry::note(inner, satchel_core::device::telemetry::Telemetry::round_finished).await;
+                }
                 return PushOutcome::Unreachable;
             }
             *sync.last_error.borrow_mut() = None;
             *sync.last_synced_at.borrow_mut() = Some(js_sys::Date::new_0().to_iso_string().into());
+            if marking {
+                let at = crate::workspace::now();
+                let acked: Vec<chrono::DateTime<chrono::Utc>> = response
+                    .results
+                    .iter()
+                    .filter_map(|r| committed.get(&r.seq).copied())
+                    .filter(|ms| *ms > 0)
+                    .filter_map(|ms| chrono::DateTime::from_timestamp_millis(i64::try_from(ms).ok()?))
+                    .collect();
+                inner.telemetry_offline.set(false);
+                crate::telemetry::note(inner, |t| {
+                    t.round_finished();
+                    t.back_online(at);
+                    for c in &acked {
+                        t.acknowledged(*c, at, attempts);
+                    }
+                })
+                .await;
+            }
             let more_pending = inner.device.sync_figures().await.map(|f| f.pending > 0).unwrap_or(false);
             PushOutcome::Acknowledged { more_pending }
         }
         Err(Failure::Unreachable) => {
             *sync.last_error.borrow_mut() = Some(SatchelError::Network);
+            if marking {
+                let at = crate::workspace::now();
+                inner.telemetry_offline.set(true);
+                crate::telemetry::note(inner, |t| {
+                    t.round_finished();
+                    t.went_offline(at);
+                })
+                .await;
+            }
             PushOutcome::Unreachable
         }
         Err(f @ Failure::Status { status: 401 | 403, .. }) => {
             *sync.last_error.borrow_mut() = Some(f.into());
+            if marking {
+                crate::telemetry::note(inner, satchel_core::device::telemetry::Telemetry::round_finished).await;
+            }
             PushOutcome::AuthRefused
         }
         Err(f) => {
             *sync.last_error.borrow_mut() = Some(f.into());
+            if marking {
+                crate::telemetry::note(inner, satchel_core::device::telemetry::Telemetry::round_finished).await;
+            }
             PushOutcome::BatchRefused
         }
     }
@@ -275,12 +327,29 @@ pub(crate) fn start(inner: &Rc<Inner>) {
         };
         let mut listeners = sync.listeners.borrow_mut();
         listeners.push(on("online", WakeReason::Online, Rc::downgrade(inner)));
+        // The browser's own word on connectivity bounds the offline spans the telemetry counts.
+        let weak = Rc::downgrade(inner);
+        let online = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if let Some(inner) = weak.upgrade() {
+                if crate::telemetry::marking(&inner) {
+                    inner.telemetry_offline.set(false);
+                    let at = crate::workspace::now();
+                    crate::telemetry::spawn_note(&inner, move |t| t.back_online(at));
+                }
+            }
+        });
+        let _ = target.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        listeners.push(("online", online));
         listeners.push(on("visibilitychange", WakeReason::Visible, Rc::downgrade(inner)));
         // `offline` changes nothing in the loop, but the page wants a fresh status.
         let weak = Rc::downgrade(inner);
         let offline = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
             if let Some(inner) = weak.upgrade() {
                 publish_status(&inner);
+                if crate::telemetry::marking(&inner) && !inner.telemetry_offline.replace(true) {
+                    let at = crate::workspace::now();
+                    crate::telemetry::spawn_note(&inner, move |t| t.went_offline(at));
+                }
             }
         });
         let _ = target.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());

@@ -306,7 +306,9 @@ pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelEr
     let keys = DeviceKeys::new(ring, index_key, secrets)?;
     inner.vault.lock.borrow_mut().record_success(crate::now_ms() as u64);
     persist_lock(inner).await?;
-    install_keys(inner, keys, kek).await
+    install_keys(inner, keys, kek).await?;
+    crate::telemetry::unlocked(inner).await;
+    Ok(())
 }
 
 fn open_retired(r: &RetiredKey, current: &DataKey) -> Result<DataKey, SatchelError> {

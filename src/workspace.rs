@@ -38,6 +38,10 @@ pub(crate) struct Inner {
     pub(crate) options: WorkspaceOptions,
     /// The database name (tabs of one workspace share it, and elect one sync leader by it).
     pub(crate) db_name: String,
+    /// This page's start was noted in the telemetry (see `crate::telemetry::unlocked`).
+    pub(crate) telemetry_started: std::cell::Cell<bool>,
+    /// The telemetry was told the device is offline (so repeated signs note nothing more).
+    pub(crate) telemetry_offline: std::cell::Cell<bool>,
 }
 
 /// Serializes to plain JS objects (maps as objects, integers as numbers).
@@ -138,6 +142,8 @@ impl Workspace {
             vault: vault::VaultShell::new(lock),
             options,
             db_name,
+            telemetry_started: std::cell::Cell::new(false),
+            telemetry_offline: std::cell::Cell::new(false),
         });
         sync_loop::share_writes(&inner);
         vault::listen_hidden(&inner);
@@ -177,6 +183,7 @@ impl Workspace {
             other => other.into(),
         })?;
         let device = vault::create(inner, &pin, registered).await?;
+        crate::telemetry::unlocked(inner).await;
         let view = session_view(&device)?;
         // The initial download: page by page, each stored with its checkpoint. If the network
         // drops half way, sign-in still stands and the sync loop resumes where it stopped.

@@ -291,6 +291,17 @@ impl Workspace {
         to_js_value(answer.get("shifts").unwrap_or(&serde_json::Value::Array(Vec::new())))
     }
 
+    /// Notes the origin's storage figures in the telemetry (`navigator.storage.estimate()`:
+    /// `usage`, `quota`; `navigator.storage.persisted()`). Nothing while locked.
+    #[wasm_bindgen(js_name = noteStorage)]
+    pub async fn note_storage(&self, used: f64, quota: f64, persisted: bool) {
+        // Byte counts from the browser; negative or non-finite ones are not figures.
+        let bytes = |v: f64| if v.is_finite() && v >= 0.0 { Some(v as u64) } else { None };
+        if let (Some(used), Some(quota)) = (bytes(used), bytes(quota)) {
+            crate::telemetry::note(&self.inner, |t| t.storage(used, quota, persisted)).await;
+        }
+    }
+
     /// The supervisor's field telemetry dashboard, from the server (online): entry-to-server
     /// latency per day, offline spans, devices with the oldest unsynced work, same-day recording
     /// per route, the counter during outages.

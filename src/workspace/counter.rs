@@ -87,7 +87,15 @@ impl Workspace {
         let tenders: Vec<Tender> = from_js_value(tenders)?;
         let parked = parked_id.map(|p| parse_id("parked_id", &p)).transpose()?;
         let t = Tendered { order, tenders, refund_of: None, approval: None, parked };
-        let receipt = self.inner.device.tender(t, now(), ids()?, &mut BrowserRng).await?;
+        let tendered = self.inner.device.tender(t, now(), ids()?, &mut BrowserRng).await;
+        // Sales during an outage: completed, or failed for a reason that is not the cashier's
+        // input (a validation error is not a failed sale).
+        match &tendered {
+            Ok(_) => crate::telemetry::note(&self.inner, |t| t.counter_sale(true)).await,
+            Err(e) if !matches!(e, satchel_core::device::error::DeviceError::Invalid { .. }) => crate::telemetry::note(&self.inner, |t| t.counter_sale(false)).await,
+            Err(_) => {}
+        }
+        let receipt = tendered?;
         self.inner.changed();
         to_js_value(&receipt)
     }
@@ -113,7 +121,15 @@ impl Workspace {
         let tenders: Vec<Tender> = from_js_value(tenders)?;
         let refund_of: RefundOf = from_js_value(refund_of)?;
         let t = Tendered { order, tenders, refund_of: Some(refund_of), approval: None, parked: None };
-        let receipt = self.inner.device.tender(t, now(), ids()?, &mut BrowserRng).await?;
+        let tendered = self.inner.device.tender(t, now(), ids()?, &mut BrowserRng).await;
+        // Sales during an outage: completed, or failed for a reason that is not the cashier's
+        // input (a validation error is not a failed sale).
+        match &tendered {
+            Ok(_) => crate::telemetry::note(&self.inner, |t| t.counter_sale(true)).await,
+            Err(e) if !matches!(e, satchel_core::device::error::DeviceError::Invalid { .. }) => crate::telemetry::note(&self.inner, |t| t.counter_sale(false)).await,
+            Err(_) => {}
+        }
+        let receipt = tendered?;
         self.inner.changed();
         to_js_value(&receipt)
     }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newPhone } from './support/browser.mjs';
-import { signIn, takeOrder, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
+import { signIn, takeOrder, unlock, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 const OFFLINE_MS = 4_000;
@@ -49,5 +49,48 @@ test('telemetry: an order that waited offline shows in the supervisor dashboard 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(metrics, /satchel_entry_to_server_seconds_bucket\{[^}]*le="/, 'the entry-to-server histogram');
     assert.match(metrics, /satchel_entry_to_server_seconds_count\{[^}]*\} 1\b/, 'counting the one order');
+  });
+});
+
+test('telemetry: an offline span and a tab killed mid-sync reach the dashboard from the device', { timeout: 240_000 }, async (t) => {
+  await scenario(t, async ({ server, browser, context, page, onCleanup }) => {
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+
+    // Offline for a while with an order waiting.
+    await context.setOffline(true);
+    await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00001', quantity: 1 }] });
+    await page.waitForTimeout(OFFLINE_MS);
+    // Back online, the push hangs (the server never answers) and the tab is killed mid-round.
+    await page.route('**/api/v1/sync/push', () => {});
+    const pushing = page.waitForRequest('**/api/v1/sync/push');
+    await context.setOffline(false);
+    await pushing;
+    await page.close();
+
+    // The next start finds the round never finished: one force-close, reported with the push.
+    const next = await context.newPage();
+    await next.goto(`${server.url}/`);
+    await unlock(next);
+    await waitForBadge(next, 0, SYNC_TIMEOUT);
+
+    const sup = await newPhone(browser);
+    onCleanup(() => sup.context.close());
+    await sup.page.goto(`${server.url}/`);
+    await signIn(sup.page, 'super', 'super-demo');
+    await sup.page.getByTestId('dashboard').locator('summary').click();
+    const device = sup.page.getByTestId('telemetry-device').first();
+    await device.waitFor({ timeout: 30_000 });
+    assert.equal(await device.getAttribute('data-force-closes'), '1', 'one force-close');
+    assert.match((await device.textContent()) ?? '', /rep1/);
+    assert.match((await device.textContent()) ?? '', /storage \d+\.\d %/, 'the storage figures arrived');
+    // The offline span: one bar, in the bucket holding the time the phone was offline.
+    const bars = await sup.page.locator('[data-testid="offline-chart"] rect').count();
+    assert.equal(bars, 1, 'one offline span');
+    const label = (await sup.page.locator('[data-testid="offline-chart"] text').last().textContent()) ?? '';
+    t.diagnostic(`offline span bucket: ${label}`);
+    assert.match(label, /≤(5|10) s/, `the span of about ${OFFLINE_MS} ms: ${label}`);
+    await sup.page.screenshot({ path: 'test-results/telemetry-dashboard.png', fullPage: true }).catch(() => {});
   });
 });

@@ -147,10 +147,25 @@ export function renderWorkspace(
   });
 
   void sync.refresh();
+  void noteStorage(ws);
   // Reopened after the tab was closed (or the phone restarted) mid-order: carry on with the
   // most recently edited draft; the others wait in the drafts list.
   void order.loadDrafts().then((list) => {
     const latest = list[0];
     if (latest && !store.state.draft.outlet) order.resumeDraft(latest);
   });
+}
+
+/** The origin's storage figures for the telemetry (how full the device is, and whether the
+ * browser may evict it). */
+async function noteStorage(ws: Workspace): Promise<void> {
+  const storage = navigator.storage;
+  if (!storage?.estimate) return;
+  try {
+    const e = await storage.estimate();
+    const persisted = storage.persisted ? await storage.persisted() : false;
+    await ws.noteStorage(e.usage ?? 0, e.quota ?? 0, persisted);
+  } catch {
+    // Telemetry is best effort.
+  }
 }

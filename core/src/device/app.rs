@@ -24,6 +24,7 @@ mod day;
 mod lifecycle;
 mod ops;
 mod sync;
+mod telemetry;
 
 pub use lifecycle::NewVault;
 pub use ops::Ids;

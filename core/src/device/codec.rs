@@ -153,6 +153,7 @@ impl Codec<'_> {
                 MetaRecord::Uploads(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::Counter(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::Day(v) => sealed(self, usage, rng, &json(v)?)?,
+                MetaRecord::Telemetry(v) => sealed(self, usage, rng, &json(v)?)?,
                 MetaRecord::LegacyVanStock(v) => sealed(self, usage, rng, &json(v)?)?,
             },
             Record::Product(v) => sealed(self, usage, rng, &json(v)?)?,
@@ -304,6 +305,7 @@ impl Codec<'_> {
             MetaKey::Uploads => MetaRecord::Uploads(self.open_json(s, key, value)?),
             MetaKey::Counter => MetaRecord::Counter(self.open_json(s, key, value)?),
             MetaKey::Day => MetaRecord::Day(self.open_json(s, key, value)?),
+            MetaKey::Telemetry => MetaRecord::Telemetry(self.open_json(s, key, value)?),
             MetaKey::LegacyVanStock => MetaRecord::LegacyVanStock(self.open_json(s, key, value)?),
         })
     }

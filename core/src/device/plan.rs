@@ -61,6 +61,8 @@ pub enum MetaRecord {
     Counter(super::counter::CounterState),
     /// See [`MetaKey::Day`].
     Day(super::day::DayState),
+    /// See [`MetaKey::Telemetry`].
+    Telemetry(Box<super::telemetry::Telemetry>),
 }
 
 impl MetaRecord {
@@ -88,6 +90,7 @@ impl MetaRecord {
             MetaRecord::LegacyVanStock(_) => MetaKey::LegacyVanStock,
             MetaRecord::Counter(_) => MetaKey::Counter,
             MetaRecord::Day(_) => MetaKey::Day,
+            MetaRecord::Telemetry(_) => MetaKey::Telemetry,
         }
     }
 }

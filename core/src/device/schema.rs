@@ -150,10 +150,12 @@ pub enum MetaKey {
     Counter,
     /// The delivery day: the open day with its route and collections, ended days (sealed).
     Day,
+    /// Field telemetry since the last report (sealed).
+    Telemetry,
 }
 
 /// Every meta key with its stored name and whether it is sealed.
-pub const META_KEYS: [(MetaKey, &str, bool); 21] = [
+pub const META_KEYS: [(MetaKey, &str, bool); 22] = [
     (MetaKey::Device, "device", false),
     (MetaKey::Vault, "vault", false),
     (MetaKey::Lock, "lock", false),
@@ -175,6 +177,7 @@ pub const META_KEYS: [(MetaKey, &str, bool); 21] = [
     (MetaKey::LegacyVanStock, "van_stock", true),
     (MetaKey::Counter, "counter", true),
     (MetaKey::Day, "day", true),
+    (MetaKey::Telemetry, "telemetry", true),
 ];
 
 impl MetaKey {

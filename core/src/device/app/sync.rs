@@ -26,6 +26,9 @@ pub struct Outbox {
     pub numbers_left: u64,
     /// Receipt numbers of the user's register left (a cashier's device only).
     pub receipts_left: Option<u64>,
+    /// When each entry was committed (ms since the epoch, device clock; 0: not recorded), by
+    /// sequence number: the entry-to-ack times the telemetry counts.
+    pub committed_ms: Vec<(u64, u64)>,
 }
 
 /// The status panel's figures, read from the store (never guessed).
@@ -70,20 +73,22 @@ impl<S: DeviceStore> Device<S> {
     pub async fn outbox_batch(&self, limit: u32) -> Result<Outbox, DeviceError> {
         let f = self.store.read(vec![Read::First { store: StoreId::Outbox, limit }, meta_get(&[MetaKey::Counters])]).await?;
         let mut f = f.into_iter();
-        let sealed = f
+        let entries = f
             .next()
             .map(Fetched::records)
             .unwrap_or_default()
             .into_iter()
-            .map(|(_, v)| clear_value::<OutboxEntry>(Some(v)).map(|e| SealedMutation { seq: e.seq, id: e.id, sealed: e.sealed }))
+            .map(|(_, v)| clear_value::<OutboxEntry>(Some(v)))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| DeviceError::Corrupt { what: "outbox".into() })?;
+        let committed_ms = entries.iter().map(|e| (e.seq, e.committed_ms)).collect();
+        let sealed = entries.into_iter().map(|e| SealedMutation { seq: e.seq, id: e.id, sealed: e.sealed }).collect();
         let counters: Counters = clear_value(f.next().and_then(|f| f.values().into_iter().next().flatten())).unwrap_or_default();
         let record = self.record();
         let is_receipt = |r: &NumberRange| record.as_ref().is_some_and(|d| d.is_receipt_range(r));
         let numbers_left = crate::sales::numbering::remaining_where(&counters.number_ranges, |r| !is_receipt(r));
         let receipts_left = record.as_ref().and_then(|d| d.register.as_ref()).map(|_| crate::sales::numbering::remaining_where(&counters.number_ranges, is_receipt));
-        Ok(Outbox { sealed, numbers_left, receipts_left })
+        Ok(Outbox { sealed, numbers_left, receipts_left, committed_ms })
     }
 
     /// The status panel's figures, read from the store: an error here is shown as such, never
