@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newPhone } from './support/browser.mjs';
+import { newPhone, PHONE } from './support/browser.mjs';
 import { signIn, takeOrder, unlock, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
@@ -53,7 +53,12 @@ test('telemetry: an order that waited offline shows in the supervisor dashboard 
 });
 
 test('telemetry: an offline span and a tab killed mid-sync reach the dashboard from the device', { timeout: 240_000 }, async (t) => {
-  await scenario(t, async ({ server, browser, context, page, onCleanup }) => {
+  await scenario(t, async ({ server, browser, onCleanup }) => {
+    // No service worker: Playwright's routing does not see requests a worker fetches, and the
+    // push must hang for the tab to be killed mid-round.
+    const context = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    onCleanup(() => context.close());
+    const page = await context.newPage();
     await page.goto(`${server.url}/`);
     await signIn(page, 'rep1', 'rep1-demo');
     const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
