@@ -34,7 +34,7 @@ function latencyChart(d: TelemetryDashboard): Element {
   const days = d.latency_by_day;
   const W = 320;
   const H = 140;
-  const pad = { l: 44, r: 8, t: 10, b: 22 };
+  const pad = { l: 44, r: 18, t: 10, b: 22 };
   const max = Math.max(1, ...days.map((x) => x.p95_ms ?? 0));
   const x = (i: number): number => pad.l + (days.length <= 1 ? 0 : (i * (W - pad.l - pad.r)) / (days.length - 1));
   const y = (v: number): number => H - pad.b - (v * (H - pad.t - pad.b)) / max;
@@ -51,6 +51,10 @@ function latencyChart(d: TelemetryDashboard): Element {
     ...days.map((v, i) => svg('text', { x: x(i), y: H - 6, class: 'tick', 'text-anchor': 'middle' }, v.day.slice(5))),
     line('p50_ms', 'p50'),
     line('p95_ms', 'p95'),
+    // A day with figures is a dot too: one day of data is no line.
+    ...days.flatMap((v, i) =>
+      (['p50_ms', 'p95_ms'] as const).flatMap((key) => (v[key] === null || v[key] === undefined ? [] : [svg('circle', { cx: x(i).toFixed(1), cy: y(v[key]!).toFixed(1), r: 3, class: key === 'p50_ms' ? 'p50 dot' : 'p95 dot' })])),
+    ),
   );
 }
 
@@ -61,7 +65,8 @@ function offlineChart(d: TelemetryDashboard): Element {
   const H = 140;
   const pad = { l: 8, r: 8, t: 14, b: 22 };
   const max = Math.max(1, ...bars.map((b) => b.count));
-  const bw = bars.length ? (W - pad.l - pad.r) / bars.length : 0;
+  // At most a sixth of the width per bar, so one span is not a wall.
+  const bw = bars.length ? Math.min((W - pad.l - pad.r) / bars.length, (W - pad.l - pad.r) / 6) : 0;
   return svg(
     'svg',
     { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': 'Offline spans before sync', 'data-testid': 'offline-chart' },
