@@ -1,7 +1,7 @@
 // Screenshots of the main screens at 360x740 (phone) and 1280x800 (tablet) into docs/screens/,
 // against a fresh demo server: sign-in, outlets, an order being taken, the orders on the device,
 // the lock screen, the supervisor's review and conflicts, the counter, and the delivery day.
-// SCREENS=day (or counter, rep) takes only that group.
+// SCREENS=day (or counter, rep, dashboard) takes only that group.
 //
 // Usage (after ./build.sh build and cargo build -p satchel-server):
 //   node www/tools/screens.mjs
@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, PHONE } from '../../tests/e2e/support/browser.mjs';
-import { signIn } from '../../tests/e2e/support/app.mjs';
+import { signIn, takeOrder, unlock, waitForBadge, SYNC_TIMEOUT } from '../../tests/e2e/support/app.mjs';
 import { startServer } from '../../tests/e2e/support/server.mjs';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -34,6 +34,7 @@ async function main() {
   const browser = await launchBrowser();
   try {
     const only = process.env.SCREENS;
+    if (!only || only === 'dashboard') await dashboardScreens(browser);
     for (const [size, device] of Object.entries(SIZES)) {
       if (!only || only === 'day') await dayScreens(browser, server, device, size);
       if (only && only !== 'rep' && only !== 'counter') continue;
@@ -171,6 +172,50 @@ async function dayScreensOn(browser, server, device, size) {
   await supPage.getByTestId('days').scrollIntoViewIfNeeded();
   await shoot(supPage, 'day-supervisor', size);
   await sup.close();
+}
+
+/** The supervisor's field telemetry dashboard with something on it: a rep's order waits offline,
+ * the tab is killed while its push hangs, and the next start reports the force-close, the
+ * offline span and the storage figures. A server of its own, so the figures are only these.
+ * The rep's phone runs without a service worker: Playwright's routing does not see a worker's
+ * requests, and the push must hang (as in tests/e2e/telemetry.test.mjs). */
+async function dashboardScreens(browser) {
+  const server = await startServer({ timeoutMs: 120_000 });
+  try {
+    const context = await browser.newContext({ ...PHONE, serviceWorkers: 'block' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+    await context.setOffline(true);
+    await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00001', quantity: 1 }] });
+    await page.waitForTimeout(4_000);
+    await page.route('**/api/v1/sync/push', () => {});
+    const pushing = page.waitForRequest('**/api/v1/sync/push');
+    await context.setOffline(false);
+    await pushing;
+    await page.close();
+    const next = await context.newPage();
+    await next.goto(`${server.url}/`);
+    await unlock(next);
+    await waitForBadge(next, 0, SYNC_TIMEOUT);
+    await context.close();
+    for (const [size, device] of Object.entries(SIZES)) {
+      const sup = await browser.newContext(device);
+      const supPage = await sup.newPage();
+      await supPage.goto(`${server.url}/`);
+      await signIn(supPage, 'super', 'super-demo');
+      await supPage.getByTestId('dashboard').locator('summary').click();
+      await supPage.getByTestId('telemetry-device').first().waitFor({ timeout: 30_000 });
+      await supPage.getByTestId('dashboard').scrollIntoViewIfNeeded();
+      await shoot(supPage, 'dashboard', size);
+      await supPage.getByTestId('telemetry-device').first().scrollIntoViewIfNeeded();
+      await shoot(supPage, 'dashboard-devices', size);
+      await sup.close();
+    }
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The counter: a cashier's shift, a sale with a weighed item, tendered by card and cash, its

@@ -51,9 +51,10 @@ function latencyChart(d: TelemetryDashboard): Element {
     ...days.map((v, i) => svg('text', { x: x(i), y: H - 6, class: 'tick', 'text-anchor': 'middle' }, v.day.slice(5))),
     line('p50_ms', 'p50'),
     line('p95_ms', 'p95'),
-    // A day with figures is a dot too: one day of data is no line.
+    // A day with figures is a dot too: one day of data is no line. The p50 dot is drawn last
+    // and smaller, so it still shows where it sits on the p95 one.
     ...days.flatMap((v, i) =>
-      (['p50_ms', 'p95_ms'] as const).flatMap((key) => (v[key] === null || v[key] === undefined ? [] : [svg('circle', { cx: x(i).toFixed(1), cy: y(v[key]!).toFixed(1), r: 3, class: key === 'p50_ms' ? 'p50 dot' : 'p95 dot' })])),
+      (['p95_ms', 'p50_ms'] as const).flatMap((key) => (v[key] === null || v[key] === undefined ? [] : [svg('circle', { cx: x(i).toFixed(1), cy: y(v[key]!).toFixed(1), r: key === 'p50_ms' ? 2.5 : 4, class: key === 'p50_ms' ? 'p50 dot' : 'p95 dot' })])),
     ),
   );
 }
@@ -105,7 +106,7 @@ function render(d: TelemetryDashboard): HTMLElement[] {
         h(
           'li',
           { 'data-testid': 'telemetry-device', 'data-device-id': v.device_id, 'data-force-closes': String(v.force_closes), 'data-unsynced': String(v.unsynced) },
-          h('div', { class: 'row' }, h('strong', { class: 'name' }, `${v.username} · ${v.label}`), v.force_closes ? h('span', { class: 'badge-warn' }, `${count(v.force_closes, 'force-close')}`) : null),
+          h('div', { class: 'row' }, h('strong', { class: 'name device-label', title: v.label }, `${v.username} · ${v.label}`), v.force_closes ? h('span', { class: 'badge-warn' }, `${count(v.force_closes, 'force-close')}`) : null),
           h(
             'div',
             { class: 'muted small' },
