@@ -1,8 +1,9 @@
-// Field telemetry (issue 21), what is built so far: a rep's order taken offline for a while
+// Field telemetry (issue 21) through the browser: a rep's order taken offline for a while
 // reaches the server, which measures its entry-to-server time from the device's commit (its
 // clock corrected by the push's `sent_at`); the supervisor opens the dashboard (a chunk of its
 // own, fetched only then) and sees today's p95 at least as long as the order waited; /metrics
-// exposes the histograms.
+// exposes the histograms. The device's own report: an offline span, a tab killed mid-sync (one
+// force-close), the storage figures, and the counter's sales during an outage.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -97,5 +98,58 @@ test('telemetry: an offline span and a tab killed mid-sync reach the dashboard f
     t.diagnostic(`offline span bucket: ${label}`);
     assert.match(label, /≤(5|10) s/, `the span of about ${OFFLINE_MS} ms: ${label}`);
     await sup.page.screenshot({ path: 'test-results/telemetry-dashboard.png', fullPage: true }).catch(() => {});
+  });
+});
+
+test('telemetry: the counter keeps selling through an outage, and only the sales made offline count', { timeout: 240_000 }, async (t) => {
+  await scenario(t, async ({ server, browser, onCleanup }) => {
+    // No service worker, for the hanging push below (see the test above).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, isMobile: false, hasTouch: true, serviceWorkers: 'block' });
+    onCleanup(() => context.close());
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'cashier1', 'cashier1-demo');
+    await page.getByTestId('open-shift-panel').waitFor();
+    await page.getByTestId('float-20').fill('5');
+    await page.getByTestId('open-shift').click();
+    await page.getByTestId('counter-search').waitFor();
+    const sell = async () => {
+      await page.getByTestId('quick-key').first().click();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="tender"]')?.disabled);
+      await page.getByTestId('tender').click();
+      await page.getByTestId('tender-amount').fill('');
+      await page.getByTestId('add-cash').click();
+      await page.waitForFunction(() => !document.querySelector('[data-testid="complete-sale"]')?.disabled);
+      await page.getByTestId('complete-sale').click();
+      await page.getByTestId('receipt').waitFor();
+      await page.getByTestId('new-sale').click();
+    };
+    // One sale online (not an outage sale), two while the network is down.
+    await sell();
+    await context.setOffline(true);
+    await sell();
+    await sell();
+    // Back online the push hangs and the tab is killed: the force-close makes the report due
+    // at the next start, so it goes now rather than after its 15 minutes.
+    await page.route('**/api/v1/sync/push', () => {});
+    const pushing = page.waitForRequest('**/api/v1/sync/push');
+    await context.setOffline(false);
+    await pushing;
+    await page.close();
+    const next = await context.newPage();
+    await next.goto(`${server.url}/`);
+    await unlock(next);
+    await waitForBadge(next, 0, SYNC_TIMEOUT);
+
+    const sup = await newPhone(browser);
+    onCleanup(() => sup.context.close());
+    await sup.page.goto(`${server.url}/`);
+    await signIn(sup.page, 'super', 'super-demo');
+    await sup.page.getByTestId('dashboard').locator('summary').click();
+    const outage = sup.page.getByTestId('outage-sales');
+    await sup.page.getByTestId('telemetry-device').first().waitFor({ timeout: 30_000 });
+    const text = (await outage.textContent()) ?? '';
+    t.diagnostic(`counter during outages: ${text}`);
+    assert.match(text, /100\.0 % of 2 sales completed while offline/);
   });
 });
