@@ -13,6 +13,7 @@
 //! - [`edits`] and [`tasks`]: what a device may change on an outlet and how a task is completed,
 //!   checked by both sides with the same code.
 
+pub mod backup;
 pub mod blobs;
 pub mod deps;
 pub mod edits;
