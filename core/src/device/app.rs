@@ -19,6 +19,7 @@ use super::state::DeviceState;
 use super::store::{DeviceStore, Durability, Fetched, RawKey, Read, Step};
 use crate::vault::Rng;
 
+mod backup;
 mod counter;
 mod day;
 mod lifecycle;
@@ -26,6 +27,7 @@ mod ops;
 mod sync;
 mod telemetry;
 
+pub use backup::backups_from_copy;
 pub use lifecycle::NewVault;
 pub use ops::Ids;
 pub use sync::{Blob, Outbox, SyncFigures};
