@@ -57,6 +57,8 @@ pub struct IdbStore {
     db: Db,
     gone: Rc<Cell<bool>>,
     _watch: Watchers,
+    /// The outbox's second copy, outside IndexedDB (`crate::outbox_copy`).
+    copy: crate::outbox_copy::OutboxCopy,
 }
 
 impl IdbStore {
@@ -80,7 +82,13 @@ impl IdbStore {
         };
         db.raw().set_onclose(Some(on_close.as_ref().unchecked_ref()));
         db.raw().set_onversionchange(Some(on_version.as_ref().unchecked_ref()));
-        Ok(IdbStore { db, gone, _watch: Rc::new([on_close, on_version]) })
+        Ok(IdbStore { db, gone, _watch: Rc::new([on_close, on_version]), copy: Default::default() })
+    }
+
+    /// The outbox's second copy, which every committed outbox write is repeated into once a
+    /// device is attached.
+    pub fn copy(&self) -> &crate::outbox_copy::OutboxCopy {
+        &self.copy
     }
 
     /// Closes the connection (tests; a signed-out page).
@@ -239,6 +247,7 @@ impl DeviceStore for IdbStore {
                         return Err(self.classify(e, first_add).into());
                     }
                     tx.done().await.map_err(|e| self.classify(e, first_add))?;
+                    self.copy.mirror(&ops);
                     return Ok(value);
                 }
             }

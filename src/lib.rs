@@ -17,6 +17,7 @@
 pub mod device_idb;
 pub mod error;
 pub mod idb;
+mod outbox_copy;
 pub mod transport;
 mod sync_loop;
 mod telemetry;

@@ -26,6 +26,7 @@ mod ts_bindings {
 
     use crate::sync_loop::status::SyncStatusView;
     use crate::vault::VaultStatusView;
+    use crate::workspace::backup::{BackupFileView, CopyRecoveryView};
     use crate::workspace::business::{CommittedOrderView, StorageReportView};
     use crate::workspace::{SessionView, WorkspaceOptions};
     use satchel_core::sync::engine::Phase;
@@ -40,6 +41,8 @@ mod ts_bindings {
             decl::<SyncStatusView>(),
             decl::<CommittedOrderView>(),
             decl::<StorageReportView>(),
+            decl::<BackupFileView>(),
+            decl::<CopyRecoveryView>(),
         ];
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generated/module.ts");
         if let Err(e) = check_or_write(

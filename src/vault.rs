@@ -308,6 +308,11 @@ pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelEr
     persist_lock(inner).await?;
     install_keys(inner, keys, kek).await?;
     crate::telemetry::unlocked(inner).await;
+    // Second copies of other devices' outboxes that could not be sent at sign-in (offline).
+    let again = inner.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        crate::workspace::backup::recover_copies(&again).await;
+    });
     Ok(())
 }
 

@@ -23,6 +23,7 @@ use crate::sync_loop::{self, SyncLoop};
 use crate::transport::{Failure, Transport};
 use crate::vault;
 
+pub(crate) mod backup;
 pub(crate) mod business;
 pub(crate) mod counter;
 pub(crate) mod day;
@@ -42,6 +43,32 @@ pub(crate) struct Inner {
     pub(crate) telemetry_started: std::cell::Cell<bool>,
     /// The telemetry was told the device is offline (so repeated signs note nothing more).
     pub(crate) telemetry_offline: std::cell::Cell<bool>,
+    /// What the second copies of other devices' outboxes became (`backup::recover_copies`).
+    pub(crate) recovered: std::cell::RefCell<Option<backup::CopyRecoveryView>>,
+}
+
+/// Mirrors the outbox into its second copy from now on, adding what the outbox already holds
+/// (written before the copy existed, or whose copy failed). Only adds: another tab's writes may
+/// be landing in the copy meanwhile, and an entry left over is only a duplicate to the server.
+pub(crate) async fn attach_copy(inner: &Inner) {
+    use satchel_core::device::schema::StoreId;
+    use satchel_core::device::store::{DeviceStore, RawKey, RawValue, Read};
+    let Some(device) = inner.device.record().map(|d| d.device_id) else { return };
+    let copy = inner.device.store().copy();
+    copy.attach(device);
+    if let Ok(mut f) = inner.device.store().read(vec![Read::All { store: StoreId::Outbox }]).await {
+        let entries: Vec<(u64, String)> = f
+            .pop()
+            .map(|f| f.records())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(k, v)| match (k, v) {
+                (RawKey::Seq(seq), RawValue::Text(t)) => Some((seq, t)),
+                _ => None,
+            })
+            .collect();
+        copy.fill(entries);
+    }
 }
 
 /// Serializes to plain JS objects (maps as objects, integers as numbers).
@@ -144,7 +171,9 @@ impl Workspace {
             db_name,
             telemetry_started: std::cell::Cell::new(false),
             telemetry_offline: std::cell::Cell::new(false),
+            recovered: std::cell::RefCell::new(None),
         });
+        attach_copy(&inner).await;
         sync_loop::share_writes(&inner);
         vault::listen_hidden(&inner);
         Ok(Workspace { inner })
@@ -183,6 +212,7 @@ impl Workspace {
             other => other.into(),
         })?;
         let device = vault::create(inner, &pin, registered).await?;
+        attach_copy(inner).await;
         crate::telemetry::unlocked(inner).await;
         let view = session_view(&device)?;
         // The initial download: page by page, each stored with its checkpoint. If the network
@@ -190,6 +220,9 @@ impl Workspace {
         if let Err(e) = sync_loop::pull_all(inner).await {
             *inner.sync.last_error_mut() = Some(e);
         }
+        // This browser lost its database with work in it (the outbox's second copy survived):
+        // send that work now, under this sign-in (see `copyRecovery`).
+        backup::recover_copies(inner).await;
         sync_loop::dispatch(inner, SyncEvent::Reauthenticated);
         Ok(view)
     }

@@ -12,6 +12,34 @@ export type Dec = string;
  */
 export type OrderKind = "sale" | "return";
 /**
+ * What the server made of a backup.
+ */
+export type RecoverSummary = { 
+/**
+ * The device the backup was of.
+ */
+device_id: string, 
+/**
+ * Changes in the file.
+ */
+total: number, 
+/**
+ * Applied now (flagged included).
+ */
+applied: number, 
+/**
+ * The server already held them (an earlier push or import).
+ */
+duplicate: number, 
+/**
+ * Refused for good (each with its reason in `results`).
+ */
+rejected: number, 
+/**
+ * Held or deferred behind another change.
+ */
+waiting: number, };
+/**
  * What the user is shown of a fate.
  */
 export type Status = "pending" | "synced" | "flagged" | "rejected" | "held" | "waiting" | "discarded";

@@ -80,3 +80,19 @@ export type CommittedOrderView = { order_id: string, document_number: string, se
  * Records on this device that could not be read (corrupt) and were skipped.
  */
 export type StorageReportView = { unreadable_orders: number, unreadable_reference: number, };
+/**
+ * A backup file to save: its suggested name, its text and how many changes it holds.
+ */
+export type BackupFileView = { file_name: string, text: string, changes: number, };
+/**
+ * What the second copies found after a sign-in became on the server.
+ */
+export type CopyRecoveryView = { 
+/**
+ * Copies sent, each with the server's summary.
+ */
+recovered: Array<RecoverSummary>, 
+/**
+ * Changes still waiting in copies the server did not take (offline, or another user's).
+ */
+waiting: number, };

@@ -13,6 +13,7 @@ import { h } from './dom.ts';
 import { createStore } from './store.ts';
 import { renderAccount } from './views/account.ts';
 import { renderActionBar } from './views/actionbar.ts';
+import { renderBackup } from './views/backup.ts';
 import { renderCounter } from './counter.ts';
 import { renderDay, worksDays } from './day.ts';
 import { renderCart } from './views/cart.ts';
@@ -122,6 +123,7 @@ export function renderWorkspace(
   const main = h(
     'main',
     { class: 'workspace-main' },
+    recoveryNotice(ws),
     ws.role() === 'supervisor' ? renderSupervisor(ws) : null,
     day ? day.el : null,
     counter ? counter.el : renderDrafts(store, order),
@@ -132,6 +134,7 @@ export function renderWorkspace(
       tasks.el,
       renderOrders(ws, store, sync, taskTitle),
       renderSyncPanel(store, () => ({ rejectedTasks: tasks?.rejectedCount() ?? 0 })),
+      renderBackup(ws, store),
       renderAccount(ws, sync, signedOut),
     ),
   );
@@ -154,6 +157,22 @@ export function renderWorkspace(
     const latest = list[0];
     if (latest && !store.state.draft.outlet) order.resumeDraft(latest);
   });
+}
+
+/** After a sign-in on a browser that had lost its database: what the outbox's second copy
+ * (kept outside IndexedDB) held, and what the server made of it. */
+function recoveryNotice(ws: Workspace): HTMLElement | null {
+  const r = ws.copyRecovery();
+  if (!r) return null;
+  const sum = (k: 'total' | 'applied' | 'duplicate' | 'rejected' | 'waiting'): number => r.recovered.reduce((n, s) => n + s[k], 0);
+  const parts = [`${sum('applied')} sent now`, `${sum('duplicate')} already on the server`];
+  if (sum('rejected')) parts.push(`${sum('rejected')} refused`);
+  const text =
+    sum('total') > 0
+      ? `This phone's storage had been cleared, but a second copy of ${sum('total')} unsynced ${sum('total') === 1 ? 'change' : 'changes'} survived: ${parts.join(', ')}.`
+      : '';
+  const waiting = r.waiting ? ` ${r.waiting} more could not be sent yet; they go at the next unlock online.` : '';
+  return h('p', { class: 'confirm', role: 'status', 'data-testid': 'copy-recovery', 'data-applied': String(sum('applied')), 'data-waiting': String(r.waiting) }, `${text}${waiting}`.trim());
 }
 
 /** The origin's storage figures for the telemetry (how full the device is, and whether the

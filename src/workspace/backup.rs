@@ -1,0 +1,115 @@
+//! Backups of unsynced work (issue 20): "Export unsynced work" (core's
+//! [`satchel_core::device::app::Device::backup`] as a file), importing such a file (sent to the
+//! server's `/sync/recover`, which applies it exactly once), and sending the second copies of
+//! other devices' outboxes found in Cache Storage after a sign-in (`crate::outbox_copy`).
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use satchel_core::device::app::backups_from_copy;
+use satchel_core::sync::backup::{self, Backup, RecoverResponse, RecoverSummary};
+
+use super::{now, to_js_value, Inner, Workspace};
+use crate::error::SatchelError;
+use crate::transport::Failure;
+
+/// A backup file to save: its suggested name, its text and how many changes it holds.
+#[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub(crate) struct BackupFileView {
+    file_name: String,
+    text: String,
+    changes: u32,
+}
+
+/// What the second copies found after a sign-in became on the server.
+#[derive(Serialize, Default, Clone)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub(crate) struct CopyRecoveryView {
+    /// Copies sent, each with the server's summary.
+    recovered: Vec<RecoverSummary>,
+    /// Changes still waiting in copies the server did not take (offline, or another user's).
+    waiting: u32,
+}
+
+fn invalid(e: &backup::BackupError) -> SatchelError {
+    SatchelError::Validation { field: e.field().into(), detail: e.code().into(), message: e.to_string() }
+}
+
+/// Sends `b` to the server with the full token; the server answers for each entry.
+pub(crate) async fn recover(inner: &Inner, b: &Backup) -> Result<RecoverSummary, SatchelError> {
+    let token = inner.device.keys()?.secrets.token.clone();
+    let answer: Result<RecoverResponse, Failure> = inner.transport.post("/api/v1/sync/recover", b, Some(&token)).await;
+    match answer {
+        Ok(r) => Ok(r.summary),
+        Err(Failure::Status { status: 403, error }) => Err(SatchelError::Server { detail: "forbidden".into(), message: format!("this backup is of another user's device: {}", error.message) }),
+        Err(f) => Err(f.into()),
+    }
+}
+
+/// Sends the second copies of other devices' outboxes this browser holds (its database was
+/// lost and the user signed in again), deleting each copy the server took whole. Needs the
+/// workspace unlocked. Best effort: a copy that cannot be sent now waits for the next unlock.
+pub(crate) async fn recover_copies(inner: &Inner) -> CopyRecoveryView {
+    let mut view = CopyRecoveryView::default();
+    let current = inner.device.record().map(|d| d.device_id);
+    for (device, values) in crate::outbox_copy::others(current).await {
+        let (backups, unreadable) = backups_from_copy(device, now(), &values);
+        if unreadable > 0 {
+            web_sys::console::warn_1(&format!("satchel: {unreadable} entries of a second copy could not be read").into());
+        }
+        let mut all_taken = true;
+        for b in &backups {
+            match recover(inner, b).await {
+                Ok(summary) => view.recovered.push(summary),
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("satchel: a second copy of an outbox was not recovered: {e}").into());
+                    view.waiting = view.waiting.saturating_add(u32::try_from(b.entries.len()).unwrap_or(u32::MAX));
+                    all_taken = false;
+                }
+            }
+        }
+        if all_taken {
+            crate::outbox_copy::drop_copy(device).await;
+        }
+    }
+    *inner.recovered.borrow_mut() = Some(view.clone());
+    view
+}
+
+#[wasm_bindgen]
+impl Workspace {
+    /// The unsynced work as a backup file ("Export unsynced work"), or `undefined` when nothing
+    /// waits. Sealed to the server: only the server can read it, and only this device could have
+    /// made it. Works locked too.
+    #[wasm_bindgen(js_name = exportBackup, unchecked_return_type = "BackupFileView | undefined")]
+    pub async fn export_backup(&self) -> Result<JsValue, SatchelError> {
+        let Some(b) = self.inner.device.backup(now()).await? else { return Ok(JsValue::UNDEFINED) };
+        let user = self.inner.device.record().map(|d| d.username).unwrap_or_default();
+        let safe: String = user.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').take(40).collect();
+        let file_name = format!("satchel-unsynced-{}-{}.json", if safe.is_empty() { "device" } else { &safe }, b.created_at.format("%Y%m%d-%H%M%S"));
+        let text = serde_json::to_string(&b).map_err(|e| SatchelError::internal(format!("backup: {e}")))?;
+        to_js_value(&BackupFileView { file_name, text, changes: u32::try_from(b.entries.len()).unwrap_or(u32::MAX) })
+    }
+
+    /// Imports a backup file's text: the server applies what it does not hold yet (exactly once)
+    /// and answers how many changes were applied, already there, refused or waiting. Needs the
+    /// network and the workspace unlocked. A file that is not a backup, or was changed, is refused
+    /// with a `validation` error (`not_a_backup`, `backup_tampered`, ...) and nothing is applied.
+    #[wasm_bindgen(js_name = importBackup, unchecked_return_type = "RecoverSummary")]
+    pub async fn import_backup(&self, text: String) -> Result<JsValue, SatchelError> {
+        let b: Backup = serde_json::from_str(&text).map_err(|_| invalid(&backup::BackupError::Format))?;
+        backup::check(&b).map_err(|e| invalid(&e))?;
+        let summary = recover(&self.inner, &b).await?;
+        to_js_value(&summary)
+    }
+
+    /// What became of the second copies found at the last sign-in or unlock, or `undefined`.
+    #[wasm_bindgen(js_name = copyRecovery, unchecked_return_type = "CopyRecoveryView | undefined")]
+    pub fn copy_recovery(&self) -> Result<JsValue, SatchelError> {
+        match self.inner.recovered.borrow().as_ref() {
+            Some(v) if !v.recovered.is_empty() || v.waiting > 0 => to_js_value(v),
+            _ => Ok(JsValue::UNDEFINED),
+        }
+    }
+}
