@@ -21,6 +21,7 @@ use satchel_core::device::day_views::{BilledView, CollectionView, DayView, Ended
 use satchel_core::money::Dec;
 use satchel_core::pos::{CashMovement, CounterSettings, ManagerApproval, ManagerKey, Denomination, RefundOf, ReturnLine, Settlement, ShiftReport, Tender};
 use satchel_core::sales::{OrderKind, SalesLine, SalesOrder};
+use satchel_core::device::app::BackupAdvice;
 use satchel_core::sync::backup::RecoverSummary;
 use satchel_core::sync::lifecycle::Status;
 use satchel_core::sync::protocol::TaskStatus;
@@ -33,6 +34,7 @@ fn typescript_declarations_are_up_to_date() {
         decl::<Dec>(),
         decl::<OrderKind>(),
         decl::<RecoverSummary>(),
+        decl::<BackupAdvice>(),
         decl::<Status>(),
         decl::<TaskStatus>(),
         decl::<Severity>(),

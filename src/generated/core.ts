@@ -40,6 +40,26 @@ rejected: number,
  */
 waiting: number, };
 /**
+ * Why the app offers a backup of the unsynced work now.
+ */
+export type BackupAdvice = { "reason": "not_persistent", 
+/**
+ * How many changes wait.
+ */
+pending: bigint, 
+/**
+ * For how long the oldest has waited (ms).
+ */
+waited_ms: number, } | { "reason": "nearly_full", 
+/**
+ * How many changes wait.
+ */
+pending: bigint, 
+/**
+ * Used over quota, in thousandths.
+ */
+permille: bigint, };
+/**
  * What the user is shown of a fate.
  */
 export type Status = "pending" | "synced" | "flagged" | "rejected" | "held" | "waiting" | "discarded";

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use satchel_core::device::app::backups_from_copy;
+use satchel_core::device::app::{backup_advice, backups_from_copy};
 use satchel_core::sync::backup::{self, Backup, RecoverResponse, RecoverSummary};
 
 use super::{now, to_js_value, Inner, Workspace};
@@ -102,6 +102,21 @@ impl Workspace {
         backup::check(&b).map_err(|e| invalid(&e))?;
         let summary = recover(&self.inner, &b).await?;
         to_js_value(&summary)
+    }
+
+    /// Whether to offer a backup now (core's `backup_advice`), from the browser's storage
+    /// figures (`navigator.storage.estimate()`, `persisted()`; `undefined` when it cannot say)
+    /// and what waits in the outbox: a `BackupAdvice`, or `undefined`.
+    #[wasm_bindgen(js_name = backupAdvice, unchecked_return_type = "BackupAdvice | undefined")]
+    pub async fn backup_advice(&self, used: f64, quota: f64, persisted: Option<bool>) -> Result<JsValue, SatchelError> {
+        let bytes = |v: f64| if v.is_finite() && v >= 0.0 { v as u64 } else { 0 };
+        let figures = self.inner.device.sync_figures().await?;
+        let now_ms = crate::now_ms() as u64;
+        let waited = figures.oldest_pending_ms.map(|ms| now_ms.saturating_sub(ms));
+        match backup_advice(figures.pending, waited, bytes(used), bytes(quota), persisted) {
+            Some(advice) => to_js_value(&advice),
+            None => Ok(JsValue::UNDEFINED),
+        }
     }
 
     /// What became of the second copies found at the last sign-in or unlock, or `undefined`.

@@ -7,6 +7,7 @@
 
 export type {
   Allocation,
+  BackupAdvice,
   BilledView,
   CollectRequest,
   CollectionMethod,

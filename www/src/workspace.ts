@@ -120,10 +120,12 @@ export function renderWorkspace(
       if (tasks) tasks.el.hidden = !!s.view.open;
     });
   }
+  const backup = renderBackup(ws, store);
   const main = h(
     'main',
     { class: 'workspace-main' },
     recoveryNotice(ws),
+    backup.banner,
     ws.role() === 'supervisor' ? renderSupervisor(ws) : null,
     day ? day.el : null,
     counter ? counter.el : renderDrafts(store, order),
@@ -134,7 +136,7 @@ export function renderWorkspace(
       tasks.el,
       renderOrders(ws, store, sync, taskTitle),
       renderSyncPanel(store, () => ({ rejectedTasks: tasks?.rejectedCount() ?? 0 })),
-      renderBackup(ws, store),
+      backup.card,
       renderAccount(ws, sync, signedOut),
     ),
   );

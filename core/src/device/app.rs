@@ -27,7 +27,7 @@ mod ops;
 mod sync;
 mod telemetry;
 
-pub use backup::backups_from_copy;
+pub use backup::{backup_advice, backups_from_copy, BackupAdvice};
 pub use lifecycle::NewVault;
 pub use ops::Ids;
 pub use sync::{Blob, Outbox, SyncFigures};

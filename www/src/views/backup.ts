@@ -4,7 +4,8 @@
 
 import { errorText, type Workspace } from '../api.ts';
 import { h } from '../dom.ts';
-import { count } from '../format.ts';
+import { count, duration } from '../format.ts';
+import type { BackupAdvice } from '../api.ts';
 import type { Store } from '../store.ts';
 
 /** Saves `text` as `name`: the share sheet where the phone can share files, else a download. */
@@ -29,7 +30,17 @@ async function save(name: string, text: string): Promise<'shared' | 'downloaded'
   return 'downloaded';
 }
 
-export function renderBackup(ws: Workspace, store: Store): HTMLElement {
+/** The advice's words. */
+function adviceText(a: BackupAdvice): string {
+  const what = count(Number(a.pending), 'change');
+  return a.reason === 'nearly_full'
+    ? `This phone's storage for the app is ${(Number(a.permille) / 10).toFixed(0)} % full and ${what} ${Number(a.pending) === 1 ? 'waits' : 'wait'} to sync. Export them to a file so nothing is lost if the browser clears space.`
+    : `This browser may clear the app's data when space runs low, and ${what} ${Number(a.pending) === 1 ? 'has' : 'have'} waited ${duration(Number(a.waited_ms))} to sync. Export them to a file, or install the app.`;
+}
+
+/** The backup card, and a banner for the top of the page that offers the export when the
+ * module says the unsynced work is at risk (`backupAdvice`). */
+export function renderBackup(ws: Workspace, store: Store): { card: HTMLElement; banner: HTMLElement } {
   const exportButton = h('button', { type: 'button', 'data-testid': 'export-backup', disabled: true }, 'Export unsynced work');
   const exportResult = h('p', { class: 'small', role: 'status', 'data-testid': 'export-result' });
   const fileInput = h('input', { type: 'file', accept: '.json,application/json', 'data-testid': 'import-file', id: 'import-file' });
@@ -41,7 +52,7 @@ export function renderBackup(ws: Workspace, store: Store): HTMLElement {
     exportButton.textContent = n === 0 ? 'Export unsynced work (nothing waits)' : `Export unsynced work (${count(n, 'change')})`;
   });
 
-  exportButton.addEventListener('click', () => {
+  const exportNow = (): void => {
     exportButton.disabled = true;
     void (async () => {
       try {
@@ -59,6 +70,33 @@ export function renderBackup(ws: Workspace, store: Store): HTMLElement {
         exportButton.disabled = (store.state.pending ?? 0) === 0;
       }
     })();
+  };
+  exportButton.addEventListener('click', exportNow);
+
+  // The risk is checked when the sync state changes, at most once a minute.
+  const adviceWords = h('span', {});
+  const adviceButton = h('button', { type: 'button', 'data-testid': 'advice-export' }, 'Export now');
+  const banner = h('p', { class: 'confirm', role: 'status', 'data-testid': 'backup-advice', hidden: true }, adviceWords, ' ', adviceButton);
+  adviceButton.addEventListener('click', () => {
+    card.open = true;
+    exportNow();
+    exportResult.scrollIntoView({ block: 'nearest' });
+  });
+  let checked = 0;
+  store.watch(['status'], () => {
+    if (Date.now() - checked < 60_000) return;
+    checked = Date.now();
+    void (async () => {
+      const storage = navigator.storage as StorageManager | undefined;
+      const e = storage?.estimate ? await storage.estimate() : {};
+      const persisted = storage?.persisted ? await storage.persisted() : undefined;
+      const advice = await ws.backupAdvice(e.usage ?? 0, e.quota ?? 0, persisted);
+      banner.hidden = !advice;
+      banner.dataset['reason'] = advice?.reason ?? '';
+      adviceWords.textContent = advice ? adviceText(advice) : '';
+    })().catch(() => {
+      // Advice is best effort: the card still exports.
+    });
   });
 
   fileInput.addEventListener('change', () => {
@@ -85,7 +123,7 @@ export function renderBackup(ws: Workspace, store: Store): HTMLElement {
     })();
   });
 
-  return h(
+  const card = h(
     'details',
     { class: 'card', 'data-testid': 'backup' },
     h('summary', {}, 'Backup of unsynced work'),
@@ -96,4 +134,5 @@ export function renderBackup(ws: Workspace, store: Store): HTMLElement {
     fileInput,
     importResult,
   );
+  return { card, banner };
 }
