@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use satchel_core::sync::backup::BackupError;
 use satchel_core::sync::protocol::{error_codes, ApiError};
 
 /// Codes of this server that core's `error_codes` does not list (yet).
@@ -15,6 +16,9 @@ pub mod local_codes {
     pub const MALFORMED_QUERY: &str = "malformed_query";
     /// A delivery day that has not ended cannot be approved.
     pub const DAY_NOT_ENDED: &str = "day_not_ended";
+    /// An entry of a backup file does not open with its device's secret (the code core's
+    /// `BackupError::OutOfSequence` also carries).
+    pub const BACKUP_TAMPERED: &str = "backup_tampered";
 }
 
 /// An API request that failed. The message never holds secrets or request bodies.
@@ -115,6 +119,22 @@ pub enum AppError {
     /// The blob's announcement is invalid (hash, size, content type).
     #[error("{0}")]
     BlobInvalid(String),
+    /// A backup file refused whole before anything of it was applied: core's
+    /// `backup::BackupError` codes (`not_a_backup`, `empty_backup`, `backup_too_large`,
+    /// `backup_tampered`), or `backup_tampered` for an entry that does not open.
+    #[error("{message}")]
+    BackupRefused {
+        /// The stable code.
+        code: &'static str,
+        /// The field concerned (`format`, `version`, `entries`, `entries[i]`).
+        field: String,
+        /// What and why; never the file's contents.
+        message: String,
+    },
+    /// The backup file is of a device this server does not know (`404 unknown_device`; not
+    /// `401`, which would tell the caller that its own token is unknown).
+    #[error("this backup file is of a device this server does not know: was it made for another server?")]
+    UnknownBackupDevice,
     /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -157,10 +177,18 @@ impl AppError {
             AppError::BlobHashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, error_codes::BLOB_HASH_MISMATCH),
             AppError::UnknownBlob(_) => (StatusCode::NOT_FOUND, error_codes::UNKNOWN_BLOB),
             AppError::BlobInvalid(_) => (StatusCode::BAD_REQUEST, error_codes::BLOB_INVALID),
+            AppError::BackupRefused { code, .. } => (StatusCode::BAD_REQUEST, code),
+            AppError::UnknownBackupDevice => (StatusCode::NOT_FOUND, error_codes::UNKNOWN_DEVICE),
             AppError::Internal(_) | AppError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
             }
         }
+    }
+}
+
+impl From<BackupError> for AppError {
+    fn from(e: BackupError) -> Self {
+        AppError::BackupRefused { code: e.code(), field: e.field().into(), message: e.to_string() }
     }
 }
 
@@ -182,6 +210,8 @@ impl IntoResponse for AppError {
                 field: match &self {
                     AppError::TaxRefused { field, .. } => Some(field.clone()),
                     AppError::Unsealable { index, .. } => Some(format!("sealed[{index}]")),
+                    AppError::BackupRefused { field, .. } => Some(field.clone()),
+                    AppError::UnknownBackupDevice => Some("device_id".into()),
                     _ => None,
                 },
             }),

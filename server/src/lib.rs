@@ -86,6 +86,14 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
             get(api::reference::reference).fallback(na),
         )
         .route("/api/v1/sync/push", post(api::push::push).fallback(na))
+        // A backup file may be far larger than a push: this route alone takes up to 32 MiB (the
+        // inner limit wins over the API's 1 MiB below).
+        .route(
+            "/api/v1/sync/recover",
+            post(api::recover::recover)
+                .layer(DefaultBodyLimit::max(api::recover::BODY_LIMIT))
+                .fallback(na),
+        )
         .route("/api/v1/sync/pull", get(api::pull::pull).fallback(na))
         .route("/api/v1/tasks", get(api::tasks::list).fallback(na))
         .route("/api/v1/tasks/{id}/cancel", post(api::tasks::cancel).fallback(na))

@@ -95,7 +95,14 @@ pub struct Metrics {
     conflicts: AtomicU64,
     /// Held and deferred mutations, and blob uploads ([`DepMetrics`]).
     deps: DepMetrics,
+    /// Entries of recovered backups by result, in [`RECOVER_RESULTS`]' order
+    /// ([`Metrics::recovered`]).
+    recovered: [AtomicU64; 4],
 }
+
+/// The `result` labels of `satchel_recovered_mutations_total`: the counts of core's
+/// `RecoverSummary`.
+pub const RECOVER_RESULTS: [&str; 4] = ["applied", "duplicate", "rejected", "waiting"];
 
 impl Metrics {
     /// One `POST /api/v1/sync/push` received (authenticated or not).
@@ -136,6 +143,14 @@ impl Metrics {
     /// A push run again after it raced another transaction (PostgreSQL).
     pub fn push_retry(&self) {
         self.push_retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The entries of a backup recovered (`POST /api/v1/sync/recover`), by result. They also
+    /// count in `satchel_mutations_total`, like any push's.
+    pub fn recovered(&self, s: &satchel_core::sync::backup::RecoverSummary) {
+        for (slot, n) in self.recovered.iter().zip([s.applied, s.duplicate, s.rejected, s.waiting]) {
+            slot.fetch_add(u64::from(n), Ordering::Relaxed);
+        }
     }
 
     /// One `GET /api/v1/sync/pull` received (authenticated or not).
@@ -291,6 +306,14 @@ impl Metrics {
             "satchel_push_retries_total {}",
             get(&self.push_retries)
         );
+        let _ = writeln!(
+            out,
+            "# HELP satchel_recovered_mutations_total Entries of recovered backups (unsynced work uploaded after a device lost it), by result."
+        );
+        let _ = writeln!(out, "# TYPE satchel_recovered_mutations_total counter");
+        for (result, v) in RECOVER_RESULTS.iter().zip(&self.recovered) {
+            let _ = writeln!(out, "satchel_recovered_mutations_total{{result=\"{result}\"}} {}", get(v));
+        }
         let _ = writeln!(
             out,
             "# HELP satchel_pull_requests_total Pull requests received."

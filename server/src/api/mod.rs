@@ -13,6 +13,7 @@ pub mod orders;
 pub mod outlet_update;
 pub mod pull;
 pub mod push;
+pub mod recover;
 pub mod reference;
 pub mod review;
 pub mod shifts;
@@ -36,23 +37,40 @@ pub const BODY_LIMIT: usize = 1 << 20;
 /// A JSON body read by hand so that every failure is a JSON [`AppError`]: over the limit is
 /// `body_too_large`, anything unreadable or of the wrong shape is `malformed_json` with serde's
 /// explanation. (axum's `Json` extractor answers in plain text.)
+///
+/// `LIMIT` is only what the error says: the bytes are cut off by the route's
+/// `DefaultBodyLimit`, which must be the same number ([`BODY_LIMIT`] for every route but
+/// `POST /api/v1/sync/recover`, see [`recover::BODY_LIMIT`]).
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T, const LIMIT: usize = BODY_LIMIT>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+/// The longest serde explanation a `malformed_json` answer carries: serde quotes the offending
+/// value, and a body may be megabytes long.
+const MAX_EXPLANATION: usize = 300;
+
+impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<T, LIMIT> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::BodyTooLarge { limit: BODY_LIMIT }
+                AppError::BodyTooLarge { limit: LIMIT }
             } else {
                 AppError::MalformedJson("the request body could not be read".into())
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| AppError::MalformedJson(e.to_string()))
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            let mut explanation = e.to_string();
+            if explanation.len() > MAX_EXPLANATION {
+                let mut cut = MAX_EXPLANATION;
+                while !explanation.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                explanation.truncate(cut);
+                explanation.push('…');
+            }
+            AppError::MalformedJson(explanation)
+        })
     }
 }
 

@@ -30,11 +30,12 @@ use satchel_core::order::{
     self, CatalogPrice, OrderDocument, OrderError, OrderTotals, CURRENCY_PLACES,
 };
 use satchel_core::sync::protocol::{
-    Mutation, MutationBody, MutationResult, Outcome, PushRequest, PushResponse, MAX_BATCH,
+    Mutation, MutationBody, MutationResult, Outcome, PushRequest, PushResponse, SealedMutation, MAX_BATCH,
 };
 use satchel_core::sync::sealing::{self, SealingError};
 use satchel_core::sync::sequencing::{self, Step};
 use sqlx::AnyConnection;
+use uuid::Uuid;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
 use super::reference::{routes_of, stored_dec};
@@ -78,7 +79,7 @@ pub async fn push(
         let PushAuth(auth) = auth?;
         let JsonBody(req) = body?;
         let req = unseal(&state, &auth, req).await?;
-        apply_push(&state, &auth, req).await
+        apply_push(&state, &auth, req, Leases::TopUp).await
     }
     .await;
     if let Err(e) = &result {
@@ -106,8 +107,24 @@ async fn unseal(state: &AppState, auth: &AuthDevice, mut req: PushRequest) -> Re
     if req.sealed.len() > MAX_BATCH {
         return Err(AppError::BatchTooLarge { max: MAX_BATCH, got: req.sealed.len() });
     }
+    req.mutations = open_sealed(state, auth.device_id, &req.sealed).await?;
+    req.sealed.clear();
+    Ok(req)
+}
+
+/// Opens sealed entries of `device_id` into clear mutations with that device's secret, all or
+/// nothing: the first entry that does not open (altered, sealed by another device or for
+/// another sequence number, or to a key this server does not hold) refuses them all, as
+/// `unsealable` naming its index in `sealed`. Used by the push and by the recovery of a backup
+/// ([`super::recover`]), which may hold thousands of entries: the task yields after each
+/// push-sized batch so that opening them does not hold up the other requests of its thread.
+pub(super) async fn open_sealed(
+    state: &AppState,
+    device_id: Uuid,
+    sealed: &[SealedMutation],
+) -> Result<Vec<Mutation>, AppError> {
     let (secret,): (Option<String>,) = sqlx::query_as("SELECT device_secret FROM devices WHERE device_id = $1")
-        .bind(auth.device_id.to_string())
+        .bind(device_id.to_string())
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(AppError::UnknownDevice)?;
@@ -116,11 +133,14 @@ async fn unseal(state: &AppState, auth: &AuthDevice, mut req: PushRequest) -> Re
         .and_then(|s| sealing::key_from_hex(s).ok())
         .map(zeroize::Zeroizing::new)
         .ok_or(AppError::Unsealable { index: 0, reason: "this device has no sealing secret".into() })?;
-    let mut mutations = Vec::with_capacity(req.sealed.len());
-    for (index, sealed) in req.sealed.iter().enumerate() {
-        let opened = sealing::sealed_key_id(sealed).and_then(|key_id| {
+    let mut mutations = Vec::with_capacity(sealed.len());
+    for (index, entry) in sealed.iter().enumerate() {
+        if index > 0 && index % MAX_BATCH == 0 {
+            tokio::task::yield_now().await;
+        }
+        let opened = sealing::sealed_key_id(entry).and_then(|key_id| {
             let key = state.keys.get(key_id).ok_or(SealingError::Malformed)?;
-            sealing::open_mutation(key, key_id, auth.device_id, &secret, sealed)
+            sealing::open_mutation(key, key_id, device_id, &secret, entry)
         });
         match opened {
             Ok(m) => mutations.push(m),
@@ -130,20 +150,30 @@ async fn unseal(state: &AppState, auth: &AuthDevice, mut req: PushRequest) -> Re
                     SealingError::Vault(_) => "not sealed by this device for this sequence number",
                     SealingError::NotAMutation | SealingError::Mismatch => "the contents do not match the entry",
                 };
-                tracing::warn!(device_id = %auth.device_id, seq = sealed.seq, reason, "unsealable entry");
+                tracing::warn!(%device_id, seq = entry.seq, reason, "unsealable entry");
                 return Err(AppError::Unsealable { index, reason: reason.into() });
             }
         }
     }
-    req.sealed.clear();
-    req.mutations = mutations;
-    Ok(req)
+    Ok(mutations)
 }
 
-async fn apply_push(
+/// Whether a push tops up the device's leases of document and receipt numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Leases {
+    /// A device's own push: it gets a new range when it runs low.
+    TopUp,
+    /// The recovery of a backup: the device that made it is gone (or pushes for itself), and
+    /// nobody would receive a range leased to it.
+    Keep,
+}
+
+/// Applies a push of clear mutations (opened already) as `auth`'s device, exactly once.
+pub(super) async fn apply_push(
     state: &AppState,
     auth: &AuthDevice,
     req: PushRequest,
+    leases: Leases,
 ) -> Result<PushResponse, AppError> {
     if req.device_id != auth.device_id {
         return Err(AppError::DeviceMismatch(
@@ -170,7 +200,7 @@ async fn apply_push(
     }
     let mut attempt = 1;
     let (response, counts) = loop {
-        match apply_in_transaction(state, auth, &req).await {
+        match apply_in_transaction(state, auth, &req, leases).await {
             Err(AppError::Database(e)) if attempt < PUSH_ATTEMPTS && state.db.is_transient(&e) => {
                 tracing::info!(device = %auth.device_id, attempt, "push raced another transaction; running it again: {e}");
                 state.metrics.push_retry();
@@ -222,11 +252,12 @@ struct Counts {
 ///
 /// After the mutations, still in the transaction, a device whose leased document numbers run
 /// low gets a new range ([`crate::sales::top_up`]), and so does a cashier's device whose
-/// register's receipt numbers run low.
+/// register's receipt numbers run low (unless `leases` says to keep them as they are).
 async fn apply_in_transaction(
     state: &AppState,
     auth: &AuthDevice,
     req: &PushRequest,
+    leases: Leases,
 ) -> Result<(PushResponse, Counts), AppError> {
     let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
     let numbers_left = req.numbers_left;
@@ -309,7 +340,7 @@ async fn apply_in_transaction(
     // Document numbers and the register's receipt numbers are topped up separately, each by
     // what the device says it has left of that prefix.
     let mut number_ranges = Vec::new();
-    if let Some(s) = &settings {
+    if let (Some(s), Leases::TopUp) = (&settings, leases) {
         number_ranges.extend(crate::sales::top_up(&mut tx, &device, Counter::Documents, &s.number_prefix, numbers_left, now).await?);
         if let Some(register) = crate::sales::register_of(&mut tx, &auth.username).await? {
             let prefix = satchel_core::pos::receipt_prefix(&register);
