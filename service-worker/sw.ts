@@ -120,9 +120,32 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
   });
 }
 
+/** The module's database if it exists, never creating it: opening without a version creates
+ * an empty version-1 database when there is none (after the browser evicted IndexedDB), which
+ * the module's own migrations then could not upgrade, and the app would not start. An upgrade
+ * this open would need is aborted instead. */
+async function openExisting(): Promise<IDBDatabase | undefined> {
+  return new Promise((resolve) => {
+    const req = indexedDB.open(DB_NAME);
+    let created = false;
+    req.onupgradeneeded = () => {
+      created = true;
+      req.transaction?.abort();
+    };
+    req.onsuccess = () => {
+      if (created) {
+        req.result.close();
+        resolve(undefined);
+      } else resolve(req.result);
+    };
+    req.onerror = () => resolve(undefined);
+    req.onblocked = () => resolve(undefined);
+  });
+}
+
 async function readOutbox(): Promise<{ device: DeviceRecord; entries: OutboxEntry[]; numbersLeft: number } | undefined> {
-  // Opened without a version: never creates or upgrades the module's database.
-  const db = await request(indexedDB.open(DB_NAME));
+  const db = await openExisting();
+  if (!db) return undefined;
   try {
     if (!db.objectStoreNames.contains('outbox') || !db.objectStoreNames.contains('meta')) return undefined;
     const tx = db.transaction(['meta', 'outbox'], 'readonly');

@@ -18,10 +18,14 @@ use crate::idb::{self, Db, Migration, Mode, Tx};
 
 /// Creates the stores `version` added. Version 2 (the vault) also dropped version 1's stores:
 /// version 1 kept records in clear and no deployment ran it, so there was nothing to convert.
+/// A version-1 database may also be empty: earlier service workers opened the database without
+/// a version after the browser had evicted it, which creates it empty at version 1.
 fn step(db: &IdbDatabase, version: u32) -> Result<(), JsValue> {
     if version == 2 {
         for spec in STORES.iter().filter(|s| s.since == 1) {
-            db.delete_object_store(spec.name)?;
+            if db.object_store_names().contains(spec.name) {
+                db.delete_object_store(spec.name)?;
+            }
             db.create_object_store(spec.name)?;
         }
     }

@@ -95,4 +95,9 @@ recovered: Array<RecoverSummary>,
 /**
  * Changes still waiting in copies the server did not take (offline, or another user's).
  */
-waiting: number, };
+waiting: number, 
+/**
+ * Changes the server cannot take: an earlier change of theirs is missing from the copy (it
+ * failed to copy) and from the server, and their sequence may not skip it.
+ */
+stuck: number, };

@@ -30,6 +30,9 @@ pub(crate) struct CopyRecoveryView {
     recovered: Vec<RecoverSummary>,
     /// Changes still waiting in copies the server did not take (offline, or another user's).
     waiting: u32,
+    /// Changes the server cannot take: an earlier change of theirs is missing from the copy (it
+    /// failed to copy) and from the server, and their sequence may not skip it.
+    stuck: u32,
 }
 
 fn invalid(e: &backup::BackupError) -> SatchelError {
@@ -64,7 +67,11 @@ pub(crate) async fn recover_copies(inner: &Inner) -> CopyRecoveryView {
                 Ok(summary) => view.recovered.push(summary),
                 Err(e) => {
                     web_sys::console::warn_1(&format!("satchel: a second copy of an outbox was not recovered: {e}").into());
-                    view.waiting = view.waiting.saturating_add(u32::try_from(b.entries.len()).unwrap_or(u32::MAX));
+                    let n = u32::try_from(b.entries.len()).unwrap_or(u32::MAX);
+                    match &e {
+                        SatchelError::Server { detail, .. } if detail == "out_of_sequence" => view.stuck = view.stuck.saturating_add(n),
+                        _ => view.waiting = view.waiting.saturating_add(n),
+                    }
                     all_taken = false;
                 }
             }
@@ -123,7 +130,7 @@ impl Workspace {
     #[wasm_bindgen(js_name = copyRecovery, unchecked_return_type = "CopyRecoveryView | undefined")]
     pub fn copy_recovery(&self) -> Result<JsValue, SatchelError> {
         match self.inner.recovered.borrow().as_ref() {
-            Some(v) if !v.recovered.is_empty() || v.waiting > 0 => to_js_value(v),
+            Some(v) if !v.recovered.is_empty() || v.waiting > 0 || v.stuck > 0 => to_js_value(v),
             _ => Ok(JsValue::UNDEFINED),
         }
     }

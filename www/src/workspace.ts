@@ -174,7 +174,8 @@ function recoveryNotice(ws: Workspace): HTMLElement | null {
       ? `This phone's storage had been cleared, but a second copy of ${sum('total')} unsynced ${sum('total') === 1 ? 'change' : 'changes'} survived: ${parts.join(', ')}.`
       : '';
   const waiting = r.waiting ? ` ${r.waiting} more could not be sent yet; they go at the next unlock online.` : '';
-  return h('p', { class: 'confirm', role: 'status', 'data-testid': 'copy-recovery', 'data-applied': String(sum('applied')), 'data-waiting': String(r.waiting) }, `${text}${waiting}`.trim());
+  const stuck = r.stuck ? ` ${r.stuck} could not be sent because an earlier change is missing: tell your supervisor.` : '';
+  return h('p', { class: 'confirm', role: 'status', 'data-testid': 'copy-recovery', 'data-applied': String(sum('applied')), 'data-waiting': String(r.waiting), 'data-stuck': String(r.stuck) }, `${text}${waiting}${stuck}`.trim());
 }
 
 /** The origin's storage figures for the telemetry (how full the device is, and whether the

@@ -23,8 +23,10 @@ use super::protocol::{MutationResult, Outcome, SealedMutation, MAX_BATCH};
 pub const BACKUP_FORMAT: &str = "satchel-backup";
 /// The version this code writes and reads.
 pub const BACKUP_VERSION: u32 = 1;
-/// The most entries one backup may hold (a month of a busy rep's orders; a file of about 40 MB).
-pub const MAX_BACKUP_ENTRIES: usize = 20_000;
+/// The most entries one backup may hold: weeks of a busy rep's orders, a file of about 18 MB at
+/// 1.8 KB a sealed one-line order, within the server's 32 MiB limit for `/sync/recover` with room
+/// for longer orders. More waiting work goes as several files (the second copy splits itself).
+pub const MAX_BACKUP_ENTRIES: usize = 10_000;
 
 /// A device's unsynced work, sealed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

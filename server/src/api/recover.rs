@@ -41,8 +41,8 @@ use crate::AppState;
 
 /// Largest body this route accepts, in bytes (32 MiB; every other route takes
 /// [`super::BODY_LIMIT`], 1 MiB). A sealed one-line sales order takes about 1.8 KB of the file,
-/// so this holds some 18,000 of them; a file of core's
-/// [`MAX_BACKUP_ENTRIES`](backup::MAX_BACKUP_ENTRIES) (20,000, "about 40 MB") does not fit. A
+/// so this holds some 18,000 of them, room for core's
+/// [`MAX_BACKUP_ENTRIES`](backup::MAX_BACKUP_ENTRIES) (10,000) of longer orders. A
 /// larger body is `413 body_too_large`, before any of it is parsed.
 pub const BODY_LIMIT: usize = 32 << 20;
 
