@@ -238,7 +238,7 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
     if marking {
         crate::telemetry::note(inner, satchel_core::device::telemetry::Telemetry::round_started).await;
     }
-    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch.sealed, numbers_left: Some(batch.numbers_left), receipts_left: batch.receipts_left, sent_at: Some(crate::workspace::now()) };
+    let request = PushRequest { device_id: device.device_id, mutations: Vec::new(), sealed: batch.sealed, numbers_left: Some(batch.numbers_left), receipts_left: batch.receipts_left, sent_at: Some(crate::workspace::now()), marks: Some(batch.marks) };
     let answer: Result<PushResponse, Failure> =
         inner.transport.post("/api/v1/sync/push", &request, Some(&device.push_token)).await;
     match answer {

@@ -20,6 +20,7 @@ pub mod edits;
 pub mod engine;
 pub mod hlc;
 pub mod lifecycle;
+pub mod marks;
 pub mod merge;
 pub mod protocol;
 pub mod sealing;

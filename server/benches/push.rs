@@ -116,6 +116,7 @@ fn bodies(device: Uuid, reference: &ReferenceData, count: u64) -> Vec<Vec<u8>> {
                 numbers_left: None,
                 receipts_left: None,
                 sent_at: None,
+                marks: None,
             };
             serde_json::to_vec(&req).expect("serialize")
         })

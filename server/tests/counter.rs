@@ -213,7 +213,7 @@ fn code(v: &Value, i: usize) -> &str {
 }
 
 async fn push(s: &TestServer, dev: &Device, mutations: &[Mutation]) -> Value {
-    let body = PushRequest { device_id: dev.id, mutations: mutations.to_vec(), sealed: Vec::new(), numbers_left: None, receipts_left: None, sent_at: None };
+    let body = PushRequest { device_id: dev.id, mutations: mutations.to_vec(), sealed: Vec::new(), numbers_left: None, receipts_left: None, sent_at: None, marks: None };
     let (status, v) = s.push_raw(Some(&dev.token), serde_json::to_vec(&body).expect("serialize")).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     v

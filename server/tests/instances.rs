@@ -117,6 +117,7 @@ async fn instances_sharing_a_database_apply_each_mutation_once(backend: Backend)
                         mutations: batch,
                         sealed: Vec::new(),
                         sent_at: None,
+                        marks: None,
                     };
                     let res = s
                         .http

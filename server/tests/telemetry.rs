@@ -71,7 +71,7 @@ fn report_mutation(dev: &Device, seq: u64, r: TelemetryReport) -> Mutation {
 
 /// A push whose device clock said `sent_at`.
 async fn push_at(s: &TestServer, dev: &Device, mutations: &[Mutation], sent_at: Option<DateTime<Utc>>) -> Value {
-    let body = PushRequest { device_id: dev.id, mutations: mutations.to_vec(), sealed: Vec::new(), numbers_left: None, receipts_left: None, sent_at };
+    let body = PushRequest { device_id: dev.id, mutations: mutations.to_vec(), sealed: Vec::new(), numbers_left: None, receipts_left: None, sent_at, marks: None };
     let (status, v) = s.push_raw(Some(&dev.token), serde_json::to_vec(&body).expect("serialize")).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     v

@@ -234,6 +234,11 @@ pub struct RegisterResponse {
     /// Document numbers leased to this device (see [`crate::sales::numbering`]).
     #[serde(default)]
     pub number_ranges: Vec<crate::sales::NumberRange>,
+    /// Work the user's other devices committed that never reached the server (issue 20), by
+    /// their last reported marks: after a browser wiped its storage, the rep is told what is
+    /// missing and its document numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<crate::sync::marks::MissingWork>,
 }
 
 /// The deployment's lock settings, sent at registration. A page embedding the module may
@@ -307,6 +312,10 @@ pub struct PushRequest {
     /// device times it measures latencies from (entry to server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<DateTime<Utc>>,
+    /// What the device has committed (issue 20): recorded before the batch is applied, so the
+    /// server can tell what never arrived if the device's storage is wiped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marks: Option<crate::sync::marks::DeviceMarks>,
 }
 
 /// A mutation sealed to the server's key (see `crate::sync::sealing`).

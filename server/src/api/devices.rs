@@ -110,6 +110,7 @@ pub async fn register(
             },
             lock: state.lock,
             number_ranges,
+            missing: Vec::new(),
         }),
     ))
 }

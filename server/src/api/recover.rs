@@ -75,6 +75,7 @@ pub async fn recover(
             numbers_left: None,
             receipts_left: None,
             sent_at: None,
+            marks: None,
         };
         results.extend(push::apply_push(&state, &owner.auth, req, Leases::Keep).await?.results);
     }

@@ -324,6 +324,7 @@ impl TestServer {
             mutations: mutations.to_vec(),
             sealed: Vec::new(),
             sent_at: None,
+            marks: None,
         };
         self.push_raw(
             Some(&dev.token),

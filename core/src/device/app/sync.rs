@@ -29,6 +29,8 @@ pub struct Outbox {
     /// When each entry was committed (ms since the epoch, device clock; 0: not recorded), by
     /// sequence number: the entry-to-ack times the telemetry counts.
     pub committed_ms: Vec<(u64, u64)>,
+    /// What the device has committed, for the server's high-water marks (issue 20).
+    pub marks: crate::sync::marks::DeviceMarks,
 }
 
 /// The status panel's figures, read from the store (never guessed).
@@ -88,7 +90,10 @@ impl<S: DeviceStore> Device<S> {
         let is_receipt = |r: &NumberRange| record.as_ref().is_some_and(|d| d.is_receipt_range(r));
         let numbers_left = crate::sales::numbering::remaining_where(&counters.number_ranges, |r| !is_receipt(r));
         let receipts_left = record.as_ref().and_then(|d| d.register.as_ref()).map(|_| crate::sales::numbering::remaining_where(&counters.number_ranges, is_receipt));
-        Ok(Outbox { sealed, numbers_left, receipts_left, committed_ms })
+        let mut unused_ranges: Vec<NumberRange> = counters.number_ranges.iter().filter(|r| !is_receipt(r) && !r.is_empty()).cloned().collect();
+        unused_ranges.truncate(crate::sync::marks::MAX_UNUSED_RANGES);
+        let marks = crate::sync::marks::DeviceMarks { committed_seq: counters.next_seq.saturating_sub(1), unused_ranges };
+        Ok(Outbox { sealed, numbers_left, receipts_left, committed_ms, marks })
     }
 
     /// The status panel's figures, read from the store: an error here is shown as such, never
