@@ -45,6 +45,8 @@ pub(crate) struct Inner {
     pub(crate) telemetry_offline: std::cell::Cell<bool>,
     /// What the second copies of other devices' outboxes became (`backup::recover_copies`).
     pub(crate) recovered: std::cell::RefCell<Option<backup::CopyRecoveryView>>,
+    /// The user's work that never reached the server, as the server listed it at sign-in.
+    pub(crate) missing: std::cell::RefCell<Vec<satchel_core::sync::marks::MissingWork>>,
 }
 
 /// Mirrors the outbox into its second copy from now on, adding what the outbox already holds
@@ -172,6 +174,7 @@ impl Workspace {
             telemetry_started: std::cell::Cell::new(false),
             telemetry_offline: std::cell::Cell::new(false),
             recovered: std::cell::RefCell::new(None),
+            missing: std::cell::RefCell::new(Vec::new()),
         });
         attach_copy(&inner).await;
         sync_loop::share_writes(&inner);
@@ -207,10 +210,11 @@ impl Workspace {
             .take(120)
             .collect();
         let request = RegisterRequest { username, password, label };
-        let registered = inner.transport.post("/api/v1/devices", &request, None).await.map_err(|f| match f {
+        let registered: satchel_core::sync::protocol::RegisterResponse = inner.transport.post("/api/v1/devices", &request, None).await.map_err(|f| match f {
             Failure::Status { status: 401, .. } => SatchelError::BadCredentials,
             other => other.into(),
         })?;
+        let missing = registered.missing.clone();
         let device = vault::create(inner, &pin, registered).await?;
         attach_copy(inner).await;
         crate::telemetry::unlocked(inner).await;
@@ -222,7 +226,8 @@ impl Workspace {
         }
         // This browser lost its database with work in it (the outbox's second copy survived):
         // send that work now, under this sign-in (see `copyRecovery`).
-        backup::recover_copies(inner).await;
+        let copies = backup::recover_copies(inner).await;
+        *inner.missing.borrow_mut() = backup::still_missing(missing, &copies);
         sync_loop::dispatch(inner, SyncEvent::Reauthenticated);
         Ok(view)
     }

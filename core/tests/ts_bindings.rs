@@ -23,6 +23,7 @@ use satchel_core::pos::{CashMovement, CounterSettings, ManagerApproval, ManagerK
 use satchel_core::sales::{OrderKind, SalesLine, SalesOrder};
 use satchel_core::device::app::BackupAdvice;
 use satchel_core::sync::backup::RecoverSummary;
+use satchel_core::sync::marks::MissingWork;
 use satchel_core::sync::lifecycle::Status;
 use satchel_core::sync::protocol::TaskStatus;
 use satchel_core::ts_export::{check_or_write, decl};
@@ -35,6 +36,7 @@ fn typescript_declarations_are_up_to_date() {
         decl::<OrderKind>(),
         decl::<RecoverSummary>(),
         decl::<BackupAdvice>(),
+        decl::<MissingWork>(),
         decl::<Status>(),
         decl::<TaskStatus>(),
         decl::<Severity>(),

@@ -60,6 +60,38 @@ pending: bigint,
  */
 permille: bigint, };
 /**
+ * One device's work the server knows of and does not hold.
+ */
+export type MissingWork = { 
+/**
+ * The device.
+ */
+device_id: string, 
+/**
+ * Its user.
+ */
+username: string, 
+/**
+ * Its label (the browser it registered from).
+ */
+label: string, 
+/**
+ * Changes committed on it that never arrived.
+ */
+changes: bigint, 
+/**
+ * Document numbers it used that never arrived (at most [`MAX_LISTED`]).
+ */
+documents: Array<string>, 
+/**
+ * How many document numbers never arrived.
+ */
+documents_total: bigint, 
+/**
+ * When it last reported (its last push), RFC 3339.
+ */
+last_contact: string, };
+/**
  * What the user is shown of a fate.
  */
 export type Status = "pending" | "synced" | "flagged" | "rejected" | "held" | "waiting" | "discarded";

@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use satchel_core::device::app::{backup_advice, backups_from_copy};
 use satchel_core::sync::backup::{self, Backup, RecoverResponse, RecoverSummary};
+use satchel_core::sync::marks::MissingWork;
 
 use super::{now, to_js_value, Inner, Workspace};
 use crate::error::SatchelError;
@@ -84,8 +85,37 @@ pub(crate) async fn recover_copies(inner: &Inner) -> CopyRecoveryView {
     view
 }
 
+/// The missing work the server listed at sign-in, less the devices whose second copy was just
+/// sent whole (the server took it after it made the list).
+pub(crate) fn still_missing(missing: Vec<MissingWork>, copies: &CopyRecoveryView) -> Vec<MissingWork> {
+    let taken: Vec<uuid::Uuid> = copies.recovered.iter().filter(|s| s.rejected == 0 && s.waiting == 0).map(|s| s.device_id).collect();
+    if copies.waiting > 0 || copies.stuck > 0 {
+        return missing;
+    }
+    missing.into_iter().filter(|m| !taken.contains(&m.device_id)).collect()
+}
+
 #[wasm_bindgen]
 impl Workspace {
+    /// The work the user's other devices committed that never reached the server, as the server
+    /// knew it at this sign-in (its last reported high-water marks), less what this browser's
+    /// second copy then sent: each device with its changes and document numbers. Empty when
+    /// nothing is missing.
+    #[wasm_bindgen(js_name = missingWork, unchecked_return_type = "MissingWork[]")]
+    pub fn missing_work(&self) -> Result<JsValue, SatchelError> {
+        to_js_value(&*self.inner.missing.borrow())
+    }
+
+    /// A supervisor's list of work devices committed that has not reached the server (online):
+    /// each device with its user, changes, document numbers and last contact, waiting longest
+    /// first.
+    #[wasm_bindgen(js_name = devicesMissing, unchecked_return_type = "MissingWork[]")]
+    pub async fn devices_missing(&self) -> Result<JsValue, SatchelError> {
+        let token = self.inner.device.keys()?.secrets.token.clone();
+        let answer: serde_json::Value = self.inner.transport.get("/api/v1/devices/missing", Some(&token)).await?;
+        to_js_value(answer.get("devices").unwrap_or(&serde_json::Value::Array(Vec::new())))
+    }
+
     /// The unsynced work as a backup file ("Export unsynced work"), or `undefined` when nothing
     /// waits. Sealed to the server: only the server can read it, and only this device could have
     /// made it. Works locked too.

@@ -1,4 +1,7 @@
 // Nothing lost when the browser wipes storage (issue 20), through the app:
+// 0. the server knows what it should have: orders whose pushes reached the server but failed
+//    there are named to the rep after "Clear site data" and a new sign-in, and listed to the
+//    supervisor, from the high-water marks every push carries;
 // 1. a rep exports their unsynced work as a file, the site's data is cleared, they sign in on a
 //    fresh profile and import it: every order reaches the server once; importing it again
 //    changes nothing; a tampered file is refused with a clear message;
@@ -10,7 +13,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { countBy, serverOrders } from './support/api.mjs';
+import { countBy, getJson, serverOrders, supervisorToken } from './support/api.mjs';
 import { newPhone } from './support/browser.mjs';
 import { signIn, takeOrder, waitForBadge } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
@@ -147,5 +150,77 @@ test('backup: IndexedDB deleted while the app is closed; the second copy sends t
     for (const n of numbers) assert.equal(held.get(n), 1, `${n} is on the server exactly once`);
     const copies = await next.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('satchel-outbox-')));
     assert.deepEqual(copies, [], 'the old copy is gone once the server took it (and the new device has nothing waiting)');
+  });
+});
+
+test('backup: site data cleared with orders queued; the rep is told which never arrived, and the supervisor sees them', { timeout: 240_000 }, async (t) => {
+  await scenario(t, async ({ server, browser, context, page }) => {
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    await waitForBadge(page, 0);
+    const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+    // Pushes reach the server but fail there: each arrives damaged (one hex digit of its first
+    // entry changed), which the server refuses whole; a push refused for any reason is the same
+    // case. Their high-water marks are recorded before the batch is tried.
+    await page.route('**/api/v1/sync/push', async (route) => {
+      const body = JSON.parse(route.request().postData() ?? '{}');
+      if (Array.isArray(body.sealed) && body.sealed.length > 0) {
+        const s = body.sealed[0].sealed;
+        const i = Math.floor(s.length / 2);
+        body.sealed[0].sealed = s.slice(0, i) + (s[i] === '0' ? '1' : '0') + s.slice(i + 1);
+      }
+      const response = await route.fetch({ postData: JSON.stringify(body) });
+      await route.fulfill({ response });
+    });
+    const a = await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00022', quantity: 1 }] });
+    const b = await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00023', quantity: 2 }] });
+    await waitForBadge(page, 2);
+    const numbers = [a.documentNumber, b.documentNumber];
+
+    // The supervisor's list (the API) names them once the marks are in.
+    const token = await supervisorToken(server.url);
+    let listed;
+    for (let i = 0; i < 60 && !listed; i++) {
+      const { devices } = await getJson(server.url, '/api/v1/devices/missing', token);
+      listed = devices.find((d) => d.username === 'rep1' && Number(d.documents_total) === 2);
+      if (!listed) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.ok(listed, 'the supervisor list shows rep1 with 2 documents missing');
+    assert.deepEqual(listed.documents, numbers);
+
+    // "Clear site data", then a new sign-in.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(server.url).origin, storageTypes: 'all' });
+    await context.close();
+    const fresh = await newPhone(browser);
+    try {
+      await fresh.page.goto(`${server.url}/`);
+      await signIn(fresh.page, 'rep1', 'rep1-demo');
+      const notice = fresh.page.getByTestId('missing-work');
+      await notice.waitFor();
+      const text = (await notice.textContent()) ?? '';
+      t.diagnostic(`told: ${text}`);
+      assert.equal(await notice.getAttribute('data-documents'), '2');
+      for (const n of numbers) assert.ok(text.includes(n), `the notice names ${n}`);
+      assert.match(text, /2 orders/);
+    } finally {
+      await fresh.context.close();
+    }
+
+    // The supervisor's card in the app.
+    const sup = await newPhone(browser);
+    try {
+      await sup.page.goto(`${server.url}/`);
+      await signIn(sup.page, 'super', 'super-demo');
+      await sup.page.waitForFunction(() => Number(document.querySelector('[data-testid="missing-count"]')?.dataset.count ?? '0') >= 1, null, { timeout: 30_000 });
+      await sup.page.getByTestId('missing').locator('summary').click();
+      const item = sup.page.locator('[data-testid="missing-item"][data-documents="2"]');
+      await item.waitFor();
+      const shown = (await item.textContent()) ?? '';
+      for (const n of numbers) assert.ok(shown.includes(n), `the supervisor's card names ${n}`);
+      assert.match(shown, /rep1/);
+    } finally {
+      await sup.context.close();
+    }
   });
 });

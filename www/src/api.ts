@@ -8,6 +8,7 @@
 export type {
   Allocation,
   BackupAdvice,
+  MissingWork,
   BilledView,
   CollectRequest,
   CollectionMethod,

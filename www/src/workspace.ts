@@ -14,6 +14,7 @@ import { createStore } from './store.ts';
 import { renderAccount } from './views/account.ts';
 import { renderActionBar } from './views/actionbar.ts';
 import { renderBackup } from './views/backup.ts';
+import { missingNotice } from './views/missing.ts';
 import { renderCounter } from './counter.ts';
 import { renderDay, worksDays } from './day.ts';
 import { renderCart } from './views/cart.ts';
@@ -125,6 +126,7 @@ export function renderWorkspace(
     'main',
     { class: 'workspace-main' },
     recoveryNotice(ws),
+    missingNotice(ws),
     backup.banner,
     ws.role() === 'supervisor' ? renderSupervisor(ws) : null,
     day ? day.el : null,

@@ -7,6 +7,7 @@ import type { Workspace } from '../api.ts';
 import { h } from '../dom.ts';
 import { renderConflicts } from './conflicts.ts';
 import { renderDays } from './days.ts';
+import { renderMissing } from './missing.ts';
 import { renderReview } from './review.ts';
 import { renderShifts } from './shifts.ts';
 
@@ -15,11 +16,13 @@ export function renderSupervisor(ws: Workspace): HTMLElement {
   const conflicts = renderConflicts(ws);
   const shifts = renderShifts(ws);
   const days = renderDays(ws);
+  const missing = renderMissing(ws);
   void review.load();
+  void missing.load();
   void conflicts.load();
   void shifts.load();
   void days.load();
-  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el, shifts.el, days.el, dashboardCard(ws));
+  return h('section', { class: 'supervisor-desk', 'data-testid': 'supervisor', 'aria-label': 'Supervisor' }, review.el, conflicts.el, shifts.el, days.el, missing.el, dashboardCard(ws));
 }
 
 /** The field telemetry dashboard: its code is a chunk of its own, fetched when the card opens
