@@ -19,6 +19,8 @@ pub mod local_codes {
     /// An entry of a backup file does not open with its device's secret (the code core's
     /// `BackupError::OutOfSequence` also carries).
     pub const BACKUP_TAMPERED: &str = "backup_tampered";
+    /// A push's high-water marks are refused (core's `marks::check`); nothing of it was applied.
+    pub const BAD_MARKS: &str = "bad_marks";
 }
 
 /// An API request that failed. The message never holds secrets or request bodies.
@@ -135,6 +137,10 @@ pub enum AppError {
     /// `401`, which would tell the caller that its own token is unknown).
     #[error("this backup file is of a device this server does not know: was it made for another server?")]
     UnknownBackupDevice,
+    /// A push's `marks` failed core's check (too many ranges, a sequence number too large); the
+    /// push is refused whole (`400 bad_marks`, field `marks`).
+    #[error("{0}")]
+    BadMarks(String),
     /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -179,6 +185,7 @@ impl AppError {
             AppError::BlobInvalid(_) => (StatusCode::BAD_REQUEST, error_codes::BLOB_INVALID),
             AppError::BackupRefused { code, .. } => (StatusCode::BAD_REQUEST, code),
             AppError::UnknownBackupDevice => (StatusCode::NOT_FOUND, error_codes::UNKNOWN_DEVICE),
+            AppError::BadMarks(_) => (StatusCode::BAD_REQUEST, local_codes::BAD_MARKS),
             AppError::Internal(_) | AppError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
             }
@@ -212,6 +219,7 @@ impl IntoResponse for AppError {
                     AppError::Unsealable { index, .. } => Some(format!("sealed[{index}]")),
                     AppError::BackupRefused { field, .. } => Some(field.clone()),
                     AppError::UnknownBackupDevice => Some("device_id".into()),
+                    AppError::BadMarks(_) => Some("marks".into()),
                     _ => None,
                 },
             }),

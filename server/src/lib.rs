@@ -81,6 +81,7 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
             "/api/v1/devices/reauthenticate",
             post(api::devices::reauthenticate).fallback(na),
         )
+        .route("/api/v1/devices/missing", get(api::marks::list).fallback(na))
         .route(
             "/api/v1/reference",
             get(api::reference::reference).fallback(na),

@@ -22,7 +22,8 @@ pub const MAX_LABEL_CHARS: usize = 100;
 /// Registers a device: checks the password, creates the device and returns its token once, with
 /// a first lease of [`crate::sales::LEASE_SIZE`] document numbers (when the deployment has sales
 /// settings) and, for a user with a register (a cashier), a first lease of that register's
-/// receipt numbers (prefix `"<register>-"`), in one transaction.
+/// receipt numbers (prefix `"<register>-"`), in one transaction. The answer lists the user's
+/// other devices with work the server does not hold ([`super::marks::missing_for`]).
 pub async fn register(
     State(state): State<AppState>,
     body: Result<JsonBody<RegisterRequest>, AppError>,
@@ -59,6 +60,9 @@ pub async fn register(
     let (server_key_id, server_public_key) = state.keys.current()?;
     let label: String = req.label.trim().chars().take(MAX_LABEL_CHARS).collect();
     let now = Utc::now();
+    // The user's devices' work that never arrived (the new device will have reported nothing),
+    // read before anything is written so that a failure leaves no device behind.
+    let missing = super::marks::missing_for(&state.db.pool, super::marks::Devices::OfUser(&req.username)).await?;
     // The device and its first lease of document numbers go in together.
     let mut tx = state.db.pool.begin().await?;
     sqlx::query(
@@ -110,7 +114,7 @@ pub async fn register(
             },
             lock: state.lock,
             number_ranges,
-            missing: Vec::new(),
+            missing,
         }),
     ))
 }

@@ -9,6 +9,7 @@ pub mod delivery;
 mod deferred;
 pub mod devices;
 mod entry_latency;
+pub mod marks;
 pub mod orders;
 pub mod outlet_update;
 pub mod pull;

@@ -7,6 +7,9 @@
 //! mutations as replays. Each applied or rejected mutation writes its `mutations` row, its
 //! effects (the order) and the device's new `last_seq` in that same transaction.
 //!
+//! Before the batch is tried, the push's high-water marks (when it carries them) are recorded in
+//! a statement of their own ([`super::marks`]), so they stay when the batch is then refused.
+//!
 //! A mutation that names parents (`depends_on`) is decided by core's rule first
 //! ([`super::deferred`]): held (recorded `held`) when a parent was refused, deferred (recorded
 //! `deferred` with its waits) while one is missing, checked and applied otherwise. Held and
@@ -39,7 +42,7 @@ use uuid::Uuid;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
 use super::reference::{routes_of, stored_dec};
-use super::{counter, delivery, entry_latency, outlet_update, sales_order, task_complete, telemetry_report, JsonBody};
+use super::{counter, delivery, entry_latency, marks, outlet_update, sales_order, task_complete, telemetry_report, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{placeholders, timestamp};
 use crate::errors::AppError;
@@ -78,6 +81,7 @@ pub async fn push(
     let result = async {
         let PushAuth(auth) = auth?;
         let JsonBody(req) = body?;
+        record_marks(&state, &auth, &req).await?;
         let req = unseal(&state, &auth, req).await?;
         apply_push(&state, &auth, req, Leases::TopUp).await
     }
@@ -87,6 +91,19 @@ pub async fn push(
     }
     state.metrics.observe_push(started.elapsed());
     result.map(Json)
+}
+
+/// Records the push's high-water marks, if it carries any, before anything else of it is tried
+/// (see [`marks`]): a push whose batch then fails still leaves them. Marks core refuses refuse
+/// the push (`400 bad_marks`). A push naming another device records nothing (it is refused
+/// next).
+async fn record_marks(state: &AppState, auth: &AuthDevice, req: &PushRequest) -> Result<(), AppError> {
+    let Some(m) = &req.marks else { return Ok(()) };
+    marks::check(m)?;
+    if req.device_id == auth.device_id {
+        marks::record(&state.db.pool, auth.device_id, m, Utc::now()).await?;
+    }
+    Ok(())
 }
 
 /// Opens the sealed entries of a push into clear mutations (all or nothing), and enforces the
