@@ -10,6 +10,9 @@
 //! ([`missing_numbers`]). The changes that never arrived are the committed sequence numbers past
 //! the server's last one ([`missing_changes`]).
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -121,6 +124,58 @@ pub struct MissingWork {
     pub last_contact: String,
 }
 
+/// One range leased to a device, as `number_ranges` holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leased {
+    /// The range.
+    pub range: NumberRange,
+    /// The highest number of it the server received, if any.
+    pub used_through: Option<u64>,
+    /// When it was leased.
+    pub leased_at: DateTime<Utc>,
+}
+
+/// The device's leases it may have taken numbers from when it reported `unused` at
+/// `reported_at`, each with how far the server holds it: what core's [`missing_numbers`] is
+/// given (the server's leases). Core reads a leased range that none of the
+/// unused ranges overlaps as used up, which holds only for a range the device knew of, so this
+/// leaves out what it could not have taken numbers from when it reported: its register's
+/// receipt ranges (a device reports its document ranges only), ranges leased after the report
+/// (the push that carried the marks may have leased one), and ranges past the device's first
+/// unused number (a lease whose answer was lost and was leased again: the device takes numbers
+/// oldest range first). And since a device takes numbers in order and the server receives its
+/// changes in order, the highest number received of a prefix means every number the device took
+/// before it arrived.
+pub fn ranges_to_check(
+    leases: &[Leased],
+    unused: &[NumberRange],
+    reported_at: DateTime<Utc>,
+    receipt_prefix: Option<&str>,
+) -> Vec<(NumberRange, Option<u64>)> {
+    let documents = || leases.iter().filter(|l| Some(l.range.prefix.as_str()) != receipt_prefix);
+    // Per prefix: the highest number the server received, and the device's first unused one.
+    let mut received: BTreeMap<&str, u64> = BTreeMap::new();
+    for l in documents() {
+        if let Some(u) = l.used_through {
+            let h = received.entry(l.range.prefix.as_str()).or_default();
+            *h = (*h).max(u);
+        }
+    }
+    let first_unused = |prefix: &str| unused.iter().filter(|u| u.prefix == prefix && !u.is_empty()).map(|u| u.first).min();
+    documents()
+        .filter(|l| l.leased_at <= reported_at)
+        .filter(|l| first_unused(&l.range.prefix).is_none_or(|f| l.range.first <= f))
+        .map(|l| {
+            let highest = received.get(l.range.prefix.as_str()).copied().filter(|h| *h >= l.range.first);
+            let through = match (highest.map(|h| h.min(l.range.last)), l.used_through) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            (l.range.clone(), through)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +222,60 @@ mod tests {
         assert_eq!(check(&DeviceMarks { committed_seq: 1, unused_ranges: vec![r(1, 2); 17] }), Err(MarksError::TooManyRanges));
         assert_eq!(missing_changes(7, 4), 3);
         assert_eq!(missing_changes(4, 7), 0);
+    }
+}
+
+#[cfg(test)]
+mod lease_tests {
+    use super::*;
+
+    fn r(prefix: &str, first: u64, last: u64) -> NumberRange {
+        NumberRange { prefix: prefix.into(), first, last }
+    }
+
+    fn lease(first: u64, last: u64, used_through: Option<u64>, at: &str) -> Leased {
+        Leased { range: r("SO-", first, last), used_through, leased_at: at.parse().unwrap_or_default() }
+    }
+
+    const T1: &str = "2026-01-01T08:00:00.000000Z";
+    const T2: &str = "2026-01-01T09:00:00.000000Z";
+    const T3: &str = "2026-01-01T10:00:00.000000Z";
+
+    fn missing(leases: &[Leased], unused: &[NumberRange], reported_at: &str, receipts: Option<&str>) -> (Vec<String>, u64) {
+        missing_numbers(&ranges_to_check(leases, unused, reported_at.parse().unwrap_or_default(), receipts), unused)
+    }
+
+    #[test]
+    fn numbers_past_what_the_server_received_are_missing() {
+        let leases = [lease(1000, 1999, Some(1001), T1)];
+        assert_eq!(missing(&leases, &[r("SO-", 1004, 1999)], T2, None), (vec!["SO-0001002".into(), "SO-0001003".into()], 2));
+    }
+
+    #[test]
+    fn a_range_leased_by_the_push_that_carried_the_marks_is_not_counted() {
+        // The push reported 1002 onwards unused, then ran low and was leased 2000-2999.
+        let leases = [lease(1000, 1999, Some(1001), T1), lease(2000, 2999, None, T3)];
+        assert_eq!(missing(&leases, &[r("SO-", 1002, 1999)], T2, None), (vec![], 0));
+        // A device that used its whole range reports nothing unused: still not the new one.
+        let leases = [lease(1000, 1999, Some(1997), T1), lease(2000, 2999, None, T3)];
+        assert_eq!(missing(&leases, &[], T2, None), (vec!["SO-0001998".into(), "SO-0001999".into()], 2));
+    }
+
+    #[test]
+    fn a_lease_whose_answer_was_lost_is_not_counted() {
+        // 2000-2999 was leased but its answer lost; 3000-3999 was leased again and received.
+        let leases = [lease(1000, 1999, Some(1850), T1), lease(2000, 2999, None, T1), lease(3000, 3999, None, T1)];
+        let unused = [r("SO-", 1852, 1999), r("SO-", 3000, 3999)];
+        assert_eq!(missing(&leases, &unused, T2, None), (vec!["SO-0001851".into()], 1));
+        // Later the device moved on to 3000-3999 and the server received some of it: everything
+        // the device took before was received, the lost lease included.
+        let leases = [lease(1000, 1999, Some(1999), T1), lease(2000, 2999, None, T1), lease(3000, 3999, Some(3004), T1)];
+        assert_eq!(missing(&leases, &[r("SO-", 3007, 3999)], T2, None), (vec!["SO-0003005".into(), "SO-0003006".into()], 2));
+    }
+
+    #[test]
+    fn receipt_ranges_are_not_reported_so_not_counted() {
+        let leases = [lease(1000, 1999, None, T1), Leased { range: r("R1-", 1, 1000), used_through: None, leased_at: T1.parse().unwrap_or_default() }];
+        assert_eq!(missing(&leases, &[r("SO-", 1000, 1999)], T2, Some("R1-")), (vec![], 0));
     }
 }

@@ -12,7 +12,7 @@
 //! user's other devices) and by `GET /api/v1/devices/missing` (a supervisor's, every device).
 //!
 //! Core reads a leased range that none of the device's unused ranges overlaps as used up. That
-//! holds for a range the device knew of, so [`ranges_to_check`] first leaves out the ranges it
+//! holds for a range the device knew of, so core's [`ranges_to_check`] first leaves out the ranges it
 //! could not have taken numbers from when it reported: its register's receipt ranges (a device
 //! reports its document ranges only), ranges leased after the report (the push that carried the
 //! marks may have leased one), and ranges past the device's first unused number (a lease whose
@@ -23,13 +23,11 @@
 //! A device whose `last_seq` reached its committed sequence number misses nothing, documents
 //! included: every number it had used when it reported was in one of those changes.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use satchel_core::sales::NumberRange;
-use satchel_core::sync::marks::{self, missing_changes, missing_numbers, DeviceMarks, MissingWork};
+use satchel_core::sync::marks::{self, missing_changes, missing_numbers, ranges_to_check, DeviceMarks, Leased, MissingWork};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
 use uuid::Uuid;
@@ -112,7 +110,7 @@ pub async fn missing_for(pool: &AnyPool, which: Devices<'_>) -> Result<Vec<Missi
         let changes = missing_changes(unsigned(committed_seq)?, unsigned(last_seq)?);
         let receipts = register.as_deref().map(satchel_core::pos::receipt_prefix);
         let leases = leases(pool, &device_id).await?;
-        let ranges = ranges_to_check(&leases, &unused, &reported_at, receipts.as_deref());
+        let ranges = ranges_to_check(&leases, &unused, parse_time(&reported_at)?, receipts.as_deref());
         let (documents, documents_total) = missing_numbers(&ranges, &unused);
         if changes == 0 && documents_total == 0 {
             continue;
@@ -123,19 +121,12 @@ pub async fn missing_for(pool: &AnyPool, which: Devices<'_>) -> Result<Vec<Missi
     Ok(out)
 }
 
-fn unsigned(n: i64) -> Result<u64, AppError> {
-    u64::try_from(n).map_err(|_| AppError::Internal("a stored sequence or document number is negative".into()))
+fn parse_time(text: &str) -> Result<DateTime<Utc>, AppError> {
+    DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|e| AppError::Internal(format!("a stored time {text:?}: {e}")))
 }
 
-/// One range leased to a device, as `number_ranges` holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Leased {
-    /// The range.
-    pub range: NumberRange,
-    /// The highest number of it the server received, if any.
-    pub used_through: Option<u64>,
-    /// When it was leased (a stored timestamp).
-    pub leased_at: String,
+fn unsigned(n: i64) -> Result<u64, AppError> {
+    u64::try_from(n).map_err(|_| AppError::Internal("a stored sequence or document number is negative".into()))
 }
 
 async fn leases(pool: &AnyPool, device_id: &str) -> Result<Vec<Leased>, AppError> {
@@ -151,96 +142,8 @@ async fn leases(pool: &AnyPool, device_id: &str) -> Result<Vec<Leased>, AppError
             Ok(Leased {
                 range: NumberRange { prefix, first: unsigned(first)?, last: unsigned(last)? },
                 used_through: used.map(unsigned).transpose()?,
-                leased_at,
+                leased_at: parse_time(&leased_at)?,
             })
         })
         .collect()
-}
-
-/// The device's leases it may have taken numbers from when it reported `unused` at
-/// `reported_at`, each with how far the server holds it: what core's [`missing_numbers`] is
-/// given (see the module's documentation for what is left out and why).
-pub fn ranges_to_check(
-    leases: &[Leased],
-    unused: &[NumberRange],
-    reported_at: &str,
-    receipt_prefix: Option<&str>,
-) -> Vec<(NumberRange, Option<u64>)> {
-    let documents = || leases.iter().filter(|l| Some(l.range.prefix.as_str()) != receipt_prefix);
-    // Per prefix: the highest number the server received, and the device's first unused one.
-    let mut received: BTreeMap<&str, u64> = BTreeMap::new();
-    for l in documents() {
-        if let Some(u) = l.used_through {
-            let h = received.entry(l.range.prefix.as_str()).or_default();
-            *h = (*h).max(u);
-        }
-    }
-    let first_unused = |prefix: &str| unused.iter().filter(|u| u.prefix == prefix && !u.is_empty()).map(|u| u.first).min();
-    documents()
-        .filter(|l| l.leased_at.as_str() <= reported_at)
-        .filter(|l| first_unused(&l.range.prefix).is_none_or(|f| l.range.first <= f))
-        .map(|l| {
-            let highest = received.get(l.range.prefix.as_str()).copied().filter(|h| *h >= l.range.first);
-            let through = match (highest.map(|h| h.min(l.range.last)), l.used_through) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
-            (l.range.clone(), through)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn r(prefix: &str, first: u64, last: u64) -> NumberRange {
-        NumberRange { prefix: prefix.into(), first, last }
-    }
-
-    fn lease(first: u64, last: u64, used_through: Option<u64>, at: &str) -> Leased {
-        Leased { range: r("SO-", first, last), used_through, leased_at: at.into() }
-    }
-
-    const T1: &str = "2026-01-01T08:00:00.000000Z";
-    const T2: &str = "2026-01-01T09:00:00.000000Z";
-    const T3: &str = "2026-01-01T10:00:00.000000Z";
-
-    fn missing(leases: &[Leased], unused: &[NumberRange], reported_at: &str, receipts: Option<&str>) -> (Vec<String>, u64) {
-        missing_numbers(&ranges_to_check(leases, unused, reported_at, receipts), unused)
-    }
-
-    #[test]
-    fn numbers_past_what_the_server_received_are_missing() {
-        let leases = [lease(1000, 1999, Some(1001), T1)];
-        assert_eq!(missing(&leases, &[r("SO-", 1004, 1999)], T2, None), (vec!["SO-0001002".into(), "SO-0001003".into()], 2));
-    }
-
-    #[test]
-    fn a_range_leased_by_the_push_that_carried_the_marks_is_not_counted() {
-        // The push reported 1002 onwards unused, then ran low and was leased 2000-2999.
-        let leases = [lease(1000, 1999, Some(1001), T1), lease(2000, 2999, None, T3)];
-        assert_eq!(missing(&leases, &[r("SO-", 1002, 1999)], T2, None), (vec![], 0));
-        // A device that used its whole range reports nothing unused: still not the new one.
-        let leases = [lease(1000, 1999, Some(1997), T1), lease(2000, 2999, None, T3)];
-        assert_eq!(missing(&leases, &[], T2, None), (vec!["SO-0001998".into(), "SO-0001999".into()], 2));
-    }
-
-    #[test]
-    fn a_lease_whose_answer_was_lost_is_not_counted() {
-        // 2000-2999 was leased but its answer lost; 3000-3999 was leased again and received.
-        let leases = [lease(1000, 1999, Some(1850), T1), lease(2000, 2999, None, T1), lease(3000, 3999, None, T1)];
-        let unused = [r("SO-", 1852, 1999), r("SO-", 3000, 3999)];
-        assert_eq!(missing(&leases, &unused, T2, None), (vec!["SO-0001851".into()], 1));
-        // Later the device moved on to 3000-3999 and the server received some of it: everything
-        // the device took before was received, the lost lease included.
-        let leases = [lease(1000, 1999, Some(1999), T1), lease(2000, 2999, None, T1), lease(3000, 3999, Some(3004), T1)];
-        assert_eq!(missing(&leases, &[r("SO-", 3007, 3999)], T2, None), (vec!["SO-0003005".into(), "SO-0003006".into()], 2));
-    }
-
-    #[test]
-    fn receipt_ranges_are_not_reported_so_not_counted() {
-        let leases = [lease(1000, 1999, None, T1), Leased { range: r("R1-", 1, 1000), used_through: None, leased_at: T1.into() }];
-        assert_eq!(missing(&leases, &[r("SO-", 1000, 1999)], T2, Some("R1-")), (vec![], 0));
-    }
 }
