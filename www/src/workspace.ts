@@ -173,7 +173,7 @@ function recoveryNotice(ws: Workspace): HTMLElement | null {
   if (sum('rejected')) parts.push(`${sum('rejected')} refused`);
   const text =
     sum('total') > 0
-      ? `This phone's storage had been cleared, but a second copy of ${sum('total')} unsynced ${sum('total') === 1 ? 'change' : 'changes'} survived: ${parts.join(', ')}.`
+      ? `This browser's storage for the app had been cleared, but a second copy of ${sum('total')} unsynced ${sum('total') === 1 ? 'change' : 'changes'} survived: ${parts.join(', ')}.`
       : '';
   const waiting = r.waiting ? ` ${r.waiting} more could not be sent yet; they go at the next unlock online.` : '';
   const stuck = r.stuck ? ` ${r.stuck} could not be sent because an earlier change is missing: tell your supervisor.` : '';

@@ -1,7 +1,7 @@
 // Screenshots of the main screens at 360x740 (phone) and 1280x800 (tablet) into docs/screens/,
 // against a fresh demo server: sign-in, outlets, an order being taken, the orders on the device,
 // the lock screen, the supervisor's review and conflicts, the counter, and the delivery day.
-// SCREENS=day (or counter, rep, dashboard) takes only that group.
+// SCREENS=day (or counter, rep, dashboard, backup) takes only that group.
 //
 // Usage (after ./build.sh build and cargo build -p satchel-server):
 //   node www/tools/screens.mjs
@@ -35,6 +35,7 @@ async function main() {
   try {
     const only = process.env.SCREENS;
     if (!only || only === 'dashboard') await dashboardScreens(browser);
+    if (!only || only === 'backup') for (const [size, device] of Object.entries(SIZES)) await backupScreens(browser, device, size);
     for (const [size, device] of Object.entries(SIZES)) {
       if (!only || only === 'day') await dayScreens(browser, server, device, size);
       if (only && only !== 'rep' && only !== 'counter') continue;
@@ -213,6 +214,85 @@ async function dashboardScreens(browser) {
       await shoot(supPage, 'dashboard-devices', size);
       await sup.close();
     }
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Nothing lost when the browser wipes storage (issue 20), on a server of its own per size: the
+ * backup card with work waiting; the notice after IndexedDB alone was lost (the second copy sent
+ * the work); the notice naming orders that never arrived after "Clear site data" (their pushes
+ * reached the server but failed there, as in tests/e2e/backup.test.mjs); the supervisor's card. */
+async function backupScreens(browser, device, size) {
+  const server = await startServer({ timeoutMs: 120_000 });
+  const origin = new URL(server.url).origin;
+  const twoOrders = async (page) => {
+    const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+    await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00022', quantity: 1 }] });
+    await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00023', quantity: 2 }] });
+    await waitForBadge(page, 2);
+  };
+  try {
+    // Work waiting, the backup card open; then only IndexedDB goes and a new sign-in recovers.
+    let context = await browser.newContext(device);
+    let page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    await context.setOffline(true);
+    await twoOrders(page);
+    await page.getByTestId('backup').locator('summary').click();
+    await page.getByTestId('backup').scrollIntoViewIfNeeded();
+    await shoot(page, 'backup', size);
+    await page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('satchel-outbox-')));
+    await page.close();
+    const blank = await context.newPage();
+    await (await context.newCDPSession(blank)).send('Storage.clearDataForOrigin', { origin, storageTypes: 'indexeddb' });
+    await blank.close();
+    await context.setOffline(false);
+    page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    await page.getByTestId('copy-recovery').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shoot(page, 'backup-recovered', size);
+    await context.close();
+
+    // Pushes that reach the server and fail there, then "Clear site data" and a new sign-in.
+    context = await browser.newContext(device);
+    page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    await page.route('**/api/v1/sync/push', async (route) => {
+      const body = JSON.parse(route.request().postData() ?? '{}');
+      if (Array.isArray(body.sealed) && body.sealed.length > 0) {
+        const s = body.sealed[0].sealed;
+        const i = Math.floor(s.length / 2);
+        body.sealed[0].sealed = s.slice(0, i) + (s[i] === '0' ? '1' : '0') + s.slice(i + 1);
+      }
+      await route.fulfill({ response: await route.fetch({ postData: JSON.stringify(body) }) });
+    });
+    await twoOrders(page);
+    await page.waitForTimeout(1_000);
+    await (await context.newCDPSession(page)).send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+    await context.close();
+    context = await browser.newContext(device);
+    page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    await page.getByTestId('missing-work').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await shoot(page, 'backup-missing', size);
+    await context.close();
+
+    context = await browser.newContext(device);
+    page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'super', 'super-demo');
+    await page.getByTestId('missing').locator('summary').click();
+    await page.getByTestId('missing-item').first().waitFor();
+    await page.getByTestId('missing').scrollIntoViewIfNeeded();
+    await shoot(page, 'backup-supervisor', size);
+    await context.close();
   } finally {
     await server.stop();
   }
