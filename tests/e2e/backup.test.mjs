@@ -224,3 +224,35 @@ test('backup: site data cleared with orders queued; the rep is told which never 
     }
   });
 });
+
+test('backup: storage nearly full with an order waiting; the banner offers the export and Export now saves it', { timeout: 180_000 }, async (t) => {
+  await scenario(t, async ({ server, context, page }) => {
+    await page.goto(`${server.url}/`);
+    await signIn(page, 'rep1', 'rep1-demo');
+    await waitForBadge(page, 0);
+    assert.equal(await page.getByTestId('backup-advice').isVisible(), false, 'nothing waits: no banner');
+    // The browser reports the origin's storage as nearly full (a cheap phone short of space). The
+    // quota cannot be lowered in Playwright's ephemeral profile (CDP's overrideQuotaForOrigin is
+    // ignored there), so the page's estimate() reports the real usage against a quota 10 % above.
+    await page.evaluate(() => {
+      const real = navigator.storage.estimate.bind(navigator.storage);
+      navigator.storage.estimate = async () => {
+        const e = await real();
+        return { ...e, quota: Math.ceil((e.usage ?? 0) * 1.1) };
+      };
+    });
+    const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
+    await context.setOffline(true);
+    await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00022', quantity: 1 }] });
+    const banner = page.getByTestId('backup-advice');
+    await banner.waitFor({ timeout: 15_000 });
+    t.diagnostic(`banner: ${await banner.textContent()}`);
+    assert.equal(await banner.getAttribute('data-reason'), 'nearly_full');
+    assert.match((await banner.textContent()) ?? '', /% full and 1 change waits/);
+    const downloading = page.waitForEvent('download');
+    await page.getByTestId('advice-export').click();
+    const download = await downloading;
+    const file = JSON.parse(readFileSync(await download.path(), 'utf8'));
+    assert.equal(file.entries.length, 1, 'the export holds the waiting order');
+  });
+});

@@ -34,8 +34,8 @@ async function save(name: string, text: string): Promise<'shared' | 'downloaded'
 function adviceText(a: BackupAdvice): string {
   const what = count(Number(a.pending), 'change');
   return a.reason === 'nearly_full'
-    ? `This phone's storage for the app is ${(Number(a.permille) / 10).toFixed(0)} % full and ${what} ${Number(a.pending) === 1 ? 'waits' : 'wait'} to sync. Export them to a file so nothing is lost if the browser clears space.`
-    : `This browser may clear the app's data when space runs low, and ${what} ${Number(a.pending) === 1 ? 'has' : 'have'} waited ${duration(Number(a.waited_ms))} to sync. Export them to a file, or install the app.`;
+    ? `This phone's storage for the app is ${(Number(a.permille) / 10).toFixed(0)} % full and ${what} ${Number(a.pending) === 1 ? 'waits' : 'wait'} to sync. Export ${Number(a.pending) === 1 ? 'it' : 'them'} to a file so nothing is lost if the browser clears space.`
+    : `This browser may clear the app's data when space runs low, and ${what} ${Number(a.pending) === 1 ? 'has' : 'have'} waited ${duration(Number(a.waited_ms))} to sync. Export ${Number(a.pending) === 1 ? 'it' : 'them'} to a file, or install the app.`;
 }
 
 /** The backup card, and a banner for the top of the page that offers the export when the
@@ -73,7 +73,6 @@ export function renderBackup(ws: Workspace, store: Store): { card: HTMLElement; 
   };
   exportButton.addEventListener('click', exportNow);
 
-  // The risk is checked when the sync state changes, at most once a minute.
   const adviceWords = h('span', {});
   const adviceButton = h('button', { type: 'button', 'data-testid': 'advice-export' }, 'Export now');
   const banner = h('p', { class: 'confirm', role: 'status', 'data-testid': 'backup-advice', hidden: true }, adviceWords, ' ', adviceButton);
@@ -82,9 +81,13 @@ export function renderBackup(ws: Workspace, store: Store): { card: HTMLElement; 
     exportNow();
     exportResult.scrollIntoView({ block: 'nearest' });
   });
+  // The risk is checked when what waits changes, else at most once a minute.
   let checked = 0;
-  store.watch(['status'], () => {
-    if (Date.now() - checked < 60_000) return;
+  let lastPending: number | null | undefined = -1;
+  store.watch(['status', 'pending'], (st) => {
+    const changed = st.pending !== lastPending;
+    if (!changed && Date.now() - checked < 60_000) return;
+    lastPending = st.pending;
     checked = Date.now();
     void (async () => {
       const storage = navigator.storage as StorageManager | undefined;

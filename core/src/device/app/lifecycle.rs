@@ -260,7 +260,7 @@ impl<S: DeviceStore> Device<S> {
                 let pending = f.first().map_or(0, Fetched::count);
                 if pending > 0 {
                     let what = if pending == 1 { "1 change is".to_string() } else { format!("{pending} changes are") };
-                    return Err(DeviceError::PendingWork(format!("{what} waiting to sync; signing out now would lose them")));
+                    return Err(DeviceError::PendingWork(format!("{what} waiting to sync; signing out now would lose them. Sync first, or export them under Backup of unsynced work")));
                 }
                 let stored_drafts = f.get(1).map_or(0, Fetched::count) as usize;
                 if stored_drafts > 0 && !discard_drafts {
