@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -109,6 +109,18 @@ test('storage full: a commit is refused clearly, nothing is written, and the dra
     assert.deepEqual([...seqs].sort(), [1, 2], 'the refused commit used no sequence number');
     const pageErrors = phone.console.filter((line) => line.startsWith('[pageerror]'));
     assert.equal(pageErrors.length, 0, `uncaught exceptions in the page:\n${pageErrors.join('\n')}`);
+  } catch (err) {
+    // Diagnostics (a failure once seen under a loaded CI machine: the draft was gone after the
+    // space was freed): what the page showed and said.
+    try {
+      mkdirSync('test-results', { recursive: true });
+      await phone?.page.screenshot({ path: 'test-results/storage-full.png', fullPage: true });
+      writeFileSync('test-results/storage-full.console.log', (phone?.console ?? []).join('\n'));
+      writeFileSync('test-results/storage-full.server.log', server.log());
+    } catch {
+      // best effort
+    }
+    throw err;
   } finally {
     await phone?.context.close().catch(() => {});
     await server.stop();
