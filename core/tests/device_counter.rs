@@ -158,11 +158,7 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
 
         // What the server receives: the outbox opened with the server's key.
         let batch = device.outbox_batch(100).await.expect("outbox");
-        let sent: Vec<satchel_core::sync::protocol::Mutation> = batch
-            .sealed
-            .iter()
-            .map(|s| satchel_core::sync::sealing::open_mutation(&f.server, 1, f.device.device_id, &f.device_secret, s).expect("opens"))
-            .collect();
+        let sent = f.sent(&device).await.expect("the server opens the outbox");
         assert_eq!(batch.receipts_left, Some(995));
         assert_eq!(batch.numbers_left, 1000, "receipts use no order numbers");
 

@@ -71,16 +71,6 @@ async fn crew(f: &Fixture) -> Device<MemoryStore> {
     device
 }
 
-/// What the server receives: the outbox opened with the server's key.
-async fn opened(f: &Fixture, device: &Device<MemoryStore>) -> Vec<satchel_core::sync::protocol::Mutation> {
-    let batch = device.outbox_batch(100).await.expect("outbox");
-    batch
-        .sealed
-        .iter()
-        .map(|s| satchel_core::sync::sealing::open_mutation(&f.server, 1, f.device.device_id, &f.device_secret, s).expect("opens"))
-        .collect()
-}
-
 fn ids(n: u64) -> Ids {
     Ids { record: id(n), mutation: id(n + 1000) }
 }
@@ -183,7 +173,7 @@ fn a_day_from_load_sheet_to_settlement_equal_on_both_sides() {
         assert!(device.day_view(now()).expect("view").open.is_none());
 
         // What the server receives, recomputed the server's way from the mutations alone.
-        let sent = opened(&f, &device).await;
+        let sent = f.sent(&device).await.expect("the server opens the outbox");
         let start = sent.iter().find_map(|m| match &m.body { MutationBody::DayStart(s) => Some((m.id, s.clone())), _ => None }).expect("start");
         let mut records = DayRecords { opening_float: start.1.float, loaded: start.1.loaded.clone(), ..DayRecords::default() };
         let mut stops: BTreeMap<String, Stop> = start.1.plan.iter().map(|t| (t.clone(), Stop { task_id: t.clone(), unplanned: false, outcome: None })).collect();
@@ -241,7 +231,7 @@ fn a_collection_on_a_refused_invoice_shows_held() {
         let c = CollectRequest { outlet_id: "D-02".into(), method: Method::Cash, amount: d("5.00"), allocations: None };
         let v = device.collect(c, now(), ids(3), rng).await.expect("collected");
         assert_eq!(v.open.as_ref().map(|o| o.collections[0].state.clone()), Some("queued".into()));
-        let sent = opened(&f, &device).await;
+        let sent = f.sent(&device).await.expect("the server opens the outbox");
         let col = sent.iter().find(|m| m.body.kind() == "collection.record").expect("queued");
         assert!(col.depends_on.contains(&invoice.mutation_id), "the collection depends on its invoice");
         let inv = sent.iter().find(|m| m.id == invoice.mutation_id).expect("invoice");

@@ -11,18 +11,9 @@ use satchel_core::device::store::MemoryStore;
 use satchel_core::device::telemetry::{Telemetry, REPORT_EVERY_SECS};
 use satchel_core::device::testkit::{block_on, id, now, order, shop_page, Fixture};
 use satchel_core::device::Device;
-use satchel_core::sync::protocol::{Mutation, MutationBody};
+use satchel_core::sync::protocol::MutationBody;
 use satchel_core::telemetry::check_report;
 use satchel_core::vault::InsecureTestRng;
-
-async fn opened(f: &Fixture, device: &Device<MemoryStore>) -> Vec<Mutation> {
-    let batch = device.outbox_batch(100).await.expect("outbox");
-    batch
-        .sealed
-        .iter()
-        .map(|s| satchel_core::sync::sealing::open_mutation(&f.server, 1, f.device.device_id, &f.device_secret, s).expect("opens"))
-        .collect()
-}
 
 #[test]
 fn a_round_left_open_is_reported_at_the_next_start_after_the_work_it_counts() {
@@ -70,7 +61,7 @@ fn a_round_left_open_is_reported_at_the_next_start_after_the_work_it_counts() {
         assert!(next.telemetry_report(t1, id(4), id(1004), rng).await.expect("queued"), "a force-close makes it due");
         assert!(!next.telemetry_report(t1, id(5), id(1005), rng).await.expect("checked"), "the new period holds nothing due");
 
-        let sent = opened(&f, &next).await;
+        let sent = f.sent(&next).await.expect("the server opens the outbox");
         assert_eq!(sent.len(), 2, "the order, then the report");
         assert!(matches!(sent[0].body, MutationBody::SalesOrderCreate(_)), "the order first: {:?}", sent[0].body);
         assert!(sent[1].seq > sent[0].seq, "the report after the work it counts");
@@ -93,7 +84,7 @@ fn a_round_left_open_is_reported_at_the_next_start_after_the_work_it_counts() {
         assert!(!other.telemetry_report(t2, id(6), id(1006), rng).await.expect("checked"), "one second early");
         let t3 = t1 + TimeDelta::seconds(REPORT_EVERY_SECS);
         assert!(next.telemetry_report(t3, id(7), id(1007), rng).await.expect("queued"), "due after 15 minutes");
-        let sent = opened(&f, &next).await;
+        let sent = f.sent(&next).await.expect("the server opens the outbox");
         let MutationBody::TelemetryReport(second) = &sent.last().expect("queued").body else { panic!("a report") };
         check_report(second).expect("a valid report");
         assert_eq!(second.from, t1);

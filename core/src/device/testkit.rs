@@ -100,6 +100,17 @@ impl Fixture {
         Ok(device)
     }
 
+    /// What the server receives from `device`: its outbox (up to a push's worth) opened with the
+    /// server's key, as the server opens it.
+    pub async fn sent<S: DeviceStore>(&self, device: &Device<S>) -> Result<Vec<crate::sync::protocol::Mutation>, String> {
+        let batch = device.outbox_batch(crate::sync::protocol::MAX_BATCH as u32).await.map_err(|e| e.to_string())?;
+        batch
+            .sealed
+            .iter()
+            .map(|s| crate::sync::sealing::open_mutation(&self.server, 1, self.device.device_id, &self.device_secret, s).map_err(|e| e.to_string()))
+            .collect()
+    }
+
     /// Another tab of the same device over the same store, unlocked.
     pub async fn open_tab<S: DeviceStore>(&self, store: S) -> Result<Device<S>, DeviceError> {
         let device = Device::open(store).await?;
