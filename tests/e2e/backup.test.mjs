@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { countBy, getJson, serverOrders, supervisorToken } from './support/api.mjs';
 import { newPhone } from './support/browser.mjs';
-import { signIn, takeOrder, waitForBadge } from './support/app.mjs';
+import { clearSiteData, damagePushes, signIn, takeOrder, waitForBadge } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 /** Two orders taken offline; their document numbers. */
@@ -62,8 +62,7 @@ test('backup: export unsynced work, lose the site data, import the file on a fre
     await page.getByTestId('export-result').filter({ hasText: /2 changes saved/ }).waitFor();
 
     // The browser's "Clear site data": the database, the caches, everything.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(server.url).origin, storageTypes: 'all' });
+    await clearSiteData(context, page, server.url);
     await context.close();
 
     // A fresh profile, online: sign in, import the file.
@@ -117,8 +116,7 @@ test('backup: IndexedDB deleted while the app is closed; the second copy sends t
 
     // Only the database goes (an eviction of IndexedDB, or a user deleting it).
     const blank = await context.newPage();
-    const cdp = await context.newCDPSession(blank);
-    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(server.url).origin, storageTypes: 'indexeddb' });
+    await clearSiteData(context, blank, server.url, 'indexeddb');
     // (`/api/` so the service worker lets Playwright answer it with a blank page.)
     // What a service worker of earlier builds did next (its background sync opened the database
     // without a version): an empty version-1 database, which the app then could not upgrade.
@@ -162,16 +160,7 @@ test('backup: site data cleared with orders queued; the rep is told which never 
     // Pushes reach the server but fail there: each arrives damaged (one hex digit of its first
     // entry changed), which the server refuses whole; a push refused for any reason is the same
     // case. Their high-water marks are recorded before the batch is tried.
-    await page.route('**/api/v1/sync/push', async (route) => {
-      const body = JSON.parse(route.request().postData() ?? '{}');
-      if (Array.isArray(body.sealed) && body.sealed.length > 0) {
-        const s = body.sealed[0].sealed;
-        const i = Math.floor(s.length / 2);
-        body.sealed[0].sealed = s.slice(0, i) + (s[i] === '0' ? '1' : '0') + s.slice(i + 1);
-      }
-      const response = await route.fetch({ postData: JSON.stringify(body) });
-      await route.fulfill({ response });
-    });
+    await damagePushes(page);
     const a = await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00022', quantity: 1 }] });
     const b = await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00023', quantity: 2 }] });
     await waitForBadge(page, 2);
@@ -189,8 +178,7 @@ test('backup: site data cleared with orders queued; the rep is told which never 
     assert.deepEqual(listed.documents, numbers);
 
     // "Clear site data", then a new sign-in.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(server.url).origin, storageTypes: 'all' });
+    await clearSiteData(context, page, server.url);
     await context.close();
     const fresh = await newPhone(browser);
     try {

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { newPhone, PHONE } from './support/browser.mjs';
-import { signIn, takeOrder, unlock, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
+import { killTabMidPush, signIn, takeOrder, waitForBadge, SYNC_TIMEOUT } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 const OFFLINE_MS = 4_000;
@@ -68,18 +68,9 @@ test('telemetry: an offline span and a tab killed mid-sync reach the dashboard f
     await context.setOffline(true);
     await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00001', quantity: 1 }] });
     await page.waitForTimeout(OFFLINE_MS);
-    // Back online, the push hangs (the server never answers) and the tab is killed mid-round.
-    await page.route('**/api/v1/sync/push', () => {});
-    const pushing = page.waitForRequest('**/api/v1/sync/push');
-    await context.setOffline(false);
-    await pushing;
-    await page.close();
-
-    // The next start finds the round never finished: one force-close, reported with the push.
-    const next = await context.newPage();
-    await next.goto(`${server.url}/`);
-    await unlock(next);
-    await waitForBadge(next, 0, SYNC_TIMEOUT);
+    // Back online, the push hangs and the tab is killed mid-round. The next start finds the
+    // round never finished: one force-close, reported with the push.
+    await killTabMidPush(context, page, server.url);
 
     const sup = await newPhone(browser);
     onCleanup(() => sup.context.close());
@@ -131,15 +122,7 @@ test('telemetry: the counter keeps selling through an outage, and only the sales
     await sell();
     // Back online the push hangs and the tab is killed: the force-close makes the report due
     // at the next start, so it goes now rather than after its 15 minutes.
-    await page.route('**/api/v1/sync/push', () => {});
-    const pushing = page.waitForRequest('**/api/v1/sync/push');
-    await context.setOffline(false);
-    await pushing;
-    await page.close();
-    const next = await context.newPage();
-    await next.goto(`${server.url}/`);
-    await unlock(next);
-    await waitForBadge(next, 0, SYNC_TIMEOUT);
+    await killTabMidPush(context, page, server.url);
 
     const sup = await newPhone(browser);
     onCleanup(() => sup.context.close());

@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchBrowser, PHONE } from '../../tests/e2e/support/browser.mjs';
-import { signIn, takeOrder, unlock, waitForBadge, SYNC_TIMEOUT } from '../../tests/e2e/support/app.mjs';
+import { clearSiteData, damagePushes, killTabMidPush, signIn, takeOrder, waitForBadge } from '../../tests/e2e/support/app.mjs';
 import { startServer } from '../../tests/e2e/support/server.mjs';
 
 const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -191,15 +191,7 @@ async function dashboardScreens(browser) {
     await context.setOffline(true);
     await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00001', quantity: 1 }] });
     await page.waitForTimeout(4_000);
-    await page.route('**/api/v1/sync/push', () => {});
-    const pushing = page.waitForRequest('**/api/v1/sync/push');
-    await context.setOffline(false);
-    await pushing;
-    await page.close();
-    const next = await context.newPage();
-    await next.goto(`${server.url}/`);
-    await unlock(next);
-    await waitForBadge(next, 0, SYNC_TIMEOUT);
+    await killTabMidPush(context, page, server.url);
     await context.close();
     for (const [size, device] of Object.entries(SIZES)) {
       const sup = await browser.newContext(device);
@@ -225,7 +217,6 @@ async function dashboardScreens(browser) {
  * reached the server but failed there, as in tests/e2e/backup.test.mjs); the supervisor's card. */
 async function backupScreens(browser, device, size) {
   const server = await startServer({ timeoutMs: 120_000 });
-  const origin = new URL(server.url).origin;
   const twoOrders = async (page) => {
     const outletId = await page.getByTestId('outlet-item').first().getAttribute('data-outlet-id');
     await takeOrder(page, { outletId, lines: [{ sku: 'SKU-00022', quantity: 1 }] });
@@ -246,7 +237,7 @@ async function backupScreens(browser, device, size) {
     await page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('satchel-outbox-')));
     await page.close();
     const blank = await context.newPage();
-    await (await context.newCDPSession(blank)).send('Storage.clearDataForOrigin', { origin, storageTypes: 'indexeddb' });
+    await clearSiteData(context, blank, server.url, 'indexeddb');
     await blank.close();
     await context.setOffline(false);
     page = await context.newPage();
@@ -262,18 +253,10 @@ async function backupScreens(browser, device, size) {
     page = await context.newPage();
     await page.goto(`${server.url}/`);
     await signIn(page, 'rep1', 'rep1-demo');
-    await page.route('**/api/v1/sync/push', async (route) => {
-      const body = JSON.parse(route.request().postData() ?? '{}');
-      if (Array.isArray(body.sealed) && body.sealed.length > 0) {
-        const s = body.sealed[0].sealed;
-        const i = Math.floor(s.length / 2);
-        body.sealed[0].sealed = s.slice(0, i) + (s[i] === '0' ? '1' : '0') + s.slice(i + 1);
-      }
-      await route.fulfill({ response: await route.fetch({ postData: JSON.stringify(body) }) });
-    });
+    await damagePushes(page);
     await twoOrders(page);
     await page.waitForTimeout(1_000);
-    await (await context.newCDPSession(page)).send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' });
+    await clearSiteData(context, page, server.url);
     await context.close();
     context = await browser.newContext(device);
     page = await context.newPage();

@@ -240,3 +240,41 @@ export async function commitShownOrder(page) {
     text: (await notice.textContent())?.trim(),
   };
 }
+
+/**
+ * The device comes back online, its push hangs (the server never answers) and the tab is killed
+ * mid-round; the next start unlocks and syncs. Returns that next page. The context must run
+ * without a service worker: Playwright's routing does not see a worker's requests.
+ */
+export async function killTabMidPush(context, page, baseUrl) {
+  await page.route('**/api/v1/sync/push', () => {});
+  const pushing = page.waitForRequest('**/api/v1/sync/push');
+  await context.setOffline(false);
+  await pushing;
+  await page.close();
+  const next = await context.newPage();
+  await next.goto(`${baseUrl}/`);
+  await unlock(next);
+  await waitForBadge(next, 0, SYNC_TIMEOUT);
+  return next;
+}
+
+/** The browser's "Clear site data" for the app's origin (`storageTypes`: CDP's list, e.g. `all`). */
+export async function clearSiteData(context, page, baseUrl, storageTypes = 'all') {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(baseUrl).origin, storageTypes });
+}
+
+/** From now on every push of `page` reaches the server damaged (one hex digit of its first
+ * entry changed), which the server refuses whole: a push that reaches the server and fails. */
+export async function damagePushes(page) {
+  await page.route('**/api/v1/sync/push', async (route) => {
+    const body = JSON.parse(route.request().postData() ?? '{}');
+    if (Array.isArray(body.sealed) && body.sealed.length > 0) {
+      const s = body.sealed[0].sealed;
+      const i = Math.floor(s.length / 2);
+      body.sealed[0].sealed = s.slice(0, i) + (s[i] === '0' ? '1' : '0') + s.slice(i + 1);
+    }
+    await route.fulfill({ response: await route.fetch({ postData: JSON.stringify(body) }) });
+  });
+}
