@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Satchel's one entry point. Usage: ./build.sh [setup|build|serve|test|bench|clean]
-#   serve  build everything, start the server with its SQLite file and demo data, print the URL
-#   test   every test tier: native, the module in headless Chromium, end-to-end in Chromium
+# Satchel's one entry point. Usage: ./build.sh [setup|build|serve|test|bench|package|clean]
+#   serve    build everything, start the server with its SQLite file and demo data, print the URL
+#   test     every test tier: native, the module in headless Chromium, end-to-end in Chromium
+#   package  the npm package @satchel/engine for ERP front-ends, in dist/npm (docs/embedding.md)
 # Every step installs what it needs when it is missing and skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -123,6 +124,28 @@ build_wasm() {
   wasm-bindgen --target web --out-name satchel --out-dir www/pkg "$optimised"
 }
 
+build_engine() {
+  log "Engine module for embedding (satchel-engine: release, wasm-opt -Oz, wasm-bindgen --target web)"
+  cargo build --profile wasm-release --target "$WASM_TARGET" -p satchel-engine
+  local optimised="target/$WASM_TARGET/wasm-release/satchel_engine.opt.wasm"
+  wasm-opt -Oz "${WASM_OPT_FEATURES[@]}" "target/$WASM_TARGET/wasm-release/satchel_engine.wasm" -o "$optimised"
+  rm -rf target/engine-pkg
+  wasm-bindgen --target web --out-name engine --out-dir target/engine-pkg "$optimised"
+}
+
+# dist/npm: the engine module and, as its second entry point, the workspace module (www/pkg).
+build_package() {
+  build_engine
+  log "npm package @satchel/engine (dist/npm)"
+  node engine/package.mjs
+}
+
+package() {
+  setup
+  build_wasm
+  build_package
+}
+
 build_www() {
   log "Type-check (TypeScript, including the module's generated .d.ts)"
   npx --no-install tsc -p tsconfig.json --noEmit
@@ -168,9 +191,10 @@ run_tests() {
   CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
     cargo test -p satchel --target "$WASM_TARGET" 2>&1 | tee -a "$summary"
 
-  log "Tier 3: end to end (Playwright + Debian Chromium against the real server)"
+  log "Tier 3: end to end (Playwright + Debian Chromium against the real server; the package's examples)"
   build_wasm
   build_www
+  build_package
   cargo build -p satchel-server
   SATCHEL_SERVER_BIN="$ROOT/target/debug/satchel-server" SATCHEL_WWW_DIR="$ROOT/www/dist" \
     node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee -a "$summary"
@@ -217,6 +241,9 @@ run_bench() {
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/commit.mjs
   log "The counter (issue 13): scan to line on screen onto a 40-line cart and tender to receipt, 10,000 products, 4x-throttled (and 1x) Chromium"
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/counter.mjs
+  log "The embedding package (dist/npm): size, import to the first tax result at 1x and 4x CPU, quoteOrder with 10,000 products"
+  build_package
+  node tests/bench/embedding.mjs
   log "Lighthouse accessibility of the main screens at 360x740 and 1280x800 (installs lighthouse into ~/.cache on first use)"
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/lighthouse.mjs
 }
@@ -227,6 +254,7 @@ case "${1:-help}" in
   serve) shift; serve "$@" ;;
   test) run_tests ;;
   bench) run_bench ;;
-  clean) rm -rf target www/pkg www/dist node_modules ;;
+  package) package ;;
+  clean) rm -rf target www/pkg www/dist dist node_modules ;;
   *) sed -n '2,5p' "$0"; exit 2 ;;
 esac

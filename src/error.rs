@@ -16,6 +16,7 @@ export type SatchelErrorCode =
   | "bad_credentials" // wrong username or password
   | "unauthorized"    // the server no longer accepts this device's token
   | "network"         // the server could not be reached
+  | "cors_refused"    // the server answers, but not to this page's origin: add the origin to its SATCHEL_ALLOWED_ORIGINS
   | "server"          // the server answered with an error; `detail` holds its code
   | "storage"         // IndexedDB failed
   | "storage_full"    // the device is out of storage quota; nothing was written
@@ -68,6 +69,14 @@ pub enum SatchelError {
     /// The server could not be reached.
     #[error("the server could not be reached")]
     Network,
+    /// The server (on another origin) answers, but its CORS settings do not allow this page.
+    #[error("the server at {server} does not accept requests from this page's origin ({page}): add {page} to the server's SATCHEL_ALLOWED_ORIGINS")]
+    CorsRefused {
+        /// The server's base URL.
+        server: String,
+        /// This page's origin.
+        page: String,
+    },
     /// The server answered with an error.
     #[error("the server refused the request ({detail}): {message}")]
     Server {
@@ -164,6 +173,7 @@ impl SatchelError {
             SatchelError::BadCredentials => "bad_credentials",
             SatchelError::Unauthorized => "unauthorized",
             SatchelError::Network => "network",
+            SatchelError::CorsRefused { .. } => "cors_refused",
             SatchelError::Server { .. } => "server",
             SatchelError::Storage(_) => "storage",
             SatchelError::StorageFull => "storage_full",

@@ -9,7 +9,9 @@
 //! - [`transport`]: `fetch` to the sync server, with typed failures.
 //! - [`workspace`]: the `Workspace` class exported to JavaScript, a façade over core's device.
 //! - [`sync_loop`]: core's sync engine driven with fetch, timers, Web Locks and BroadcastChannel.
-//! - [`tax`]: the tax engine for JavaScript (`TaxEngine`, `computeTaxesJson`).
+//!
+//! The tax engine's JavaScript API (`TaxEngine`) is not here: it ships in the embedding
+//! package's own small module (`engine/`, `@satchel/engine`); the PWA taxes through core.
 //! - [`error`]: every failure crosses into JavaScript as a real `Error` with a stable `code`.
 #![forbid(unsafe_code)]
 #![deny(clippy::unwrap_used)]
@@ -21,7 +23,6 @@ mod outbox_copy;
 pub mod transport;
 mod sync_loop;
 mod telemetry;
-pub mod tax;
 mod ts_types;
 pub mod vault;
 pub mod workspace;

@@ -277,8 +277,8 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
             let more_pending = inner.device.sync_figures().await.map(|f| f.pending > 0).unwrap_or(false);
             PushOutcome::Acknowledged { more_pending }
         }
-        Err(Failure::Unreachable) => {
-            *sync.last_error.borrow_mut() = Some(SatchelError::Network);
+        Err(f @ (Failure::Unreachable | Failure::CorsRefused { .. })) => {
+            *sync.last_error.borrow_mut() = Some(f.into());
             if marking {
                 let at = crate::workspace::now();
                 inner.telemetry_offline.set(true);

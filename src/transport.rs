@@ -28,6 +28,12 @@ pub enum Failure {
     },
     /// A 2xx answer whose body was not what the protocol says.
     BadResponse(String),
+    /// The server answers, but not to this page's origin: it does not list the origin in its
+    /// CORS settings (`SATCHEL_ALLOWED_ORIGINS`). Only for a server on another origin.
+    CorsRefused {
+        /// The server's base URL.
+        server: String,
+    },
 }
 
 impl From<Failure> for SatchelError {
@@ -37,6 +43,7 @@ impl From<Failure> for SatchelError {
             Failure::Status { status: 401 | 403, .. } => SatchelError::Unauthorized,
             Failure::Status { error, .. } => SatchelError::Server { detail: error.code, message: error.message },
             Failure::BadResponse(m) => SatchelError::Server { detail: "bad_response".into(), message: m },
+            Failure::CorsRefused { server } => SatchelError::CorsRefused { server, page: crate::workspace::page_origin() },
         }
     }
 }
@@ -104,7 +111,13 @@ impl Transport {
             gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || controller.abort())
         };
         let outcome = async {
-            let fetched = JsFuture::from(fetch(&request)).await.map_err(|_| Failure::Unreachable)?;
+            let fetched = match JsFuture::from(fetch(&request)).await {
+                Ok(f) => f,
+                Err(_) if !controller.signal().aborted() && self.refused_by_cors().await => {
+                    return Err(Failure::CorsRefused { server: self.base_url.clone() })
+                }
+                Err(_) => return Err(Failure::Unreachable),
+            };
             let response: Response = fetched.dyn_into().map_err(|_| Failure::Unreachable)?;
             let text_promise = response.text().map_err(|_| Failure::Unreachable)?;
             let text = JsFuture::from(text_promise).await.map_err(|_| Failure::Unreachable)?.as_string().unwrap_or_default();
@@ -125,6 +138,32 @@ impl Transport {
         Err(Failure::Status { status, error })
     }
 }
+
+impl Transport {
+    /// After a failed fetch: whether the server is on another origin and answers there when the
+    /// answer need not be readable (`mode: "no-cors"`). Then the failure was the browser
+    /// refusing a cross-origin answer the server did not allow, not the network.
+    async fn refused_by_cors(&self) -> bool {
+        let page = crate::workspace::page_origin();
+        if page.is_empty() || self.base_url.starts_with(&page) && self.base_url[page.len()..].chars().next().is_none_or(|c| c == '/') {
+            return false;
+        }
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_mode(web_sys::RequestMode::NoCors);
+        init.set_cache(web_sys::RequestCache::NoStore);
+        let Ok(controller) = AbortController::new() else { return false };
+        init.set_signal(Some(&controller.signal()));
+        let Ok(probe) = Request::new_with_str_and_init(&format!("{}/healthz", self.base_url), &init) else { return false };
+        let abort = gloo_timers::callback::Timeout::new(CORS_PROBE_TIMEOUT_MS, move || controller.abort());
+        let answered = JsFuture::from(fetch(&probe)).await.is_ok();
+        abort.cancel();
+        answered
+    }
+}
+
+/// How long the probe after a failed cross-origin fetch may take.
+const CORS_PROBE_TIMEOUT_MS: u32 = 5_000;
 
 /// A request body.
 enum Body {

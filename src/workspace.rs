@@ -79,8 +79,14 @@ pub(crate) fn to_js_value<T: Serialize>(v: &T) -> Result<JsValue, SatchelError> 
         .map_err(|e| SatchelError::internal(format!("to JS: {e}")))
 }
 
-fn from_js_value<T: for<'de> Deserialize<'de>>(v: JsValue) -> Result<T, SatchelError> {
-    serde_wasm_bindgen::from_value(v).map_err(bad_input)
+/// Reads an argument through its JSON text with core's reader, so that a refusal names the field
+/// (`lines[0].quantity`: a number where a decimal string is expected), as the engine package does.
+fn from_js_value<T: serde::de::DeserializeOwned>(v: JsValue) -> Result<T, SatchelError> {
+    let text = js_sys::JSON::stringify(&v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| bad_input("the argument cannot be written as JSON"))?;
+    satchel_core::input::from_json_text(&text).map_err(|e| SatchelError::Validation { field: e.field, detail: e.code.into(), message: e.message })
 }
 
 /// Options of `Workspace.open`.
@@ -124,7 +130,7 @@ fn session_view(d: &DeviceRecord) -> Result<JsValue, SatchelError> {
     to_js_value(&SessionView { device_id: d.device_id, username: &d.username, display_name: &d.display_name })
 }
 
-fn page_origin() -> String {
+pub(crate) fn page_origin() -> String {
     js_sys::Reflect::get(&js_sys::global(), &"location".into())
         .ok()
         .and_then(|l| js_sys::Reflect::get(&l, &"origin".into()).ok())

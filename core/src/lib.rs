@@ -25,6 +25,7 @@ pub mod catalog;
 pub mod delivery;
 pub mod device;
 pub mod ids;
+pub mod input;
 pub mod money;
 pub mod order;
 pub mod pos;

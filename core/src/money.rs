@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// How a value is rounded to its step. Always chosen explicitly, never by accident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Rounding {
     /// Halves go away from zero (2.345 → 2.35, −2.345 → −2.35): the usual commercial rule.
@@ -81,6 +82,92 @@ pub fn normalize_decimal_input(text: &str) -> Result<String, DecimalError> {
     let plain = trimmed.replace(',', ".");
     parse_decimal(&plain)?;
     Ok(plain)
+}
+
+/// Why a money helper ([`round_to_step`], [`format_to_step`], [`sum_amounts`]) refused its
+/// input. `field` names the argument (`amount`, `step`, `amounts[3]`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct AmountError {
+    /// The argument concerned.
+    pub field: String,
+    /// A stable code: `not_a_number`, `out_of_range`, `bad_step` or `too_precise`.
+    pub code: &'static str,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+fn amount_at(field: &str, text: &str) -> Result<Decimal, AmountError> {
+    parse_decimal(text).map_err(|e| AmountError {
+        field: field.into(),
+        code: match e {
+            DecimalError::Malformed => "not_a_number",
+            DecimalError::OutOfRange => "out_of_range",
+        },
+        message: format!("{e}: {text:?} (a plain decimal string such as \"12.50\")"),
+    })
+}
+
+fn step_at(text: &str) -> Result<Decimal, AmountError> {
+    let step = amount_at("step", text)?;
+    if step <= Decimal::ZERO {
+        return Err(AmountError { field: "step".into(), code: "bad_step", message: format!("a step must be above zero: {text:?}") });
+    }
+    Ok(step)
+}
+
+fn out_of_range(field: &str) -> AmountError {
+    AmountError { field: field.into(), code: "out_of_range", message: "the result is too large to represent exactly".into() }
+}
+
+/// Rounds the decimal text `amount` to a multiple of `step` (`"0.01"`, `"0.05"`, `"1"`) with
+/// `rounding`, written with the step's places: `("2.345", "0.01", HalfUp)` → `"2.35"`,
+/// `("2.32", "0.05", HalfUp)` → `"2.30"`, `("0", "0.01", _)` → `"0.00"`.
+pub fn round_to_step(amount: &str, step: &str, rounding: Rounding) -> Result<String, AmountError> {
+    let value = amount_at("amount", amount)?;
+    let step = step_at(step)?;
+    let places = step.normalize().scale();
+    let mut rounded = value
+        .checked_div(step)
+        .map(|q| round(q, 0, rounding))
+        .and_then(|q| q.checked_mul(step))
+        .ok_or_else(|| out_of_range("amount"))?;
+    rounded.rescale(places);
+    Ok(rounded.to_string())
+}
+
+/// Writes `amount` with the places of `step` (`("5", "0.01")` → `"5.00"`) without changing its
+/// value: an amount that is not a multiple of the step is refused (`too_precise`), never
+/// silently rounded. Round first with [`round_to_step`].
+pub fn format_to_step(amount: &str, step: &str) -> Result<String, AmountError> {
+    let value = amount_at("amount", amount)?;
+    let step = step_at(step)?;
+    let multiple = value.checked_rem(step).ok_or_else(|| out_of_range("amount"))?;
+    if !multiple.is_zero() {
+        return Err(AmountError {
+            field: "amount".into(),
+            code: "too_precise",
+            message: format!("{amount} is not a multiple of {step}: round it first"),
+        });
+    }
+    let mut shown = value;
+    shown.rescale(step.normalize().scale());
+    if shown != value {
+        return Err(out_of_range("amount"));
+    }
+    Ok(shown.to_string())
+}
+
+/// The exact sum of decimal texts (`["0.10", "0.20"]` → `"0.30"`), with as many places as the
+/// most precise of them; `[]` → `"0"`.
+pub fn sum_amounts<S: AsRef<str>>(amounts: &[S]) -> Result<String, AmountError> {
+    let mut total = Decimal::ZERO;
+    for (i, text) in amounts.iter().enumerate() {
+        let field = format!("amounts[{i}]");
+        let value = amount_at(&field, text.as_ref())?;
+        total = total.checked_add(value).ok_or_else(|| out_of_range(&field))?;
+    }
+    Ok(total.to_string())
 }
 
 /// A decimal value that serializes as a string and deserializes only from a string.
@@ -180,6 +267,30 @@ mod tests {
         assert_eq!(round(dec("2.345"), 2, Rounding::HalfUp), dec("2.35"));
         assert_eq!(round(dec("2.345"), 2, Rounding::HalfEven), dec("2.34"));
         assert_eq!(round(dec("-2.345"), 2, Rounding::HalfUp), dec("-2.35"));
+    }
+
+    #[test]
+    fn money_helpers_round_format_and_sum_exactly() {
+        assert_eq!(round_to_step("2.345", "0.01", Rounding::HalfUp).as_deref(), Ok("2.35"));
+        assert_eq!(round_to_step("2.345", "0.01", Rounding::HalfEven).as_deref(), Ok("2.34"));
+        assert_eq!(round_to_step("2.325", "0.05", Rounding::HalfUp).as_deref(), Ok("2.35"));
+        assert_eq!(round_to_step("2.32", "0.05", Rounding::HalfUp).as_deref(), Ok("2.30"));
+        assert_eq!(round_to_step("0", "0.01", Rounding::HalfUp).as_deref(), Ok("0.00"));
+        assert_eq!(round_to_step("-1.5", "1", Rounding::HalfUp).as_deref(), Ok("-2"));
+        assert_eq!(format_to_step("5", "0.01").as_deref(), Ok("5.00"));
+        assert_eq!(format_to_step("0", "0.001").as_deref(), Ok("0.000"));
+        assert_eq!(format_to_step("1.10", "0.05").as_deref(), Ok("1.10"));
+        assert_eq!(format_to_step("1.12", "0.05").map_err(|e| e.code), Err("too_precise"));
+        assert_eq!(sum_amounts(&["0.10", "0.20"]).as_deref(), Ok("0.30"));
+        assert_eq!(sum_amounts::<&str>(&[]).as_deref(), Ok("0"));
+        let e = sum_amounts(&["1", "x"]).expect_err("not a number");
+        assert_eq!((e.field.as_str(), e.code), ("amounts[1]", "not_a_number"));
+        let e = round_to_step("1", "0", Rounding::HalfUp).expect_err("zero step");
+        assert_eq!((e.field.as_str(), e.code), ("step", "bad_step"));
+        let huge = "79228162514264337593543950335";
+        assert_eq!(round_to_step(huge, "0.05", Rounding::HalfUp).map_err(|e| e.code), Err("out_of_range"));
+        assert_eq!(sum_amounts(&[huge, huge]).map_err(|e| e.code), Err("out_of_range"));
+        assert_eq!(format_to_step(huge, "0.01").map_err(|e| e.code), Err("out_of_range"));
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! - [`Catalog`]: products by SKU, price lists by group, and the choice of the price list for
 //!   an outlet on a business date.
 //! - [`quote()`]: prices, taxes and validates an order: a [`Quote`].
+//! - [`quote_request()`]: the same from one [`QuoteRequest`] carrying all the reference data,
+//!   for callers with no store (the embedding package).
 //! - [`effects`]: what a committed order does to the van, the outlet's balance and the memory of
 //!   recent orders, one function each for the server and the device.
 //! - [`SalesDocument`]: the committed document in the outbox, built from a quote; [`verify()`]
@@ -48,6 +50,7 @@ pub mod effects;
 pub mod error;
 pub mod model;
 pub mod quote;
+pub mod request;
 
 pub mod numbering;
 
@@ -61,3 +64,4 @@ pub use model::{
     SalesSettings,
 };
 pub use quote::{quote, Quote, MAX_LINES};
+pub use request::{quote_request, QuoteRequest};

@@ -11,10 +11,14 @@
 //!    reproduced on purpose and isolated there).
 //! 4. [`result`]: totals, cash rounding and the explanation of every amount.
 //!
+//! [`convert`] turns an ERP's exported tax definitions (ERPNext templates, Odoo `account.tax`
+//! records) into a validated rule set, refusing what the model cannot express.
+//!
 //! The same code runs in the browser (through the Wasm module) and on the server, so a device
 //! and the server agree to the cent.
 
 pub mod builtin;
+pub mod convert;
 pub mod erpnext;
 pub mod exact;
 pub mod model;

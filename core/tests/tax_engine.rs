@@ -270,3 +270,20 @@ proptest::proptest! {
         );
     }
 }
+
+#[test]
+fn a_tax_nothing_was_charged_for_prints_with_the_currency_places() {
+    // Zero-rated goods in Ontario: HST applies and charges nothing.
+    let rules = satchel_core::tax::builtin::rule_set("ca").expect("built-in");
+    let doc: TaxDocument = serde_json::from_value(json!({
+        "business_date": "2026-03-02", "place_of_supply": "CA-ON",
+        "lines": [{"id": "z", "quantity": "3", "unit_price": "4.00", "tax_class": "zero_rated"}]
+    }))
+    .expect("document");
+    let result = serde_json::to_value(compute(&rules, &doc).expect("computes")).expect("json");
+    let amounts: Vec<&str> = result["taxes"].as_array().expect("taxes").iter().map(|t| t["amount"].as_str().expect("amount")).collect();
+    assert!(!amounts.is_empty(), "{result}");
+    assert!(amounts.iter().all(|a| *a == "0.00"), "{amounts:?}");
+    assert_eq!(result["tax"], "0.00");
+    assert_eq!(result["total"], "12.00");
+}

@@ -127,6 +127,7 @@ async fn report(backend: Backend) {
         database_url: pg.as_ref().map(|db| db.url.clone()),
         max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
         lock: Default::default(),
+        allowed_origins: Vec::new(),
     };
     // Seed and grow the data before the server starts (it then finds users and a feed).
     let prepared = Instant::now();

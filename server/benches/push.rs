@@ -183,6 +183,7 @@ async fn scenario(backend: Backend, devices: usize) -> Run {
         database_url: pg.as_ref().map(|db| db.url.clone()),
         max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
         lock: Default::default(),
+        allowed_origins: Vec::new(),
     };
     let server = satchel_server::start(&config).await.expect("server starts");
     let base = format!("http://{}", server.addr);

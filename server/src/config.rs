@@ -18,6 +18,9 @@ pub struct Config {
     pub www_dir: PathBuf,
     /// The inactivity lock devices get at registration.
     pub lock: satchel_core::sync::protocol::LockSettings,
+    /// Origins (`https://erp.example.com`) whose pages may call the API from the browser (CORS,
+    /// see [`crate::cors`]); empty: same origin only.
+    pub allowed_origins: Vec<String>,
 }
 
 /// Longest inactivity timeout a deployment may set (minutes).
@@ -41,6 +44,8 @@ pub enum Command {
         /// Built-in rule-set id or a path.
         rules: String,
     },
+    /// Convert an ERP's tax export read on stdin into a rule set (`rules from-erpnext|from-odoo`).
+    Rules(crate::rules_cli::RulesCommand),
 }
 
 /// Why the command line was refused.
@@ -64,6 +69,17 @@ pub enum ConfigError {
     /// SATCHEL_LOCK_IDLE_MINUTES is not a number of minutes in range.
     #[error("SATCHEL_LOCK_IDLE_MINUTES must be a whole number of minutes from 1 to 30")]
     BadLockMinutes,
+    /// An option's value is not one it accepts.
+    #[error("{option} must be {reason}")]
+    BadValue {
+        /// The option.
+        option: String,
+        /// What it accepts.
+        reason: String,
+    },
+    /// An entry of SATCHEL_ALLOWED_ORIGINS (or --allowed-origins) is not an exact origin.
+    #[error("allowed origin {0:?} must be an exact origin such as https://erp.example.com (scheme, host and optional port; no path, no wildcard)")]
+    BadOrigin(String),
 }
 
 /// Usage text for `--help`.
@@ -73,10 +89,12 @@ satchel-server: Satchel's reference sync server
 USAGE:
     satchel-server [serve] [OPTIONS]
     satchel-server tax [--rules <ID|FILE>] < document.json
+    satchel-server rules from-erpnext|from-odoo [OPTIONS] < export.json
 
     `tax` computes the taxes of the document on stdin with the same engine as the devices and
     prints the result as JSON on stdout (exit 0), or a JSON error {code, field, message}
     (exit 1). Rules: a built-in rule set (ca, pk, in, vat; default ca) or a rule-set JSON file.
+    `rules` converts an ERPNext or Odoo tax export into a rule set (`rules --help`).
 
 OPTIONS:
     --addr <HOST:PORT>     listen address [default: 127.0.0.1:$PORT, PORT defaults to 8080]
@@ -84,6 +102,9 @@ OPTIONS:
     --database-url <URL>   keep the data in PostgreSQL (postgres://user:password@host/db)
                            instead of SQLite in the data directory [env: SATCHEL_DATABASE_URL]
     --www-dir <DIR>        built web app [env: SATCHEL_WWW_DIR] [default: ./www/dist]
+    --allowed-origins <LIST>  comma-separated origins (https://erp.example.com) whose pages
+                           may call the API (CORS) [env: SATCHEL_ALLOWED_ORIGINS]
+                           [default: none, same origin only]
     -h, --help             print this help
 
 ENVIRONMENT:
@@ -113,7 +134,12 @@ impl Command {
             .filter(|s| !s.is_empty())
             .map(PathBuf::from);
         let mut database_url = env("SATCHEL_DATABASE_URL").filter(|s| !s.trim().is_empty());
+        let mut allowed_origins = env("SATCHEL_ALLOWED_ORIGINS").unwrap_or_default();
         let mut args = args.into_iter().peekable();
+        if args.peek().map(String::as_str) == Some("rules") {
+            args.next();
+            return crate::rules_cli::parse(args).map(Command::Rules);
+        }
         if args.peek().map(String::as_str) == Some("tax") {
             args.next();
             let mut rules = "ca".to_string();
@@ -150,6 +176,7 @@ impl Command {
                 "--data-dir" => data_dir = Some(PathBuf::from(value("--data-dir")?)),
                 "--www-dir" => www_dir = Some(PathBuf::from(value("--www-dir")?)),
                 "--database-url" => database_url = Some(value("--database-url")?),
+                "--allowed-origins" => allowed_origins = value("--allowed-origins")?,
                 _ => return Err(ConfigError::Unknown(arg)),
             }
         }
@@ -191,8 +218,30 @@ impl Command {
             database_url,
             max_connections,
             lock,
+            allowed_origins: parse_origins(&allowed_origins)?,
         }))
     }
+}
+
+/// The exact origins of a comma-separated list, as browsers write them in `Origin`: scheme and
+/// host in lower case, no trailing slash. `*` is refused: the API answers with credentials, and
+/// a wildcard would let any site act with a signed-in user's token.
+pub fn parse_origins(list: &str) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let origin = entry.strip_suffix('/').unwrap_or(entry).to_ascii_lowercase();
+        let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        let valid = host.is_some_and(|h| {
+            !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        });
+        if !valid {
+            return Err(ConfigError::BadOrigin(entry.to_string()));
+        }
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -245,6 +294,7 @@ mod tests {
                 database_url: None,
                 max_connections: 8,
                 lock: Default::default(),
+                allowed_origins: Vec::new(),
             }))
         );
     }
@@ -264,6 +314,25 @@ mod tests {
         assert_eq!(c.database_url.as_deref(), Some("postgresql://h/other"), "the option wins");
         let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_DATABASE_URL", "")]) else { panic!("serve") };
         assert_eq!(c.database_url, None, "empty means SQLite");
+    }
+
+    #[test]
+    fn allowed_origins_come_from_the_environment_or_the_option() {
+        let Ok(Command::Serve(c)) = parse(&[], &[]) else { panic!("serve") };
+        assert!(c.allowed_origins.is_empty(), "unset: same origin only");
+        let list = " https://ERP.example.com/ , http://localhost:8000,,https://erp.example.com";
+        let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_ALLOWED_ORIGINS", list)]) else { panic!("serve") };
+        assert_eq!(c.allowed_origins, ["https://erp.example.com", "http://localhost:8000"]);
+        let Ok(Command::Serve(c)) = parse(&["--allowed-origins=https://a.example"], &[("SATCHEL_ALLOWED_ORIGINS", list)]) else {
+            panic!("serve")
+        };
+        assert_eq!(c.allowed_origins, ["https://a.example"], "the option wins");
+    }
+
+    #[test]
+    fn rules_is_its_own_command() {
+        assert!(matches!(parse(&["rules", "from-odoo"], &[]), Ok(Command::Rules(crate::rules_cli::RulesCommand::Convert { .. }))));
+        assert_eq!(parse(&["rules"], &[]), Ok(Command::Rules(crate::rules_cli::RulesCommand::Help)));
     }
 
     #[test]
@@ -287,6 +356,9 @@ mod tests {
         assert_eq!(parse(&[], &[("SATCHEL_DATABASE_URL", "./data/x.db")]), Err(ConfigError::BadDatabaseUrl));
         assert_eq!(parse(&[], &[("SATCHEL_DATABASE_MAX_CONNECTIONS", "0")]), Err(ConfigError::BadMaxConnections));
         assert_eq!(parse(&["--help"], &[]), Ok(Command::Help));
+        assert_eq!(parse(&[], &[("SATCHEL_ALLOWED_ORIGINS", "*")]), Err(ConfigError::BadOrigin("*".into())));
+        assert_eq!(parse(&["--allowed-origins", "https://erp.example.com/app"], &[]), Err(ConfigError::BadOrigin("https://erp.example.com/app".into())));
+        assert_eq!(parse(&[], &[("SATCHEL_ALLOWED_ORIGINS", "erp.example.com")]), Err(ConfigError::BadOrigin("erp.example.com".into())));
         assert_eq!(
             parse(&["--addr", "x", "serve"], &[]),
             Err(ConfigError::Unknown("serve".into()))

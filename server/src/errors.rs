@@ -21,6 +21,8 @@ pub mod local_codes {
     pub const BACKUP_TAMPERED: &str = "backup_tampered";
     /// A push's high-water marks are refused (core's `marks::check`); nothing of it was applied.
     pub const BAD_MARKS: &str = "bad_marks";
+    /// A cross-origin preflight from an origin not in `SATCHEL_ALLOWED_ORIGINS`.
+    pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
 }
 
 /// An API request that failed. The message never holds secrets or request bodies.
@@ -141,6 +143,10 @@ pub enum AppError {
     /// push is refused whole (`400 bad_marks`, field `marks`).
     #[error("{0}")]
     BadMarks(String),
+    /// A browser page on another origin asked (preflight) to call the API, and its origin is
+    /// not in `SATCHEL_ALLOWED_ORIGINS` (`403 origin_not_allowed`, field `Origin`).
+    #[error("this origin may not call the API from a browser; add it to SATCHEL_ALLOWED_ORIGINS")]
+    OriginNotAllowed,
     /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -186,6 +192,7 @@ impl AppError {
             AppError::BackupRefused { code, .. } => (StatusCode::BAD_REQUEST, code),
             AppError::UnknownBackupDevice => (StatusCode::NOT_FOUND, error_codes::UNKNOWN_DEVICE),
             AppError::BadMarks(_) => (StatusCode::BAD_REQUEST, local_codes::BAD_MARKS),
+            AppError::OriginNotAllowed => (StatusCode::FORBIDDEN, local_codes::ORIGIN_NOT_ALLOWED),
             AppError::Internal(_) | AppError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
             }
@@ -220,6 +227,7 @@ impl IntoResponse for AppError {
                     AppError::BackupRefused { field, .. } => Some(field.clone()),
                     AppError::UnknownBackupDevice => Some("device_id".into()),
                     AppError::BadMarks(_) => Some("marks".into()),
+                    AppError::OriginNotAllowed => Some("Origin".into()),
                     _ => None,
                 },
             }),

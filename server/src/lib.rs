@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod errors;
 pub mod feed;
@@ -17,6 +18,7 @@ pub mod keys;
 pub mod metrics;
 pub mod outcomes;
 pub mod receivables;
+pub mod rules_cli;
 pub mod sales;
 pub mod seed;
 pub mod tax_cli;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub keys: Arc<keys::ServerKeys>,
     /// The inactivity lock devices get at registration.
     pub lock: satchel_core::sync::protocol::LockSettings,
+    /// Origins whose pages may call the API ([`cors`]); empty: same origin only.
+    pub allowed_origins: Arc<[String]>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -131,6 +135,7 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
         .route("/healthz", get(web::healthz))
         .route("/metrics", get(web::metrics))
         .merge(web::static_files(www_dir))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
         .layer(axum::middleware::from_fn(web::headers_and_log))
         .with_state(state)
 }
@@ -208,6 +213,7 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         metrics: Arc::default(),
         keys: Arc::new(keys),
         lock: config.lock,
+        allowed_origins: config.allowed_origins.clone().into(),
     };
     let app = router(state, &config.www_dir);
     let (shutdown, rx) = oneshot::channel::<()>();

@@ -51,6 +51,7 @@ async fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Tax { rules } => return satchel_server::tax_cli::run(&rules),
+        Command::Rules(command) => return satchel_server::rules_cli::run(command),
         Command::Serve(config) => config,
     };
     init_logging();

@@ -42,6 +42,14 @@ pub enum SalesError {
         /// The limit.
         max: usize,
     },
+    /// The caller passed more reference items than [`crate::sales::request::MAX_REFERENCE_ITEMS`].
+    #[error("{field}: at most {max} items")]
+    TooManyItems {
+        /// `products` or `price_lists`.
+        field: String,
+        /// The limit.
+        max: usize,
+    },
     /// The outlet's group has no price list at all.
     #[error("{field}: no price list for outlet group {group}")]
     NoPriceList {
@@ -107,6 +115,7 @@ impl SalesError {
             SalesError::OutletMismatch { .. } => "outlet_mismatch",
             SalesError::SettingsMismatch { .. } => "settings_mismatch",
             SalesError::TooManyLines { .. } => "too_many_lines",
+            SalesError::TooManyItems { .. } => "too_many_items",
             SalesError::NoPriceList { .. } => "no_price_list",
             SalesError::UnknownProduct { .. } => "unknown_product",
             SalesError::NoPrice { .. } => "no_price",
@@ -123,6 +132,7 @@ impl SalesError {
             SalesError::OutletMismatch { field, .. }
             | SalesError::SettingsMismatch { field, .. }
             | SalesError::TooManyLines { field, .. }
+            | SalesError::TooManyItems { field, .. }
             | SalesError::NoPriceList { field, .. }
             | SalesError::UnknownProduct { field, .. }
             | SalesError::NoPrice { field, .. }

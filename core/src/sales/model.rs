@@ -13,6 +13,7 @@ use crate::validation::{RecentOrder, StockLevel, ValidationPolicy};
 
 /// A product of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct CatalogProduct {
     /// Stable code, unique in the catalog.
@@ -31,13 +32,16 @@ pub struct CatalogProduct {
     pub min_order_quantity: Option<Dec>,
     /// Barcodes (EAN/UPC) printed on the product, for scanning and search.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub barcodes: Vec<String>,
     /// Item tax class for the tax engine: `standard` (default), `reduced`, `zero_rated`,
     /// `exempt` or a class the rule set defines.
     #[serde(default = "standard")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub tax_class: String,
     /// Taxes charged on this product on top of the jurisdiction's (e.g. a fuel charge).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub extra_taxes: Vec<String>,
 }
 
@@ -47,6 +51,7 @@ fn standard() -> String {
 
 /// The prices of one group of outlets over a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct PriceList {
     /// Stable id, recorded on every order priced from it.
@@ -54,12 +59,15 @@ pub struct PriceList {
     /// The outlet group it prices ([`OutletInfo::group`]).
     pub outlet_group: String,
     /// First business date in force.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub valid_from: NaiveDate,
     /// First business date no longer in force (exclusive); open-ended when absent.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub valid_until: Option<NaiveDate>,
     /// Whether the prices include tax (for taxes of the rule set that do not say).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub prices_include_tax: bool,
     /// Unit price by SKU, in the product's unit. A SKU that is not here cannot be sold to the
     /// group.
@@ -75,6 +83,7 @@ impl PriceList {
 
 /// An outlet's credit terms, as the server last computed them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct CreditInfo {
     /// The credit limit.
@@ -82,11 +91,13 @@ pub struct CreditInfo {
     /// The outstanding balance (everything the server has received and not been paid).
     pub outstanding: Dec,
     /// The server time the balance was computed.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub as_of: DateTime<Utc>,
 }
 
 /// An outlet (customer) as it syncs down to the reps whose routes include it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct OutletInfo {
     /// Stable id.
@@ -101,6 +112,7 @@ pub struct OutletInfo {
     pub phone: String,
     /// The person to ask for.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub contact_name: String,
     /// The price-list group ([`PriceList::outlet_group`]).
     pub group: String,
@@ -108,9 +120,11 @@ pub struct OutletInfo {
     pub place_of_supply: String,
     /// The customer as far as tax is concerned (category, exemption certificate).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub customer: Customer,
     /// Whether goods are delivered to a reserve (First Nations relief conditions).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub delivered_to_reserve: bool,
     /// Credit terms; absent: the outlet has none and the credit rule does not apply.
     #[serde(default)]
@@ -118,18 +132,23 @@ pub struct OutletInfo {
     /// The shared record's version (raised by each change the server merges): a device's edit
     /// names the version it was based on, see [`crate::sync::protocol::OutletPatch`].
     #[serde(default)]
+    // A JSON number (serde_json writes a u64 as one; ts-rs would say `bigint`).
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<u32>"))]
     pub version: u64,
     /// Its invoices with something left to pay (and those paid lately, so a device can tell
     /// which of its collections the figures include), oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub invoices: Vec<crate::delivery::InvoiceInfo>,
     /// Notes left at its last visits, newest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub visit_notes: Vec<crate::delivery::VisitNote>,
 }
 
 /// What the server sends devices about the deployment's sales.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct SalesSettings {
     /// The id of the rule set orders are taxed with (a built-in id such as `"ca"`, see
@@ -142,6 +161,7 @@ pub struct SalesSettings {
     pub origin: Option<String>,
     /// The validation policy (`{}` is the default policy).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub policy: ValidationPolicy,
     /// The counter's settings, where the deployment has shops (see [`crate::pos`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,20 +249,25 @@ pub struct SalesLine {
 /// The device fills it from its local store at commit; the server from its authoritative data
 /// (with `pending_on_device` zero: its balance already includes what it received).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct SalesContext {
     /// The role of the user committing the order (e.g. `"rep"`), for the discount caps.
     pub role: String,
     /// The moment of the commit (the device's clock at commit). [`crate::sales::verify`]
     /// uses the document's `committed_at` instead.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub now: DateTime<Utc>,
     /// Stock by SKU; a SKU not here is not stock-tracked.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub stock: BTreeMap<String, StockLevel>,
     /// Totals of the outlet's other orders waiting to sync on this device.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub pending_on_device: Dec,
     /// Orders recently committed, for the likely-duplicate rule (leave out this order).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub recent_orders: Vec<RecentOrder>,
 }

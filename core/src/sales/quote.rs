@@ -22,6 +22,7 @@ pub const MAX_LINES: usize = 500;
 
 /// An order priced, taxed and validated: what the rep sees before committing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct Quote {
     /// The price list the unit prices come from.
     pub price_list_id: String,

@@ -12,6 +12,9 @@ use crate::money::{Dec, Rounding};
 
 /// A versioned set of tax rules: what syncs down to devices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// `?: T | null` for options throughout the rule set: it also goes out to JavaScript (the
+// engine's `builtinRuleSet`), where serde writes an absent option as `null`.
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// Stable id, e.g. `"ca"`.
@@ -24,6 +27,7 @@ pub struct RuleSet {
     pub dialect: Dialect,
     /// Whether discounts reduce the taxable base (the default) or apply after tax.
     #[serde(default = "yes")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub discounts_before_tax: bool,
     /// Step to which a cash total is rounded (e.g. `"0.05"` in Canada); tax amounts are not changed.
     #[serde(default)]
@@ -34,6 +38,7 @@ pub struct RuleSet {
     pub jurisdictions: Vec<Jurisdiction>,
     /// Conditional reliefs for customer categories.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub exemptions: Vec<ExemptionRule>,
 }
 
@@ -43,6 +48,7 @@ fn yes() -> bool {
 
 /// A currency and the step its amounts are rounded to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Currency {
     /// ISO 4217 code.
@@ -53,6 +59,7 @@ pub struct Currency {
 
 /// Whether rounding happens per line or once per document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Each line's tax is rounded; the document's tax is the sum.
@@ -64,6 +71,7 @@ pub enum Scope {
 
 /// Frappe's rounding methods (System Settings → Rounding Method).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub enum FrappeRounding {
     /// "Banker's Rounding": half to even with an epsilon for float noise (Frappe's default).
     #[serde(rename = "bankers")]
@@ -78,6 +86,7 @@ pub enum FrappeRounding {
 
 /// Which ERP's arithmetic to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Dialect {
     /// Our own rules: exact decimals, the rounding and scope given.
@@ -103,6 +112,7 @@ pub enum Dialect {
 
 /// How a tax's amount is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum TaxKind {
     /// `base × rate / 100`.
@@ -125,6 +135,7 @@ pub enum TaxKind {
 
 /// What a tax is computed on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Base {
     /// The line's net amount, plus the amounts of earlier taxes marked
@@ -139,22 +150,27 @@ pub enum Base {
 
 /// A rate valid over a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct RatePeriod {
     /// First day in force.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub from: NaiveDate,
     /// First day no longer in force (exclusive); open-ended when absent.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub until: Option<NaiveDate>,
     /// Percent for `percent`/`division`, an amount for fixed kinds.
     pub rate: Dec,
     /// Different rates for item tax classes (e.g. `"reduced": "5"`).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub by_class: BTreeMap<String, Dec>,
 }
 
 /// One tax.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct TaxDef {
     /// Stable code, e.g. `"GST"`, `"HST-ON-PROV"`.
@@ -165,18 +181,23 @@ pub struct TaxDef {
     pub kind: TaxKind,
     /// Order of application; lower first. Ties keep the listed order.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub sequence: i32,
     /// Dated rates (not for groups).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub rates: Vec<RatePeriod>,
     /// For groups: the member taxes.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub components: Vec<String>,
     /// What the tax is computed on.
     #[serde(default = "net_base")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub base: Base,
     /// Whether this tax's amount joins the base of later `net`-based taxes.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub include_in_later_base: bool,
     /// Whether shelf prices include this tax; absent: the document's `prices_include_tax`.
     #[serde(default)]
@@ -192,12 +213,15 @@ fn net_base() -> Base {
 
 /// The taxes in force in a jurisdiction over a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// First day in force.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub from: NaiveDate,
     /// First day no longer in force (exclusive).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub until: Option<NaiveDate>,
     /// Taxes for supplies within the jurisdiction (or when the origin is unknown or irrelevant).
     pub taxes: Vec<String>,
@@ -208,6 +232,7 @@ pub struct Schedule {
 
 /// A place of supply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Jurisdiction {
     /// Code, e.g. `"CA-ON"`, `"IN-MH"`.
@@ -220,6 +245,7 @@ pub struct Jurisdiction {
 
 /// When an exemption applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct Conditions {
     /// Required value of the document's `delivered_to_reserve`.
@@ -230,14 +256,17 @@ pub struct Conditions {
     pub places: Option<Vec<String>>,
     /// First day in force.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub from: Option<NaiveDate>,
     /// First day no longer in force.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<String>"))]
     pub until: Option<NaiveDate>,
 }
 
 /// A conditional relief from some taxes (or tax components).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields = nullable))]
 #[serde(deny_unknown_fields)]
 pub struct ExemptionRule {
     /// Code, e.g. `"FN-ON-OFF-RESERVE"`.
@@ -248,9 +277,11 @@ pub struct ExemptionRule {
     pub customer_category: String,
     /// Whether the document must carry the customer's certificate.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub requires_certificate: bool,
     /// When it applies.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub when: Conditions,
     /// The tax codes (or group components) it relieves.
     pub relieves: Vec<String>,
@@ -258,6 +289,7 @@ pub struct ExemptionRule {
 
 /// A discount on a line or on the document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Discount {
     /// A percentage of the amount.
@@ -268,6 +300,7 @@ pub enum Discount {
 
 /// The customer's exemption certificate, recorded on the document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Certificate {
     /// Certificate (registry) number.
@@ -281,6 +314,7 @@ pub struct Certificate {
 
 /// The customer, as far as tax is concerned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     /// Category, e.g. `"first_nations"`, `"diplomat"`.
@@ -293,6 +327,7 @@ pub struct Customer {
 
 /// A line to tax.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct TaxLine {
     /// The caller's id for the line (echoed in the result).
@@ -304,12 +339,14 @@ pub struct TaxLine {
     /// Item tax class: `standard` (default), `reduced`, `zero_rated`, `exempt` or a class the
     /// rule set defines rates for.
     #[serde(default = "standard")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub tax_class: String,
     /// Line discount.
     #[serde(default)]
     pub discount: Option<Discount>,
     /// Taxes that apply to this item on top of the jurisdiction's (e.g. a fuel charge).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub extra_taxes: Vec<String>,
 }
 
@@ -319,9 +356,11 @@ fn standard() -> String {
 
 /// A document to tax.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct TaxDocument {
     /// The date whose rules apply (never the sync date).
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub business_date: NaiveDate,
     /// The place of supply, e.g. `"CA-QC"`.
     pub place_of_supply: String,
@@ -330,12 +369,15 @@ pub struct TaxDocument {
     pub origin: Option<String>,
     /// The customer.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub customer: Customer,
     /// Whether delivery is to a reserve (First Nations relief conditions).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub delivered_to_reserve: bool,
     /// Whether unit prices include tax (for taxes that do not say).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub prices_include_tax: bool,
     /// The lines.
     pub lines: Vec<TaxLine>,
@@ -344,11 +386,13 @@ pub struct TaxDocument {
     pub document_discount: Option<Discount>,
     /// Whether the customer pays cash (then the total is cash-rounded, if the rule set says so).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub cash: bool,
 }
 
 /// Why a document could not be taxed. Every variant names the field concerned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum TaxError {
     /// The place of supply (or origin) is not in the rule set.
@@ -373,6 +417,7 @@ pub enum TaxError {
         /// The field.
         field: String,
         /// The business date.
+        #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
         date: NaiveDate,
     },
     /// A rate is negative, absurd (above 1000 %), or a period is inverted or overlapping.
@@ -421,6 +466,14 @@ pub enum TaxError {
         /// The dialect.
         value: String,
     },
+    /// No built-in rule set has this id.
+    #[error("{field}: no built-in rule set named {value:?}")]
+    UnknownRuleSet {
+        /// The field that names it.
+        field: String,
+        /// The id given.
+        value: String,
+    },
 }
 
 impl TaxError {
@@ -436,6 +489,7 @@ impl TaxError {
             TaxError::InvalidInput { .. } => "invalid_input",
             TaxError::CertificateRequired { .. } => "certificate_required",
             TaxError::Unsupported { .. } => "unsupported",
+            TaxError::UnknownRuleSet { .. } => "unknown_rule_set",
         }
     }
 
@@ -450,7 +504,27 @@ impl TaxError {
             | TaxError::Overflow { field }
             | TaxError::InvalidInput { field, .. }
             | TaxError::CertificateRequired { field, .. }
-            | TaxError::Unsupported { field, .. } => field,
+            | TaxError::Unsupported { field, .. }
+            | TaxError::UnknownRuleSet { field, .. } => field,
         }
+    }
+
+    /// The same error with its field inside `prefix` (`taxes[0].rate` in `rules` is
+    /// `rules.taxes[0].rate`), for a rule set or document nested in a larger request.
+    pub fn within(mut self, prefix: &str) -> Self {
+        let field = match &mut self {
+            TaxError::UnknownJurisdiction { field, .. }
+            | TaxError::UnknownTax { field, .. }
+            | TaxError::NotInForce { field, .. }
+            | TaxError::InvalidRule { field, .. }
+            | TaxError::Cycle { field, .. }
+            | TaxError::Overflow { field }
+            | TaxError::InvalidInput { field, .. }
+            | TaxError::CertificateRequired { field, .. }
+            | TaxError::Unsupported { field, .. }
+            | TaxError::UnknownRuleSet { field, .. } => field,
+        };
+        *field = if field.is_empty() { prefix.to_owned() } else { format!("{prefix}.{field}") };
+        self
     }
 }

@@ -14,6 +14,7 @@ use crate::tax::rounding::to_step;
 
 /// How a tax treated a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Treatment {
     /// Charged.
@@ -28,6 +29,7 @@ pub enum Treatment {
 
 /// One tax on one line, explained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct LineTaxView {
     /// Tax code.
     pub code: Arc<str>,
@@ -35,6 +37,7 @@ pub struct LineTaxView {
     pub name: Arc<str>,
     /// The group it belongs to, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub group: Option<Arc<str>>,
     /// How it is computed.
     pub kind: TaxKind,
@@ -42,6 +45,7 @@ pub struct LineTaxView {
     pub treatment: Treatment,
     /// The rate (percent, or amount for fixed kinds); absent when not charged.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub rate: Option<Dec>,
     /// The base it was computed on.
     pub base: Dec,
@@ -55,6 +59,7 @@ pub struct LineTaxView {
 
 /// One line of the result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct LineView {
     /// The caller's id.
     pub id: Arc<str>,
@@ -74,6 +79,7 @@ pub struct LineView {
 
 /// One tax over the whole document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct TaxTotalView {
     /// Tax code.
     pub code: Arc<str>,
@@ -81,6 +87,7 @@ pub struct TaxTotalView {
     pub name: Arc<str>,
     /// The group it belongs to, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub group: Option<Arc<str>>,
     /// Sum of the bases it was charged on.
     pub base: Dec,
@@ -92,6 +99,7 @@ pub struct TaxTotalView {
 
 /// An exemption the document received.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct ExemptionView {
     /// The exemption's code.
     pub code: String,
@@ -101,11 +109,13 @@ pub struct ExemptionView {
     pub relieved: Vec<String>,
     /// The certificate recorded on the document.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub certificate: Option<Certificate>,
 }
 
 /// Cash rounding of the total (a separate step; tax amounts are unchanged).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct CashRoundingView {
     /// The step, e.g. `0.05`.
     pub step: Dec,
@@ -117,6 +127,7 @@ pub struct CashRoundingView {
 
 /// The taxes of a document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 pub struct TaxResult {
     /// `id@version` of the rule set used.
     pub rule_set: String,
@@ -142,6 +153,7 @@ pub struct TaxResult {
     pub exemptions: Vec<ExemptionView>,
     /// Present when the document is paid in cash and the rule set rounds cash totals.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub cash_rounding: Option<CashRoundingView>,
 }
 
@@ -172,6 +184,15 @@ fn scope_name(s: Scope) -> &'static str {
         Scope::Line => "line",
         Scope::Document => "document",
     }
+}
+
+/// `value` written with at least `places` decimals: a tax nothing was charged for prints "0.00",
+/// not "0" (the dialects' totals start from a bare zero).
+fn at_least_places(mut value: Decimal, places: u32) -> Decimal {
+    if value.scale() < places {
+        value.rescale(places);
+    }
+    value
 }
 
 fn inconsistent(field: String, reason: String) -> TaxError {
@@ -283,7 +304,7 @@ pub fn assemble(
             name: names[k].clone(),
             group: groups[k].clone(),
             base: Dec(bases[k]),
-            amount: Dec(computed.tax_totals[k]),
+            amount: Dec(at_least_places(computed.tax_totals[k], plan.places)),
             included: t.price_include,
         })
         .collect();

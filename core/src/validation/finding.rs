@@ -211,6 +211,7 @@ pub struct Finding {
 
 /// The outcome of validating an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct Verdict {
     /// Whether any finding blocks the order: it cannot be committed as it is.

@@ -119,11 +119,13 @@ pub struct PriceValidity {
 
 /// Stock of one product where the order is served from (the van, the shop).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct StockLevel {
     /// Quantity available, in the product's unit.
     pub available: Dec,
     /// When that figure was computed.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub as_of: DateTime<Utc>,
 }
 
@@ -145,6 +147,7 @@ pub struct CreditPosition {
 
 /// An order recently committed, for the likely-duplicate rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct RecentOrder {
     /// Its identity.
@@ -152,6 +155,7 @@ pub struct RecentOrder {
     /// Its outlet.
     pub outlet_id: String,
     /// When it was committed.
+    #[cfg_attr(not(target_arch = "wasm32"), ts(type = "string"))]
     pub committed_at: DateTime<Utc>,
     /// What it ordered.
     pub lines: Vec<RecentLine>,
@@ -159,6 +163,7 @@ pub struct RecentOrder {
 
 /// One line of a [`RecentOrder`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct RecentLine {
     /// The product's SKU.

@@ -44,33 +44,42 @@ pub enum Severity {
 /// [`Rule::QuantityPrecision`], [`Rule::InvalidDiscount`]) have no entry: no policy can allow
 /// them, they always [`Severity::Block`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct RuleSeverities {
     /// The outlet's exposure (outstanding + pending + this order) exceeds its credit limit.
     /// Default: `warn_and_flag` (the brief's default for credit).
     #[serde(default = "warn_and_flag")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub credit_limit: Severity,
     /// More of a product is ordered than is in stock. Default: `warn_and_flag`.
     #[serde(default = "warn_and_flag")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub stock_shortfall: Severity,
     /// The product's price is not valid on the order's business date. Default: `block`.
     #[serde(default = "block")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub price_list_expired: Severity,
     /// A line's quantity is below the product's minimum order quantity. Default: `block`.
     #[serde(default = "block")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub min_order_quantity: Severity,
     /// A line's quantity is not a whole number of packs. Default: `block`.
     #[serde(default = "block")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub pack_multiple: Severity,
     /// A discount is above the cap for the user's role. Default: `block`.
     #[serde(default = "block")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub discount_cap: Severity,
     /// A field the deployment requires is missing. Default: `block`.
     #[serde(default = "block")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub missing_required: Severity,
     /// The same outlet got an order with the same lines a few minutes ago. Default:
     /// `warn_and_flag`.
     #[serde(default = "warn_and_flag")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub likely_duplicate: Severity,
 }
 
@@ -99,6 +108,7 @@ impl Default for RuleSeverities {
 
 /// An optional order field a deployment can make mandatory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderField {
     /// The date the outlet wants the delivery.
@@ -131,23 +141,28 @@ impl OrderField {
 
 /// The validation policy a deployment configures. `{}` in JSON is [`ValidationPolicy::default`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct ValidationPolicy {
     /// How severe each configurable rule is; rules not listed keep their default.
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub severity: RuleSeverities,
     /// How many minutes apart two orders for the same outlet with the same lines count as a
     /// likely duplicate (inclusive: exactly this far apart still counts). Default: 10.
     #[serde(default = "default_duplicate_window")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub duplicate_window_minutes: u32,
     /// The highest discount, in percent, each role may give on a line or on the order
     /// (e.g. `{"rep": "10", "supervisor": "30"}`, the default). A role not listed may give no
     /// discount at all (cap 0).
     #[serde(default = "default_discount_caps")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub discount_caps: BTreeMap<String, Dec>,
     /// Optional order fields this deployment makes mandatory. Default: none (the outlet and at
     /// least one line are always required, whatever the policy).
     #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub required_fields: Vec<OrderField>,
 }
 

@@ -215,6 +215,7 @@ pub fn config(data: &Path, www: &Path) -> Config {
         database_url: None,
         max_connections: 8,
         lock: Default::default(),
+        allowed_origins: Vec::new(),
     }
 }
 
