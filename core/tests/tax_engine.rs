@@ -287,3 +287,23 @@ fn a_tax_nothing_was_charged_for_prints_with_the_currency_places() {
     assert_eq!(result["tax"], "0.00");
     assert_eq!(result["total"], "12.00");
 }
+
+#[test]
+fn a_document_no_tax_applies_to_is_computed_in_every_dialect() {
+    // A schedule that lists no tax and lines that name none (an Odoo rule set converted per
+    // line, a tax-free jurisdiction): zero tax, not a panic. This once underflowed in the exact
+    // engine's table of zero-width rows, which aborts the Wasm module.
+    for dialect in [
+        exact_line(),
+        json!({"kind": "exact", "rounding": "half_even", "scope": "document"}),
+        json!({"kind": "odoo", "scope": "line"}),
+        json!({"kind": "odoo", "scope": "document"}),
+        json!({"kind": "erpnext", "rounding_method": "bankers"}),
+    ] {
+        let r = rules(dialect.clone(), gst_qst_compound(), json!([]));
+        let lines = json!([{"id": "1", "quantity": "2", "unit_price": "5.55"}, {"id": "2", "quantity": "1", "unit_price": "0.10"}]);
+        let result = serde_json::to_value(compute(&r, &doc(lines)).expect("computes")).expect("json");
+        assert_eq!((result["tax"].as_str(), result["untaxed"].as_str()), (Some("0.00"), Some("11.20")), "{dialect}: {result}");
+        assert_eq!(result["taxes"], json!([]), "{dialect}");
+    }
+}

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use satchel_core::money::Dec;
-use satchel_core::tax::convert::{from_erpnext, from_odoo, ConvertError, ConvertOptions};
+use satchel_core::tax::convert::{
+    from_erpnext, from_odoo, ConvertError, ConvertOptions, OdooTaxes,
+};
 use satchel_core::tax::model::{FrappeRounding, Scope};
 
 use crate::config::ConfigError;
@@ -24,12 +26,15 @@ satchel-server rules: convert an ERP's tax definitions into a Satchel rule set
 
 USAGE:
     satchel-server rules from-erpnext [OPTIONS] [--rounding-method <METHOD>] < template.json
-    satchel-server rules from-odoo [OPTIONS] [--scope line|document] < taxes.json
+    satchel-server rules from-odoo [OPTIONS] [--scope line|document] [--taxes per-line|every-line]
+        < taxes.json
 
     from-erpnext reads a Sales Taxes and Charges Template as Frappe exports it, the REST
     answer of /api/resource/Sales Taxes and Charges Template/<name>, or an array of its rows.
     from-odoo reads account.tax records as search_read returns them (an array, or
-    {\"taxes\": [...]}); sale taxes are listed, purchase and inactive ones skipped.
+    {\"taxes\": [...]}); sale taxes are converted, purchase and inactive ones skipped.
+    As in Odoo, each document line then names its taxes (its tax_ids, as codes) in
+    extra_taxes, so alternative rates (21 % and 6 %) stay alternatives.
 
     Prints the rule set as JSON on stdout (exit 0). A feature the rule model cannot express
     (a Python tax, a Deduct row, a negative rate, ...) is refused, never approximated:
@@ -45,6 +50,9 @@ OPTIONS:
     --rounding-method <M>    from-erpnext: bankers, bankers_legacy or commercial [default: bankers]
     --scope <S>              from-odoo: line (round per line) or document (round globally)
                              [default: line]
+    --taxes <T>              from-odoo: per-line (each line names its taxes in extra_taxes) or
+                             every-line (every tax on every line: taxes charged together)
+                             [default: per-line]
     -h, --help               print this help
 ";
 
@@ -130,6 +138,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RulesCommand, Con
                     "line" => Scope::Line,
                     "document" => Scope::Document,
                     _ => return Err(bad("line or document")),
+                }
+            }
+            ("--taxes", Erp::Odoo) => {
+                options.odoo_taxes = match value.as_str() {
+                    "per-line" => OdooTaxes::PerLine,
+                    "every-line" => OdooTaxes::EveryLine,
+                    _ => return Err(bad("per-line or every-line")),
                 }
             }
             _ => return Err(ConfigError::Unknown(arg)),
@@ -235,9 +250,12 @@ mod tests {
             "2024-01-01",
             "--scope",
             "document",
+            "--taxes",
+            "every-line",
         ]) else {
             panic!("convert")
         };
+        assert_eq!(options.odoo_taxes, OdooTaxes::EveryLine);
         assert_eq!(erp, Erp::Odoo);
         assert_eq!(
             (
@@ -268,6 +286,14 @@ mod tests {
             parse_args(&["from-odoo", "--rounding-method", "bankers"]),
             Err(ConfigError::Unknown("--rounding-method".into()))
         );
+        assert_eq!(
+            parse_args(&["from-erpnext", "--taxes", "per-line"]),
+            Err(ConfigError::Unknown("--taxes".into()))
+        );
+        assert!(matches!(
+            parse_args(&["from-odoo", "--taxes", "all"]),
+            Err(ConfigError::BadValue { .. })
+        ));
         assert!(matches!(
             parse_args(&["from-erpnext", "--step", "0"]),
             Err(ConfigError::BadValue { .. })

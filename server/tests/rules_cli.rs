@@ -116,6 +116,23 @@ fn options_name_the_rule_set_and_choose_the_dialect() {
 }
 
 #[test]
+fn odoo_taxes_apply_per_line_unless_every_line_is_asked() {
+    // The Belgian export holds 21 % and 6 %: alternatives in Odoo, picked per product.
+    let per_line = serde_json::to_value(converted(&["from-odoo"], "odoo-be-vat.json")).expect("json");
+    assert_eq!(
+        per_line["jurisdictions"][0]["schedules"][0]["taxes"],
+        serde_json::json!([])
+    );
+    let every =
+        serde_json::to_value(converted(&["from-odoo", "--taxes", "every-line"], "odoo-be-vat.json"))
+            .expect("json");
+    assert_eq!(
+        every["jurisdictions"][0]["schedules"][0]["taxes"],
+        serde_json::json!(["21-1", "6-2"])
+    );
+}
+
+#[test]
 fn refused_exports_exit_2_naming_the_field() {
     let cases = [
         (

@@ -56,6 +56,22 @@ pub struct ConvertOptions {
     pub rounding_method: FrappeRounding,
     /// Odoo only: "Round per line" (`Line`, the default) or "Round globally" (`Document`).
     pub scope: Scope,
+    /// Odoo only: where the sale taxes apply; default [`OdooTaxes::PerLine`].
+    pub odoo_taxes: OdooTaxes,
+}
+
+/// Where converted Odoo sale taxes apply. Odoo picks taxes per product (`taxes_id`, copied to
+/// each order line's `tax_ids`), so an export of a company's sale taxes holds alternatives
+/// (21 % and 6 %) as well as taxes charged together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OdooTaxes {
+    /// The schedule lists no tax; each line names its taxes in `extra_taxes` (the codes of its
+    /// `tax_ids`), as Odoo's order lines do. A line that names none is not taxed.
+    #[default]
+    PerLine,
+    /// The schedule lists every sale tax, so each applies to every line: for an export of
+    /// taxes charged together (one VAT rate, a state and county pair).
+    EveryLine,
 }
 
 impl ConvertOptions {
@@ -74,6 +90,7 @@ impl ConvertOptions {
             from: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default(),
             rounding_method: FrappeRounding::Bankers,
             scope: Scope::Line,
+            odoo_taxes: OdooTaxes::PerLine,
         }
     }
 }
@@ -388,10 +405,18 @@ pub(crate) mod testing {
 
     /// Computes a document of `(quantity, unit_price)` lines, dated 2024-06-01, in `DEFAULT`.
     pub fn compute(rules: &RuleSet, lines: &[(&str, &str)]) -> TaxResult {
+        let lines: Vec<(&str, &str, &[&str])> = lines.iter().map(|&(q, p)| (q, p, &[][..])).collect();
+        compute_with(rules, &lines)
+    }
+
+    /// The same, each line with its `extra_taxes` (Odoo's `tax_ids`).
+    pub fn compute_with(rules: &RuleSet, lines: &[(&str, &str, &[&str])]) -> TaxResult {
         let lines: Vec<Value> = lines
             .iter()
             .enumerate()
-            .map(|(i, (q, p))| json!({"id": format!("{}", i + 1), "quantity": q, "unit_price": p}))
+            .map(|(i, (q, p, extra))| {
+                json!({"id": format!("{}", i + 1), "quantity": q, "unit_price": p, "extra_taxes": extra})
+            })
             .collect();
         let doc: TaxDocument = serde_json::from_value(
             json!({"business_date": "2024-06-01", "place_of_supply": "DEFAULT", "lines": lines}),

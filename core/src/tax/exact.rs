@@ -73,18 +73,21 @@ fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
 /// A lines × taxes table in one allocation; `table[i]` is line `i`'s row.
 struct Table<T> {
     width: usize,
+    rows: usize,
     cells: Vec<T>,
 }
 
 impl<T: Clone> Table<T> {
     fn with_rows(rows: usize, width: usize) -> Self {
-        Table { width, cells: Vec::with_capacity(rows * width) }
+        Table { width, rows: 0, cells: Vec::with_capacity(rows * width) }
     }
 
-    /// Appends a row filled with `value`; returns its index.
+    /// Appends a row filled with `value`; returns its index. Counted, not derived from the
+    /// cells: a document with no tax has rows of width 0.
     fn push_row(&mut self, value: T) -> usize {
         self.cells.extend(std::iter::repeat_n(value, self.width));
-        self.cells.len() / self.width.max(1) - 1
+        self.rows += 1;
+        self.rows - 1
     }
 }
 

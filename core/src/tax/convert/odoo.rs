@@ -4,13 +4,14 @@
 //! `{"result": [...]}`. Field paths in errors follow the input (`[2].amount_type`,
 //! `taxes[0].children_tax_ids[1]`).
 //!
-//! Which taxes: every active tax with `type_tax_use` `"sale"` (or without the field) is listed in
-//! the schedule; purchase taxes, inactive taxes and `"none"` taxes are skipped, except that the
-//! children of a listed group are converted whatever their `type_tax_use` (Odoo gives them
-//! `"none"` so that they are not offered on their own). **Every listed tax applies to every line**,
-//! as the taxes of one ERPNext template do: Odoo picks taxes per product, so export the taxes
-//! charged together (one VAT rate, a group, a state and county pair), not every rate of the
-//! company, or split the rule set.
+//! Which taxes: every active tax with `type_tax_use` `"sale"` (or without the field) is converted;
+//! purchase taxes, inactive taxes and `"none"` taxes are skipped, except that the children of a
+//! converted group are converted whatever their `type_tax_use` (Odoo gives them `"none"` so that
+//! they are not offered on their own). **Where they apply** ([`OdooTaxes`]): by default as in
+//! Odoo, per line: the schedule lists none, and each document line names its product's taxes
+//! (`tax_ids`, as codes) in `extra_taxes`, so a company's alternative rates (21 % and 6 %) stay
+//! alternatives. With [`OdooTaxes::EveryLine`] the schedule lists them all and every line pays
+//! each, for an export of taxes charged together.
 //!
 //! | `account.tax` | tax |
 //! |---|---|
@@ -33,7 +34,7 @@ use serde_json::{Map, Value};
 
 use super::{
     assemble, at, decimal, integer, malformed, object, opt_bool, opt_str, slug, unsupported,
-    ConvertError, ConvertOptions,
+    ConvertError, ConvertOptions, OdooTaxes,
 };
 use crate::tax::model::{Base, Dialect, RatePeriod, RuleSet, TaxDef, TaxKind};
 
@@ -78,7 +79,10 @@ pub fn from_odoo(json: &Value, opts: &ConvertOptions) -> Result<RuleSet, Convert
         .iter()
         .map(|&i| recs[i].tax(opts, &recs, code))
         .collect::<Result<Vec<_>, _>>()?;
-    let schedule = top.iter().map(|&i| code(i)).collect();
+    let schedule = match opts.odoo_taxes {
+        OdooTaxes::PerLine => Vec::new(),
+        OdooTaxes::EveryLine => top.iter().map(|&i| code(i)).collect(),
+    };
     assemble(
         opts,
         Dialect::Odoo { scope: opts.scope },
@@ -259,7 +263,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::tax::convert::testing::{compute, fixture, taxes};
+    use crate::tax::convert::testing::{compute, compute_with, fixture, taxes};
     use crate::tax::model::Scope;
 
     fn opts() -> ConvertOptions {
@@ -285,25 +289,26 @@ mod tests {
             ["21-1", "6-2"],
             "the purchase 21% M and the inactive 12% are skipped"
         );
-        assert_eq!(rules.jurisdictions[0].schedules[0].taxes, ["21-1", "6-2"]);
         assert_eq!(rules.taxes[0].price_include, Some(false));
-        // Every listed tax applies to every line (see the module documentation): 100.00 gets
-        // 21 % = 21.00 and 6 % = 6.00. Export only the rate a product takes to tax it alone.
-        let r = compute(&rules, &[("1", "100.00")]);
+        // Per line, as Odoo: the schedule charges nothing, each line names its product's taxes.
+        assert!(rules.jurisdictions[0].schedules[0].taxes.is_empty());
+        // 100.00 standard-rated and 50.00 at the reduced rate: 21.00 and 3.00, not both on each.
+        let r = compute_with(
+            &rules,
+            &[("1", "100.00", &["21-1"]), ("2", "25.00", &["6-2"])],
+        );
         assert_eq!(
             taxes(&r),
             [
                 ("21-1".into(), "21.00".into()),
-                ("6-2".into(), "6.00".into())
+                ("6-2".into(), "3.00".into())
             ]
         );
-        assert_eq!(r.total.to_string(), "127.00");
-        let only_21 = json!([fixture("odoo-be-vat.json")[0]]);
-        let r = compute(
-            &from_odoo(&only_21, &opts()).expect("converts"),
-            &[("3", "3.33")],
-        );
-        // 9.99 × 21 % = 2.0979 → 2.10.
+        assert_eq!(r.total.to_string(), "174.00");
+        // A line that names no tax is not taxed.
+        assert_eq!(compute(&rules, &[("3", "3.33")]).tax.to_string(), "0.00");
+        // 3 × 3.33 = 9.99 × 21 % = 2.0979 → 2.10.
+        let r = compute_with(&rules, &[("3", "3.33", &["21-1"])]);
         assert_eq!(
             (r.tax.to_string(), r.total.to_string()),
             ("2.10".into(), "12.09".into())
@@ -311,8 +316,21 @@ mod tests {
     }
 
     #[test]
+    fn every_line_lists_the_taxes_in_the_schedule() {
+        let mut o = opts();
+        o.odoo_taxes = OdooTaxes::EveryLine;
+        let rules = from_odoo(&fixture("odoo-be-vat.json"), &o).expect("converts");
+        assert_eq!(rules.jurisdictions[0].schedules[0].taxes, ["21-1", "6-2"]);
+        // Every listed tax on every line: 100.00 pays 21.00 and 6.00.
+        let r = compute(&rules, &[("1", "100.00")]);
+        assert_eq!(r.total.to_string(), "127.00");
+    }
+
+    #[test]
     fn a_group_a_division_and_a_fixed_tax_that_affects_the_base() {
-        let rules = from_odoo(&fixture("odoo-group-division.json"), &opts()).expect("converts");
+        let mut o = opts();
+        o.odoo_taxes = OdooTaxes::EveryLine;
+        let rules = from_odoo(&fixture("odoo-group-division.json"), &o).expect("converts");
         assert_eq!(
             rules.jurisdictions[0].schedules[0].taxes,
             ["COMBINED-13-10", "10-DIVISION-13", "ECO-0-50-UNIT-14"]
@@ -338,6 +356,13 @@ mod tests {
         // the base: 11.00. Federal 5 % = 0.55, division 11.00 × 10/90 = 1.2222 → 1.22, state
         // 8 % = 0.88. Tax 3.65, total 13.65.
         let r = compute(&rules, &[("2", "5.00")]);
+        // The same line naming its taxes, converted per line: the same figures.
+        let per_line = from_odoo(&fixture("odoo-group-division.json"), &opts()).expect("converts");
+        let named: &[&str] = &["COMBINED-13-10", "10-DIVISION-13", "ECO-0-50-UNIT-14"];
+        assert_eq!(
+            taxes(&compute_with(&per_line, &[("2", "5.00", named)])),
+            taxes(&r)
+        );
         let mut got = taxes(&r);
         got.sort();
         assert_eq!(
@@ -361,7 +386,8 @@ mod tests {
         o.scope = Scope::Document;
         let rules = from_odoo(&json!({"result": [percent(1, 15.0)]}), &o).expect("converts");
         // Three lines of 0.10 at 15 %: 0.045 → 0.05 once (per line it would be 0.06).
-        let r = compute(&rules, &[("1", "0.10"), ("1", "0.10"), ("1", "0.10")]);
+        let t: &[&str] = &["15-1"];
+        let r = compute_with(&rules, &[("1", "0.10", t), ("1", "0.10", t), ("1", "0.10", t)]);
         assert_eq!(r.tax.to_string(), "0.05");
     }
 
