@@ -291,8 +291,9 @@ fn a_tax_nothing_was_charged_for_prints_with_the_currency_places() {
 #[test]
 fn a_document_no_tax_applies_to_is_computed_in_every_dialect() {
     // A schedule that lists no tax and lines that name none (an Odoo rule set converted per
-    // line, a tax-free jurisdiction): zero tax, not a panic. This once underflowed in the exact
-    // engine's table of zero-width rows, which aborts the Wasm module.
+    // line, a tax-free jurisdiction): zero tax, not a panic. The exact engine's table once
+    // underflowed on zero-width rows: a panic with overflow checks (debug builds, the tests),
+    // silent wrap-around without them (the release module).
     for dialect in [
         exact_line(),
         json!({"kind": "exact", "rounding": "half_even", "scope": "document"}),

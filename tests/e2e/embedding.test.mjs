@@ -171,6 +171,43 @@ describe('ERP embedding kit, from the packaged files', () => {
     }
   });
 
+  test('an Odoo export converted per line: each line pays the taxes it names, alternatives stay alternatives', async () => {
+    const rules = JSON.parse(
+      execFileSync(SERVER_BIN, ['rules', 'from-odoo', '--id', 'be', '--currency', 'EUR', '--jurisdiction', 'BE'], {
+        input: readFileSync('tests/fixtures/erp-exports/odoo-be-vat.json'),
+      }),
+    );
+    const { context, page } = await open('/plain/');
+    try {
+      const r = await page.evaluate(
+        async ({ pkg, rules }) => {
+          const m = await import(`${pkg}/index.js`);
+          const engine = new m.TaxEngine(rules);
+          const doc = (lines) => ({ business_date: '2026-03-02', place_of_supply: 'BE', lines });
+          const mixed = engine.compute(
+            doc([
+              { id: '1', quantity: '1', unit_price: '100.00', extra_taxes: ['21-1'] },
+              { id: '2', quantity: '2', unit_price: '25.00', extra_taxes: ['6-2'] },
+            ]),
+          );
+          // No line names a tax: nothing to charge.
+          const none = engine.compute(doc([{ id: '1', quantity: '3', unit_price: '3.33' }]));
+          return {
+            taxes: mixed.taxes.map((t) => [t.code, t.amount]),
+            total: mixed.total,
+            none: [none.tax, none.total, none.taxes.length],
+          };
+        },
+        { pkg: PKG, rules },
+      );
+      assert.deepEqual(r.taxes, [['21-1', '21.00'], ['6-2', '3.00']], '21 % on the first line only, 6 % on the second only');
+      assert.equal(r.total, '174.00');
+      assert.deepEqual(r.none, ['0.00', '9.99', 0]);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('the Frappe desk form: the converted ERPNext template taxes the Items table, and quoteOrder judges credit, packs and discounts', async () => {
     // The committed rule set is what the CLI makes of the committed template today.
     const converted = execFileSync(
