@@ -127,7 +127,10 @@ impl Transport {
         abort.cancel();
         let (status, text) = outcome?;
         if (200..300).contains(&status) {
-            return serde_json::from_str(&text).map_err(|e| Failure::BadResponse(format!("unexpected answer: {e}")));
+            // 204 No Content (re-authentication) and any other empty success read as JSON null,
+            // which the callers that expect no body accept.
+            let body = if text.trim().is_empty() { "null" } else { text.as_str() };
+            return serde_json::from_str(body).map_err(|e| Failure::BadResponse(format!("unexpected answer: {e}")));
         }
         if status >= 500 || status == 0 {
             // A proxy's or server's 5xx is "try again later", like no answer at all.

@@ -218,7 +218,7 @@ pub(crate) async fn create(inner: &Rc<Inner>, pin: &str, registered: RegisterRes
         server_key_id: sealing.server_key_id,
         server_public_key: sealing.server_public_key.clone(),
         device_public_key: public_hex(&device_box),
-        lock: registered.lock,
+        lock: registered.lock.clone(),
         register: registered.user.register,
     };
     let secrets = SessionSecrets {

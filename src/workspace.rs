@@ -109,10 +109,12 @@ pub(crate) struct WorkspaceOptions {
 /// shorter timeout, locking when hidden).
 pub(crate) fn lock_policy(settings: satchel_core::sync::protocol::LockSettings, options: &WorkspaceOptions) -> LockPolicy {
     let idle = options.idle_timeout_ms.map_or(settings.idle_timeout_ms, |ms| ms.min(settings.idle_timeout_ms));
+    let defaults = LockPolicy::default();
     LockPolicy {
         idle_timeout_ms: idle,
         lock_when_hidden: settings.lock_when_hidden || options.lock_when_hidden.unwrap_or(false),
-        ..LockPolicy::default()
+        delays: settings.pin_delays_ms.unwrap_or(defaults.delays),
+        ..defaults
     }
 }
 
@@ -167,7 +169,7 @@ impl Workspace {
         }
         let db_name = options.db_name.clone().unwrap_or_else(|| "satchel".into());
         let device = Device::open(IdbStore::open(&db_name).await?).await?;
-        let settings = device.record().map(|d| d.lock).unwrap_or_default();
+        let settings = device.record().map(|d| d.lock.clone()).unwrap_or_default();
         let lock = vault::restore_lock(lock_policy(settings, &options), device.lock_state().await?);
         let base_url = options.base_url.clone().unwrap_or_else(page_origin);
         let inner = Rc::new(Inner {

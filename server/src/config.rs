@@ -69,6 +69,9 @@ pub enum ConfigError {
     /// SATCHEL_LOCK_IDLE_MINUTES is not a number of minutes in range.
     #[error("SATCHEL_LOCK_IDLE_MINUTES must be a whole number of minutes from 1 to 30")]
     BadLockMinutes,
+    /// SATCHEL_TEST_PIN_DELAYS is not a list of `failures:ms`.
+    #[error("SATCHEL_TEST_PIN_DELAYS must be a comma-separated list of failures:milliseconds, e.g. 5:1000,6:2000")]
+    BadPinDelays,
     /// An option's value is not one it accepts.
     #[error("{option} must be {reason}")]
     BadValue {
@@ -211,6 +214,9 @@ impl Command {
         if let Some(v) = env("SATCHEL_LOCK_WHEN_HIDDEN").filter(|s| !s.is_empty()) {
             lock.lock_when_hidden = matches!(v.trim(), "1" | "true" | "yes");
         }
+        if let Some(v) = env("SATCHEL_TEST_PIN_DELAYS").filter(|s| !s.is_empty()) {
+            lock.pin_delays_ms = Some(parse_pin_delays(&v).ok_or(ConfigError::BadPinDelays)?);
+        }
         Ok(Command::Serve(Config {
             addr,
             data_dir: data_dir.unwrap_or_else(|| PathBuf::from("./data")),
@@ -221,6 +227,20 @@ impl Command {
             allowed_origins: parse_origins(&allowed_origins)?,
         }))
     }
+}
+
+/// `failures:ms,…` (test servers only: the devices' waits after wrong PINs, shortened so that an
+/// end-to-end test reaches the re-authentication without waiting an hour). Failures from 1 to
+/// 100, waits up to an hour.
+fn parse_pin_delays(list: &str) -> Option<Vec<(u32, u64)>> {
+    list.split(',')
+        .map(|entry| {
+            let (failures, ms) = entry.trim().split_once(':')?;
+            let failures = failures.trim().parse::<u32>().ok().filter(|f| (1..=100).contains(f))?;
+            let ms = ms.trim().parse::<u64>().ok().filter(|ms| *ms <= 3_600_000)?;
+            Some((failures, ms))
+        })
+        .collect()
 }
 
 /// The exact origins of a comma-separated list, as browsers write them in `Origin`: scheme and
@@ -351,7 +371,12 @@ mod tests {
         let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_LOCK_IDLE_MINUTES", "2"), ("SATCHEL_LOCK_WHEN_HIDDEN", "1")]) else {
             panic!("serve")
         };
-        assert_eq!((c.lock.idle_timeout_ms, c.lock.lock_when_hidden), (120_000, true));
+        assert_eq!((c.lock.idle_timeout_ms, c.lock.lock_when_hidden, c.lock.pin_delays_ms), (120_000, true, None));
+        let Ok(Command::Serve(c)) = parse(&[], &[("SATCHEL_TEST_PIN_DELAYS", "5:100, 6:200")]) else { panic!("serve") };
+        assert_eq!(c.lock.pin_delays_ms, Some(vec![(5, 100), (6, 200)]));
+        for bad in ["5", "0:100", "5:x", "5:100,", "5:3600001"] {
+            assert_eq!(parse(&[], &[("SATCHEL_TEST_PIN_DELAYS", bad)]), Err(ConfigError::BadPinDelays), "{bad}");
+        }
         assert_eq!(parse(&["--database-url", "mysql://h/db"], &[]), Err(ConfigError::BadDatabaseUrl));
         assert_eq!(parse(&[], &[("SATCHEL_DATABASE_URL", "./data/x.db")]), Err(ConfigError::BadDatabaseUrl));
         assert_eq!(parse(&[], &[("SATCHEL_DATABASE_MAX_CONNECTIONS", "0")]), Err(ConfigError::BadMaxConnections));

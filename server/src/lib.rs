@@ -212,7 +212,7 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         db: db.clone(),
         metrics: Arc::default(),
         keys: Arc::new(keys),
-        lock: config.lock,
+        lock: config.lock.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
     };
     let app = router(state, &config.www_dir);

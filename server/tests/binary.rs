@@ -22,9 +22,9 @@ async fn the_binary_prints_its_port_and_stops_on_sigterm(backend: Backend) {
         .args(["--addr", "127.0.0.1:0", "--www-dir"])
         .arg(dir.path().join("none"))
         .env("SATCHEL_DATA_DIR", store.data_dir())
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(Stdio::from(std::fs::File::create(dir.path().join("stderr.log")).expect("log file")));
     match store.database_url() {
         Some(url) => command.env("SATCHEL_DATABASE_URL", url),
         None => command.env_remove("SATCHEL_DATABASE_URL"),
@@ -60,6 +60,18 @@ async fn the_binary_prints_its_port_and_stops_on_sigterm(backend: Backend) {
         .expect("healthz");
     assert_eq!(res.status(), reqwest::StatusCode::OK);
 
+    // Refused sign-ins: a password typed into the username field never reaches the log; a
+    // known account's name does (whose account is being guessed at is what an operator needs).
+    for (username, password) in [("Hunter2-typed-in-the-wrong-box", "x"), ("rep1", "wrong")] {
+        let res = http
+            .post(format!("http://127.0.0.1:{port}/api/v1/devices"))
+            .json(&serde_json::json!({"username": username, "password": password, "label": "t"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED);
+    }
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -78,6 +90,10 @@ async fn the_binary_prints_its_port_and_stops_on_sigterm(backend: Backend) {
         waited += Duration::from_millis(50);
     };
     assert!(status.success(), "graceful exit, got {status:?}");
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).expect("log");
+    assert!(!log.contains("Hunter2"), "the typed text is not logged:\n{log}");
+    assert!(log.contains("registration refused: no such user"), "{log}");
+    assert!(log.contains("username=rep1"), "{log}");
 }
 
 #[test]

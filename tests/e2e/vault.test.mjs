@@ -155,3 +155,58 @@ test('vault: wrong-PIN delays survive a reload, and a PIN change takes effect', 
     assert.equal(await page.getByTestId('unlock').isDisabled(), true, 'no attempt during the delay');
   });
 });
+
+test('vault: after ten wrong PINs only the password unlocks, and then the device works again', { timeout: 180_000 }, async (t) => {
+  // The server tells devices to wait 300 ms (not a minute, then an hour) after the fifth wrong
+  // PIN: a test-only setting, so the test reaches the tenth without editing device storage.
+  await scenario(
+    t,
+    async ({ server, page }) => {
+      const reference = await referenceOf(server.url);
+      const [o1] = reference.outlets;
+      const [p1] = reference.products;
+      await page.goto(`${server.url}/`);
+      await signIn(page, 'rep1', 'rep1-demo');
+      await page.getByTestId('lock-now').click();
+      await page.getByTestId('lock-screen').waitFor();
+
+      const failed = (n) => page.waitForFunction((want) => document.querySelector('[data-testid="lock-screen"]')?.dataset.failed === String(want), n);
+      for (let i = 1; i <= 10; i++) {
+        await page.waitForFunction(() => {
+          const b = document.querySelector('[data-testid="unlock"]');
+          return b && !b.disabled;
+        });
+        await page.getByTestId('unlock-pin').fill(`97531${i % 10}`);
+        await page.getByTestId('unlock').click();
+        await failed(i);
+      }
+      // The PIN form is gone; the password form is offered with the user's name filled in.
+      await page.getByTestId('reauth-form').waitFor();
+      assert.equal(await page.getByTestId('unlock-pin').isVisible(), false, 'no more PIN attempts');
+      assert.equal(await page.getByTestId('reauth-username').inputValue(), 'rep1');
+
+      // A wrong password is refused and changes nothing.
+      await page.getByTestId('reauth-password').fill('not-the-password');
+      await page.getByTestId('reauth-submit').click();
+      await page.waitForFunction(() => /^bad_credentials: /.test(document.querySelector('[data-testid="error-detail"]')?.textContent ?? ''));
+      assert.equal(await page.getByTestId('reauth-form').isVisible(), true);
+
+      // The right password: the server answers 204 No Content, the count clears, the PIN form
+      // returns (the workspace stays locked until the PIN opens it).
+      await page.getByTestId('reauth-password').fill('rep1-demo');
+      await page.getByTestId('reauth-submit').click();
+      await page.getByTestId('unlock-pin').waitFor({ state: 'visible' });
+      assert.equal(await page.getByTestId('lock-screen').getAttribute('data-failed'), '0');
+      assert.equal(await page.getByTestId('reauth-form').isVisible(), false);
+      await unlock(page);
+
+      // The device works: an order taken now reaches the server.
+      const order = await takeOrder(page, { outletId: o1.id, lines: [{ sku: p1.sku, quantity: 2 }] });
+      await waitForBadge(page, 0, SYNC_TIMEOUT);
+      const onServer = (await serverOrders(server.url)).filter((o) => o.order_id === order.orderId);
+      assert.equal(onServer.length, 1, 'the order reached the server once');
+      assert.equal(onServer[0].total, order.totals.total);
+    },
+    { serverEnv: { SATCHEL_TEST_PIN_DELAYS: '5:300' } },
+  );
+});

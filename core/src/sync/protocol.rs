@@ -182,6 +182,23 @@ pub struct OutletPatch {
     pub at: crate::sync::hlc::Hlc,
 }
 
+impl Mutation {
+    /// What the server stores of an applied mutation to recognise a replay: SHA-256 (hex) of
+    /// its canonical JSON (object keys sorted; `device_id`, `seq` and `id` included). A replay
+    /// of the same device and seq carries the very same mutation, so the same fingerprint; a
+    /// different one is answered [`PAYLOAD_MISMATCH`], never `duplicate`.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        // Through `Value`, whose maps are sorted: the text does not depend on field order.
+        let canonical = serde_json::to_value(self).and_then(|v| serde_json::to_vec(&v)).unwrap_or_default();
+        crate::vault::hex::encode(&Sha256::digest(&canonical))
+    }
+}
+
+/// The code of a push entry refused because its device and seq were already used by a
+/// different mutation (same id or not): the device's queue is answered, the stored one kept.
+pub const PAYLOAD_MISMATCH: &str = "payload_mismatch";
+
 impl MutationBody {
     /// The kind as it appears on the wire.
     pub fn kind(&self) -> &'static str {
@@ -243,17 +260,22 @@ pub struct RegisterResponse {
 
 /// The deployment's lock settings, sent at registration. A page embedding the module may
 /// shorten the timeout, never lengthen it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockSettings {
     /// Inactivity before the workspace locks (ms).
     pub idle_timeout_ms: u64,
     /// Lock as soon as the page is hidden.
     pub lock_when_hidden: bool,
+    /// `(failures, delay_ms)` waits after consecutive wrong PINs, replacing the device's
+    /// defaults ([`crate::vault::LockPolicy`]). Absent in production: only a server started with
+    /// `SATCHEL_TEST_PIN_DELAYS` sends it, so that end-to-end tests need not wait an hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_delays_ms: Option<Vec<(u32, u64)>>,
 }
 
 impl Default for LockSettings {
     fn default() -> Self {
-        LockSettings { idle_timeout_ms: 5 * 60_000, lock_when_hidden: false }
+        LockSettings { idle_timeout_ms: 5 * 60_000, lock_when_hidden: false, pin_delays_ms: None }
     }
 }
 
@@ -745,6 +767,38 @@ mod tests {
         let back = serde_json::to_value(&m).expect("serializes");
         assert_eq!(back["kind"], "order.create");
         assert_eq!(back["payload"]["totals"]["total"], "10.17");
+    }
+
+    #[test]
+    fn a_replay_has_the_same_fingerprint_and_a_changed_payload_another() {
+        let json = |quantity: &str| {
+            format!(
+                r#"{{"device_id": "0190b7a0-0000-7000-8000-000000000001", "seq": 1,
+                   "id": "0190b7a0-0000-7000-8000-000000000002", "kind": "order.create",
+                   "payload": {{"order_id": "0190b7a0-0000-7000-8000-000000000003",
+                     "committed_at": "2026-11-22T09:47:00Z",
+                     "order": {{"outlet_id": "OUT-0001", "tax_rate": "13",
+                       "lines": [{{"sku": "SKU-00001", "quantity": "{quantity}", "unit_price": "4.50"}}]}},
+                     "totals": {{"line_nets": ["9.00"], "subtotal": "9.00", "tax": "1.17", "total": "10.17"}}}},
+                   "created_at": "2026-11-22T09:47:00Z"}}"#
+            )
+        };
+        let first: Mutation = serde_json::from_str(&json("2")).expect("parses");
+        let again: Mutation = serde_json::from_str(&json("2")).expect("parses");
+        let changed: Mutation = serde_json::from_str(&json("50")).expect("parses");
+        assert_eq!(first.fingerprint(), again.fingerprint());
+        assert_eq!(first.fingerprint().len(), 64);
+        assert_ne!(first.fingerprint(), changed.fingerprint(), "2 → 50 is another mutation");
+        // Key order in the text does not matter: the fingerprint is of the parsed mutation.
+        let reordered: serde_json::Value = serde_json::from_str(&json("2")).expect("json");
+        let mut fields: Vec<(String, serde_json::Value)> = reordered.as_object().expect("object").clone().into_iter().collect();
+        fields.reverse();
+        let text = format!(
+            "{{{}}}",
+            fields.iter().map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k.as_str()))).collect::<Vec<_>>().join(",")
+        );
+        let reparsed: Mutation = serde_json::from_str(&text).expect("parses");
+        assert_eq!(reparsed.fingerprint(), first.fingerprint());
     }
 
     #[test]

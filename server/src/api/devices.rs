@@ -48,7 +48,13 @@ pub async fn register(
         .await
         .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
     if !(known && ok) {
-        tracing::info!(username = %req.username, "registration refused: bad credentials");
+        // The username as typed is logged only when it names an account: a password typed
+        // into the username field must not land in the log.
+        if known {
+            tracing::info!(username = %req.username, "registration refused: bad credentials");
+        } else {
+            tracing::info!(username_chars = req.username.chars().count(), "registration refused: no such user");
+        }
         return Err(AppError::BadCredentials);
     }
     let device_id = Uuid::now_v7();
@@ -112,7 +118,7 @@ pub async fn register(
                 device_secret,
                 push_token,
             },
-            lock: state.lock,
+            lock: state.lock.clone(),
             number_ranges,
             missing,
         }),
