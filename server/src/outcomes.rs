@@ -29,6 +29,9 @@ const COLUMNS: &str = "device_id, seq, mutation_id, status, code, reason, field,
 
 type Row = (String, i64, Option<String>, String, Option<String>, Option<String>, Option<String>, Option<String>);
 
+/// [`Row`] and `payload_hash`.
+type HashedRow = (String, i64, Option<String>, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>);
+
 /// The recorded outcome of the mutation `mutation_id`, or `None` when it was never received.
 pub async fn stored_outcome(
     conn: &mut AnyConnection,
@@ -49,20 +52,23 @@ pub async fn stored_outcome(
 }
 
 /// What a device's mutation `seq` came to, with the id recorded for it (`None` for a mutation
-/// rejected because its id was already taken), or `None` when there is no such row.
+/// rejected because its id was already taken) and its fingerprint (`None` for rows recorded
+/// before fingerprints were kept), or `None` when there is no such row.
 pub async fn recorded_at(
     conn: &mut AnyConnection,
     device_id: &str,
     seq: i64,
-) -> Result<Option<(Option<Uuid>, Fate)>, AppError> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM mutations WHERE device_id = $1 AND seq = $2"))
-        .bind(device_id)
-        .bind(seq)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let id = row.2.as_deref().and_then(|s| Uuid::parse_str(s).ok());
-    Ok(Some((id, recorded(conn, row).await?)))
+) -> Result<Option<(Option<Uuid>, Fate, Option<String>)>, AppError> {
+    let row: Option<HashedRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS}, payload_hash FROM mutations WHERE device_id = $1 AND seq = $2"))
+            .bind(device_id)
+            .bind(seq)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((device, seq, mutation_id, status, code, reason, field, parent, hash)) = row else { return Ok(None) };
+    let id = mutation_id.as_deref().and_then(|s| Uuid::parse_str(s).ok());
+    let fate = recorded(conn, (device, seq, mutation_id, status, code, reason, field, parent)).await?;
+    Ok(Some((id, fate, hash)))
 }
 
 fn parse_id(s: &str) -> Result<Uuid, AppError> {

@@ -19,6 +19,7 @@ backend_tests! {
     tokens_are_checked,
     invalid_orders_are_rejected_and_consume_their_seq,
     reused_numbers_and_ids_are_not_applied_twice,
+    a_replay_with_another_payload_is_refused_not_duplicate,
     reps_see_their_own_orders_and_the_supervisor_all,
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     concurrent_pushes_of_one_batch_apply_each_order_once,
@@ -565,4 +566,32 @@ async fn the_built_app_is_served_with_an_spa_fallback(backend: Backend) {
         "not_found"
     );
     server.shutdown().await.expect("shutdown");
+}
+
+async fn a_replay_with_another_payload_is_refused_not_duplicate(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let batch = valid_batch(&dev, &reference, 1, 1);
+    assert_eq!(s.push(&dev, &batch).await.0, StatusCode::OK);
+    let before = s.orders(&dev).await;
+
+    // Same device, seq and id; the quantity changed from what was applied to 50.
+    let mut v = serde_json::to_value(&batch[0]).expect("json");
+    let first = v["payload"]["order"]["lines"][0]["quantity"].clone();
+    assert_ne!(first, json!("50"));
+    v["payload"]["order"]["lines"][0]["quantity"] = json!("50");
+    let changed: satchel_core::sync::protocol::Mutation = serde_json::from_value(v).expect("mutation");
+    let (status, v) = s.push(&dev, &[changed]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["results"][0]["status"], "rejected", "{v}");
+    assert_eq!(v["results"][0]["code"], "payload_mismatch");
+    assert_eq!(v["results"][0]["id"], batch[0].id.to_string());
+    assert_eq!(v["last_seq"], 1);
+    assert_eq!(s.orders(&dev).await, before, "the order received first stands");
+
+    // The true replay is still a duplicate.
+    let (_, v) = s.push(&dev, &batch).await;
+    assert_eq!(v["results"][0]["status"], "duplicate", "{v}");
+    assert!(s.metrics().await.contains("satchel_mutation_rejections_total{code=\"payload_mismatch\"} 1\n"), "{}", s.metrics().await);
 }

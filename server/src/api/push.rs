@@ -34,6 +34,7 @@ use satchel_core::order::{
 };
 use satchel_core::sync::protocol::{
     Mutation, MutationBody, MutationResult, Outcome, PushRequest, PushResponse, SealedMutation, MAX_BATCH,
+    PAYLOAD_MISMATCH,
 };
 use satchel_core::sync::sealing::{self, SealingError};
 use satchel_core::sync::sequencing::{self, Step};
@@ -307,7 +308,7 @@ async fn apply_in_transaction(
         let mut id = m.id;
         let outcome = match step {
             Step::Replay => {
-                let (stored_id, recorded) = outcomes::recorded_at(&mut tx, &device, seq)
+                let (stored_id, recorded, stored_hash) = outcomes::recorded_at(&mut tx, &device, seq)
                     .await?
                     .ok_or_else(|| AppError::Internal(format!("no record of replayed seq {seq}")))?;
                 // Answer with the id recorded for this seq: a device that reused a number for
@@ -318,11 +319,27 @@ async fn apply_in_transaction(
                         id = stored;
                     }
                 }
+                // A replay carries the very mutation it replays. Another payload under the same
+                // id and seq (quantities changed from 2 to 50) is refused as such, never
+                // `duplicate`: the stored one stands and the device learns this one was not.
+                if id == m.id && stored_hash.is_some_and(|h| h != m.fingerprint()) {
+                    tracing::warn!(%device, seq, "replay carries a different payload");
+                    counts.rejected += 1;
+                    Outcome::Rejected {
+                        code: PAYLOAD_MISMATCH.into(),
+                        reason: format!(
+                            "change {seq} of this device was received before with different contents; \
+                             the first one stands"
+                        ),
+                        field: None,
+                    }
+                } else {
                 counts.duplicate += 1;
                 // An order the first push flagged is answered `flagged` again, with its reasons:
                 // the answer that carried the flag may have been lost, and the device must not
                 // show it as plainly synced. A held or deferred one is answered as it stands.
                 recorded.replay().ok_or_else(|| AppError::Internal("a recorded mutation is never pending".into()))?
+                }
             }
             Step::Apply => {
                 let outcome = apply_one(&mut tx, auth, &env, &mut settler, m, seq, &received_at, &req.mutations).await?;
@@ -515,8 +532,8 @@ pub(super) async fn write_fate(
         Target::New { device, seq, mutation_id, kind, received_at, depends_on, clock_offset_ms } => {
             sqlx::query(
                 "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at, \
-                 document_number, depends_on, body, parent, settled_at, clock_offset_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                 document_number, depends_on, body, parent, settled_at, clock_offset_ms, payload_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
             )
             .bind(*device)
             .bind(*seq)
@@ -533,6 +550,7 @@ pub(super) async fn write_fate(
             .bind(&parent)
             .bind(settled_at)
             .bind(*clock_offset_ms)
+            .bind(m.fingerprint())
             .execute(&mut *conn)
             .await?;
             (*mutation_id, true)
