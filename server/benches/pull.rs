@@ -128,6 +128,7 @@ async fn report(backend: Backend) {
         max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
         lock: Default::default(),
         allowed_origins: Vec::new(),
+        password_checks: satchel_server::config::default_password_checks(),
     };
     // Seed and grow the data before the server starts (it then finds users and a feed).
     let prepared = Instant::now();

@@ -184,6 +184,7 @@ async fn scenario(backend: Backend, devices: usize) -> Run {
         max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
         lock: Default::default(),
         allowed_origins: Vec::new(),
+        password_checks: satchel_server::config::default_password_checks(),
     };
     let server = satchel_server::start(&config).await.expect("server starts");
     let base = format!("http://{}", server.addr);

@@ -21,6 +21,14 @@ pub struct Config {
     /// Origins (`https://erp.example.com`) whose pages may call the API from the browser (CORS,
     /// see [`crate::cors`]); empty: same origin only.
     pub allowed_origins: Vec<String>,
+    /// Password checks (Argon2id, about 19 MiB each) run at once; more wait a little, then get
+    /// `503 busy` ([`crate::throttle`]). `SATCHEL_PASSWORD_CHECKS`; default the number of cores.
+    pub password_checks: usize,
+}
+
+/// The default number of concurrent password checks: the number of cores.
+pub fn default_password_checks() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
 }
 
 /// Longest inactivity timeout a deployment may set (minutes).
@@ -214,6 +222,13 @@ impl Command {
         if let Some(v) = env("SATCHEL_LOCK_WHEN_HIDDEN").filter(|s| !s.is_empty()) {
             lock.lock_when_hidden = matches!(v.trim(), "1" | "true" | "yes");
         }
+        let password_checks = match env("SATCHEL_PASSWORD_CHECKS").filter(|s| !s.is_empty()) {
+            Some(n) => n.trim().parse::<usize>().ok().filter(|n| (1..=256).contains(n)).ok_or_else(|| ConfigError::BadValue {
+                option: "SATCHEL_PASSWORD_CHECKS".into(),
+                reason: "a whole number from 1 to 256".into(),
+            })?,
+            None => default_password_checks(),
+        };
         if let Some(v) = env("SATCHEL_TEST_PIN_DELAYS").filter(|s| !s.is_empty()) {
             lock.pin_delays_ms = Some(parse_pin_delays(&v).ok_or(ConfigError::BadPinDelays)?);
         }
@@ -225,6 +240,7 @@ impl Command {
             max_connections,
             lock,
             allowed_origins: parse_origins(&allowed_origins)?,
+            password_checks,
         }))
     }
 }
@@ -315,6 +331,7 @@ mod tests {
                 max_connections: 8,
                 lock: Default::default(),
                 allowed_origins: Vec::new(),
+                password_checks: default_password_checks(),
             }))
         );
     }

@@ -23,6 +23,10 @@ pub mod local_codes {
     pub const BAD_MARKS: &str = "bad_marks";
     /// A cross-origin preflight from an origin not in `SATCHEL_ALLOWED_ORIGINS`.
     pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
+    /// Too many refused sign-ins for this username or from this address: wait `Retry-After`.
+    pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+    /// The server is at capacity (password checks): retry after `Retry-After`.
+    pub const BUSY: &str = "busy";
 }
 
 /// An API request that failed. The message never holds secrets or request bodies.
@@ -147,6 +151,19 @@ pub enum AppError {
     /// not in `SATCHEL_ALLOWED_ORIGINS` (`403 origin_not_allowed`, field `Origin`).
     #[error("this origin may not call the API from a browser; add it to SATCHEL_ALLOWED_ORIGINS")]
     OriginNotAllowed,
+    /// Too many refused sign-ins or re-authentications for the username or from the address
+    /// (`429 too_many_attempts`, `Retry-After`; see [`crate::throttle`]).
+    #[error("too many wrong passwords; try again in {retry_after_s} s")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after_s: u64,
+    },
+    /// Every password-check slot is taken and the queue is full (`503 busy`, `Retry-After`).
+    #[error("the server is busy; try again in {retry_after_s} s")]
+    Busy {
+        /// Seconds to wait.
+        retry_after_s: u64,
+    },
     /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -193,6 +210,8 @@ impl AppError {
             AppError::UnknownBackupDevice => (StatusCode::NOT_FOUND, error_codes::UNKNOWN_DEVICE),
             AppError::BadMarks(_) => (StatusCode::BAD_REQUEST, local_codes::BAD_MARKS),
             AppError::OriginNotAllowed => (StatusCode::FORBIDDEN, local_codes::ORIGIN_NOT_ALLOWED),
+            AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, local_codes::TOO_MANY_ATTEMPTS),
+            AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, local_codes::BUSY),
             AppError::Internal(_) | AppError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
             }
@@ -216,7 +235,11 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        (
+        let retry_after = match &self {
+            AppError::TooManyAttempts { retry_after_s } | AppError::Busy { retry_after_s } => Some(*retry_after_s),
+            _ => None,
+        };
+        let mut response = (
             status,
             Json(ApiError {
                 code: code.to_string(),
@@ -232,6 +255,10 @@ impl IntoResponse for AppError {
                 },
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        response
     }
 }

@@ -22,6 +22,7 @@ pub mod rules_cli;
 pub mod sales;
 pub mod seed;
 pub mod tax_cli;
+pub mod throttle;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub lock: satchel_core::sync::protocol::LockSettings,
     /// Origins whose pages may call the API ([`cors`]); empty: same origin only.
     pub allowed_origins: Arc<[String]>,
+    /// Sign-in throttling and the bounded password-hashing pool ([`throttle`]).
+    pub guard: Arc<throttle::Guard>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -214,11 +217,12 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         keys: Arc::new(keys),
         lock: config.lock.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
+        guard: Arc::new(throttle::Guard::new(config.password_checks)),
     };
     let app = router(state, &config.www_dir);
     let (shutdown, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })

@@ -185,11 +185,23 @@ test('vault: after ten wrong PINs only the password unlocks, and then the device
       assert.equal(await page.getByTestId('unlock-pin').isVisible(), false, 'no more PIN attempts');
       assert.equal(await page.getByTestId('reauth-username').inputValue(), 'rep1');
 
-      // A wrong password is refused and changes nothing.
-      await page.getByTestId('reauth-password').fill('not-the-password');
-      await page.getByTestId('reauth-submit').click();
-      await page.waitForFunction(() => /^bad_credentials: /.test(document.querySelector('[data-testid="error-detail"]')?.textContent ?? ''));
+      // A wrong password is refused and changes nothing; five in a row and the server makes the
+      // next attempt wait (429 with Retry-After, shown in words), whatever the password.
+      const detail = () => page.evaluate(() => document.querySelector('[data-testid="error-detail"]')?.textContent ?? '');
+      for (let i = 1; i <= 6; i++) {
+        await page.getByTestId('reauth-password').fill(i === 6 ? 'rep1-demo' : `not-the-password-${i}`);
+        await page.getByTestId('reauth-submit').click();
+        const want = i === 6 ? /^too_many_attempts: .*too many wrong passwords; try again in 1 s$/ : /^bad_credentials: /;
+        await page.waitForFunction((w) => new RegExp(w).test(document.querySelector('[data-testid="error-detail"]')?.textContent ?? '') && !document.querySelector('[data-testid="reauth-submit"]')?.disabled, want.source);
+        assert.match(await detail(), want, `attempt ${i}`);
+        // Clear the shown error so the next wait sees the next answer.
+        await page.evaluate(() => {
+          const d = document.querySelector('[data-testid="error-detail"]');
+          if (d) d.textContent = '';
+        });
+      }
       assert.equal(await page.getByTestId('reauth-form').isVisible(), true);
+      await page.waitForTimeout(1100);
 
       // The right password: the server answers 204 No Content, the count clears, the PIN form
       // returns (the workspace stays locked until the PIN opens it).

@@ -3,6 +3,8 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use std::time::Instant;
+
 use chrono::Utc;
 use satchel_core::sync::protocol::{RegisterRequest, RegisterResponse, SealingMaterial, UserView};
 use satchel_core::pos::receipt_prefix;
@@ -14,6 +16,7 @@ use crate::auth::{dummy_hash, new_token, token_hash, verify_password, PushAuth};
 use crate::db::timestamp;
 use crate::errors::AppError;
 use crate::sales::Counter;
+use crate::throttle::Peer;
 use crate::AppState;
 
 /// Longest device label kept (longer labels are cut).
@@ -26,6 +29,7 @@ pub const MAX_LABEL_CHARS: usize = 100;
 /// other devices with work the server does not hold ([`super::marks::missing_for`]).
 pub async fn register(
     State(state): State<AppState>,
+    peer: Peer,
     body: Result<JsonBody<RegisterRequest>, AppError>,
 ) -> Result<(StatusCode, Json<RegisterResponse>), AppError> {
     // serde's message could quote a misplaced password; say what is expected instead.
@@ -36,6 +40,9 @@ pub async fn register(
         ),
         other => other,
     })?;
+    // Throttled per username and per address before the password is looked at.
+    let keys = peer.keys(&req.username);
+    state.guard.check(&keys, Instant::now())?;
     let user: Option<(String, String)> =
         sqlx::query_as("SELECT password_hash, display_name FROM users WHERE username = $1")
             .bind(&req.username)
@@ -44,10 +51,9 @@ pub async fn register(
     let known = user.is_some();
     let (stored, display_name) = user.unwrap_or_else(|| (dummy_hash().to_string(), String::new()));
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+    let ok = state.guard.verify(move || verify_password(&password, &stored)).await?;
     if !(known && ok) {
+        state.guard.failed(&keys, Instant::now());
         // The username as typed is logged only when it names an account: a password typed
         // into the username field must not land in the log.
         if known {
@@ -57,6 +63,7 @@ pub async fn register(
         }
         return Err(AppError::BadCredentials);
     }
+    state.guard.succeeded(&keys[0]);
     let device_id = Uuid::now_v7();
     let token = new_token(device_id)?;
     let push_token = new_token(device_id)?;
@@ -131,6 +138,7 @@ pub async fn register(
 /// device's). Nothing is changed on the server.
 pub async fn reauthenticate(
     State(state): State<AppState>,
+    peer: Peer,
     auth: Result<PushAuth, AppError>,
     body: Result<JsonBody<RegisterRequest>, AppError>,
 ) -> Result<StatusCode, AppError> {
@@ -141,6 +149,9 @@ pub async fn reauthenticate(
         ),
         other => other,
     })?;
+    // Counted against the device's user (whatever name was typed) and the address.
+    let keys = peer.keys(&auth.username);
+    state.guard.check(&keys, Instant::now())?;
     let stored: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE username = $1")
         .bind(&auth.username)
         .fetch_optional(&state.db.pool)
@@ -148,13 +159,13 @@ pub async fn reauthenticate(
     let same_user = req.username == auth.username && stored.is_some();
     let stored = stored.map_or_else(|| dummy_hash().to_string(), |(h,)| h);
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+    let ok = state.guard.verify(move || verify_password(&password, &stored)).await?;
     if !(same_user && ok) {
+        state.guard.failed(&keys, Instant::now());
         tracing::info!(device_id = %auth.device_id, "re-authentication refused");
         return Err(AppError::BadCredentials);
     }
+    state.guard.succeeded(&keys[0]);
     tracing::info!(device_id = %auth.device_id, "re-authenticated");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -216,6 +216,7 @@ pub fn config(data: &Path, www: &Path) -> Config {
         max_connections: 8,
         lock: Default::default(),
         allowed_origins: Vec::new(),
+        password_checks: satchel_server::config::default_password_checks(),
     }
 }
 
