@@ -133,7 +133,13 @@ impl Transport {
             return serde_json::from_str(body).map_err(|e| Failure::BadResponse(format!("unexpected answer: {e}")));
         }
         if status >= 500 || status == 0 {
-            // A proxy's or server's 5xx is "try again later", like no answer at all.
+            // The server's own `503 busy` (its password checks are all taken) is said as such;
+            // a proxy's or a failing server's 5xx is "try again later", like no answer at all.
+            if let Ok(error) = serde_json::from_str::<ApiError>(&text) {
+                if status == 503 && error.code == "busy" {
+                    return Err(Failure::Status { status, error });
+                }
+            }
             return Err(Failure::Unreachable);
         }
         let error = serde_json::from_str::<ApiError>(&text)
