@@ -27,6 +27,8 @@ pub mod local_codes {
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     /// The server is at capacity (password checks): retry after `Retry-After`.
     pub const BUSY: &str = "busy";
+    /// A JSON endpoint was sent a body of another media type.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
 }
 
 /// An API request that failed. The message never holds secrets or request bodies.
@@ -164,6 +166,9 @@ pub enum AppError {
         /// Seconds to wait.
         retry_after_s: u64,
     },
+    /// A JSON endpoint was sent another `Content-Type` (`415 unsupported_media_type`).
+    #[error("the request body must be JSON, sent with Content-Type: application/json")]
+    UnsupportedMediaType,
     /// A server failure; the detail is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
@@ -212,6 +217,7 @@ impl AppError {
             AppError::OriginNotAllowed => (StatusCode::FORBIDDEN, local_codes::ORIGIN_NOT_ALLOWED),
             AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, local_codes::TOO_MANY_ATTEMPTS),
             AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, local_codes::BUSY),
+            AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, local_codes::UNSUPPORTED_MEDIA_TYPE),
             AppError::Internal(_) | AppError::Database(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
             }

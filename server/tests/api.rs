@@ -52,6 +52,7 @@ async fn registration_needs_the_right_password(backend: Backend) {
     let res = s
         .http
         .post(s.url("/api/v1/devices"))
+        .header("content-type", "application/json")
         .body(r#"{"username":"rep1","password":987654321}"#)
         .send()
         .await
@@ -63,10 +64,31 @@ async fn registration_needs_the_right_password(backend: Backend) {
         .as_str()
         .unwrap_or_default()
         .contains("987654321"));
+    // JSON only: text/plain (what a cross-site form sends without a preflight) or no type at
+    // all is refused with 415 before the body is read; a charset parameter is fine.
+    for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+        let mut req = s.http.post(s.url("/api/v1/devices")).body(r#"{"username":"rep1","password":"rep1-demo"}"#);
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        let res = req.send().await.expect("send");
+        let status = res.status();
+        let v: Value = res.json().await.expect("json");
+        assert_error(status, &v, 415, "unsupported_media_type");
+    }
+    let res = s
+        .http
+        .post(s.url("/api/v1/devices"))
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(r#"{"username":"rep1","password":"rep1-demo"}"#)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), StatusCode::CREATED);
     assert!(s
         .metrics()
         .await
-        .contains("satchel_devices_registered_total 1\n"));
+        .contains("satchel_devices_registered_total 2\n"));
 }
 
 async fn reference_data_is_filtered_by_route(backend: Backend) {

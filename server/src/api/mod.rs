@@ -53,6 +53,12 @@ impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        // JSON only, said so: a `text/plain` body is what a cross-site form can send without a
+        // preflight, so it is refused before it is read.
+        let content_type = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !is_json(content_type) {
+            return Err(AppError::UnsupportedMediaType);
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::BodyTooLarge { limit: LIMIT }
@@ -73,6 +79,13 @@ impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for
             AppError::MalformedJson(explanation)
         })
     }
+}
+
+/// Whether a `Content-Type` is JSON: `application/json` or `application/<x>+json`, any
+/// parameters (`; charset=utf-8`), any letter case.
+pub fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// `/api/…` routes that do not exist.
