@@ -118,6 +118,9 @@ test('telemetry: the counter keeps selling through an outage, and only the sales
     // One sale online (not an outage sale), two while the network is down.
     await sell();
     await context.setOffline(true);
+    // The page must have seen the network go (its `offline` event notes the outage) before the
+    // next sale, or on a loaded machine that sale can be counted as an online one.
+    await page.waitForFunction(() => !navigator.onLine);
     await sell();
     await sell();
     // Back online the push hangs and the tab is killed: the force-close makes the report due
