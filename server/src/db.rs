@@ -145,6 +145,19 @@ async fn open_sqlite(data_dir: &Path, max_connections: u32) -> Result<Db, DbErro
                 Ok(())
             })
         })
+        // A connection whose last transaction could not end (a COMMIT refused with "database or
+        // disk is full") still counts an open transaction, and every `BEGIN` on it would fail
+        // ("non-zero transaction depth") until restart. Such a connection is closed instead of
+        // handed out: the pool opens a fresh one, and writes work as soon as space is back.
+        .before_acquire(|conn, _meta| {
+            Box::pin(async move {
+                let clean = !conn.is_in_transaction();
+                if !clean {
+                    tracing::warn!("closing a database connection left inside a failed transaction");
+                }
+                Ok(clean)
+            })
+        })
         .connect_with(any)
         .await?;
     Ok(Db {

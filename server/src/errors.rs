@@ -27,6 +27,8 @@ pub mod local_codes {
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     /// The server is at capacity (password checks): retry after `Retry-After`.
     pub const BUSY: &str = "busy";
+    /// The database's disk is full: nothing was written; retry after `Retry-After`.
+    pub const STORAGE_FULL: &str = "storage_full";
     /// A JSON endpoint was sent a body of another media type.
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
 }
@@ -218,10 +220,40 @@ impl AppError {
             AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, local_codes::TOO_MANY_ATTEMPTS),
             AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, local_codes::BUSY),
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, local_codes::UNSUPPORTED_MEDIA_TYPE),
-            AppError::Internal(_) | AppError::Database(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL)
-            }
+            AppError::Database(e) => match unavailable(e) {
+                Some((code, _)) => (StatusCode::SERVICE_UNAVAILABLE, code),
+                None => (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL),
+            },
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL),
         }
+    }
+
+    /// Seconds a client should wait before retrying, for the answers that carry `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyAttempts { retry_after_s } | AppError::Busy { retry_after_s } => Some(*retry_after_s),
+            AppError::Database(e) => unavailable(e).map(|(_, seconds)| seconds),
+            _ => None,
+        }
+    }
+}
+
+/// A database failure that is the database's condition, not a bug: its code and the wait to
+/// suggest. Contention (SQLite's busy timer ran out; the pool had no connection in time) is
+/// `503 busy`; a full disk (SQLite `SQLITE_FULL`, PostgreSQL `disk_full`) is `503 storage_full`.
+/// Nothing was written in either case, and the device retries.
+pub fn unavailable(e: &sqlx::Error) -> Option<(&'static str, u64)> {
+    if matches!(e, sqlx::Error::PoolTimedOut) {
+        return Some((local_codes::BUSY, 5));
+    }
+    let code = e.as_database_error()?.code()?;
+    match code.as_ref() {
+        // SQLITE_BUSY, SQLITE_LOCKED and their extended codes (recovery, snapshot, shared cache);
+        // PostgreSQL lock_not_available (lock_timeout), too_many_connections, cannot_connect_now.
+        "5" | "6" | "261" | "517" | "262" | "55P03" | "53300" | "57P03" => Some((local_codes::BUSY, 5)),
+        // SQLITE_FULL; PostgreSQL disk_full.
+        "13" | "53100" => Some((local_codes::STORAGE_FULL, 30)),
+        _ => None,
     }
 }
 
@@ -235,16 +267,20 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = match &self {
+            AppError::Database(e) if unavailable(e).is_some() => {
+                tracing::warn!(detail = %self, "request refused: the database is unavailable");
+                match unavailable(e) {
+                    Some((local_codes::STORAGE_FULL, _)) => "the server's storage is full; nothing was saved, retry later".to_string(),
+                    _ => "the server is busy; nothing was saved, retry shortly".to_string(),
+                }
+            }
             AppError::Internal(_) | AppError::Database(_) => {
                 tracing::error!(detail = %self, "request failed");
                 "something failed on the server; retry later".to_string()
             }
             other => other.to_string(),
         };
-        let retry_after = match &self {
-            AppError::TooManyAttempts { retry_after_s } | AppError::Busy { retry_after_s } => Some(*retry_after_s),
-            _ => None,
-        };
+        let retry_after = self.retry_after();
         let mut response = (
             status,
             Json(ApiError {

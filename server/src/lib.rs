@@ -136,6 +136,7 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
     Router::new()
         .merge(api)
         .route("/healthz", get(web::healthz))
+        .route("/readyz", get(web::readyz))
         .route("/metrics", get(web::metrics))
         .merge(web::static_files(www_dir))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,6 +19,47 @@ use crate::AppState;
 pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
+
+/// `GET /readyz`: readiness for a load balancer. A read and a write of the database (one row of
+/// `readiness`), within [`READY_TIMEOUT`]: `200 {"status": "ready"}`, or `503 {"status":
+/// "not_ready", "database": "full" | "busy" | "failing"}` with `Retry-After`. `/healthz` only
+/// says the process answers.
+pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    let pool = state.db.pool.clone();
+    let check = async move {
+        let _: (i64,) = sqlx::query_as("SELECT 1").fetch_one(&pool).await?;
+        sqlx::query(
+            "INSERT INTO readiness (id, checked_at) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+        )
+        .bind(crate::db::timestamp(chrono::Utc::now()))
+        .execute(&pool)
+        .await?;
+        Ok::<_, sqlx::Error>(())
+    };
+    let failure = match tokio::time::timeout(READY_TIMEOUT, check).await {
+        Ok(Ok(())) => return (StatusCode::OK, Json(json!({"status": "ready"}))).into_response(),
+        Ok(Err(e)) => {
+            let kind = match crate::errors::unavailable(&e) {
+                Some((crate::errors::local_codes::STORAGE_FULL, _)) => "full",
+                Some(_) => "busy",
+                None => "failing",
+            };
+            tracing::warn!(error = %e, kind, "not ready");
+            kind
+        }
+        Err(_) => {
+            tracing::warn!("not ready: the database did not answer in time");
+            "busy"
+        }
+    };
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not_ready", "database": failure}))).into_response();
+    response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(5u64));
+    response
+}
+
+/// How long `/readyz` waits for the database.
+pub const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// `GET /metrics`: Prometheus text format: the counters, the number of open review items, the
 /// counter's receipts and shifts, the delivery days and collections, and field telemetry (each

@@ -20,6 +20,7 @@ backend_tests! {
     invalid_orders_are_rejected_and_consume_their_seq,
     reused_numbers_and_ids_are_not_applied_twice,
     a_replay_with_another_payload_is_refused_not_duplicate,
+    readiness_reads_and_writes_the_database,
     reps_see_their_own_orders_and_the_supervisor_all,
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     concurrent_pushes_of_one_batch_apply_each_order_once,
@@ -616,4 +617,16 @@ async fn a_replay_with_another_payload_is_refused_not_duplicate(backend: Backend
     let (_, v) = s.push(&dev, &batch).await;
     assert_eq!(v["results"][0]["status"], "duplicate", "{v}");
     assert!(s.metrics().await.contains("satchel_mutation_rejections_total{code=\"payload_mismatch\"} 1\n"), "{}", s.metrics().await);
+}
+
+async fn readiness_reads_and_writes_the_database(backend: Backend) {
+    let s = start(backend).await;
+    // Twice: the first call inserts the probe row, the second updates it (ON CONFLICT).
+    for _ in 0..2 {
+        let res = s.http.get(s.url("/readyz")).send().await.expect("readyz");
+        assert_eq!(res.status(), StatusCode::OK);
+        let v: Value = res.json().await.expect("json");
+        assert_eq!(v["status"], "ready");
+    }
+    // A full database answers 503: tests/disk_full.rs.
 }
