@@ -106,6 +106,33 @@ fn path_at(text: &str, end: usize) -> String {
     path
 }
 
+/// Where the JSON `text` holds a NUL character (the escape `\u0000`): the path of the first
+/// string that does (`lines[2].note`; `""` at the top level), or `None`. PostgreSQL cannot store
+/// NUL in text, so the server refuses it, naming the field, on every database alike. The text
+/// is assumed to be valid JSON (call this after parsing it).
+pub fn nul_at(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'"' {
+            let start = i;
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'"' {
+                if bytes[i] == b'\\' {
+                    if bytes.get(i + 1) == Some(&b'u') && bytes.get(i + 2..i + 6) == Some(b"0000".as_slice()) {
+                        return Some(path_at(text, start));
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
 /// serde_json's message without its " at line 1 column 57" (the text was not typed by a person).
 fn plain(e: &serde_json::Error) -> String {
     let text = e.to_string();
@@ -167,5 +194,22 @@ mod tests {
         let e = from_json_text::<TaxDocument>(r#"{"business_date":"2026-01-01","place_of_supply":"X","lines":[]} x"#)
             .expect_err("trailing text");
         assert_eq!(e.code, "malformed");
+    }
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::nul_at;
+
+    #[test]
+    fn a_nul_is_found_with_its_path_and_an_escaped_backslash_is_not_one() {
+        assert_eq!(nul_at(r#"{"label": "a\u0000b"}"#).as_deref(), Some("label"));
+        assert_eq!(nul_at(r#"{"lines": [{"sku": "x"}, {"note": "\u0000"}]}"#).as_deref(), Some("lines[1].note"));
+        assert_eq!(nul_at(r#""\u0000""#).as_deref(), Some(""));
+        // A backslash, then the letters u0000: text, not a NUL.
+        assert_eq!(nul_at(r#"{"a": "\\u0000"}"#), None);
+        assert_eq!(nul_at(r#"{"a": "\\\u0000"}"#).as_deref(), Some("a"));
+        assert_eq!(nul_at(r#"{"a": "\u0001", "b": 1}"#), None);
+        assert_eq!(nul_at(r#"{"a\u0000": 1}"#).as_deref(), Some(""));
     }
 }

@@ -29,6 +29,8 @@ pub mod local_codes {
     pub const BUSY: &str = "busy";
     /// The database's disk is full: nothing was written; retry after `Retry-After`.
     pub const STORAGE_FULL: &str = "storage_full";
+    /// A text field holds the NUL character.
+    pub const INVALID_TEXT: &str = "invalid_text";
     /// A JSON endpoint was sent a body of another media type.
     pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
 }
@@ -168,6 +170,12 @@ pub enum AppError {
         /// Seconds to wait.
         retry_after_s: u64,
     },
+    /// A text field of the body holds the NUL character (`400 invalid_text`, field named).
+    #[error("{field}: text may not contain the NUL character")]
+    InvalidText {
+        /// The JSON path of the string.
+        field: String,
+    },
     /// A JSON endpoint was sent another `Content-Type` (`415 unsupported_media_type`).
     #[error("the request body must be JSON, sent with Content-Type: application/json")]
     UnsupportedMediaType,
@@ -220,6 +228,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, local_codes::TOO_MANY_ATTEMPTS),
             AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, local_codes::BUSY),
             AppError::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, local_codes::UNSUPPORTED_MEDIA_TYPE),
+            AppError::InvalidText { .. } => (StatusCode::BAD_REQUEST, local_codes::INVALID_TEXT),
             AppError::Database(e) => match unavailable(e) {
                 Some((code, _)) => (StatusCode::SERVICE_UNAVAILABLE, code),
                 None => (StatusCode::INTERNAL_SERVER_ERROR, error_codes::INTERNAL),
@@ -293,6 +302,7 @@ impl IntoResponse for AppError {
                     AppError::UnknownBackupDevice => Some("device_id".into()),
                     AppError::BadMarks(_) => Some("marks".into()),
                     AppError::OriginNotAllowed => Some("Origin".into()),
+                    AppError::InvalidText { field } => Some(field.clone()),
                     _ => None,
                 },
             }),

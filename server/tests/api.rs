@@ -21,6 +21,7 @@ backend_tests! {
     reused_numbers_and_ids_are_not_applied_twice,
     a_replay_with_another_payload_is_refused_not_duplicate,
     readiness_reads_and_writes_the_database,
+    nul_characters_are_refused_by_name_and_never_block_the_queue,
     reps_see_their_own_orders_and_the_supervisor_all,
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     concurrent_pushes_of_one_batch_apply_each_order_once,
@@ -629,4 +630,37 @@ async fn readiness_reads_and_writes_the_database(backend: Backend) {
         assert_eq!(v["status"], "ready");
     }
     // A full database answers 503: tests/disk_full.rs.
+}
+
+async fn nul_characters_are_refused_by_name_and_never_block_the_queue(backend: Backend) {
+    let s = start(backend).await;
+    // A body field: 400 invalid_text naming it (PostgreSQL would have failed with a 500).
+    let res = s
+        .http
+        .post(s.url("/api/v1/devices"))
+        .json(&json!({"username": "rep1", "password": "rep1-demo", "label": "tablet\u{0}2"}))
+        .send()
+        .await
+        .expect("send");
+    let status = res.status();
+    let v: Value = res.json().await.expect("json");
+    assert_error(status, &v, 400, "invalid_text");
+    assert_eq!(v["field"], "label");
+
+    // A mutation carrying one: rejected on its own, naming the field; the seq is consumed and
+    // the next one applies, so the device's queue moves on.
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let batch = valid_batch(&dev, &reference, 1, 2);
+    let mut v = serde_json::to_value(&batch[0]).expect("json");
+    let sku = v["payload"]["order"]["lines"][0]["sku"].as_str().expect("sku").to_owned();
+    v["payload"]["order"]["lines"][0]["sku"] = json!(format!("{sku}\u{0}"));
+    let bad: satchel_core::sync::protocol::Mutation = serde_json::from_value(v).expect("mutation");
+    let (status, v) = s.push(&dev, &[bad, batch[1].clone()]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["rejected", "applied"], "{v}");
+    assert_eq!(v["results"][0]["code"], "invalid_text");
+    assert_eq!(v["results"][0]["field"], "payload.order.lines[0].sku");
+    assert_eq!(v["last_seq"], 2);
+    assert_eq!(s.orders(&dev).await.len(), 1);
 }

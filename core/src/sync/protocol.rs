@@ -738,6 +738,9 @@ pub mod rejection_codes {
     pub const BAD_DEPENDENCY: &str = "bad_dependency";
     /// A task completion's note is longer than [`crate::sync::tasks::MAX_NOTE_CHARS`].
     pub const NOTE_TOO_LONG: &str = "note_too_long";
+    /// A text field holds the NUL character, which no database here stores alike (`field`
+    /// names it: `payload.order.note`).
+    pub const INVALID_TEXT: &str = "invalid_text";
 }
 
 #[cfg(test)]

@@ -43,13 +43,15 @@ pub const BODY_LIMIT: usize = 1 << 20;
 /// `DefaultBodyLimit`, which must be the same number ([`BODY_LIMIT`] for every route but
 /// `POST /api/v1/sync/recover`, see [`recover::BODY_LIMIT`]).
 #[derive(Debug)]
-pub struct JsonBody<T, const LIMIT: usize = BODY_LIMIT>(pub T);
+pub struct JsonBody<T, const LIMIT: usize = BODY_LIMIT, const NUL_OK: bool = false>(pub T);
 
 /// The longest serde explanation a `malformed_json` answer carries: serde quotes the offending
 /// value, and a body may be megabytes long.
 const MAX_EXPLANATION: usize = 300;
 
-impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonBody<T, LIMIT> {
+impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize, const NUL_OK: bool> FromRequest<S>
+    for JsonBody<T, LIMIT, NUL_OK>
+{
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
@@ -66,7 +68,7 @@ impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for
                 AppError::MalformedJson("the request body could not be read".into())
             }
         })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+        let value = serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             let mut explanation = e.to_string();
             if explanation.len() > MAX_EXPLANATION {
                 let mut cut = MAX_EXPLANATION;
@@ -77,7 +79,16 @@ impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for
                 explanation.push('…');
             }
             AppError::MalformedJson(explanation)
-        })
+        })?;
+        // PostgreSQL cannot store NUL in text: refused up front, naming the field, on every
+        // database alike. Pushes and backups (`NUL_OK`) refuse it per mutation instead, so that
+        // one bad entry does not block the device's queue.
+        if !NUL_OK {
+            if let Some(field) = std::str::from_utf8(&bytes).ok().and_then(satchel_core::input::nul_at) {
+                return Err(AppError::InvalidText { field });
+            }
+        }
+        Ok(value)
     }
 }
 

@@ -51,7 +51,7 @@ use crate::outcomes;
 use crate::sales::Counter;
 use crate::AppState;
 
-use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, DUPLICATE_ORDER};
+use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, DUPLICATE_ORDER, INVALID_TEXT};
 
 /// Why one mutation is refused for good.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +75,7 @@ impl From<OrderError> for Rejection {
 pub async fn push(
     State(state): State<AppState>,
     auth: Result<PushAuth, AppError>,
-    body: Result<JsonBody<PushRequest>, AppError>,
+    body: Result<JsonBody<PushRequest, { super::BODY_LIMIT }, true>, AppError>,
 ) -> Result<Json<PushResponse>, AppError> {
     state.metrics.push_request();
     let started = std::time::Instant::now();
@@ -641,7 +641,18 @@ async fn apply_one(
         return answer(&fate);
     }
     let mut document_number = None;
-    let fate = match deferred::plan(conn, env.backend, &device, seq, m, batch).await? {
+    // PostgreSQL cannot store NUL in text, and SQLite would store what PostgreSQL refuses: a
+    // NUL anywhere in the mutation is its own typed rejection (the seq is consumed, so the
+    // device's queue moves on), the same on both databases.
+    let nul = serde_json::to_string(m).ok().and_then(|text| satchel_core::input::nul_at(&text));
+    let fate = if let Some(field) = nul {
+        Fate::Rejected {
+            code: INVALID_TEXT.into(),
+            reason: "text may not contain the NUL character".into(),
+            field: Some(field),
+        }
+    } else {
+        match deferred::plan(conn, env.backend, &device, seq, m, batch).await? {
         Plan::Bad(rej) => rej.into(),
         Plan::Hold { parent, code, reason } => Fate::Held { parent, code, reason },
         Plan::Wait(parents) => {
@@ -657,6 +668,7 @@ async fn apply_one(
                 Verdict::Rejected(rej) => rej.into(),
                 Verdict::WaitBlobs(keys) => Fate::deferred(keys),
             }
+        }
         }
     };
     let target = Target::New {

@@ -51,7 +51,7 @@ pub const BODY_LIMIT: usize = 32 << 20;
 pub async fn recover(
     State(state): State<AppState>,
     auth: AuthDevice,
-    body: Result<JsonBody<Backup, BODY_LIMIT>, AppError>,
+    body: Result<JsonBody<Backup, BODY_LIMIT, true>, AppError>,
 ) -> Result<Json<RecoverResponse>, AppError> {
     let JsonBody(backup) = body?;
     backup::check(&backup)?;
