@@ -140,7 +140,7 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
         .route("/metrics", get(web::metrics))
         .merge(web::static_files(www_dir))
         .layer(axum::middleware::from_fn_with_state(state.clone(), cors::cors))
-        .layer(axum::middleware::from_fn(web::headers_and_log))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web::headers_and_log))
         .with_state(state)
 }
 

@@ -70,6 +70,9 @@ async fn an_allowed_origin_gets_its_preflight_and_its_answers(backend: Backend) 
     let s = start(backend, &[ERP, "http://localhost:8000"]).await;
     let res = preflight(&s, ERP).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // The embedding origins may also frame the app (and nothing else may).
+    let csp = header(&res, "content-security-policy").unwrap_or_default().to_owned();
+    assert!(csp.ends_with(&format!("frame-ancestors 'self' {ERP} http://localhost:8000")), "{csp}");
     assert_eq!(
         header(&res, "access-control-allow-origin"),
         Some(ERP),
