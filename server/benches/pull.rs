@@ -129,6 +129,7 @@ async fn report(backend: Backend) {
         lock: Default::default(),
         allowed_origins: Vec::new(),
         password_checks: satchel_server::config::default_password_checks(),
+        metrics_token: None,
     };
     // Seed and grow the data before the server starts (it then finds users and a feed).
     let prepared = Instant::now();

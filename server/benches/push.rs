@@ -185,6 +185,7 @@ async fn scenario(backend: Backend, devices: usize) -> Run {
         lock: Default::default(),
         allowed_origins: Vec::new(),
         password_checks: satchel_server::config::default_password_checks(),
+        metrics_token: None,
     };
     let server = satchel_server::start(&config).await.expect("server starts");
     let base = format!("http://{}", server.addr);

@@ -24,6 +24,9 @@ pub struct Config {
     /// Password checks (Argon2id, about 19 MiB each) run at once; more wait a little, then get
     /// `503 busy` ([`crate::throttle`]). `SATCHEL_PASSWORD_CHECKS`; default the number of cores.
     pub password_checks: usize,
+    /// `SATCHEL_METRICS_TOKEN`: the bearer token `/metrics` asks for (at least 16 characters);
+    /// unset, `/metrics` answers only requests from the machine itself.
+    pub metrics_token: Option<String>,
 }
 
 /// The default number of concurrent password checks: the number of cores.
@@ -229,6 +232,16 @@ impl Command {
             })?,
             None => default_password_checks(),
         };
+        let metrics_token = match env("SATCHEL_METRICS_TOKEN").filter(|s| !s.is_empty()) {
+            Some(t) if t.trim().len() >= 16 && t.trim() == t && t.is_ascii() => Some(t),
+            Some(_) => {
+                return Err(ConfigError::BadValue {
+                    option: "SATCHEL_METRICS_TOKEN".into(),
+                    reason: "at least 16 printable ASCII characters, no surrounding spaces".into(),
+                })
+            }
+            None => None,
+        };
         if let Some(v) = env("SATCHEL_TEST_PIN_DELAYS").filter(|s| !s.is_empty()) {
             lock.pin_delays_ms = Some(parse_pin_delays(&v).ok_or(ConfigError::BadPinDelays)?);
         }
@@ -241,6 +254,7 @@ impl Command {
             lock,
             allowed_origins: parse_origins(&allowed_origins)?,
             password_checks,
+            metrics_token,
         }))
     }
 }
@@ -332,6 +346,7 @@ mod tests {
                 lock: Default::default(),
                 allowed_origins: Vec::new(),
                 password_checks: default_password_checks(),
+                metrics_token: None,
             }))
         );
     }

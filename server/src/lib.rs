@@ -52,6 +52,8 @@ pub struct AppState {
     pub allowed_origins: Arc<[String]>,
     /// Sign-in throttling and the bounded password-hashing pool ([`throttle`]).
     pub guard: Arc<throttle::Guard>,
+    /// The bearer token `/metrics` asks for; `None`: loopback only ([`web::metrics_allowed`]).
+    pub metrics_token: Option<Arc<str>>,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -219,6 +221,7 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         lock: config.lock.clone(),
         allowed_origins: config.allowed_origins.clone().into(),
         guard: Arc::new(throttle::Guard::new(config.password_checks)),
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
     };
     let app = router(state, &config.www_dir);
     let (shutdown, rx) = oneshot::channel::<()>();

@@ -98,7 +98,32 @@ pub const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3)
 /// `GET /metrics`: Prometheus text format: the counters, the number of open review items, the
 /// counter's receipts and shifts, the delivery days and collections, and field telemetry (each
 /// left out when the database does not answer).
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>, peer: crate::throttle::Peer, headers: axum::http::HeaderMap) -> Response {
+    if !metrics_allowed(state.metrics_token.as_deref(), peer, &headers) {
+        return crate::errors::AppError::MissingToken.into_response();
+    }
+    metrics_text(&state).await.into_response()
+}
+
+/// Who may read `/metrics`: with `SATCHEL_METRICS_TOKEN` set, a request bearing it (compared in
+/// constant time) from anywhere; unset, only the machine itself (loopback), so a scraper on the
+/// host works and the internet does not see the deployment's figures.
+pub fn metrics_allowed(token: Option<&str>, peer: crate::throttle::Peer, headers: &axum::http::HeaderMap) -> bool {
+    match token {
+        Some(token) => {
+            use subtle::ConstantTimeEq;
+            let presented = headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            bool::from(presented.as_bytes().ct_eq(token.as_bytes()))
+        }
+        None => peer.0.is_some_and(|ip| ip.is_loopback()),
+    }
+}
+
+async fn metrics_text(state: &AppState) -> impl IntoResponse {
     let open: Option<(i64,)> = sqlx::query_as("SELECT COUNT(*) FROM review_queue WHERE status = 'open'")
         .fetch_one(&state.db.pool)
         .await
@@ -188,4 +213,27 @@ pub async fn headers_and_log(State(state): State<AppState>, req: Request, next: 
         "request"
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metrics_allowed;
+    use crate::throttle::Peer;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn metrics_are_for_the_machine_itself_unless_a_token_is_set() {
+        let none = HeaderMap::new();
+        let lan = Peer(Some("192.168.1.20".parse().expect("ip")));
+        let local = Peer(Some("127.0.0.1".parse().expect("ip")));
+        let local6 = Peer(Some("::1".parse().expect("ip")));
+        assert!(metrics_allowed(None, local, &none));
+        assert!(metrics_allowed(None, local6, &none));
+        assert!(!metrics_allowed(None, lan, &none), "the LAN, or the internet, is refused");
+        assert!(!metrics_allowed(None, Peer(None), &none));
+        let mut bearer = HeaderMap::new();
+        bearer.insert("authorization", "Bearer t0ken-t0ken-t0ken".parse().expect("header"));
+        assert!(metrics_allowed(Some("t0ken-t0ken-t0ken"), lan, &bearer));
+        assert!(!metrics_allowed(Some("t0ken-t0ken-t0ken"), local, &none), "with a token, loopback needs it too");
+    }
 }

@@ -12,6 +12,31 @@ backend_tests! {
     pushes_are_timed_and_rejections_counted_by_code,
 }
 
+/// With `SATCHEL_METRICS_TOKEN` set, `/metrics` wants it from everyone (the loopback check of
+/// the default applies only when no token is configured: every other test reads it that way).
+#[tokio::test]
+async fn a_metrics_token_is_required_when_configured() {
+    const TOKEN: &str = "scrape-token-0123456789";
+    let store = Store::new(Backend::Sqlite).await;
+    let mut cfg = store.config(&store.dir.path().join("no-www"));
+    cfg.metrics_token = Some(TOKEN.into());
+    let server = satchel_server::start(&cfg).await.expect("server starts");
+    let url = format!("http://{}/metrics", server.addr);
+    let http = client();
+    let status = |auth: Option<&str>| {
+        let mut req = http.get(&url);
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        async move { req.send().await.expect("metrics").status() }
+    };
+    assert_eq!(status(None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(Some("Bearer scrape-token-0123456788")).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(Some(TOKEN)).await, StatusCode::UNAUTHORIZED, "the Bearer scheme is required");
+    assert_eq!(status(Some(&format!("Bearer {TOKEN}"))).await, StatusCode::OK);
+    server.shutdown().await.expect("shutdown");
+}
+
 /// The value of the sample line `series` (name with labels, e.g. `a_total{code="x"}`).
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()

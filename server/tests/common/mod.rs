@@ -217,6 +217,7 @@ pub fn config(data: &Path, www: &Path) -> Config {
         lock: Default::default(),
         allowed_origins: Vec::new(),
         password_checks: satchel_server::config::default_password_checks(),
+        metrics_token: None,
     }
 }
 
