@@ -130,6 +130,7 @@ async fn report(backend: Backend) {
         allowed_origins: Vec::new(),
         password_checks: satchel_server::config::default_password_checks(),
         metrics_token: None,
+        limits: satchel_server::serve::Limits::default(),
     };
     // Seed and grow the data before the server starts (it then finds users and a feed).
     let prepared = Instant::now();

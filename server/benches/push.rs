@@ -186,6 +186,7 @@ async fn scenario(backend: Backend, devices: usize) -> Run {
         allowed_origins: Vec::new(),
         password_checks: satchel_server::config::default_password_checks(),
         metrics_token: None,
+        limits: satchel_server::serve::Limits::default(),
     };
     let server = satchel_server::start(&config).await.expect("server starts");
     let base = format!("http://{}", server.addr);

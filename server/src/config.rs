@@ -27,6 +27,8 @@ pub struct Config {
     /// `SATCHEL_METRICS_TOKEN`: the bearer token `/metrics` asks for (at least 16 characters);
     /// unset, `/metrics` answers only requests from the machine itself.
     pub metrics_token: Option<String>,
+    /// Connection cap and timeouts ([`crate::serve::Limits`]; `SATCHEL_MAX_CLIENTS`).
+    pub limits: crate::serve::Limits,
 }
 
 /// The default number of concurrent password checks: the number of cores.
@@ -242,6 +244,13 @@ impl Command {
             }
             None => None,
         };
+        let mut limits = crate::serve::Limits::default();
+        if let Some(n) = env("SATCHEL_MAX_CLIENTS").filter(|s| !s.is_empty()) {
+            limits.max_connections = n.trim().parse::<usize>().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| ConfigError::BadValue {
+                option: "SATCHEL_MAX_CLIENTS".into(),
+                reason: "a whole number from 1 to 100000".into(),
+            })?;
+        }
         if let Some(v) = env("SATCHEL_TEST_PIN_DELAYS").filter(|s| !s.is_empty()) {
             lock.pin_delays_ms = Some(parse_pin_delays(&v).ok_or(ConfigError::BadPinDelays)?);
         }
@@ -255,6 +264,7 @@ impl Command {
             allowed_origins: parse_origins(&allowed_origins)?,
             password_checks,
             metrics_token,
+            limits,
         }))
     }
 }
@@ -347,6 +357,7 @@ mod tests {
                 allowed_origins: Vec::new(),
                 password_checks: default_password_checks(),
                 metrics_token: None,
+                limits: crate::serve::Limits::default(),
             }))
         );
     }

@@ -21,6 +21,7 @@ pub mod receivables;
 pub mod rules_cli;
 pub mod sales;
 pub mod seed;
+pub mod serve;
 pub mod tax_cli;
 pub mod throttle;
 pub mod web;
@@ -134,7 +135,8 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
         )
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))
-        .layer(DefaultBodyLimit::max(api::BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
+        .layer(axum::middleware::from_fn(api::refuse_oversized));
     Router::new()
         .merge(api)
         .route("/healthz", get(web::healthz))
@@ -224,13 +226,13 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         metrics_token: config.metrics_token.as_deref().map(Arc::from),
     };
     let app = router(state, &config.www_dir);
+    let limits = config.limits;
     let (shutdown, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let served = serve::serve(listener, app, limits, async {
+            let _ = rx.await;
+        })
+        .await;
         db.close().await;
         served
     });

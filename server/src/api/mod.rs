@@ -99,6 +99,23 @@ pub fn is_json(content_type: &str) -> bool {
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// Refuses a request whose declared `Content-Length` is over its route's limit at once (`413
+/// body_too_large`), before reading any of it: a client declaring 512 MiB and sending nothing
+/// does not hold a connection until the body timeout.
+pub async fn refuse_oversized(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if req.uri().path() == "/api/v1/sync/recover" { recover::BODY_LIMIT } else { BODY_LIMIT };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return AppError::BodyTooLarge { limit }.into_response();
+    }
+    next.run(req).await
+}
+
 /// `/api/…` routes that do not exist.
 pub async fn not_found() -> AppError {
     AppError::NotFound

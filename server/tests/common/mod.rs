@@ -218,6 +218,7 @@ pub fn config(data: &Path, www: &Path) -> Config {
         allowed_origins: Vec::new(),
         password_checks: satchel_server::config::default_password_checks(),
         metrics_token: None,
+        limits: satchel_server::serve::Limits::default(),
     }
 }
 

@@ -1,0 +1,109 @@
+//! The connection loop (issue 15): what `axum::serve` does, plus what an open server on the
+//! internet needs.
+//!
+//! - **A cap on connections** ([`Limits::max_connections`]): at the cap the loop stops
+//!   accepting until one closes (the kernel's backlog holds the newcomers), so a flood of
+//!   connections cannot use up the process's file descriptors and lock every client out.
+//! - **A header-read timeout** ([`Limits::header_read`]): a connection that does not send a
+//!   whole request head in time (a slow-loris client, or a keep-alive connection left idle) is
+//!   closed, which frees its slot.
+//! - **A body-read timeout** ([`Limits::body_read`], `tower_http`'s `RequestBodyTimeoutLayer`):
+//!   a client that stops sending its body is answered 408 and closed.
+//!
+//! A declared body over the route's limit is refused at once from its `Content-Length`
+//! ([`crate::api::refuse_oversized`]), before any of it is read.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// The connection limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections open at once (`SATCHEL_MAX_CLIENTS`; default [`Limits::DEFAULT_MAX_CONNECTIONS`]).
+    pub max_connections: usize,
+    /// Time to send a request's head, also the longest a keep-alive connection may sit idle.
+    pub header_read: Duration,
+    /// Time to send a request's body once its head arrived.
+    pub body_read: Duration,
+}
+
+impl Limits {
+    /// Below the common 1,024 open-file limit, with room for the database and the files served.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 768;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_connections: Self::DEFAULT_MAX_CONNECTIONS, header_read: Duration::from_secs(20), body_read: Duration::from_secs(120) }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish
+/// (at most 10 s).
+pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+    let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_read));
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    let mut full_logged = false;
+    loop {
+        let slot = if let Ok(slot) = slots.clone().try_acquire_owned() {
+            full_logged = false;
+            slot
+        } else {
+            if !full_logged {
+                tracing::warn!(max = limits.max_connections, "connection cap reached: accepting again when one closes");
+                full_logged = true;
+            }
+            tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot {
+                    Ok(slot) => slot,
+                    Err(_) => break,
+                },
+                () = &mut shutdown => break,
+            }
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // EMFILE and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app.clone().map_request(move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo::<std::net::SocketAddr>(peer));
+            req
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read)
+            .max_buf_size(64 * 1024)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+        tracing::warn!("open requests did not finish within 10 s of the shutdown");
+    }
+    Ok(())
+}
