@@ -22,6 +22,7 @@ backend_tests! {
     a_replay_with_another_payload_is_refused_not_duplicate,
     readiness_reads_and_writes_the_database,
     nul_characters_are_refused_by_name_and_never_block_the_queue,
+    rejection_reasons_never_echo_unbounded_input,
     reps_see_their_own_orders_and_the_supervisor_all,
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     concurrent_pushes_of_one_batch_apply_each_order_once,
@@ -663,4 +664,20 @@ async fn nul_characters_are_refused_by_name_and_never_block_the_queue(backend: B
     assert_eq!(v["results"][0]["field"], "payload.order.lines[0].sku");
     assert_eq!(v["last_seq"], 2);
     assert_eq!(s.orders(&dev).await.len(), 1);
+}
+
+async fn rejection_reasons_never_echo_unbounded_input(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let batch = valid_batch(&dev, &reference, 1, 1);
+    let mut v = serde_json::to_value(&batch[0]).expect("json");
+    v["payload"]["order"]["lines"][0]["sku"] = json!("S".repeat(900_000));
+    let long: satchel_core::sync::protocol::Mutation = serde_json::from_value(v).expect("mutation");
+    let (status, v) = s.push(&dev, &[long]).await;
+    assert_eq!(status, StatusCode::OK, "{}", v.to_string().chars().take(300).collect::<String>());
+    assert_eq!(v["results"][0]["status"], "rejected");
+    let reason = v["results"][0]["reason"].as_str().expect("reason");
+    assert!(reason.chars().count() <= satchel_core::sync::lifecycle::MAX_REASON_CHARS, "{} chars", reason.chars().count());
+    assert!(v.to_string().len() < 5_000, "the answer is small: {} bytes", v.to_string().len());
 }

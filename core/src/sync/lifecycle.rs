@@ -94,7 +94,46 @@ pub enum Status {
     Discarded,
 }
 
+/// Longest `reason` a recorded fate keeps, in characters: a reason may quote the device's input
+/// (an unknown SKU), and the input may be megabytes long.
+pub const MAX_REASON_CHARS: usize = 300;
+/// Longest `field` path kept, in characters.
+pub const MAX_FIELD_CHARS: usize = 200;
+
+/// `text` cut to at most `max` characters, with "…" when something was cut.
+pub fn bounded_text(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
 impl Fate {
+    /// The same fate with its free texts bounded ([`MAX_REASON_CHARS`], [`MAX_FIELD_CHARS`]): what
+    /// the server stores and answers, so no input is echoed back unbounded.
+    pub fn bounded(&self) -> Fate {
+        let reason = |r: &str| bounded_text(r, MAX_REASON_CHARS);
+        match self {
+            Fate::Rejected { code, reason: r, field } => Fate::Rejected {
+                code: code.clone(),
+                reason: reason(r),
+                field: field.as_deref().map(|f| bounded_text(f, MAX_FIELD_CHARS)),
+            },
+            Fate::Held { parent, code, reason: r } => Fate::Held { parent: *parent, code: code.clone(), reason: reason(r) },
+            Fate::Deferred { waiting_for, reason: r } => Fate::Deferred { waiting_for: waiting_for.clone(), reason: reason(r) },
+            Fate::Discarded { reason: r } => Fate::Discarded { reason: reason(r) },
+            Fate::Flagged { reasons } => Fate::Flagged {
+                reasons: reasons
+                    .iter()
+                    .map(|f| FlagReason { rule: f.rule.clone(), message: reason(&f.message) })
+                    .collect(),
+            },
+            Fate::Pending | Fate::Applied => self.clone(),
+        }
+    }
+
     /// Deferred on `waiting_for` (sorted and deduplicated here), with the sentence for the user.
     pub fn deferred(mut waiting_for: Vec<String>) -> Fate {
         waiting_for.sort();
@@ -231,6 +270,18 @@ mod tests {
 
     fn rejected() -> Fate {
         Fate::Rejected { code: "total_mismatch".into(), reason: "total: 10.00, server 10.01".into(), field: Some("total".into()) }
+    }
+
+    #[test]
+    fn free_texts_are_bounded_and_short_ones_kept() {
+        let long = "x".repeat(900_030);
+        let f = Fate::Rejected { code: "unknown_product".into(), reason: format!("unknown product {long}"), field: Some(long.clone()) };
+        let Fate::Rejected { reason, field, .. } = f.bounded() else { panic!("rejected") };
+        assert_eq!(reason.chars().count(), MAX_REASON_CHARS);
+        assert!(reason.starts_with("unknown product xxx") && reason.ends_with('…'));
+        assert_eq!(field.map(|f| f.chars().count()), Some(MAX_FIELD_CHARS));
+        let short = Fate::Discarded { reason: "é".repeat(MAX_REASON_CHARS) };
+        assert_eq!(short.bounded(), short, "exactly at the limit: kept whole");
     }
 
     #[test]

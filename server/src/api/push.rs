@@ -483,7 +483,7 @@ impl From<Rejection> for Fate {
 
 /// The outcome a fresh mutation is answered with (every fate the server records has one).
 fn answer(fate: &Fate) -> Result<Outcome, AppError> {
-    fate.outcome().ok_or_else(|| AppError::Internal("a recorded mutation is never pending".into()))
+    fate.bounded().outcome().ok_or_else(|| AppError::Internal("a recorded mutation is never pending".into()))
 }
 
 /// Which `mutations` row a fate is written to.
@@ -515,6 +515,8 @@ pub(super) async fn write_fate(
     document_number: Option<&str>,
     at: &str,
 ) -> Result<(), AppError> {
+    // A reason may quote the device's input: stored (and so answered, now and by the pull) cut.
+    let fate = &fate.bounded();
     let (code, reason, field, parent) = match fate {
         Fate::Rejected { code, reason, field } => (Some(code.as_str()), Some(reason.as_str()), field.as_deref(), None),
         Fate::Held { parent, code, reason } => (Some(code.as_str()), Some(reason.as_str()), None, Some(parent.to_string())),
