@@ -523,11 +523,35 @@ pub async fn top_up(
     // A fifth of the lease at most: a small configured lease must not be re-leased on every push.
     let low_water = LOW_WATER.min(lease_size() / 5);
     let device_is_low = numbers_left.is_some_and(|n| n < low_water);
-    if held.iter().any(|l| l.range.prefix == prefix && l.unused() >= low_water) && !device_is_low {
+    let server_sees_enough = held.iter().any(|l| l.range.prefix == prefix && l.unused() >= low_water);
+    if server_sees_enough && !device_is_low {
         return Ok(None);
+    }
+    if server_sees_enough {
+        // The device says it is low although the server leased it numbers it never used: an
+        // answer was lost, or a client asks again and again. Believed up to
+        // [`MAX_UNTOUCHED_LEASES`] untouched ranges a day, so repeated claims cannot burn the
+        // numbering (50 pushes saying `numbers_left: 0` once took 50 ranges).
+        let since = timestamp(now - chrono::Duration::hours(24));
+        let (untouched,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM number_ranges WHERE device_id = $1 AND prefix = $2 AND used_through IS NULL AND leased_at > $3",
+        )
+        .bind(device_id)
+        .bind(prefix)
+        .bind(&since)
+        .fetch_one(&mut *conn)
+        .await?;
+        if untouched >= MAX_UNTOUCHED_LEASES {
+            tracing::warn!(device = device_id, prefix, untouched, "a new lease refused: the device's recent ranges are untouched");
+            return Ok(None);
+        }
     }
     lease(conn, device_id, counter, prefix, now).await.map(Some)
 }
+
+/// Untouched ranges (not one number used) a device may hold from the last 24 hours before a
+/// claim of running low stops getting it another.
+pub const MAX_UNTOUCHED_LEASES: i64 = 3;
 
 /// Records that a device sent number `n` of one of its ranges of `prefix` (keeps the highest).
 pub async fn mark_used(conn: &mut AnyConnection, device_id: &str, prefix: &str, n: u64) -> Result<(), AppError> {

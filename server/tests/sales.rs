@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 backend_tests! {
     the_reference_carries_the_sales_data_by_route,
     registration_leases_numbers_no_two_devices_share,
+    claims_of_running_low_cannot_burn_the_numbering,
     a_v2_order_is_applied_with_the_servers_figures,
     tampered_v2_orders_are_rejected_naming_the_field,
     document_numbers_must_be_leased_and_unused,
@@ -601,4 +602,21 @@ async fn the_documented_example_is_accepted(backend: Backend) {
     let (status, v) = s.push(&dev, &[m]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(statuses(&v), ["applied"], "{v}");
+}
+
+async fn claims_of_running_low_cannot_burn_the_numbering(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    assert_eq!(dev.number_ranges.len(), 1, "a first range at registration");
+    // Fifty empty pushes, each saying the device has no number left.
+    let mut leased = 0;
+    for _ in 0..50 {
+        let body = serde_json::json!({"device_id": dev.id, "mutations": [], "numbers_left": 0});
+        let (status, v) = s.push_raw(Some(&dev.token), serde_json::to_vec(&body).expect("json")).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        leased += v["number_ranges"].as_array().map_or(0, Vec::len);
+    }
+    // Believed while the untouched ranges of the day are fewer than three (a lost answer is
+    // possible), then no more: 2 ranges, not 50.
+    assert_eq!(leased as i64 + 1, satchel_server::sales::MAX_UNTOUCHED_LEASES, "leased {leased}");
 }
