@@ -163,6 +163,15 @@ serve() {
   build
   log "Server (release)"
   cargo build --release -p satchel-server
+  if [ "${1:-}" = "--tls" ]; then
+    # HTTPS for phones on the LAN (a secure context is needed for WebCrypto and the service
+    # worker): a development certificate in data/tls, made once; HTTPS on 8443, and plain
+    # HTTP on 8080 redirecting to it. Phones must accept the certificate once (docs/operations.md).
+    shift
+    [ -f data/tls/cert.pem ] || target/release/satchel-server dev-cert --out data/tls
+    exec target/release/satchel-server --www-dir "$ROOT/www/dist" --addr 0.0.0.0:8443 \
+      --tls-cert data/tls/cert.pem --tls-key data/tls/key.pem --http-redirect-addr 0.0.0.0:8080 "$@"
+  fi
   exec target/release/satchel-server --www-dir "$ROOT/www/dist" "$@"
 }
 

@@ -131,6 +131,8 @@ async fn report(backend: Backend) {
         password_checks: satchel_server::config::default_password_checks(),
         metrics_token: None,
         limits: satchel_server::serve::Limits::default(),
+        tls: None,
+        redirect_addr: None,
     };
     // Seed and grow the data before the server starts (it then finds users and a feed).
     let prepared = Instant::now();

@@ -187,6 +187,8 @@ async fn scenario(backend: Backend, devices: usize) -> Run {
         password_checks: satchel_server::config::default_password_checks(),
         metrics_token: None,
         limits: satchel_server::serve::Limits::default(),
+        tls: None,
+        redirect_addr: None,
     };
     let server = satchel_server::start(&config).await.expect("server starts");
     let base = format!("http://{}", server.addr);

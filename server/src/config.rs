@@ -29,6 +29,12 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Connection cap and timeouts ([`crate::serve::Limits`]; `SATCHEL_MAX_CLIENTS`).
     pub limits: crate::serve::Limits,
+    /// HTTPS: the certificate chain and key (`--tls-cert`/`--tls-key`, `SATCHEL_TLS_CERT`/
+    /// `SATCHEL_TLS_KEY`); `None`: plain HTTP (behind a TLS proxy, or on this machine only).
+    pub tls: Option<crate::tls::TlsFiles>,
+    /// With TLS: a plain-HTTP address that redirects to HTTPS (`--http-redirect-addr`,
+    /// `SATCHEL_HTTP_REDIRECT_ADDR`).
+    pub redirect_addr: Option<String>,
 }
 
 /// The default number of concurrent password checks: the number of cores.
@@ -57,6 +63,8 @@ pub enum Command {
         /// Built-in rule-set id or a path.
         rules: String,
     },
+    /// Write a self-signed development certificate (`dev-cert [--out DIR] [NAME …]`).
+    DevCert(Vec<String>),
     /// Convert an ERP's tax export read on stdin into a rule set (`rules from-erpnext|from-odoo`).
     Rules(crate::rules_cli::RulesCommand),
 }
@@ -121,6 +129,10 @@ OPTIONS:
     --allowed-origins <LIST>  comma-separated origins (https://erp.example.com) whose pages
                            may call the API (CORS) [env: SATCHEL_ALLOWED_ORIGINS]
                            [default: none, same origin only]
+    --tls-cert <PEM>       serve HTTPS with this certificate chain [env: SATCHEL_TLS_CERT]
+    --tls-key <PEM>        and this private key [env: SATCHEL_TLS_KEY]
+    --http-redirect-addr <ADDR>  with TLS: also listen here on plain HTTP and redirect every
+                           request to HTTPS (308) [env: SATCHEL_HTTP_REDIRECT_ADDR]
     -h, --help             print this help
 
 ENVIRONMENT:
@@ -132,6 +144,10 @@ ENVIRONMENT:
     SATCHEL_NUMBER_LEASE_SIZE  document numbers leased to a device at a time [default: 1000]
 
     -V, --version          print the version
+
+satchel-server dev-cert [--out DIR] [NAME ...]
+    writes a self-signed development certificate (DIR/cert.pem, DIR/key.pem; default
+    ./data/tls) for localhost, this machine and its LAN address, for --tls-cert/--tls-key.
 
 Logging goes to stderr; set RUST_LOG (e.g. RUST_LOG=debug). Default: info.
 ";
@@ -151,10 +167,17 @@ impl Command {
             .map(PathBuf::from);
         let mut database_url = env("SATCHEL_DATABASE_URL").filter(|s| !s.trim().is_empty());
         let mut allowed_origins = env("SATCHEL_ALLOWED_ORIGINS").unwrap_or_default();
+        let mut tls_cert = env("SATCHEL_TLS_CERT").filter(|s| !s.is_empty()).map(PathBuf::from);
+        let mut tls_key = env("SATCHEL_TLS_KEY").filter(|s| !s.is_empty()).map(PathBuf::from);
+        let mut redirect_addr = env("SATCHEL_HTTP_REDIRECT_ADDR").filter(|s| !s.is_empty());
         let mut args = args.into_iter().peekable();
         if args.peek().map(String::as_str) == Some("rules") {
             args.next();
             return crate::rules_cli::parse(args).map(Command::Rules);
+        }
+        if args.peek().map(String::as_str) == Some("dev-cert") {
+            args.next();
+            return Ok(Command::DevCert(args.collect()));
         }
         if args.peek().map(String::as_str) == Some("tax") {
             args.next();
@@ -193,6 +216,9 @@ impl Command {
                 "--www-dir" => www_dir = Some(PathBuf::from(value("--www-dir")?)),
                 "--database-url" => database_url = Some(value("--database-url")?),
                 "--allowed-origins" => allowed_origins = value("--allowed-origins")?,
+                "--tls-cert" => tls_cert = Some(PathBuf::from(value("--tls-cert")?)),
+                "--tls-key" => tls_key = Some(PathBuf::from(value("--tls-key")?)),
+                "--http-redirect-addr" => redirect_addr = Some(value("--http-redirect-addr")?),
                 _ => return Err(ConfigError::Unknown(arg)),
             }
         }
@@ -207,6 +233,22 @@ impl Command {
             }
         };
         let database_url = database_url.map(|u| u.trim().to_string());
+        let tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::BadValue {
+                    option: "--tls-cert/--tls-key".into(),
+                    reason: "given together (a certificate and its key)".into(),
+                })
+            }
+        };
+        if redirect_addr.is_some() && tls.is_none() {
+            return Err(ConfigError::BadValue {
+                option: "--http-redirect-addr".into(),
+                reason: "used with --tls-cert and --tls-key (it redirects to HTTPS)".into(),
+            });
+        }
         if database_url.as_deref().is_some_and(|u| !crate::db::is_postgres_url(u)) {
             return Err(ConfigError::BadDatabaseUrl);
         }
@@ -265,6 +307,8 @@ impl Command {
             password_checks,
             metrics_token,
             limits,
+            tls,
+            redirect_addr,
         }))
     }
 }
@@ -358,6 +402,8 @@ mod tests {
                 password_checks: default_password_checks(),
                 metrics_token: None,
                 limits: crate::serve::Limits::default(),
+                tls: None,
+                redirect_addr: None,
             }))
         );
     }

@@ -24,6 +24,7 @@ pub mod seed;
 pub mod serve;
 pub mod tax_cli;
 pub mod throttle;
+pub mod tls;
 pub mod web;
 
 use std::net::SocketAddr;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub guard: Arc<throttle::Guard>,
     /// The bearer token `/metrics` asks for; `None`: loopback only ([`web::metrics_allowed`]).
     pub metrics_token: Option<Arc<str>>,
+    /// Whether the server serves HTTPS (then every answer carries HSTS).
+    pub https: bool,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -80,6 +83,9 @@ pub enum ServerError {
     /// The server task ended abnormally.
     #[error("server task failed: {0}")]
     Task(String),
+    /// The TLS certificate or key could not be used.
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
 }
 
 /// Builds the application: API routes, metrics, health and the static PWA.
@@ -154,8 +160,13 @@ pub struct Server {
     pub addr: SocketAddr,
     /// Whether this start wrote the demo data set.
     pub seeded: bool,
+    /// Whether it serves HTTPS.
+    pub https: bool,
+    /// The plain-HTTP address redirecting to it, when one was asked for.
+    pub redirect_addr: Option<SocketAddr>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<Result<(), std::io::Error>>,
+    redirect: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -168,11 +179,15 @@ impl Server {
         } else {
             self.addr.ip().to_string()
         };
-        format!("http://{ip}:{}/", self.addr.port())
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{ip}:{}/", self.addr.port())
     }
 
     /// Stops accepting, finishes the requests in flight, closes the database.
     pub async fn shutdown(self) -> Result<(), ServerError> {
+        if let Some(redirect) = &self.redirect {
+            redirect.abort();
+        }
         let _ = self.shutdown.send(());
         self.task
             .await
@@ -183,6 +198,8 @@ impl Server {
 
 /// Opens the database (migrating, seeding on first start), binds and serves in the background.
 pub async fn start(config: &Config) -> Result<Server, ServerError> {
+    // Certificate problems are found before anything else is opened.
+    let tls = config.tls.as_ref().map(tls::load).transpose()?;
     let db = db::open(
         &config.data_dir,
         config.database_url.as_deref(),
@@ -224,12 +241,23 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         allowed_origins: config.allowed_origins.clone().into(),
         guard: Arc::new(throttle::Guard::new(config.password_checks)),
         metrics_token: config.metrics_token.as_deref().map(Arc::from),
+        https: tls.is_some(),
     };
     let app = router(state, &config.www_dir);
     let limits = config.limits;
+    let https = tls.is_some();
+    let (redirect, redirect_addr) = match (&config.redirect_addr, https) {
+        (Some(at), true) => {
+            let listener = TcpListener::bind(at).await.map_err(|source| ServerError::Bind { addr: at.clone(), source })?;
+            let bound = listener.local_addr().map_err(|source| ServerError::Bind { addr: at.clone(), source })?;
+            let port = addr.port();
+            (Some(tokio::spawn(tls::redirect(listener, port, std::future::pending()))), Some(bound))
+        }
+        _ => (None, None),
+    };
     let (shutdown, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = serve::serve(listener, app, limits, async {
+        let served = serve::serve(listener, app, limits, tls, async {
             let _ = rx.await;
         })
         .await;
@@ -239,8 +267,11 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
     Ok(Server {
         addr,
         seeded,
+        https,
+        redirect_addr,
         shutdown,
         task,
+        redirect,
     })
 }
 

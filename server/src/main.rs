@@ -52,6 +52,7 @@ async fn main() -> ExitCode {
         }
         Command::Tax { rules } => return satchel_server::tax_cli::run(&rules),
         Command::Rules(command) => return satchel_server::rules_cli::run(command),
+        Command::DevCert(args) => return satchel_server::tls::dev_cert_command(args),
         Command::Serve(config) => config,
     };
     init_logging();

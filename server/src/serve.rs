@@ -50,7 +50,14 @@ impl Default for Limits {
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish
 /// (at most 10 s).
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let app = app.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.body_read));
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
@@ -90,16 +97,30 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, shutdown:
             req.extensions_mut().insert(ConnectInfo::<std::net::SocketAddr>(peer));
             req
         });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read)
-            .max_buf_size(64 * 1024)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(slot);
-        });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read).max_buf_size(64 * 1024);
+        let service = TowerToHyperService::new(service);
+        match &acceptor {
+            None => {
+                let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                    drop(slot);
+                });
+            }
+            Some(acceptor) => {
+                // The handshake runs in the connection's task, bounded like a request head, so
+                // a client that stalls it holds its slot no longer than one that stalls headers.
+                let handshake = tokio::time::timeout(limits.header_read, acceptor.accept(stream));
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    if let Ok(Ok(tls)) = handshake.await {
+                        let _ = watcher.watch(builder.serve_connection(TokioIo::new(tls), service)).await;
+                    }
+                    drop(slot);
+                });
+            }
+        }
     }
     drop(listener);
     if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {

@@ -193,6 +193,11 @@ pub async fn headers_and_log(State(state): State<AppState>, req: Request, next: 
     let path = req.uri().path().to_owned();
     let mut res = next.run(req).await;
     security_headers(res.headers_mut(), &state.allowed_origins);
+    if state.https {
+        // Only over HTTPS (a browser ignores it on plain HTTP anyway): a year, subdomains left
+        // to the operator.
+        res.headers_mut().insert(axum::http::header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     let html = res
         .headers()
         .get(CONTENT_TYPE)

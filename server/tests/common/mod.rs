@@ -219,6 +219,8 @@ pub fn config(data: &Path, www: &Path) -> Config {
         password_checks: satchel_server::config::default_password_checks(),
         metrics_token: None,
         limits: satchel_server::serve::Limits::default(),
+        tls: None,
+        redirect_addr: None,
     }
 }
 
