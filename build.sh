@@ -184,6 +184,21 @@ check_core_is_pure() {
   cargo build -p satchel-core --target "$WASM_TARGET"
 }
 
+# The spec is the server: schemathesis against the running server (tests/api-fuzz/run.sh), on
+# SQLite and on a fresh database of the test PostgreSQL (when build.sh started it).
+api_fuzz() {
+  local summary=$1
+  log "API fuzzing: docs/openapi.yaml against the server (schemathesis; SQLite and PostgreSQL)"
+  command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3 python3-venv
+  cargo build -p satchel-server
+  tests/api-fuzz/run.sh "$ROOT/target/debug/satchel-server" 2>&1 | tee -a "$summary" || true
+  # Only a cluster build.sh started (and drops after this tier): the fuzzer writes into its
+  # `postgres` database, which the server tests leave alone (each makes its own database).
+  if [ -n "$PG_DIR" ]; then
+    tests/api-fuzz/run.sh "$ROOT/target/debug/satchel-server" "$SATCHEL_TEST_DATABASE_URL" 2>&1 | tee -a "$summary" || true
+  fi
+}
+
 run_tests() {
   local summary; summary=$(mktemp)
   setup
@@ -194,6 +209,7 @@ run_tests() {
   start_test_postgres
   log "Tier 1: native tests (cargo test --workspace; the server's on SQLite and PostgreSQL)"
   cargo test --workspace 2>&1 | tee -a "$summary"
+  api_fuzz "$summary"
   stop_test_postgres
 
   log "Tier 2: the module in headless Chromium (wasm-bindgen-test)"
