@@ -264,10 +264,17 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
                     .filter(|ms| *ms > 0)
                     .filter_map(|ms| chrono::DateTime::from_timestamp_millis(i64::try_from(ms).ok()?))
                     .collect();
-                inner.telemetry_offline.set(false);
+                // A push sent just before the network went can still be answered after the
+                // browser said offline: the browser's later word stands, the span goes on.
+                let online = !browser_says_offline();
+                if online {
+                    inner.telemetry_offline.set(false);
+                }
                 crate::telemetry::note(inner, |t| {
                     t.round_finished();
-                    t.back_online(at);
+                    if online {
+                        t.back_online(at);
+                    }
                     for c in &acked {
                         t.acknowledged(*c, at, attempts);
                     }
