@@ -187,7 +187,14 @@ test('delivery day: offline from start to end at 360x740, then the server settle
     const token = await supervisorToken(server.url);
     const { days } = await getJson(server.url, '/api/v1/days', token);
     assert.equal(days.length, 1);
-    const detail = await getJson(server.url, `/api/v1/days/${days[0].day_id}`, token);
+    // The outbox is empty once the pushes are answered; the stops waiting for their photos and
+    // signatures settle when the last upload completes, a moment later. Read the day then.
+    let detail = await getJson(server.url, `/api/v1/days/${days[0].day_id}`, token);
+    for (const until = Date.now() + SYNC_TIMEOUT; detail.server_settlement.uploads_pending !== 0 && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      detail = await getJson(server.url, `/api/v1/days/${days[0].day_id}`, token);
+    }
+    assert.equal(detail.server_settlement.uploads_pending, 0, 'every upload reached the server');
     const { day } = detail;
     assert.deepEqual(day.differences, [], 'the server settlement equals the device settlement');
     assert.equal(day.flagged, false);
