@@ -121,18 +121,8 @@ async fn report(backend: Backend) {
         Backend::Postgres => Some(create_database().await),
     };
     let config = Config {
-        addr: "127.0.0.1:0".into(),
-        data_dir: dir.path().join("data"),
-        www_dir: dir.path().join("no-www"),
         database_url: pg.as_ref().map(|db| db.url.clone()),
-        max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
-        lock: Default::default(),
-        allowed_origins: Vec::new(),
-        password_checks: satchel_server::config::default_password_checks(),
-        metrics_token: None,
-        limits: satchel_server::serve::Limits::default(),
-        tls: None,
-        redirect_addr: None,
+        ..Config::loopback(dir.path().join("data"), dir.path().join("no-www"))
     };
     // Seed and grow the data before the server starts (it then finds users and a feed).
     let prepared = Instant::now();

@@ -177,18 +177,8 @@ async fn scenario(backend: Backend, devices: usize) -> Run {
         Backend::Postgres => Some(create_database().await),
     };
     let config = Config {
-        addr: "127.0.0.1:0".into(),
-        data_dir: dir.path().join("data"),
-        www_dir: dir.path().join("no-www"),
         database_url: pg.as_ref().map(|db| db.url.clone()),
-        max_connections: satchel_server::db::DEFAULT_MAX_CONNECTIONS,
-        lock: Default::default(),
-        allowed_origins: Vec::new(),
-        password_checks: satchel_server::config::default_password_checks(),
-        metrics_token: None,
-        limits: satchel_server::serve::Limits::default(),
-        tls: None,
-        redirect_addr: None,
+        ..Config::loopback(dir.path().join("data"), dir.path().join("no-www"))
     };
     let server = satchel_server::start(&config).await.expect("server starts");
     let base = format!("http://{}", server.addr);

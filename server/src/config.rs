@@ -37,6 +37,27 @@ pub struct Config {
     pub redirect_addr: Option<String>,
 }
 
+impl Config {
+    /// A server on a free loopback port with every other setting at its default: SQLite in
+    /// `data_dir`, the app from `www_dir`. What tests and benchmarks start from (`..` the rest).
+    pub fn loopback(data_dir: impl Into<PathBuf>, www_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            addr: "127.0.0.1:0".into(),
+            data_dir: data_dir.into(),
+            www_dir: www_dir.into(),
+            database_url: None,
+            max_connections: crate::db::DEFAULT_MAX_CONNECTIONS,
+            lock: Default::default(),
+            allowed_origins: Vec::new(),
+            password_checks: default_password_checks(),
+            metrics_token: None,
+            limits: crate::serve::Limits::default(),
+            tls: None,
+            redirect_addr: None,
+        }
+    }
+}
+
 /// The default number of concurrent password checks: the number of cores.
 pub fn default_password_checks() -> usize {
     std::thread::available_parallelism().map_or(2, usize::from)
@@ -391,20 +412,7 @@ mod tests {
         );
         assert_eq!(
             r,
-            Ok(Command::Serve(Config {
-                addr: "127.0.0.1:0".into(),
-                data_dir: "/d".into(),
-                www_dir: "/w".into(),
-                database_url: None,
-                max_connections: 8,
-                lock: Default::default(),
-                allowed_origins: Vec::new(),
-                password_checks: default_password_checks(),
-                metrics_token: None,
-                limits: crate::serve::Limits::default(),
-                tls: None,
-                redirect_addr: None,
-            }))
+            Ok(Command::Serve(Config::loopback("/d", "/w")))
         );
     }
 

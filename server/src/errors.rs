@@ -276,11 +276,12 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = match &self {
-            AppError::Database(e) if unavailable(e).is_some() => {
+            AppError::Database(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(detail = %self, "request refused: the database is unavailable");
-                match unavailable(e) {
-                    Some((local_codes::STORAGE_FULL, _)) => "the server's storage is full; nothing was saved, retry later".to_string(),
-                    _ => "the server is busy; nothing was saved, retry shortly".to_string(),
+                if code == local_codes::STORAGE_FULL {
+                    "the server's storage is full; nothing was saved, retry later".to_string()
+                } else {
+                    "the server is busy; nothing was saved, retry shortly".to_string()
                 }
             }
             AppError::Internal(_) | AppError::Database(_) => {

@@ -208,20 +208,7 @@ pub fn client() -> reqwest::Client {
 }
 
 pub fn config(data: &Path, www: &Path) -> Config {
-    Config {
-        addr: "127.0.0.1:0".into(),
-        data_dir: data.to_path_buf(),
-        www_dir: www.to_path_buf(),
-        database_url: None,
-        max_connections: 8,
-        lock: Default::default(),
-        allowed_origins: Vec::new(),
-        password_checks: satchel_server::config::default_password_checks(),
-        metrics_token: None,
-        limits: satchel_server::serve::Limits::default(),
-        tls: None,
-        redirect_addr: None,
-    }
+    Config::loopback(data, www)
 }
 
 pub async fn start_in(store: Store) -> TestServer {
