@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use common::*;
 use reqwest::StatusCode;
-use satchel_core::order::compute_totals;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -17,7 +16,7 @@ backend_tests! {
     a_gap_refuses_the_whole_batch,
     bad_bodies_get_json_errors,
     tokens_are_checked,
-    invalid_orders_are_rejected_and_consume_their_seq,
+    retired_order_create_is_rejected_and_consumes_its_seq,
     reused_numbers_and_ids_are_not_applied_twice,
     a_replay_with_another_payload_is_refused_not_duplicate,
     readiness_reads_and_writes_the_database,
@@ -135,15 +134,14 @@ async fn pushes_apply_exactly_once(backend: Backend) {
     let orders = s.orders(&dev).await;
     assert_eq!(orders.len(), 3);
     for (o, m) in orders.iter().zip(&batch) {
-        let satchel_core::sync::protocol::MutationBody::OrderCreate(doc) = &m.body else { panic!("v1 order") };
+        let satchel_core::sync::protocol::MutationBody::SalesOrderCreate(doc) = &m.body else { panic!("an order") };
         assert_eq!(o["order_id"], doc.order_id.to_string());
         assert_eq!(o["seq"], m.seq);
         assert_eq!(o["username"], "rep1");
         assert_eq!(o["device_id"], dev.id.to_string());
         assert_eq!(o["line_count"], 2);
-        let totals = compute_totals(&doc.order).expect("totals");
-        assert_eq!(dec(o["total"].as_str().expect("total")), totals.total);
-        assert_eq!(dec(o["tax"].as_str().expect("tax")), totals.tax);
+        assert_eq!(dec(o["total"].as_str().expect("total")), doc.total);
+        assert_eq!(dec(o["tax"].as_str().expect("tax")), doc.taxes.tax);
     }
 
     // The same batch again: all replays, nothing new.
@@ -223,7 +221,7 @@ async fn bad_bodies_get_json_errors(backend: Backend) {
     let batch = valid_batch(&dev, &reference, 1, 1);
     let mut body =
         serde_json::to_value(json!({"device_id": dev.id, "mutations": batch})).expect("value");
-    body["mutations"][0]["payload"]["totals"]["total"] = json!(12.5);
+    body["mutations"][0]["payload"]["total"] = json!(12.5);
     let (status, v) = s.push_raw(Some(&dev.token), body.to_string()).await;
     assert_error(status, &v, 400, "malformed_json");
     assert!(
@@ -301,96 +299,47 @@ async fn tokens_are_checked(backend: Backend) {
     assert_eq!(statuses(&v), ["applied"]);
 }
 
-async fn invalid_orders_are_rejected_and_consume_their_seq(backend: Backend) {
+/// `order.create` (the first order version) skipped the sales policy: an order over the
+/// outlet's credit limit was applied unflagged and the outstanding balance never moved. It is
+/// retired: each one is rejected `retired_kind` on its own (the device's queue moves on),
+/// nothing of it is stored, and replays answer with that rejection.
+async fn retired_order_create_is_rejected_and_consumes_its_seq(backend: Backend) {
     let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
-    let reference = s.reference(&dev).await;
-    let outlet = &reference.outlets[0];
-    let product = &reference.products[5];
-
-    // Tampered tax.
-    let mut tampered = valid_doc(&reference, 0);
-    tampered.totals.tax = dec(&format!(
-        "{}",
-        tampered.totals.tax.value() + rust_decimal::Decimal::ONE
-    ));
-    // Unknown SKU (totals are right for what was sent).
-    let unknown_sku = order_doc(
-        &outlet.id,
-        outlet.tax_rate,
-        &[("SKU-99999", dec("1.00"), "1")],
-    );
-    // An R3 outlet is not on rep1's routes.
     let sup = s.register("super", "super-demo").await;
-    let all = s.reference(&sup).await;
-    let r3 = all
-        .outlets
-        .iter()
-        .find(|o| o.route == "R3")
-        .expect("an R3 outlet");
-    let off_route = order_doc(
-        &r3.id,
-        r3.tax_rate,
-        &[(&product.sku, product.unit_price, "1")],
-    );
-    // Wrong rate for the outlet.
-    let wrong_rate = order_doc(
-        &outlet.id,
-        dec("7"),
-        &[(&product.sku, product.unit_price, "1")],
-    );
-    // Price not the list price.
-    let cheap = order_doc(
-        &outlet.id,
-        outlet.tax_rate,
-        &[(&product.sku, dec("0.01"), "1")],
-    );
-    let good = valid_doc(&reference, 1);
-    // The same order id again under a new mutation.
-    let mut again = valid_doc(&reference, 2);
-    again.order_id = good.order_id;
-
-    let docs = vec![
-        tampered,
-        unknown_sku,
-        off_route,
-        wrong_rate,
-        cheap,
-        good,
-        again,
-    ];
-    let batch: Vec<_> = docs
-        .into_iter()
-        .enumerate()
-        .map(|(i, d)| mutation(&dev, i as u64 + 1, d))
-        .collect();
+    let reference = s.reference(&dev).await;
+    // OUT-0037 is on rep1's routes and at its credit limit: a v1 order for it went through.
+    let at_limit = reference.outlets.iter().find(|o| o.id == "OUT-0037").expect("OUT-0037 on rep1's routes");
+    let product = &reference.products[5];
+    let outstanding = |r: &satchel_core::sync::protocol::ReferenceData| {
+        sales_of(r).outlets.iter().find(|o| o.id == "OUT-0037").and_then(|o| o.credit).expect("credit").outstanding
+    };
+    let before = outstanding(&s.reference(&sup).await);
+    let v1 = |qty: &str| {
+        v1_order_doc(&at_limit.id, at_limit.tax_rate, &[(&product.sku, product.unit_price, qty)])
+    };
+    let as_v1 = |seq: u64, doc| satchel_core::sync::protocol::Mutation {
+        body: satchel_core::sync::protocol::MutationBody::OrderCreate(doc),
+        ..mutation(&dev, seq, valid_doc(&dev, &reference, seq as usize))
+    };
+    let good = valid_doc(&dev, &reference, 2);
+    let batch = vec![as_v1(1, v1("40")), mutation(&dev, 2, good.clone()), as_v1(3, v1("1"))];
     let (status, v) = s.push(&dev, &batch).await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    assert_eq!(
-        statuses(&v),
-        ["rejected", "rejected", "rejected", "rejected", "rejected", "applied", "rejected"]
-    );
-    let r = &v["results"];
-    assert_eq!(r[0]["code"], "total_mismatch");
-    assert_eq!(r[0]["field"], "totals.tax");
-    assert!(r[0]["reason"]
-        .as_str()
-        .unwrap_or_default()
-        .contains("totals.tax"));
-    assert_eq!(r[1]["code"], "unknown_product");
-    assert_eq!(r[1]["field"], "lines[0].sku");
-    assert_eq!(r[2]["code"], "unknown_outlet");
-    assert_eq!(r[2]["field"], "outlet_id");
-    assert_eq!(r[3]["code"], "rate_mismatch");
-    assert_eq!(r[4]["code"], "price_mismatch");
-    assert_eq!(r[6]["code"], "duplicate_order");
-    assert_eq!(v["last_seq"], 7);
+    assert_eq!(statuses(&v), ["rejected", "applied", "rejected"], "{v}");
+    for r in [&v["results"][0], &v["results"][2]] {
+        assert_eq!(r["code"], "retired_kind", "{r}");
+        assert_eq!(r["field"], "kind", "{r}");
+        assert!(r["reason"].as_str().is_some_and(|m| m.contains("sales_order.create")), "{r}");
+    }
+    assert_eq!(v["last_seq"], 3);
 
     let orders = s.orders(&dev).await;
-    assert_eq!(orders.len(), 1);
-    assert_eq!(orders[0]["seq"], 6);
+    assert_eq!(orders.len(), 1, "only the current kind is stored");
+    assert_eq!(orders[0]["order_id"], good.order_id.to_string());
+    assert_eq!(outstanding(&s.reference(&sup).await), before, "the retired order moved no balance");
 
-    // Replays report the first outcome, rejected or applied.
+    // Replays report the first outcome.
     let (status, v) = s.push(&dev, &batch[..1]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["results"][0]["status"], "duplicate");
@@ -398,7 +347,7 @@ async fn invalid_orders_are_rejected_and_consume_their_seq(backend: Backend) {
     assert!(s
         .metrics()
         .await
-        .contains("satchel_mutations_total{outcome=\"rejected\"} 6\n"));
+        .contains("satchel_mutation_rejections_total{code=\"retired_kind\"} 2\n"));
 }
 
 async fn reused_numbers_and_ids_are_not_applied_twice(backend: Backend) {

@@ -163,8 +163,10 @@ fn discard(dev: &Device, seq: u64, target: Uuid, reason: &str) -> Mutation {
 }
 
 /// An order for an outlet that does not exist: rejected `unknown_outlet`.
-fn refused_order(dev: &Device, seq: u64) -> Mutation {
-    mutation(dev, seq, order_doc("OUT-NOPE", dec("13"), &[("SKU-00001", dec("1.00"), "1")]))
+fn refused_order(dev: &Device, r: &satchel_core::sync::protocol::ReferenceData, seq: u64) -> Mutation {
+    let mut doc = valid_doc(dev, r, seq as usize);
+    doc.order.outlet_id = "OUT-NOPE".into();
+    mutation(dev, seq, doc)
 }
 
 async fn push_ok(s: &TestServer, dev: &Device, ms: &[Mutation]) -> Vec<MutationResult> {
@@ -195,13 +197,13 @@ async fn a_chain_is_applied_in_order(backend: Backend) {
     let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let r = s.reference(&dev).await;
-    let a = mutation(&dev, 1, valid_doc(&r, 1));
-    let b = with_parents(mutation(&dev, 2, valid_doc(&r, 2)), &[a.id]);
+    let a = mutation(&dev, 1, valid_doc(&dev, &r, 1));
+    let b = with_parents(mutation(&dev, 2, valid_doc(&dev, &r, 2)), &[a.id]);
     let got = push_ok(&s, &dev, &[a.clone(), b.clone()]).await;
     assert_eq!(got[0].outcome, Outcome::Applied);
     assert_eq!(got[1].outcome, Outcome::Applied);
     // A grandchild in a later push, naming both.
-    let c = with_parents(mutation(&dev, 3, valid_doc(&r, 3)), &[b.id, a.id]);
+    let c = with_parents(mutation(&dev, 3, valid_doc(&dev, &r, 3)), &[b.id, a.id]);
     let got = push_ok(&s, &dev, std::slice::from_ref(&c)).await;
     assert_eq!(got[0].outcome, Outcome::Applied);
     assert_eq!(s.orders(&dev).await.len(), 3);
@@ -227,11 +229,11 @@ async fn a_refused_parent_holds_its_child_until_discarded_or_resubmitted(backend
     let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let r = s.reference(&dev).await;
-    let a = refused_order(&dev, 1);
-    let child_doc = valid_doc(&r, 5);
+    let a = refused_order(&dev, &r, 1);
+    let child_doc = valid_doc(&dev, &r, 5);
     let b = with_parents(mutation(&dev, 2, child_doc.clone()), &[a.id]);
     // A grandchild: held by a held parent.
-    let g = with_parents(mutation(&dev, 3, valid_doc(&r, 6)), &[b.id]);
+    let g = with_parents(mutation(&dev, 3, valid_doc(&dev, &r, 6)), &[b.id]);
     let push = [a.clone(), b.clone(), g.clone()];
     let got = push_ok(&s, &dev, &push).await;
     assert_eq!(rejected_code(&got[0]), "unknown_outlet");
@@ -296,8 +298,8 @@ async fn a_child_pushed_before_its_parent_on_another_device_waits_for_it(backend
     let phone = s.register("rep1", "rep1-demo").await;
     let tablet = s.register("rep1", "rep1-demo").await;
     let r = s.reference(&phone).await;
-    let parent = mutation(&phone, 1, valid_doc(&r, 1));
-    let child = with_parents(mutation(&tablet, 1, valid_doc(&r, 2)), &[parent.id]);
+    let parent = mutation(&phone, 1, valid_doc(&phone, &r, 1));
+    let child = with_parents(mutation(&tablet, 1, valid_doc(&tablet, &r, 2)), &[parent.id]);
 
     let got = push_ok(&s, &tablet, std::slice::from_ref(&child)).await;
     let Outcome::Deferred { waiting_for, reason } = &got[0].outcome else { panic!("{got:?}") };
@@ -406,14 +408,14 @@ async fn bad_dependencies_are_rejected(backend: Backend) {
     let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let r = s.reference(&dev).await;
-    let mut itself = mutation(&dev, 1, valid_doc(&r, 1));
+    let mut itself = mutation(&dev, 1, valid_doc(&dev, &r, 1));
     itself.depends_on = vec![itself.id];
     let a = Uuid::now_v7();
-    let twice = with_parents(mutation(&dev, 2, valid_doc(&r, 2)), &[a, a]);
+    let twice = with_parents(mutation(&dev, 2, valid_doc(&dev, &r, 2)), &[a, a]);
     let many: Vec<Uuid> = (0..17).map(|_| Uuid::now_v7()).collect();
-    let too_many = with_parents(mutation(&dev, 3, valid_doc(&r, 3)), &many);
-    let later = mutation(&dev, 5, valid_doc(&r, 5));
-    let on_later = with_parents(mutation(&dev, 4, valid_doc(&r, 4)), &[later.id]);
+    let too_many = with_parents(mutation(&dev, 3, valid_doc(&dev, &r, 3)), &many);
+    let later = mutation(&dev, 5, valid_doc(&dev, &r, 5));
+    let on_later = with_parents(mutation(&dev, 4, valid_doc(&dev, &r, 4)), &[later.id]);
     let got = push_ok(&s, &dev, &[itself, twice, too_many, on_later, later]).await;
     for (i, field) in [(0, "depends_on[0]"), (1, "depends_on[1]"), (2, "depends_on"), (3, "depends_on[0]")] {
         let Outcome::Rejected { code, field: f, .. } = &got[i].outcome else { panic!("{i}: {:?}", got[i]) };
@@ -421,19 +423,19 @@ async fn bad_dependencies_are_rejected(backend: Backend) {
     }
     assert_eq!(got[4].outcome, Outcome::Applied);
     // Sixteen parents are fine (here all applied: this push's own).
-    let first: Vec<Mutation> = (6..=21).map(|seq| mutation(&dev, seq, valid_doc(&r, seq as usize))).collect();
+    let first: Vec<Mutation> = (6..=21).map(|seq| mutation(&dev, seq, valid_doc(&dev, &r, seq as usize))).collect();
     let ids: Vec<Uuid> = first.iter().map(|m| m.id).collect();
     let mut push = first.clone();
-    push.push(with_parents(mutation(&dev, 22, valid_doc(&r, 22)), &ids));
+    push.push(with_parents(mutation(&dev, 22, valid_doc(&dev, &r, 22)), &ids));
     let got = push_ok(&s, &dev, &push).await;
     assert_eq!(got[16].outcome, Outcome::Applied, "{:?}", got[16]);
 
     // A dependency on a later mutation of the same device, found when that one arrives.
     let forward_id = Uuid::now_v7();
-    let waits = with_parents(mutation(&dev, 23, valid_doc(&r, 23)), &[forward_id]);
+    let waits = with_parents(mutation(&dev, 23, valid_doc(&dev, &r, 23)), &[forward_id]);
     let got = push_ok(&s, &dev, std::slice::from_ref(&waits)).await;
     assert!(matches!(got[0].outcome, Outcome::Deferred { .. }), "{got:?}");
-    let mut forward = mutation(&dev, 24, valid_doc(&r, 24));
+    let mut forward = mutation(&dev, 24, valid_doc(&dev, &r, 24));
     forward.id = forward_id;
     let got = push_ok(&s, &dev, &[forward]).await;
     assert_eq!(got[0].outcome, Outcome::Applied);
@@ -448,9 +450,9 @@ async fn a_circle_across_devices_is_broken(backend: Backend) {
     let two = s.register("rep1", "rep1-demo").await;
     let r = s.reference(&one).await;
     let (a_id, b_id) = (Uuid::now_v7(), Uuid::now_v7());
-    let mut a = with_parents(mutation(&one, 1, valid_doc(&r, 1)), &[b_id]);
+    let mut a = with_parents(mutation(&one, 1, valid_doc(&one, &r, 1)), &[b_id]);
     a.id = a_id;
-    let mut b = with_parents(mutation(&two, 1, valid_doc(&r, 2)), &[a_id]);
+    let mut b = with_parents(mutation(&two, 1, valid_doc(&two, &r, 2)), &[a_id]);
     b.id = b_id;
     let got = push_ok(&s, &one, &[a]).await;
     assert!(matches!(got[0].outcome, Outcome::Deferred { .. }), "{got:?}");
@@ -466,11 +468,11 @@ async fn exactly_once_holds_with_dependencies(backend: Backend) {
     let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
     let r = s.reference(&dev).await;
-    let ok = mutation(&dev, 1, valid_doc(&r, 1));
-    let child = with_parents(mutation(&dev, 2, valid_doc(&r, 2)), &[ok.id]);
-    let refused = refused_order(&dev, 3);
-    let held = with_parents(mutation(&dev, 4, valid_doc(&r, 4)), &[refused.id]);
-    let waiting = with_parents(mutation(&dev, 5, valid_doc(&r, 5)), &[Uuid::now_v7(), Uuid::now_v7()]);
+    let ok = mutation(&dev, 1, valid_doc(&dev, &r, 1));
+    let child = with_parents(mutation(&dev, 2, valid_doc(&dev, &r, 2)), &[ok.id]);
+    let refused = refused_order(&dev, &r, 3);
+    let held = with_parents(mutation(&dev, 4, valid_doc(&dev, &r, 4)), &[refused.id]);
+    let waiting = with_parents(mutation(&dev, 5, valid_doc(&dev, &r, 5)), &[Uuid::now_v7(), Uuid::now_v7()]);
     let push = [ok, child, refused, held, waiting];
     let (_, v) = s.push(&dev, &push).await;
     let first = results(&v);
@@ -514,8 +516,8 @@ async fn a_parent_and_its_child_racing_never_leave_the_child_waiting(backend: Ba
     let r = s.reference(&one).await;
     let mut children = Vec::new();
     for seq in 1..=ROUNDS {
-        let parent = mutation(&one, seq, valid_doc(&r, seq as usize));
-        let child = with_parents(mutation(&two, seq, valid_doc(&r, 100 + seq as usize)), &[parent.id]);
+        let parent = mutation(&one, seq, valid_doc(&one, &r, seq as usize));
+        let child = with_parents(mutation(&two, seq, valid_doc(&two, &r, 100 + seq as usize)), &[parent.id]);
         let (p, c) = tokio::join!(s.push(&one, std::slice::from_ref(&parent)), s.push(&two, std::slice::from_ref(&child)));
         assert_eq!((p.0, c.0), (StatusCode::OK, StatusCode::OK), "{} {}", p.1, c.1);
         children.push(child.id);

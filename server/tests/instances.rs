@@ -26,11 +26,14 @@ async fn two_devices_racing_on_one_order_id_store_it_once(backend: Backend) {
     let reference = s.reference(&a).await;
     const ROUNDS: u64 = 12;
     for seq in 1..=ROUNDS {
-        let doc = valid_doc(&reference, seq as usize);
+        let doc = valid_doc(&a, &reference, seq as usize);
         let tasks: Vec<_> = [&a, &b]
             .into_iter()
             .map(|dev| {
-                let (s, dev, m) = (s.clone(), dev.clone(), mutation(dev, seq, doc.clone()));
+                // One order id; each device numbers it from its own leases.
+                let mut doc = doc.clone();
+                doc.document_number = nth_number(dev, seq);
+                let (s, dev, m) = (s.clone(), dev.clone(), mutation(dev, seq, doc));
                 tokio::spawn(async move { s.push(&dev, &[m]).await })
             })
             .collect();

@@ -84,10 +84,10 @@ async fn pushes_are_timed_and_rejections_counted_by_code(backend: Backend) {
     assert!(before.contains("# TYPE satchel_mutation_rejections_total counter\n"), "{before}");
 
     // One push: two good orders, one below the list price, one with an unknown product.
-    let outlet = &reference.outlets[0];
-    let product = &reference.products[5];
-    let cheap = order_doc(&outlet.id, outlet.tax_rate, &[(&product.sku, dec("0.01"), "1")]);
-    let unknown = order_doc(&outlet.id, outlet.tax_rate, &[("SKU-99999", dec("1.00"), "1")]);
+    let mut cheap = valid_doc(&dev, &reference, 3);
+    cheap.unit_prices[0] = dec("0.01");
+    let mut unknown = valid_doc(&dev, &reference, 4);
+    unknown.order.lines[0].sku = "SKU-99999".into();
     let mut batch = valid_batch(&dev, &reference, 1, 2);
     batch.push(mutation(&dev, 3, cheap));
     batch.push(mutation(&dev, 4, unknown));

@@ -99,7 +99,6 @@ async fn orders_of(s: &TestServer, sup: &Device, dev: &Device) -> Vec<Value> {
 fn order_id(m: &Mutation) -> String {
     match &m.body {
         MutationBody::SalesOrderCreate(doc) => doc.order_id.to_string(),
-        MutationBody::OrderCreate(doc) => doc.order_id.to_string(),
         other => panic!("not an order: {}", other.kind()),
     }
 }

@@ -35,8 +35,10 @@ pub struct Mutation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload")]
 pub enum MutationBody {
-    /// A committed sales order (version 1: one tax rate per outlet). Kept for API clients of
-    /// the first version; devices send [`MutationBody::SalesOrderCreate`].
+    /// A committed sales order of the first version (one tax rate per outlet, no sales policy).
+    /// **Retired**: still read, so a client that sends one gets a per-mutation `retired_kind`
+    /// rejection (nothing stored) instead of a refused push; devices send
+    /// [`MutationBody::SalesOrderCreate`].
     #[serde(rename = "order.create")]
     OrderCreate(crate::order::OrderDocument),
     /// A committed sales order priced from a price list, taxed by the engine and validated
@@ -741,6 +743,9 @@ pub mod rejection_codes {
     /// A text field holds the NUL character, which no database here stores alike (`field`
     /// names it: `payload.order.note`).
     pub const INVALID_TEXT: &str = "invalid_text";
+    /// The mutation's kind is retired: `order.create`, which skipped the sales policy; the
+    /// order was not stored and must be sent as `sales_order.create`.
+    pub const RETIRED_KIND: &str = "retired_kind";
 }
 
 #[cfg(test)]

@@ -23,15 +23,10 @@
 //! the committed row and rejects that mutation as a duplicate, exactly as SQLite would have.
 
 use satchel_core::sync::lifecycle::Fate;
-use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
-use satchel_core::order::{
-    self, CatalogPrice, OrderDocument, OrderError, OrderTotals, CURRENCY_PLACES,
-};
 use satchel_core::sync::protocol::{
     Mutation, MutationBody, MutationResult, Outcome, PushRequest, PushResponse, SealedMutation, MAX_BATCH,
     PAYLOAD_MISMATCH,
@@ -42,16 +37,16 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
-use super::reference::{routes_of, stored_dec};
+use super::reference::routes_of;
 use super::{counter, delivery, entry_latency, marks, outlet_update, sales_order, task_complete, telemetry_report, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
-use crate::db::{placeholders, timestamp};
+use crate::db::timestamp;
 use crate::errors::AppError;
 use crate::outcomes;
 use crate::sales::Counter;
 use crate::AppState;
 
-use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, DUPLICATE_ORDER, INVALID_TEXT};
+use satchel_core::sync::protocol::rejection_codes::{DUPLICATE_MUTATION, INVALID_TEXT, RETIRED_KIND};
 
 /// Why one mutation is refused for good.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,16 +54,6 @@ pub(super) struct Rejection {
     pub(super) code: String,
     pub(super) reason: String,
     pub(super) field: Option<String>,
-}
-
-impl From<OrderError> for Rejection {
-    fn from(e: OrderError) -> Self {
-        Rejection {
-            code: e.code().into(),
-            reason: e.to_string(),
-            field: Some(e.field().into()),
-        }
-    }
 }
 
 /// Handles a push; counts it, times it and, when refused whole, its error code.
@@ -431,13 +416,13 @@ pub(super) async fn check_and_apply(
 ) -> Result<(Verdict, Option<String>), AppError> {
     let mut document_number = None;
     let verdict = match &m.body {
-        MutationBody::OrderCreate(doc) => match check_order(conn, env.routes, doc).await? {
-            Ok(totals) => {
-                insert_order(conn, auth, m, doc, &totals, seq, at).await?;
-                Verdict::Applied(Outcome::Applied)
-            }
-            Err(rej) => Verdict::Rejected(rej),
-        },
+        MutationBody::OrderCreate(_) => Verdict::Rejected(Rejection {
+            code: RETIRED_KIND.into(),
+            reason: "order.create is retired: it skipped the sales policy (credit limit, outstanding balance, \
+                     stock, numbering); nothing of this order was stored. Send it as sales_order.create"
+                .into(),
+            field: Some("kind".into()),
+        }),
         MutationBody::SalesOrderCreate(doc) => {
             let (number, checked) = sales_order::check(conn, env.backend, env.settings, env.routes, auth, doc).await?;
             document_number = number;
@@ -693,124 +678,3 @@ async fn apply_one(
     answer(&fate)
 }
 
-/// Re-validates an order with core, against this server's catalog, outlets and the user's routes.
-/// The outer error is a server fault; the inner one a verdict on the order.
-async fn check_order(
-    conn: &mut AnyConnection,
-    routes: Option<&[String]>,
-    doc: &OrderDocument,
-) -> Result<Result<OrderTotals, Rejection>, AppError> {
-    let totals = match order::verify_document(doc) {
-        Ok(t) => t,
-        Err(e) => return Ok(Err(e.into())),
-    };
-    let outlet: Option<(String, String)> =
-        sqlx::query_as("SELECT route, tax_rate FROM outlets WHERE id = $1")
-            .bind(&doc.order.outlet_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((_, rate)) = outlet.filter(|(route, _)| routes.is_none_or(|rs| rs.contains(route)))
-    else {
-        return Ok(Err(OrderError::UnknownOutlet {
-            field: "outlet_id".into(),
-        }
-        .into()));
-    };
-    let rate = stored_dec(&rate, "tax_rate")?;
-    if rate.value() != doc.order.tax_rate.value() {
-        return Ok(Err(OrderError::RateMismatch {
-            field: "tax_rate".into(),
-            expected: rate,
-            got: doc.order.tax_rate,
-        }
-        .into()));
-    }
-    let prices = catalog_prices(conn, doc).await?;
-    if let Err(e) = order::check_catalog(&doc.order, |sku| {
-        prices
-            .get(sku)
-            .map(|&unit_price| CatalogPrice { unit_price })
-    }) {
-        return Ok(Err(e.into()));
-    }
-    let exists: Option<(String,)> =
-        sqlx::query_as("SELECT order_id FROM orders WHERE order_id = $1")
-            .bind(doc.order_id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    if exists.is_some() {
-        return Ok(Err(Rejection {
-            code: DUPLICATE_ORDER.into(),
-            reason: format!("order {} was already received", doc.order_id),
-            field: Some("order_id".into()),
-        }));
-    }
-    Ok(Ok(totals))
-}
-
-/// The catalog prices of the SKUs an order mentions.
-async fn catalog_prices(
-    conn: &mut AnyConnection,
-    doc: &OrderDocument,
-) -> Result<HashMap<String, Decimal>, AppError> {
-    let mut skus: Vec<&str> = doc.order.lines.iter().map(|l| l.sku.as_str()).collect();
-    skus.sort_unstable();
-    skus.dedup();
-    if skus.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql = format!(
-        "SELECT sku, unit_price FROM products WHERE sku IN ({})",
-        placeholders(1, skus.len())
-    );
-    let mut q = sqlx::query_as(&sql);
-    for sku in &skus {
-        q = q.bind(*sku);
-    }
-    let rows: Vec<(String, String)> = q.fetch_all(&mut *conn).await?;
-    rows.into_iter()
-        .map(|(sku, price)| Ok((sku, stored_dec(&price, "unit_price")?.value())))
-        .collect()
-}
-
-fn money(d: satchel_core::money::Dec) -> String {
-    let mut v = d.value();
-    v.rescale(CURRENCY_PLACES);
-    v.to_string()
-}
-
-async fn insert_order(
-    conn: &mut AnyConnection,
-    auth: &AuthDevice,
-    m: &Mutation,
-    doc: &OrderDocument,
-    totals: &OrderTotals,
-    seq: i64,
-    received_at: &str,
-) -> Result<(), AppError> {
-    let document = serde_json::to_string(doc)
-        .map_err(|e| AppError::Internal(format!("serialize order: {e}")))?;
-    let line_count = i64::try_from(doc.order.lines.len())
-        .map_err(|_| AppError::Internal("line count".into()))?;
-    sqlx::query(
-        "INSERT INTO orders (order_id, device_id, seq, mutation_id, username, outlet_id, committed_at, \
-         subtotal, tax, total, line_count, document, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(doc.order_id.to_string())
-    .bind(auth.device_id.to_string())
-    .bind(seq)
-    .bind(m.id.to_string())
-    .bind(&auth.username)
-    .bind(&doc.order.outlet_id)
-    .bind(timestamp(doc.committed_at))
-    .bind(money(totals.subtotal))
-    .bind(money(totals.tax))
-    .bind(money(totals.total))
-    .bind(line_count)
-    .bind(document)
-    .bind(received_at)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}

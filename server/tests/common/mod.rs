@@ -354,8 +354,9 @@ pub fn dec(s: &str) -> Dec {
     Dec::from_str(s).expect("decimal")
 }
 
-/// A valid order document for `outlet` (with its tax rate) buying `qty` of each product.
-pub fn order_doc(outlet_id: &str, tax_rate: Dec, lines: &[(&str, Dec, &str)]) -> OrderDocument {
+/// A first-version order document (`order.create`, retired: the server refuses it as
+/// `retired_kind`) for `outlet` buying `qty` of each product at `price`.
+pub fn v1_order_doc(outlet_id: &str, tax_rate: Dec, lines: &[(&str, Dec, &str)]) -> OrderDocument {
     let order = OrderRequest {
         outlet_id: outlet_id.into(),
         tax_rate,
@@ -377,33 +378,47 @@ pub fn order_doc(outlet_id: &str, tax_rate: Dec, lines: &[(&str, Dec, &str)]) ->
     }
 }
 
-pub fn mutation(dev: &Device, seq: u64, doc: OrderDocument) -> Mutation {
-    Mutation {
-        device_id: dev.id,
-        seq,
-        id: Uuid::now_v7(),
-        body: MutationBody::OrderCreate(doc),
-        created_at: Utc::now(),
-        depends_on: Vec::new(),
-    }
+/// A `sales_order.create` mutation of `dev` at `seq` (see [`sales_mutation`]).
+pub fn mutation(dev: &Device, seq: u64, doc: SalesDocument) -> Mutation {
+    sales_mutation(dev, seq, doc)
 }
 
-/// A valid order for the `n`th outlet the user sees, with two catalog lines.
-pub fn valid_doc(reference: &ReferenceData, n: usize) -> OrderDocument {
-    let outlet = &reference.outlets[n % reference.outlets.len()];
-    let p1 = &reference.products[(n * 3) % reference.products.len()];
-    let p2 = &reference.products[(n * 3 + 1) % reference.products.len()];
-    order_doc(
-        &outlet.id,
-        outlet.tax_rate,
-        &[
-            (&p1.sku, p1.unit_price, "2"),
-            (&p2.sku, p2.unit_price, "1.5"),
-        ],
+/// The device's `n`th leased document number (from 0, across its ranges in order): distinct
+/// `n` give distinct numbers.
+pub fn nth_number(dev: &Device, n: u64) -> String {
+    let mut left = n;
+    for r in &dev.number_ranges {
+        if left < r.len() {
+            return satchel_core::sales::numbering::format_number(&r.prefix, r.first + left);
+        }
+        left -= r.len();
+    }
+    panic!("the device has fewer than {} leased numbers", n + 1)
+}
+
+/// A valid order of the device for the `n`th outlet its user sees (skipping the outlets the
+/// demo keeps near their credit limit), with two plain catalog lines, numbered with the
+/// device's `n`th leased number: applied, not flagged, on a fresh demo server.
+pub fn valid_doc(dev: &Device, reference: &ReferenceData, n: usize) -> SalesDocument {
+    let sales = sales_of(reference);
+    let outlets: Vec<&str> = sales
+        .outlets
+        .iter()
+        .map(|o| o.id.as_str())
+        .filter(|id| !satchel_server::seed::NEAR_LIMIT.iter().any(|(near, _, _)| near == id))
+        .collect();
+    let skus = plain_skus(sales);
+    assert!(!outlets.is_empty() && skus.len() > 1, "the user sees outlets and stocked products");
+    sales_doc(
+        sales,
+        outlets[n % outlets.len()],
+        &[(&skus[(n * 3) % skus.len()], "2"), (&skus[(n * 3 + 1) % skus.len()], "1")],
+        OrderKind::Sale,
+        nth_number(dev, n as u64),
     )
 }
 
-/// `count` valid mutations numbered from `first`.
+/// `count` valid mutations numbered from `first` (each with the device's `seq`th number).
 pub fn valid_batch(
     dev: &Device,
     reference: &ReferenceData,
@@ -411,7 +426,7 @@ pub fn valid_batch(
     count: u64,
 ) -> Vec<Mutation> {
     (first..first + count)
-        .map(|seq| mutation(dev, seq, valid_doc(reference, seq as usize)))
+        .map(|seq| mutation(dev, seq, valid_doc(dev, reference, seq as usize)))
         .collect()
 }
 
