@@ -304,6 +304,13 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
             }
             PushOutcome::AuthRefused
         }
+        Err(f @ Failure::RetryLater { after_ms, .. }) => {
+            *sync.last_error.borrow_mut() = Some(f.into());
+            if marking {
+                crate::telemetry::note(inner, satchel_core::device::telemetry::Telemetry::round_finished).await;
+            }
+            PushOutcome::RetryLater { after_ms }
+        }
         Err(f) => {
             *sync.last_error.borrow_mut() = Some(f.into());
             if marking {

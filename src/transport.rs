@@ -28,6 +28,16 @@ pub enum Failure {
     },
     /// A 2xx answer whose body was not what the protocol says.
     BadResponse(String),
+    /// The server (or a proxy) asked to be retried later: `503` or `429` with `Retry-After`
+    /// (busy, a full disk, throttling, maintenance).
+    RetryLater {
+        /// HTTP status.
+        status: u16,
+        /// The body's error, or a synthetic one when the body was not JSON.
+        error: ApiError,
+        /// What `Retry-After` said, in ms.
+        after_ms: u64,
+    },
     /// The server answers, but not to this page's origin: it does not list the origin in its
     /// CORS settings (`SATCHEL_ALLOWED_ORIGINS`). Only for a server on another origin.
     CorsRefused {
@@ -41,7 +51,7 @@ impl From<Failure> for SatchelError {
         match f {
             Failure::Unreachable => SatchelError::Network,
             Failure::Status { status: 401 | 403, .. } => SatchelError::Unauthorized,
-            Failure::Status { error, .. } => SatchelError::Server { detail: error.code, message: error.message },
+            Failure::Status { error, .. } | Failure::RetryLater { error, .. } => SatchelError::Server { detail: error.code, message: error.message },
             Failure::BadResponse(m) => SatchelError::Server { detail: "bad_response".into(), message: m },
             Failure::CorsRefused { server } => SatchelError::CorsRefused { server, page: crate::workspace::page_origin() },
         }
@@ -121,16 +131,27 @@ impl Transport {
             let response: Response = fetched.dyn_into().map_err(|_| Failure::Unreachable)?;
             let text_promise = response.text().map_err(|_| Failure::Unreachable)?;
             let text = JsFuture::from(text_promise).await.map_err(|_| Failure::Unreachable)?.as_string().unwrap_or_default();
-            Ok::<_, Failure>((response.status(), text))
+            let retry_after = response.headers().get("Retry-After").ok().flatten();
+            Ok::<_, Failure>((response.status(), text, retry_after))
         }
         .await;
         abort.cancel();
-        let (status, text) = outcome?;
+        let (status, text, retry_after) = outcome?;
         if (200..300).contains(&status) {
             // 204 No Content (re-authentication) and any other empty success read as JSON null,
             // which the callers that expect no body accept.
             let body = if text.trim().is_empty() { "null" } else { text.as_str() };
             return serde_json::from_str(body).map_err(|e| Failure::BadResponse(format!("unexpected answer: {e}")));
+        }
+        if let (503 | 429, Some(after_ms)) = (status, retry_after.as_deref().and_then(retry_after_ms)) {
+            // Busy, a full disk, throttling: the server said when to come back (a proxy's 503
+            // for maintenance too). The sync loop waits that long.
+            let error = serde_json::from_str::<ApiError>(&text).unwrap_or_else(|_| ApiError {
+                code: format!("http_{status}"),
+                message: "the server asked to be retried later".into(),
+                field: None,
+            });
+            return Err(Failure::RetryLater { status, error, after_ms });
         }
         if status >= 500 || status == 0 {
             // The server's own `503 busy` (its password checks are all taken) is said as such;
@@ -146,6 +167,16 @@ impl Transport {
             .unwrap_or_else(|_| ApiError { code: format!("http_{status}"), message: "unexpected error body".into(), field: None });
         Err(Failure::Status { status, error })
     }
+}
+
+/// A `Retry-After` value in ms: delay-seconds (what this server sends) or an HTTP date.
+fn retry_after_ms(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(seconds.saturating_mul(1000));
+    }
+    let at = js_sys::Date::parse(value);
+    at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
 }
 
 impl Transport {

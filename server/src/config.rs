@@ -70,6 +70,8 @@ pub const MAX_LOCK_IDLE_MINUTES: u64 = 30;
 pub const DB_FILE: &str = "satchel.sqlite3";
 
 /// What the command line asked for.
+// Parsed once at start and matched at once: boxing the large `Serve` would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Serve the API and the PWA (the default).
@@ -163,6 +165,9 @@ ENVIRONMENT:
     SATCHEL_DEMO_PRODUCTS, SATCHEL_DEMO_OUTLETS  grow a fresh demo database to this many
                                products and outlets (benchmarks)
     SATCHEL_NUMBER_LEASE_SIZE  document numbers leased to a device at a time [default: 1000]
+    SATCHEL_MAX_CLIENTS        client connections open at once [default: 768]
+    SATCHEL_MAX_ROUTE_REQUESTS requests at once on each of push, pull, blobs (a sixteenth on
+                               recover); more wait up to 5 s, then 503 busy [default: 64]
 
     -V, --version          print the version
 
@@ -311,6 +316,12 @@ impl Command {
         if let Some(n) = env("SATCHEL_MAX_CLIENTS").filter(|s| !s.is_empty()) {
             limits.max_connections = n.trim().parse::<usize>().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| ConfigError::BadValue {
                 option: "SATCHEL_MAX_CLIENTS".into(),
+                reason: "a whole number from 1 to 100000".into(),
+            })?;
+        }
+        if let Some(n) = env("SATCHEL_MAX_ROUTE_REQUESTS").filter(|s| !s.is_empty()) {
+            limits.route_requests = n.trim().parse::<usize>().ok().filter(|n| (1..=100_000).contains(n)).ok_or_else(|| ConfigError::BadValue {
+                option: "SATCHEL_MAX_ROUTE_REQUESTS".into(),
                 reason: "a whole number from 1 to 100000".into(),
             })?;
         }

@@ -69,6 +69,15 @@ pub enum DbError {
     /// A migration failed.
     #[error("cannot migrate the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// SQLite's integrity check found the file damaged: the server does not start on it (it
+    /// would accept writes into a broken file and fail later, in the middle of a push).
+    #[error("the database file {path} is damaged ({detail}); restore it from a backup (docs/operations.md, Backups) or move it aside")]
+    Damaged {
+        /// The file.
+        path: String,
+        /// The integrity check's first finding.
+        detail: String,
+    },
 }
 
 /// Whether `url` names a PostgreSQL database (the only kind `--database-url` accepts).
@@ -130,7 +139,17 @@ async fn open_sqlite(data_dir: &Path, max_connections: u32) -> Result<Db, DbErro
         .foreign_keys(true);
     // Create the file and switch it to WAL (a setting the file keeps) with the native driver;
     // the `Any` driver only reads the URL, so the per-connection pragmas follow in after_connect.
-    options.connect().await?.close().await?;
+    // Then check the whole file once (`quick_check`: every page and record, not the index
+    // contents; well under a second for the demo, seconds for gigabytes): a damaged file is not
+    // served at all. A file that is not a database fails the same way.
+    let mut conn = options.connect().await.map_err(|e| damaged_or(&path, e))?;
+    let findings: Vec<(String,)> =
+        sqlx::query_as("PRAGMA quick_check(3)").fetch_all(&mut conn).await.map_err(|e| damaged_or(&path, e))?;
+    conn.close().await?;
+    if findings.first().is_none_or(|(f,)| f != "ok") {
+        let detail = findings.into_iter().map(|(f,)| f).collect::<Vec<_>>().join("; ");
+        return Err(DbError::Damaged { path: path.display().to_string(), detail });
+    }
     let any = AnyConnectOptions::from_url(&options.to_url_lossy())?;
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
@@ -164,6 +183,16 @@ async fn open_sqlite(data_dir: &Path, max_connections: u32) -> Result<Db, DbErro
         pool,
         backend: Backend::Sqlite,
     })
+}
+
+/// A failure opening or checking the SQLite file: [`DbError::Damaged`] when SQLite says the file
+/// is corrupt (`SQLITE_CORRUPT`) or not a database (`SQLITE_NOTADB`), else [`DbError::Open`].
+fn damaged_or(path: &Path, e: sqlx::Error) -> DbError {
+    let code = e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
+    match code.as_deref() {
+        Some("11" | "26") => DbError::Damaged { path: path.display().to_string(), detail: e.to_string() },
+        _ => DbError::Open(e),
+    }
 }
 
 async fn open_postgres(url: &str, max_connections: u32) -> Result<Db, DbError> {

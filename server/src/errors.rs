@@ -266,6 +266,26 @@ pub fn unavailable(e: &sqlx::Error) -> Option<(&'static str, u64)> {
     }
 }
 
+/// Set once a request met a damaged database (SQLite `SQLITE_CORRUPT` or `SQLITE_NOTADB`,
+/// PostgreSQL `data_corrupted` or `index_corrupted`); `/readyz` then answers 503 `damaged` until
+/// the server is restarted on a sound database (a damaged SQLite file stops the start).
+static DAMAGE_SEEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `e` says the database's storage is damaged (recording it for [`damage_seen`]).
+pub fn damaged(e: &sqlx::Error) -> bool {
+    let code = e.as_database_error().and_then(|d| d.code());
+    let is = matches!(code.as_deref(), Some("11" | "26" | "XX001" | "XX002"));
+    if is {
+        DAMAGE_SEEN.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    is
+}
+
+/// Whether any request has met a damaged database since the server started.
+pub fn damage_seen() -> bool {
+    DAMAGE_SEEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl From<BackupError> for AppError {
     fn from(e: BackupError) -> Self {
         AppError::BackupRefused { code: e.code(), field: e.field().into(), message: e.to_string() }
@@ -285,6 +305,11 @@ impl IntoResponse for AppError {
                 }
             }
             AppError::Internal(_) | AppError::Database(_) => {
+                if let AppError::Database(e) = &self {
+                    if damaged(e) {
+                        tracing::error!("the database is damaged: /readyz now answers 503 until a restart on a sound database");
+                    }
+                }
                 tracing::error!(detail = %self, "request failed");
                 "something failed on the server; retry later".to_string()
             }

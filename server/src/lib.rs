@@ -89,7 +89,7 @@ pub enum ServerError {
 }
 
 /// Builds the application: API routes, metrics, health and the static PWA.
-pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
+pub fn router(state: AppState, www_dir: &std::path::Path, limits: &serve::Limits) -> Router {
     let na = api::method_not_allowed;
     let api = Router::new()
         .route("/api/v1/devices", post(api::devices::register).fallback(na))
@@ -142,7 +142,9 @@ pub fn router(state: AppState, www_dir: &std::path::Path) -> Router {
         .route("/api", any(api::not_found))
         .route("/api/{*rest}", any(api::not_found))
         .layer(DefaultBodyLimit::max(api::BODY_LIMIT))
-        .layer(axum::middleware::from_fn(api::refuse_oversized));
+        .layer(axum::middleware::from_fn(api::refuse_oversized))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(serve::RouteGate::new(limits)), serve::gate_route))
+        .layer(axum::middleware::from_fn(api::refuse_nul_in_url));
     Router::new()
         .merge(api)
         .route("/healthz", get(web::healthz))
@@ -243,7 +245,7 @@ pub async fn start(config: &Config) -> Result<Server, ServerError> {
         metrics_token: config.metrics_token.as_deref().map(Arc::from),
         https: tls.is_some(),
     };
-    let app = router(state, &config.www_dir);
+    let app = router(state, &config.www_dir, &config.limits);
     let limits = config.limits;
     let https = tls.is_some();
     let (redirect, redirect_addr) = match (&config.redirect_addr, https) {

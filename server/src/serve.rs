@@ -10,6 +10,12 @@
 //! - **A body-read timeout** ([`Limits::body_read`], `tower_http`'s `RequestBodyTimeoutLayer`):
 //!   a client that stops sending its body is answered 408 and closed.
 //!
+//! - **A cap on concurrent requests per route** ([`Limits::route_requests`], [`RouteGate`]): the
+//!   heavy routes (push, pull, a blob chunk or its content, a backup recovery) each take at most
+//!   that many requests at once (a recovery, whose body may be 32 MiB, a sixteenth of it); a
+//!   request that finds its route full waits at most [`Limits::route_wait`] for a place, then is
+//!   answered `503 busy` with `Retry-After`, which devices honour. Nothing queues without bound.
+//!
 //! A declared body over the route's limit is refused at once from its `Content-Length`
 //! ([`crate::api::refuse_oversized`]), before any of it is read.
 
@@ -35,16 +41,80 @@ pub struct Limits {
     pub header_read: Duration,
     /// Time to send a request's body once its head arrived.
     pub body_read: Duration,
+    /// Requests a heavy route takes at once (`SATCHEL_MAX_ROUTE_REQUESTS`; default
+    /// [`Limits::DEFAULT_ROUTE_REQUESTS`]); see [`RouteGate`].
+    pub route_requests: usize,
+    /// How long a request waits for a place on its full route before `503 busy`.
+    pub route_wait: Duration,
 }
 
 impl Limits {
     /// Below the common 1,024 open-file limit, with room for the database and the files served.
     pub const DEFAULT_MAX_CONNECTIONS: usize = 768;
+    /// A tenth of the connections: one route cannot take them all, and a push or a pull that
+    /// waits for SQLite's single writer holds little while it waits.
+    pub const DEFAULT_ROUTE_REQUESTS: usize = 64;
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_connections: Self::DEFAULT_MAX_CONNECTIONS, header_read: Duration::from_secs(20), body_read: Duration::from_secs(120) }
+        Limits {
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            header_read: Duration::from_secs(20),
+            body_read: Duration::from_secs(120),
+            route_requests: Self::DEFAULT_ROUTE_REQUESTS,
+            route_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The per-route caps of [`Limits::route_requests`]: one semaphore per heavy route.
+#[derive(Debug)]
+pub struct RouteGate {
+    push: Arc<Semaphore>,
+    pull: Arc<Semaphore>,
+    blobs: Arc<Semaphore>,
+    recover: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl RouteGate {
+    /// The gate for `limits`.
+    pub fn new(limits: &Limits) -> RouteGate {
+        let n = limits.route_requests.max(1);
+        let gate = || Arc::new(Semaphore::new(n));
+        RouteGate { push: gate(), pull: gate(), blobs: gate(), recover: Arc::new(Semaphore::new((n / 16).max(1))), wait: limits.route_wait }
+    }
+
+    /// The semaphore of the route `path` is on, if it is a gated one.
+    fn of(&self, path: &str) -> Option<&Arc<Semaphore>> {
+        match path {
+            "/api/v1/sync/push" => Some(&self.push),
+            "/api/v1/sync/pull" => Some(&self.pull),
+            "/api/v1/sync/recover" => Some(&self.recover),
+            p if p.starts_with("/api/v1/blobs/") => Some(&self.blobs),
+            _ => None,
+        }
+    }
+}
+
+/// Middleware: runs a request on a gated route only with a place on it (see [`RouteGate`]).
+pub async fn gate_route(
+    axum::extract::State(gate): axum::extract::State<Arc<RouteGate>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(semaphore) = gate.of(req.uri().path()) else {
+        return next.run(req).await;
+    };
+    match tokio::time::timeout(gate.wait, semaphore.clone().acquire_owned()).await {
+        Ok(Ok(place)) => {
+            let response = next.run(req).await;
+            drop(place);
+            response
+        }
+        _ => crate::errors::AppError::Busy { retry_after_s: gate.wait.as_secs().max(1) }.into_response(),
     }
 }
 

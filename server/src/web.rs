@@ -25,6 +25,12 @@ pub async fn healthz() -> Json<serde_json::Value> {
 /// "not_ready", "database": "full" | "busy" | "failing"}` with `Retry-After`. `/healthz` only
 /// says the process answers.
 pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    if crate::errors::damage_seen() {
+        let mut response =
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not_ready", "database": "damaged"}))).into_response();
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(60u64));
+        return response;
+    }
     let pool = state.db.pool.clone();
     let check = async move {
         let _: (i64,) = sqlx::query_as("SELECT 1").fetch_one(&pool).await?;
@@ -43,6 +49,7 @@ pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
             let kind = match crate::errors::unavailable(&e) {
                 Some((crate::errors::local_codes::STORAGE_FULL, _)) => "full",
                 Some(_) => "busy",
+                None if crate::errors::damaged(&e) => "damaged",
                 None => "failing",
             };
             tracing::warn!(error = %e, kind, "not ready");

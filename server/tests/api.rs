@@ -597,6 +597,26 @@ async fn nul_characters_are_refused_by_name_and_never_block_the_queue(backend: B
     assert_error(status, &v, 400, "invalid_text");
     assert_eq!(v["field"], "label");
 
+    // In a path parameter (which goes to the database as an id) or a query value.
+    let sup = s.register("super", "super-demo").await;
+    for (method, path, field) in [
+        ("GET", "/api/v1/days/d%00y", "path"),
+        ("GET", "/api/v1/shifts/%00", "path"),
+        ("POST", "/api/v1/tasks/T%00/cancel", "path"),
+        ("POST", "/api/v1/review/o%00/resolve", "path"),
+        ("POST", "/api/v1/conflicts/c%00/resolve", "path"),
+        ("GET", "/api/v1/blobs/%00", "path"),
+        ("GET", "/api/v1/sync/pull?checkpoint=%00", "query"),
+    ] {
+        let req = s.http.request(method.parse().expect("method"), s.url(path)).bearer_auth(&sup.token);
+        let req = if method == "POST" { req.json(&json!({"resolution": "accept"})) } else { req };
+        let res = req.send().await.expect("send");
+        let status = res.status();
+        let v: Value = res.json().await.expect("json");
+        assert_error(status, &v, 400, "invalid_text");
+        assert_eq!(v["field"], field, "{method} {path}");
+    }
+
     // A mutation carrying one: rejected on its own, naming the field; the seq is consumed and
     // the next one applies, so the device's queue moves on.
     let dev = s.register("rep1", "rep1-demo").await;

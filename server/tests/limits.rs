@@ -1,6 +1,7 @@
 //! Slow and greedy clients (issue 15): a client that never finishes its headers is closed after
 //! the header timeout; a flood of such connections beyond the cap makes newcomers wait for a
-//! free slot instead of locking everyone out; a body declared over the limit is refused at once.
+//! free slot instead of locking everyone out; a body declared over the limit is refused at once;
+//! a heavy route at its cap answers `503 busy` with `Retry-After` after a short wait.
 
 #[allow(unused_macros, unused_imports)]
 mod common;
@@ -98,4 +99,44 @@ async fn a_body_declared_over_the_limit_is_refused_before_it_is_sent() {
     let text = String::from_utf8_lossy(&buf[..n]);
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("body_too_large"), "{text}");
+}
+
+#[tokio::test]
+async fn a_full_route_answers_busy_with_retry_after_and_other_routes_still_work() {
+    let limits = Limits { route_requests: 1, route_wait: Duration::from_millis(300), ..Limits::default() };
+    let s = start_with(limits).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+
+    // A push whose body never finishes holds the route's only place.
+    let mut slow = TcpStream::connect(s.server.addr).await.expect("connect");
+    let head = format!(
+        "POST /api/v1/sync/push HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{",
+        dev.token
+    );
+    slow.write_all(head.as_bytes()).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // The next push waits its 300 ms, then is told to come back, with nothing applied.
+    let batch = valid_batch(&dev, &reference, 1, 1);
+    let body = serde_json::json!({"device_id": dev.id, "mutations": batch});
+    let started = Instant::now();
+    let res = s.http.post(s.url("/api/v1/sync/push")).bearer_auth(&dev.token).json(&body).send().await.expect("push");
+    assert!(started.elapsed() >= Duration::from_millis(300), "it waited for a place: {:?}", started.elapsed());
+    assert_eq!(res.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("1"));
+    let v: serde_json::Value = res.json().await.expect("json");
+    assert_error(reqwest::StatusCode::SERVICE_UNAVAILABLE, &v, 503, "busy");
+    assert!(s.orders(&dev).await.is_empty(), "nothing applied");
+
+    // Another route is not held up by the full one.
+    let res = s.http.get(s.url("/api/v1/tasks")).bearer_auth(&dev.token).send().await.expect("tasks");
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+
+    // The place frees when the slow client goes: the same push now applies.
+    drop(slow);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, v) = s.push(&dev, &batch).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["applied"]);
 }

@@ -49,6 +49,7 @@ pub(super) async fn pull_once(inner: &Rc<Inner>) -> PullOutcome {
 fn pull_failure(inner: &Rc<Inner>, f: Failure) -> PullOutcome {
     let outcome = match &f {
         Failure::Unreachable | Failure::CorsRefused { .. } => PullOutcome::Unreachable,
+        Failure::RetryLater { after_ms, .. } => PullOutcome::RetryLater { after_ms: *after_ms },
         Failure::Status { status: 401 | 403, error } if error.code != "token_scope" => PullOutcome::AuthRefused,
         _ => PullOutcome::Refused,
     };

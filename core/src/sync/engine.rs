@@ -14,7 +14,11 @@
 //! pull that brings back what the server made of it).
 //!
 //! A failed push or pull backs off (one failure counter for both, reset by any answer from the
-//! server); refused credentials stop the loop until the user signs in again.
+//! server); refused credentials stop the loop until the user signs in again. When the server
+//! itself says when to come back (`503` or `429` with `Retry-After`: it is busy, its disk is
+//! full, it throttles), the loop waits at least that long, and nothing but that timer (or a new
+//! sign-in) ends the wait: a commit, the network coming back or the page becoming visible
+//! does not send a fleet of phones back at a server that asked for quiet.
 
 use serde::Serialize;
 
@@ -55,7 +59,17 @@ pub enum PushOutcome {
     /// The server refused the batch as a whole (4xx other than auth). Retried with backoff, since
     /// the cause may be on either side; the status shows the code.
     BatchRefused,
+    /// The server asked to be retried later (`503` or `429` with `Retry-After`), in ms: the
+    /// retry waits at least that long (at most [`MAX_SERVER_WAIT_MS`]).
+    RetryLater {
+        /// What `Retry-After` said, in ms.
+        after_ms: u64,
+    },
 }
+
+/// The longest wait a server's `Retry-After` can impose (one hour): a wrong or hostile header
+/// cannot park a device's outbox for days.
+pub const MAX_SERVER_WAIT_MS: u64 = 3_600_000;
 
 /// How a pull of one page ended, as seen by the shell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +88,11 @@ pub enum PullOutcome {
     /// The server refused the pull (4xx other than auth, e.g. `bad_checkpoint`). Retried with
     /// backoff; the status shows the code.
     Refused,
+    /// The server asked to be retried later, in ms (see [`PushOutcome::RetryLater`]).
+    RetryLater {
+        /// What `Retry-After` said, in ms.
+        after_ms: u64,
+    },
 }
 
 /// Events fed to [`SyncEngine::step`].
@@ -156,6 +175,9 @@ pub struct SyncEngine {
     failures: u32,
     /// A wake arrived while a push or a pull was in flight: push again when the round ends.
     woken_in_flight: bool,
+    /// Backing off because the server said when to come back: only the timer (or a new sign-in)
+    /// ends the wait.
+    server_asked_wait: bool,
     policy: BackoffPolicy,
 }
 
@@ -168,7 +190,7 @@ impl Default for SyncEngine {
 impl SyncEngine {
     /// A new, idle engine.
     pub fn new(policy: BackoffPolicy) -> Self {
-        SyncEngine { phase: Phase::Idle, failures: 0, woken_in_flight: false, policy }
+        SyncEngine { phase: Phase::Idle, failures: 0, woken_in_flight: false, server_asked_wait: false, policy }
     }
 
     /// The current phase.
@@ -188,6 +210,7 @@ impl SyncEngine {
             (Phase::NeedsSignIn, SyncEvent::Reauthenticated) => {
                 self.failures = 0;
                 self.woken_in_flight = false;
+                self.server_asked_wait = false;
                 self.phase = Phase::Pushing;
                 vec![PushBatch]
             }
@@ -197,9 +220,14 @@ impl SyncEngine {
                 self.woken_in_flight = true;
                 vec![]
             }
+            (Phase::BackingOff, SyncEvent::Wake(reason)) if self.server_asked_wait && reason != WakeReason::Timer => {
+                // The server said when; the armed timer ends the wait and pushes everything then.
+                vec![]
+            }
             (Phase::Idle | Phase::BackingOff, SyncEvent::Wake(_) | SyncEvent::Reauthenticated) => {
                 self.phase = Phase::Pushing;
                 self.woken_in_flight = false;
+                self.server_asked_wait = false;
                 vec![CancelTimer, PushBatch]
             }
             (Phase::Pushing, SyncEvent::PushFinished(outcome)) => match outcome {
@@ -216,7 +244,8 @@ impl SyncEngine {
                 // No request was made, so this says nothing of the server: the failure count
                 // stands (a pull that keeps failing after empty pushes still backs off further).
                 PushOutcome::NothingToSend => self.end_of_push_round(),
-                PushOutcome::Unreachable | PushOutcome::BatchRefused => self.back_off(random),
+                PushOutcome::Unreachable | PushOutcome::BatchRefused => self.back_off(random, 0),
+                PushOutcome::RetryLater { after_ms } => self.back_off(random, after_ms),
                 PushOutcome::AuthRefused => self.needs_sign_in(),
             },
             (Phase::Pulling, SyncEvent::PullFinished(outcome)) => match outcome {
@@ -237,7 +266,8 @@ impl SyncEngine {
                         vec![]
                     }
                 }
-                PullOutcome::Unreachable | PullOutcome::Refused => self.back_off(random),
+                PullOutcome::Unreachable | PullOutcome::Refused => self.back_off(random, 0),
+                PullOutcome::RetryLater { after_ms } => self.back_off(random, after_ms),
                 PullOutcome::AuthRefused => self.needs_sign_in(),
             },
             // A finish report with nothing of its kind in flight is stale (e.g. after a restart):
@@ -258,16 +288,21 @@ impl SyncEngine {
         }
     }
 
-    fn back_off(&mut self, random: u32) -> Vec<SyncCommand> {
+    /// Waits before the next round: the backoff's delay, or the server's (`server_ms`, when it
+    /// said one) if longer.
+    fn back_off(&mut self, random: u32, server_ms: u64) -> Vec<SyncCommand> {
         // The retry starts a new push round anyway, so a wake that came in meanwhile is served.
         self.woken_in_flight = false;
         self.failures = self.failures.saturating_add(1);
         self.phase = Phase::BackingOff;
-        vec![SyncCommand::WakeAfter(self.policy.delay_ms(self.failures, random))]
+        self.server_asked_wait = server_ms > 0;
+        let delay = self.policy.delay_ms(self.failures, random).max(server_ms.min(MAX_SERVER_WAIT_MS));
+        vec![SyncCommand::WakeAfter(delay)]
     }
 
     fn needs_sign_in(&mut self) -> Vec<SyncCommand> {
         self.woken_in_flight = false;
+        self.server_asked_wait = false;
         self.phase = Phase::NeedsSignIn;
         vec![SyncCommand::CancelTimer]
     }
@@ -526,5 +561,46 @@ mod tests {
     fn the_pulling_phase_reads_as_pulling() {
         assert_eq!(serde_json::to_string(&Phase::Pulling).expect("serializes"), "\"pulling\"");
         assert_eq!(serde_json::from_str::<Phase>("\"pulling\"").expect("parses"), Phase::Pulling);
+    }
+
+    #[test]
+    fn a_server_that_says_when_is_not_retried_sooner_whatever_wakes_the_loop() {
+        let mut e = SyncEngine::new(BackoffPolicy { base_ms: 1_000, max_ms: 8_000 });
+        e.step(SyncEvent::Wake(WakeReason::Start), 0);
+        // 503 busy, Retry-After: 30 — longer than the backoff's 0.5–1 s.
+        let busy = SyncEvent::PushFinished(PushOutcome::RetryLater { after_ms: 30_000 });
+        assert_eq!(e.step(busy, 0), vec![WakeAfter(30_000)]);
+        assert_eq!(e.phase(), Phase::BackingOff);
+        for reason in [WakeReason::Committed, WakeReason::Online, WakeReason::Visible, WakeReason::Manual, WakeReason::Start] {
+            assert_eq!(e.step(SyncEvent::Wake(reason), 0), vec![], "{reason:?} waits for the server's time");
+            assert_eq!(e.phase(), Phase::BackingOff);
+        }
+        // The timer ends the wait: everything committed meanwhile goes in this round.
+        assert_eq!(e.step(SyncEvent::Wake(WakeReason::Timer), 0), vec![CancelTimer, PushBatch]);
+        // The server asks again, for less than the backoff now wants: the backoff's delay stands.
+        let soon = SyncEvent::PushFinished(PushOutcome::RetryLater { after_ms: 100 });
+        let backoff = BackoffPolicy { base_ms: 1_000, max_ms: 8_000 }.delay_ms(2, 7);
+        assert!(backoff > 100);
+        assert_eq!(e.step(soon, 7), vec![WakeAfter(backoff)]);
+        // An ordinary failure afterwards: wakes retry at once again.
+        e.step(SyncEvent::Wake(WakeReason::Timer), 0);
+        e.step(SyncEvent::PushFinished(PushOutcome::Unreachable), 0);
+        assert_eq!(e.step(SyncEvent::Wake(WakeReason::Online), 0), vec![CancelTimer, PushBatch]);
+    }
+
+    #[test]
+    fn a_pull_told_to_wait_waits_and_the_wait_is_bounded() {
+        let mut e = pulling();
+        let hostile = SyncEvent::PullFinished(PullOutcome::RetryLater { after_ms: u64::MAX });
+        assert_eq!(e.step(hostile, 0), vec![WakeAfter(MAX_SERVER_WAIT_MS)]);
+        assert_eq!(e.step(SyncEvent::Wake(WakeReason::Committed), 0), vec![]);
+        // Signing in again (new credentials) is not a retry of the refused request: it may go.
+        let mut e = SyncEngine::default();
+        e.step(SyncEvent::Wake(WakeReason::Start), 0);
+        e.step(SyncEvent::PushFinished(PushOutcome::RetryLater { after_ms: 5_000 }), 0);
+        assert_eq!(e.step(SyncEvent::Reauthenticated, 0), vec![CancelTimer, PushBatch]);
+        // And the wait is over: a later wake is served as usual.
+        e.step(SyncEvent::PushFinished(PushOutcome::Unreachable), 0);
+        assert_eq!(e.step(SyncEvent::Wake(WakeReason::Committed), 0), vec![CancelTimer, PushBatch]);
     }
 }

@@ -116,6 +116,26 @@ pub async fn refuse_oversized(req: axum::extract::Request, next: axum::middlewar
     next.run(req).await
 }
 
+/// Refuses a request whose path or query string holds an encoded NUL (`%00`), `400
+/// invalid_text` naming `path` or `query`: a path parameter (a task, order or day id) or a query
+/// value goes to the database, and PostgreSQL cannot take NUL in text (SQLite can), so it is
+/// refused before any handler, on both alike.
+pub async fn refuse_nul_in_url(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let has_nul = |s: &str| s.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
+    let field = if has_nul(req.uri().path()) {
+        Some("path")
+    } else if req.uri().query().is_some_and(has_nul) {
+        Some("query")
+    } else {
+        None
+    };
+    match field {
+        Some(field) => AppError::InvalidText { field: field.into() }.into_response(),
+        None => next.run(req).await,
+    }
+}
+
 /// `/api/…` routes that do not exist.
 pub async fn not_found() -> AppError {
     AppError::NotFound
