@@ -19,6 +19,12 @@ pub enum Rounding {
     HalfUp,
     /// Halves go to the even neighbour (2.345 → 2.34, 2.355 → 2.36): banker's rounding.
     HalfEven,
+    /// Halves go towards zero (2.345 → 2.34, −2.345 → −2.34).
+    HalfDown,
+    /// Away from zero, whatever the remainder (2.341 → 2.35, −2.341 → −2.35).
+    Up,
+    /// Towards zero, whatever the remainder (2.349 → 2.34, −2.349 → −2.34): truncation.
+    Down,
 }
 
 impl Rounding {
@@ -26,6 +32,9 @@ impl Rounding {
         match self {
             Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
             Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+            Rounding::HalfDown => RoundingStrategy::MidpointTowardZero,
+            Rounding::Up => RoundingStrategy::AwayFromZero,
+            Rounding::Down => RoundingStrategy::ToZero,
         }
     }
 }
@@ -267,6 +276,14 @@ mod tests {
         assert_eq!(round(dec("2.345"), 2, Rounding::HalfUp), dec("2.35"));
         assert_eq!(round(dec("2.345"), 2, Rounding::HalfEven), dec("2.34"));
         assert_eq!(round(dec("-2.345"), 2, Rounding::HalfUp), dec("-2.35"));
+        assert_eq!(round(dec("2.345"), 2, Rounding::HalfDown), dec("2.34"));
+        assert_eq!(round(dec("2.3451"), 2, Rounding::HalfDown), dec("2.35"));
+        assert_eq!(round(dec("-2.345"), 2, Rounding::HalfDown), dec("-2.34"));
+        assert_eq!(round(dec("2.341"), 2, Rounding::Up), dec("2.35"));
+        assert_eq!(round(dec("-2.341"), 2, Rounding::Up), dec("-2.35"));
+        assert_eq!(round(dec("2.340"), 2, Rounding::Up), dec("2.34"));
+        assert_eq!(round(dec("2.349"), 2, Rounding::Down), dec("2.34"));
+        assert_eq!(round(dec("-2.349"), 2, Rounding::Down), dec("-2.34"));
     }
 
     #[test]

@@ -157,6 +157,7 @@ fn plan(places: u32, taxes: Vec<PlannedTax>, lines: Vec<PlannedLine>) -> Plan {
     Plan {
         step: Decimal::new(1, places),
         places,
+        limit: satchel_core::tax::rounding::amount_limit(places),
         taxes,
         lines,
     }

@@ -144,7 +144,7 @@ fn one_tax(rate: &str, kind: &str) -> serde_json::Value {
 #[test]
 fn negative_or_absurd_rates_are_refused_naming_the_rate() {
     use satchel_core::tax::resolve::validate_rules;
-    for (rate, kind) in [("-1", "percent"), ("1000.01", "percent"), ("100", "division")] {
+    for (rate, kind) in [("-100.01", "percent"), ("-1", "division"), ("-1", "per_unit"), ("1000.01", "percent"), ("100", "division")] {
         let r = rules(exact_line(), one_tax(rate, kind), json!(["T"]));
         let err = validate_rules(&r).expect_err(rate);
         assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes[0].rates[0].rate"), "{rate} {kind}");
@@ -306,5 +306,111 @@ fn a_document_no_tax_applies_to_is_computed_in_every_dialect() {
         let result = serde_json::to_value(compute(&r, &doc(lines)).expect("computes")).expect("json");
         assert_eq!((result["tax"].as_str(), result["untaxed"].as_str()), (Some("0.00"), Some("11.20")), "{dialect}: {result}");
         assert_eq!(result["taxes"], json!([]), "{dialect}");
+    }
+}
+
+fn rules_with_step(dialect: serde_json::Value, step: &str, taxes: serde_json::Value, schedule: serde_json::Value) -> RuleSet {
+    let mut r = rules(dialect, taxes, schedule);
+    r.currency.step = step.parse().expect("step");
+    r.cash_rounding = None;
+    r
+}
+
+fn compounding_1000_percent(n: usize) -> serde_json::Value {
+    json!((0..n)
+        .map(|i| json!({"code": format!("T{i}"), "name": format!("T{i}"), "kind": "percent", "sequence": i,
+                        "include_in_later_base": true, "rates": [{"from": "2000-01-01", "rate": "1000"}]}))
+        .collect::<Vec<_>>())
+}
+
+/// Each case the issue found panicking ("division overflowed", "addition overflowed") or
+/// printing wrong: now a typed overflow naming where, in every dialect, or a correct result.
+#[test]
+fn amounts_at_the_documented_maxima_are_refused_as_overflow_never_a_panic() {
+    let max_line = json!([{"id": "1", "quantity": "1000000000000", "unit_price": "1000000000000"}]);
+    for dialect in [
+        json!({"kind": "exact", "rounding": "half_up", "scope": "document"}),
+        json!({"kind": "exact", "rounding": "half_up", "scope": "line"}),
+        json!({"kind": "odoo", "scope": "document"}),
+        json!({"kind": "odoo", "scope": "line"}),
+    ] {
+        // A 6-decimal currency in document scope at the maximum quantity and price: 10^24 does
+        // not fit with six places.
+        let r = rules_with_step(dialect.clone(), "0.000001", gst_qst_compound(), json!(["GST", "QST"]));
+        let err = compute(&r, &doc(max_line.clone())).expect_err("10^24 at 6 places");
+        assert_eq!((err.code(), err.field()), ("overflow", "lines[0]"), "{dialect}");
+        // Three compounding 1000 % taxes multiply a large amount by 1,331.
+        let r = rules_with_step(dialect.clone(), "0.01", compounding_1000_percent(3), json!(["T0", "T1", "T2"]));
+        let big = json!([{"id": "1", "quantity": "1000000000000", "unit_price": "1000000000"}]);
+        let err = compute(&r, &doc(big)).expect_err("1331 × 10^21");
+        assert_eq!(err.code(), "overflow", "{dialect}: {err}");
+        // The same taxes on an ordinary amount compute, and add up.
+        let ok = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1.00"}]))).expect("ordinary");
+        assert_eq!(ok.total.to_string(), "1331.00", "{dialect}");
+    }
+}
+
+#[test]
+fn eighty_thousand_lines_at_the_maximum_are_an_overflow_of_the_document() {
+    let r = rules(exact_line(), gst_qst_compound(), json!(["GST", "QST"]));
+    // Each line fits (10^19); their sum, 8 × 10^23, is beyond what a cent currency can total.
+    let lines: Vec<_> = (0..80_000).map(|i| json!({"id": format!("{i}"), "quantity": "10000000", "unit_price": "1000000000000"})).collect();
+    let err = compute(&r, &doc(json!(lines))).expect_err("8 × 10^23");
+    assert_eq!((err.code(), err.field()), ("overflow", "lines"));
+    // A tenth of each fits, and the taxes add up to the cent.
+    let lines: Vec<_> = (0..80_000).map(|i| json!({"id": format!("{i}"), "quantity": "1000000", "unit_price": "1000000000000"})).collect();
+    let res = compute(&r, &doc(json!(lines))).expect("8 × 10^22");
+    assert_eq!(res.untaxed.to_string(), "80000000000000000000000.00");
+    assert_eq!(res.tax.to_string(), "11980000000000000000000.00"); // 14.975 %
+}
+
+#[test]
+fn large_amounts_print_with_every_place_of_the_currency() {
+    // 10^23 at six places needs 29 digits: refused, not printed as "100000000000000000000000".
+    let r = rules_with_step(exact_line(), "0.000001", gst_qst_compound(), json!(["GST", "QST"]));
+    let err = compute(&r, &doc(json!([{"id": "1", "quantity": "100000000000", "unit_price": "1000000000000"}]))).expect_err("10^23");
+    assert_eq!((err.code(), err.field()), ("overflow", "lines[0]"));
+    // The largest that fits prints its six places.
+    let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1000000", "unit_price": "1000000000000"}]))).expect("10^18");
+    assert_eq!(res.untaxed.to_string(), "1000000000000000000.000000");
+    assert_eq!(res.tax.to_string(), "149750000000000000.000000");
+    assert_eq!(res.total.to_string(), "1149750000000000000.000000");
+}
+
+#[test]
+fn a_withholding_tax_reduces_the_total_and_every_rounding_mode_is_available() {
+    // Spain: IVA 21 % and IRPF withholding −15 % on a professional's invoice of 1,000.00.
+    let taxes = json!([
+        {"code": "IVA", "name": "IVA 21%", "kind": "percent", "sequence": 1, "rates": [{"from": "2000-01-01", "rate": "21"}]},
+        {"code": "IRPF", "name": "IRPF -15%", "kind": "percent", "sequence": 2, "rates": [{"from": "2000-01-01", "rate": "-15"}]}
+    ]);
+    let r = rules(exact_line(), taxes.clone(), json!(["IVA", "IRPF"]));
+    let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1000.00"}]))).expect("computes");
+    assert_eq!(res.taxes.iter().map(|t| t.amount.to_string()).collect::<Vec<_>>(), vec!["210.00", "-150.00"]);
+    assert_eq!(res.total.to_string(), "1060.00");
+    // 0.35 × 21 % = 0.0735 and × −15 % = −0.0525 under each rounding mode.
+    for (mode, iva, irpf) in [
+        ("half_up", "0.07", "-0.05"),
+        ("half_even", "0.07", "-0.05"),
+        ("half_down", "0.07", "-0.05"),
+        ("up", "0.08", "-0.06"),
+        ("down", "0.07", "-0.05"),
+    ] {
+        let r = rules(json!({"kind": "exact", "rounding": mode, "scope": "line"}), taxes.clone(), json!(["IVA", "IRPF"]));
+        let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "0.35"}]))).expect("computes");
+        let got: Vec<String> = res.taxes.iter().map(|t| t.amount.to_string()).collect();
+        assert_eq!(got, vec![iva, irpf], "{mode}");
+        assert!(res.dialect.contains(&mode.replace('_', "-")), "{}", res.dialect);
+    }
+    // Halves: 0.50 × 21 % = 0.105 and × −15 % = −0.075.
+    for (mode, iva, irpf) in [
+        ("half_up", "0.11", "-0.08"),
+        ("half_even", "0.10", "-0.08"),
+        ("half_down", "0.10", "-0.07"),
+    ] {
+        let r = rules(json!({"kind": "exact", "rounding": mode, "scope": "line"}), taxes.clone(), json!(["IVA", "IRPF"]));
+        let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "0.50"}]))).expect("computes");
+        let got: Vec<String> = res.taxes.iter().map(|t| t.amount.to_string()).collect();
+        assert_eq!(got, vec![iva, irpf], "{mode}");
     }
 }

@@ -297,7 +297,7 @@ pub fn normalize_decimal(text: &JsValue) -> Result<String, EngineError> {
 
 /// Rounds a decimal string to a multiple of `step` (`"0.01"`, `"0.05"`, `"1"`), written with
 /// the step's places: `roundAmount("2.345", "0.01")` → `"2.35"`; `rounding` is `"half_up"`
-/// (default) or `"half_even"`.
+/// (default), `"half_even"`, `"half_down"`, `"up"` (away from zero) or `"down"` (towards zero).
 #[wasm_bindgen(js_name = roundAmount)]
 pub fn round_amount(
     #[wasm_bindgen(unchecked_param_type = "string")] amount: &JsValue,
@@ -309,7 +309,16 @@ pub fn round_amount(
         None if rounding.is_undefined() => Rounding::HalfUp,
         Some("half_up") => Rounding::HalfUp,
         Some("half_even") => Rounding::HalfEven,
-        _ => return Err(EngineError::validation("rounding", "bad_value", "rounding is \"half_up\" or \"half_even\"")),
+        Some("half_down") => Rounding::HalfDown,
+        Some("up") => Rounding::Up,
+        Some("down") => Rounding::Down,
+        _ => {
+            return Err(EngineError::validation(
+                "rounding",
+                "bad_value",
+                "rounding is \"half_up\", \"half_even\", \"half_down\", \"up\" or \"down\"",
+            ))
+        }
     };
     Ok(money::round_to_step(&amount, step, rounding)?)
 }

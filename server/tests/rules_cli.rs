@@ -147,8 +147,8 @@ fn refused_exports_exit_2_naming_the_field() {
         ),
         (
             "from-erpnext",
-            "erpnext-bad-negative-rate.json",
-            "error: unsupported at taxes[1].rate: ",
+            "erpnext-bad-negative-actual.json",
+            "error: unsupported at taxes[1].tax_amount: ",
         ),
         (
             "from-erpnext",

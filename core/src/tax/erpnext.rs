@@ -113,7 +113,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::tax::model::{FrappeRounding, TaxError, TaxKind};
 use crate::tax::plan::{Computed, ComputedLine, ComputedTax, Plan, PlanBase};
-use crate::tax::rounding::apportion;
+use crate::tax::rounding::{apportion, checked_sum};
 
 /// Largest magnitude accepted anywhere in the computation.
 const LIMIT: f64 = 1e15;
@@ -345,7 +345,7 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
         for &k in &applying {
             weights.push(weight(current[k][i], &|| format!("lines[{k}].taxes[{i}]"))?);
         }
-        let shares = distribute(total, &weights, unit, places);
+        let shares = distribute(total, &weights, unit, places).ok_or_else(|| TaxError::Overflow { field: field() })?;
         for (&k, share) in applying.iter().zip(shares) {
             amounts[k][i] = Some(share);
         }
@@ -478,21 +478,21 @@ fn fixed(mut d: Decimal, places: u32) -> Decimal {
 }
 
 /// Splits a row's total over its lines in proportion to the unrounded per-item amounts.
-fn distribute(total: Decimal, weights: &[Decimal], unit: Decimal, places: u32) -> Vec<Decimal> {
+fn distribute(total: Decimal, weights: &[Decimal], unit: Decimal, places: u32) -> Option<Vec<Decimal>> {
     let positive = weights.iter().all(|w| !w.is_sign_negative() || w.is_zero());
     let negative = weights.iter().all(|w| w.is_sign_negative() || w.is_zero());
     let shares = if positive || negative {
-        apportion(total, weights, unit)
+        apportion(total, weights, unit)?
     } else {
         // Mixed signs: round each, then apportion what is left by magnitude.
         let rounded: Vec<Decimal> = weights
             .iter()
             .map(|w| w.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven))
             .collect();
-        let left = total - rounded.iter().copied().sum::<Decimal>();
+        let left = total.checked_sub(checked_sum(rounded.iter().copied())?)?;
         let magnitudes: Vec<Decimal> = weights.iter().map(|w| w.abs()).collect();
-        let extra = apportion(left, &magnitudes, unit);
-        rounded.into_iter().zip(extra).map(|(r, e)| r + e).collect()
+        let extra = apportion(left, &magnitudes, unit)?;
+        rounded.into_iter().zip(extra).map(|(r, e)| r.checked_add(e)).collect::<Option<Vec<_>>>()?
     };
-    shares.into_iter().map(|s| fixed(s, places)).collect()
+    Some(shares.into_iter().map(|s| fixed(s, places)).collect())
 }

@@ -45,11 +45,12 @@ struct Affine {
 }
 
 impl Affine {
-    fn add(self, o: Affine) -> Affine {
-        Affine { coef: self.coef + o.coef, fixed: self.fixed + o.fixed }
+    /// `None` when a coefficient no longer fits a `Decimal` (the caller reports an overflow).
+    fn add(self, o: Affine) -> Option<Affine> {
+        Some(Affine { coef: self.coef.checked_add(o.coef)?, fixed: self.fixed.checked_add(o.fixed)? })
     }
-    fn scale(self, k: Decimal) -> Affine {
-        Affine { coef: self.coef * k, fixed: self.fixed * k }
+    fn scale(self, k: Decimal) -> Option<Affine> {
+        Some(Affine { coef: self.coef.checked_mul(k)?, fixed: self.fixed.checked_mul(k)? })
     }
 }
 
@@ -124,11 +125,12 @@ impl Earlier {
     }
 
     /// Records a tax's amount for the taxes after it.
-    fn add(&mut self, tax: &crate::tax::plan::PlannedTax, amount: Decimal) {
+    fn add(&mut self, plan: &Plan, tax: &crate::tax::plan::PlannedTax, amount: Decimal, field: impl Fn() -> String) -> Result<(), TaxError> {
         if tax.include_in_later_base {
-            self.for_net += amount;
+            self.for_net = plan.add(self.for_net, amount, &field)?;
         }
-        self.all += amount;
+        self.all = plan.add(self.all, amount, &field)?;
+        Ok(())
     }
 }
 
@@ -171,7 +173,8 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         let weight_sum: Decimal = weights.iter().copied().sum();
         let total = to_step(rate, step, o.rounding);
         let total = if weight_sum.is_sign_negative() { -total } else { total };
-        doc_shares[k] = Some(apportion(total, &weights, step));
+        let shares = apportion(total, &weights, step).ok_or_else(|| overflow(format!("taxes.{}", tax.code)))?;
+        doc_shares[k] = Some(shares);
     }
 
     let line_round = |x: Decimal| match o.scope {
@@ -191,7 +194,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         let sign = if line.quantity.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
         let fixed_amount = |k: usize, rate: Decimal| -> Result<Decimal, TaxError> {
             Ok(match plan.taxes[k].kind {
-                TaxKind::PerUnit => line.quantity.checked_mul(rate).ok_or_else(|| overflow(field()))?,
+                TaxKind::PerUnit => plan.mul(line.quantity, rate, field)?,
                 TaxKind::FixedPerLine => rate * sign,
                 TaxKind::FixedPerDocument => doc_shares[k].as_ref().map(|s| s[i]).unwrap_or_default(),
                 _ => Decimal::ZERO,
@@ -212,10 +215,11 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 let base = match tax.base {
                     PlanBase::Net => unit.add(earlier_for_net),
                     PlanBase::RunningTotal => unit.add(earlier_all),
-                    PlanBase::PreviousTax(j) => affine[j].unwrap_or_default(),
-                };
+                    PlanBase::PreviousTax(j) => Some(affine[j].unwrap_or_default()),
+                }
+                .ok_or_else(|| overflow(field()))?;
                 let a = match tax.kind {
-                    TaxKind::Percent | TaxKind::Division => base.scale(factor(tax.kind, rate)),
+                    TaxKind::Percent | TaxKind::Division => base.scale(factor(tax.kind, rate)).ok_or_else(|| overflow(field()))?,
                     TaxKind::Group => {
                         return Err(TaxError::Unsupported { field: format!("taxes.{}", tax.code), value: "group".into() })
                     }
@@ -223,17 +227,18 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 };
                 affine[k] = Some(a);
                 if tax.include_in_later_base {
-                    earlier_for_net = earlier_for_net.add(a);
+                    earlier_for_net = earlier_for_net.add(a).ok_or_else(|| overflow(field()))?;
                 }
-                earlier_all = earlier_all.add(a);
+                earlier_all = earlier_all.add(a).ok_or_else(|| overflow(field()))?;
                 if tax.price_include {
-                    included = included.add(a);
+                    included = included.add(a).ok_or_else(|| overflow(field()))?;
                 }
             }
             if included.coef.is_zero() {
                 return Err(TaxError::InvalidRule { field: field(), reason: "included taxes leave no base".into() });
             }
-            (line.net - included.fixed).checked_div(included.coef).ok_or_else(|| overflow(field()))?
+            let b = line.net.checked_sub(included.fixed).and_then(|t| t.checked_div(included.coef)).ok_or_else(|| overflow(field()))?;
+            plan.bounded(b, field)?
         } else {
             line.net
         };
@@ -254,15 +259,15 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 let Some(rate) = line.taxes[k].rate() else { continue };
                 let base = before.base(tax.base, b, line_amounts);
                 let exact = match tax.kind {
-                    TaxKind::Percent | TaxKind::Division => base.checked_mul(factor(tax.kind, rate)).ok_or_else(|| overflow(field()))?,
+                    TaxKind::Percent | TaxKind::Division => plan.mul(base, factor(tax.kind, rate), field)?,
                     _ => fixed_amount(k, rate)?,
                 };
                 if tax.price_include {
                     let amt = line_round(exact);
-                    included_sum += amt;
+                    included_sum = plan.add(included_sum, amt, field)?;
                     line_amounts[k] = Some(amt);
                 }
-                before.add(tax, exact);
+                before.add(plan, tax, exact, field)?;
             }
         }
         let line_untaxed = untaxed_for(included_sum);
@@ -275,7 +280,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 Some(amt) => amt,
                 None => {
                     let exact = if proportional {
-                        base.checked_mul(factor(tax.kind, rate)).ok_or_else(|| overflow(field()))?
+                        plan.mul(base, factor(tax.kind, rate), field)?
                     } else {
                         fixed_amount(k, rate)?
                     };
@@ -285,7 +290,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 }
             };
             bases[i][k] = if proportional { base } else { line_untaxed };
-            earlier.add(tax, amount);
+            earlier.add(plan, tax, amount, field)?;
         }
         untaxed.push(line_untaxed);
     }
@@ -299,8 +304,10 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 continue;
             }
             let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
-            let total = to_step(exact.iter().copied().sum(), step, o.rounding);
-            for (&i, amt) in rows.iter().zip(round_to_total(&exact, total, step)) {
+            let tax_field = || format!("taxes.{}", plan.taxes[k].code);
+            let total = to_step(plan.sum(exact.iter().copied(), tax_field)?, step, o.rounding);
+            let spread = round_to_total(&exact, total, step).ok_or_else(|| overflow(tax_field()))?;
+            for (&i, amt) in rows.iter().zip(spread) {
                 amounts[i][k] = Some(amt);
             }
         }
@@ -310,8 +317,9 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 untaxed[i] = line.net;
                 continue;
             }
-            let included: Decimal = (0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]).sum();
-            untaxed[i] = line.net - included;
+            let field = || format!("lines[{i}]");
+            let included = plan.sum((0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]), field)?;
+            untaxed[i] = plan.sub(line.net, included, field)?;
             // The bases shown are those of the final, spread amounts and untaxed amount.
             let mut earlier = Earlier::default();
             for &k in &order {
@@ -322,24 +330,25 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 } else {
                     untaxed[i]
                 };
-                earlier.add(tax, amount);
+                earlier.add(plan, tax, amount, field)?;
             }
         }
     }
 
     let mut tax_totals = vec![Decimal::ZERO; n_taxes];
-    let lines = (0..plan.lines.len())
-        .map(|i| {
-            let taxes = (0..n_taxes)
-                .map(|k| {
-                    amounts[i][k].map(|amount| {
-                        tax_totals[k] += amount;
-                        ComputedTax { base: to_step(bases[i][k], step, o.rounding), amount }
-                    })
-                })
-                .collect();
-            ComputedLine { untaxed: to_step(untaxed[i], step, o.rounding), taxes }
-        })
-        .collect();
+    let mut lines = Vec::with_capacity(plan.lines.len());
+    for i in 0..plan.lines.len() {
+        let mut taxes = Vec::with_capacity(n_taxes);
+        for (k, total) in tax_totals.iter_mut().enumerate() {
+            taxes.push(match amounts[i][k] {
+                Some(amount) => {
+                    *total = plan.add(*total, amount, || format!("taxes.{}", plan.taxes[k].code))?;
+                    Some(ComputedTax { base: to_step(bases[i][k], step, o.rounding), amount })
+                }
+                None => None,
+            });
+        }
+        lines.push(ComputedLine { untaxed: to_step(untaxed[i], step, o.rounding), taxes });
+    }
     Ok(Computed { lines, tax_totals })
 }

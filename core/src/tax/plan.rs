@@ -8,7 +8,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::tax::model::TaxKind;
+use crate::tax::model::{TaxError, TaxKind};
 
 /// How one planned tax finds its base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,10 +104,52 @@ pub struct Plan {
     pub step: Decimal,
     /// Decimal places of the step (2 for 0.01 and 0.05, 0 for 1).
     pub places: u32,
+    /// The largest magnitude any amount may reach ([`crate::tax::rounding::amount_limit`]).
+    pub limit: Decimal,
     /// Taxes in order of application.
     pub taxes: Vec<PlannedTax>,
     /// Lines in document order.
     pub lines: Vec<PlannedLine>,
+}
+
+impl Plan {
+    /// `x`, or an overflow naming `field` when it is beyond the plan's limit.
+    pub fn bounded(&self, x: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
+        if x.abs() <= self.limit {
+            Ok(x)
+        } else {
+            Err(TaxError::Overflow { field: field() })
+        }
+    }
+
+    /// `a + b`, within the plan's limit.
+    pub fn add(&self, a: Decimal, b: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
+        match a.checked_add(b) {
+            Some(x) if x.abs() <= self.limit => Ok(x),
+            _ => Err(TaxError::Overflow { field: field() }),
+        }
+    }
+
+    /// `a − b`, within the plan's limit.
+    pub fn sub(&self, a: Decimal, b: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
+        match a.checked_sub(b) {
+            Some(x) if x.abs() <= self.limit => Ok(x),
+            _ => Err(TaxError::Overflow { field: field() }),
+        }
+    }
+
+    /// `a × b`, within the plan's limit.
+    pub fn mul(&self, a: Decimal, b: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
+        match a.checked_mul(b) {
+            Some(x) if x.abs() <= self.limit => Ok(x),
+            _ => Err(TaxError::Overflow { field: field() }),
+        }
+    }
+
+    /// The sum of `values`, every partial sum within the plan's limit.
+    pub fn sum(&self, values: impl IntoIterator<Item = Decimal>, field: impl Fn() -> String) -> Result<Decimal, TaxError> {
+        values.into_iter().try_fold(Decimal::ZERO, |acc, x| self.add(acc, x, &field))
+    }
 }
 
 /// One tax on one line, as a dialect computed it.

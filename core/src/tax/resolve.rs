@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::money::Rounding;
 use crate::tax::model::{Base, Discount, ExemptionRule, RuleSet, TaxDef, TaxDocument, TaxError, TaxKind};
 use crate::tax::plan::{LineTax, Plan, PlanBase, PlannedLine, PlannedTax};
-use crate::tax::rounding::{apportion, places, to_step, Step};
+use crate::tax::rounding::{amount_limit, apportion, places, to_step, Step, MAX_PLACES};
 
 /// Largest quantity or unit price accepted: far above any sale, far below `Decimal`'s limits
 /// (so products of a few of them cannot overflow).
@@ -73,9 +73,8 @@ fn bad_input(field: impl Into<String>, reason: impl Into<String>) -> TaxError {
 /// Checks a whole rule set once, when it is loaded: every reference defined, no cycle, no
 /// overlapping or inverted period, no negative or absurd rate.
 pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
-    if rules.currency.step.value() <= Decimal::ZERO {
-        return Err(invalid("currency.step", "must be greater than zero"));
-    }
+    check_step(rules.currency.step.value())?;
+    check_cash_step(rules)?;
     let by_code = index(rules)?;
     for (i, t) in rules.taxes.iter().enumerate() {
         let f = |s: &str| format!("taxes[{i}].{s}");
@@ -126,9 +125,35 @@ pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
     Ok(())
 }
 
+fn check_step(step: Decimal) -> Result<(), TaxError> {
+    if step <= Decimal::ZERO {
+        return Err(invalid("currency.step", "must be greater than zero"));
+    }
+    if places(step) > MAX_PLACES {
+        return Err(invalid("currency.step", format!("at most {MAX_PLACES} decimal places")));
+    }
+    Ok(())
+}
+
+/// A cash total must be payable in the currency: the cash step is a multiple of its step.
+fn check_cash_step(rules: &RuleSet) -> Result<(), TaxError> {
+    let Some(cash) = rules.cash_rounding else { return Ok(()) };
+    let (cash, step) = (cash.value(), rules.currency.step.value());
+    if cash <= Decimal::ZERO || cash.checked_rem(step).is_none_or(|r| !r.is_zero()) {
+        return Err(invalid("cash_rounding", format!("must be a positive multiple of the currency step {step}")));
+    }
+    Ok(())
+}
+
 fn check_rate(field: &str, kind: TaxKind, rate: Decimal) -> Result<(), TaxError> {
     if rate.is_sign_negative() && !rate.is_zero() {
-        return Err(invalid(field, "a rate must not be negative"));
+        // Withholding (Spain's IRPF −15 %, Latin American retentions) and ERPNext's negative
+        // "On Previous Row Total" rows are percentages below zero; nothing else may be.
+        return match kind {
+            TaxKind::Percent if rate >= -Decimal::ONE_HUNDRED => Ok(()),
+            TaxKind::Percent => Err(invalid(field, "a negative percentage must be at least -100")),
+            _ => Err(invalid(field, "only a percentage may be negative (a withholding)")),
+        };
     }
     match kind {
         TaxKind::Percent if rate > MAX_PERCENT => Err(invalid(field, "a percentage above 1000 is not a tax rate")),
@@ -240,6 +265,9 @@ fn discount_of(field: &str, discount: &Discount, amount: Decimal, step: Decimal)
             if a > amount.abs() {
                 return Err(bad_input(field, "a discount must not exceed the amount"));
             }
+            if a.checked_rem(step).is_none_or(|r| !r.is_zero()) {
+                return Err(bad_input(field, format!("a discount amount must be a multiple of the currency step {step}")));
+            }
             // A return's discount mirrors the sale's.
             Ok(if amount.is_sign_negative() { -a } else { a })
         }
@@ -260,9 +288,9 @@ fn kind_label(kind: TaxKind) -> &'static str {
 /// Builds the plan for `doc` under `rules`.
 pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     let step = rules.currency.step.value();
-    if step <= Decimal::ZERO {
-        return Err(invalid("currency.step", "must be greater than zero"));
-    }
+    check_step(step)?;
+    check_cash_step(rules)?;
+    let limit = amount_limit(places(step));
     let date = doc.business_date;
     let by_code = index(rules)?;
     let find_place = |code: &str, field: &str| {
@@ -405,7 +433,11 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         if p > MAX_INPUT {
             return Err(TaxError::Overflow { field: format!("lines[{i}].unit_price") });
         }
+        // Both at most 10^12: the product fits; its rounding to the step must too.
         let g = rounder.round(q * p, Rounding::HalfUp);
+        if g.abs() > limit {
+            return Err(TaxError::Overflow { field: format!("lines[{i}]") });
+        }
         let d = match &line.discount {
             Some(disc) => discount_of(&format!("lines[{i}].discount"), disc, g, step)?,
             None => Decimal::ZERO,
@@ -413,11 +445,16 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         gross.push(g);
         after_line.push(g - d);
     }
+    // The document's amounts, positive and negative, stay within the limit (so do its totals).
+    let mut magnitude = Decimal::ZERO;
+    for g in &gross {
+        magnitude = magnitude.checked_add(g.abs()).filter(|m| *m <= limit).ok_or_else(|| TaxError::Overflow { field: "lines".into() })?;
+    }
     let doc_discounts = match &doc.document_discount {
         Some(disc) => {
             let base: Decimal = after_line.iter().copied().sum();
             let total = discount_of("document_discount", disc, base, step)?;
-            apportion(total, &after_line, step)
+            apportion(total, &after_line, step).ok_or_else(|| TaxError::Overflow { field: "document_discount".into() })?
         }
         None => vec![Decimal::ZERO; doc.lines.len()],
     };
@@ -486,5 +523,5 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             taxes: line_taxes,
         });
     }
-    Ok(Plan { step, places: places(step), taxes, lines })
+    Ok(Plan { step, places: places(step), limit, taxes, lines })
 }

@@ -176,6 +176,9 @@ fn rounding_name(r: Rounding) -> &'static str {
     match r {
         Rounding::HalfUp => "half-up",
         Rounding::HalfEven => "half-even",
+        Rounding::HalfDown => "half-down",
+        Rounding::Up => "up",
+        Rounding::Down => "down",
     }
 }
 
@@ -189,6 +192,10 @@ fn scope_name(s: Scope) -> &'static str {
 /// `value` written with at least `places` decimals: a tax nothing was charged for prints "0.00",
 /// not "0" (the dialects' totals start from a bare zero).
 fn at_least_places(mut value: Decimal, places: u32) -> Decimal {
+    if value.is_zero() {
+        // Never "-0.00".
+        value = Decimal::ZERO;
+    }
     if value.scale() < places {
         value.rescale(places);
     }
@@ -247,11 +254,12 @@ pub fn assemble(
                     (Treatment::Relieved, None, cl.untaxed, zero, Arc::from(format!("{}: relieved by {exemption} ({why})", tax.name)))
                 }
             };
-            sums[k] += amount;
+            let tax_field = || format!("taxes.{}", tax.code);
+            sums[k] = plan.add(sums[k], amount, tax_field)?;
             if treatment == Treatment::Taxed {
-                bases[k] += base;
+                bases[k] = plan.add(bases[k], base, tax_field)?;
             }
-            line_tax += amount;
+            line_tax = plan.add(line_tax, amount, || format!("lines[{i}]"))?;
             taxes.push(LineTaxView {
                 code: codes[k].clone(),
                 name: names[k].clone(),
@@ -259,8 +267,8 @@ pub fn assemble(
                 kind: tax.kind,
                 treatment,
                 rate,
-                base: Dec(base),
-                amount: Dec(amount),
+                base: Dec(at_least_places(base, plan.places)),
+                amount: Dec(at_least_places(amount, plan.places)),
                 included: tax.price_include,
                 rule,
             });
@@ -272,17 +280,19 @@ pub fn assemble(
             .filter(|(t, _)| t.price_include)
             .filter_map(|(_, c)| c.map(|c| c.amount))
             .collect();
-        if !included.is_empty() && cl.untaxed + included.iter().copied().sum::<Decimal>() != pl.net {
+        let included_sum = plan.sum(included.iter().copied(), || format!("lines[{i}]"))?;
+        if !included.is_empty() && plan.add(cl.untaxed, included_sum, || format!("lines[{i}]"))? != pl.net {
             return Err(inconsistent(format!("lines[{i}]"), "untaxed plus included taxes is not the shelf amount".into()));
         }
         let discount_after = if after_tax_discount { pl.discount } else { Decimal::ZERO };
+        let untaxed = plan.sub(cl.untaxed, discount_after, || format!("lines[{i}]"))?;
         lines.push(LineView {
             id: pl.id.clone(),
-            gross: Dec(pl.gross),
-            discount: Dec(pl.discount),
-            untaxed: Dec(cl.untaxed - discount_after),
-            tax: Dec(line_tax),
-            total: Dec(cl.untaxed - discount_after + line_tax),
+            gross: Dec(at_least_places(pl.gross, plan.places)),
+            discount: Dec(at_least_places(pl.discount, plan.places)),
+            untaxed: Dec(at_least_places(untaxed, plan.places)),
+            tax: Dec(at_least_places(line_tax, plan.places)),
+            total: Dec(at_least_places(plan.add(untaxed, line_tax, || format!("lines[{i}]"))?, plan.places)),
             taxes,
         });
     }
@@ -303,17 +313,17 @@ pub fn assemble(
             code: codes[k].clone(),
             name: names[k].clone(),
             group: groups[k].clone(),
-            base: Dec(bases[k]),
+            base: Dec(at_least_places(bases[k], plan.places)),
             amount: Dec(at_least_places(computed.tax_totals[k], plan.places)),
             included: t.price_include,
         })
         .collect();
-    let sum = |f: fn(&LineView) -> Dec| lines.iter().map(|l| f(l).value()).sum::<Decimal>();
-    let gross = sum(|l| l.gross);
-    let discount = sum(|l| l.discount);
-    let untaxed = sum(|l| l.untaxed);
-    let tax = sum(|l| l.tax);
-    let total = untaxed + tax;
+    let sum = |f: fn(&LineView) -> Dec, name: &'static str| plan.sum(lines.iter().map(|l| f(l).value()), || name.to_owned());
+    let gross = sum(|l| l.gross, "gross")?;
+    let discount = sum(|l| l.discount, "discount")?;
+    let untaxed = sum(|l| l.untaxed, "untaxed")?;
+    let tax = sum(|l| l.tax, "tax")?;
+    let total = plan.add(untaxed, tax, || "total".to_owned())?;
     let cash_rounding = match (document.cash, rules.cash_rounding) {
         (true, Some(step)) if step.value() > Decimal::ZERO => {
             let cash = to_step(total, step.value(), Rounding::HalfUp);
@@ -349,11 +359,11 @@ pub fn assemble(
         currency: rules.currency.code.clone(),
         lines,
         taxes,
-        gross: Dec(gross),
-        discount: Dec(discount),
-        untaxed: Dec(untaxed),
-        tax: Dec(tax),
-        total: Dec(total),
+        gross: Dec(at_least_places(gross, plan.places)),
+        discount: Dec(at_least_places(discount, plan.places)),
+        untaxed: Dec(at_least_places(untaxed, plan.places)),
+        tax: Dec(at_least_places(tax, plan.places)),
+        total: Dec(at_least_places(total, plan.places)),
         exemptions,
         cash_rounding,
     })

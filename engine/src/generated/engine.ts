@@ -10,7 +10,7 @@ export type Dec = string;
 /**
  * How a value is rounded to its step. Always chosen explicitly, never by accident.
  */
-export type Rounding = "half_up" | "half_even";
+export type Rounding = "half_up" | "half_even" | "half_down" | "up" | "down";
 /**
  * A currency and the step its amounts are rounded to.
  */

@@ -178,10 +178,12 @@ impl<'a> Row<'a> {
             None | Some(Value::Null) => return Err(malformed(&f(amount_key), "missing")),
             Some(v) => decimal(v, &f(amount_key))?,
         };
-        if rate.value().is_sign_negative() && !rate.value().is_zero() {
+        // A negative percentage is a withholding or a rebate row; a negative fixed amount has
+        // no tax kind in the model.
+        if charge == Charge::Actual && rate.value().is_sign_negative() && !rate.value().is_zero() {
             return Err(unsupported(
                 &f(amount_key),
-                "negative rates and amounts (the rule model has no negative tax)",
+                "negative amounts (the rule model has no negative fixed tax)",
             ));
         }
         let row_id = match obj.get("row_id") {
@@ -457,10 +459,12 @@ mod tests {
     }
 
     #[test]
-    fn a_negative_rate_and_a_deduct_row_are_refused() {
+    fn a_negative_rate_is_a_rebate_but_a_negative_amount_and_a_deduct_row_are_refused() {
+        let rules = from_erpnext(&fixture("erpnext-rebate-negative-rate.json"), &opts()).expect("converts");
+        assert_eq!(rules.taxes[1].rates[0].rate.to_string(), "-2");
         assert_eq!(
-            refusal(fixture("erpnext-bad-negative-rate.json")),
-            ("unsupported", "taxes[1].rate".into())
+            refusal(fixture("erpnext-bad-negative-actual.json")),
+            ("unsupported", "taxes[1].tax_amount".into())
         );
         assert_eq!(
             refusal(fixture("erpnext-bad-deduct.json")),

@@ -227,10 +227,12 @@ impl<'a> Rec<'a> {
             ));
         }
         let rate = decimal(self.obj.get("amount").unwrap_or(&Value::Null), &f("amount"))?;
-        if rate.value().is_sign_negative() && !rate.value().is_zero() {
+        // A negative percentage is a withholding (Spain's IRPF); negative fixed or division
+        // amounts have no kind in the model.
+        if kind != TaxKind::Percent && rate.value().is_sign_negative() && !rate.value().is_zero() {
             return Err(unsupported(
                 &f("amount"),
-                "negative amounts (the rule model has no negative tax)",
+                "negative fixed or division amounts (only a percentage may be negative)",
             ));
         }
         tax.rates.push(RatePeriod {
@@ -405,7 +407,7 @@ mod tests {
 
     #[test]
     fn refusals_name_their_field() {
-        let mut neg = percent(1, -5.0);
+        let mut neg = json!({"id": 1, "name": "Rebate", "type_tax_use": "sale", "amount_type": "fixed", "amount": -5.0});
         neg["name"] = json!("Rebate");
         let group = json!({"id": 9, "name": "G", "type_tax_use": "sale", "amount_type": "group", "amount": 0.0, "children_tax_ids": [1, 7]});
         let cases = [
