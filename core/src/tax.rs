@@ -7,7 +7,8 @@
 //!    orders them, applies item tax classes, exemptions and discounts: a [`plan::Plan`] of pure
 //!    decimals, the same for every dialect.
 //! 3. A dialect computes each line's taxes from the plan: [`exact`] (our decimal rules),
-//!    [`odoo`] (Odoo 17's order and rounding), [`erpnext`] (ERPNext's binary-float arithmetic,
+//!    [`odoo`] (Odoo 18's order, batches and rounding), [`odoo16`] (Odoo 16.0 and 17.0's
+//!    untaxed-first computation), [`erpnext`] (ERPNext's binary-float arithmetic,
 //!    reproduced on purpose and isolated there).
 //! 4. [`result`]: totals, cash rounding and the explanation of every amount.
 //!
@@ -23,6 +24,7 @@ pub mod erpnext;
 pub mod exact;
 pub mod model;
 pub mod odoo;
+pub mod odoo16;
 pub mod plan;
 pub mod resolve;
 pub mod result;
@@ -38,6 +40,7 @@ pub fn compute(rules: &RuleSet, document: &TaxDocument) -> Result<TaxResult, mod
     let computed = match &rules.dialect {
         model::Dialect::Exact { rounding, scope } => exact::compute(&plan, *rounding, *scope)?,
         model::Dialect::Odoo { scope } => odoo::compute(&plan, *scope)?,
+        model::Dialect::Odoo16 { scope } => odoo16::compute(&plan, *scope)?,
         model::Dialect::Erpnext { rounding_method } => erpnext::compute(&plan, *rounding_method)?,
     };
     result::assemble(rules, document, &plan, &computed)

@@ -26,11 +26,14 @@ pub(crate) struct Options {
     pub intermediate_places: Option<u32>,
     /// Evaluate fixed-amount taxes before the others (Odoo's order).
     pub fixed_first: bool,
+    /// Consecutive division taxes share one denominator (Odoo 18's batches): see
+    /// [`division_factors`].
+    pub division_batches: bool,
 }
 
 /// Computes the plan with exact decimals.
 pub fn compute(plan: &Plan, rounding: Rounding, scope: Scope) -> Result<Computed, TaxError> {
-    run(plan, Options { rounding, scope, intermediate_places: None, fixed_first: false })
+    run(plan, Options { rounding, scope, intermediate_places: None, fixed_first: false, division_batches: false })
 }
 
 fn is_fixed(kind: TaxKind) -> bool {
@@ -69,6 +72,54 @@ fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
             }
         }
     }
+}
+
+/// Each tax's multiplier of its base on one line ([`factor`]), with Odoo 18's division batches
+/// when `batches` is set: a run of consecutive division taxes on the line (in order of
+/// application, other taxes of the line breaking the run), all price-included or all excluded,
+/// none affecting later bases, is computed together. Excluded, each is `base × rᵢ / (1 − Σr)`;
+/// included, `price × rᵢ`, which the same multiplier gives once the untaxed amount is solved
+/// for. A run whose rates add up to 100 % or more leaves no base and is refused.
+fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: bool, field: &dyn Fn() -> String) -> Result<Vec<Decimal>, TaxError> {
+    let mut factors = vec![Decimal::ZERO; plan.taxes.len()];
+    let mut run: Vec<usize> = Vec::new();
+    let close = |run: &mut Vec<usize>, factors: &mut Vec<Decimal>| -> Result<(), TaxError> {
+        if run.len() > 1 {
+            let mut sum = Decimal::ZERO;
+            for &k in run.iter() {
+                sum = sum.checked_add(line.taxes[k].rate().unwrap_or_default()).ok_or_else(|| overflow(field()))?;
+            }
+            let left = Decimal::ONE_HUNDRED - sum;
+            if left <= Decimal::ZERO {
+                return Err(TaxError::InvalidRule {
+                    field: format!("taxes.{}.rates", plan.taxes[run[0]].code),
+                    reason: format!("consecutive division taxes add up to {sum} %, leaving no base"),
+                });
+            }
+            for &k in run.iter() {
+                factors[k] = line.taxes[k].rate().unwrap_or_default().checked_div(left).ok_or_else(|| overflow(field()))?;
+            }
+        }
+        run.clear();
+        Ok(())
+    };
+    for (k, tax) in plan.taxes.iter().enumerate() {
+        let Some(rate) = line.taxes[k].rate() else { continue };
+        factors[k] = factor(tax.kind, rate);
+        if !batches {
+            continue;
+        }
+        let batchable = tax.kind == TaxKind::Division && !tax.include_in_later_base && tax.base == PlanBase::Net;
+        let joins = batchable && run.last().is_some_and(|&j| plan.taxes[j].price_include == tax.price_include);
+        if !joins {
+            close(&mut run, &mut factors)?;
+        }
+        if batchable {
+            run.push(k);
+        }
+    }
+    close(&mut run, &mut factors)?;
+    Ok(factors)
 }
 
 /// A lines × taxes table in one allocation; `table[i]` is line `i`'s row.
@@ -200,6 +251,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 _ => Decimal::ZERO,
             })
         };
+        let factors = division_factors(plan, line, o.division_batches, &field)?;
         let any_included = order.iter().any(|&k| plan.taxes[k].price_include && line.taxes[k].rate().is_some());
         // Only a line with price-included taxes needs the symbolic pass: each tax as an affine
         // function of the untaxed amount B, to solve T = B + Σ included (c·B + f).
@@ -219,7 +271,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 }
                 .ok_or_else(|| overflow(field()))?;
                 let a = match tax.kind {
-                    TaxKind::Percent | TaxKind::Division => base.scale(factor(tax.kind, rate)).ok_or_else(|| overflow(field()))?,
+                    TaxKind::Percent | TaxKind::Division => base.scale(factors[k]).ok_or_else(|| overflow(field()))?,
                     TaxKind::Group => {
                         return Err(TaxError::Unsupported { field: format!("taxes.{}", tax.code), value: "group".into() })
                     }
@@ -259,7 +311,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 let Some(rate) = line.taxes[k].rate() else { continue };
                 let base = before.base(tax.base, b, line_amounts);
                 let exact = match tax.kind {
-                    TaxKind::Percent | TaxKind::Division => plan.mul(base, factor(tax.kind, rate), field)?,
+                    TaxKind::Percent | TaxKind::Division => plan.mul(base, factors[k], field)?,
                     _ => fixed_amount(k, rate)?,
                 };
                 if tax.price_include {
@@ -280,7 +332,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 Some(amt) => amt,
                 None => {
                     let exact = if proportional {
-                        plan.mul(base, factor(tax.kind, rate), field)?
+                        plan.mul(base, factors[k], field)?
                     } else {
                         fixed_amount(k, rate)?
                     };

@@ -96,9 +96,16 @@ pub enum Dialect {
         /// Per line or per document.
         scope: Scope,
     },
-    /// Odoo 17+: fixed, then price-included, then excluded taxes; each tax rounded half-up as
-    /// computed (per line), or with five extra digits and rounded per document (globally).
+    /// Odoo 18 (and the 17.x online releases): fixed, then price-included, then excluded taxes;
+    /// consecutive division taxes computed together; each tax rounded half-up as computed (per
+    /// line), or with five extra digits and rounded per document (globally).
     Odoo {
+        /// `round_per_line` or `round_globally`.
+        scope: Scope,
+    },
+    /// Odoo 16.0 and 17.0: the untaxed amount is derived and rounded first, the included taxes
+    /// are what is left; division taxes each alone. See [`crate::tax::odoo16`].
+    Odoo16 {
         /// `round_per_line` or `round_globally`.
         scope: Scope,
     },

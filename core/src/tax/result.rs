@@ -161,6 +161,7 @@ fn dialect_name(rules: &RuleSet) -> String {
     match rules.dialect {
         Dialect::Exact { rounding, scope } => format!("exact ({}, per {})", rounding_name(rounding), scope_name(scope)),
         Dialect::Odoo { scope } => format!("odoo (round {})", if scope == Scope::Line { "per line" } else { "globally" }),
+        Dialect::Odoo16 { scope } => format!("odoo16 (round {})", if scope == Scope::Line { "per line" } else { "globally" }),
         Dialect::Erpnext { rounding_method } => format!(
             "erpnext ({})",
             match rounding_method {

@@ -46,6 +46,10 @@ scope: Scope, } | { "kind": "odoo",
 /**
  * `round_per_line` or `round_globally`.
  */
+scope: Scope, } | { "kind": "odoo16", 
+/**
+ * `round_per_line` or `round_globally`.
+ */
 scope: Scope, } | { "kind": "erpnext", 
 /**
  * Frappe's rounding method.

@@ -1,0 +1,178 @@
+//! The two Odoo dialects against the figures Odoo's own test suites assert
+//! (`addons/account/tests/test_tax.py` in 16.0/17.0, `test_taxes_computation.py` and
+//! `test_taxes_tax_totals_summary.py` in 18.0; transcribed with their sources in
+//! docs/research/odoo-division-batches.md), and hand computations where a test gives none.
+
+use satchel_core::tax::{compute, RuleSet, TaxDocument, TaxResult};
+use serde_json::{json, Value};
+
+fn rules(dialect: &str, scope: &str, step: &str, taxes: Value) -> RuleSet {
+    let codes: Vec<Value> = taxes.as_array().expect("taxes").iter().map(|t| t["code"].clone()).collect();
+    serde_json::from_value(json!({
+        "id": "odoo-test", "version": "1", "currency": {"code": "BRL", "step": step},
+        "dialect": {"kind": dialect, "scope": scope},
+        "taxes": taxes,
+        "jurisdictions": [{"code": "X", "name": "X", "schedules": [{"from": "2000-01-01", "taxes": codes}]}]
+    }))
+    .expect("valid rule set")
+}
+
+fn tax(code: &str, kind: &str, rate: &str, included: bool, affects_later: bool, sequence: i32) -> Value {
+    json!({"code": code, "name": code, "kind": kind, "sequence": sequence, "price_include": included,
+           "include_in_later_base": affects_later, "rates": [{"from": "2000-01-01", "rate": rate}]})
+}
+
+/// Brazil's five division taxes of Odoo's `test_division_taxes_for_l10n_br`: 5, 3, 0.65, 9, 15 %.
+fn brazil(included: bool) -> Value {
+    json!(["5", "3", "0.65", "9", "15"]
+        .iter()
+        .enumerate()
+        .map(|(i, r)| tax(&format!("D{i}"), "division", r, included, false, i as i32))
+        .collect::<Vec<_>>())
+}
+
+fn doc(prices: &[&str]) -> TaxDocument {
+    let lines: Vec<Value> =
+        prices.iter().enumerate().map(|(i, p)| json!({"id": format!("{i}"), "quantity": "1", "unit_price": p})).collect();
+    serde_json::from_value(json!({"business_date": "2024-01-01", "place_of_supply": "X", "lines": lines})).expect("document")
+}
+
+fn run(r: &RuleSet, prices: &[&str]) -> TaxResult {
+    compute(r, &doc(prices)).expect("computes")
+}
+
+fn amounts(res: &TaxResult) -> Vec<String> {
+    res.taxes.iter().map(|t| t.amount.to_string()).collect()
+}
+
+fn line_amounts(res: &TaxResult, line: usize) -> Vec<String> {
+    res.lines[line].taxes.iter().map(|t| t.amount.to_string()).collect()
+}
+
+#[test]
+fn odoo18_computes_consecutive_division_taxes_as_one_batch() {
+    for scope in ["line", "document"] {
+        // Excluded on 32.33: each is 32.33 × rᵢ / (1 − 0.3265); 48.00 in all.
+        let res = run(&rules("odoo", scope, "0.01", brazil(false)), &["32.33"]);
+        assert_eq!(amounts(&res), ["2.40", "1.44", "0.31", "4.32", "7.20"], "{scope}");
+        assert_eq!((res.untaxed.to_string(), res.total.to_string()), ("32.33".into(), "48.00".into()), "{scope}");
+        // Included in 48.00: each is 48.00 × rᵢ, and the untaxed amount is what is left.
+        let res = run(&rules("odoo", scope, "0.01", brazil(true)), &["48.00"]);
+        assert_eq!(amounts(&res), ["2.40", "1.44", "0.31", "4.32", "7.20"], "{scope}");
+        assert_eq!((res.untaxed.to_string(), res.total.to_string()), ("32.33".into(), "48.00".into()), "{scope}");
+        // Two such lines (18.0's tax totals summary): 4.80, 2.88, 0.62, 8.64, 14.40 per tax.
+        let res = run(&rules("odoo", scope, "0.01", brazil(false)), &["32.33", "32.33"]);
+        assert_eq!(amounts(&res), ["4.80", "2.88", "0.62", "8.64", "14.40"], "{scope}");
+        assert_eq!((res.tax.to_string(), res.total.to_string()), ("31.34".into(), "96.00".into()), "{scope}");
+    }
+}
+
+#[test]
+fn odoo16_computes_each_division_tax_alone() {
+    // 16.0 and 17.0: b / (1 − r) − b for each; 44.15 where Odoo 18 gives 48.00.
+    let res = run(&rules("odoo16", "line", "0.01", brazil(false)), &["32.33"]);
+    assert_eq!(amounts(&res), ["1.70", "1.00", "0.21", "3.20", "5.71"]);
+    assert_eq!(res.total.to_string(), "44.15");
+    // Included: the untaxed amount first (48 × 0.6735 = 32.328 → 32.33); the first four use the
+    // excluded formula on it, the last included tax takes what is left of the shelf price.
+    let res = run(&rules("odoo16", "line", "0.01", brazil(true)), &["48.00"]);
+    assert_eq!(amounts(&res), ["1.70", "1.00", "0.21", "3.20", "9.56"]);
+    assert_eq!((res.untaxed.to_string(), res.total.to_string()), ("32.33".into(), "48.00".into()));
+}
+
+#[test]
+fn an_included_price_rounds_the_tax_first_in_odoo18_and_the_base_first_in_odoo16() {
+    // 18.0 test_random_case_4 and 16.0/17.0 test_rounding_tax_included_round_per_line_02.
+    let twelve = json!([tax("T", "percent", "12", true, false, 0)]);
+    let res = run(&rules("odoo", "line", "0.01", twelve.clone()), &["52.50"]);
+    assert_eq!((res.untaxed.to_string(), res.tax.to_string()), ("46.87".into(), "5.63".into()));
+    for scope in ["line", "document"] {
+        let res = run(&rules("odoo16", scope, "0.01", twelve.clone()), &["52.50"]);
+        assert_eq!((res.untaxed.to_string(), res.tax.to_string()), ("46.88".into(), "5.62".into()), "{scope}");
+    }
+}
+
+#[test]
+fn odoo16_matches_its_own_rounding_tests() {
+    let nineteen_incl = json!([tax("T", "percent", "19", true, false, 0)]);
+    let nineteen_excl = json!([tax("T", "percent", "19", false, false, 0)]);
+    for dialect in ["odoo16", "odoo"] {
+        for scope in ["line", "document"] {
+            // A whole-unit currency: 27000 and 10920 at 19 % included.
+            let res = run(&rules(dialect, scope, "1", nineteen_incl.clone()), &["27000", "10920"]);
+            // Odoo 18 globally: raw untaxed 31865.546 → 31866 and tax 6054.453 → 6054.
+            let tax = if (dialect, scope) == ("odoo", "document") { "6054" } else { "6055" };
+            assert_eq!(amounts(&res), [tax], "{dialect} {scope}");
+            // 16.0 rounds each line's untaxed amount first (22689 and 9176), so the lines keep
+            // 4311 and 1744. Odoo 18 rounding globally keeps the lines raw (4310.92437 and
+            // 1743.529412) and spreads the document's rounding: its tests give no per-line split.
+            if (dialect, scope) != ("odoo", "document") {
+                assert_eq!((line_amounts(&res, 0), line_amounts(&res, 1)), (vec!["4311".to_string()], vec!["1744".to_string()]), "{dialect} {scope}");
+            }
+            let untaxed = if (dialect, scope) == ("odoo", "document") { "31866" } else { "31865" };
+            assert_eq!((res.untaxed.to_string(), res.total.to_string()), (untaxed.into(), "37920".into()), "{dialect} {scope}");
+        }
+        // Excluded, per line: 4311 and 1743; globally 4310.91 + 1743.44 = 6054.35 → 6054.
+        let res = run(&rules(dialect, "line", "1", nineteen_excl.clone()), &["22689", "9176"]);
+        assert_eq!(amounts(&res), ["6054"], "{dialect}");
+        assert_eq!((line_amounts(&res, 0), line_amounts(&res, 1)), (vec!["4311".to_string()], vec!["1743".to_string()]));
+        let res = run(&rules(dialect, "document", "1", nineteen_excl.clone()), &["22689", "9176"]);
+        assert_eq!((amounts(&res), res.total.to_string()), (vec!["6054".to_string()], "37919".to_string()), "{dialect}");
+        // 5 % included with a 0.05 rounding step.
+        let five = json!([tax("T", "percent", "5", true, false, 0)]);
+        for (price, untaxed, tax) in [("5", "4.75", "0.25"), ("10", "9.50", "0.50"), ("50", "47.60", "2.40")] {
+            let res = run(&rules(dialect, "line", "0.05", five.clone()), &[price]);
+            assert_eq!((res.untaxed.to_string(), res.tax.to_string()), (untaxed.into(), tax.into()), "{dialect} {price}");
+        }
+    }
+    // 16.0 test_rounding_tax_included_round_globally_02: 21 % included.
+    let res = run(&rules("odoo16", "document", "0.01", json!([tax("T", "percent", "21", true, false, 0)])), &["11.90", "2.80"]);
+    assert_eq!((line_amounts(&res, 0), line_amounts(&res, 1)), (vec!["2.07".to_string()], vec!["0.49".to_string()]));
+    assert_eq!(res.untaxed.to_string(), "12.14");
+}
+
+#[test]
+fn division_and_compounding_taxes_match_odoo_in_both_versions() {
+    // test_tax_percent_division (16.0/17.0): 10 % division included and affecting later bases
+    // on 200 → 180 + 20; the same tax excluded on 180 → 20.
+    for dialect in ["odoo16", "odoo"] {
+        let res = run(&rules(dialect, "line", "0.01", json!([tax("D", "division", "10", true, true, 0)])), &["200"]);
+        assert_eq!((res.untaxed.to_string(), res.tax.to_string()), ("180.00".into(), "20.00".into()), "{dialect}");
+        let res = run(&rules(dialect, "line", "0.01", json!([tax("D", "division", "10", false, false, 0)])), &["180"]);
+        assert_eq!(res.tax.to_string(), "20.00", "{dialect}");
+        // test_taxes_ordering / test_tax_sequence_normalized_set: division 10 %, fixed 10, 10 %
+        // on 200 → 22.22, 10, 20.
+        let taxes = json!([
+            tax("D", "division", "10", false, false, 1),
+            tax("F", "fixed_per_line", "10", false, false, 2),
+            tax("P", "percent", "10", false, false, 3)
+        ]);
+        let res = run(&rules(dialect, "line", "0.01", taxes), &["200"]);
+        assert_eq!(amounts(&res), ["22.22", "10.00", "20.00"], "{dialect}");
+        assert_eq!(res.total.to_string(), "252.22", "{dialect}");
+    }
+    // Two included taxes where the first affects the second (Québec's GST then QST on
+    // 114.98): 16.0 derives 99.57, then GST 4.98 and QST takes the rest, 10.43.
+    let taxes = json!([tax("GST", "percent", "5", true, true, 1), tax("QST", "percent", "9.975", true, false, 2)]);
+    let res = run(&rules("odoo16", "line", "0.01", taxes), &["114.98"]);
+    assert_eq!(res.untaxed.to_string(), "99.57");
+    assert_eq!(amounts(&res), ["4.98", "10.43"]);
+    assert_eq!(res.total.to_string(), "114.98");
+}
+
+#[test]
+fn a_withholding_reduces_what_the_customer_pays_in_every_dialect() {
+    // Spain: a professional's 1,000.00 with IVA 21 % and IRPF −15 %.
+    let taxes = json!([tax("IVA", "percent", "21", false, false, 1), tax("IRPF", "percent", "-15", false, false, 2)]);
+    for dialect in ["odoo", "odoo16"] {
+        for scope in ["line", "document"] {
+            let res = run(&rules(dialect, scope, "0.01", taxes.clone()), &["1000.00"]);
+            assert_eq!(amounts(&res), ["210.00", "-150.00"], "{dialect} {scope}");
+            assert_eq!(res.total.to_string(), "1060.00", "{dialect} {scope}");
+        }
+    }
+    let mut erp = rules("odoo", "line", "0.01", taxes);
+    erp.dialect = serde_json::from_value(json!({"kind": "erpnext", "rounding_method": "bankers"})).expect("dialect");
+    let res = run(&erp, &["1000.00"]);
+    assert_eq!(amounts(&res), ["210.00", "-150.00"]);
+}
