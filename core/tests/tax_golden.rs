@@ -4,6 +4,9 @@
 //! recomputes every fixture in Wasm and compares with those same bytes, so native and browser
 //! results are byte-identical.
 //!
+//! A fixture names a built-in rule set, or one in `tests/fixtures/tax/rules/`; the snapshot carries
+//! the latter whole, so the Chromium tier needs no file access.
+//!
 //! After an intended change of results: `UPDATE_GOLDEN=1 cargo test -p satchel-core --test tax_golden`.
 
 use std::collections::BTreeMap;
@@ -46,8 +49,19 @@ fn load() -> Vec<(String, Fixture, Value)> {
     out
 }
 
+/// A built-in rule set, or one written for the fixtures (`tests/fixtures/tax/rules/<name>.json`):
+/// Odoo's Brazilian division taxes, withholding … which no built-in set needs.
+fn fixture_rule_set(name: &str) -> Option<RuleSet> {
+    if tax::builtin::rule_set(name).is_some() {
+        return None;
+    }
+    let text = std::fs::read_to_string(fixtures_dir().join("rules").join(format!("{name}.json"))).ok()?;
+    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture rule set {name}: {e}")))
+}
+
 fn rules_for(fx: &Fixture) -> RuleSet {
-    let mut rules = tax::builtin::rule_set(&fx.rules).unwrap_or_else(|| panic!("{}: no rule set {}", fx.name, fx.rules));
+    let rules = tax::builtin::rule_set(&fx.rules).or_else(|| fixture_rule_set(&fx.rules));
+    let mut rules = rules.unwrap_or_else(|| panic!("{}: no rule set {}", fx.name, fx.rules));
     if let Some(d) = fx.dialect_override {
         rules.dialect = d;
     }
@@ -131,7 +145,7 @@ fn golden_documents_give_the_hand_checked_figures() {
         bundle.insert(
             stem,
             serde_json::json!({
-                "rules": fx.rules, "dialect_override": fx.dialect_override,
+                "rules": fx.rules, "rule_set": fixture_rule_set(&fx.rules), "dialect_override": fx.dialect_override,
                 "document": fx.document, "outcome": text
             }),
         );
