@@ -268,7 +268,8 @@ pub fn assemble(
                 kind: tax.kind,
                 treatment,
                 rate,
-                base: Dec(at_least_places(base, plan.places)),
+                // A per-unit tax's base may be a quantity (ERPNext's On Item Quantity): as computed.
+                base: Dec(if tax.kind == TaxKind::PerUnit { base } else { at_least_places(base, plan.places) }),
                 amount: Dec(at_least_places(amount, plan.places)),
                 included: tax.price_include,
                 rule,
