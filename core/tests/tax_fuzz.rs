@@ -68,12 +68,13 @@ struct GenTax {
     later_base: bool,
     price_include: Option<bool>,
     reduced_rate: Option<String>,
+    base_affected: bool,
 }
 
 fn gen_tax() -> impl Strategy<Value = GenTax> {
     proptest::sample::select(&KINDS[..]).prop_flat_map(|kind| {
-        (rate(kind), 0i32..4, 0u8..6, 0usize..8, any::<bool>(), proptest::option::of(any::<bool>()), proptest::option::of(rate(kind)))
-            .prop_map(move |(rate, sequence, base, previous, later_base, price_include, reduced_rate)| GenTax {
+        (rate(kind), 0i32..4, 0u8..6, 0usize..8, any::<bool>(), proptest::option::of(any::<bool>()), proptest::option::of(rate(kind)), proptest::bool::weighted(0.8))
+            .prop_map(move |(rate, sequence, base, previous, later_base, price_include, reduced_rate, base_affected)| GenTax {
                 kind,
                 rate,
                 sequence,
@@ -82,6 +83,7 @@ fn gen_tax() -> impl Strategy<Value = GenTax> {
                 later_base,
                 price_include,
                 reduced_rate,
+                base_affected,
             })
     })
 }
@@ -189,7 +191,8 @@ fn build(case: &Case) -> (Value, Value) {
             let sequence = if base.is_object() { 4 } else { t.sequence };
             json!({
                 "code": format!("T{i}"), "name": format!("Tax {i}"), "kind": t.kind, "sequence": sequence,
-                "base": base, "include_in_later_base": t.later_base, "price_include": t.price_include, "rates": [rate],
+                "base": base, "include_in_later_base": t.later_base, "base_affected": t.base_affected,
+                "price_include": t.price_include, "rates": [rate],
             })
         })
         .collect();

@@ -176,3 +176,42 @@ fn a_withholding_reduces_what_the_customer_pays_in_every_dialect() {
     let res = run(&erp, &["1000.00"]);
     assert_eq!(amounts(&res), ["210.00", "-150.00"]);
 }
+
+#[test]
+fn a_tax_not_affected_by_earlier_taxes_is_computed_on_the_untaxed_amount() {
+    // 18.0 test_percent_taxes_for_l10n_in: two 6 % included, both affecting later bases, the
+    // second not affected by the first. 17.79 → 15.89 + 0.95 + 0.95 (each 17.79 × 6 / 112).
+    let taxes = json!([
+        tax("CGST", "percent", "6", true, true, 1),
+        {"code": "SGST", "name": "SGST", "kind": "percent", "sequence": 2, "price_include": true,
+         "include_in_later_base": true, "base_affected": false, "rates": [{"from": "2000-01-01", "rate": "6"}]},
+        tax("CESS", "percent", "3", false, false, 3)
+    ]);
+    let mut gst = rules("odoo", "line", "0.01", taxes.clone());
+    // Only the two 6 % taxes in force.
+    gst.jurisdictions[0].schedules[0].taxes.truncate(2);
+    let res = run(&gst, &["17.79"]);
+    assert_eq!((res.untaxed.to_string(), amounts(&res)), ("15.89".into(), vec!["0.95".to_string(), "0.95".to_string()]));
+    // With a 3 % excluded tax after them, on 112.00: 100 + 6 + 6, then 3 % of 112 = 3.36.
+    let res = run(&rules("odoo", "line", "0.01", taxes), &["112.00"]);
+    assert_eq!(amounts(&res), ["6.00", "6.00", "3.36"]);
+    assert_eq!(res.lines[0].taxes[1].base.to_string(), "100.00");
+    assert_eq!(res.lines[0].taxes[2].base.to_string(), "112.00");
+    assert_eq!(res.total.to_string(), "115.36");
+
+    // Excluded, in every dialect: 10 % affecting later bases, then 5 % not affected, on 9.99.
+    let taxes = json!([
+        tax("AFF10", "percent", "10", false, true, 1),
+        {"code": "P5", "name": "P5", "kind": "percent", "sequence": 2, "base_affected": false,
+         "rates": [{"from": "2000-01-01", "rate": "5"}]}
+    ]);
+    for dialect in [json!({"kind": "odoo", "scope": "line"}), json!({"kind": "odoo16", "scope": "line"}),
+                    json!({"kind": "exact", "rounding": "half_up", "scope": "line"}), json!({"kind": "erpnext", "rounding_method": "bankers"})] {
+        let mut r = rules("odoo", "line", "0.01", taxes.clone());
+        r.dialect = serde_json::from_value(dialect.clone()).expect("dialect");
+        let res = run(&r, &["9.99"]);
+        // 0.999 → 1.00 and 0.4995 → 0.50 (on 9.99, not 10.99).
+        assert_eq!(amounts(&res), ["1.00", "0.50"], "{dialect}");
+        assert_eq!(res.lines[0].taxes[1].base.to_string(), "9.99", "{dialect}");
+    }
+}

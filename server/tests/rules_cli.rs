@@ -141,11 +141,6 @@ fn refused_exports_exit_2_naming_the_field() {
             "error: unsupported at [1].amount_type: ",
         ),
         (
-            "from-odoo",
-            "odoo-bad-base-affected.json",
-            "error: unsupported at [1].is_base_affected: ",
-        ),
-        (
             "from-erpnext",
             "erpnext-bad-negative-actual.json",
             "error: unsupported at taxes[1].tax_amount: ",

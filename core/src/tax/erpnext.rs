@@ -202,6 +202,7 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
                         TaxKind::PerUnit => per_qty += rate * qtys[k],
                         _ => {
                             let on = match tax.base {
+                                PlanBase::Net if !tax.base_affected => 1.0_f64,
                                 PlanBase::Net => {
                                     let mut g = 1.0_f64;
                                     for (earlier, f) in plan.taxes[..i].iter().zip(&fraction) {
@@ -285,6 +286,7 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
                     }
                     _ => {
                         let base = match tax.base {
+                            PlanBase::Net if !tax.base_affected => item_net[k],
                             PlanBase::Net => {
                                 let mut b = item_net[k];
                                 for (earlier, c) in plan.taxes[..i].iter().zip(&current[k]) {
@@ -407,9 +409,10 @@ fn validate_rows(plan: &Plan) -> Result<(), TaxError> {
             (TaxKind::PerUnit, _) => true,
             (_, PlanBase::PreviousTax(j)) => plan.taxes[j].price_include,
             (_, PlanBase::RunningTotal) => earlier.iter().all(|t| t.price_include),
-            (_, PlanBase::Net) => earlier
-                .iter()
-                .all(|t| !t.include_in_later_base || t.price_include),
+            (_, PlanBase::Net) => {
+                !tax.base_affected
+                    || earlier.iter().all(|t| !t.include_in_later_base || t.price_include)
+            }
         };
         if !fine {
             return Err(unsupported(&field));

@@ -77,7 +77,7 @@ fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
 /// Each tax's multiplier of its base on one line ([`factor`]), with Odoo 18's division batches
 /// when `batches` is set: a run of consecutive division taxes on the line (in order of
 /// application, other taxes of the line breaking the run), all price-included or all excluded,
-/// none affecting later bases, is computed together. Excluded, each is `base × rᵢ / (1 − Σr)`;
+/// none affecting later bases (or each not affected by the one before), is computed together. Excluded, each is `base × rᵢ / (1 − Σr)`;
 /// included, `price × rᵢ`, which the same multiplier gives once the untaxed amount is solved
 /// for. A run whose rates add up to 100 % or more leaves no base and is refused.
 fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: bool, field: &dyn Fn() -> String) -> Result<Vec<Decimal>, TaxError> {
@@ -109,8 +109,17 @@ fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: 
         if !batches {
             continue;
         }
-        let batchable = tax.kind == TaxKind::Division && !tax.include_in_later_base && tax.base == PlanBase::Net;
-        let joins = batchable && run.last().is_some_and(|&j| plan.taxes[j].price_include == tax.price_include);
+        // Odoo joins a tax to the batch of the one before it when both are division taxes on the
+        // same side of the price and agree on affecting later bases; two that do affect them
+        // stay together only when the later one is not affected by the earlier.
+        let batchable = tax.kind == TaxKind::Division && tax.base == PlanBase::Net;
+        let joins = batchable
+            && run.last().is_some_and(|&j| {
+                let before = &plan.taxes[j];
+                before.price_include == tax.price_include
+                    && before.include_in_later_base == tax.include_in_later_base
+                    && (!before.include_in_later_base || !tax.base_affected)
+            });
         if !joins {
             close(&mut run, &mut factors)?;
         }
@@ -167,8 +176,9 @@ struct Earlier {
 
 impl Earlier {
     /// The base of a tax on a line whose untaxed amount is `untaxed`.
-    fn base(&self, base: PlanBase, untaxed: Decimal, amounts: &[Option<Decimal>]) -> Decimal {
-        match base {
+    fn base(&self, tax: &crate::tax::plan::PlannedTax, untaxed: Decimal, amounts: &[Option<Decimal>]) -> Decimal {
+        match tax.base {
+            PlanBase::Net if !tax.base_affected => untaxed,
             PlanBase::Net => untaxed + self.for_net,
             PlanBase::RunningTotal => untaxed + self.all,
             PlanBase::PreviousTax(j) => amounts[j].unwrap_or_default(),
@@ -265,6 +275,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 let Some(rate) = line.taxes[k].rate() else { continue };
                 let unit = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
                 let base = match tax.base {
+                    PlanBase::Net if !tax.base_affected => Some(unit),
                     PlanBase::Net => unit.add(earlier_for_net),
                     PlanBase::RunningTotal => unit.add(earlier_all),
                     PlanBase::PreviousTax(j) => Some(affine[j].unwrap_or_default()),
@@ -309,7 +320,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             for &k in &order {
                 let tax = &plan.taxes[k];
                 let Some(rate) = line.taxes[k].rate() else { continue };
-                let base = before.base(tax.base, b, line_amounts);
+                let base = before.base(tax, b, line_amounts);
                 let exact = match tax.kind {
                     TaxKind::Percent | TaxKind::Division => plan.mul(base, factors[k], field)?,
                     _ => fixed_amount(k, rate)?,
@@ -326,7 +337,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         for &k in &order {
             let tax = &plan.taxes[k];
             let Some(rate) = line.taxes[k].rate() else { continue };
-            let base = earlier.base(tax.base, line_untaxed, line_amounts);
+            let base = earlier.base(tax, line_untaxed, line_amounts);
             let proportional = matches!(tax.kind, TaxKind::Percent | TaxKind::Division);
             let amount = match line_amounts[k] {
                 Some(amt) => amt,
@@ -378,7 +389,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 let Some(amount) = amounts[i][k] else { continue };
                 let tax = &plan.taxes[k];
                 bases[i][k] = if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) {
-                    earlier.base(tax.base, untaxed[i], &amounts[i])
+                    earlier.base(tax, untaxed[i], &amounts[i])
                 } else {
                     untaxed[i]
                 };

@@ -206,12 +206,21 @@ pub struct TaxDef {
     #[serde(default)]
     #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub include_in_later_base: bool,
+    /// Whether a `net` base takes in earlier taxes marked `include_in_later_base` (the default);
+    /// `false` computes it on the untaxed amount alone (Odoo's `is_base_affected = false`).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
+    pub base_affected: bool,
     /// Whether shelf prices include this tax; absent: the document's `prices_include_tax`.
     #[serde(default)]
     pub price_include: Option<bool>,
     /// Item tax classes the tax applies to; absent: every class but `exempt`.
     #[serde(default)]
     pub applies_to: Option<Vec<String>>,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn net_base() -> Base {

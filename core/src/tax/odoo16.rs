@@ -132,10 +132,13 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         let mut collected = Included::default();
         let mut checkpoints: Vec<Option<Decimal>> = vec![None; n_taxes];
         let mut store_checkpoint = true;
+        // Whether the tax after this one (met just before, walking back) takes in this one's
+        // amount: only then does this tax close a segment.
+        let mut next_affected = true;
         for &k in on_line.iter().rev() {
             let tax = &plan.taxes[k];
             let rate = line.taxes[k].rate().unwrap_or_default();
-            if tax.include_in_later_base {
+            if tax.include_in_later_base && next_affected {
                 base = collected.collapse(base, &field)?;
                 store_checkpoint = true;
             }
@@ -151,6 +154,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
                     store_checkpoint = false;
                 }
             }
+            next_affected = tax.base_affected;
         }
         let total_excluded = plan.bounded(rounder.round(collected.collapse(base, &field)?, Rounding::HalfUp), field)?;
 
@@ -163,6 +167,8 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         for &k in &on_line {
             let tax = &plan.taxes[k];
             let rate = line.taxes[k].rate().unwrap_or_default();
+            // A tax not affected by earlier ones is computed on the untaxed amount.
+            let tax_base = if tax.price_include || tax.base_affected { base } else { total_excluded };
             let checkpoint = checkpoints[k].filter(|_| !skip_checkpoints && tax.price_include);
             let exact = match checkpoint {
                 Some(total) => {
@@ -171,14 +177,14 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
                     amount
                 }
                 None => match tax.kind {
-                    TaxKind::Percent => plan.mul(base, rate / Decimal::ONE_HUNDRED, field)?,
+                    TaxKind::Percent => plan.mul(tax_base, rate / Decimal::ONE_HUNDRED, field)?,
                     TaxKind::Division => {
                         let keep = Decimal::ONE - rate / Decimal::ONE_HUNDRED;
                         if keep.is_zero() {
                             Decimal::ZERO
                         } else {
-                            let gross = base.checked_div(keep).ok_or_else(|| overflow(field()))?;
-                            plan.sub(plan.bounded(gross, field)?, base, field)?
+                            let gross = tax_base.checked_div(keep).ok_or_else(|| overflow(field()))?;
+                            plan.sub(plan.bounded(gross, field)?, tax_base, field)?
                         }
                     }
                     _ => fixed_amount(k, rate)?,
@@ -188,7 +194,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
             if tax.price_include && checkpoints[k].is_none() {
                 since_checkpoint = plan.add(since_checkpoint, amount, field)?;
             }
-            line_bases[k] = base;
+            line_bases[k] = tax_base;
             line_amounts[k] = Some(amount);
             if tax.include_in_later_base {
                 base = plan.add(base, amount, field)?;

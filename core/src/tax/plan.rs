@@ -14,7 +14,8 @@ use crate::tax::model::{TaxError, TaxKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanBase {
-    /// The line's net amount plus earlier taxes marked `include_in_later_base`.
+    /// The line's net amount plus earlier taxes marked `include_in_later_base` (unless the tax
+    /// is not `base_affected`).
     Net,
     /// The net amount plus every earlier tax.
     RunningTotal,
@@ -37,6 +38,8 @@ pub struct PlannedTax {
     pub base: PlanBase,
     /// Whether its amount joins the base of later `Net`-based taxes.
     pub include_in_later_base: bool,
+    /// Whether its `Net` base takes in earlier taxes marked `include_in_later_base`.
+    pub base_affected: bool,
     /// Whether shelf prices include it.
     pub price_include: bool,
     /// The rule that applied, for the explanation: e.g. `"GST 5 % in force from 2008-01-01"`.

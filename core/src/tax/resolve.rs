@@ -392,6 +392,7 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             kind: def.kind,
             base,
             include_in_later_base: def.include_in_later_base,
+            base_affected: def.base_affected,
             price_include: def.price_include.unwrap_or(percentage_like && doc.prices_include_tax),
             // The rate is reported on each line (it can depend on the item's class).
             rule: format!("{} ({}) in force from {}{} ({}@{})", def.name, kind_label(def.kind), period.from, until, rules.id, rules.version),

@@ -120,6 +120,11 @@ base?: Base,
  */
 include_in_later_base?: boolean, 
 /**
+ * Whether a `net` base takes in earlier taxes marked `include_in_later_base` (the default);
+ * `false` computes it on the untaxed amount alone (Odoo's `is_base_affected = false`).
+ */
+base_affected?: boolean, 
+/**
  * Whether shelf prices include this tax; absent: the document's `prices_include_tax`.
  */
 price_include?: boolean | null, 

@@ -284,6 +284,7 @@ impl<'a> Row<'a> {
             components: Vec::new(),
             base,
             include_in_later_base: false,
+            base_affected: true,
             price_include: Some(self.included),
             applies_to: None,
         })

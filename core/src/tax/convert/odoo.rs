@@ -202,6 +202,7 @@ impl<'a> Rec<'a> {
             components: Vec::new(),
             base: Base::Net,
             include_in_later_base: false,
+            base_affected: true,
             price_include: None,
             applies_to: None,
         };
@@ -220,12 +221,7 @@ impl<'a> Rec<'a> {
             }
             return Ok(tax);
         }
-        if opt_bool(self.obj, &self.path, "is_base_affected")? == Some(false) {
-            return Err(unsupported(
-                &f("is_base_affected"),
-                "a tax not affected by earlier taxes that affect the base",
-            ));
-        }
+        tax.base_affected = opt_bool(self.obj, &self.path, "is_base_affected")? != Some(false);
         let rate = decimal(self.obj.get("amount").unwrap_or(&Value::Null), &f("amount"))?;
         // A negative percentage is a withholding (Spain's IRPF); negative fixed or division
         // amounts have no kind in the model.
@@ -394,15 +390,25 @@ mod tests {
     }
 
     #[test]
-    fn python_taxes_and_unaffected_bases_are_refused() {
+    fn python_taxes_are_refused_and_an_unaffected_base_converts() {
         assert_eq!(
             refusal(fixture("odoo-bad-code.json")),
             ("unsupported", "[1].amount_type".into())
         );
-        assert_eq!(
-            refusal(fixture("odoo-bad-base-affected.json")),
-            ("unsupported", "[1].is_base_affected".into())
-        );
+        let mut opts = ConvertOptions::new("odoo", "1", "EUR");
+        opts.odoo_taxes = OdooTaxes::EveryLine;
+        let rules = from_odoo(&fixture("odoo-base-not-affected.json"), &opts).expect("converts");
+        assert!(rules.taxes[0].include_in_later_base && rules.taxes[0].base_affected);
+        assert!(!rules.taxes[1].base_affected);
+        // 1 × 10.00: the eco tax 1.00 joins later bases, but VAT is on 10.00 alone: 2.00.
+        let doc: crate::tax::TaxDocument = serde_json::from_value(json!({
+            "business_date": "2024-01-01", "place_of_supply": "DEFAULT",
+            "lines": [{"id": "1", "quantity": "1", "unit_price": "10.00"}]
+        }))
+        .expect("doc");
+        let res = crate::tax::compute(&rules, &doc).expect("computes");
+        let amounts: Vec<String> = res.taxes.iter().map(|t| t.amount.to_string()).collect();
+        assert_eq!(amounts, ["1.00", "2.00"]);
     }
 
     #[test]
