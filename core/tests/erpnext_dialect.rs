@@ -121,6 +121,7 @@ fn frappe_rounding_known_values() {
 fn planned(kind: TaxKind, base: PlanBase, later: bool, included: bool) -> PlannedTax {
     PlannedTax {
         base_affected: true,
+        repartition: Vec::new(),
         code: "T".into(),
         name: "Tax".into(),
         group: None,

@@ -414,3 +414,47 @@ fn a_withholding_tax_reduces_the_total_and_every_rounding_mode_is_available() {
         assert_eq!(got, vec![iva, irpf], "{mode}");
     }
 }
+
+fn repartitioned(parts: serde_json::Value) -> serde_json::Value {
+    json!([{"code": "VAT", "name": "VAT 21 %", "kind": "percent", "sequence": 1, "repartition": parts,
+            "rates": [{"from": "2000-01-01", "rate": "21"}]}])
+}
+
+#[test]
+fn a_reverse_charge_is_computed_and_reported_but_not_charged() {
+    // An EU business buying a service: VAT 21 % is due, self-assessed by the buyer: +100 % and
+    // −100 % repartition, as Odoo's reverse-charge taxes are set up.
+    let parts = json!([{"label": "VAT payable", "factor": "100"}, {"label": "VAT deductible", "factor": "-100"}]);
+    for dialect in [exact_line(), json!({"kind": "odoo", "scope": "document"}), json!({"kind": "odoo16", "scope": "line"}), json!({"kind": "erpnext", "rounding_method": "bankers"})] {
+        let r = rules(dialect.clone(), repartitioned(parts.clone()), json!(["VAT"]));
+        let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1000.00"}]))).expect("computes");
+        let v = serde_json::to_value(&res).expect("json");
+        assert_eq!((v["tax"].as_str(), v["total"].as_str()), (Some("0.00"), Some("1000.00")), "{dialect}");
+        assert_eq!(v["taxes"][0]["computed"], "210.00", "{dialect}");
+        assert_eq!(v["taxes"][0]["amount"], "0.00", "{dialect}");
+        assert_eq!(v["taxes"][0]["parts"], json!([{"label": "VAT payable", "amount": "210.00"}, {"label": "VAT deductible", "amount": "-210.00"}]), "{dialect}");
+        assert_eq!(v["lines"][0]["taxes"][0]["computed"], "210.00", "{dialect}");
+    }
+}
+
+#[test]
+fn a_repartition_that_is_not_a_hundred_percent_charges_its_share_and_its_parts_add_up() {
+    // 60 % + 30 % of 21.00: 18.90 charged, parts 12.60 and 6.30.
+    let r = rules(exact_line(), repartitioned(json!([{"label": "A", "factor": "60"}, {"label": "B", "factor": "30"}])), json!(["VAT"]));
+    let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "100.00"}]))).expect("computes");
+    let v = serde_json::to_value(&res).expect("json");
+    assert_eq!((v["taxes"][0]["computed"].as_str(), v["tax"].as_str(), v["total"].as_str()), (Some("21.00"), Some("18.90"), Some("118.90")));
+    assert_eq!(v["taxes"][0]["parts"], json!([{"label": "A", "amount": "12.60"}, {"label": "B", "amount": "6.30"}]));
+    // 50 % + 50 % of 0.05: each part 0.025 → 0.03 would make 0.06; the charge is 0.05, and the
+    // first part gives back the cent (Odoo spreads the same way): 0.02 + 0.03.
+    let r = rules(exact_line(), repartitioned(json!([{"label": "A", "factor": "50"}, {"label": "B", "factor": "50"}])), json!(["VAT"]));
+    let res = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "0.24"}]))).expect("computes");
+    let v = serde_json::to_value(&res).expect("json");
+    assert_eq!((v["taxes"][0]["computed"].as_str(), v["tax"].as_str()), (Some("0.05"), Some("0.05")));
+    assert_eq!(v["lines"][0]["taxes"][0]["parts"], json!([{"label": "A", "amount": "0.02"}, {"label": "B", "amount": "0.03"}]));
+    // In the shelf price or in later bases the whole tax counts: refused, naming the field.
+    let mut taxes = repartitioned(json!([{"label": "A", "factor": "50"}]));
+    taxes[0]["price_include"] = json!(true);
+    let err = compute(&rules(exact_line(), taxes, json!(["VAT"])), &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1"}]))).expect_err("refused");
+    assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes.VAT.repartition"));
+}

@@ -69,12 +69,14 @@ struct GenTax {
     price_include: Option<bool>,
     reduced_rate: Option<String>,
     base_affected: bool,
+    repartition: Option<Vec<i64>>,
 }
 
 fn gen_tax() -> impl Strategy<Value = GenTax> {
     proptest::sample::select(&KINDS[..]).prop_flat_map(|kind| {
-        (rate(kind), 0i32..4, 0u8..6, 0usize..8, any::<bool>(), proptest::option::of(any::<bool>()), proptest::option::of(rate(kind)), proptest::bool::weighted(0.8))
-            .prop_map(move |(rate, sequence, base, previous, later_base, price_include, reduced_rate, base_affected)| GenTax {
+        (rate(kind), 0i32..4, 0u8..6, 0usize..8, any::<bool>(), proptest::option::of(any::<bool>()), proptest::option::of(rate(kind)), proptest::bool::weighted(0.8),
+         proptest::option::weighted(0.2, proptest::collection::vec(-1_000i64..1_000, 1..4)))
+            .prop_map(move |(rate, sequence, base, previous, later_base, price_include, reduced_rate, base_affected, repartition)| GenTax {
                 kind,
                 rate,
                 sequence,
@@ -84,6 +86,7 @@ fn gen_tax() -> impl Strategy<Value = GenTax> {
                 price_include,
                 reduced_rate,
                 base_affected,
+                repartition,
             })
     })
 }
@@ -189,7 +192,11 @@ fn build(case: &Case) -> (Value, Value) {
             }
             // A tax on a previous tax comes after every other (sequences are 0 to 3).
             let sequence = if base.is_object() { 4 } else { t.sequence };
+            let repartition: Vec<Value> = t.repartition.iter().flatten().enumerate()
+                .map(|(j, f)| json!({"label": format!("part {j}"), "factor": Decimal::new(*f, 1).to_string()}))
+                .collect();
             json!({
+                "repartition": repartition,
                 "code": format!("T{i}"), "name": format!("Tax {i}"), "kind": t.kind, "sequence": sequence,
                 "base": base, "include_in_later_base": t.later_base, "base_affected": t.base_affected,
                 "price_include": t.price_include, "rates": [rate],
@@ -278,6 +285,12 @@ fn check(result: &TaxResult, step: &str, erpnext: bool) -> Result<(), String> {
         }
         for t in &l.taxes {
             amount_ok(&format!("line {} tax {}", l.id, t.code), t.amount.value())?;
+            if !t.parts.is_empty() {
+                let parts: Decimal = t.parts.iter().map(|p| p.amount.value()).sum();
+                if parts != t.amount.value() {
+                    return Err(format!("line {} tax {}: parts add up to {parts}, charged {}", l.id, t.code, t.amount));
+                }
+            }
         }
         amount_ok(&format!("line {} untaxed", l.id), l.untaxed.value())?;
         untaxed += l.untaxed.value();

@@ -17,11 +17,11 @@ use satchel_core::sales::{
 };
 use satchel_core::tax::model::{
     Base, Certificate, Conditions, Currency, Customer, Dialect, Discount, ExemptionRule,
-    FrappeRounding, Jurisdiction, RatePeriod, RuleSet, Schedule, Scope, TaxDef, TaxDocument,
+    FrappeRounding, Jurisdiction, RatePeriod, RepartitionPart, RuleSet, Schedule, Scope, TaxDef, TaxDocument,
     TaxError, TaxKind, TaxLine,
 };
 use satchel_core::tax::result::{
-    CashRoundingView, ExemptionView, LineTaxView, LineView, TaxResult, TaxTotalView, Treatment,
+    CashRoundingView, ExemptionView, LineTaxView, LineView, PartView, TaxResult, TaxTotalView, Treatment,
 };
 use satchel_core::ts_export::{check_or_write, decl};
 use ts_rs::TS;
@@ -81,6 +81,7 @@ fn engine_typescript_declarations_are_up_to_date() {
         entry::<TaxKind>(),
         entry::<Base>(),
         entry::<RatePeriod>(),
+        entry::<RepartitionPart>(),
         entry::<TaxDef>(),
         entry::<Schedule>(),
         entry::<Jurisdiction>(),
@@ -95,6 +96,7 @@ fn engine_typescript_declarations_are_up_to_date() {
         entry::<TaxDocument>(),
         // The tax engine's answer and its error.
         entry::<Treatment>(),
+        entry::<PartView>(),
         entry::<LineTaxView>(),
         entry::<LineView>(),
         entry::<TaxTotalView>(),

@@ -217,6 +217,23 @@ pub struct TaxDef {
     /// Item tax classes the tax applies to; absent: every class but `exempt`.
     #[serde(default)]
     pub applies_to: Option<Vec<String>>,
+    /// How the computed tax is split (Odoo's repartition lines); absent: one part of 100 %. The
+    /// customer is charged the computed tax × Σ factors: parts of +100 % and −100 % are a
+    /// reverse charge (computed and reported, nothing charged); 50 % charges half.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
+    pub repartition: Vec<RepartitionPart>,
+}
+
+/// One part of a tax's repartition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct RepartitionPart {
+    /// What the part is, e.g. the account: `"VAT payable"`, `"VAT receivable (reverse charge)"`.
+    pub label: String,
+    /// Percent of the computed tax (may be negative), e.g. `"100"`, `"-100"`, `"50"`.
+    pub factor: Dec,
 }
 
 fn is_true(b: &bool) -> bool {

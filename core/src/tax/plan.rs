@@ -42,6 +42,8 @@ pub struct PlannedTax {
     pub base_affected: bool,
     /// Whether shelf prices include it.
     pub price_include: bool,
+    /// Its repartition parts (label, percent); empty: the whole tax, charged.
+    pub repartition: Vec<(String, Decimal)>,
     /// The rule that applied, for the explanation: e.g. `"GST 5 % in force from 2008-01-01"`.
     pub rule: String,
 }

@@ -97,6 +97,7 @@ pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
                 check_rate(&f(&format!("rates[{j}].by_class.{class}")), t.kind, rate.value())?;
             }
         }
+        check_repartition(&f, t)?;
         if let Base::PreviousTax(code) = &t.base {
             if !by_code.contains_key(code.as_str()) {
                 return Err(TaxError::UnknownTax { field: f("base.previous_tax"), value: code.clone() });
@@ -131,6 +132,26 @@ fn check_step(step: Decimal) -> Result<(), TaxError> {
     }
     if places(step) > MAX_PLACES {
         return Err(invalid("currency.step", format!("at most {MAX_PLACES} decimal places")));
+    }
+    Ok(())
+}
+
+/// A repartition: factors within ±1000 %; only on a tax that is neither in the shelf price nor
+/// in later bases (both need the whole tax, not what is charged of it).
+fn check_repartition(f: &dyn Fn(&str) -> String, t: &TaxDef) -> Result<(), TaxError> {
+    if t.repartition.is_empty() {
+        return Ok(());
+    }
+    for (j, p) in t.repartition.iter().enumerate() {
+        if p.factor.value().abs() > MAX_PERCENT {
+            return Err(invalid(f(&format!("repartition[{j}].factor")), "a factor beyond ±1000 % is not a repartition"));
+        }
+    }
+    if t.kind == TaxKind::Group {
+        return Err(invalid(f("repartition"), "a group is split by its components"));
+    }
+    if t.price_include == Some(true) || t.include_in_later_base {
+        return Err(invalid(f("repartition"), "a tax in the shelf price or in later bases is charged whole: no repartition"));
     }
     Ok(())
 }
@@ -373,6 +394,11 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             .find(|r| in_force(r.from, r.until, date))
             .ok_or(TaxError::NotInForce { field: field.clone(), date })?;
         check_rate(&field, def.kind, period.rate.value())?;
+        check_repartition(&|s: &str| format!("taxes.{}.{s}", def.code), def)?;
+        let percentage_like = matches!(def.kind, TaxKind::Percent | TaxKind::Division);
+        if !def.repartition.is_empty() && def.price_include.is_none() && percentage_like && doc.prices_include_tax {
+            return Err(invalid(format!("taxes.{}.repartition", def.code), "a tax in the shelf price is charged whole: no repartition"));
+        }
         let base = match &def.base {
             Base::Net => PlanBase::Net,
             Base::RunningTotal => PlanBase::RunningTotal,
@@ -383,7 +409,6 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
                 PlanBase::PreviousTax(j)
             }
         };
-        let percentage_like = matches!(def.kind, TaxKind::Percent | TaxKind::Division);
         let until = period.until.map(|u| format!(" until {u}")).unwrap_or_default();
         taxes.push(PlannedTax {
             code: def.code.clone(),
@@ -393,6 +418,7 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             base,
             include_in_later_base: def.include_in_later_base,
             base_affected: def.base_affected,
+            repartition: def.repartition.iter().map(|p| (p.label.clone(), p.factor.value())).collect(),
             price_include: def.price_include.unwrap_or(percentage_like && doc.prices_include_tax),
             // The rate is reported on each line (it can depend on the item's class).
             rule: format!("{} ({}) in force from {}{} ({}@{})", def.name, kind_label(def.kind), period.from, until, rules.id, rules.version),

@@ -55,6 +55,25 @@ pub struct LineTaxView {
     pub included: bool,
     /// The rule that applied (or the exemption that relieved it).
     pub rule: Arc<str>,
+    /// For a repartitioned tax: the tax as computed, before repartition (`amount` is what the
+    /// customer is charged; 0 for a reverse charge).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub computed: Option<Dec>,
+    /// For a repartitioned tax: each part's amount (they add up to `amount`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<Vec<PartView>>", optional))]
+    pub parts: Vec<PartView>,
+}
+
+/// One part of a repartitioned tax.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub struct PartView {
+    /// The part's label (e.g. its account).
+    pub label: Arc<str>,
+    /// Its amount.
+    pub amount: Dec,
 }
 
 /// One line of the result.
@@ -95,6 +114,14 @@ pub struct TaxTotalView {
     pub amount: Dec,
     /// Whether shelf prices included it.
     pub included: bool,
+    /// For a repartitioned tax: the sum of the computed amounts, before repartition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub computed: Option<Dec>,
+    /// For a repartitioned tax: each part's total over the lines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<Vec<PartView>>", optional))]
+    pub parts: Vec<PartView>,
 }
 
 /// An exemption the document received.
@@ -203,6 +230,35 @@ fn at_least_places(mut value: Decimal, places: u32) -> Decimal {
     value
 }
 
+/// Splits a computed tax amount over its repartition parts: each part is `amount × factor / 100`
+/// rounded half-up to the step; what the customer is charged is `amount × Σ factors / 100`
+/// rounded once, and the parts' rounding difference goes a step at a time to the first parts
+/// (Odoo's spreading), so the parts always add up to the charge.
+fn repartition(plan: &Plan, amount: Decimal, parts: &[(String, Decimal)], field: impl Fn() -> String) -> Result<(Decimal, Vec<Decimal>), TaxError> {
+    let step = crate::tax::rounding::Step::new(plan.step);
+    let hundred = Decimal::ONE_HUNDRED;
+    let factor_sum = parts.iter().try_fold(Decimal::ZERO, |acc, (_, f)| acc.checked_add(*f)).ok_or_else(|| TaxError::Overflow { field: field() })?;
+    let charged = step.round(plan.mul(amount, factor_sum / hundred, &field)?, Rounding::HalfUp);
+    let mut amounts = Vec::with_capacity(parts.len());
+    for (_, f) in parts {
+        amounts.push(step.round(plan.mul(amount, *f / hundred, &field)?, Rounding::HalfUp));
+    }
+    let mut left = plan.sub(charged, plan.sum(amounts.iter().copied(), &field)?, &field)?;
+    let one = if left.is_sign_negative() { -plan.step } else { plan.step };
+    let mut i = 0;
+    // At most one step per part: each part is within half a step of its share.
+    while !left.is_zero() && !plan.step.is_zero() && i < amounts.len() * 2 {
+        let k = i % amounts.len();
+        amounts[k] += one;
+        left -= one;
+        i += 1;
+    }
+    if !left.is_zero() {
+        return Err(inconsistent(field(), "repartition parts do not add up to the charge".into()));
+    }
+    Ok((charged, amounts))
+}
+
 fn inconsistent(field: String, reason: String) -> TaxError {
     TaxError::InvalidRule { field, reason: format!("internal inconsistency: {reason}") }
 }
@@ -226,6 +282,10 @@ pub fn assemble(
     };
     let mut lines = Vec::with_capacity(plan.lines.len());
     let mut sums = vec![zero; plan.taxes.len()];
+    // Per repartitioned tax: the computed (pre-repartition) sum and each part's sum.
+    let mut computed_sums = vec![zero; plan.taxes.len()];
+    let mut part_sums: Vec<Vec<Decimal>> = plan.taxes.iter().map(|t| vec![zero; t.repartition.len()]).collect();
+    let part_labels: Vec<Vec<Arc<str>>> = plan.taxes.iter().map(|t| t.repartition.iter().map(|(l, _)| Arc::from(l.as_str())).collect()).collect();
     let mut bases = vec![zero; plan.taxes.len()];
     let mut charged = vec![false; plan.taxes.len()];
     // Shared once per document: every line's explanation points at the same strings.
@@ -256,7 +316,19 @@ pub fn assemble(
                 }
             };
             let tax_field = || format!("taxes.{}", tax.code);
+            // The dialect's amount is the tax as computed; the dialect's totals are of those.
             sums[k] = plan.add(sums[k], amount, tax_field)?;
+            let (charged_amount, parts) = if tax.repartition.is_empty() {
+                (amount, Vec::new())
+            } else {
+                computed_sums[k] = plan.add(computed_sums[k], amount, tax_field)?;
+                let (charged_amount, parts) = repartition(plan, amount, &tax.repartition, tax_field)?;
+                for (sum, part) in part_sums[k].iter_mut().zip(&parts) {
+                    *sum = plan.add(*sum, *part, tax_field)?;
+                }
+                (charged_amount, parts)
+            };
+            let amount = charged_amount;
             if treatment == Treatment::Taxed {
                 bases[k] = plan.add(bases[k], base, tax_field)?;
             }
@@ -273,6 +345,12 @@ pub fn assemble(
                 amount: Dec(at_least_places(amount, plan.places)),
                 included: tax.price_include,
                 rule,
+                computed: (!tax.repartition.is_empty()).then(|| Dec(at_least_places(computed_tax.map(|c| c.amount).unwrap_or(zero), plan.places))),
+                parts: part_labels[k]
+                    .iter()
+                    .zip(parts)
+                    .map(|(label, amount)| PartView { label: label.clone(), amount: Dec(at_least_places(amount, plan.places)) })
+                    .collect(),
             });
         }
         let included: Vec<Decimal> = plan
@@ -306,6 +384,15 @@ pub fn assemble(
             ));
         }
     }
+    // What each tax charges over the document: its lines' charged amounts.
+    let mut charged_totals = vec![zero; plan.taxes.len()];
+    for line in &lines {
+        for t in &line.taxes {
+            if let Some(k) = codes.iter().position(|c| *c == t.code) {
+                charged_totals[k] = plan.add(charged_totals[k], t.amount.value(), || format!("taxes.{}", t.code))?;
+            }
+        }
+    }
     let taxes: Vec<TaxTotalView> = plan
         .taxes
         .iter()
@@ -316,8 +403,14 @@ pub fn assemble(
             name: names[k].clone(),
             group: groups[k].clone(),
             base: Dec(at_least_places(bases[k], plan.places)),
-            amount: Dec(at_least_places(computed.tax_totals[k], plan.places)),
+            amount: Dec(at_least_places(charged_totals[k], plan.places)),
             included: t.price_include,
+            computed: (!t.repartition.is_empty()).then(|| Dec(at_least_places(computed_sums[k], plan.places))),
+            parts: part_labels[k]
+                .iter()
+                .zip(&part_sums[k])
+                .map(|(label, amount)| PartView { label: label.clone(), amount: Dec(at_least_places(*amount, plan.places)) })
+                .collect(),
         })
         .collect();
     let sum = |f: fn(&LineView) -> Dec, name: &'static str| plan.sum(lines.iter().map(|l| f(l).value()), || name.to_owned());

@@ -84,6 +84,18 @@ rate: Dec,
  */
 by_class?: { [key in string]?: Dec }, };
 /**
+ * One part of a tax's repartition.
+ */
+export type RepartitionPart = { 
+/**
+ * What the part is, e.g. the account: `"VAT payable"`, `"VAT receivable (reverse charge)"`.
+ */
+label: string, 
+/**
+ * Percent of the computed tax (may be negative), e.g. `"100"`, `"-100"`, `"50"`.
+ */
+factor: Dec, };
+/**
  * One tax.
  */
 export type TaxDef = { 
@@ -131,7 +143,13 @@ price_include?: boolean | null,
 /**
  * Item tax classes the tax applies to; absent: every class but `exempt`.
  */
-applies_to?: Array<string> | null, };
+applies_to?: Array<string> | null, 
+/**
+ * How the computed tax is split (Odoo's repartition lines); absent: one part of 100 %. The
+ * customer is charged the computed tax × Σ factors: parts of +100 % and −100 % are a
+ * reverse charge (computed and reported, nothing charged); 50 % charges half.
+ */
+repartition?: Array<RepartitionPart>, };
 /**
  * The taxes in force in a jurisdiction over a period.
  */
@@ -362,6 +380,18 @@ cash?: boolean, };
  */
 export type Treatment = "taxed" | "zero_rated" | "exempt" | "relieved";
 /**
+ * One part of a repartitioned tax.
+ */
+export type PartView = { 
+/**
+ * The part's label (e.g. its account).
+ */
+label: string, 
+/**
+ * Its amount.
+ */
+amount: Dec, };
+/**
  * One tax on one line, explained.
  */
 export type LineTaxView = { 
@@ -404,7 +434,16 @@ included: boolean,
 /**
  * The rule that applied (or the exemption that relieved it).
  */
-rule: string, };
+rule: string, 
+/**
+ * For a repartitioned tax: the tax as computed, before repartition (`amount` is what the
+ * customer is charged; 0 for a reverse charge).
+ */
+computed?: Dec, 
+/**
+ * For a repartitioned tax: each part's amount (they add up to `amount`).
+ */
+parts?: Array<PartView>, };
 /**
  * One line of the result.
  */
@@ -464,7 +503,15 @@ amount: Dec,
 /**
  * Whether shelf prices included it.
  */
-included: boolean, };
+included: boolean, 
+/**
+ * For a repartitioned tax: the sum of the computed amounts, before repartition.
+ */
+computed?: Dec, 
+/**
+ * For a repartitioned tax: each part's total over the lines.
+ */
+parts?: Array<PartView>, };
 /**
  * An exemption the document received.
  */

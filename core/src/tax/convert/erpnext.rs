@@ -285,6 +285,7 @@ impl<'a> Row<'a> {
             base,
             include_in_later_base: false,
             base_affected: true,
+            repartition: Vec::new(),
             price_include: Some(self.included),
             applies_to: None,
         })

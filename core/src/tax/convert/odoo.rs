@@ -203,6 +203,7 @@ impl<'a> Rec<'a> {
             base: Base::Net,
             include_in_later_base: false,
             base_affected: true,
+            repartition: Vec::new(),
             price_include: None,
             applies_to: None,
         };
