@@ -458,3 +458,13 @@ fn a_repartition_that_is_not_a_hundred_percent_charges_its_share_and_its_parts_a
     let err = compute(&rules(exact_line(), taxes, json!(["VAT"])), &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1"}]))).expect_err("refused");
     assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes.VAT.repartition"));
 }
+
+#[test]
+fn the_same_tax_twice_on_a_line_is_refused_by_name() {
+    let r = rules(exact_line(), gst_qst_compound(), json!([]));
+    let err = compute(&r, &doc(json!([{"id": "1", "quantity": "1", "unit_price": "1", "extra_taxes": ["GST", "QST", "GST"]}]))).expect_err("twice");
+    assert_eq!((err.code(), err.field()), ("invalid_input", "lines[0].extra_taxes[2]"));
+    let twice = rules(exact_line(), gst_qst_compound(), json!(["GST", "GST"]));
+    let err = satchel_core::tax::resolve::validate_rules(&twice).expect_err("listed twice");
+    assert_eq!((err.code(), err.field()), ("invalid_rule", "jurisdictions[0].schedules[0].taxes[1]"));
+}

@@ -215,3 +215,23 @@ fn a_tax_not_affected_by_earlier_taxes_is_computed_on_the_untaxed_amount() {
         assert_eq!(res.lines[0].taxes[1].base.to_string(), "9.99", "{dialect}");
     }
 }
+
+#[test]
+fn a_fixed_tax_reports_the_base_including_earlier_taxes_that_affect_it_and_reaches_only_later_taxes() {
+    // 10 % affecting later bases, then a fixed 2.00 per line, then a fixed 0.50 affecting later
+    // bases at the last sequence, on 10.00. The fixed taxes are computed first in Odoo, but the
+    // last one reaches no tax (none comes after it), and the first reports base 11.00, as Odoo's
+    // tax report does.
+    let taxes = json!([
+        tax("AFF10", "percent", "10", false, true, 1),
+        tax("FIX", "fixed_per_line", "2", false, false, 2),
+        tax("P5", "percent", "5", false, false, 3),
+        tax("ECO", "fixed_per_line", "0.50", false, true, 9)
+    ]);
+    for dialect in ["odoo", "odoo16"] {
+        let res = run(&rules(dialect, "line", "0.01", taxes.clone()), &["10.00"]);
+        let bases: Vec<String> = res.lines[0].taxes.iter().map(|t| t.base.to_string()).collect();
+        assert_eq!(amounts(&res), ["1.00", "2.00", "0.55", "0.50"], "{dialect}");
+        assert_eq!(bases, ["10.00", "11.00", "11.00", "11.00"], "{dialect}");
+    }
+}

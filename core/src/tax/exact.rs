@@ -80,7 +80,17 @@ fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
 /// none affecting later bases (or each not affected by the one before), is computed together. Excluded, each is `base × rᵢ / (1 − Σr)`;
 /// included, `price × rᵢ`, which the same multiplier gives once the untaxed amount is solved
 /// for. A run whose rates add up to 100 % or more leaves no base and is refused.
-fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: bool, field: &dyn Fn() -> String) -> Result<Vec<Decimal>, TaxError> {
+///
+/// `None` when no batch has two taxes: each tax's multiplier is then [`factor`] alone (no
+/// allocation on the common path).
+fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: bool, field: &dyn Fn() -> String) -> Result<Option<Vec<Decimal>>, TaxError> {
+    if !batches {
+        return Ok(None);
+    }
+    let divisions = plan.taxes.iter().zip(&line.taxes).filter(|(t, lt)| t.kind == TaxKind::Division && lt.rate().is_some()).count();
+    if divisions < 2 {
+        return Ok(None);
+    }
     let mut factors = vec![Decimal::ZERO; plan.taxes.len()];
     let mut run: Vec<usize> = Vec::new();
     let close = |run: &mut Vec<usize>, factors: &mut Vec<Decimal>| -> Result<(), TaxError> {
@@ -106,9 +116,6 @@ fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: 
     for (k, tax) in plan.taxes.iter().enumerate() {
         let Some(rate) = line.taxes[k].rate() else { continue };
         factors[k] = factor(tax.kind, rate);
-        if !batches {
-            continue;
-        }
         // Odoo joins a tax to the batch of the one before it when both are division taxes on the
         // same side of the price and agree on affecting later bases; two that do affect them
         // stay together only when the later one is not affected by the earlier.
@@ -128,7 +135,7 @@ fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: 
         }
     }
     close(&mut run, &mut factors)?;
-    Ok(factors)
+    Ok(Some(factors))
 }
 
 /// A lines × taxes table in one allocation; `table[i]` is line `i`'s row.
@@ -165,33 +172,28 @@ impl<T> std::ops::IndexMut<usize> for Table<T> {
     }
 }
 
-/// The amounts of earlier taxes on a line, for the bases of later ones.
-#[derive(Debug, Clone, Copy, Default)]
-struct Earlier {
-    /// Those marked `include_in_later_base` (they join `Net` bases).
-    for_net: Decimal,
-    /// All of them (the running total).
-    all: Decimal,
-}
-
-impl Earlier {
-    /// The base of a tax on a line whose untaxed amount is `untaxed`.
-    fn base(&self, tax: &crate::tax::plan::PlannedTax, untaxed: Decimal, amounts: &[Option<Decimal>]) -> Decimal {
-        match tax.base {
-            PlanBase::Net if !tax.base_affected => untaxed,
-            PlanBase::Net => untaxed + self.for_net,
-            PlanBase::RunningTotal => untaxed + self.all,
-            PlanBase::PreviousTax(j) => amounts[j].unwrap_or_default(),
+/// The base of planned tax `k` on a line whose untaxed amount is `untaxed`, from the amounts of
+/// the taxes before it **in plan order** (`None` where nothing is charged or not yet computed).
+/// Plan order, not evaluation order: Odoo computes fixed taxes first, but a tax affecting later
+/// bases still reaches only the taxes after it in sequence.
+fn base_of(plan: &Plan, k: usize, untaxed: Decimal, amounts: &[Option<Decimal>], field: &dyn Fn() -> String) -> Result<Decimal, TaxError> {
+    let tax = &plan.taxes[k];
+    let with_earlier = |only_marked: bool| -> Result<Decimal, TaxError> {
+        let mut sum = untaxed;
+        for (j, amount) in amounts[..k].iter().enumerate() {
+            if let Some(a) = amount {
+                if !only_marked || plan.taxes[j].include_in_later_base {
+                    sum = plan.add(sum, *a, field)?;
+                }
+            }
         }
-    }
-
-    /// Records a tax's amount for the taxes after it.
-    fn add(&mut self, plan: &Plan, tax: &crate::tax::plan::PlannedTax, amount: Decimal, field: impl Fn() -> String) -> Result<(), TaxError> {
-        if tax.include_in_later_base {
-            self.for_net = plan.add(self.for_net, amount, &field)?;
-        }
-        self.all = plan.add(self.all, amount, &field)?;
-        Ok(())
+        Ok(sum)
+    };
+    match tax.base {
+        PlanBase::Net if !tax.base_affected => Ok(untaxed),
+        PlanBase::Net => with_earlier(true),
+        PlanBase::RunningTotal => with_earlier(false),
+        PlanBase::PreviousTax(j) => Ok(amounts[j].unwrap_or_default()),
     }
 }
 
@@ -261,38 +263,44 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 _ => Decimal::ZERO,
             })
         };
-        let factors = division_factors(plan, line, o.division_batches, &field)?;
+        let batched = division_factors(plan, line, o.division_batches, &field)?;
+        let factor_of = |k: usize, rate: Decimal| match &batched {
+            Some(f) => f[k],
+            None => factor(plan.taxes[k].kind, rate),
+        };
         let any_included = order.iter().any(|&k| plan.taxes[k].price_include && line.taxes[k].rate().is_some());
         // Only a line with price-included taxes needs the symbolic pass: each tax as an affine
         // function of the untaxed amount B, to solve T = B + Σ included (c·B + f).
         let b = if any_included {
             let mut affine: Vec<Option<Affine>> = vec![None; n_taxes];
-            let mut earlier_for_net = Affine::default();
-            let mut earlier_all = Affine::default();
             let mut included = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
             for &k in &order {
                 let tax = &plan.taxes[k];
                 let Some(rate) = line.taxes[k].rate() else { continue };
                 let unit = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
+                // As `base_of`, on symbols: the earlier taxes in plan order.
+                let earlier = |only_marked: bool| {
+                    affine[..k]
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, a)| a.is_some() && (!only_marked || plan.taxes[*j].include_in_later_base))
+                        .try_fold(unit, |acc, (_, a)| acc.add(a.unwrap_or_default()))
+                };
                 let base = match tax.base {
                     PlanBase::Net if !tax.base_affected => Some(unit),
-                    PlanBase::Net => unit.add(earlier_for_net),
-                    PlanBase::RunningTotal => unit.add(earlier_all),
+                    PlanBase::Net => earlier(true),
+                    PlanBase::RunningTotal => earlier(false),
                     PlanBase::PreviousTax(j) => Some(affine[j].unwrap_or_default()),
                 }
                 .ok_or_else(|| overflow(field()))?;
                 let a = match tax.kind {
-                    TaxKind::Percent | TaxKind::Division => base.scale(factors[k]).ok_or_else(|| overflow(field()))?,
+                    TaxKind::Percent | TaxKind::Division => base.scale(factor_of(k, rate)).ok_or_else(|| overflow(field()))?,
                     TaxKind::Group => {
                         return Err(TaxError::Unsupported { field: format!("taxes.{}", tax.code), value: "group".into() })
                     }
                     _ => Affine { coef: Decimal::ZERO, fixed: fixed_amount(k, rate)? },
                 };
                 affine[k] = Some(a);
-                if tax.include_in_later_base {
-                    earlier_for_net = earlier_for_net.add(a).ok_or_else(|| overflow(field()))?;
-                }
-                earlier_all = earlier_all.add(a).ok_or_else(|| overflow(field()))?;
                 if tax.price_include {
                     included = included.add(a).ok_or_else(|| overflow(field()))?;
                 }
@@ -311,18 +319,18 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         amounts.push_row(None);
         bases.push_row(Decimal::ZERO);
         let line_amounts = &mut amounts[i];
-        let mut earlier = Earlier::default();
         let mut included_sum = Decimal::ZERO;
         let untaxed_for = |included_sum: Decimal| if any_included && o.scope == Scope::Line { line.net - included_sum } else { b };
         // Included amounts first (their bases use B), then everything in order.
         if any_included {
-            let mut before = Earlier::default();
+            // The exact amounts, for the bases of the taxes after them.
+            let mut exacts: Vec<Option<Decimal>> = vec![None; n_taxes];
             for &k in &order {
                 let tax = &plan.taxes[k];
                 let Some(rate) = line.taxes[k].rate() else { continue };
-                let base = before.base(tax, b, line_amounts);
+                let base = base_of(plan, k, b, &exacts, &field)?;
                 let exact = match tax.kind {
-                    TaxKind::Percent | TaxKind::Division => plan.mul(base, factors[k], field)?,
+                    TaxKind::Percent | TaxKind::Division => plan.mul(base, factor_of(k, rate), field)?,
                     _ => fixed_amount(k, rate)?,
                 };
                 if tax.price_include {
@@ -330,30 +338,29 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                     included_sum = plan.add(included_sum, amt, field)?;
                     line_amounts[k] = Some(amt);
                 }
-                before.add(plan, tax, exact, field)?;
+                exacts[k] = Some(exact);
             }
         }
         let line_untaxed = untaxed_for(included_sum);
         for &k in &order {
             let tax = &plan.taxes[k];
             let Some(rate) = line.taxes[k].rate() else { continue };
-            let base = earlier.base(tax, line_untaxed, line_amounts);
+            let base = base_of(plan, k, line_untaxed, line_amounts, &field)?;
             let proportional = matches!(tax.kind, TaxKind::Percent | TaxKind::Division);
-            let amount = match line_amounts[k] {
-                Some(amt) => amt,
-                None => {
-                    let exact = if proportional {
-                        plan.mul(base, factors[k], field)?
-                    } else {
-                        fixed_amount(k, rate)?
-                    };
-                    let amt = line_round(exact);
-                    line_amounts[k] = Some(amt);
-                    amt
-                }
-            };
+            if line_amounts[k].is_none() {
+                let exact = if proportional { plan.mul(base, factor_of(k, rate), field)? } else { fixed_amount(k, rate)? };
+                line_amounts[k] = Some(line_round(exact));
+            }
             bases[i][k] = if proportional { base } else { line_untaxed };
-            earlier.add(plan, tax, amount, field)?;
+        }
+        // A fixed tax reports the base a percentage in its place would have (the untaxed amount
+        // plus the earlier taxes affecting it), as Odoo's and Tryton's tax reports do: known
+        // once every amount is, fixed taxes being computed first in Odoo's order.
+        for k in 0..n_taxes {
+            let tax = &plan.taxes[k];
+            if line_amounts[k].is_some() && !matches!(tax.kind, TaxKind::Percent | TaxKind::Division) && tax.base == PlanBase::Net {
+                bases[i][k] = base_of(plan, k, line_untaxed, line_amounts, &field)?;
+            }
         }
         untaxed.push(line_untaxed);
     }
@@ -384,16 +391,16 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             let included = plan.sum((0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]), field)?;
             untaxed[i] = plan.sub(line.net, included, field)?;
             // The bases shown are those of the final, spread amounts and untaxed amount.
-            let mut earlier = Earlier::default();
-            for &k in &order {
-                let Some(amount) = amounts[i][k] else { continue };
+            for k in 0..n_taxes {
+                if amounts[i][k].is_none() {
+                    continue;
+                }
                 let tax = &plan.taxes[k];
-                bases[i][k] = if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) {
-                    earlier.base(tax, untaxed[i], &amounts[i])
+                bases[i][k] = if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) || tax.base == PlanBase::Net {
+                    base_of(plan, k, untaxed[i], &amounts[i], &field)?
                 } else {
                     untaxed[i]
                 };
-                earlier.add(plan, tax, amount, field)?;
             }
         }
     }

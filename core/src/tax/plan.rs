@@ -118,9 +118,18 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether `|x|` is within the limit. Fast path: `|x| ≤ |mantissa|` (the scale is never
+    /// negative) and the limit is a whole number, so a mantissa within it settles the question
+    /// without comparing decimals of different scales (a fifth of the engine's time otherwise).
+    #[inline]
+    fn within(&self, x: Decimal) -> bool {
+        x.mantissa().unsigned_abs() <= self.limit.mantissa().unsigned_abs() || x.abs() <= self.limit
+    }
+
     /// `x`, or an overflow naming `field` when it is beyond the plan's limit.
+    #[inline]
     pub fn bounded(&self, x: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
-        if x.abs() <= self.limit {
+        if self.within(x) {
             Ok(x)
         } else {
             Err(TaxError::Overflow { field: field() })
@@ -128,30 +137,34 @@ impl Plan {
     }
 
     /// `a + b`, within the plan's limit.
+    #[inline]
     pub fn add(&self, a: Decimal, b: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
         match a.checked_add(b) {
-            Some(x) if x.abs() <= self.limit => Ok(x),
+            Some(x) if self.within(x) => Ok(x),
             _ => Err(TaxError::Overflow { field: field() }),
         }
     }
 
     /// `a − b`, within the plan's limit.
+    #[inline]
     pub fn sub(&self, a: Decimal, b: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
         match a.checked_sub(b) {
-            Some(x) if x.abs() <= self.limit => Ok(x),
+            Some(x) if self.within(x) => Ok(x),
             _ => Err(TaxError::Overflow { field: field() }),
         }
     }
 
     /// `a × b`, within the plan's limit.
+    #[inline]
     pub fn mul(&self, a: Decimal, b: Decimal, field: impl FnOnce() -> String) -> Result<Decimal, TaxError> {
         match a.checked_mul(b) {
-            Some(x) if x.abs() <= self.limit => Ok(x),
+            Some(x) if self.within(x) => Ok(x),
             _ => Err(TaxError::Overflow { field: field() }),
         }
     }
 
     /// The sum of `values`, every partial sum within the plan's limit.
+    #[inline]
     pub fn sum(&self, values: impl IntoIterator<Item = Decimal>, field: impl Fn() -> String) -> Result<Decimal, TaxError> {
         values.into_iter().try_fold(Decimal::ZERO, |acc, x| self.add(acc, x, &field))
     }

@@ -109,6 +109,11 @@ pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
         let f = |s: &str| format!("jurisdictions[{i}].{s}");
         check_periods(&f("schedules"), j.schedules.iter().map(|s| (s.from, s.until)))?;
         for (k, s) in j.schedules.iter().enumerate() {
+            for list in [Some(&s.taxes), s.interstate_taxes.as_ref()].into_iter().flatten() {
+                if let Some(m) = (1..list.len()).find(|&m| list[..m].contains(&list[m])) {
+                    return Err(invalid(f(&format!("schedules[{k}].taxes[{m}]")), format!("tax {} is listed twice", list[m])));
+                }
+            }
             for (m, code) in s.taxes.iter().chain(s.interstate_taxes.iter().flatten()).enumerate() {
                 if !by_code.contains_key(code.as_str()) {
                     return Err(TaxError::UnknownTax { field: f(&format!("schedules[{k}].taxes[{m}]")), value: code.clone() });
@@ -347,6 +352,11 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     let mut expanded_extras: SmallMap<'_, Vec<String>> = SmallMap::new();
     for (i, line) in doc.lines.iter().enumerate() {
         for (j, code) in line.extra_taxes.iter().enumerate() {
+            // Neither ERP charges one tax twice on a line (Odoo's taxes are a set): a second
+            // mention is a mistake, not a double charge.
+            if line.extra_taxes[..j].contains(code) {
+                return Err(bad_input(format!("lines[{i}].extra_taxes[{j}]"), format!("tax {code} is named twice")));
+            }
             if expanded_extras.contains_key(code.as_str()) {
                 continue;
             }
@@ -462,7 +472,8 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         }
         // Both at most 10^12: the product fits; its rounding to the step must too.
         let g = rounder.round(q * p, Rounding::HalfUp);
-        if g.abs() > limit {
+        let within = |x: Decimal| x.mantissa().unsigned_abs() <= limit.mantissa().unsigned_abs() || x.abs() <= limit;
+        if !within(g) {
             return Err(TaxError::Overflow { field: format!("lines[{i}]") });
         }
         let d = match &line.discount {
@@ -475,7 +486,10 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     // The document's amounts, positive and negative, stay within the limit (so do its totals).
     let mut magnitude = Decimal::ZERO;
     for g in &gross {
-        magnitude = magnitude.checked_add(g.abs()).filter(|m| *m <= limit).ok_or_else(|| TaxError::Overflow { field: "lines".into() })?;
+        magnitude = magnitude
+            .checked_add(g.abs())
+            .filter(|m| m.mantissa().unsigned_abs() <= limit.mantissa().unsigned_abs() || *m <= limit)
+            .ok_or_else(|| TaxError::Overflow { field: "lines".into() })?;
     }
     let doc_discounts = match &doc.document_discount {
         Some(disc) => {

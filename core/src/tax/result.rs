@@ -282,6 +282,8 @@ pub fn assemble(
     };
     let mut lines = Vec::with_capacity(plan.lines.len());
     let mut sums = vec![zero; plan.taxes.len()];
+    // What each tax charges over the document: its lines' charged amounts.
+    let mut charged_totals = vec![zero; plan.taxes.len()];
     // Per repartitioned tax: the computed (pre-repartition) sum and each part's sum.
     let mut computed_sums = vec![zero; plan.taxes.len()];
     let mut part_sums: Vec<Vec<Decimal>> = plan.taxes.iter().map(|t| vec![zero; t.repartition.len()]).collect();
@@ -329,6 +331,7 @@ pub fn assemble(
                 (charged_amount, parts)
             };
             let amount = charged_amount;
+            charged_totals[k] = plan.add(charged_totals[k], amount, tax_field)?;
             if treatment == Treatment::Taxed {
                 bases[k] = plan.add(bases[k], base, tax_field)?;
             }
@@ -382,15 +385,6 @@ pub fn assemble(
                 format!("taxes.{}", tax.code),
                 format!("lines add up to {} but the document tax is {}", sums[k], computed.tax_totals[k]),
             ));
-        }
-    }
-    // What each tax charges over the document: its lines' charged amounts.
-    let mut charged_totals = vec![zero; plan.taxes.len()];
-    for line in &lines {
-        for t in &line.taxes {
-            if let Some(k) = codes.iter().position(|c| *c == t.code) {
-                charged_totals[k] = plan.add(charged_totals[k], t.amount.value(), || format!("taxes.{}", t.code))?;
-            }
         }
     }
     let taxes: Vec<TaxTotalView> = plan

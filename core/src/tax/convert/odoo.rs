@@ -351,9 +351,10 @@ mod tests {
             (eco.kind, eco.include_in_later_base),
             (TaxKind::PerUnit, true)
         );
-        // 2 × 5.00 = 10.00. Odoo applies fixed taxes first: eco 2 × 0.50 = 1.00, which joins
-        // the base: 11.00. Federal 5 % = 0.55, division 11.00 × 10/90 = 1.2222 → 1.22, state
-        // 8 % = 0.88. Tax 3.65, total 13.65.
+        // 2 × 5.00 = 10.00. Odoo computes fixed taxes first, but the eco tax (2 × 0.50 = 1.00)
+        // is at sequence 20, after the others: it joins the base of later taxes, and there are
+        // none. Federal 5 % = 0.50, division 10.00 × 10/90 = 1.11, state 8 % = 0.80. Tax 3.41,
+        // total 13.41.
         let r = compute(&rules, &[("2", "5.00")]);
         // The same line naming its taxes, converted per line: the same figures.
         let per_line = from_odoo(&fixture("odoo-group-division.json"), &opts()).expect("converts");
@@ -367,15 +368,15 @@ mod tests {
         assert_eq!(
             got,
             [
-                ("10-DIVISION-13".into(), "1.22".into()),
+                ("10-DIVISION-13".into(), "1.11".into()),
                 ("ECO-0-50-UNIT-14".into(), "1.00".into()),
-                ("FEDERAL-5-11".into(), "0.55".into()),
-                ("STATE-8-12".into(), "0.88".into())
+                ("FEDERAL-5-11".into(), "0.50".into()),
+                ("STATE-8-12".into(), "0.80".into())
             ]
         );
         assert_eq!(
             (r.tax.to_string(), r.total.to_string()),
-            ("3.65".into(), "13.65".into())
+            ("3.41".into(), "13.41".into())
         );
     }
 
