@@ -219,7 +219,11 @@ fn scope_name(s: Scope) -> &'static str {
 
 /// `value` written with at least `places` decimals: a tax nothing was charged for prints "0.00",
 /// not "0" (the dialects' totals start from a bare zero).
+#[inline(always)]
 fn at_least_places(mut value: Decimal, places: u32) -> Decimal {
+    if value.scale() >= places && !value.is_zero() {
+        return value;
+    }
     if value.is_zero() {
         // Never "-0.00".
         value = Decimal::ZERO;
@@ -331,7 +335,9 @@ pub fn assemble(
                 (charged_amount, parts)
             };
             let amount = charged_amount;
-            charged_totals[k] = plan.add(charged_totals[k], amount, tax_field)?;
+            if !tax.repartition.is_empty() {
+                charged_totals[k] = plan.add(charged_totals[k], amount, tax_field)?;
+            }
             if treatment == Treatment::Taxed {
                 bases[k] = plan.add(bases[k], base, tax_field)?;
             }
@@ -368,7 +374,7 @@ pub fn assemble(
             return Err(inconsistent(format!("lines[{i}]"), "untaxed plus included taxes is not the shelf amount".into()));
         }
         let discount_after = if after_tax_discount { pl.discount } else { Decimal::ZERO };
-        let untaxed = plan.sub(cl.untaxed, discount_after, || format!("lines[{i}]"))?;
+        let untaxed = if discount_after.is_zero() { cl.untaxed } else { plan.sub(cl.untaxed, discount_after, || format!("lines[{i}]"))? };
         lines.push(LineView {
             id: pl.id.clone(),
             gross: Dec(at_least_places(pl.gross, plan.places)),
@@ -397,7 +403,8 @@ pub fn assemble(
             name: names[k].clone(),
             group: groups[k].clone(),
             base: Dec(at_least_places(bases[k], plan.places)),
-            amount: Dec(at_least_places(charged_totals[k], plan.places)),
+            // Without a repartition, what is charged is what was computed.
+            amount: Dec(at_least_places(if t.repartition.is_empty() { sums[k] } else { charged_totals[k] }, plan.places)),
             included: t.price_include,
             computed: (!t.repartition.is_empty()).then(|| Dec(at_least_places(computed_sums[k], plan.places))),
             parts: part_labels[k]
