@@ -27,7 +27,7 @@ satchel-server rules: convert an ERP's tax definitions into a Satchel rule set
 USAGE:
     satchel-server rules from-erpnext [OPTIONS] [--rounding-method <METHOD>] < template.json
     satchel-server rules from-odoo [OPTIONS] [--scope line|document] [--taxes per-line|every-line]
-        < taxes.json
+        [--odoo-version 16|17|18] < taxes.json
 
     from-erpnext reads a Sales Taxes and Charges Template as Frappe exports it, the REST
     answer of /api/resource/Sales Taxes and Charges Template/<name>, or an array of its rows.
@@ -37,7 +37,7 @@ USAGE:
     extra_taxes, so alternative rates (21 % and 6 %) stay alternatives.
 
     Prints the rule set as JSON on stdout (exit 0). A feature the rule model cannot express
-    (a Python tax, a Deduct row, a negative rate, ...) is refused, never approximated:
+    (a Python tax, a Deduct row, a negative fixed amount, ...) is refused, never approximated:
     `error: <code> at <field>: <message>` on stderr, exit 2. Mapping: docs/tax-engine.md §4.
 
 OPTIONS:
@@ -53,6 +53,8 @@ OPTIONS:
     --taxes <T>              from-odoo: per-line (each line names its taxes in extra_taxes) or
                              every-line (every tax on every line: taxes charged together)
                              [default: per-line]
+    --odoo-version <N>       from-odoo: the Odoo the export comes from; 16 and 17 compute as
+                             the odoo16 dialect, 18 and later as odoo [default: 18]
     -h, --help               print this help
 ";
 
@@ -139,6 +141,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RulesCommand, Con
                     "document" => Scope::Document,
                     _ => return Err(bad("line or document")),
                 }
+            }
+            ("--odoo-version", Erp::Odoo) => {
+                options.odoo_version = value.parse::<u32>().ok().filter(|v| (8..=99).contains(v)).ok_or_else(|| bad("a major version such as 16, 17 or 18"))?
             }
             ("--taxes", Erp::Odoo) => {
                 options.odoo_taxes = match value.as_str() {
@@ -252,10 +257,13 @@ mod tests {
             "document",
             "--taxes",
             "every-line",
+            "--odoo-version",
+            "16",
         ]) else {
             panic!("convert")
         };
         assert_eq!(options.odoo_taxes, OdooTaxes::EveryLine);
+        assert_eq!(options.odoo_version, 16);
         assert_eq!(erp, Erp::Odoo);
         assert_eq!(
             (
@@ -290,6 +298,10 @@ mod tests {
             parse_args(&["from-erpnext", "--taxes", "per-line"]),
             Err(ConfigError::Unknown("--taxes".into()))
         );
+        assert!(matches!(
+            parse_args(&["from-odoo", "--odoo-version", "sixteen"]),
+            Err(ConfigError::BadValue { .. })
+        ));
         assert!(matches!(
             parse_args(&["from-odoo", "--taxes", "all"]),
             Err(ConfigError::BadValue { .. })

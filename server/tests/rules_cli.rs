@@ -96,6 +96,13 @@ fn options_name_the_rule_set_and_choose_the_dialect() {
         json["jurisdictions"][0]["schedules"][0]["from"],
         "2024-01-01"
     );
+    // An Odoo 16 or 17 export computes as Odoo 16 does.
+    let r = converted(&["from-odoo", "--odoo-version", "17"], "odoo-be-vat.json");
+    let json = serde_json::to_value(&r).expect("json");
+    assert_eq!(
+        json["dialect"],
+        serde_json::json!({"kind": "odoo16", "scope": "line"})
+    );
     let r = converted(
         &[
             "from-erpnext",

@@ -6,7 +6,7 @@
 //! and run [`validate_rules`] on the result, so what comes out can be loaded as is.
 //!
 //! A feature the rule model or the dialect cannot express (an Odoo Python tax, an ERPNext
-//! "Deduct" row, a negative rate, a tax on a row that is not the previous one …) is refused
+//! "Deduct" row, a negative fixed amount, a tax on a row that is not the previous one …) is refused
 //! with a [`ConvertError`] naming the JSON path of the offending field; nothing is approximated.
 //! Fields the mapping does not use (accounts, cost centres, company, labels) are ignored.
 //!
@@ -58,6 +58,9 @@ pub struct ConvertOptions {
     pub scope: Scope,
     /// Odoo only: where the sale taxes apply; default [`OdooTaxes::PerLine`].
     pub odoo_taxes: OdooTaxes,
+    /// Odoo only: the major version the export comes from; 16 and 17 compute as the `odoo16`
+    /// dialect, 18 and later as `odoo` (the default, 18).
+    pub odoo_version: u32,
 }
 
 /// Where converted Odoo sale taxes apply. Odoo picks taxes per product (`taxes_id`, copied to
@@ -91,6 +94,7 @@ impl ConvertOptions {
             rounding_method: FrappeRounding::Bankers,
             scope: Scope::Line,
             odoo_taxes: OdooTaxes::PerLine,
+            odoo_version: 18,
         }
     }
 }

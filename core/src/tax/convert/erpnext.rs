@@ -23,7 +23,8 @@
 //! `description`.
 //!
 //! Refused: unknown charge types; On Previous Row Total on another row than the previous one;
-//! negative rates or amounts and "Deduct" rows (purchase side; the model has no negative tax);
+//! negative Actual amounts (a negative rate converts: a rebate or withholding row); "Deduct"
+//! rows (purchase side);
 //! the "Valuation" category; what ERPNext itself refuses (an included Actual row, an included
 //! row computed on rows that are not included, a reference to a later row). Item Tax Templates
 //! are not part of a template export; give items `by_class` rates by hand if needed.

@@ -24,9 +24,10 @@
 //! | `sequence` | `sequence` (a group's own is not used, see `docs/tax-engine.md` §4) |
 //!
 //! Codes are `<NAME>-<id>` (`"21% S"` with id 4 → `21-S-4`): readable and unique, and stable as
-//! long as the tax keeps its name. Refused: `amount_type: code` (Python), `is_base_affected:
-//! false` (every `net` tax here includes earlier taxes that affect the base), negative amounts,
-//! and a group child missing from the export.
+//! long as the tax keeps its name. `is_base_affected: false` converts to `base_affected: false`;
+//! a negative percentage (a withholding) converts. Refused: `amount_type: code` (Python),
+//! negative fixed or division amounts, and a group child missing from the export. The dialect
+//! follows `ConvertOptions::odoo_version` (16 and 17: `odoo16`; 18: `odoo`).
 
 use std::collections::BTreeSet;
 
@@ -83,9 +84,11 @@ pub fn from_odoo(json: &Value, opts: &ConvertOptions) -> Result<RuleSet, Convert
         OdooTaxes::PerLine => Vec::new(),
         OdooTaxes::EveryLine => top.iter().map(|&i| code(i)).collect(),
     };
+    // Odoo 16.0 and 17.0 (stable) compute included prices and division taxes otherwise.
+    let dialect = if opts.odoo_version <= 17 { Dialect::Odoo16 { scope: opts.scope } } else { Dialect::Odoo { scope: opts.scope } };
     assemble(
         opts,
-        Dialect::Odoo { scope: opts.scope },
+        dialect,
         "Odoo sale taxes".into(),
         taxes,
         schedule,
