@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::money::Rounding;
 use crate::tax::model::{Scope, TaxError, TaxKind};
-use crate::tax::plan::{Computed, ComputedLine, ComputedTax, Plan, PlanBase};
+use crate::tax::plan::{At, Computed, ComputedLine, ComputedTax, Plan, PlanBase};
 use crate::tax::rounding::{apportion, round_to_total, Step};
 
 /// How the engine rounds and orders.
@@ -176,14 +176,14 @@ impl<T> std::ops::IndexMut<usize> for Table<T> {
 /// the taxes before it **in plan order** (`None` where nothing is charged or not yet computed).
 /// Plan order, not evaluation order: Odoo computes fixed taxes first, but a tax affecting later
 /// bases still reaches only the taxes after it in sequence.
-fn base_of(plan: &Plan, k: usize, untaxed: Decimal, amounts: &[Option<Decimal>], field: &dyn Fn() -> String) -> Result<Decimal, TaxError> {
+fn base_of(plan: &Plan, k: usize, untaxed: Decimal, amounts: &[Option<Decimal>], at: At) -> Result<Decimal, TaxError> {
     let tax = &plan.taxes[k];
     let with_earlier = |only_marked: bool| -> Result<Decimal, TaxError> {
         let mut sum = untaxed;
         for (j, amount) in amounts[..k].iter().enumerate() {
             if let Some(a) = amount {
                 if !only_marked || plan.taxes[j].include_in_later_base {
-                    sum = plan.add(sum, *a, field)?;
+                    sum = plan.add(sum, *a, at)?;
                 }
             }
         }
@@ -257,7 +257,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         let sign = if line.quantity.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
         let fixed_amount = |k: usize, rate: Decimal| -> Result<Decimal, TaxError> {
             Ok(match plan.taxes[k].kind {
-                TaxKind::PerUnit => plan.mul(line.quantity, rate, field)?,
+                TaxKind::PerUnit => plan.mul(line.quantity, rate, At::Line(i))?,
                 TaxKind::FixedPerLine => rate * sign,
                 TaxKind::FixedPerDocument => doc_shares[k].as_ref().map(|s| s[i]).unwrap_or_default(),
                 _ => Decimal::ZERO,
@@ -309,7 +309,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 return Err(TaxError::InvalidRule { field: field(), reason: "included taxes leave no base".into() });
             }
             let b = line.net.checked_sub(included.fixed).and_then(|t| t.checked_div(included.coef)).ok_or_else(|| overflow(field()))?;
-            plan.bounded(b, field)?
+            plan.bounded(b, At::Line(i))?
         } else {
             line.net
         };
@@ -328,14 +328,14 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             for &k in &order {
                 let tax = &plan.taxes[k];
                 let Some(rate) = line.taxes[k].rate() else { continue };
-                let base = base_of(plan, k, b, &exacts, &field)?;
+                let base = base_of(plan, k, b, &exacts, At::Line(i))?;
                 let exact = match tax.kind {
-                    TaxKind::Percent | TaxKind::Division => plan.mul(base, factor_of(k, rate), field)?,
+                    TaxKind::Percent | TaxKind::Division => plan.mul(base, factor_of(k, rate), At::Line(i))?,
                     _ => fixed_amount(k, rate)?,
                 };
                 if tax.price_include {
                     let amt = line_round(exact);
-                    included_sum = plan.add(included_sum, amt, field)?;
+                    included_sum = plan.add(included_sum, amt, At::Line(i))?;
                     line_amounts[k] = Some(amt);
                 }
                 exacts[k] = Some(exact);
@@ -345,10 +345,10 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         for &k in &order {
             let tax = &plan.taxes[k];
             let Some(rate) = line.taxes[k].rate() else { continue };
-            let base = base_of(plan, k, line_untaxed, line_amounts, &field)?;
+            let base = base_of(plan, k, line_untaxed, line_amounts, At::Line(i))?;
             let proportional = matches!(tax.kind, TaxKind::Percent | TaxKind::Division);
             if line_amounts[k].is_none() {
-                let exact = if proportional { plan.mul(base, factor_of(k, rate), field)? } else { fixed_amount(k, rate)? };
+                let exact = if proportional { plan.mul(base, factor_of(k, rate), At::Line(i))? } else { fixed_amount(k, rate)? };
                 line_amounts[k] = Some(line_round(exact));
             }
             bases[i][k] = if proportional { base } else { line_untaxed };
@@ -359,7 +359,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         for k in 0..n_taxes {
             let tax = &plan.taxes[k];
             if line_amounts[k].is_some() && !matches!(tax.kind, TaxKind::Percent | TaxKind::Division) && tax.base == PlanBase::Net {
-                bases[i][k] = base_of(plan, k, line_untaxed, line_amounts, &field)?;
+                bases[i][k] = base_of(plan, k, line_untaxed, line_amounts, At::Line(i))?;
             }
         }
         untaxed.push(line_untaxed);
@@ -375,7 +375,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             }
             let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
             let tax_field = || format!("taxes.{}", plan.taxes[k].code);
-            let total = to_step(plan.sum(exact.iter().copied(), tax_field)?, step, o.rounding);
+            let total = to_step(plan.sum(exact.iter().copied(), At::Tax(k))?, step, o.rounding);
             let spread = round_to_total(&exact, total, step).ok_or_else(|| overflow(tax_field()))?;
             for (&i, amt) in rows.iter().zip(spread) {
                 amounts[i][k] = Some(amt);
@@ -387,9 +387,8 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 untaxed[i] = line.net;
                 continue;
             }
-            let field = || format!("lines[{i}]");
-            let included = plan.sum((0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]), field)?;
-            untaxed[i] = plan.sub(line.net, included, field)?;
+            let included = plan.sum((0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]), At::Line(i))?;
+            untaxed[i] = plan.sub(line.net, included, At::Line(i))?;
             // The bases shown are those of the final, spread amounts and untaxed amount.
             for k in 0..n_taxes {
                 if amounts[i][k].is_none() {
@@ -397,7 +396,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 }
                 let tax = &plan.taxes[k];
                 bases[i][k] = if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) || tax.base == PlanBase::Net {
-                    base_of(plan, k, untaxed[i], &amounts[i], &field)?
+                    base_of(plan, k, untaxed[i], &amounts[i], At::Line(i))?
                 } else {
                     untaxed[i]
                 };
@@ -412,7 +411,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         for (k, total) in tax_totals.iter_mut().enumerate() {
             taxes.push(match amounts[i][k] {
                 Some(amount) => {
-                    *total = plan.add(*total, amount, || format!("taxes.{}", plan.taxes[k].code))?;
+                    *total = plan.add(*total, amount, At::Tax(k))?;
                     Some(ComputedTax { base: to_step(bases[i][k], step, o.rounding), amount })
                 }
                 None => None,

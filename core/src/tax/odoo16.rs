@@ -39,7 +39,7 @@ use rust_decimal::Decimal;
 
 use crate::money::{round, Rounding};
 use crate::tax::model::{Scope, TaxError, TaxKind};
-use crate::tax::plan::{Computed, ComputedLine, ComputedTax, Plan, PlanBase};
+use crate::tax::plan::{At, Computed, ComputedLine, ComputedTax, Plan, PlanBase};
 use crate::tax::rounding::{apportion, round_to_total, Step};
 
 /// Extra places Odoo keeps on line amounts when rounding globally.
@@ -120,7 +120,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         // A fixed tax's amount on this line, positive (the sign is the line's).
         let fixed_amount = |k: usize, rate: Decimal| -> Result<Decimal, TaxError> {
             Ok(match plan.taxes[k].kind {
-                TaxKind::PerUnit => plan.mul(line.quantity.abs(), rate, field)?,
+                TaxKind::PerUnit => plan.mul(line.quantity.abs(), rate, At::Line(i))?,
                 TaxKind::FixedPerLine => rate,
                 TaxKind::FixedPerDocument => doc_shares[k].as_ref().map(|s| s[i].abs()).unwrap_or_default(),
                 _ => Decimal::ZERO,
@@ -144,8 +144,8 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
             }
             if tax.price_include {
                 match tax.kind {
-                    TaxKind::Percent => collected.percent = plan.add(collected.percent, rate, field)?,
-                    TaxKind::Division => collected.division = plan.add(collected.division, rate, field)?,
+                    TaxKind::Percent => collected.percent = plan.add(collected.percent, rate, At::Line(i))?,
+                    TaxKind::Division => collected.division = plan.add(collected.division, rate, At::Line(i))?,
                     // Assigned, not added: Odoo's own behaviour.
                     _ => collected.fixed = fixed_amount(k, rate)?,
                 }
@@ -156,7 +156,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
             }
             next_affected = tax.base_affected;
         }
-        let total_excluded = plan.bounded(rounder.round(collected.collapse(base, &field)?, Rounding::HalfUp), field)?;
+        let total_excluded = plan.bounded(rounder.round(collected.collapse(base, &field)?, Rounding::HalfUp), At::Line(i))?;
 
         // 2. The taxes, walking forward.
         let mut line_amounts = vec![None; n_taxes];
@@ -172,19 +172,19 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
             let checkpoint = checkpoints[k].filter(|_| !skip_checkpoints && tax.price_include);
             let exact = match checkpoint {
                 Some(total) => {
-                    let amount = plan.sub(total, plan.add(base, since_checkpoint, field)?, field)?;
+                    let amount = plan.sub(total, plan.add(base, since_checkpoint, At::Line(i))?, At::Line(i))?;
                     since_checkpoint = Decimal::ZERO;
                     amount
                 }
                 None => match tax.kind {
-                    TaxKind::Percent => plan.mul(tax_base, rate / Decimal::ONE_HUNDRED, field)?,
+                    TaxKind::Percent => plan.mul(tax_base, rate / Decimal::ONE_HUNDRED, At::Line(i))?,
                     TaxKind::Division => {
                         let keep = Decimal::ONE - rate / Decimal::ONE_HUNDRED;
                         if keep.is_zero() {
                             Decimal::ZERO
                         } else {
                             let gross = tax_base.checked_div(keep).ok_or_else(|| overflow(field()))?;
-                            plan.sub(plan.bounded(gross, field)?, tax_base, field)?
+                            plan.sub(plan.bounded(gross, At::Line(i))?, tax_base, At::Line(i))?
                         }
                     }
                     _ => fixed_amount(k, rate)?,
@@ -192,12 +192,12 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
             };
             let amount = tax_round(exact);
             if tax.price_include && checkpoints[k].is_none() {
-                since_checkpoint = plan.add(since_checkpoint, amount, field)?;
+                since_checkpoint = plan.add(since_checkpoint, amount, At::Line(i))?;
             }
             line_bases[k] = tax_base;
             line_amounts[k] = Some(amount);
             if tax.include_in_later_base {
-                base = plan.add(base, amount, field)?;
+                base = plan.add(base, amount, At::Line(i))?;
                 if !tax.price_include {
                     skip_checkpoints = true;
                 }
@@ -208,8 +208,8 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         // included zero rate last) leaves Odoo's own total off the price. Refused, not
         // silently made to differ from Odoo.
         if scope == Scope::Line && on_line.iter().any(|&k| plan.taxes[k].price_include) {
-            let included = plan.sum(on_line.iter().filter(|&&k| plan.taxes[k].price_include).filter_map(|&k| line_amounts[k]), field)?;
-            if plan.add(total_excluded, included, field)? != line.net.abs() {
+            let included = plan.sum(on_line.iter().filter(|&&k| plan.taxes[k].price_include).filter_map(|&k| line_amounts[k]), At::Line(i))?;
+            if plan.add(total_excluded, included, At::Line(i))? != line.net.abs() {
                 return Err(unsupported(field()));
             }
         }
@@ -228,7 +228,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
             }
             let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
             let tax_field = || format!("taxes.{}", plan.taxes[k].code);
-            let total = rounder.round(plan.sum(exact.iter().copied(), tax_field)?, Rounding::HalfUp);
+            let total = rounder.round(plan.sum(exact.iter().copied(), At::Tax(k))?, Rounding::HalfUp);
             let spread = round_to_total(&exact, total, step).ok_or_else(|| overflow(tax_field()))?;
             for (&i, amount) in rows.iter().zip(spread) {
                 amounts[i][k] = Some(amount);
@@ -238,7 +238,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         for (i, line) in plan.lines.iter().enumerate() {
             let included: Vec<Decimal> = (0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]).collect();
             if !included.is_empty() {
-                untaxed[i] = plan.sub(line.net, plan.sum(included, || format!("lines[{i}]"))?, || format!("lines[{i}]"))?;
+                untaxed[i] = plan.sub(line.net, plan.sum(included, At::Line(i))?, At::Line(i))?;
             }
         }
     }
@@ -250,7 +250,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         for (k, total) in tax_totals.iter_mut().enumerate() {
             taxes.push(match amounts[i][k] {
                 Some(amount) => {
-                    *total = plan.add(*total, amount, || format!("taxes.{}", plan.taxes[k].code))?;
+                    *total = plan.add(*total, amount, At::Tax(k))?;
                     Some(ComputedTax { base: rounder.round(bases[i][k], Rounding::HalfUp), amount })
                 }
                 None => None,

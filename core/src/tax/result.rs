@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::money::{Dec, Rounding};
 use crate::tax::model::{Certificate, Dialect, FrappeRounding, RuleSet, Scope, TaxDocument, TaxError, TaxKind};
-use crate::tax::plan::{Computed, LineTax, Plan};
+use crate::tax::plan::{At, Computed, LineTax, Plan};
 use crate::tax::resolve::applied_exemptions;
 use crate::tax::rounding::to_step;
 
@@ -238,16 +238,16 @@ fn at_least_places(mut value: Decimal, places: u32) -> Decimal {
 /// rounded half-up to the step; what the customer is charged is `amount × Σ factors / 100`
 /// rounded once, and the parts' rounding difference goes a step at a time to the first parts
 /// (Odoo's spreading), so the parts always add up to the charge.
-fn repartition(plan: &Plan, amount: Decimal, parts: &[(String, Decimal)], field: impl Fn() -> String) -> Result<(Decimal, Vec<Decimal>), TaxError> {
+fn repartition(plan: &Plan, amount: Decimal, parts: &[(String, Decimal)], at: At) -> Result<(Decimal, Vec<Decimal>), TaxError> {
     let step = crate::tax::rounding::Step::new(plan.step);
     let hundred = Decimal::ONE_HUNDRED;
-    let factor_sum = parts.iter().try_fold(Decimal::ZERO, |acc, (_, f)| acc.checked_add(*f)).ok_or_else(|| TaxError::Overflow { field: field() })?;
-    let charged = step.round(plan.mul(amount, factor_sum / hundred, &field)?, Rounding::HalfUp);
+    let factor_sum = parts.iter().try_fold(Decimal::ZERO, |acc, (_, f)| acc.checked_add(*f)).ok_or_else(|| plan.overflow(at))?;
+    let charged = step.round(plan.mul(amount, factor_sum / hundred, at)?, Rounding::HalfUp);
     let mut amounts = Vec::with_capacity(parts.len());
     for (_, f) in parts {
-        amounts.push(step.round(plan.mul(amount, *f / hundred, &field)?, Rounding::HalfUp));
+        amounts.push(step.round(plan.mul(amount, *f / hundred, at)?, Rounding::HalfUp));
     }
-    let mut left = plan.sub(charged, plan.sum(amounts.iter().copied(), &field)?, &field)?;
+    let mut left = plan.sub(charged, plan.sum(amounts.iter().copied(), at)?, at)?;
     let one = if left.is_sign_negative() { -plan.step } else { plan.step };
     let mut i = 0;
     // At most one step per part: each part is within half a step of its share.
@@ -258,7 +258,7 @@ fn repartition(plan: &Plan, amount: Decimal, parts: &[(String, Decimal)], field:
         i += 1;
     }
     if !left.is_zero() {
-        return Err(inconsistent(field(), "repartition parts do not add up to the charge".into()));
+        return Err(inconsistent(plan.field_of(at), "repartition parts do not add up to the charge".into()));
     }
     Ok((charged, amounts))
 }
@@ -321,27 +321,26 @@ pub fn assemble(
                     (Treatment::Relieved, None, cl.untaxed, zero, Arc::from(format!("{}: relieved by {exemption} ({why})", tax.name)))
                 }
             };
-            let tax_field = || format!("taxes.{}", tax.code);
             // The dialect's amount is the tax as computed; the dialect's totals are of those.
-            sums[k] = plan.add(sums[k], amount, tax_field)?;
+            sums[k] = plan.add(sums[k], amount, At::Tax(k))?;
             let (charged_amount, parts) = if tax.repartition.is_empty() {
                 (amount, Vec::new())
             } else {
-                computed_sums[k] = plan.add(computed_sums[k], amount, tax_field)?;
-                let (charged_amount, parts) = repartition(plan, amount, &tax.repartition, tax_field)?;
+                computed_sums[k] = plan.add(computed_sums[k], amount, At::Tax(k))?;
+                let (charged_amount, parts) = repartition(plan, amount, &tax.repartition, At::Tax(k))?;
                 for (sum, part) in part_sums[k].iter_mut().zip(&parts) {
-                    *sum = plan.add(*sum, *part, tax_field)?;
+                    *sum = plan.add(*sum, *part, At::Tax(k))?;
                 }
                 (charged_amount, parts)
             };
             let amount = charged_amount;
             if !tax.repartition.is_empty() {
-                charged_totals[k] = plan.add(charged_totals[k], amount, tax_field)?;
+                charged_totals[k] = plan.add(charged_totals[k], amount, At::Tax(k))?;
             }
             if treatment == Treatment::Taxed {
-                bases[k] = plan.add(bases[k], base, tax_field)?;
+                bases[k] = plan.add(bases[k], base, At::Tax(k))?;
             }
-            line_tax = plan.add(line_tax, amount, || format!("lines[{i}]"))?;
+            line_tax = plan.add(line_tax, amount, At::Line(i))?;
             taxes.push(LineTaxView {
                 code: codes[k].clone(),
                 name: names[k].clone(),
@@ -369,19 +368,19 @@ pub fn assemble(
             .filter(|(t, _)| t.price_include)
             .filter_map(|(_, c)| c.map(|c| c.amount))
             .collect();
-        let included_sum = plan.sum(included.iter().copied(), || format!("lines[{i}]"))?;
-        if !included.is_empty() && plan.add(cl.untaxed, included_sum, || format!("lines[{i}]"))? != pl.net {
+        let included_sum = plan.sum(included.iter().copied(), At::Line(i))?;
+        if !included.is_empty() && plan.add(cl.untaxed, included_sum, At::Line(i))? != pl.net {
             return Err(inconsistent(format!("lines[{i}]"), "untaxed plus included taxes is not the shelf amount".into()));
         }
         let discount_after = if after_tax_discount { pl.discount } else { Decimal::ZERO };
-        let untaxed = if discount_after.is_zero() { cl.untaxed } else { plan.sub(cl.untaxed, discount_after, || format!("lines[{i}]"))? };
+        let untaxed = if discount_after.is_zero() { cl.untaxed } else { plan.sub(cl.untaxed, discount_after, At::Line(i))? };
         lines.push(LineView {
             id: pl.id.clone(),
             gross: Dec(at_least_places(pl.gross, plan.places)),
             discount: Dec(at_least_places(pl.discount, plan.places)),
             untaxed: Dec(at_least_places(untaxed, plan.places)),
             tax: Dec(at_least_places(line_tax, plan.places)),
-            total: Dec(at_least_places(plan.add(untaxed, line_tax, || format!("lines[{i}]"))?, plan.places)),
+            total: Dec(at_least_places(plan.add(untaxed, line_tax, At::Line(i))?, plan.places)),
             taxes,
         });
     }
@@ -414,12 +413,12 @@ pub fn assemble(
                 .collect(),
         })
         .collect();
-    let sum = |f: fn(&LineView) -> Dec, name: &'static str| plan.sum(lines.iter().map(|l| f(l).value()), || name.to_owned());
+    let sum = |f: fn(&LineView) -> Dec, name: &'static str| plan.sum(lines.iter().map(|l| f(l).value()), At::Doc(name));
     let gross = sum(|l| l.gross, "gross")?;
     let discount = sum(|l| l.discount, "discount")?;
     let untaxed = sum(|l| l.untaxed, "untaxed")?;
     let tax = sum(|l| l.tax, "tax")?;
-    let total = plan.add(untaxed, tax, || "total".to_owned())?;
+    let total = plan.add(untaxed, tax, At::Doc("total"))?;
     let cash_rounding = match (document.cash, rules.cash_rounding) {
         (true, Some(step)) if step.value() > Decimal::ZERO => {
             let cash = to_step(total, step.value(), Rounding::HalfUp);
