@@ -135,6 +135,33 @@ describe('ERP embedding kit, from the packaged files', () => {
           missingOutlet: caught(() => m.quoteOrder({ ...request, outlet: undefined })),
           money: [m.sumAmounts(['0.10', '0.20']), m.roundAmount('2.345', '0.01'), m.roundAmount('2.345', '0.01', 'half_even'),
             m.roundAmount('2.32', '0.05'), m.formatAmount('5', '0.01'), m.normalizeDecimal('1,5')],
+          roundings: [m.roundAmount('2.345', '0.01', 'half_down'), m.roundAmount('2.341', '0.01', 'up'),
+            m.roundAmount('-2.349', '0.01', 'down')],
+          badRounding: caught(() => m.roundAmount('1', '0.01', 'ceiling')),
+          parity: (() => {
+            // Issue 18's features through the package: Odoo 16's base-first rounding, a reverse
+            // charge (repartition +100/-100) and a withholding (a negative rate).
+            const rate = (r) => [{ from: '2000-01-01', rate: r }];
+            const e = new m.TaxEngine({
+              id: 'parity', version: '1', currency: { code: 'EUR', step: '0.01' }, dialect: { kind: 'odoo16', scope: 'line' },
+              taxes: [
+                { code: 'VAT12', name: 'VAT 12 %', kind: 'percent', price_include: true, rates: rate('12') },
+                { code: 'RC', name: 'VAT 21 % (reverse charge)', kind: 'percent', rates: rate('21'),
+                  repartition: [{ label: 'payable', factor: '100' }, { label: 'deductible', factor: '-100' }] },
+                { code: 'IRPF', name: 'IRPF -15 %', kind: 'percent', rates: rate('-15') },
+              ],
+              jurisdictions: ['VAT12', 'RC', 'IRPF'].map((t) => ({ code: t, name: t, schedules: [{ from: '2000-01-01', taxes: [t] }] })),
+            });
+            const one = (place, price) => e.compute({ business_date: '2024-06-01', place_of_supply: place, lines: [{ id: '1', quantity: '1', unit_price: price }] });
+            const included = one('VAT12', '52.50');
+            const reverse = one('RC', '1000.00');
+            const withheld = one('IRPF', '1000.00');
+            return {
+              included: [included.untaxed, included.tax, included.dialect],
+              reverse: [reverse.tax, reverse.total, reverse.taxes[0].computed, reverse.taxes[0].parts.map((p) => p.amount)],
+              withheld: [withheld.tax, withheld.total],
+            };
+          })(),
           formatNumber: caught(() => m.formatAmount(5, '0.01')),
           tooPrecise: caught(() => m.formatAmount('1.234', '0.01')),
           badSum: caught(() => m.sumAmounts(['1', 'x'])),
@@ -162,6 +189,11 @@ describe('ERP embedding kit, from the packaged files', () => {
       assert.deepEqual([r.missingOutlet.field, r.missingOutlet.detail], ['', 'missing_field']);
       assert.match(r.missingOutlet.message, /missing field `outlet`/);
       assert.deepEqual(r.money, ['0.30', '2.35', '2.34', '2.30', '5.00', '1.5']);
+      assert.deepEqual(r.roundings, ['2.34', '2.35', '-2.34'], 'half-down, up, down');
+      assert.deepEqual([r.badRounding.field, r.badRounding.detail], ['rounding', 'bad_value']);
+      assert.deepEqual(r.parity.included, ['46.88', '5.62', 'odoo16 (round per line)'], 'Odoo 16 rounds the base first');
+      assert.deepEqual(r.parity.reverse, ['0.00', '1000.00', '210.00', ['210.00', '-210.00']], 'a reverse charge is reported, not charged');
+      assert.deepEqual(r.parity.withheld, ['-150.00', '850.00'], 'a withholding reduces the total');
       assert.deepEqual([r.formatNumber.field, r.formatNumber.detail], ['amount', 'wrong_type']);
       assert.deepEqual([r.tooPrecise.field, r.tooPrecise.detail], ['amount', 'too_precise']);
       assert.deepEqual([r.badSum.field, r.badSum.detail], ['amounts[1]', 'not_a_number']);
