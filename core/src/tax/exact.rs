@@ -139,20 +139,20 @@ fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: 
 }
 
 /// A lines × taxes table in one allocation; `table[i]` is line `i`'s row.
-struct Table<T> {
+pub(crate) struct Table<T> {
     width: usize,
     rows: usize,
     cells: Vec<T>,
 }
 
 impl<T: Clone> Table<T> {
-    fn with_rows(rows: usize, width: usize) -> Self {
+    pub(crate) fn with_rows(rows: usize, width: usize) -> Self {
         Table { width, rows: 0, cells: Vec::with_capacity(rows * width) }
     }
 
     /// Appends a row filled with `value`; returns its index. Counted, not derived from the
     /// cells: a document with no tax has rows of width 0.
-    fn push_row(&mut self, value: T) -> usize {
+    pub(crate) fn push_row(&mut self, value: T) -> usize {
         self.cells.extend(std::iter::repeat_n(value, self.width));
         self.rows += 1;
         self.rows - 1
@@ -367,20 +367,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
 
     // Document scope: round each tax once, then give the lines amounts that add up to it.
     if o.scope == Scope::Document {
-        #[allow(clippy::needless_range_loop)] // k indexes the inner vectors of a per-line table
-        for k in 0..n_taxes {
-            let rows: Vec<usize> = (0..plan.lines.len()).filter(|&i| amounts[i][k].is_some()).collect();
-            if rows.is_empty() {
-                continue;
-            }
-            let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
-            let tax_field = || format!("taxes.{}", plan.taxes[k].code);
-            let total = to_step(plan.sum(exact.iter().copied(), At::Tax(k))?, step, o.rounding);
-            let spread = round_to_total(&exact, total, step).ok_or_else(|| overflow(tax_field()))?;
-            for (&i, amt) in rows.iter().zip(spread) {
-                amounts[i][k] = Some(amt);
-            }
-        }
+        spread_per_document(plan, &mut amounts, o.rounding)?;
         for (i, line) in plan.lines.iter().enumerate() {
             let has_included = (0..n_taxes).any(|k| plan.taxes[k].price_include && amounts[i][k].is_some());
             if !has_included {
@@ -404,20 +391,52 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         }
     }
 
-    let mut tax_totals = vec![Decimal::ZERO; n_taxes];
-    let mut lines = Vec::with_capacity(plan.lines.len());
-    for i in 0..plan.lines.len() {
-        let mut taxes = Vec::with_capacity(n_taxes);
+    collect(plan, &amounts, &bases, &untaxed, o.rounding)
+}
+
+/// Document scope: each tax's line amounts summed and rounded once with `rounding`, then spread
+/// back over its lines so that they add up to it ([`round_to_total`]).
+pub(crate) fn spread_per_document(plan: &Plan, amounts: &mut Table<Option<Decimal>>, rounding: Rounding) -> Result<(), TaxError> {
+    let rounder = Step::new(plan.step);
+    for k in 0..amounts.width {
+        let rows: Vec<usize> = (0..amounts.rows).filter(|&i| amounts[i][k].is_some()).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
+        let total = rounder.round(plan.sum(exact.iter().copied(), At::Tax(k))?, rounding);
+        let spread = round_to_total(&exact, total, plan.step).ok_or_else(|| plan.overflow(At::Tax(k)))?;
+        for (&i, amount) in rows.iter().zip(spread) {
+            amounts[i][k] = Some(amount);
+        }
+    }
+    Ok(())
+}
+
+/// A dialect's answer from its per-line tables: each tax's document amount is the sum of its
+/// lines'; bases and untaxed amounts rounded to the step with `rounding`.
+pub(crate) fn collect(
+    plan: &Plan,
+    amounts: &Table<Option<Decimal>>,
+    bases: &Table<Decimal>,
+    untaxed: &[Decimal],
+    rounding: Rounding,
+) -> Result<Computed, TaxError> {
+    let rounder = Step::new(plan.step);
+    let mut tax_totals = vec![Decimal::ZERO; amounts.width];
+    let mut lines = Vec::with_capacity(untaxed.len());
+    for (i, line_untaxed) in untaxed.iter().enumerate() {
+        let mut taxes = Vec::with_capacity(amounts.width);
         for (k, total) in tax_totals.iter_mut().enumerate() {
             taxes.push(match amounts[i][k] {
                 Some(amount) => {
                     *total = plan.add(*total, amount, At::Tax(k))?;
-                    Some(ComputedTax { base: to_step(bases[i][k], step, o.rounding), amount })
+                    Some(ComputedTax { base: rounder.round(bases[i][k], rounding), amount })
                 }
                 None => None,
             });
         }
-        lines.push(ComputedLine { untaxed: to_step(untaxed[i], step, o.rounding), taxes });
+        lines.push(ComputedLine { untaxed: rounder.round(*line_untaxed, rounding), taxes });
     }
     Ok(Computed { lines, tax_totals })
 }

@@ -32,15 +32,16 @@
 //! differs from the price.
 //!
 //! Round globally: line amounts keep five more places; each tax's document total is rounded once
-//! and spread over the lines ([`round_to_total`]); a line's untaxed amount stays the shelf amount
+//! and spread over the lines (`exact::spread_per_document`); a line's untaxed amount stays the shelf amount
 //! minus its included taxes.
 
 use rust_decimal::Decimal;
 
 use crate::money::{round, Rounding};
+use crate::tax::exact::{collect, spread_per_document, Table};
 use crate::tax::model::{Scope, TaxError, TaxKind};
-use crate::tax::plan::{At, Computed, ComputedLine, ComputedTax, Plan, PlanBase};
-use crate::tax::rounding::{apportion, round_to_total, Step};
+use crate::tax::plan::{At, Computed, Plan, PlanBase};
+use crate::tax::rounding::{apportion, Step};
 
 /// Extra places Odoo keeps on line amounts when rounding globally.
 const GLOBAL_EXTRA_DIGITS: u32 = 5;
@@ -108,8 +109,8 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         doc_shares[k] = Some(apportion(total, &weights, step).ok_or_else(|| overflow(format!("taxes.{}", tax.code)))?);
     }
 
-    let mut amounts: Vec<Vec<Option<Decimal>>> = Vec::with_capacity(plan.lines.len());
-    let mut bases: Vec<Vec<Decimal>> = Vec::with_capacity(plan.lines.len());
+    let mut amounts: Table<Option<Decimal>> = Table::with_rows(plan.lines.len(), n_taxes);
+    let mut bases: Table<Decimal> = Table::with_rows(plan.lines.len(), n_taxes);
     let mut untaxed: Vec<Decimal> = Vec::with_capacity(plan.lines.len());
     for (i, line) in plan.lines.iter().enumerate() {
         let field = || format!("lines[{i}]");
@@ -213,27 +214,18 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
                 return Err(unsupported(field()));
             }
         }
-        amounts.push(line_amounts.into_iter().map(|a| a.map(|x| x * sign)).collect());
-        bases.push(line_bases.into_iter().map(|b| b * sign).collect());
+        let row = amounts.push_row(None);
+        bases.push_row(Decimal::ZERO);
+        for k in 0..n_taxes {
+            amounts[row][k] = line_amounts[k].map(|x| x * sign);
+            bases[row][k] = line_bases[k] * sign;
+        }
         untaxed.push(total_excluded * sign);
     }
 
     // Round globally: each tax's document total once, spread over its lines.
     if scope == Scope::Document {
-        #[allow(clippy::needless_range_loop)] // k indexes the inner vectors of a per-line table
-        for k in 0..n_taxes {
-            let rows: Vec<usize> = (0..plan.lines.len()).filter(|&i| amounts[i][k].is_some()).collect();
-            if rows.is_empty() {
-                continue;
-            }
-            let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
-            let tax_field = || format!("taxes.{}", plan.taxes[k].code);
-            let total = rounder.round(plan.sum(exact.iter().copied(), At::Tax(k))?, Rounding::HalfUp);
-            let spread = round_to_total(&exact, total, step).ok_or_else(|| overflow(tax_field()))?;
-            for (&i, amount) in rows.iter().zip(spread) {
-                amounts[i][k] = Some(amount);
-            }
-        }
+        spread_per_document(plan, &mut amounts, Rounding::HalfUp)?;
         // The shelf amount is kept exactly: untaxed = net − the included taxes as spread.
         for (i, line) in plan.lines.iter().enumerate() {
             let included: Vec<Decimal> = (0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]).collect();
@@ -243,20 +235,5 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         }
     }
 
-    let mut tax_totals = vec![Decimal::ZERO; n_taxes];
-    let mut lines = Vec::with_capacity(plan.lines.len());
-    for i in 0..plan.lines.len() {
-        let mut taxes = Vec::with_capacity(n_taxes);
-        for (k, total) in tax_totals.iter_mut().enumerate() {
-            taxes.push(match amounts[i][k] {
-                Some(amount) => {
-                    *total = plan.add(*total, amount, At::Tax(k))?;
-                    Some(ComputedTax { base: rounder.round(bases[i][k], Rounding::HalfUp), amount })
-                }
-                None => None,
-            });
-        }
-        lines.push(ComputedLine { untaxed: rounder.round(untaxed[i], Rounding::HalfUp), taxes });
-    }
-    Ok(Computed { lines, tax_totals })
+    collect(plan, &amounts, &bases, &untaxed, Rounding::HalfUp)
 }

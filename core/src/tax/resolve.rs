@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::money::Rounding;
 use crate::tax::model::{Base, Discount, ExemptionRule, RuleSet, TaxDef, TaxDocument, TaxError, TaxKind};
 use crate::tax::plan::{LineTax, Plan, PlanBase, PlannedLine, PlannedTax};
-use crate::tax::rounding::{amount_limit, apportion, places, to_step, Step, MAX_PLACES};
+use crate::tax::rounding::{amount_limit, apportion, places, to_step, within_limit, Step, MAX_PLACES};
 
 /// Largest quantity or unit price accepted: far above any sale, far below `Decimal`'s limits
 /// (so products of a few of them cannot overflow).
@@ -472,8 +472,7 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         }
         // Both at most 10^12: the product fits; its rounding to the step must too.
         let g = rounder.round(q * p, Rounding::HalfUp);
-        let within = |x: Decimal| x.mantissa().unsigned_abs() <= limit.mantissa().unsigned_abs() || x.abs() <= limit;
-        if !within(g) {
+        if !within_limit(g, limit) {
             return Err(TaxError::Overflow { field: format!("lines[{i}]") });
         }
         let d = match &line.discount {
@@ -488,7 +487,7 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     for g in &gross {
         magnitude = magnitude
             .checked_add(g.abs())
-            .filter(|m| m.mantissa().unsigned_abs() <= limit.mantissa().unsigned_abs() || *m <= limit)
+            .filter(|m| within_limit(*m, limit))
             .ok_or_else(|| TaxError::Overflow { field: "lines".into() })?;
     }
     let doc_discounts = match &doc.document_discount {

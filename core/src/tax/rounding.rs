@@ -69,6 +69,14 @@ pub fn amount_limit(places: u32) -> Decimal {
     Decimal::from_i128_with_scale(10i128.pow(25 - places.min(MAX_PLACES)), 0)
 }
 
+/// Whether `|x| ≤ limit` (a whole number, as [`amount_limit`] gives). Fast path: `|x| ≤
+/// |mantissa|` (the scale is never negative), so a mantissa within the limit settles it without
+/// comparing decimals of different scales (a fifth of the engine's time otherwise).
+#[inline(always)]
+pub fn within_limit(x: Decimal, limit: Decimal) -> bool {
+    x.mantissa().unsigned_abs() <= limit.mantissa().unsigned_abs() || x.abs() <= limit
+}
+
 /// Decimal places of a step: 2 for 0.01 and 0.05, 0 for 1, 6 for 0.000001.
 pub fn places(step: Decimal) -> u32 {
     step.normalize().scale()
