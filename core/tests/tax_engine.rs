@@ -144,7 +144,7 @@ fn one_tax(rate: &str, kind: &str) -> serde_json::Value {
 #[test]
 fn negative_or_absurd_rates_are_refused_naming_the_rate() {
     use satchel_core::tax::resolve::validate_rules;
-    for (rate, kind) in [("-100.01", "percent"), ("-1", "division"), ("-1", "per_unit"), ("1000.01", "percent"), ("100", "division")] {
+    for (rate, kind) in [("-100.01", "percent"), ("-1", "division"), ("-1", "per_unit"), ("1000.01", "percent"), ("100", "division"), ("100.01", "division")] {
         let r = rules(exact_line(), one_tax(rate, kind), json!(["T"]));
         let err = validate_rules(&r).expect_err(rate);
         assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes[0].rates[0].rate"), "{rate} {kind}");

@@ -235,3 +235,48 @@ fn a_fixed_tax_reports_the_base_including_earlier_taxes_that_affect_it_and_reach
         assert_eq!(bases, ["10.00", "11.00", "11.00", "11.00"], "{dialect}");
     }
 }
+
+#[test]
+fn a_division_tax_of_100_percent_is_the_whole_price_in_odoo_and_refused_elsewhere() {
+    for scope in ["line", "document"] {
+        // 18.0 `test_random_case_9`: 100.00 at 100 % division included is a base of 0 and a
+        // tax of 100.00; 16.0 gets there through (100 − 100)/100 = 0 for the base.
+        for dialect in ["odoo", "odoo16"] {
+            let r = rules(dialect, scope, "0.01", json!([tax("D", "division", "100", true, false, 1)]));
+            let res = run(&r, &["100.00", "0.35"]);
+            assert_eq!(amounts(&res), ["100.35"], "{dialect} {scope}");
+            assert_eq!((res.untaxed.to_string(), res.total.to_string()), ("0.00".into(), "100.35".into()), "{dialect} {scope}");
+            assert_eq!(res.lines[0].taxes[0].base.to_string(), "0.00", "{dialect} {scope}");
+        }
+        // Excluded, the versions differ: 18.0 divides by 1 when the batch is 100 % (the tax is
+        // the whole base), 16.0 returns 0 when 1 − r is 0.
+        let excluded = json!([tax("D", "division", "100", false, false, 1)]);
+        let res = run(&rules("odoo", scope, "0.01", excluded.clone()), &["40.00"]);
+        assert_eq!((amounts(&res), res.total.to_string()), (vec!["40.00".to_string()], "80.00".into()), "{scope}");
+        let res = run(&rules("odoo16", scope, "0.01", excluded), &["40.00"]);
+        assert_eq!((amounts(&res), res.total.to_string()), (vec!["0.00".to_string()], "40.00".into()), "{scope}");
+        // A batch of two adding up to 100 %, included: each is the price × its rate (6.006 and
+        // 4.004 on 10.01), the base is what is left.
+        let pair = json!([tax("A", "division", "60", true, false, 1), tax("B", "division", "40", true, false, 2)]);
+        let res = run(&rules("odoo", scope, "0.01", pair), &["10.01"]);
+        assert_eq!(amounts(&res), ["6.01", "4.00"], "{scope}");
+        assert_eq!(res.untaxed.to_string(), "0.00", "{scope}");
+    }
+    // Beside another included tax Odoo's figures are not reproduced: refused by name.
+    let mixed = json!([tax("D", "division", "100", true, false, 1), tax("P", "percent", "10", true, false, 2)]);
+    let err = compute(&rules("odoo", "line", "0.01", mixed), &doc(&["10.00"])).expect_err("refused");
+    assert_eq!((err.code(), err.field()), ("unsupported", "taxes.D.rates"));
+    // The exact dialect has no finite answer: refused by name, as is anything above 100.
+    let exact: RuleSet = serde_json::from_value(json!({
+        "id": "x", "version": "1", "currency": {"code": "BRL", "step": "0.01"},
+        "dialect": {"kind": "exact", "rounding": "half_up", "scope": "line"},
+        "taxes": [tax("D", "division", "100", true, false, 1)],
+        "jurisdictions": [{"code": "X", "name": "X", "schedules": [{"from": "2000-01-01", "taxes": ["D"]}]}]
+    }))
+    .expect("rule set");
+    let err = compute(&exact, &doc(&["10.00"])).expect_err("refused");
+    assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes.D.rates"));
+    let over = rules("odoo", "line", "0.01", json!([tax("D", "division", "100.01", true, false, 1)]));
+    let err = compute(&over, &doc(&["10.00"])).expect_err("refused");
+    assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes.D.rates"));
+}

@@ -58,9 +58,11 @@ impl Affine {
 }
 
 /// The multiplier of the base for proportional kinds: `rate / 100` (a scale shift, no division)
-/// or, for division, `rate / (100 − rate)`.
+/// or, for division, `rate / (100 − rate)`; at exactly 100 %, Odoo 18 divides by 1 instead (the
+/// tax is the whole excluded base). Resolution refuses 100 % in the other dialects.
 fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
     match kind {
+        TaxKind::Division if rate == Decimal::ONE_HUNDRED => Decimal::ONE,
         TaxKind::Division => rate / (Decimal::ONE_HUNDRED - rate),
         _ => {
             let mut f = rate;
@@ -79,7 +81,8 @@ fn factor(kind: TaxKind, rate: Decimal) -> Decimal {
 /// application, other taxes of the line breaking the run), all price-included or all excluded,
 /// none affecting later bases (or each not affected by the one before), is computed together. Excluded, each is `base × rᵢ / (1 − Σr)`;
 /// included, `price × rᵢ`, which the same multiplier gives once the untaxed amount is solved
-/// for. A run whose rates add up to 100 % or more leaves no base and is refused.
+/// for. A run whose rates add up to exactly 100 % divides by 1, as Odoo does; above 100 % it
+/// would leave a negative base and is refused.
 ///
 /// `None` when no batch has two taxes: each tax's multiplier is then [`factor`] alone (no
 /// allocation on the common path).
@@ -99,12 +102,15 @@ fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: 
             for &k in run.iter() {
                 sum = sum.checked_add(line.taxes[k].rate().unwrap_or_default()).ok_or_else(|| overflow(field()))?;
             }
-            let left = Decimal::ONE_HUNDRED - sum;
-            if left <= Decimal::ZERO {
+            let mut left = Decimal::ONE_HUNDRED - sum;
+            if left < Decimal::ZERO {
                 return Err(TaxError::InvalidRule {
                     field: format!("taxes.{}.rates", plan.taxes[run[0]].code),
-                    reason: format!("consecutive division taxes add up to {sum} %, leaving no base"),
+                    reason: format!("consecutive division taxes add up to {sum} %, leaving less than no base"),
                 });
+            }
+            if left.is_zero() {
+                left = Decimal::ONE_HUNDRED;
             }
             for &k in run.iter() {
                 factors[k] = line.taxes[k].rate().unwrap_or_default().checked_div(left).ok_or_else(|| overflow(field()))?;
@@ -136,6 +142,35 @@ fn division_factors(plan: &Plan, line: &crate::tax::plan::PlannedLine, batches: 
     }
     close(&mut run, &mut factors)?;
     Ok(Some(factors))
+}
+
+/// Whether the line's price-included taxes are division taxes adding up to exactly 100 %, as
+/// Odoo 18 accepts (its own test: 100.00 at 100 % included is a base of 0 and a tax of 100.00).
+/// Then the untaxed amount is 0 and each is the price × its rate. Only as one batch and as the
+/// line's only included taxes: anything else beside them is refused rather than guessed.
+fn whole_price_division(plan: &Plan, line: &crate::tax::plan::PlannedLine, o: &Options) -> Result<bool, TaxError> {
+    if !o.division_batches {
+        return Ok(false);
+    }
+    let on_line: Vec<usize> = (0..plan.taxes.len()).filter(|&k| line.taxes[k].rate().is_some()).collect();
+    let included: Vec<usize> = on_line.iter().copied().filter(|&k| plan.taxes[k].price_include).collect();
+    let divisions: Vec<usize> = included.iter().copied().filter(|&k| plan.taxes[k].kind == TaxKind::Division).collect();
+    let mut sum = Decimal::ZERO;
+    for &k in &divisions {
+        sum = sum.checked_add(line.taxes[k].rate().unwrap_or_default()).ok_or_else(|| overflow(format!("taxes.{}.rates", plan.taxes[k].code)))?;
+    }
+    if divisions.is_empty() || sum != Decimal::ONE_HUNDRED {
+        return Ok(false);
+    }
+    // One batch: consecutive among the line's taxes, all on the untaxed amount, none affecting
+    // later bases, and nothing else included.
+    let first = on_line.iter().position(|&k| k == divisions[0]).unwrap_or(0);
+    let consecutive = on_line.get(first..first + divisions.len()) == Some(&divisions[..]);
+    let plain = divisions.iter().all(|&k| plan.taxes[k].base == PlanBase::Net && !plan.taxes[k].include_in_later_base);
+    if included.len() != divisions.len() || !consecutive || !plain {
+        return Err(TaxError::Unsupported { field: format!("taxes.{}.rates", plan.taxes[divisions[0]].code), value: "odoo".into() });
+    }
+    Ok(true)
 }
 
 /// A lines × taxes table in one allocation; `table[i]` is line `i`'s row.
@@ -269,9 +304,12 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             None => factor(plan.taxes[k].kind, rate),
         };
         let any_included = order.iter().any(|&k| plan.taxes[k].price_include && line.taxes[k].rate().is_some());
+        let whole_price = any_included && whole_price_division(plan, line, &o)?;
         // Only a line with price-included taxes needs the symbolic pass: each tax as an affine
         // function of the untaxed amount B, to solve T = B + Σ included (c·B + f).
-        let b = if any_included {
+        let b = if whole_price {
+            Decimal::ZERO
+        } else if any_included {
             let mut affine: Vec<Option<Affine>> = vec![None; n_taxes];
             let mut included = Affine { coef: Decimal::ONE, fixed: Decimal::ZERO };
             for &k in &order {
@@ -330,6 +368,8 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 let Some(rate) = line.taxes[k].rate() else { continue };
                 let base = base_of(plan, k, b, &exacts, At::Line(i))?;
                 let exact = match tax.kind {
+                    // Division taxes taking the whole price: each is the price × its rate.
+                    TaxKind::Division if whole_price && tax.price_include => plan.mul(line.net, rate / Decimal::ONE_HUNDRED, At::Line(i))?,
                     TaxKind::Percent | TaxKind::Division => plan.mul(base, factor_of(k, rate), At::Line(i))?,
                     _ => fixed_amount(k, rate)?,
                 };

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::money::Rounding;
-use crate::tax::model::{Base, Discount, ExemptionRule, RuleSet, TaxDef, TaxDocument, TaxError, TaxKind};
+use crate::tax::model::{Base, Dialect, Discount, ExemptionRule, RuleSet, TaxDef, TaxDocument, TaxError, TaxKind};
 use crate::tax::plan::{LineTax, Plan, PlanBase, PlannedLine, PlannedTax};
 use crate::tax::rounding::{amount_limit, apportion, places, to_step, within_limit, Step, MAX_PLACES};
 
@@ -92,9 +92,9 @@ pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
         }
         check_periods(&f("rates"), t.rates.iter().map(|r| (r.from, r.until)))?;
         for (j, r) in t.rates.iter().enumerate() {
-            check_rate(&f(&format!("rates[{j}].rate")), t.kind, r.rate.value())?;
+            check_rate(&f(&format!("rates[{j}].rate")), t.kind, r.rate.value(), rules.dialect)?;
             for (class, rate) in &r.by_class {
-                check_rate(&f(&format!("rates[{j}].by_class.{class}")), t.kind, rate.value())?;
+                check_rate(&f(&format!("rates[{j}].by_class.{class}")), t.kind, rate.value(), rules.dialect)?;
             }
         }
         check_repartition(&f, t)?;
@@ -171,7 +171,7 @@ fn check_cash_step(rules: &RuleSet) -> Result<(), TaxError> {
     Ok(())
 }
 
-fn check_rate(field: &str, kind: TaxKind, rate: Decimal) -> Result<(), TaxError> {
+fn check_rate(field: &str, kind: TaxKind, rate: Decimal, dialect: Dialect) -> Result<(), TaxError> {
     if rate.is_sign_negative() && !rate.is_zero() {
         // Withholding (Spain's IRPF −15 %, Latin American retentions) and ERPNext's negative
         // "On Previous Row Total" rows are percentages below zero; nothing else may be.
@@ -183,7 +183,12 @@ fn check_rate(field: &str, kind: TaxKind, rate: Decimal) -> Result<(), TaxError>
     }
     match kind {
         TaxKind::Percent if rate > MAX_PERCENT => Err(invalid(field, "a percentage above 1000 is not a tax rate")),
-        TaxKind::Division if rate >= Decimal::ONE_HUNDRED => Err(invalid(field, "a division rate must be below 100")),
+        // 100 % is Odoo's "the whole price is tax" (its own tests use it), defined by the Odoo
+        // dialects only: exact arithmetic has no finite answer for it.
+        TaxKind::Division if rate > Decimal::ONE_HUNDRED => Err(invalid(field, "a division rate must be at most 100")),
+        TaxKind::Division if rate == Decimal::ONE_HUNDRED && !matches!(dialect, Dialect::Odoo { .. } | Dialect::Odoo16 { .. }) => {
+            Err(invalid(field, "a division rate of 100 % leaves no base (only the odoo dialects accept it)"))
+        }
         _ if rate > MAX_INPUT => Err(invalid(field, "rate too large")),
         _ => Ok(()),
     }
@@ -403,7 +408,7 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             .iter()
             .find(|r| in_force(r.from, r.until, date))
             .ok_or(TaxError::NotInForce { field: field.clone(), date })?;
-        check_rate(&field, def.kind, period.rate.value())?;
+        check_rate(&field, def.kind, period.rate.value(), rules.dialect)?;
         check_repartition(&|s: &str| format!("taxes.{}.{s}", def.code), def)?;
         let percentage_like = matches!(def.kind, TaxKind::Percent | TaxKind::Division);
         if !def.repartition.is_empty() && def.price_include.is_none() && percentage_like && doc.prices_include_tax {
