@@ -110,7 +110,13 @@ fn the_erpnext_mapping_examples_are_what_the_code_gives() {
     let ones = json!([{"id": "a", "quantity": "1", "unit_price": "1.00"}, {"id": "b", "quantity": "1", "unit_price": "1.00"}, {"id": "c", "quantity": "1", "unit_price": "1.00"}]);
     let r = run(&erp, "INCLUDED", ones.clone());
     let untaxed: Vec<String> = r.lines.iter().map(|l| l.untaxed.to_string()).collect();
-    says(&text, "row 0.459 → **0.46** (lines 0.16, 0.15, 0.15); the −0.01 `grand_total_diff` shows as untaxed 0.84, 0.85, 0.85", &format!("{} {} {}", amounts(&r)[0], line_tax(&r, "INC18").join(" "), untaxed.join(" ")), "0.46 0.16 0.15 0.15 0.84 0.85 0.85");
+    let differences: Vec<String> = r.lines.iter().map(|l| l.rounding_difference.map(|d| d.to_string()).unwrap_or_else(|| "-".into())).collect();
+    says(
+        &text,
+        "row 0.459 → **0.46** (lines 0.16, 0.15, 0.15); untaxed 0.85 each (ERPNext's `net_total` 2.55), and the −0.01 `grand_total_diff` is line a's `rounding_difference`; line totals 1.00",
+        &format!("{} {} {} {} {} {}", amounts(&r)[0], line_tax(&r, "INC18").join(" "), untaxed.join(" "), r.untaxed, differences.join(" "), r.lines.iter().map(|l| l.total.to_string()).collect::<Vec<_>>().join(" ")),
+        "0.46 0.16 0.15 0.15 0.85 0.85 0.85 2.55 -0.01 - - 1.00 1.00 1.00",
+    );
     let r = run(&exact, "INCLUDED", ones);
     says(&text, "0.15 each, 0.45, untaxed 2.55", &format!("{} {} {}", line_tax(&r, "INC18").join(" "), r.tax, r.untaxed), "0.15 0.15 0.15 0.45 2.55");
     let r = compute(&erp, &doc("NET", three.clone(), true)).expect("cash");

@@ -248,7 +248,7 @@ fn places(step: &str) -> u32 {
 }
 
 /// Everything a result promises: each tax's line amounts add up to its total, each line's taxes
-/// to its tax, `untaxed + tax = total` on every line and on the document, and every amount is a
+/// to its tax, `untaxed + tax (+ rounding difference) = total` on every line and on the document, and every amount is a
 /// multiple of the currency step written with the currency's places.
 ///
 /// ERPNext rounds to the currency's precision, not its step (docs: the step is a cash-rounding
@@ -275,14 +275,20 @@ fn check(result: &TaxResult, step: &str, erpnext: bool) -> Result<(), String> {
     }
     let mut untaxed = Decimal::ZERO;
     let mut tax = Decimal::ZERO;
+    let mut differences = Decimal::ZERO;
     for l in &result.lines {
         let line_tax: Decimal = l.taxes.iter().map(|t| t.amount.value()).sum();
         if line_tax != l.tax.value() {
             return Err(format!("line {}: taxes add up to {line_tax}, tax {}", l.id, l.tax));
         }
-        if l.untaxed.value() + l.tax.value() != l.total.value() {
-            return Err(format!("line {}: untaxed {} + tax {} != total {}", l.id, l.untaxed, l.tax, l.total));
+        let difference = l.rounding_difference.map(|d| d.value()).unwrap_or_default();
+        if l.untaxed.value() + l.tax.value() + difference != l.total.value() {
+            return Err(format!("line {}: untaxed {} + tax {} + difference {difference} != total {}", l.id, l.untaxed, l.tax, l.total));
         }
+        if l.rounding_difference.is_some() {
+            amount_ok(&format!("line {} rounding difference", l.id), difference)?;
+        }
+        differences += difference;
         for t in &l.taxes {
             amount_ok(&format!("line {} tax {}", l.id, t.code), t.amount.value())?;
             if !t.parts.is_empty() {
@@ -299,8 +305,12 @@ fn check(result: &TaxResult, step: &str, erpnext: bool) -> Result<(), String> {
     if untaxed != result.untaxed.value() || tax != result.tax.value() {
         return Err(format!("lines add up to {untaxed} + {tax}, document {} + {}", result.untaxed, result.tax));
     }
-    if result.untaxed.value() + result.tax.value() != result.total.value() {
-        return Err(format!("document: {} + {} != {}", result.untaxed, result.tax, result.total));
+    let difference = result.rounding_difference.map(|d| d.value()).unwrap_or_default();
+    if difference != differences {
+        return Err(format!("line rounding differences add up to {differences}, document {difference}"));
+    }
+    if result.untaxed.value() + result.tax.value() + difference != result.total.value() {
+        return Err(format!("document: {} + {} + {difference} != {}", result.untaxed, result.tax, result.total));
     }
     amount_ok("total", result.total.value())?;
     Ok(())

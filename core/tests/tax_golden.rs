@@ -98,6 +98,8 @@ fn check(name: &str, expected: &Value, got: &Value) {
             assert_eq!(s(&got[key]), s(v), "{name}: {key}");
         }
     }
+    // Present exactly when the fixture states one (ERPNext's grand_total_diff).
+    assert_eq!(got.get("rounding_difference"), expected.get("rounding_difference"), "{name}: rounding_difference");
     if let Some(v) = expected.get("cash_total").filter(|v| !v.is_null()) {
         assert_eq!(s(&got["cash_rounding"]["total"]), s(v), "{name}: cash_total");
     }
@@ -116,6 +118,7 @@ fn check(name: &str, expected: &Value, got: &Value) {
                 assert_eq!(s(&g[key]), s(v), "{name}: line {id} {key}");
             }
         }
+        assert_eq!(g.get("rounding_difference"), l.get("rounding_difference"), "{name}: line {id} rounding_difference");
         for t in l.get("taxes").and_then(Value::as_array).into_iter().flatten() {
             let code = &t["code"];
             let gt = g["taxes"].as_array().and_then(|a| a.iter().find(|x| x["code"] == *code));

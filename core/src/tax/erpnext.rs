@@ -70,10 +70,13 @@
 //! last_row.total, precision)` and, when `diff != 0 and abs(diff) <= 5.0 / 10**precision`,
 //! ERPNext keeps it as `grand_total_diff`, which changes `grand_total` only: **no tax row is
 //! changed** (v13 kept it in `rounding_adjustment`, also outside the rows; only v12 and earlier
-//! added it to the last row). So this module leaves every row as rounded, and the difference
-//! shows in the lines' `untaxed` amounts instead: on a line with included taxes,
-//! `untaxed = net − Σ its included tax amounts`, so `Σ untaxed + Σ included rows = Σ nets`,
-//! which is ERPNext's `net_total + grand_total_diff`.
+//! added it to the last row). So this module leaves every row as rounded; a line's `untaxed` is
+//! ERPNext's own `net_amount` (the document's sum is its `net_total`), and what the shelf amount
+//! has beyond it and the line's included taxes is the line's `difference`, which the result
+//! reports as `rounding_difference` and adds to the total: the lines' differences add up to
+//! `grand_total_diff`. When the difference is beyond 5 in the last place ERPNext keeps none and
+//! its grand total is `net_total + rows`, off the shelf: then every `difference` is 0 and
+//! [`Computed::keeps_shelf`] is false.
 //!
 //! # What comes out
 //!
@@ -89,8 +92,8 @@
 //!   method (ERPNext v15's item-wise `taxable_amount`): the exclusive `net_amount` for On Net
 //!   Total and Actual, the previous row's item amount, the previous row's running total; for
 //!   On Item Quantity, the quantity (unrounded).
-//! - `untaxed`: the line's net, less its included tax amounts (see above). On a line with
-//!   included taxes it may differ by a cent from ERPNext's per-item `net_amount`.
+//! - `untaxed`: ERPNext's `net_amount` on a line whose included taxes it took out, else the
+//!   line's net; `difference` as above.
 //!
 //! # Not supported (an error, never a guess)
 //!
@@ -189,6 +192,8 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
 
     // determine_exclusive_rate: take price-included taxes out of the line amounts.
     let mut item_net = nets.clone();
+    // Lines whose net amount ERPNext derived (and rounded) from a tax-included amount.
+    let mut derived = vec![false; n_lines];
     if plan.taxes.iter().any(|t| t.price_include) {
         for k in 0..n_lines {
             let mut fraction = vec![0.0_f64; n_taxes];
@@ -238,6 +243,7 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
             if qtys[k] != 0.0 && (cumulated != 0.0 || per_qty != 0.0) {
                 let amount = nets[k] - per_qty;
                 item_net[k] = flt(amount / (1.0 + cumulated), &|| format!("lines[{k}].net"))?;
+                derived[k] = true;
             }
         }
     }
@@ -334,6 +340,25 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
         };
     }
 
+    // adjust_grand_total_for_inclusive_tax: the grand total is the last row's running total
+    // (net total plus every row, each step rounded) plus `diff`, kept only when it is at most 5
+    // in the last place; otherwise the grand total gives up the shelf amounts.
+    let mut keeps_shelf = true;
+    if plan.taxes.iter().any(|t| t.price_include) {
+        let net_total = flt(item_net.iter().sum(), &|| "lines".into())?;
+        let total = flt(nets.iter().sum(), &|| "lines".into())?;
+        let mut running = net_total;
+        let mut non_inclusive = 0.0_f64;
+        for (i, tax) in plan.taxes.iter().enumerate() {
+            running = flt(running + rows[i], &|| format!("taxes[{i}]"))?;
+            if !tax.price_include {
+                non_inclusive += rows[i];
+            }
+        }
+        let diff = flt(total + non_inclusive - running, &|| "lines".into())?;
+        keeps_shelf = diff == 0.0 || diff.abs() <= 5.0 / 10_f64.powi(places as i32);
+    }
+
     // Into decimals: row totals, then each row split over its lines.
     let unit = Decimal::new(1, places);
     let mut tax_totals = Vec::with_capacity(n_taxes);
@@ -373,11 +398,20 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
             };
             taxes.push(Some(ComputedTax { base, amount }));
         }
-        let untaxed = fixed(line.net - included, line.net.scale().max(places));
-        lines.push(ComputedLine { untaxed, taxes });
+        // ERPNext's own net amount where it derived one; the shelf amount's rounding difference
+        // goes to the line's total (ERPNext's grand_total_diff), never to a tax row.
+        let (untaxed, difference) = if derived[k] {
+            let field = || format!("lines[{k}].net");
+            let untaxed = to_decimal(item_net[k], places, &field)?;
+            let difference = if keeps_shelf { fixed(line.net - untaxed - included, places) } else { Decimal::ZERO };
+            (untaxed, difference)
+        } else {
+            (fixed(line.net - included, line.net.scale().max(places)), Decimal::ZERO)
+        };
+        lines.push(ComputedLine { untaxed, difference, taxes });
     }
 
-    Ok(Computed { lines, tax_totals })
+    Ok(Computed { lines, tax_totals, keeps_shelf })
 }
 
 /// Rejects what ERPNext cannot express; repeats ERPNext's `validate_inclusive_tax`.

@@ -476,7 +476,7 @@ pub(crate) fn collect(
                 None => None,
             });
         }
-        lines.push(ComputedLine { untaxed: rounder.round(*line_untaxed, rounding), taxes });
+        lines.push(ComputedLine { untaxed: rounder.round(*line_untaxed, rounding), difference: Decimal::ZERO, taxes });
     }
-    Ok(Computed { lines, tax_totals })
+    Ok(Computed { lines, tax_totals, keeps_shelf: true })
 }

@@ -232,17 +232,26 @@ pub struct ComputedTax {
 pub struct ComputedLine {
     /// The line's net amount before any tax (price-included taxes taken out).
     pub untaxed: Decimal,
+    /// ERPNext only: what the shelf amount has beyond the untaxed amount and the included taxes,
+    /// each rounded on its own (the line's share of ERPNext's `grand_total_diff`); part of the
+    /// line's total. Zero in every other dialect.
+    pub difference: Decimal,
     /// Per planned tax (same index as [`Plan::taxes`]); `None` where nothing is charged.
     pub taxes: Vec<Option<ComputedTax>>,
 }
 
 /// A dialect's answer. Invariants (checked by [`crate::tax::result::assemble`]): for every tax,
-/// the line amounts add up to `tax_totals`; on every line with price-included taxes,
-/// `untaxed + included taxes == net` (the shelf price is kept exactly).
+/// the line amounts add up to `tax_totals`; when `keeps_shelf`, on every line with
+/// price-included taxes `untaxed + included taxes + difference == net` (the shelf price is kept
+/// exactly).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Computed {
     /// Per line, in document order.
     pub lines: Vec<ComputedLine>,
     /// Per planned tax: the document's amount of that tax.
     pub tax_totals: Vec<Decimal>,
+    /// Whether the totals keep the shelf amounts. Only ERPNext gives them up: when the rounding
+    /// difference of a tax-included document exceeds 5 in the last place, its grand total is the
+    /// net total plus the taxes, whatever the shelf said.
+    pub keeps_shelf: bool,
 }

@@ -90,7 +90,13 @@ pub struct LineView {
     pub untaxed: Dec,
     /// Sum of this line's taxes.
     pub tax: Dec,
-    /// `untaxed + tax`.
+    /// ERPNext only, on a tax-included line whose untaxed amount and included taxes, each rounded
+    /// on its own, miss the shelf amount: the cents that make it up (the line's share of
+    /// ERPNext's `grand_total_diff`). Absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub rounding_difference: Option<Dec>,
+    /// `untaxed + tax` (+ `rounding_difference`).
     pub total: Dec,
     /// Every tax considered for the line, in order of application.
     pub taxes: Vec<LineTaxView>,
@@ -174,7 +180,11 @@ pub struct TaxResult {
     pub untaxed: Dec,
     /// Sum of taxes.
     pub tax: Dec,
-    /// `untaxed + tax`.
+    /// Sum of the lines' rounding differences (ERPNext's `grand_total_diff`), when there are any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub rounding_difference: Option<Dec>,
+    /// `untaxed + tax` (+ `rounding_difference`).
     pub total: Dec,
     /// Exemptions applied.
     pub exemptions: Vec<ExemptionView>,
@@ -369,7 +379,11 @@ pub fn assemble(
             .filter_map(|(_, c)| c.map(|c| c.amount))
             .collect();
         let included_sum = plan.sum(included.iter().copied(), At::Line(i))?;
-        if !included.is_empty() && plan.add(cl.untaxed, included_sum, At::Line(i))? != pl.net {
+        let difference = plan.bounded(cl.difference, At::Line(i))?;
+        if included.is_empty() && !difference.is_zero() {
+            return Err(inconsistent(format!("lines[{i}]"), "a rounding difference on a line without included taxes".into()));
+        }
+        if computed.keeps_shelf && !included.is_empty() && plan.add(plan.add(cl.untaxed, included_sum, At::Line(i))?, difference, At::Line(i))? != pl.net {
             return Err(inconsistent(format!("lines[{i}]"), "untaxed plus included taxes is not the shelf amount".into()));
         }
         let discount_after = if after_tax_discount { pl.discount } else { Decimal::ZERO };
@@ -380,7 +394,8 @@ pub fn assemble(
             discount: Dec(at_least_places(pl.discount, plan.places)),
             untaxed: Dec(at_least_places(untaxed, plan.places)),
             tax: Dec(at_least_places(line_tax, plan.places)),
-            total: Dec(at_least_places(plan.add(untaxed, line_tax, At::Line(i))?, plan.places)),
+            rounding_difference: (!difference.is_zero()).then(|| Dec(at_least_places(difference, plan.places))),
+            total: Dec(at_least_places(plan.add(plan.add(untaxed, line_tax, At::Line(i))?, difference, At::Line(i))?, plan.places)),
             taxes,
         });
     }
@@ -418,7 +433,9 @@ pub fn assemble(
     let discount = sum(|l| l.discount, "discount")?;
     let untaxed = sum(|l| l.untaxed, "untaxed")?;
     let tax = sum(|l| l.tax, "tax")?;
-    let total = plan.add(untaxed, tax, At::Doc("total"))?;
+    let difference = plan.sum(lines.iter().filter_map(|l| l.rounding_difference.map(|d| d.value())), At::Doc("rounding_difference"))?;
+    let any_difference = lines.iter().any(|l| l.rounding_difference.is_some());
+    let total = plan.add(plan.add(untaxed, tax, At::Doc("total"))?, difference, At::Doc("total"))?;
     let cash_rounding = match (document.cash, rules.cash_rounding) {
         (true, Some(step)) if step.value() > Decimal::ZERO => {
             let cash = to_step(total, step.value(), Rounding::HalfUp);
@@ -458,6 +475,7 @@ pub fn assemble(
         discount: Dec(at_least_places(discount, plan.places)),
         untaxed: Dec(at_least_places(untaxed, plan.places)),
         tax: Dec(at_least_places(tax, plan.places)),
+        rounding_difference: any_difference.then(|| Dec(at_least_places(difference, plan.places))),
         total: Dec(at_least_places(total, plan.places)),
         exemptions,
         cash_rounding,

@@ -469,7 +469,13 @@ untaxed: Dec,
  */
 tax: Dec, 
 /**
- * `untaxed + tax`.
+ * ERPNext only, on a tax-included line whose untaxed amount and included taxes, each rounded
+ * on its own, miss the shelf amount: the cents that make it up (the line's share of
+ * ERPNext's `grand_total_diff`). Absent elsewhere.
+ */
+rounding_difference?: Dec, 
+/**
+ * `untaxed + tax` (+ `rounding_difference`).
  */
 total: Dec, 
 /**
@@ -589,7 +595,11 @@ untaxed: Dec,
  */
 tax: Dec, 
 /**
- * `untaxed + tax`.
+ * Sum of the lines' rounding differences (ERPNext's `grand_total_diff`), when there are any.
+ */
+rounding_difference?: Dec, 
+/**
+ * `untaxed + tax` (+ `rounding_difference`).
  */
 total: Dec, 
 /**
