@@ -145,6 +145,7 @@ fn planned_line(net: &str, quantity: &str, rates: &[Option<&str>]) -> PlannedLin
         gross: d(net),
         discount: Decimal::ZERO,
         net: d(net),
+        exact_net: d(net),
         taxes: rates
             .iter()
             .map(|r| match r {

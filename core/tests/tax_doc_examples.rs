@@ -69,7 +69,7 @@ fn the_odoo_mapping_examples_are_what_the_code_gives() {
     let r = run(&line, "PERCENT", tenths.clone());
     says(&text, "0.015 → 0.02 each, tax 0.06", &format!("{} {}", line_tax(&r, "P15").join(" "), r.tax), "0.02 0.02 0.02 0.06");
     let r = run(&global, "PERCENT", tenths);
-    says(&text, "0.045 → 0.05, lines 0.02, 0.02, 0.01", &format!("{} {}", r.tax, line_tax(&r, "P15").join(" ")), "0.05 0.02 0.02 0.01");
+    says(&text, "same lines: 0.015 → 0.02 each, the raw 0.045 → 0.05, the cent back from line a: 0.01, 0.02, 0.02", &format!("{} {}", r.tax, line_tax(&r, "P15").join(" ")), "0.05 0.01 0.02 0.02");
 
     let ones = json!([{"id": "a", "quantity": "1", "unit_price": "1.00"}, {"id": "b", "quantity": "1", "unit_price": "1.00"}, {"id": "c", "quantity": "1", "unit_price": "1.00"}]);
     let r = run(&line, "INCLUDED", ones.clone());

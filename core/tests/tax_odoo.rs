@@ -280,3 +280,62 @@ fn a_division_tax_of_100_percent_is_the_whole_price_in_odoo_and_refused_elsewher
     let err = compute(&over, &doc(&["10.00"])).expect_err("refused");
     assert_eq!((err.code(), err.field()), ("invalid_rule", "taxes.D.rates"));
 }
+
+fn doc_lines(lines: Value) -> TaxDocument {
+    serde_json::from_value(json!({"business_date": "2024-01-01", "place_of_supply": "X", "lines": lines})).expect("document")
+}
+
+fn figures(res: &TaxResult) -> (String, String, String) {
+    (res.untaxed.to_string(), res.tax.to_string(), res.total.to_string())
+}
+
+#[test]
+fn odoo18_rounding_globally_taxes_unrounded_lines_and_rounds_as_odoo_does() {
+    // The docstring of 18.0's `_round_base_lines_tax_details`: two lines of 21.53 with 21 %
+    // included. Each line rounds to 17.79 + 3.74; the tax's raw total 7.4732… is 7.47, so the
+    // first line (largest total, first on ties) gives back a cent of tax (3.73), and the
+    // untaxed sum 35.5867… is 35.59, so it takes the cent of base: 17.80.
+    let vat21 = |included: bool| json!([tax("VAT21", "percent", "21", included, false, 1)]);
+    let r = rules("odoo", "document", "0.01", vat21(true));
+    let res = compute(&r, &doc(&["21.53", "21.53"])).expect("computes");
+    assert_eq!(figures(&res), ("35.59".into(), "7.47".into(), "43.06".into()));
+    assert_eq!((res.lines[0].untaxed.to_string(), line_amounts(&res, 0)), ("17.80".into(), vec!["3.73".to_string()]));
+    assert_eq!((res.lines[1].untaxed.to_string(), line_amounts(&res, 1)), ("17.79".into(), vec!["3.74".to_string()]));
+    assert_eq!(res.lines[0].taxes[0].base.to_string(), "17.80");
+
+    // 18.0's `test_discount_with_round_globally`: six lines of 5 × 5.75 less 18 % at 21 %. Each
+    // line is 23.575 unrounded (23.58 rounded first would make 141.48 and 29.71).
+    let six = || doc_lines(json!((0..6).map(|i| json!({"id": format!("{i}"), "quantity": "5", "unit_price": "5.75", "discount": {"percent": "18"}})).collect::<Vec<_>>()));
+    let res = compute(&rules("odoo", "document", "0.01", vat21(false)), &six()).expect("computes");
+    assert_eq!(figures(&res), ("141.45".into(), "29.70".into(), "171.15".into()));
+    let res = compute(&rules("odoo", "document", "0.01", vat21(true)), &six()).expect("computes");
+    assert_eq!(figures(&res), ("116.90".into(), "24.55".into(), "141.45".into()));
+    // Rounding per line the same lines are 23.58 each, as before.
+    let res = compute(&rules("odoo", "line", "0.01", vat21(false)), &six()).expect("computes");
+    assert_eq!(figures(&res), ("141.48".into(), "29.70".into(), "171.18".into()));
+
+    // Three lines of 10.333 at 15 % excluded: 30.99 + 4.65 per line; globally the untaxed sum
+    // 30.999 is 31.00 and the first line takes the cent.
+    let p15 = json!([tax("P15", "percent", "15", false, false, 1)]);
+    let res = run(&rules("odoo", "line", "0.01", p15.clone()), &["10.333", "10.333", "10.333"]);
+    assert_eq!(figures(&res), ("30.99".into(), "4.65".into(), "35.64".into()));
+    let res = run(&rules("odoo", "document", "0.01", p15), &["10.333", "10.333", "10.333"]);
+    assert_eq!(figures(&res), ("31.00".into(), "4.65".into(), "35.65".into()));
+    let untaxed: Vec<String> = res.lines.iter().map(|l| l.untaxed.to_string()).collect();
+    assert_eq!(untaxed, ["10.34", "10.33", "10.33"]);
+
+    // The docstring of 18.0's `_round_tax_details_base_lines`: 100.00 with two 10 % included
+    // taxes rounds to 83.33 + 8.33 + 8.33 = 99.99; with only included taxes the untaxed amount
+    // takes the cent back so that the shelf price is kept: 83.34.
+    let two = json!([tax("A", "percent", "10", true, false, 1), tax("B", "percent", "10", true, false, 2)]);
+    let res = run(&rules("odoo", "document", "0.01", two), &["100.00"]);
+    assert_eq!(figures(&res), ("83.34".into(), "16.66".into(), "100.00".into()));
+    // Each tax's base too: 83.33 + 8.33 against the raw 91.67 (Odoo's included-tax base).
+    assert_eq!(res.lines[0].taxes.iter().map(|t| t.base.to_string()).collect::<Vec<_>>(), ["83.34", "83.34"]);
+    // Six lines of 23.575: the untaxed difference (−0.03) is shared "smoothly": each line's
+    // share of three cents is half a cent, which rounds to even (0), so the three cents go one
+    // each to the largest lines, the first three.
+    let res = compute(&rules("odoo", "document", "0.01", vat21(false)), &six()).expect("computes");
+    let untaxed: Vec<String> = res.lines.iter().map(|l| l.untaxed.to_string()).collect();
+    assert_eq!(untaxed, ["23.57", "23.57", "23.57", "23.58", "23.58", "23.58"]);
+}

@@ -95,9 +95,26 @@ proptest! {
         let lines: Vec<GenLine> = lines.into_iter().map(|l| GenLine { class: if l.class == "fuel" { "standard" } else { l.class }, ..l }).collect();
         for d in dialects() {
             let r = compute(&rules(&d, true, compound), &document(&lines, false)).expect("computes");
+            let shelf: Decimal = r.lines.iter().map(|l| l.gross.value() - l.discount.value()).sum();
+            if d["kind"] == "odoo" && d["scope"] == "document" {
+                // Odoo 18 rounding globally: the total is the rounding of the unrounded line
+                // amounts' sum (8,119.50 where the lines, each rounded, add up to 8,119.51).
+                prop_assert!((r.total.value() - shelf).abs() <= Decimal::new(r.lines.len() as i64, 2), "{}", d);
+            } else {
+                // The document's total is the shelf total, to the cent.
+                prop_assert_eq!(r.total.value(), shelf, "{}", d);
+            }
             for l in &r.lines {
-                // Shelf total of the line after discounts = its total, to the cent.
-                prop_assert_eq!(l.total.value(), l.gross.value() - l.discount.value(), "{} line {}", d, l.id);
+                let line_shelf = l.gross.value() - l.discount.value();
+                if d["kind"] == "odoo" && d["scope"] == "document" {
+                    // Odoo 18 rounding globally gives the document's cents back in proportion to
+                    // the lines' raw totals, not line by line: a line's balance may be cents off
+                    // its shelf amount (Odoo's `price_total` is not; the balance is reported).
+                    prop_assert!((l.total.value() - line_shelf).abs() <= Decimal::new(r.lines.len() as i64 + 2, 2), "{} line {}", d, l.id);
+                } else {
+                    // Shelf total of the line after discounts = its total, to the cent.
+                    prop_assert_eq!(l.total.value(), line_shelf, "{} line {}", d, l.id);
+                }
             }
         }
     }

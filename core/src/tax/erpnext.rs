@@ -414,6 +414,19 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
     Ok(Computed { lines, tax_totals, keeps_shelf })
 }
 
+/// An item's amount after a percentage discount, as ERPNext computes it: the rate is
+/// `flt(price_list_rate * (1 - discount_percentage / 100.0), precision)`, the amount
+/// `flt(rate * qty, precision)` (the rate rounded first: 5 × 5.75 less 18 % is 4.72 × 5 = 23.60).
+/// Precision is the currency's places (ERPNext's default rate precision).
+pub(crate) fn discounted_amount(price: Decimal, quantity: Decimal, percent: Decimal, places: u32, method: FrappeRounding, field: &dyn Fn() -> String) -> Result<Decimal, TaxError> {
+    if places > MAX_PLACES {
+        return Err(unsupported("currency.step"));
+    }
+    let flt = |x: f64| frappe_round::rounded(checked(x, field)?, places, method).ok_or_else(|| TaxError::Overflow { field: field() });
+    let rate = flt(to_f64(price, field)? * (1.0 - to_f64(percent, field)? / 100.0))?;
+    to_decimal(flt(rate * to_f64(quantity, field)?)?, places, field)
+}
+
 /// Rejects what ERPNext cannot express; repeats ERPNext's `validate_inclusive_tax`.
 fn validate_rows(plan: &Plan) -> Result<(), TaxError> {
     for (i, tax) in plan.taxes.iter().enumerate() {

@@ -21,9 +21,11 @@ pub(crate) struct Options {
     pub rounding: Rounding,
     /// Per line or per document.
     pub scope: Scope,
-    /// In document scope, line amounts are first rounded to this many places (Odoo keeps five
-    /// digits more than the currency); `None` keeps them exact.
-    pub intermediate_places: Option<u32>,
+    /// In document scope, Odoo 18's "round globally": lines are taxed on their unrounded
+    /// amounts ([`crate::tax::plan::PlannedLine::exact_net`]), and every amount is rounded and
+    /// corrected as [`odoo18_round_globally`] does. Otherwise document scope rounds each tax's
+    /// exact total once and spreads it ([`spread_per_document`]).
+    pub odoo18_global: bool,
     /// Evaluate fixed-amount taxes before the others (Odoo's order).
     pub fixed_first: bool,
     /// Consecutive division taxes share one denominator (Odoo 18's batches): see
@@ -33,7 +35,7 @@ pub(crate) struct Options {
 
 /// Computes the plan with exact decimals.
 pub fn compute(plan: &Plan, rounding: Rounding, scope: Scope) -> Result<Computed, TaxError> {
-    run(plan, Options { rounding, scope, intermediate_places: None, fixed_first: false, division_batches: false })
+    run(plan, Options { rounding, scope, odoo18_global: false, fixed_first: false, division_batches: false })
 }
 
 fn is_fixed(kind: TaxKind) -> bool {
@@ -277,11 +279,9 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
 
     let line_round = |x: Decimal| match o.scope {
         Scope::Line => to_step(x, step, o.rounding),
-        Scope::Document => match o.intermediate_places {
-            Some(p) => crate::money::round(x, p, o.rounding),
-            None => x,
-        },
+        Scope::Document => x,
     };
+    let raw_lines = o.scope == Scope::Document && o.odoo18_global;
 
     // Per line: exact (or intermediate) amounts and bases.
     let mut amounts: Table<Option<Decimal>> = Table::with_rows(plan.lines.len(), n_taxes);
@@ -290,6 +290,8 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
     for (i, line) in plan.lines.iter().enumerate() {
         let field = || format!("lines[{i}]");
         let sign = if line.quantity.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
+        // What the line is taxed on: its rounded amount, or Odoo 18's unrounded one.
+        let net = if raw_lines { plan.bounded(line.exact_net, At::Line(i))? } else { line.net };
         let fixed_amount = |k: usize, rate: Decimal| -> Result<Decimal, TaxError> {
             Ok(match plan.taxes[k].kind {
                 TaxKind::PerUnit => plan.mul(line.quantity, rate, At::Line(i))?,
@@ -346,10 +348,10 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             if included.coef.is_zero() {
                 return Err(TaxError::InvalidRule { field: field(), reason: "included taxes leave no base".into() });
             }
-            let b = line.net.checked_sub(included.fixed).and_then(|t| t.checked_div(included.coef)).ok_or_else(|| overflow(field()))?;
+            let b = net.checked_sub(included.fixed).and_then(|t| t.checked_div(included.coef)).ok_or_else(|| overflow(field()))?;
             plan.bounded(b, At::Line(i))?
         } else {
-            line.net
+            net
         };
         // Evaluate for real, in order. Included amounts are rounded as computed and the
         // untaxed amount is then the shelf total minus them, so later bases use the amounts that
@@ -369,7 +371,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 let base = base_of(plan, k, b, &exacts, At::Line(i))?;
                 let exact = match tax.kind {
                     // Division taxes taking the whole price: each is the price × its rate.
-                    TaxKind::Division if whole_price && tax.price_include => plan.mul(line.net, rate / Decimal::ONE_HUNDRED, At::Line(i))?,
+                    TaxKind::Division if whole_price && tax.price_include => plan.mul(net, rate / Decimal::ONE_HUNDRED, At::Line(i))?,
                     TaxKind::Percent | TaxKind::Division => plan.mul(base, factor_of(k, rate), At::Line(i))?,
                     _ => fixed_amount(k, rate)?,
                 };
@@ -405,6 +407,20 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         untaxed.push(line_untaxed);
     }
 
+    if raw_lines {
+        odoo18_round_globally(plan, &mut amounts, &mut bases, &mut untaxed)?;
+        let mut computed = collect(plan, &amounts, &bases, &untaxed, o.rounding)?;
+        // Odoo gives the document's differences back in proportion to the lines: on a document
+        // mixing included and excluded taxes a tax-included line may end a cent off its shelf
+        // amount, and Odoo's total is then what the amounts add up to.
+        computed.keeps_shelf = plan.lines.iter().zip(&computed.lines).all(|(line, cl)| {
+            let included: Vec<Decimal> =
+                plan.taxes.iter().zip(&cl.taxes).filter(|(t, _)| t.price_include).filter_map(|(_, c)| c.map(|c| c.amount)).collect();
+            included.is_empty() || cl.untaxed + included.iter().copied().sum::<Decimal>() == line.net
+        });
+        return Ok(computed);
+    }
+
     // Document scope: round each tax once, then give the lines amounts that add up to it.
     if o.scope == Scope::Document {
         spread_per_document(plan, &mut amounts, o.rounding)?;
@@ -432,6 +448,120 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
     }
 
     collect(plan, &amounts, &bases, &untaxed, o.rounding)
+}
+
+/// Odoo 18's "round globally" (`account.tax._round_base_lines_tax_details` and the
+/// `_round_tax_details_*` methods it calls, 18.0 as maintained in odoo/odoo; see
+/// docs/research/odoo18-global-fiscal-currency.md). Every raw amount of every line is first
+/// rounded on its own (half-up): the untaxed amount, each tax and each tax's base. Then:
+/// 1. per tax, the rounding of the raw sum less the sum of the rounded amounts is given back
+///    over its lines in proportion to their raw amounts ([`distribute_smoothly`]); its bases
+///    likewise, a price-included tax's bases so that base + tax reaches the rounding of the raw
+///    base + tax;
+/// 2. the document's untaxed difference, over the lines in proportion to their raw untaxed
+///    amounts; or, when no excluded tax charges anything, so that untaxed + taxes reaches the
+///    rounding of the raw tax-included total, in proportion to the lines' raw totals. So a
+///    tax-included shelf price is kept (100.00 with two 10 % included taxes: 83.34 + 8.33 +
+///    8.33), and the line's untaxed amount is Odoo's balance (`price_subtotal` plus the delta).
+fn odoo18_round_globally(plan: &Plan, amounts: &mut Table<Option<Decimal>>, bases: &mut Table<Decimal>, untaxed: &mut [Decimal]) -> Result<(), TaxError> {
+    let rounder = Step::new(plan.step);
+    let round = |x: Decimal| rounder.round(x, Rounding::HalfUp);
+    let n = untaxed.len();
+    let width = plan.taxes.len();
+    let raw_untaxed: Vec<Decimal> = untaxed.to_vec();
+    let mut raw_taxes = Decimal::ZERO;
+    let mut raw_totals = Vec::with_capacity(n);
+    for (i, u) in raw_untaxed.iter().enumerate() {
+        let taxes = plan.sum(amounts[i].iter().flatten().copied(), At::Line(i))?;
+        raw_taxes = plan.add(raw_taxes, taxes, At::Doc("tax"))?;
+        raw_totals.push(plan.add(*u, taxes, At::Line(i))?);
+    }
+    for u in untaxed.iter_mut() {
+        *u = round(*u);
+    }
+    // 1. Per tax: its amounts, then its bases.
+    for k in 0..width {
+        let lines: Vec<usize> = (0..n).filter(|&i| amounts[i][k].is_some()).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let raw_amounts: Vec<Decimal> = lines.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
+        let raw_bases: Vec<Decimal> = lines.iter().map(|&i| bases[i][k]).collect();
+        let raw_tax = plan.sum(raw_amounts.iter().copied(), At::Tax(k))?;
+        let raw_base = plan.sum(raw_bases.iter().copied(), At::Tax(k))?;
+        let mut tax_sum = Decimal::ZERO;
+        let mut base_sum = Decimal::ZERO;
+        for &i in &lines {
+            let a = round(amounts[i][k].unwrap_or_default());
+            amounts[i][k] = Some(a);
+            tax_sum += a;
+            bases[i][k] = round(bases[i][k]);
+            base_sum += bases[i][k];
+        }
+        let tax_delta = round(raw_tax) - tax_sum;
+        for (&i, d) in lines.iter().zip(distribute_smoothly(tax_delta, &raw_amounts, plan.step)) {
+            amounts[i][k] = amounts[i][k].map(|a| a + d);
+        }
+        let base_delta = if plan.taxes[k].price_include {
+            round(plan.add(raw_base, raw_tax, At::Tax(k))?) - (base_sum + tax_sum + tax_delta)
+        } else {
+            round(raw_base) - base_sum
+        };
+        for (&i, d) in lines.iter().zip(distribute_smoothly(base_delta, &raw_bases, plan.step)) {
+            bases[i][k] += d;
+        }
+    }
+    // 2. The document's untaxed amount.
+    let excluded_charged = (0..n).any(|i| (0..width).any(|k| !plan.taxes[k].price_include && amounts[i][k].is_some_and(|a| !a.is_zero())));
+    let untaxed_sum: Decimal = untaxed.iter().copied().sum();
+    let (raw, rounded, weights) = if excluded_charged {
+        (plan.sum(raw_untaxed.iter().copied(), At::Doc("untaxed"))?, untaxed_sum, &raw_untaxed)
+    } else {
+        let taxes: Decimal = (0..n).flat_map(|i| amounts[i].iter().flatten().copied().collect::<Vec<_>>()).sum();
+        (plan.add(plan.sum(raw_untaxed.iter().copied(), At::Doc("untaxed"))?, raw_taxes, At::Doc("total"))?, untaxed_sum + taxes, &raw_totals)
+    };
+    if !raw.is_zero() {
+        for (i, d) in distribute_smoothly(round(raw) - rounded, weights, plan.step).into_iter().enumerate() {
+            untaxed[i] = plan.add(untaxed[i], d, At::Line(i))?;
+        }
+    }
+    Ok(())
+}
+
+/// Odoo's `_distribute_delta_amount_smoothly`: `delta` (a multiple of `step`) as `steps` steps
+/// over the weights' magnitudes, largest first (ties in order): each takes
+/// `round_half_even(|w| × steps / Σ|w|)` while steps are left, and what is left goes a step
+/// each to the largest. Equal weights are shared as `1/len` each. (Odoo divides first in binary
+/// floating point; here the product is divided exactly, which agrees but for a float landing
+/// on the other side of a half.)
+fn distribute_smoothly(delta: Decimal, weights: &[Decimal], step: Decimal) -> Vec<Decimal> {
+    let mut out = vec![Decimal::ZERO; weights.len()];
+    if delta.is_zero() || step.is_zero() || weights.is_empty() {
+        return out;
+    }
+    let steps = (delta.abs() / step).round();
+    let one = if delta.is_sign_negative() { -step } else { step };
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| weights[b].abs().cmp(&weights[a].abs()));
+    let sum: Decimal = weights.iter().map(|w| w.abs()).sum();
+    let len = Decimal::from(weights.len());
+    let mut left = steps;
+    for &i in &order {
+        if left.is_zero() {
+            break;
+        }
+        let share = if sum.is_zero() { steps / len } else { weights[i].abs() * steps / sum };
+        let take = share.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointNearestEven).min(left);
+        left -= take;
+        out[i] += one * take;
+    }
+    let mut j = 0;
+    while left > Decimal::ZERO {
+        out[order[j % order.len()]] += one;
+        left -= Decimal::ONE;
+        j += 1;
+    }
+    out
 }
 
 /// Document scope: each tax's line amounts summed and rounded once with `rounding`, then spread

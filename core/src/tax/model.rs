@@ -98,7 +98,7 @@ pub enum Dialect {
     },
     /// Odoo 18 (and the 17.x online releases): fixed, then price-included, then excluded taxes;
     /// consecutive division taxes computed together; each tax rounded half-up as computed (per
-    /// line), or with five extra digits and rounded per document (globally).
+    /// line), or unrounded and then rounded per document as Odoo 18 does (globally).
     Odoo {
         /// `round_per_line` or `round_globally`.
         scope: Scope,

@@ -3,9 +3,10 @@
 //!
 //! Odoo computes fixed taxes first, then price-included taxes (taken out of the total), then
 //! excluded ones, each rounded half-up to the currency as it is computed ("round per line"); the
-//! base is then the total minus the included taxes. In "round globally" mode each line's tax
-//! keeps five more digits than the currency and only the document's tax per tax is rounded;
-//! the difference is spread over the lines. Odoo rounds half-up on decimals (its `float_round`
+//! base is then the total minus the included taxes. In "round globally" mode nothing is rounded
+//! while computing: lines are taxed on their unrounded amounts (quantity × price less the
+//! discount), and the document is then rounded as Odoo 18 does it
+//! (`exact::odoo18_round_globally`). Odoo rounds half-up on decimals (its `float_round`
 //! corrects binary noise before rounding), so exact decimal half-up reproduces it.
 //!
 //! Consecutive division taxes (Brazil's PIS, COFINS, ICMS …) form one batch, as Odoo's
@@ -19,9 +20,6 @@ use crate::tax::exact::{run, Options};
 use crate::tax::model::{Scope, TaxError};
 use crate::tax::plan::{Computed, Plan};
 
-/// Extra digits Odoo keeps on line amounts when rounding globally.
-const GLOBAL_EXTRA_DIGITS: u32 = 5;
-
 /// Computes the plan the way Odoo does.
 pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
     run(
@@ -29,7 +27,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         Options {
             rounding: Rounding::HalfUp,
             scope,
-            intermediate_places: Some(plan.places + GLOBAL_EXTRA_DIGITS),
+            odoo18_global: true,
             fixed_first: true,
             division_batches: true,
         },

@@ -98,6 +98,10 @@ pub struct PlannedLine {
     pub discount: Decimal,
     /// `gross − discount`. When taxes are price-included this amount includes them.
     pub net: Decimal,
+    /// The same before any rounding: `quantity × unit_price`, less the line's own discount
+    /// unrounded (a percentage of the unrounded amount) and its rounded share of the document
+    /// discount. What Odoo 18 taxes when it rounds globally.
+    pub exact_net: Decimal,
     /// One entry per planned tax, same index as [`Plan::taxes`].
     pub taxes: Vec<LineTax>,
 }

@@ -461,6 +461,8 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     let rounder = Step::new(step);
     let mut gross = Vec::with_capacity(doc.lines.len());
     let mut after_line = Vec::with_capacity(doc.lines.len());
+    // The same, unrounded (Odoo 18 rounding globally taxes these).
+    let mut exact_after_line = Vec::with_capacity(doc.lines.len());
     for (i, line) in doc.lines.iter().enumerate() {
         let (q, p) = (line.quantity.value(), line.unit_price.value());
         if q.is_zero() {
@@ -484,8 +486,26 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             Some(disc) => discount_of(&format!("lines[{i}].discount"), disc, g, step)?,
             None => Decimal::ZERO,
         };
+        // Exact: both at most 10^12, the product fits; a percentage of it too.
+        let exact_d = match &line.discount {
+            Some(Discount::Percent(pc)) => (q * p).checked_mul(pc.value() / Decimal::ONE_HUNDRED),
+            _ => Some(d),
+        }
+        .ok_or_else(|| TaxError::Overflow { field: format!("lines[{i}].discount") })?;
+        // A percentage discount, as each ERP applies it: Odoo discounts the unit price and
+        // rounds quantity × discounted price once (5 × 5.75 less 18 % is 23.575 → 23.58); ERPNext
+        // rounds the discounted rate to the currency first, then rate × quantity; ours rounds the
+        // amount and the discount each (28.75 − 5.18 = 23.57).
+        let after = match (&line.discount, rules.dialect) {
+            (Some(Discount::Percent(_)), Dialect::Odoo { .. } | Dialect::Odoo16 { .. }) => rounder.round(q * p - exact_d, Rounding::HalfUp),
+            (Some(Discount::Percent(pc)), Dialect::Erpnext { rounding_method }) => {
+                crate::tax::erpnext::discounted_amount(p, q, pc.value(), places(step), rounding_method, &|| format!("lines[{i}].discount"))?
+            }
+            _ => g - d,
+        };
         gross.push(g);
-        after_line.push(g - d);
+        after_line.push(after);
+        exact_after_line.push(q * p - exact_d);
     }
     // The document's amounts, positive and negative, stay within the limit (so do its totals).
     let mut magnitude = Decimal::ZERO;
@@ -565,6 +585,11 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             // discount only reduces the total (see result::assemble).
             discount,
             net: if rules.discounts_before_tax { net } else { gross[i] },
+            exact_net: if rules.discounts_before_tax {
+                exact_after_line[i] - doc_discounts[i]
+            } else {
+                line.quantity.value() * line.unit_price.value()
+            },
             taxes: line_taxes,
         });
     }
