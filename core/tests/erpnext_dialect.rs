@@ -163,6 +163,7 @@ fn plan(places: u32, taxes: Vec<PlannedTax>, lines: Vec<PlannedLine>) -> Plan {
         limit: satchel_core::tax::rounding::amount_limit(places),
         taxes,
         lines,
+        company: None,
     }
 }
 

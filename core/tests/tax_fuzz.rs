@@ -136,6 +136,8 @@ struct Case {
     prices_include_tax: bool,
     discounts_before_tax: bool,
     cash: bool,
+    /// A company currency: its step, the rate, whether Odoo's inverse rate.
+    company: Option<(&'static str, String, bool)>,
 }
 
 fn gen_case() -> impl Strategy<Value = Case> {
@@ -150,8 +152,9 @@ fn gen_case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        proptest::option::of((step(), amount("1000000000000"), any::<bool>())),
     )
-        .prop_map(|(dialect, step, taxes, group, scheduled, lines, document_discount, prices_include_tax, discounts_before_tax, cash)| Case {
+        .prop_map(|(dialect, step, taxes, group, scheduled, lines, document_discount, prices_include_tax, discounts_before_tax, cash, company)| Case {
             dialect,
             step,
             taxes,
@@ -162,6 +165,7 @@ fn gen_case() -> impl Strategy<Value = Case> {
             prices_include_tax,
             discounts_before_tax,
             cash,
+            company,
         })
 }
 
@@ -240,6 +244,9 @@ fn build(case: &Case) -> (Value, Value) {
     if let Some(d) = &case.document_discount {
         document["document_discount"] = discount(d);
     }
+    if let Some((step, rate, inverse)) = &case.company {
+        document["company_currency"] = json!({"code": "CCC", "step": step, if *inverse { "inverse_rate" } else { "rate" }: rate});
+    }
     (rules, document)
 }
 
@@ -313,6 +320,21 @@ fn check(result: &TaxResult, step: &str, erpnext: bool) -> Result<(), String> {
         return Err(format!("document: {} + {} + {difference} != {}", result.untaxed, result.tax, result.total));
     }
     amount_ok("total", result.total.value())?;
+    if let Some(c) = &result.company {
+        let untaxed: Decimal = c.lines.iter().map(|l| l.untaxed.value()).sum();
+        let tax: Decimal = c.lines.iter().map(|l| l.tax.value()).sum();
+        let taxes: Decimal = c.taxes.iter().map(|t| t.amount.value()).sum();
+        if untaxed != c.untaxed.value() || tax != c.tax.value() || taxes != tax {
+            return Err(format!("company: lines add up to {untaxed} + {tax} (taxes {taxes}), document {} + {}", c.untaxed, c.tax));
+        }
+        if let Some(l) = c.lines.iter().find(|l| l.untaxed.value() + l.tax.value() != l.total.value()) {
+            return Err(format!("company line {}: {} + {} != {}", l.id, l.untaxed, l.tax, l.total));
+        }
+        // ERPNext converts its grand total on its own; the others add up.
+        if !result.dialect.starts_with("erpnext") && c.untaxed.value() + c.tax.value() != c.total.value() {
+            return Err(format!("company: {} + {} != {}", c.untaxed, c.tax, c.total));
+        }
+    }
     Ok(())
 }
 

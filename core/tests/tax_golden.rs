@@ -98,6 +98,12 @@ fn check(name: &str, expected: &Value, got: &Value) {
             assert_eq!(s(&got[key]), s(v), "{name}: {key}");
         }
     }
+    // The company's currency, when the fixture states it.
+    if let Some(c) = expected.get("company") {
+        for key in ["currency", "untaxed", "tax", "total"] {
+            assert_eq!(s(&got["company"][key]), s(&c[key]), "{name}: company {key}");
+        }
+    }
     // Present exactly when the fixture states one (ERPNext's grand_total_diff).
     assert_eq!(got.get("rounding_difference"), expected.get("rounding_difference"), "{name}: rounding_difference");
     if let Some(v) = expected.get("cash_total").filter(|v| !v.is_null()) {

@@ -16,12 +16,12 @@ use satchel_core::sales::{
     CatalogProduct, CreditInfo, OrderKind, PriceList, Quote, SalesContext, SalesLine, SalesOrder,
 };
 use satchel_core::tax::model::{
-    Base, Certificate, Conditions, Currency, Customer, Dialect, Discount, ExemptionRule,
+    Base, Certificate, CompanyCurrency, Conditions, Currency, Customer, Dialect, Discount, ExemptionRule,
     FrappeRounding, Jurisdiction, RatePeriod, RepartitionPart, RuleSet, Schedule, Scope, TaxDef, TaxDocument,
     TaxError, TaxKind, TaxLine,
 };
 use satchel_core::tax::result::{
-    CashRoundingView, ExemptionView, LineTaxView, LineView, PartView, TaxResult, TaxTotalView, Treatment,
+    CashRoundingView, CompanyLineView, CompanyTaxView, CompanyView, ExemptionView, LineTaxView, LineView, PartView, TaxResult, TaxTotalView, Treatment,
 };
 use satchel_core::ts_export::{check_or_write, decl};
 use ts_rs::TS;
@@ -93,6 +93,7 @@ fn engine_typescript_declarations_are_up_to_date() {
         entry::<Certificate>(),
         entry::<Customer>(),
         entry::<TaxLine>(),
+        entry::<CompanyCurrency>(),
         entry::<TaxDocument>(),
         // The tax engine's answer and its error.
         entry::<Treatment>(),
@@ -102,6 +103,9 @@ fn engine_typescript_declarations_are_up_to_date() {
         entry::<TaxTotalView>(),
         entry::<ExemptionView>(),
         entry::<CashRoundingView>(),
+        entry::<CompanyLineView>(),
+        entry::<CompanyTaxView>(),
+        entry::<CompanyView>(),
         entry::<TaxResult>(),
         entry::<TaxError>(),
         // The quote request.

@@ -344,19 +344,26 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
     // (net total plus every row, each step rounded) plus `diff`, kept only when it is at most 5
     // in the last place; otherwise the grand total gives up the shelf amounts.
     let mut keeps_shelf = true;
+    let net_total = flt(item_net.iter().sum(), &|| "lines".into())?;
+    let mut running = net_total;
+    for (i, row) in rows.iter().enumerate() {
+        running = flt(running + row, &|| format!("taxes[{i}]"))?;
+    }
+    // ERPNext's grand total: the last row's running total, plus the kept difference.
+    let mut grand_total = running;
     if plan.taxes.iter().any(|t| t.price_include) {
-        let net_total = flt(item_net.iter().sum(), &|| "lines".into())?;
         let total = flt(nets.iter().sum(), &|| "lines".into())?;
-        let mut running = net_total;
         let mut non_inclusive = 0.0_f64;
         for (i, tax) in plan.taxes.iter().enumerate() {
-            running = flt(running + rows[i], &|| format!("taxes[{i}]"))?;
             if !tax.price_include {
                 non_inclusive += rows[i];
             }
         }
         let diff = flt(total + non_inclusive - running, &|| "lines".into())?;
         keeps_shelf = diff == 0.0 || diff.abs() <= 5.0 / 10_f64.powi(places as i32);
+        if keeps_shelf {
+            grand_total = flt(running + diff, &|| "lines".into())?;
+        }
     }
 
     // Into decimals: row totals, then each row split over its lines.
@@ -411,7 +418,58 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
         lines.push(ComputedLine { untaxed, difference, taxes });
     }
 
-    Ok(Computed { lines, tax_totals, keeps_shelf })
+    let company = match plan.company {
+        Some(conv) => Some(company_side(plan, conv, method, &CompanyInputs { rows: &rows, item_net: &item_net, bases: &bases, current: &current, rates: &rates, grand_total })?),
+        None => None,
+    };
+    Ok(Computed { lines, tax_totals, keeps_shelf, company })
+}
+
+/// What [`company_side`] converts: ERPNext's own figures in the document's currency.
+struct CompanyInputs<'a> {
+    rows: &'a [f64],
+    item_net: &'a [f64],
+    bases: &'a [Vec<f64>],
+    current: &'a [Vec<f64>],
+    rates: &'a [Vec<Option<f64>>],
+    grand_total: f64,
+}
+
+/// ERPNext's `base_*` fields (`_set_in_company_currency`): each figure converted on its own,
+/// `flt(value * conversion_rate, precision)` in the company currency's places: every row
+/// (`base_tax_amount`), every item's net amount (`base_net_amount`, whose sum is
+/// `base_net_total`) and the grand total (`base_grand_total`, which need not be their sum).
+/// Each converted row is split over its lines as the document's is. An `inverse_rate` is used
+/// as `1 / inverse_rate`.
+fn company_side(plan: &Plan, conv: crate::tax::plan::Conversion, method: FrappeRounding, x: &CompanyInputs<'_>) -> Result<crate::tax::plan::CompanyComputed, TaxError> {
+    let places = conv.places;
+    if places > MAX_PLACES {
+        return Err(unsupported("company_currency.step"));
+    }
+    let field = || "company_currency".to_string();
+    let rate = to_f64(conv.rate, &field)?;
+    let rate = if conv.divide { 1.0 / rate } else { rate };
+    let flt = |v: f64| frappe_round::rounded(checked(v * rate, &field)?, places, method).ok_or_else(|| TaxError::Overflow { field: field() });
+    let unit = Decimal::new(1, places);
+    let mut taxes: Vec<Vec<Option<ComputedTax>>> = vec![vec![None; plan.taxes.len()]; plan.lines.len()];
+    for (i, row) in x.rows.iter().enumerate() {
+        let total = to_decimal(flt(*row)?, places, &field)?;
+        let applying: Vec<usize> = (0..plan.lines.len()).filter(|&k| x.rates[k][i].is_some()).collect();
+        let mut weights = Vec::with_capacity(applying.len());
+        for &k in &applying {
+            weights.push(weight(x.current[k][i], &field)?);
+        }
+        let shares = distribute(total, &weights, unit, places).ok_or_else(|| TaxError::Overflow { field: field() })?;
+        for (&k, amount) in applying.iter().zip(shares) {
+            let base = if plan.taxes[i].kind == TaxKind::PerUnit { plan.lines[k].quantity } else { to_decimal(flt(x.bases[k][i])?, places, &field)? };
+            taxes[k][i] = Some(ComputedTax { base, amount });
+        }
+    }
+    let mut lines = Vec::with_capacity(plan.lines.len());
+    for (k, taxes) in taxes.into_iter().enumerate() {
+        lines.push(ComputedLine { untaxed: to_decimal(flt(x.item_net[k])?, places, &field)?, difference: Decimal::ZERO, taxes });
+    }
+    Ok(crate::tax::plan::CompanyComputed { lines, total: Some(to_decimal(flt(x.grand_total)?, places, &field)?) })
 }
 
 /// An item's amount after a percentage discount, as ERPNext computes it: the rate is

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::money::Rounding;
 use crate::tax::model::{Scope, TaxError, TaxKind};
-use crate::tax::plan::{At, Computed, ComputedLine, ComputedTax, Plan, PlanBase};
+use crate::tax::plan::{At, CompanyComputed, Computed, ComputedLine, ComputedTax, Plan, PlanBase};
 use crate::tax::rounding::{apportion, round_to_total, Step};
 
 /// How the engine rounds and orders.
@@ -176,6 +176,7 @@ fn whole_price_division(plan: &Plan, line: &crate::tax::plan::PlannedLine, o: &O
 }
 
 /// A lines × taxes table in one allocation; `table[i]` is line `i`'s row.
+#[derive(Clone)]
 pub(crate) struct Table<T> {
     width: usize,
     rows: usize,
@@ -407,9 +408,12 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         untaxed.push(line_untaxed);
     }
 
+    // The unrounded tables, for the company's currency in document scope.
+    let raw = (plan.company.is_some() && o.scope == Scope::Document).then(|| (amounts.clone(), bases.clone(), untaxed.clone()));
+    let global = if raw_lines { Global::Odoo18 } else { Global::Spread(o.rounding) };
     if raw_lines {
-        odoo18_round_globally(plan, &mut amounts, &mut bases, &mut untaxed)?;
-        let mut computed = collect(plan, &amounts, &bases, &untaxed, o.rounding)?;
+        odoo18_round_globally(plan, plan.step, &mut amounts, &mut bases, &mut untaxed)?;
+        let mut computed = collect(plan, plan.step, &amounts, &bases, &untaxed, o.rounding)?;
         // Odoo gives the document's differences back in proportion to the lines: on a document
         // mixing included and excluded taxes a tax-included line may end a cent off its shelf
         // amount, and Odoo's total is then what the amounts add up to.
@@ -418,36 +422,125 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
                 plan.taxes.iter().zip(&cl.taxes).filter(|(t, _)| t.price_include).filter_map(|(_, c)| c.map(|c| c.amount)).collect();
             included.is_empty() || cl.untaxed + included.iter().copied().sum::<Decimal>() == line.net
         });
+        computed.company = company_side(plan, o.scope, o.rounding, global, raw.as_ref(), &computed)?;
         return Ok(computed);
     }
 
     // Document scope: round each tax once, then give the lines amounts that add up to it.
     if o.scope == Scope::Document {
-        spread_per_document(plan, &mut amounts, o.rounding)?;
-        for (i, line) in plan.lines.iter().enumerate() {
-            let has_included = (0..n_taxes).any(|k| plan.taxes[k].price_include && amounts[i][k].is_some());
-            if !has_included {
-                untaxed[i] = line.net;
-                continue;
-            }
-            let included = plan.sum((0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]), At::Line(i))?;
-            untaxed[i] = plan.sub(line.net, included, At::Line(i))?;
-            // The bases shown are those of the final, spread amounts and untaxed amount.
-            for k in 0..n_taxes {
-                if amounts[i][k].is_none() {
-                    continue;
-                }
-                let tax = &plan.taxes[k];
-                bases[i][k] = if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) || tax.base == PlanBase::Net {
-                    base_of(plan, k, untaxed[i], &amounts[i], At::Line(i))?
-                } else {
-                    untaxed[i]
-                };
-            }
-        }
+        let nets: Vec<Decimal> = plan.lines.iter().map(|l| l.net).collect();
+        settle_document(plan, plan.step, o.rounding, &mut amounts, &mut bases, &mut untaxed, &nets)?;
     }
 
-    collect(plan, &amounts, &bases, &untaxed, o.rounding)
+    let mut computed = collect(plan, plan.step, &amounts, &bases, &untaxed, o.rounding)?;
+    computed.company = company_side(plan, o.scope, o.rounding, global, raw.as_ref(), &computed)?;
+    Ok(computed)
+}
+
+/// Exact document scope in a currency of step `step`: each tax rounded once and spread
+/// ([`spread_per_document`]); a line with included taxes keeps its shelf amount (`nets`), its
+/// untaxed amount being what the spread included taxes leave, and its bases follow.
+fn settle_document(
+    plan: &Plan,
+    step: Decimal,
+    rounding: Rounding,
+    amounts: &mut Table<Option<Decimal>>,
+    bases: &mut Table<Decimal>,
+    untaxed: &mut [Decimal],
+    nets: &[Decimal],
+) -> Result<(), TaxError> {
+    let n_taxes = plan.taxes.len();
+    spread_per_document(plan, step, amounts, rounding)?;
+    for (i, net) in nets.iter().enumerate() {
+        let has_included = (0..n_taxes).any(|k| plan.taxes[k].price_include && amounts[i][k].is_some());
+        if !has_included {
+            untaxed[i] = *net;
+            continue;
+        }
+        let included = plan.sum((0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]), At::Line(i))?;
+        untaxed[i] = plan.sub(*net, included, At::Line(i))?;
+        // The bases shown are those of the final, spread amounts and untaxed amount.
+        for k in 0..n_taxes {
+            if amounts[i][k].is_none() {
+                continue;
+            }
+            let tax = &plan.taxes[k];
+            bases[i][k] = if matches!(tax.kind, TaxKind::Percent | TaxKind::Division) || tax.base == PlanBase::Net {
+                base_of(plan, k, untaxed[i], &amounts[i], At::Line(i))?
+            } else {
+                untaxed[i]
+            };
+        }
+    }
+    Ok(())
+}
+
+/// A dialect's unrounded tables (amounts, bases, untaxed amounts), kept for the company side.
+pub(crate) type RawTables = (Table<Option<Decimal>>, Table<Decimal>, Vec<Decimal>);
+
+/// How a dialect rounds in document scope, for its company-currency side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Global {
+    /// Each tax's exact total rounded once and spread ([`settle_document`]).
+    Spread(Rounding),
+    /// Odoo 18's ([`odoo18_round_globally`]).
+    Odoo18,
+}
+
+/// The answer in the company's currency, when the plan has one. Rounding per line, each rounded
+/// document amount is converted and rounded again (Odoo: `round(round(x) / rate)` line by
+/// line; the company totals are the sums). In document scope the unrounded amounts (`raw`) are
+/// converted and rounded in the company's currency the way the document's were (Odoo rounds
+/// globally on each side on its own).
+pub(crate) fn company_side(
+    plan: &Plan,
+    scope: Scope,
+    rounding: Rounding,
+    global: Global,
+    raw: Option<&RawTables>,
+    computed: &Computed,
+) -> Result<Option<CompanyComputed>, TaxError> {
+    let Some(conv) = plan.company else { return Ok(None) };
+    let overflow = || TaxError::Overflow { field: "company_currency".into() };
+    let round = |x: Decimal| conv.round(x, rounding).ok_or_else(overflow);
+    let convert = |x: Decimal| conv.convert(x).ok_or_else(overflow);
+    let lines = match (scope, raw) {
+        (Scope::Document, Some((amounts, bases, untaxed))) => {
+            let (mut amounts, mut bases, mut untaxed) = (amounts.clone(), bases.clone(), untaxed.clone());
+            for i in 0..untaxed.len() {
+                untaxed[i] = convert(untaxed[i])?;
+                for k in 0..plan.taxes.len() {
+                    if let Some(a) = amounts[i][k] {
+                        amounts[i][k] = Some(convert(a)?);
+                        bases[i][k] = convert(bases[i][k])?;
+                    }
+                }
+            }
+            match global {
+                Global::Odoo18 => odoo18_round_globally(plan, conv.step, &mut amounts, &mut bases, &mut untaxed)?,
+                Global::Spread(r) => {
+                    let nets = plan.lines.iter().map(|l| round(l.net)).collect::<Result<Vec<_>, _>>()?;
+                    settle_document(plan, conv.step, r, &mut amounts, &mut bases, &mut untaxed, &nets)?;
+                }
+            }
+            collect(plan, conv.step, &amounts, &bases, &untaxed, rounding)?.lines
+        }
+        _ => {
+            let mut lines = Vec::with_capacity(computed.lines.len());
+            for cl in &computed.lines {
+                let mut taxes = Vec::with_capacity(cl.taxes.len());
+                for t in &cl.taxes {
+                    taxes.push(match t {
+                        Some(t) => Some(ComputedTax { base: round(t.base)?, amount: round(t.amount)? }),
+                        None => None,
+                    });
+                }
+                lines.push(ComputedLine { untaxed: round(cl.untaxed)?, difference: Decimal::ZERO, taxes });
+            }
+            lines
+        }
+    };
+    Ok(Some(CompanyComputed { lines, total: None }))
 }
 
 /// Odoo 18's "round globally" (`account.tax._round_base_lines_tax_details` and the
@@ -463,8 +556,8 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
 ///    rounding of the raw tax-included total, in proportion to the lines' raw totals. So a
 ///    tax-included shelf price is kept (100.00 with two 10 % included taxes: 83.34 + 8.33 +
 ///    8.33), and the line's untaxed amount is Odoo's balance (`price_subtotal` plus the delta).
-fn odoo18_round_globally(plan: &Plan, amounts: &mut Table<Option<Decimal>>, bases: &mut Table<Decimal>, untaxed: &mut [Decimal]) -> Result<(), TaxError> {
-    let rounder = Step::new(plan.step);
+fn odoo18_round_globally(plan: &Plan, step: Decimal, amounts: &mut Table<Option<Decimal>>, bases: &mut Table<Decimal>, untaxed: &mut [Decimal]) -> Result<(), TaxError> {
+    let rounder = Step::new(step);
     let round = |x: Decimal| rounder.round(x, Rounding::HalfUp);
     let n = untaxed.len();
     let width = plan.taxes.len();
@@ -499,7 +592,7 @@ fn odoo18_round_globally(plan: &Plan, amounts: &mut Table<Option<Decimal>>, base
             base_sum += bases[i][k];
         }
         let tax_delta = round(raw_tax) - tax_sum;
-        for (&i, d) in lines.iter().zip(distribute_smoothly(tax_delta, &raw_amounts, plan.step)) {
+        for (&i, d) in lines.iter().zip(distribute_smoothly(tax_delta, &raw_amounts, step)) {
             amounts[i][k] = amounts[i][k].map(|a| a + d);
         }
         let base_delta = if plan.taxes[k].price_include {
@@ -507,7 +600,7 @@ fn odoo18_round_globally(plan: &Plan, amounts: &mut Table<Option<Decimal>>, base
         } else {
             round(raw_base) - base_sum
         };
-        for (&i, d) in lines.iter().zip(distribute_smoothly(base_delta, &raw_bases, plan.step)) {
+        for (&i, d) in lines.iter().zip(distribute_smoothly(base_delta, &raw_bases, step)) {
             bases[i][k] += d;
         }
     }
@@ -521,7 +614,7 @@ fn odoo18_round_globally(plan: &Plan, amounts: &mut Table<Option<Decimal>>, base
         (plan.add(plan.sum(raw_untaxed.iter().copied(), At::Doc("untaxed"))?, raw_taxes, At::Doc("total"))?, untaxed_sum + taxes, &raw_totals)
     };
     if !raw.is_zero() {
-        for (i, d) in distribute_smoothly(round(raw) - rounded, weights, plan.step).into_iter().enumerate() {
+        for (i, d) in distribute_smoothly(round(raw) - rounded, weights, step).into_iter().enumerate() {
             untaxed[i] = plan.add(untaxed[i], d, At::Line(i))?;
         }
     }
@@ -566,8 +659,8 @@ fn distribute_smoothly(delta: Decimal, weights: &[Decimal], step: Decimal) -> Ve
 
 /// Document scope: each tax's line amounts summed and rounded once with `rounding`, then spread
 /// back over its lines so that they add up to it ([`round_to_total`]).
-pub(crate) fn spread_per_document(plan: &Plan, amounts: &mut Table<Option<Decimal>>, rounding: Rounding) -> Result<(), TaxError> {
-    let rounder = Step::new(plan.step);
+pub(crate) fn spread_per_document(plan: &Plan, step: Decimal, amounts: &mut Table<Option<Decimal>>, rounding: Rounding) -> Result<(), TaxError> {
+    let rounder = Step::new(step);
     for k in 0..amounts.width {
         let rows: Vec<usize> = (0..amounts.rows).filter(|&i| amounts[i][k].is_some()).collect();
         if rows.is_empty() {
@@ -575,7 +668,7 @@ pub(crate) fn spread_per_document(plan: &Plan, amounts: &mut Table<Option<Decima
         }
         let exact: Vec<Decimal> = rows.iter().map(|&i| amounts[i][k].unwrap_or_default()).collect();
         let total = rounder.round(plan.sum(exact.iter().copied(), At::Tax(k))?, rounding);
-        let spread = round_to_total(&exact, total, plan.step).ok_or_else(|| plan.overflow(At::Tax(k)))?;
+        let spread = round_to_total(&exact, total, step).ok_or_else(|| plan.overflow(At::Tax(k)))?;
         for (&i, amount) in rows.iter().zip(spread) {
             amounts[i][k] = Some(amount);
         }
@@ -587,12 +680,13 @@ pub(crate) fn spread_per_document(plan: &Plan, amounts: &mut Table<Option<Decima
 /// lines'; bases and untaxed amounts rounded to the step with `rounding`.
 pub(crate) fn collect(
     plan: &Plan,
+    step: Decimal,
     amounts: &Table<Option<Decimal>>,
     bases: &Table<Decimal>,
     untaxed: &[Decimal],
     rounding: Rounding,
 ) -> Result<Computed, TaxError> {
-    let rounder = Step::new(plan.step);
+    let rounder = Step::new(step);
     let mut tax_totals = vec![Decimal::ZERO; amounts.width];
     let mut lines = Vec::with_capacity(untaxed.len());
     for (i, line_untaxed) in untaxed.iter().enumerate() {
@@ -608,5 +702,5 @@ pub(crate) fn collect(
         }
         lines.push(ComputedLine { untaxed: rounder.round(*line_untaxed, rounding), difference: Decimal::ZERO, taxes });
     }
-    Ok(Computed { lines, tax_totals, keeps_shelf: true })
+    Ok(Computed { lines, tax_totals, keeps_shelf: true, company: None })
 }

@@ -421,6 +421,28 @@ pub struct TaxDocument {
     #[serde(default)]
     #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub cash: bool,
+    /// The company's own currency, when the document is in another: the result then also gives
+    /// the amounts in it, converted and rounded as the dialect's ERP does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_currency: Option<CompanyCurrency>,
+}
+
+/// The company's currency and the rate to it from the document's (the rule set's) currency.
+/// Exactly one of `rate` and `inverse_rate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields))]
+#[serde(deny_unknown_fields)]
+pub struct CompanyCurrency {
+    /// ISO 4217 code.
+    pub code: String,
+    /// Its smallest step, e.g. `"0.01"`.
+    pub step: Dec,
+    /// Company units for one document unit (ERPNext's `conversion_rate`): company = document × rate.
+    #[serde(default)]
+    pub rate: Option<Dec>,
+    /// Document units for one company unit (Odoo's currency rate): company = document / inverse_rate.
+    #[serde(default)]
+    pub inverse_rate: Option<Dec>,
 }
 
 /// Why a document could not be taxed. Every variant names the field concerned.

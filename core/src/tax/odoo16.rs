@@ -38,7 +38,7 @@
 use rust_decimal::Decimal;
 
 use crate::money::{round, Rounding};
-use crate::tax::exact::{collect, spread_per_document, Table};
+use crate::tax::exact::{collect, company_side, spread_per_document, Global, Table};
 use crate::tax::model::{Scope, TaxError, TaxKind};
 use crate::tax::plan::{At, Computed, Plan, PlanBase};
 use crate::tax::rounding::{apportion, Step};
@@ -223,9 +223,11 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         untaxed.push(total_excluded * sign);
     }
 
+    // The unrounded tables, for the company's currency in document scope.
+    let raw = (plan.company.is_some() && scope == Scope::Document).then(|| (amounts.clone(), bases.clone(), untaxed.clone()));
     // Round globally: each tax's document total once, spread over its lines.
     if scope == Scope::Document {
-        spread_per_document(plan, &mut amounts, Rounding::HalfUp)?;
+        spread_per_document(plan, plan.step, &mut amounts, Rounding::HalfUp)?;
         // The shelf amount is kept exactly: untaxed = net − the included taxes as spread.
         for (i, line) in plan.lines.iter().enumerate() {
             let included: Vec<Decimal> = (0..n_taxes).filter(|&k| plan.taxes[k].price_include).filter_map(|k| amounts[i][k]).collect();
@@ -235,5 +237,7 @@ pub fn compute(plan: &Plan, scope: Scope) -> Result<Computed, TaxError> {
         }
     }
 
-    collect(plan, &amounts, &bases, &untaxed, Rounding::HalfUp)
+    let mut computed = collect(plan, plan.step, &amounts, &bases, &untaxed, Rounding::HalfUp)?;
+    computed.company = company_side(plan, scope, Rounding::HalfUp, Global::Spread(Rounding::HalfUp), raw.as_ref(), &computed)?;
+    Ok(computed)
 }

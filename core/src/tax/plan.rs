@@ -119,6 +119,37 @@ pub struct Plan {
     pub taxes: Vec<PlannedTax>,
     /// Lines in document order.
     pub lines: Vec<PlannedLine>,
+    /// The company's currency, when the document is in another.
+    pub company: Option<Conversion>,
+}
+
+/// Document amounts into the company's currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Conversion {
+    /// The company currency's step.
+    pub step: Decimal,
+    /// Its places.
+    pub places: u32,
+    /// The rate: company units per document unit, or document units per company unit when
+    /// `divide`.
+    pub rate: Decimal,
+    /// Whether to divide by `rate` (Odoo's way) rather than multiply (ERPNext's).
+    pub divide: bool,
+}
+
+impl Conversion {
+    /// `x` in the company's currency, unrounded; `None` beyond the limit of the company
+    /// currency's places ([`crate::tax::rounding::amount_limit`]).
+    pub fn convert(&self, x: Decimal) -> Option<Decimal> {
+        let c = if self.divide { x.checked_div(self.rate) } else { x.checked_mul(self.rate) }?;
+        crate::tax::rounding::within_limit(c, crate::tax::rounding::amount_limit(self.places)).then_some(c)
+    }
+
+    /// `x` converted and rounded to the company's step.
+    pub fn round(&self, x: Decimal, rounding: crate::money::Rounding) -> Option<Decimal> {
+        let c = self.convert(x)?;
+        Some(crate::tax::rounding::Step::new(self.step).round(c, rounding))
+    }
 }
 
 impl Plan {
@@ -244,6 +275,17 @@ pub struct ComputedLine {
     pub taxes: Vec<Option<ComputedTax>>,
 }
 
+/// A dialect's answer in the company's currency: each line's untaxed amount and taxes (as
+/// computed, before repartition), and the total where the ERP converts it on its own (ERPNext's
+/// `base_grand_total`); otherwise the total is what the amounts add up to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompanyComputed {
+    /// Per line.
+    pub lines: Vec<ComputedLine>,
+    /// The converted total, when the ERP converts the total itself.
+    pub total: Option<Decimal>,
+}
+
 /// A dialect's answer. Invariants (checked by [`crate::tax::result::assemble`]): for every tax,
 /// the line amounts add up to `tax_totals`; when `keeps_shelf`, on every line with
 /// price-included taxes `untaxed + included taxes + difference == net` (the shelf price is kept
@@ -254,6 +296,8 @@ pub struct Computed {
     pub lines: Vec<ComputedLine>,
     /// Per planned tax: the document's amount of that tax.
     pub tax_totals: Vec<Decimal>,
+    /// The same in the company's currency, when the plan has one.
+    pub company: Option<CompanyComputed>,
     /// Whether the totals keep the shelf amounts. Only ERPNext gives them up: when the rounding
     /// difference of a tax-included document exceeds 5 in the last place, its grand total is the
     /// net total plus the taxes, whatever the shelf said.

@@ -131,6 +131,24 @@ pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
     Ok(())
 }
 
+/// The document's company currency, checked: a step as the rule set's, and exactly one positive
+/// rate of at most 10^12.
+fn company_conversion(c: &crate::tax::model::CompanyCurrency) -> Result<crate::tax::plan::Conversion, TaxError> {
+    let step = c.step.value();
+    if step <= Decimal::ZERO || places(step) > MAX_PLACES {
+        return Err(bad_input("company_currency.step", format!("must be greater than zero, with at most {MAX_PLACES} decimal places")));
+    }
+    let (field, rate, divide) = match (c.rate, c.inverse_rate) {
+        (Some(r), None) => ("company_currency.rate", r.value(), false),
+        (None, Some(r)) => ("company_currency.inverse_rate", r.value(), true),
+        _ => return Err(bad_input("company_currency", "give exactly one of rate and inverse_rate")),
+    };
+    if rate <= Decimal::ZERO || rate > MAX_INPUT {
+        return Err(bad_input(field, "must be greater than zero and at most 10^12"));
+    }
+    Ok(crate::tax::plan::Conversion { step, places: places(step), rate, divide })
+}
+
 fn check_step(step: Decimal) -> Result<(), TaxError> {
     if step <= Decimal::ZERO {
         return Err(invalid("currency.step", "must be greater than zero"));
@@ -593,5 +611,6 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             taxes: line_taxes,
         });
     }
-    Ok(Plan { step, places: places(step), limit, taxes, lines })
+    let company = doc.company_currency.as_ref().map(company_conversion).transpose()?;
+    Ok(Plan { step, places: places(step), limit, taxes, lines, company })
 }

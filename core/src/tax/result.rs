@@ -192,6 +192,56 @@ pub struct TaxResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
     pub cash_rounding: Option<CashRoundingView>,
+    /// The same document in the company's currency, when the document names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(optional))]
+    pub company: Option<CompanyView>,
+}
+
+/// One line in the company's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub struct CompanyLineView {
+    /// The caller's id.
+    pub id: Arc<str>,
+    /// Net amount before tax.
+    pub untaxed: Dec,
+    /// Sum of this line's taxes (as charged).
+    pub tax: Dec,
+    /// `untaxed + tax`.
+    pub total: Dec,
+}
+
+/// One tax in the company's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub struct CompanyTaxView {
+    /// Tax code.
+    pub code: Arc<str>,
+    /// Taxable base.
+    pub base: Dec,
+    /// Amount charged.
+    pub amount: Dec,
+}
+
+/// The document in the company's currency: every amount converted and rounded as the dialect's
+/// ERP does (see docs/tax-engine.md §4, multi-currency).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+pub struct CompanyView {
+    /// The company's currency code.
+    pub currency: String,
+    /// Lines, in document order.
+    pub lines: Vec<CompanyLineView>,
+    /// Per tax charged, in order of application.
+    pub taxes: Vec<CompanyTaxView>,
+    /// Sum of line untaxed amounts.
+    pub untaxed: Dec,
+    /// Sum of taxes.
+    pub tax: Dec,
+    /// The total: `untaxed + tax`, or the ERP's own conversion of the document's total
+    /// (ERPNext's `base_grand_total`, which need not be their sum).
+    pub total: Dec,
 }
 
 fn dialect_name(rules: &RuleSet) -> String {
@@ -248,8 +298,8 @@ fn at_least_places(mut value: Decimal, places: u32) -> Decimal {
 /// rounded half-up to the step; what the customer is charged is `amount × Σ factors / 100`
 /// rounded once, and the parts' rounding difference goes a step at a time to the first parts
 /// (Odoo's spreading), so the parts always add up to the charge.
-fn repartition(plan: &Plan, amount: Decimal, parts: &[(String, Decimal)], at: At) -> Result<(Decimal, Vec<Decimal>), TaxError> {
-    let step = crate::tax::rounding::Step::new(plan.step);
+fn repartition(plan: &Plan, unit: Decimal, amount: Decimal, parts: &[(String, Decimal)], at: At) -> Result<(Decimal, Vec<Decimal>), TaxError> {
+    let step = crate::tax::rounding::Step::new(unit);
     let hundred = Decimal::ONE_HUNDRED;
     let factor_sum = parts.iter().try_fold(Decimal::ZERO, |acc, (_, f)| acc.checked_add(*f)).ok_or_else(|| plan.overflow(at))?;
     let charged = step.round(plan.mul(amount, factor_sum / hundred, at)?, Rounding::HalfUp);
@@ -258,10 +308,10 @@ fn repartition(plan: &Plan, amount: Decimal, parts: &[(String, Decimal)], at: At
         amounts.push(step.round(plan.mul(amount, *f / hundred, at)?, Rounding::HalfUp));
     }
     let mut left = plan.sub(charged, plan.sum(amounts.iter().copied(), at)?, at)?;
-    let one = if left.is_sign_negative() { -plan.step } else { plan.step };
+    let one = if left.is_sign_negative() { -unit } else { unit };
     let mut i = 0;
     // At most one step per part: each part is within half a step of its share.
-    while !left.is_zero() && !plan.step.is_zero() && i < amounts.len() * 2 {
+    while !left.is_zero() && !unit.is_zero() && i < amounts.len() * 2 {
         let k = i % amounts.len();
         amounts[k] += one;
         left -= one;
@@ -337,7 +387,7 @@ pub fn assemble(
                 (amount, Vec::new())
             } else {
                 computed_sums[k] = plan.add(computed_sums[k], amount, At::Tax(k))?;
-                let (charged_amount, parts) = repartition(plan, amount, &tax.repartition, At::Tax(k))?;
+                let (charged_amount, parts) = repartition(plan, plan.step, amount, &tax.repartition, At::Tax(k))?;
                 for (sum, part) in part_sums[k].iter_mut().zip(&parts) {
                     *sum = plan.add(*sum, *part, At::Tax(k))?;
                 }
@@ -465,6 +515,10 @@ pub fn assemble(
             certificate: e.requires_certificate.then(|| document.customer.certificate.clone()).flatten(),
         })
         .collect();
+    let company = match (&computed.company, &document.company_currency, plan.company) {
+        (Some(cc), Some(currency), Some(conv)) => Some(company_view(plan, cc, &currency.code, conv, after_tax_discount)?),
+        _ => None,
+    };
     Ok(TaxResult {
         rule_set: format!("{}@{}", rules.id, rules.version),
         dialect: dialect_name(rules),
@@ -479,5 +533,72 @@ pub fn assemble(
         total: Dec(at_least_places(total, plan.places)),
         exemptions,
         cash_rounding,
+        company,
+    })
+}
+
+/// The company-currency view of a dialect's company side: taxes charged after repartition (in
+/// the company's step), lines and totals summed.
+fn company_view(
+    plan: &Plan,
+    cc: &crate::tax::plan::CompanyComputed,
+    currency: &str,
+    conv: crate::tax::plan::Conversion,
+    after_tax_discount: bool,
+) -> Result<CompanyView, TaxError> {
+    if cc.lines.len() != plan.lines.len() {
+        return Err(inconsistent("company_currency".into(), "dialect returned another shape than the plan".into()));
+    }
+    let places = conv.places;
+    let zero = at_least_places(Decimal::ZERO, places);
+    let mut bases = vec![zero; plan.taxes.len()];
+    let mut amounts = vec![zero; plan.taxes.len()];
+    let mut charged = vec![false; plan.taxes.len()];
+    let mut lines = Vec::with_capacity(plan.lines.len());
+    for (i, (pl, cl)) in plan.lines.iter().zip(&cc.lines).enumerate() {
+        let mut line_tax = zero;
+        for (k, (tax, how)) in plan.taxes.iter().zip(&pl.taxes).enumerate() {
+            if !matches!(how, LineTax::Applies { .. }) {
+                continue;
+            }
+            let ct = cl.taxes.get(k).copied().flatten().ok_or_else(|| inconsistent(format!("lines[{i}]"), format!("{} not converted", tax.code)))?;
+            let amount = if tax.repartition.is_empty() { ct.amount } else { repartition(plan, conv.step, ct.amount, &tax.repartition, At::Tax(k))?.0 };
+            charged[k] = true;
+            bases[k] = plan.add(bases[k], ct.base, At::Tax(k))?;
+            amounts[k] = plan.add(amounts[k], amount, At::Tax(k))?;
+            line_tax = plan.add(line_tax, amount, At::Line(i))?;
+        }
+        let mut untaxed = cl.untaxed;
+        if after_tax_discount && !pl.discount.is_zero() {
+            let discount = conv.round(pl.discount, Rounding::HalfUp).ok_or_else(|| TaxError::Overflow { field: "company_currency".into() })?;
+            untaxed = plan.sub(untaxed, discount, At::Line(i))?;
+        }
+        lines.push(CompanyLineView {
+            id: pl.id.clone(),
+            untaxed: Dec(at_least_places(untaxed, places)),
+            tax: Dec(at_least_places(line_tax, places)),
+            total: Dec(at_least_places(plan.add(untaxed, line_tax, At::Line(i))?, places)),
+        });
+    }
+    let untaxed = plan.sum(lines.iter().map(|l| l.untaxed.value()), At::Doc("company_currency"))?;
+    let tax = plan.sum(lines.iter().map(|l| l.tax.value()), At::Doc("company_currency"))?;
+    let total = match cc.total {
+        Some(t) => t,
+        None => plan.add(untaxed, tax, At::Doc("company_currency"))?,
+    };
+    let taxes = plan
+        .taxes
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| charged[*k])
+        .map(|(k, t)| CompanyTaxView { code: Arc::from(t.code.as_str()), base: Dec(at_least_places(bases[k], places)), amount: Dec(at_least_places(amounts[k], places)) })
+        .collect();
+    Ok(CompanyView {
+        currency: currency.to_owned(),
+        lines,
+        taxes,
+        untaxed: Dec(at_least_places(untaxed, places)),
+        tax: Dec(at_least_places(tax, places)),
+        total: Dec(at_least_places(total, places)),
     })
 }

@@ -336,6 +336,27 @@ discount?: Discount,
  */
 extra_taxes?: Array<string>, };
 /**
+ * The company's currency and the rate to it from the document's (the rule set's) currency.
+ * Exactly one of `rate` and `inverse_rate`.
+ */
+export type CompanyCurrency = { 
+/**
+ * ISO 4217 code.
+ */
+code: string, 
+/**
+ * Its smallest step, e.g. `"0.01"`.
+ */
+step: Dec, 
+/**
+ * Company units for one document unit (ERPNext's `conversion_rate`): company = document × rate.
+ */
+rate?: Dec, 
+/**
+ * Document units for one company unit (Odoo's currency rate): company = document / inverse_rate.
+ */
+inverse_rate?: Dec, };
+/**
  * A document to tax.
  */
 export type TaxDocument = { 
@@ -374,7 +395,12 @@ document_discount?: Discount,
 /**
  * Whether the customer pays cash (then the total is cash-rounded, if the rule set says so).
  */
-cash?: boolean, };
+cash?: boolean, 
+/**
+ * The company's own currency, when the document is in another: the result then also gives
+ * the amounts in it, converted and rounded as the dialect's ERP does.
+ */
+company_currency?: CompanyCurrency, };
 /**
  * How a tax treated a line.
  */
@@ -555,6 +581,72 @@ total: Dec,
  */
 adjustment: Dec, };
 /**
+ * One line in the company's currency.
+ */
+export type CompanyLineView = { 
+/**
+ * The caller's id.
+ */
+id: string, 
+/**
+ * Net amount before tax.
+ */
+untaxed: Dec, 
+/**
+ * Sum of this line's taxes (as charged).
+ */
+tax: Dec, 
+/**
+ * `untaxed + tax`.
+ */
+total: Dec, };
+/**
+ * One tax in the company's currency.
+ */
+export type CompanyTaxView = { 
+/**
+ * Tax code.
+ */
+code: string, 
+/**
+ * Taxable base.
+ */
+base: Dec, 
+/**
+ * Amount charged.
+ */
+amount: Dec, };
+/**
+ * The document in the company's currency: every amount converted and rounded as the dialect's
+ * ERP does (see docs/tax-engine.md §4, multi-currency).
+ */
+export type CompanyView = { 
+/**
+ * The company's currency code.
+ */
+currency: string, 
+/**
+ * Lines, in document order.
+ */
+lines: Array<CompanyLineView>, 
+/**
+ * Per tax charged, in order of application.
+ */
+taxes: Array<CompanyTaxView>, 
+/**
+ * Sum of line untaxed amounts.
+ */
+untaxed: Dec, 
+/**
+ * Sum of taxes.
+ */
+tax: Dec, 
+/**
+ * The total: `untaxed + tax`, or the ERP's own conversion of the document's total
+ * (ERPNext's `base_grand_total`, which need not be their sum).
+ */
+total: Dec, };
+/**
  * The taxes of a document.
  */
 export type TaxResult = { 
@@ -609,7 +701,11 @@ exemptions: Array<ExemptionView>,
 /**
  * Present when the document is paid in cash and the rule set rounds cash totals.
  */
-cash_rounding?: CashRoundingView, };
+cash_rounding?: CashRoundingView, 
+/**
+ * The same document in the company's currency, when the document names one.
+ */
+company?: CompanyView, };
 /**
  * Why a document could not be taxed. Every variant names the field concerned.
  */
