@@ -16,9 +16,9 @@ use satchel_core::sales::{
     CatalogProduct, CreditInfo, OrderKind, PriceList, Quote, SalesContext, SalesLine, SalesOrder,
 };
 use satchel_core::tax::model::{
-    Base, Certificate, CompanyCurrency, Conditions, Currency, Customer, Dialect, Discount, ExemptionRule,
+    Base, Certificate, CompanyCurrency, Conditions, Currency, Customer, Dialect, Discount, ExemptionRule, FiscalPosition,
     FrappeRounding, Jurisdiction, RatePeriod, RepartitionPart, RuleSet, Schedule, Scope, TaxDef, TaxDocument,
-    TaxError, TaxKind, TaxLine,
+    TaxError, TaxKind, TaxLine, TaxMapping,
 };
 use satchel_core::tax::result::{
     CashRoundingView, CompanyLineView, CompanyTaxView, CompanyView, ExemptionView, LineTaxView, LineView, PartView, TaxResult, TaxTotalView, Treatment,
@@ -87,6 +87,8 @@ fn engine_typescript_declarations_are_up_to_date() {
         entry::<Jurisdiction>(),
         entry::<Conditions>(),
         entry::<ExemptionRule>(),
+        entry::<TaxMapping>(),
+        entry::<FiscalPosition>(),
         entry::<RuleSet>(),
         // The document to tax.
         entry::<Discount>(),

@@ -166,6 +166,7 @@ pub(super) fn price<'a>(
         lines,
         document_discount: order.order_discount_percent.map(Discount::Percent),
         cash: order.cash,
+        fiscal_position: None,
         company_currency: None,
     };
     Ok(Priced { list, unit_prices, tax_document, facts })

@@ -340,6 +340,7 @@ pub(crate) fn assemble(
             }],
         }],
         exemptions: Vec::new(),
+        fiscal_positions: Vec::new(),
     };
     validate_rules(&rules).map_err(ConvertError::InvalidRuleSet)?;
     Ok(rules)

@@ -239,7 +239,9 @@ fn overflow(field: String) -> TaxError {
     TaxError::Overflow { field }
 }
 
-pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
+/// Every line's amounts, bases and untaxed amount before any document rounding: rounded as
+/// computed per line, or unrounded in document scope.
+fn per_line(plan: &Plan, o: &Options) -> Result<RawTables, TaxError> {
     let n_taxes = plan.taxes.len();
     let step = plan.step;
     let rounder = Step::new(step);
@@ -307,7 +309,7 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
             None => factor(plan.taxes[k].kind, rate),
         };
         let any_included = order.iter().any(|&k| plan.taxes[k].price_include && line.taxes[k].rate().is_some());
-        let whole_price = any_included && whole_price_division(plan, line, &o)?;
+        let whole_price = any_included && whole_price_division(plan, line, o)?;
         // Only a line with price-included taxes needs the symbolic pass: each tax as an affine
         // function of the untaxed amount B, to solve T = B + Σ included (c·B + f).
         let b = if whole_price {
@@ -407,6 +409,30 @@ pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
         }
         untaxed.push(line_untaxed);
     }
+    Ok((amounts, bases, untaxed))
+}
+
+/// The options the engine computes a fiscal position's price adaptation with: unrounded, and
+/// in Odoo's order when `odoo`.
+fn unrounded(odoo: bool) -> Options {
+    Options { rounding: Rounding::HalfUp, scope: Scope::Document, odoo18_global: true, fixed_first: odoo, division_batches: odoo }
+}
+
+/// Each line's untaxed amount, unrounded, from its `exact_net` (price-included taxes taken
+/// out as Odoo does when `odoo`).
+pub(crate) fn unrounded_untaxed(plan: &Plan, odoo: bool) -> Result<Vec<Decimal>, TaxError> {
+    Ok(per_line(plan, &unrounded(odoo))?.2)
+}
+
+/// Each line's tax amounts, unrounded (`None` where nothing is charged).
+pub(crate) fn unrounded_amounts(plan: &Plan, odoo: bool) -> Result<Vec<Vec<Option<Decimal>>>, TaxError> {
+    let (amounts, _, untaxed) = per_line(plan, &unrounded(odoo))?;
+    Ok((0..untaxed.len()).map(|i| amounts[i].to_vec()).collect())
+}
+
+pub(crate) fn run(plan: &Plan, o: Options) -> Result<Computed, TaxError> {
+    let raw_lines = o.scope == Scope::Document && o.odoo18_global;
+    let (mut amounts, mut bases, mut untaxed) = per_line(plan, &o)?;
 
     // The unrounded tables, for the company's currency in document scope.
     let raw = (plan.company.is_some() && o.scope == Scope::Document).then(|| (amounts.clone(), bases.clone(), untaxed.clone()));

@@ -40,6 +40,43 @@ pub struct RuleSet {
     #[serde(default)]
     #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
     pub exemptions: Vec<ExemptionRule>,
+    /// Fiscal positions (Odoo's): tax mappings a document may name, e.g. for an export or a
+    /// business customer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
+    pub fiscal_positions: Vec<FiscalPosition>,
+}
+
+/// A fiscal position: which taxes replace which on the documents that name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS), ts(optional_fields = nullable))]
+#[serde(deny_unknown_fields)]
+pub struct FiscalPosition {
+    /// Stable code, e.g. `"EXPORT"`.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// The mappings; a tax not mapped is kept.
+    pub map: Vec<TaxMapping>,
+    /// Whether a tax-included unit price is re-adapted to the new taxes (Odoo's
+    /// `_adapt_price_unit_to_another_taxes`; the default). `false` when the document's prices
+    /// were already adapted (an order exported from Odoo).
+    #[serde(default = "yes")]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
+    pub adapt_prices: bool,
+}
+
+/// One line of a fiscal position: a tax (or group) code, and what replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct TaxMapping {
+    /// The tax replaced, as the schedule or a line names it.
+    pub from: String,
+    /// Its replacements, in order; empty: the tax is removed.
+    #[serde(default)]
+    #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>", optional))]
+    pub to: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -421,6 +458,9 @@ pub struct TaxDocument {
     #[serde(default)]
     #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]
     pub cash: bool,
+    /// A fiscal position of the rule set (its code): its tax mappings apply to every line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fiscal_position: Option<String>,
     /// The company's own currency, when the document is in another: the result then also gives
     /// the amounts in it, converted and rounded as the dialect's ERP does.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::money::Rounding;
-use crate::tax::model::{Base, Dialect, Discount, ExemptionRule, RuleSet, TaxDef, TaxDocument, TaxError, TaxKind};
+use crate::tax::model::{Base, Dialect, Discount, ExemptionRule, FiscalPosition, RuleSet, TaxDef, TaxDocument, TaxError, TaxKind};
 use crate::tax::plan::{LineTax, Plan, PlanBase, PlannedLine, PlannedTax};
 use crate::tax::rounding::{amount_limit, apportion, places, to_step, within_limit, Step, MAX_PLACES};
 
@@ -128,7 +128,47 @@ pub fn validate_rules(rules: &RuleSet) -> Result<(), TaxError> {
             }
         }
     }
+    check_fiscal_positions(rules, &by_code)
+}
+
+/// Fiscal positions: unique codes, each tax mapped once, every code a tax of the rule set.
+fn check_fiscal_positions(rules: &RuleSet, by_code: &SmallMap<'_, &TaxDef>) -> Result<(), TaxError> {
+    for (i, fp) in rules.fiscal_positions.iter().enumerate() {
+        let f = |s: &str| format!("fiscal_positions[{i}].{s}");
+        if rules.fiscal_positions[..i].iter().any(|o| o.code == fp.code) {
+            return Err(invalid(f("code"), format!("fiscal position {} is defined twice", fp.code)));
+        }
+        for (j, m) in fp.map.iter().enumerate() {
+            if fp.map[..j].iter().any(|o| o.from == m.from) {
+                return Err(invalid(f(&format!("map[{j}].from")), format!("tax {} is mapped twice", m.from)));
+            }
+            if !by_code.contains_key(m.from.as_str()) {
+                return Err(TaxError::UnknownTax { field: f(&format!("map[{j}].from")), value: m.from.clone() });
+            }
+            for (k, to) in m.to.iter().enumerate() {
+                if !by_code.contains_key(to.as_str()) {
+                    return Err(TaxError::UnknownTax { field: f(&format!("map[{j}].to[{k}]")), value: to.clone() });
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+/// Odoo's `map_tax`: each code replaced by its mapping (none: kept), duplicates dropped (the
+/// first kept). Without a position, the codes themselves (no copy).
+fn map_taxes<'a>(position: Option<&FiscalPosition>, codes: &'a [String]) -> std::borrow::Cow<'a, [String]> {
+    let Some(fp) = position else { return std::borrow::Cow::Borrowed(codes) };
+    let mut out: Vec<String> = Vec::with_capacity(codes.len());
+    for code in codes {
+        let mapped = fp.map.iter().find(|m| m.from == *code).map(|m| m.to.as_slice()).unwrap_or(std::slice::from_ref(code));
+        for c in mapped {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The document's company currency, checked: a step as the rule set's, and exactly one positive
@@ -336,6 +376,81 @@ fn kind_label(kind: TaxKind) -> &'static str {
 
 /// Builds the plan for `doc` under `rules`.
 pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
+    let position = fiscal_position(rules, doc)?;
+    match position {
+        Some(fp) if fp.adapt_prices => plan_with(rules, &adapt_prices(rules, doc, fp)?, position),
+        _ => plan_with(rules, doc, position),
+    }
+}
+
+/// The fiscal position the document names, if any.
+fn fiscal_position<'a>(rules: &'a RuleSet, doc: &TaxDocument) -> Result<Option<&'a FiscalPosition>, TaxError> {
+    let Some(code) = &doc.fiscal_position else { return Ok(None) };
+    let by_code = index(rules)?;
+    check_fiscal_positions(rules, &by_code)?;
+    rules
+        .fiscal_positions
+        .iter()
+        .find(|fp| fp.code == *code)
+        .map(Some)
+        .ok_or_else(|| bad_input("fiscal_position", format!("the rule set has no fiscal position {code}")))
+}
+
+/// Odoo's `_adapt_price_unit_to_another_taxes`: on a line whose taxes the position changes and
+/// whose original taxes are all price-included, the unit price becomes the price without them
+/// (unrounded), plus the new price-included taxes computed on that as if excluded. So 121.00
+/// with 21 % included is 100.00 under an export position (0 % excluded), 110.00 under a 10 %
+/// included tax. Odoo stores it with the "Product Price" accuracy (2 places by default): here
+/// rounded half-up to the currency's places, or 2 if fewer.
+fn adapt_prices(rules: &RuleSet, doc: &TaxDocument, fp: &FiscalPosition) -> Result<TaxDocument, TaxError> {
+    use crate::tax::model::TaxLine;
+    // One unit of each line, undiscounted: Odoo adapts the unit price.
+    let unit = |position: Option<&FiscalPosition>| -> Result<Plan, TaxError> {
+        let lines = doc
+            .lines
+            .iter()
+            .map(|l| TaxLine { quantity: crate::money::Dec(Decimal::ONE), discount: None, ..l.clone() })
+            .collect();
+        let units = TaxDocument { lines, document_discount: None, company_currency: None, cash: false, ..doc.clone() };
+        plan_with(rules, &units, position)
+    };
+    let before = unit(None)?;
+    let mut after = unit(Some(fp))?;
+    let odoo = matches!(rules.dialect, Dialect::Odoo { .. } | Dialect::Odoo16 { .. });
+    let untaxed = crate::tax::exact::unrounded_untaxed(&before, odoo)?;
+    // The new taxes, all computed as excluded on the untaxed price.
+    let included: Vec<bool> = after.taxes.iter().map(|t| t.price_include).collect();
+    for t in &mut after.taxes {
+        t.price_include = false;
+    }
+    for (line, u) in after.lines.iter_mut().zip(&untaxed) {
+        line.net = *u;
+        line.exact_net = *u;
+    }
+    let added = crate::tax::exact::unrounded_amounts(&after, odoo)?;
+    let price_places = places(rules.currency.step.value()).max(2);
+    let mut adapted = doc.clone();
+    for (i, line) in adapted.lines.iter_mut().enumerate() {
+        fn codes(p: &Plan, i: usize) -> Vec<&str> {
+            p.taxes.iter().zip(&p.lines[i].taxes).filter(|(_, lt)| lt.rate().is_some()).map(|(t, _)| t.code.as_str()).collect()
+        }
+        let original = codes(&before, i);
+        let all_included = before.taxes.iter().zip(&before.lines[i].taxes).filter(|(_, lt)| lt.rate().is_some()).all(|(t, _)| t.price_include);
+        if original.is_empty() || !all_included || original == codes(&after, i) {
+            continue;
+        }
+        let mut price = untaxed[i];
+        for (k, amount) in added[i].iter().enumerate() {
+            if let (true, Some(a)) = (included[k], amount) {
+                price = price.checked_add(*a).ok_or_else(|| TaxError::Overflow { field: format!("lines[{i}].unit_price") })?;
+            }
+        }
+        line.unit_price = crate::money::Dec(crate::money::round(price, price_places, Rounding::HalfUp));
+    }
+    Ok(adapted)
+}
+
+fn plan_with(rules: &RuleSet, doc: &TaxDocument, position: Option<&FiscalPosition>) -> Result<Plan, TaxError> {
     let step = rules.currency.step.value();
     check_step(step)?;
     check_cash_step(rules)?;
@@ -360,6 +475,7 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         .find(|s| in_force(s.from, s.until, date))
         .ok_or(TaxError::NotInForce { field: "business_date".into(), date })?;
     let scheduled = if interstate { schedule.interstate_taxes.as_ref().unwrap_or(&schedule.taxes) } else { &schedule.taxes };
+    let scheduled: &[String] = &map_taxes(position, scheduled);
 
     // Leaf taxes in order: the schedule's, then each line's extras; a code appears once.
     let mut leaves: Vec<(&TaxDef, Option<String>, bool)> = Vec::new();
@@ -372,7 +488,6 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
         }
     }
     // Extra taxes: each distinct code is expanded once, however many lines name it.
-    let mut expanded_extras: SmallMap<'_, Vec<String>> = SmallMap::new();
     for (i, line) in doc.lines.iter().enumerate() {
         for (j, code) in line.extra_taxes.iter().enumerate() {
             // Neither ERP charges one tax twice on a line (Odoo's taxes are a set): a second
@@ -380,6 +495,13 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
             if line.extra_taxes[..j].contains(code) {
                 return Err(bad_input(format!("lines[{i}].extra_taxes[{j}]"), format!("tax {code} is named twice")));
             }
+        }
+    }
+    // Each line's extras, through the fiscal position.
+    let extras: Vec<std::borrow::Cow<'_, [String]>> = doc.lines.iter().map(|l| map_taxes(position, &l.extra_taxes)).collect();
+    let mut expanded_extras: SmallMap<'_, Vec<String>> = SmallMap::new();
+    for (i, line_extras) in extras.iter().enumerate() {
+        for (j, code) in line_extras.iter().enumerate() {
             if expanded_extras.contains_key(code.as_str()) {
                 continue;
             }
@@ -398,15 +520,14 @@ pub fn plan(rules: &RuleSet, doc: &TaxDocument) -> Result<Plan, TaxError> {
     leaves.sort_by_key(|(def, _, _)| def.sequence);
 
     let leaf_index: SmallMap<'_, usize> = leaves.iter().enumerate().map(|(k, (d, _, _))| (d.code.as_str(), k)).collect();
-    let line_extras: Vec<Vec<bool>> = doc
-        .lines
+    let line_extras: Vec<Vec<bool>> = extras
         .iter()
-        .map(|line| {
-            if line.extra_taxes.is_empty() {
+        .map(|line_extras| {
+            if line_extras.is_empty() {
                 return Vec::new();
             }
             let mut mine = vec![false; leaves.len()];
-            for code in &line.extra_taxes {
+            for code in line_extras.iter() {
                 for leaf in expanded_extras.get(code.as_str()).into_iter().flatten() {
                     if let Some(&k) = leaf_index.get(leaf.as_str()) {
                         mine[k] = true;

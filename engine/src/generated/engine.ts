@@ -235,6 +235,40 @@ when?: Conditions,
  */
 relieves: Array<string>, };
 /**
+ * One line of a fiscal position: a tax (or group) code, and what replaces it.
+ */
+export type TaxMapping = { 
+/**
+ * The tax replaced, as the schedule or a line names it.
+ */
+from: string, 
+/**
+ * Its replacements, in order; empty: the tax is removed.
+ */
+to?: Array<string>, };
+/**
+ * A fiscal position: which taxes replace which on the documents that name it.
+ */
+export type FiscalPosition = { 
+/**
+ * Stable code, e.g. `"EXPORT"`.
+ */
+code: string, 
+/**
+ * Name.
+ */
+name: string, 
+/**
+ * The mappings; a tax not mapped is kept.
+ */
+map: Array<TaxMapping>, 
+/**
+ * Whether a tax-included unit price is re-adapted to the new taxes (Odoo's
+ * `_adapt_price_unit_to_another_taxes`; the default). `false` when the document's prices
+ * were already adapted (an order exported from Odoo).
+ */
+adapt_prices?: boolean, };
+/**
  * A versioned set of tax rules: what syncs down to devices.
  */
 export type RuleSet = { 
@@ -273,7 +307,12 @@ jurisdictions: Array<Jurisdiction>,
 /**
  * Conditional reliefs for customer categories.
  */
-exemptions?: Array<ExemptionRule>, };
+exemptions?: Array<ExemptionRule>, 
+/**
+ * Fiscal positions (Odoo's): tax mappings a document may name, e.g. for an export or a
+ * business customer.
+ */
+fiscal_positions?: Array<FiscalPosition>, };
 /**
  * A discount on a line or on the document.
  */
@@ -396,6 +435,10 @@ document_discount?: Discount,
  * Whether the customer pays cash (then the total is cash-rounded, if the rule set says so).
  */
 cash?: boolean, 
+/**
+ * A fiscal position of the rule set (its code): its tax mappings apply to every line.
+ */
+fiscal_position?: string, 
 /**
  * The company's own currency, when the document is in another: the result then also gives
  * the amounts in it, converted and rounded as the dialect's ERP does.
