@@ -164,6 +164,7 @@ fn plan(places: u32, taxes: Vec<PlannedTax>, lines: Vec<PlannedLine>) -> Plan {
         taxes,
         lines,
         company: None,
+        document_discount: None,
     }
 }
 

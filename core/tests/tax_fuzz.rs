@@ -138,6 +138,8 @@ struct Case {
     cash: bool,
     /// A company currency: its step, the rate, whether Odoo's inverse rate.
     company: Option<(&'static str, String, bool)>,
+    /// Whether the document discount is on the grand total (ERPNext's).
+    on_grand_total: bool,
 }
 
 fn gen_case() -> impl Strategy<Value = Case> {
@@ -152,9 +154,9 @@ fn gen_case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
-        proptest::option::of((step(), amount("1000000000000"), any::<bool>())),
+        (proptest::option::of((step(), amount("1000000000000"), any::<bool>())), any::<bool>()),
     )
-        .prop_map(|(dialect, step, taxes, group, scheduled, lines, document_discount, prices_include_tax, discounts_before_tax, cash, company)| Case {
+        .prop_map(|(dialect, step, taxes, group, scheduled, lines, document_discount, prices_include_tax, discounts_before_tax, cash, (company, on_grand_total))| Case {
             dialect,
             step,
             taxes,
@@ -166,6 +168,7 @@ fn gen_case() -> impl Strategy<Value = Case> {
             discounts_before_tax,
             cash,
             company,
+            on_grand_total,
         })
 }
 
@@ -243,6 +246,9 @@ fn build(case: &Case) -> (Value, Value) {
     });
     if let Some(d) = &case.document_discount {
         document["document_discount"] = discount(d);
+        if case.on_grand_total {
+            document["document_discount_on"] = json!("grand_total");
+        }
     }
     if let Some((step, rate, inverse)) = &case.company {
         document["company_currency"] = json!({"code": "CCC", "step": step, if *inverse { "inverse_rate" } else { "rate" }: rate});

@@ -16,7 +16,7 @@ use satchel_core::sales::{
     CatalogProduct, CreditInfo, OrderKind, PriceList, Quote, SalesContext, SalesLine, SalesOrder,
 };
 use satchel_core::tax::model::{
-    Base, Certificate, CompanyCurrency, Conditions, Currency, Customer, Dialect, Discount, ExemptionRule, FiscalPosition,
+    Base, Certificate, CompanyCurrency, Conditions, Currency, Customer, Dialect, Discount, DiscountOn, ExemptionRule, FiscalPosition,
     FrappeRounding, Jurisdiction, RatePeriod, RepartitionPart, RuleSet, Schedule, Scope, TaxDef, TaxDocument,
     TaxError, TaxKind, TaxLine, TaxMapping,
 };
@@ -96,6 +96,7 @@ fn engine_typescript_declarations_are_up_to_date() {
         entry::<Customer>(),
         entry::<TaxLine>(),
         entry::<CompanyCurrency>(),
+        entry::<DiscountOn>(),
         entry::<TaxDocument>(),
         // The tax engine's answer and its error.
         entry::<Treatment>(),

@@ -165,6 +165,7 @@ pub(super) fn price<'a>(
         prices_include_tax: list.prices_include_tax,
         lines,
         document_discount: order.order_discount_percent.map(Discount::Percent),
+        document_discount_on: None,
         cash: order.cash,
         fiscal_position: None,
         company_currency: None,

@@ -23,9 +23,12 @@
 //! # From our plan to ERPNext's charge types
 //!
 //! `item.net_amount` is the `f64` of [`PlannedLine::net`](crate::tax::plan::PlannedLine::net),
-//! read from its decimal text (what `float(text)` gives in Python). Discounts have already been
-//! applied in decimals by [`crate::tax::resolve`]: ERPNext's own discount distribution
-//! (`apply_discount_amount`) is outside this dialect. Precision is [`Plan::places`] (ERPNext's
+//! read from its decimal text (what `float(text)` gives in Python). Line discounts have already
+//! been applied by [`crate::tax::resolve`] (the discounted rate rounded first, as ERPNext does);
+//! a document discount is left to this dialect ([`Plan::document_discount`]), which spreads it as
+//! `apply_discount_amount` does (v15): the items' nets less `D × net / T`, each rounded, the
+//! running rounding error going to the item that reaches a cent, and `calculate_taxes` again on
+//! the reduced nets (see docs/tax-engine.md §4). Precision is [`Plan::places`] (ERPNext's
 //! currency precision); the currency *step* (e.g. 0.05) is a cash-rounding matter ERPNext does
 //! not apply to tax rows, so tax amounts are multiples of `10^-places`.
 //!
@@ -103,7 +106,7 @@
 //! - Precisions above 9 decimals (Frappe's maximum currency precision).
 //! - Amounts, rates, quantities or intermediate results that are not finite or exceed `1e15` in
 //!   magnitude ([`TaxError::Overflow`]): beyond that `f64` no longer holds cents.
-//! - Not reproduced: document discounts (done before, in decimals), "Deduct" rows and valuation
+//! - Not reproduced: "cash or non-trade" discounts (`is_cash_or_non_trade_discount`), "Deduct" rows and valuation
 //!   categories (purchase side), `round_row_wise_tax` (v15's "Round Tax Amount Row-wise"),
 //!   regional `round_off_applicable_accounts`, rates with more decimals than the rate field's
 //!   float precision (ERPNext would round them first; rates are used as given).
@@ -114,7 +117,7 @@ use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::tax::model::{FrappeRounding, TaxError, TaxKind};
+use crate::tax::model::{Discount, DiscountOn, FrappeRounding, TaxError, TaxKind};
 use crate::tax::plan::{Computed, ComputedLine, ComputedTax, Plan, PlanBase};
 use crate::tax::rounding::{apportion, checked_sum};
 
@@ -248,123 +251,201 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
         }
     }
 
-    // calculate_net_total, restricted to the lines each Actual row applies to.
-    let mut actual_net_total = vec![0.0_f64; n_taxes];
-    for (i, tax) in plan.taxes.iter().enumerate() {
-        if tax.kind == TaxKind::FixedPerDocument {
-            let mut sum = 0.0_f64;
-            for k in 0..n_lines {
-                if rates[k][i].is_some() {
-                    sum += item_net[k];
-                }
-            }
-            actual_net_total[i] = flt(sum, &|| format!("taxes[{i}]"))?;
-        }
-    }
-
-    // calculate_taxes.
-    let mut row_sum = vec![0.0_f64; n_taxes];
-    let mut actual_left = actual.clone();
-    let mut current = vec![vec![0.0_f64; n_taxes]; n_lines];
-    let mut bases = vec![vec![0.0_f64; n_taxes]; n_lines];
-    for k in 0..n_lines {
-        let mut grand = vec![0.0_f64; n_taxes];
+    // calculate_taxes on the items' net amounts: run once, and again after a document discount
+    // (ERPNext's second pass).
+    let calculate_taxes = |item_net: &[f64]| -> Result<Pass, TaxError> {
+        // calculate_net_total, restricted to the lines each Actual row applies to.
+        let mut actual_net_total = vec![0.0_f64; n_taxes];
         for (i, tax) in plan.taxes.iter().enumerate() {
-            let mut c = 0.0_f64;
-            if let Some(rate) = rates[k][i] {
-                match tax.kind {
-                    TaxKind::PerUnit => {
-                        bases[k][i] = qtys[k];
-                        c = rate * qtys[k];
+            if tax.kind == TaxKind::FixedPerDocument {
+                let mut sum = 0.0_f64;
+                for k in 0..n_lines {
+                    if rates[k][i].is_some() {
+                        sum += item_net[k];
                     }
-                    TaxKind::FixedPerDocument => {
-                        bases[k][i] = item_net[k];
-                        let total = actual_net_total[i];
-                        c = if total != 0.0 {
-                            item_net[k] * actual[i] / total
-                        } else {
-                            0.0
-                        };
-                        actual_left[i] -= c;
-                        if last_line[i] == Some(k) {
-                            c += actual_left[i];
+                }
+                actual_net_total[i] = flt(sum, &|| format!("taxes[{i}]"))?;
+            }
+        }
+
+        // calculate_taxes.
+        let mut row_sum = vec![0.0_f64; n_taxes];
+        let mut actual_left = actual.clone();
+        let mut current = vec![vec![0.0_f64; n_taxes]; n_lines];
+        let mut bases = vec![vec![0.0_f64; n_taxes]; n_lines];
+        for k in 0..n_lines {
+            let mut grand = vec![0.0_f64; n_taxes];
+            for (i, tax) in plan.taxes.iter().enumerate() {
+                let mut c = 0.0_f64;
+                if let Some(rate) = rates[k][i] {
+                    match tax.kind {
+                        TaxKind::PerUnit => {
+                            bases[k][i] = qtys[k];
+                            c = rate * qtys[k];
                         }
-                    }
-                    _ => {
-                        let base = match tax.base {
-                            PlanBase::Net if !tax.base_affected => item_net[k],
-                            PlanBase::Net => {
-                                let mut b = item_net[k];
-                                for (earlier, c) in plan.taxes[..i].iter().zip(&current[k]) {
-                                    if earlier.include_in_later_base {
-                                        b += *c;
+                        TaxKind::FixedPerDocument => {
+                            bases[k][i] = item_net[k];
+                            let total = actual_net_total[i];
+                            c = if total != 0.0 {
+                                item_net[k] * actual[i] / total
+                            } else {
+                                0.0
+                            };
+                            actual_left[i] -= c;
+                            if last_line[i] == Some(k) {
+                                c += actual_left[i];
+                            }
+                        }
+                        _ => {
+                            let base = match tax.base {
+                                PlanBase::Net if !tax.base_affected => item_net[k],
+                                PlanBase::Net => {
+                                    let mut b = item_net[k];
+                                    for (earlier, c) in plan.taxes[..i].iter().zip(&current[k]) {
+                                        if earlier.include_in_later_base {
+                                            b += *c;
+                                        }
+                                    }
+                                    b
+                                }
+                                PlanBase::PreviousTax(j) => current[k][j],
+                                PlanBase::RunningTotal => {
+                                    if i == 0 {
+                                        item_net[k]
+                                    } else {
+                                        grand[i - 1]
                                     }
                                 }
-                                b
-                            }
-                            PlanBase::PreviousTax(j) => current[k][j],
-                            PlanBase::RunningTotal => {
-                                if i == 0 {
-                                    item_net[k]
-                                } else {
-                                    grand[i - 1]
-                                }
-                            }
-                        };
-                        bases[k][i] = base;
-                        c = (rate / 100.0) * base;
+                            };
+                            bases[k][i] = base;
+                            c = (rate / 100.0) * base;
+                        }
                     }
                 }
-            }
-            checked(c, &|| format!("lines[{k}].taxes[{i}]"))?;
-            current[k][i] = c;
-            grand[i] = if i == 0 {
-                item_net[k] + c
-            } else {
-                grand[i - 1] + c
-            };
-            checked(grand[i], &|| format!("lines[{k}].taxes[{i}]"))?;
-            if tax.kind != TaxKind::FixedPerDocument {
-                row_sum[i] += c;
+                checked(c, &|| format!("lines[{k}].taxes[{i}]"))?;
+                current[k][i] = c;
+                grand[i] = if i == 0 {
+                    item_net[k] + c
+                } else {
+                    grand[i - 1] + c
+                };
+                checked(grand[i], &|| format!("lines[{k}].taxes[{i}]"))?;
+                if tax.kind != TaxKind::FixedPerDocument {
+                    row_sum[i] += c;
+                }
             }
         }
-    }
 
-    // round_off_totals: each row rounded once.
-    let mut rows = vec![0.0_f64; n_taxes];
-    for (i, tax) in plan.taxes.iter().enumerate() {
-        rows[i] = if tax.kind == TaxKind::FixedPerDocument {
-            actual[i]
-        } else {
-            flt(row_sum[i], &|| format!("taxes[{i}]"))?
-        };
-    }
-
-    // adjust_grand_total_for_inclusive_tax: the grand total is the last row's running total
-    // (net total plus every row, each step rounded) plus `diff`, kept only when it is at most 5
-    // in the last place; otherwise the grand total gives up the shelf amounts.
-    let mut keeps_shelf = true;
-    let net_total = flt(item_net.iter().sum(), &|| "lines".into())?;
-    let mut running = net_total;
-    for (i, row) in rows.iter().enumerate() {
-        running = flt(running + row, &|| format!("taxes[{i}]"))?;
-    }
-    // ERPNext's grand total: the last row's running total, plus the kept difference.
-    let mut grand_total = running;
-    if plan.taxes.iter().any(|t| t.price_include) {
-        let total = flt(nets.iter().sum(), &|| "lines".into())?;
-        let mut non_inclusive = 0.0_f64;
+        // round_off_totals: each row rounded once.
+        let mut rows = vec![0.0_f64; n_taxes];
         for (i, tax) in plan.taxes.iter().enumerate() {
-            if !tax.price_include {
-                non_inclusive += rows[i];
+            rows[i] = if tax.kind == TaxKind::FixedPerDocument {
+                actual[i]
+            } else {
+                flt(row_sum[i], &|| format!("taxes[{i}]"))?
+            };
+        }
+        Ok(Pass { rows, current, bases, row_sum })
+    };
+    let mut pass = calculate_taxes(&item_net)?;
+    let total = flt(nets.iter().sum(), &|| "lines".into())?;
+    let any_included = plan.taxes.iter().any(|t| t.price_include);
+    let totals = |item_net: &[f64], rows: &[f64], discount: f64| -> Result<Totals, TaxError> {
+        // adjust_grand_total_for_inclusive_tax: the grand total is the last row's running total
+        // (net total plus every row, each step rounded) plus `diff`, kept only when it is at
+        // most 5 in the last place; otherwise the grand total gives up the shelf amounts.
+        let net_total = flt(item_net.iter().sum(), &|| "lines".into())?;
+        let mut running = net_total;
+        for (i, row) in rows.iter().enumerate() {
+            running = flt(running + row, &|| format!("taxes[{i}]"))?;
+        }
+        let mut t = Totals { net_total, running, grand_total: running, diff: 0.0, keeps_shelf: true };
+        if any_included {
+            let mut non_inclusive = 0.0_f64;
+            for (i, tax) in plan.taxes.iter().enumerate() {
+                if !tax.price_include {
+                    non_inclusive += rows[i];
+                }
+            }
+            let diff = flt(total + non_inclusive - running - discount, &|| "lines".into())?;
+            t.keeps_shelf = diff == 0.0 || diff.abs() <= 5.0 / 10_f64.powi(places as i32);
+            if t.keeps_shelf {
+                t.diff = diff;
+                t.grand_total = flt(running + diff, &|| "lines".into())?;
             }
         }
-        let diff = flt(total + non_inclusive - running, &|| "lines".into())?;
-        keeps_shelf = diff == 0.0 || diff.abs() <= 5.0 / 10_f64.powi(places as i32);
-        if keeps_shelf {
-            grand_total = flt(running + diff, &|| "lines".into())?;
+        Ok(t)
+    };
+    let mut final_totals = totals(&item_net, &pass.rows, 0.0)?;
+
+    // A document discount: ERPNext's apply_discount_amount, then its taxes again on the reduced
+    // net amounts (the inclusive back-calculation is not redone).
+    let mut shares = vec![0.0_f64; n_lines];
+    let mut discounted = false;
+    if let Some((discount, on)) = &plan.document_discount {
+        let first = final_totals;
+        let grand_total_on = *on == DiscountOn::GrandTotal && n_taxes > 0;
+        // grand_total_for_distributing_discount: the last row's running total from the unrounded
+        // row sums (v15.110 adds the inclusive diff).
+        let mut for_distributing = first.net_total;
+        for (i, (tax, a)) in plan.taxes.iter().zip(&actual).enumerate() {
+            let raw = if tax.kind == TaxKind::FixedPerDocument { *a } else { pass.row_sum[i] };
+            for_distributing = flt(for_distributing + raw, &|| format!("taxes[{i}]"))?;
+        }
+        for_distributing += first.diff;
+        let d = match discount {
+            Discount::Amount(a) => to_f64(a.value(), &|| "document_discount".into())?,
+            Discount::Percent(p) => {
+                let of = if grand_total_on { first.grand_total } else { first.net_total };
+                flt(flt(of, &|| "document_discount".into())? * to_f64(p.value(), &|| "document_discount".into())? / 100.0, &|| "document_discount".into())?
+            }
+        };
+        // get_total_for_discount_amount: the net total, or the grand total less the fixed
+        // charges (Actual and On Item Quantity rows, and rows computed on them).
+        let base = if grand_total_on {
+            let mut fixed: Vec<Option<f64>> = vec![None; n_taxes];
+            for (i, tax) in plan.taxes.iter().enumerate() {
+                fixed[i] = match (tax.kind, tax.base) {
+                    (TaxKind::FixedPerDocument | TaxKind::PerUnit, _) => Some(pass.rows[i]),
+                    (_, PlanBase::PreviousTax(j)) => fixed[j].map(|a| a * row_rate(&rates, i) / 100.0),
+                    (_, PlanBase::RunningTotal) if i > 0 => fixed[i - 1].map(|a| a * row_rate(&rates, i) / 100.0),
+                    _ => None,
+                };
+            }
+            flt(for_distributing - fixed.iter().flatten().sum::<f64>(), &|| "document_discount".into())?
+        } else {
+            first.net_total
+        };
+        if base != 0.0 && d != 0.0 {
+            let mut expected = 0.0_f64;
+            let mut net_total = 0.0_f64;
+            for k in 0..n_lines {
+                let before = item_net[k];
+                let adjusted = item_net[k] - d * item_net[k] / base;
+                expected += adjusted;
+                item_net[k] = flt(adjusted, &|| format!("lines[{k}]"))?;
+                net_total += item_net[k];
+                // Each cent of the running rounding error goes to the item that reaches it.
+                let error = flt(expected - net_total, &|| format!("lines[{k}]"))?;
+                if error != 0.0 {
+                    item_net[k] = flt(item_net[k] + error, &|| format!("lines[{k}]"))?;
+                    net_total += error;
+                }
+                shares[k] = before - item_net[k];
+            }
+            pass = calculate_taxes(&item_net)?;
+            final_totals = totals(&item_net, &pass.rows, d)?;
+            if grand_total_on && !any_included {
+                // The grand total is what the discount leaves of the one it was taken from.
+                let diff = flt(for_distributing - d - final_totals.running, &|| "document_discount".into())?;
+                final_totals.grand_total = flt(final_totals.running + diff, &|| "document_discount".into())?;
+            }
+            discounted = true;
         }
     }
+    let keeps_shelf = final_totals.keeps_shelf && !discounted;
+    let grand_total = final_totals.grand_total;
+    let Pass { rows, current, bases, .. } = pass;
 
     // Into decimals: row totals, then each row split over its lines.
     let unit = Decimal::new(1, places);
@@ -406,8 +487,12 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
             taxes.push(Some(ComputedTax { base, amount }));
         }
         // ERPNext's own net amount where it derived one; the shelf amount's rounding difference
-        // goes to the line's total (ERPNext's grand_total_diff), never to a tax row.
-        let (untaxed, difference) = if derived[k] {
+        // goes to the line's total (ERPNext's grand_total_diff), never to a tax row. After a
+        // document discount the nets are ERPNext's, and the difference between its grand total
+        // and what the lines add up to is the last line's.
+        let (untaxed, difference) = if discounted {
+            (to_decimal(item_net[k], places, &|| format!("lines[{k}].net"))?, Decimal::ZERO)
+        } else if derived[k] {
             let field = || format!("lines[{k}].net");
             let untaxed = to_decimal(item_net[k], places, &field)?;
             let difference = if keeps_shelf { fixed(line.net - untaxed - included, places) } else { Decimal::ZERO };
@@ -415,7 +500,15 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
         } else {
             (fixed(line.net - included, line.net.scale().max(places)), Decimal::ZERO)
         };
-        lines.push(ComputedLine { untaxed, difference, taxes });
+        let document_discount = if discounted { to_decimal(shares[k], places, &|| format!("lines[{k}]"))? } else { Decimal::ZERO };
+        lines.push(ComputedLine { untaxed, document_discount, difference, taxes });
+    }
+    if discounted {
+        let field = || "document_discount".to_string();
+        let sum = lines.iter().map(|l| l.untaxed).chain(tax_totals.iter().copied()).try_fold(Decimal::ZERO, |a, b| a.checked_add(b)).ok_or_else(|| TaxError::Overflow { field: field() })?;
+        if let Some(last) = lines.last_mut() {
+            last.difference = fixed(to_decimal(grand_total, places, &field)? - sum, places);
+        }
     }
 
     let company = match plan.company {
@@ -423,6 +516,32 @@ pub fn compute(plan: &Plan, method: FrappeRounding) -> Result<Computed, TaxError
         None => None,
     };
     Ok(Computed { lines, tax_totals, keeps_shelf, company })
+}
+
+/// One run of ERPNext's `calculate_taxes`: each row rounded (`rows`), its unrounded sum
+/// (`row_sum`, Actual rows aside), and per item the unrounded amounts and bases.
+struct Pass {
+    rows: Vec<f64>,
+    current: Vec<Vec<f64>>,
+    bases: Vec<Vec<f64>>,
+    row_sum: Vec<f64>,
+}
+
+/// ERPNext's document totals after a pass.
+#[derive(Clone, Copy)]
+struct Totals {
+    net_total: f64,
+    /// The last row's running total.
+    running: f64,
+    grand_total: f64,
+    /// The inclusive-tax difference kept (`grand_total_diff`).
+    diff: f64,
+    keeps_shelf: bool,
+}
+
+/// A row's rate (ERPNext's rate is the row's; here the first line it applies to gives it).
+fn row_rate(rates: &[Vec<Option<f64>>], i: usize) -> f64 {
+    rates.iter().find_map(|r| r[i]).unwrap_or(0.0)
 }
 
 /// What [`company_side`] converts: ERPNext's own figures in the document's currency.
@@ -467,7 +586,7 @@ fn company_side(plan: &Plan, conv: crate::tax::plan::Conversion, method: FrappeR
     }
     let mut lines = Vec::with_capacity(plan.lines.len());
     for (k, taxes) in taxes.into_iter().enumerate() {
-        lines.push(ComputedLine { untaxed: to_decimal(flt(x.item_net[k])?, places, &field)?, difference: Decimal::ZERO, taxes });
+        lines.push(ComputedLine { untaxed: to_decimal(flt(x.item_net[k])?, places, &field)?, document_discount: Decimal::ZERO, difference: Decimal::ZERO, taxes });
     }
     Ok(crate::tax::plan::CompanyComputed { lines, total: Some(to_decimal(flt(x.grand_total)?, places, &field)?) })
 }

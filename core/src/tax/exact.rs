@@ -561,7 +561,7 @@ pub(crate) fn company_side(
                         None => None,
                     });
                 }
-                lines.push(ComputedLine { untaxed: round(cl.untaxed)?, difference: Decimal::ZERO, taxes });
+                lines.push(ComputedLine { untaxed: round(cl.untaxed)?, document_discount: Decimal::ZERO, difference: Decimal::ZERO, taxes });
             }
             lines
         }
@@ -726,7 +726,7 @@ pub(crate) fn collect(
                 None => None,
             });
         }
-        lines.push(ComputedLine { untaxed: rounder.round(*line_untaxed, rounding), difference: Decimal::ZERO, taxes });
+        lines.push(ComputedLine { untaxed: rounder.round(*line_untaxed, rounding), document_discount: Decimal::ZERO, difference: Decimal::ZERO, taxes });
     }
     Ok(Computed { lines, tax_totals, keeps_shelf: true, company: None })
 }

@@ -368,6 +368,18 @@ pub enum Discount {
     Amount(Dec),
 }
 
+/// ERPNext's `apply_discount_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountOn {
+    /// "Net Total": the discount is of the amounts before tax.
+    NetTotal,
+    /// "Grand Total": the discount is of the total with tax; the net amounts are reduced so that
+    /// the grand total falls by it.
+    GrandTotal,
+}
+
 /// The customer's exemption certificate, recorded on the document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(ts_rs::TS))]
@@ -454,6 +466,10 @@ pub struct TaxDocument {
     /// A discount on the whole document, spread over lines in proportion to their amounts.
     #[serde(default)]
     pub document_discount: Option<Discount>,
+    /// What the document discount is taken from: the net total (the default) or, in the ERPNext
+    /// dialect only, the grand total (ERPNext's `apply_discount_on`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_discount_on: Option<DiscountOn>,
     /// Whether the customer pays cash (then the total is cash-rounded, if the rule set says so).
     #[serde(default)]
     #[cfg_attr(not(target_arch = "wasm32"), ts(as = "Option<_>"))]

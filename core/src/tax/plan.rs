@@ -121,6 +121,9 @@ pub struct Plan {
     pub lines: Vec<PlannedLine>,
     /// The company's currency, when the document is in another.
     pub company: Option<Conversion>,
+    /// A document discount left to the dialect (ERPNext spreads it its own way, before tax):
+    /// the lines' amounts do not include it.
+    pub document_discount: Option<(crate::tax::model::Discount, crate::tax::model::DiscountOn)>,
 }
 
 /// Document amounts into the company's currency.
@@ -267,6 +270,9 @@ pub struct ComputedTax {
 pub struct ComputedLine {
     /// The line's net amount before any tax (price-included taxes taken out).
     pub untaxed: Decimal,
+    /// The line's share of a document discount the dialect spread itself (in the amounts before
+    /// tax); zero when resolution spread it.
+    pub document_discount: Decimal,
     /// ERPNext only: what the shelf amount has beyond the untaxed amount and the included taxes,
     /// each rounded on its own (the line's share of ERPNext's `grand_total_diff`); part of the
     /// line's total. Zero in every other dialect.

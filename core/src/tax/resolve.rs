@@ -654,7 +654,23 @@ fn plan_with(rules: &RuleSet, doc: &TaxDocument, position: Option<&FiscalPositio
             .filter(|m| within_limit(*m, limit))
             .ok_or_else(|| TaxError::Overflow { field: "lines".into() })?;
     }
+    // ERPNext spreads a document discount taken before tax its own way (the dialect does it);
+    // only ERPNext takes one from the grand total.
+    let erpnext = matches!(rules.dialect, Dialect::Erpnext { .. });
+    let discount_on = doc.document_discount_on.unwrap_or(crate::tax::model::DiscountOn::NetTotal);
+    if discount_on == crate::tax::model::DiscountOn::GrandTotal && (!erpnext || !rules.discounts_before_tax) {
+        return Err(TaxError::Unsupported { field: "document_discount_on".into(), value: "grand_total".into() });
+    }
+    let mut left_to_dialect = None;
     let doc_discounts = match &doc.document_discount {
+        Some(disc) if erpnext && rules.discounts_before_tax => {
+            // Checked as any other (a percentage within 0-100, an amount in currency steps), then
+            // handed over whole.
+            let base: Decimal = after_line.iter().copied().sum();
+            discount_of("document_discount", disc, base, step)?;
+            left_to_dialect = Some((disc.clone(), discount_on));
+            vec![Decimal::ZERO; doc.lines.len()]
+        }
         Some(disc) => {
             let base: Decimal = after_line.iter().copied().sum();
             let total = discount_of("document_discount", disc, base, step)?;
@@ -733,5 +749,5 @@ fn plan_with(rules: &RuleSet, doc: &TaxDocument, position: Option<&FiscalPositio
         });
     }
     let company = doc.company_currency.as_ref().map(company_conversion).transpose()?;
-    Ok(Plan { step, places: places(step), limit, taxes, lines, company })
+    Ok(Plan { step, places: places(step), limit, taxes, lines, company, document_discount: left_to_dialect })
 }

@@ -430,7 +430,7 @@ pub fn assemble(
             .collect();
         let included_sum = plan.sum(included.iter().copied(), At::Line(i))?;
         let difference = plan.bounded(cl.difference, At::Line(i))?;
-        if included.is_empty() && !difference.is_zero() {
+        if included.is_empty() && !difference.is_zero() && computed.keeps_shelf {
             return Err(inconsistent(format!("lines[{i}]"), "a rounding difference on a line without included taxes".into()));
         }
         if computed.keeps_shelf && !included.is_empty() && plan.add(plan.add(cl.untaxed, included_sum, At::Line(i))?, difference, At::Line(i))? != pl.net {
@@ -441,7 +441,7 @@ pub fn assemble(
         lines.push(LineView {
             id: pl.id.clone(),
             gross: Dec(at_least_places(pl.gross, plan.places)),
-            discount: Dec(at_least_places(pl.discount, plan.places)),
+            discount: Dec(at_least_places(plan.add(pl.discount, cl.document_discount, At::Line(i))?, plan.places)),
             untaxed: Dec(at_least_places(untaxed, plan.places)),
             tax: Dec(at_least_places(line_tax, plan.places)),
             rounding_difference: (!difference.is_zero()).then(|| Dec(at_least_places(difference, plan.places))),

@@ -396,6 +396,10 @@ rate?: Dec,
  */
 inverse_rate?: Dec, };
 /**
+ * ERPNext's `apply_discount_on`.
+ */
+export type DiscountOn = "net_total" | "grand_total";
+/**
  * A document to tax.
  */
 export type TaxDocument = { 
@@ -431,6 +435,11 @@ lines: Array<TaxLine>,
  * A discount on the whole document, spread over lines in proportion to their amounts.
  */
 document_discount?: Discount, 
+/**
+ * What the document discount is taken from: the net total (the default) or, in the ERPNext
+ * dialect only, the grand total (ERPNext's `apply_discount_on`).
+ */
+document_discount_on?: DiscountOn, 
 /**
  * Whether the customer pays cash (then the total is cash-rounded, if the rule set says so).
  */
