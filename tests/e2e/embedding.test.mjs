@@ -203,6 +203,72 @@ describe('ERP embedding kit, from the packaged files', () => {
     }
   });
 
+  test('the ERPs\' arithmetic through the package: Odoo 18 rounding globally, fiscal positions, a company currency, ERPNext\'s net total and grand-total discount', async () => {
+    const { context, page } = await open('/plain/');
+    try {
+      const r = await page.evaluate(async (pkg) => {
+        const m = await import(`${pkg}/index.js`);
+        const caught = (f) => {
+          try {
+            f();
+            return null;
+          } catch (e) {
+            return { code: e.code, field: e.field, detail: e.detail };
+          }
+        };
+        const rate = (x) => [{ from: '2000-01-01', rate: x }];
+        const rules = (dialect, whole = false) => ({
+          id: 'erp', version: '1', currency: { code: 'EUR', step: '0.01' }, dialect,
+          taxes: [
+            { code: 'VAT21', name: 'VAT 21 %', kind: 'percent', price_include: true, rates: rate('21') },
+            { code: 'EXP0', name: 'Export 0 %', kind: 'percent', rates: rate('0') },
+            { code: 'T10', name: '10 %', kind: 'percent', rates: rate('10') },
+            { code: 'I5', name: '5 % included', kind: 'percent', price_include: true, rates: rate('5') },
+            ...(whole ? [{ code: 'DIV100', name: 'Whole price', kind: 'division', price_include: true, rates: rate('100') }] : []),
+          ],
+          jurisdictions: ['VAT21', 'T10', 'I5', ...(whole ? ['DIV100'] : [])].map((t) => ({ code: t, name: t, schedules: [{ from: '2000-01-01', taxes: [t] }] })),
+          fiscal_positions: [{ code: 'EXPORT', name: 'Export', map: [{ from: 'VAT21', to: ['EXP0'] }] }],
+        });
+        const doc = (place, prices, extra = {}) => ({
+          business_date: '2024-06-01', place_of_supply: place,
+          lines: prices.map((p, i) => ({ id: String(i + 1), quantity: '1', unit_price: p })), ...extra,
+        });
+        const odoo = new m.TaxEngine(rules({ kind: 'odoo', scope: 'document' }, true));
+        const erpnext = new m.TaxEngine(rules({ kind: 'erpnext', rounding_method: 'bankers' }));
+        const globally = odoo.compute(doc('VAT21', ['21.53', '21.53']));
+        const exported = odoo.compute(doc('VAT21', ['121.00'], { fiscal_position: 'EXPORT' }));
+        const usd = odoo.compute(doc('T10', ['1.00', '1.00', '1.00'], { company_currency: { code: 'USD', step: '0.01', inverse_rate: '1.111111111111' } }));
+        const whole = odoo.compute(doc('DIV100', ['100.00']));
+        const net = erpnext.compute(doc('I5', ['10.00', '10.00', '10.01']));
+        const grand = erpnext.compute(doc('T10', ['100.00', '50.00'], { document_discount: { amount: '11.00' }, document_discount_on: 'grand_total' }));
+        return {
+          globally: globally.lines.map((l) => [l.untaxed, l.tax]).concat([[globally.untaxed, globally.tax, globally.total]]),
+          exported: [exported.gross, exported.tax, exported.total, exported.taxes.map((t) => t.code)],
+          usd: [usd.tax, usd.company.currency, usd.company.tax, usd.company.lines.map((l) => l.tax)],
+          whole: [whole.untaxed, whole.tax, whole.total],
+          net: [net.untaxed, net.tax, net.rounding_difference, net.total, net.lines.map((l) => l.rounding_difference ?? null)],
+          grand: [grand.lines.map((l) => l.untaxed), grand.tax, grand.total],
+          unknownPosition: caught(() => odoo.compute(doc('VAT21', ['1.00'], { fiscal_position: 'NOPE' }))),
+          grandElsewhere: caught(() => odoo.compute(doc('T10', ['1.00'], { document_discount: { amount: '0.10' }, document_discount_on: 'grand_total' }))),
+          twoRates: caught(() => odoo.compute(doc('T10', ['1.00'], { company_currency: { code: 'USD', step: '0.01', rate: '1', inverse_rate: '1' } }))),
+          wholeElsewhere: caught(() => new m.TaxEngine(rules({ kind: 'erpnext', rounding_method: 'bankers' }, true))),
+        };
+      }, PKG);
+      assert.deepEqual(r.globally, [['17.80', '3.73'], ['17.79', '3.74'], ['35.59', '7.47', '43.06']], 'the cents given back as Odoo 18 does');
+      assert.deepEqual(r.exported, ['100.00', '0.00', '100.00', ['EXP0']], 'an export takes the included VAT out of the price');
+      assert.deepEqual(r.usd, ['0.30', 'USD', '0.27', ['0.09', '0.09', '0.09']], 'each side rounded globally on its own');
+      assert.deepEqual(r.whole, ['0.00', '100.00', '100.00'], 'a 100 % division tax is the whole price');
+      assert.deepEqual(r.net, ['28.57', '1.43', '0.01', '30.01', [null, '0.01', null]], "ERPNext's net total and its grand_total_diff");
+      assert.deepEqual(r.grand, [['93.33', '46.67'], '14.00', '154.00'], '11.00 off the grand total');
+      assert.deepEqual([r.unknownPosition.field, r.unknownPosition.detail], ['fiscal_position', 'invalid_input']);
+      assert.deepEqual([r.grandElsewhere.field, r.grandElsewhere.detail], ['document_discount_on', 'unsupported']);
+      assert.deepEqual([r.twoRates.field, r.twoRates.detail], ['company_currency', 'invalid_input']);
+      assert.deepEqual([r.wholeElsewhere.field, r.wholeElsewhere.detail], ['rules.taxes[4].rates[0].rate', 'invalid_rule'], 'only the Odoo dialects take a 100 % division');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('an Odoo export converted per line: each line pays the taxes it names, alternatives stay alternatives', async () => {
     const rules = JSON.parse(
       execFileSync(SERVER_BIN, ['rules', 'from-odoo', '--id', 'be', '--currency', 'EUR', '--jurisdiction', 'BE'], {
