@@ -1244,7 +1244,10 @@ mod tests {
                     extra_taxes: Vec::new(),
                 }],
                 document_discount: None,
+                document_discount_on: None,
                 cash: false,
+                fiscal_position: None,
+                company_currency: None,
             };
             let result = satchel_core::tax::compute(&rules, &doc).expect("taxes");
             assert_eq!(
