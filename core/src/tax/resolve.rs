@@ -602,6 +602,7 @@ fn plan_with(rules: &RuleSet, doc: &TaxDocument, position: Option<&FiscalPositio
     let mut after_line = Vec::with_capacity(doc.lines.len());
     // The same, unrounded (Odoo 18 rounding globally taxes these).
     let mut exact_after_line = Vec::with_capacity(doc.lines.len());
+    let needs_exact = matches!(rules.dialect, Dialect::Odoo { scope: crate::tax::model::Scope::Document }) || doc.fiscal_position.is_some();
     for (i, line) in doc.lines.iter().enumerate() {
         let (q, p) = (line.quantity.value(), line.unit_price.value());
         if q.is_zero() {
@@ -625,7 +626,15 @@ fn plan_with(rules: &RuleSet, doc: &TaxDocument, position: Option<&FiscalPositio
             Some(disc) => discount_of(&format!("lines[{i}].discount"), disc, g, step)?,
             None => Decimal::ZERO,
         };
-        // Exact: both at most 10^12, the product fits; a percentage of it too.
+        // Exact: both at most 10^12, the product fits; a percentage of it too. Only Odoo rounding
+        // globally (and a fiscal position's price adaptation) taxes it, and only Odoo's and
+        // ERPNext's percentages need it.
+        if !needs_exact && !matches!(line.discount, Some(Discount::Percent(_))) {
+            gross.push(g);
+            after_line.push(g - d);
+            exact_after_line.push(Decimal::ZERO);
+            continue;
+        }
         let exact_d = match &line.discount {
             Some(Discount::Percent(pc)) => (q * p).checked_mul(pc.value() / Decimal::ONE_HUNDRED),
             _ => Some(d),
@@ -740,10 +749,10 @@ fn plan_with(rules: &RuleSet, doc: &TaxDocument, position: Option<&FiscalPositio
             // discount only reduces the total (see result::assemble).
             discount,
             net: if rules.discounts_before_tax { net } else { gross[i] },
-            exact_net: if rules.discounts_before_tax {
-                exact_after_line[i] - doc_discounts[i]
-            } else {
-                line.quantity.value() * line.unit_price.value()
+            exact_net: match (needs_exact, rules.discounts_before_tax) {
+                (false, _) => if rules.discounts_before_tax { net } else { gross[i] },
+                (true, true) => exact_after_line[i] - doc_discounts[i],
+                (true, false) => line.quantity.value() * line.unit_price.value(),
             },
             taxes: line_taxes,
         });

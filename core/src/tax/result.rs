@@ -429,11 +429,11 @@ pub fn assemble(
             .filter_map(|(_, c)| c.map(|c| c.amount))
             .collect();
         let included_sum = plan.sum(included.iter().copied(), At::Line(i))?;
-        let difference = plan.bounded(cl.difference, At::Line(i))?;
+        let difference = if cl.difference.is_zero() { Decimal::ZERO } else { plan.bounded(cl.difference, At::Line(i))? };
         if included.is_empty() && !difference.is_zero() && computed.keeps_shelf {
             return Err(inconsistent(format!("lines[{i}]"), "a rounding difference on a line without included taxes".into()));
         }
-        if computed.keeps_shelf && !included.is_empty() && plan.add(plan.add(cl.untaxed, included_sum, At::Line(i))?, difference, At::Line(i))? != pl.net {
+        if computed.keeps_shelf && !included.is_empty() && plan.add(cl.untaxed, included_sum, At::Line(i))? + difference != pl.net {
             return Err(inconsistent(format!("lines[{i}]"), "untaxed plus included taxes is not the shelf amount".into()));
         }
         let discount_after = if after_tax_discount { pl.discount } else { Decimal::ZERO };
@@ -441,11 +441,21 @@ pub fn assemble(
         lines.push(LineView {
             id: pl.id.clone(),
             gross: Dec(at_least_places(pl.gross, plan.places)),
-            discount: Dec(at_least_places(plan.add(pl.discount, cl.document_discount, At::Line(i))?, plan.places)),
+            discount: Dec(at_least_places(
+                if cl.document_discount.is_zero() { pl.discount } else { plan.add(pl.discount, cl.document_discount, At::Line(i))? },
+                plan.places,
+            )),
             untaxed: Dec(at_least_places(untaxed, plan.places)),
             tax: Dec(at_least_places(line_tax, plan.places)),
             rounding_difference: (!difference.is_zero()).then(|| Dec(at_least_places(difference, plan.places))),
-            total: Dec(at_least_places(plan.add(plan.add(untaxed, line_tax, At::Line(i))?, difference, At::Line(i))?, plan.places)),
+            total: Dec(at_least_places(
+                if difference.is_zero() {
+                    plan.add(untaxed, line_tax, At::Line(i))?
+                } else {
+                    plan.add(plan.add(untaxed, line_tax, At::Line(i))?, difference, At::Line(i))?
+                },
+                plan.places,
+            )),
             taxes,
         });
     }
@@ -483,8 +493,12 @@ pub fn assemble(
     let discount = sum(|l| l.discount, "discount")?;
     let untaxed = sum(|l| l.untaxed, "untaxed")?;
     let tax = sum(|l| l.tax, "tax")?;
-    let difference = plan.sum(lines.iter().filter_map(|l| l.rounding_difference.map(|d| d.value())), At::Doc("rounding_difference"))?;
     let any_difference = lines.iter().any(|l| l.rounding_difference.is_some());
+    let difference = if any_difference {
+        plan.sum(lines.iter().filter_map(|l| l.rounding_difference.map(|d| d.value())), At::Doc("rounding_difference"))?
+    } else {
+        Decimal::ZERO
+    };
     let total = plan.add(plan.add(untaxed, tax, At::Doc("total"))?, difference, At::Doc("total"))?;
     let cash_rounding = match (document.cash, rules.cash_rounding) {
         (true, Some(step)) if step.value() > Decimal::ZERO => {
