@@ -468,3 +468,21 @@ fn the_same_tax_twice_on_a_line_is_refused_by_name() {
     let err = satchel_core::tax::resolve::validate_rules(&twice).expect_err("listed twice");
     assert_eq!((err.code(), err.field()), ("invalid_rule", "jurisdictions[0].schedules[0].taxes[1]"));
 }
+
+#[test]
+fn document_scope_taxes_the_unrounded_line_amounts_as_tryton_and_odoo_do() {
+    // Three lines of 0.5 × 0.99 = 0.495 (each shown as 0.50) at 21 %. Per line the tax is on
+    // 0.50: 0.105 → 0.11 each. Per document on the rounded lines it would be 0.315 → 0.32; on
+    // the unrounded amounts (Tryton's document rounding, Odoo's round globally) 3 × 0.10395 =
+    // 0.31185 → 0.31.
+    let taxes = json!([{"code": "T", "name": "T", "kind": "percent", "rates": [{"from": "2000-01-01", "rate": "21"}]}]);
+    let lines = json!([
+        {"id": "a", "quantity": "0.5", "unit_price": "0.99"},
+        {"id": "b", "quantity": "0.5", "unit_price": "0.99"},
+        {"id": "c", "quantity": "0.5", "unit_price": "0.99"}
+    ]);
+    let per_line = compute(&rules(exact_line(), taxes.clone(), json!(["T"])), &doc(lines.clone())).expect("computes");
+    assert_eq!((per_line.untaxed.to_string(), per_line.tax.to_string()), ("1.50".into(), "0.33".into()));
+    let per_doc = compute(&rules(json!({"kind": "exact", "rounding": "half_up", "scope": "document"}), taxes, json!(["T"])), &doc(lines)).expect("computes");
+    assert_eq!((per_doc.untaxed.to_string(), per_doc.tax.to_string(), per_doc.total.to_string()), ("1.50".into(), "0.31".into(), "1.81".into()));
+}

@@ -284,7 +284,6 @@ fn per_line(plan: &Plan, o: &Options) -> Result<RawTables, TaxError> {
         Scope::Line => to_step(x, step, o.rounding),
         Scope::Document => x,
     };
-    let raw_lines = o.scope == Scope::Document && o.odoo18_global;
 
     // Per line: exact (or intermediate) amounts and bases.
     let mut amounts: Table<Option<Decimal>> = Table::with_rows(plan.lines.len(), n_taxes);
@@ -293,8 +292,9 @@ fn per_line(plan: &Plan, o: &Options) -> Result<RawTables, TaxError> {
     for (i, line) in plan.lines.iter().enumerate() {
         let field = || format!("lines[{i}]");
         let sign = if line.quantity.is_sign_negative() { -Decimal::ONE } else { Decimal::ONE };
-        // What the line is taxed on: its rounded amount, or Odoo 18's unrounded one.
-        let net = if raw_lines { plan.bounded(line.exact_net, At::Line(i))? } else { line.net };
+        // What the line is taxed on: its rounded amount, or in document scope the unrounded one
+        // (Odoo 18 rounding globally, Tryton's document rounding).
+        let net = if o.scope == Scope::Document { plan.bounded(line.exact_net, At::Line(i))? } else { line.net };
         let fixed_amount = |k: usize, rate: Decimal| -> Result<Decimal, TaxError> {
             Ok(match plan.taxes[k].kind {
                 TaxKind::PerUnit => plan.mul(line.quantity, rate, At::Line(i))?,

@@ -602,7 +602,10 @@ fn plan_with(rules: &RuleSet, doc: &TaxDocument, position: Option<&FiscalPositio
     let mut after_line = Vec::with_capacity(doc.lines.len());
     // The same, unrounded (Odoo 18 rounding globally taxes these).
     let mut exact_after_line = Vec::with_capacity(doc.lines.len());
-    let needs_exact = matches!(rules.dialect, Dialect::Odoo { scope: crate::tax::model::Scope::Document }) || doc.fiscal_position.is_some();
+    let needs_exact = matches!(
+        rules.dialect,
+        Dialect::Odoo { scope: crate::tax::model::Scope::Document } | Dialect::Exact { scope: crate::tax::model::Scope::Document, .. }
+    ) || doc.fiscal_position.is_some();
     for (i, line) in doc.lines.iter().enumerate() {
         let (q, p) = (line.quantity.value(), line.unit_price.value());
         if q.is_zero() {
