@@ -187,13 +187,21 @@ test('delivery day: offline from start to end at 360x740, then the server settle
     const token = await supervisorToken(server.url);
     const { days } = await getJson(server.url, '/api/v1/days', token);
     assert.equal(days.length, 1);
-    // The outbox is empty once the pushes are answered; the stops waiting for their photos and
-    // signatures settle when the last upload completes, a moment later. Read the day then.
+    // The outbox is empty once the pushes are answered (the stops with photos and signatures, and
+    // the end with its signature, answered `deferred`); they settle on the server as their
+    // uploads complete, a moment later. The phone shows the uploads still waiting; once it
+    // shows none, the server holds the day's end (a slow upload under a loaded machine once
+    // left the day unended here when the test read it straight after the badge).
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="uploads-progress"]');
+      return el !== null && (el.hidden || el.dataset.count === '0');
+    }, null, { timeout: SYNC_TIMEOUT * 2 });
     let detail = await getJson(server.url, `/api/v1/days/${days[0].day_id}`, token);
-    for (const until = Date.now() + SYNC_TIMEOUT; detail.server_settlement.uploads_pending !== 0 && Date.now() < until; ) {
+    for (const until = Date.now() + SYNC_TIMEOUT; detail.day.ended_at === null && Date.now() < until; ) {
       await new Promise((r) => setTimeout(r, 250));
       detail = await getJson(server.url, `/api/v1/days/${days[0].day_id}`, token);
     }
+    assert.notEqual(detail.day.ended_at, null, "the day's end (waiting for its signature upload) settled on the server");
     assert.equal(detail.server_settlement.uploads_pending, 0, 'every upload reached the server');
     const { day } = detail;
     assert.deepEqual(day.differences, [], 'the server settlement equals the device settlement');
