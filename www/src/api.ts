@@ -104,7 +104,7 @@ export function errorText(err: unknown): string {
     unauthorized: 'The server no longer accepts this device. Sign in again.',
     bad_credentials: 'Wrong username or password.',
     storage: 'This device could not save the data.',
-    storage_full: 'This device is out of storage space, so nothing was saved and your order is still on screen. Free some space (old photos, other apps) and commit again.',
+    storage_full: 'This device is out of storage space, so nothing was saved; what you entered is still on screen. Free some space (old photos, other apps) and try again.',
     not_signed_in: 'Please sign in.',
     locked: 'The workspace is locked. Unlock it with your PIN.',
     wrong_pin: 'Wrong PIN.',
