@@ -9,7 +9,10 @@
 //   manifest.webmanifest, icons/*
 //   sw.js                  service-worker/sw.ts with the precache list injected (never hashed:
 //                          the browser finds the worker at /sw.js and re-checks it on navigation)
-//   build-report.json      sizes, raw and gzipped
+//   build-report.json      sizes, raw, gzipped and brotli
+//   <file>.br, <file>.gz   every text and Wasm file precompressed (brotli 11, gzip 9), which
+//                          the server sends by content negotiation (Accept-Encoding); kept
+//                          only when smaller than the file
 //
 // Usage (from anywhere): node www/build.mjs
 // Needs www/pkg from `wasm-bindgen --target web --out-dir www/pkg` (./build.sh build runs it).
@@ -24,7 +27,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const WWW = dirname(fileURLToPath(import.meta.url));
@@ -43,6 +46,14 @@ function fail(message) {
   console.error(`www/build.mjs: ${message}`);
   process.exit(1);
 }
+
+/** What is worth compressing: text and Wasm (PNG icons are compressed already). */
+const COMPRESSIBLE = /\.(js|css|wasm|html|webmanifest|json|svg|txt)$/;
+
+const brotli = (bytes) =>
+  brotliCompressSync(bytes, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  });
 
 const hashOf = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 10);
 
@@ -166,12 +177,20 @@ async function main() {
   if (!swJs.text.includes(version)) fail('the precache list was not injected into sw.js');
   write('sw.js', swJs.contents);
 
-  // Sizes.
+  // Sizes, and the precompressed copies the server sends to browsers that accept them. What goes
+  // over the wire is the smallest the browser accepts: brotli, else gzip, else the file.
   const files = listFiles(DIST)
     .filter((abs) => !abs.endsWith('build-report.json'))
     .map((abs) => {
       const bytes = readFileSync(abs);
-      return { path: relative(DIST, abs).split(sep).join('/'), bytes: bytes.length, gzip_bytes: gzipSync(bytes, { level: 9 }).length };
+      const gz = gzipSync(bytes, { level: 9 });
+      const br = brotli(bytes);
+      if (COMPRESSIBLE.test(abs)) {
+        if (gz.length < bytes.length) writeFileSync(`${abs}.gz`, gz);
+        if (br.length < bytes.length) writeFileSync(`${abs}.br`, br);
+      }
+      const wire = (n) => (COMPRESSIBLE.test(abs) ? Math.min(n, bytes.length) : bytes.length);
+      return { path: relative(DIST, abs).split(sep).join('/'), bytes: bytes.length, gzip_bytes: wire(gz.length), brotli_bytes: wire(br.length) };
     })
     .sort((a, b) => a.path.localeCompare(b.path));
   const wasmRow = files.find((f) => f.path === wasmName);
@@ -180,18 +199,20 @@ async function main() {
     version,
     build_tag: BUILD_TAG,
     files,
-    wasm: { bytes: wasmRow.bytes, gzip_bytes: wasmRow.gzip_bytes },
-    // Everything a first visit downloads: every file in dist/ (the Wasm and sw.js included).
-    shell_total: { bytes: sum('bytes'), gzip_bytes: sum('gzip_bytes') },
+    wasm: { bytes: wasmRow.bytes, gzip_bytes: wasmRow.gzip_bytes, brotli_bytes: wasmRow.brotli_bytes },
+    // Everything a first visit downloads: every file in dist/ (the Wasm and sw.js included), as
+    // sent to a browser that accepts gzip, or brotli.
+    shell_total: { bytes: sum('bytes'), gzip_bytes: sum('gzip_bytes'), brotli_bytes: sum('brotli_bytes') },
   };
   writeFileSync(join(DIST, 'build-report.json'), `${JSON.stringify(report, null, 2)}\n`);
 
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`.padStart(10);
   const width = Math.max(...files.map((f) => f.path.length), 'shell total'.length);
   console.log(`${relative(ROOT, DIST) || DIST} (version ${version}${BUILD_TAG ? `, build tag ${BUILD_TAG}` : ''})`);
-  console.log(`  ${'file'.padEnd(width)} ${'raw'.padStart(10)} ${'gzip'.padStart(10)}`);
-  for (const f of files) console.log(`  ${f.path.padEnd(width)} ${kb(f.bytes)} ${kb(f.gzip_bytes)}`);
-  console.log(`  ${'shell total'.padEnd(width)} ${kb(report.shell_total.bytes)} ${kb(report.shell_total.gzip_bytes)}`);
+  console.log(`  ${'file'.padEnd(width)} ${'raw'.padStart(10)} ${'gzip'.padStart(10)} ${'brotli'.padStart(10)}`);
+  for (const f of files) console.log(`  ${f.path.padEnd(width)} ${kb(f.bytes)} ${kb(f.gzip_bytes)} ${kb(f.brotli_bytes)}`);
+  const t = report.shell_total;
+  console.log(`  ${'shell total'.padEnd(width)} ${kb(t.bytes)} ${kb(t.gzip_bytes)} ${kb(t.brotli_bytes)}`);
   console.log(`  precached: ${entries.length} files; report: ${relative(ROOT, join(DIST, 'build-report.json'))}`);
 }
 

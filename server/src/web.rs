@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -182,7 +182,10 @@ show here. Build it (./build.sh build) and restart the server. The API under /ap
 pub fn static_files(www_dir: &Path) -> Router<AppState> {
     if www_dir.is_dir() {
         let index = www_dir.join("index.html");
-        Router::new().fallback_service(ServeDir::new(www_dir).fallback(ServeFile::new(index)))
+        // `./build.sh` writes `<file>.br` and `<file>.gz` beside each text and Wasm file: sent to
+        // a browser that accepts them (brotli first), the file itself otherwise.
+        let index = ServeFile::new(index).precompressed_br().precompressed_gzip();
+        Router::new().fallback_service(ServeDir::new(www_dir).precompressed_br().precompressed_gzip().fallback(index))
     } else {
         tracing::warn!(www_dir = %www_dir.display(), "web app not built; serving a placeholder");
         Router::new().fallback(get(|| async {
@@ -191,9 +194,25 @@ pub fn static_files(www_dir: &Path) -> Router<AppState> {
     }
 }
 
-/// Cache headers (`no-cache` for the service worker and HTML, `no-store` for the API) and one
-/// access-log line per request: method, path (no query string), status, time. Never bodies or
-/// headers, so no token or password reaches the log.
+/// Whether a path names a file the build names by its content (`app.<hash>.js`,
+/// `satchel_bg.<hash>.wasm`, `styles.<hash>.css`): a changed byte is a new name, so a browser
+/// may keep it for a year without asking again.
+pub fn content_named(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = name.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(base), Some(hash), Some(ext), None) => {
+            !base.is_empty() && !ext.is_empty() && (8..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        _ => false,
+    }
+}
+
+/// Cache headers (`public, max-age=31536000, immutable` for content-named files, `no-cache` for
+/// the service worker, the manifest and HTML, `no-store` for the API; `Vary: accept-encoding` on
+/// the app's files, sent compressed or not) and one access-log line per request: method, path
+/// (no query string), status, time. Never bodies or headers, so no token or password reaches the
+/// log.
 pub async fn headers_and_log(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
@@ -213,9 +232,16 @@ pub async fn headers_and_log(State(state): State<AppState>, req: Request, next: 
     if path.starts_with("/api/") {
         res.headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    } else if path == "/sw.js" || html {
+    } else if path == "/sw.js" || path == "/manifest.webmanifest" || html {
         res.headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    } else if res.status().is_success() && content_named(&path) {
+        res.headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    }
+    if !path.starts_with("/api/") && !res.headers().contains_key(VARY) {
+        // The same path is sent compressed or not by Accept-Encoding: a cache must key on it.
+        res.headers_mut().insert(VARY, HeaderValue::from_static("accept-encoding"));
     }
     tracing::info!(
         %method,
@@ -229,9 +255,19 @@ pub async fn headers_and_log(State(state): State<AppState>, req: Request, next: 
 
 #[cfg(test)]
 mod tests {
-    use super::metrics_allowed;
+    use super::{content_named, metrics_allowed};
     use crate::throttle::Peer;
     use axum::http::HeaderMap;
+
+    #[test]
+    fn only_files_named_by_their_content_are_cached_for_good() {
+        for hashed in ["/app.7KQ2ZC3M.js", "/satchel_bg.1a2b3c4d5e.wasm", "/styles.0f9e8d7c6b.css", "/dashboard.ABCDEFGH.js"] {
+            assert!(content_named(hashed), "{hashed}");
+        }
+        for plain in ["/", "/index.html", "/sw.js", "/manifest.webmanifest", "/icons/icon-192.png", "/app.css", "/jquery.min.js", "/a.b.c.d", "/.12345678.js", "/app.1234-678.js"] {
+            assert!(!content_named(plain), "{plain}");
+        }
+    }
 
     #[test]
     fn metrics_are_for_the_machine_itself_unless_a_token_is_set() {

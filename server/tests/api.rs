@@ -533,6 +533,45 @@ async fn the_built_app_is_served_with_an_spa_fallback(backend: Backend) {
     let res = http.get(url("/app.css")).send().await.expect("get");
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers().get("cache-control").is_none());
+
+    // Precompressed copies (`./build.sh` writes them; the server never compresses on the fly)
+    // are sent by Accept-Encoding, brotli first; a content-named file is cached for a year.
+    std::fs::write(www.join("app.7KQ2ZC3M.js"), "console.log('app');").expect("write");
+    std::fs::write(www.join("app.7KQ2ZC3M.js.br"), b"brotli bytes").expect("write");
+    std::fs::write(www.join("app.7KQ2ZC3M.js.gz"), b"gzip bytes").expect("write");
+    std::fs::write(www.join("index.html.br"), b"brotli page").expect("write");
+    std::fs::write(www.join("manifest.webmanifest"), "{}").expect("write");
+    for (accept, encoding, body) in [
+        (Some("gzip, deflate, br"), Some("br"), "brotli bytes"),
+        (Some("gzip"), Some("gzip"), "gzip bytes"),
+        (Some("identity"), None, "console.log('app');"),
+        (None, None, "console.log('app');"),
+    ] {
+        let mut req = http.get(url("/app.7KQ2ZC3M.js"));
+        if let Some(a) = accept {
+            req = req.header("accept-encoding", a);
+        }
+        let res = req.send().await.expect("get");
+        assert_eq!(res.status(), StatusCode::OK, "{accept:?}");
+        assert_eq!(res.headers().get("content-encoding").map(|v| v.to_str().expect("ascii")), encoding, "{accept:?}");
+        assert!(res.headers()["content-type"].to_str().expect("ascii").contains("javascript"), "{accept:?}");
+        assert_eq!(res.headers()["cache-control"], "public, max-age=31536000, immutable", "{accept:?}");
+        assert!(res.headers()["vary"].to_str().expect("ascii").to_ascii_lowercase().contains("accept-encoding"), "{accept:?}");
+        assert_eq!(res.text().await.expect("text"), body, "{accept:?}");
+    }
+    // The page itself, and an app route that falls back to it: compressed, never cached.
+    for path in ["/", "/orders/new"] {
+        let res = http.get(url(path)).header("accept-encoding", "br").send().await.expect("get");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-encoding"], "br", "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-cache", "{path}");
+        assert_eq!(res.text().await.expect("text"), "brotli page", "{path}");
+    }
+    let res = http.get(url("/manifest.webmanifest")).send().await.expect("get");
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    // A content-named file that is not there is the app's page, not a year-long 404.
+    let res = http.get(url("/app.00000000.js")).send().await.expect("get");
+    assert_eq!(res.headers()["cache-control"], "no-cache");
     let res = http.get(url("/api/nope")).send().await.expect("get");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(

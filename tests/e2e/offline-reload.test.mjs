@@ -2,14 +2,36 @@
 // signed in, answers from the device, and takes an order.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { badge, canReachServer, orderItems, signIn, takeOrder, unlock, waitForServiceWorker } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
+import { WWW_DIR } from './support/server.mjs';
 
 test('offline reload: the app opens signed in from the service worker and takes an order', { timeout: 180_000 }, async (t) => {
   await scenario(t, async ({ server, context, page }) => {
+    const responses = [];
+    page.on('response', (r) => responses.push(r));
     await page.goto(`${server.url}/`);
     await page.getByTestId('demo-hint').waitFor();
+
+    // The first visit, on the wire: the module and the bundle come precompressed (brotli, which
+    // Chromium asks for) and, named by their content, cached for a year; the page is re-checked.
+    const report = JSON.parse(readFileSync(join(WWW_DIR, 'build-report.json'), 'utf8'));
+    const wasm = responses.find((r) => /\/satchel_bg\.[0-9a-f]{10}\.wasm$/.test(r.url()));
+    const app = responses.find((r) => /\/app\.[A-Z0-9]+\.js$/.test(r.url()));
+    const html = responses.find((r) => new URL(r.url()).pathname === '/');
+    assert.ok(wasm && app && html, `the page, the bundle and the module were downloaded: ${responses.map((r) => r.url()).join(' ')}`);
+    for (const r of [wasm, app]) {
+      const h = await r.allHeaders();
+      assert.equal(h['content-encoding'], 'br', `${r.url()} is sent brotli-compressed`);
+      assert.equal(h['cache-control'], 'public, max-age=31536000, immutable', `${r.url()} is cached for good`);
+    }
+    assert.equal((await html.allHeaders())['cache-control'], 'no-cache', 'the page is re-checked on every visit');
+    const wire = (await wasm.request().sizes()).responseBodySize;
+    t.diagnostic(`module on the wire: ${wire} bytes (raw ${report.wasm.bytes}, gzip ${report.wasm.gzip_bytes}, brotli ${report.wasm.brotli_bytes})`);
+    assert.ok(wire > 0 && wire < report.wasm.gzip_bytes, `the module crossed the wire in ${wire} bytes, less than its ${report.wasm.gzip_bytes} gzipped`);
     assert.match((await page.getByTestId('demo-hint').textContent()) ?? '', /rep1 \/ rep1-demo/);
 
     await signIn(page, 'rep1', 'rep1-demo');
