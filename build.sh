@@ -116,6 +116,7 @@ setup() { setup_rust; setup_node; }
 build_wasm() {
   log "Wasm module (release, wasm-bindgen --target web, wasm-opt -Oz)"
   cargo build --profile wasm-release --target "$WASM_TARGET" -p satchel
+  node www/wasm-size.mjs "target/$WASM_TARGET/wasm-release/satchel.wasm" --json target/wasm-size-satchel.json
   # wasm-opt runs BEFORE wasm-bindgen: Debian's wasm-opt 108 re-points wasm-bindgen's
   # `__wbindgen_externrefs` export at the funcref table, and the module then fails to start.
   local optimised="target/$WASM_TARGET/wasm-release/satchel.opt.wasm"
@@ -127,6 +128,7 @@ build_wasm() {
 build_engine() {
   log "Engine module for embedding (satchel-engine: release, wasm-opt -Oz, wasm-bindgen --target web)"
   cargo build --profile wasm-release --target "$WASM_TARGET" -p satchel-engine
+  node www/wasm-size.mjs "target/$WASM_TARGET/wasm-release/satchel_engine.wasm" --json target/wasm-size-engine.json
   local optimised="target/$WASM_TARGET/wasm-release/satchel_engine.opt.wasm"
   wasm-opt -Oz "${WASM_OPT_FEATURES[@]}" "target/$WASM_TARGET/wasm-release/satchel_engine.wasm" -o "$optimised"
   rm -rf target/engine-pkg
@@ -259,6 +261,8 @@ run_bench() {
   build
   cargo build -p satchel-server
   SATCHEL_SERVER_BIN=target/debug/satchel-server node tests/bench/unlock.mjs
+  log "The first screen: a first visit on slow 4G and a cold start offline, CPU 4x (issue 17)"
+  SATCHEL_SERVER_BIN=target/debug/satchel-server node tests/bench/first-screen.mjs
   log "Sync in the browser against the server (release build, SQLite): initial pull of 10,000 products + 2,000 outlets, drain of 10,000 queued orders"
   cargo build --release -p satchel-server
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/sync.mjs
