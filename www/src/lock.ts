@@ -11,9 +11,15 @@ export interface LockScreen {
   onStatus(s: SyncStatusView): void;
   /** Vault changes (attempt counts, delays, re-authentication). */
   onVault(v: VaultStatusView): void;
+  /** Whose workspace this is, once the module has read it. */
+  setSession(s: SessionView | undefined): void;
 }
 
-export function renderLock(ws: Workspace, session: SessionView | undefined): LockScreen {
+/** `ws` may still be loading (the screen is painted before the module has compiled, from the
+ * page's last known state): the PIN can be typed at once, and Unlock waits for the module. */
+export function renderLock(wsOrLoading: Workspace | Promise<Workspace>, session: SessionView | undefined): LockScreen {
+  let live: Workspace | undefined = wsOrLoading instanceof Promise ? undefined : wsOrLoading;
+  const workspace = async (): Promise<Workspace> => live ?? (live = await wsOrLoading);
   const pin = h('input', {
     id: 'unlock-pin',
     type: 'password',
@@ -43,11 +49,17 @@ export function renderLock(ws: Workspace, session: SessionView | undefined): Loc
     reSubmit,
   );
 
+  const whose = h('p', { class: 'muted', 'data-testid': 'lock-whose' });
+  const setSession = (s: SessionView | undefined): void => {
+    whose.textContent = s ? `Satchel of ${s.display_name || s.username}. Enter your PIN to continue.` : 'Enter your PIN.';
+    if (s && reUser.value === '') reUser.value = s.username;
+  };
+  setSession(session);
   const el = h(
     'section',
     { class: 'card lock', 'data-testid': 'lock-screen' },
     h('h1', {}, 'Locked'),
-    h('p', { class: 'muted' }, session ? `Satchel of ${session.display_name || session.username}. Enter your PIN to continue.` : 'Enter your PIN.'),
+    whose,
     pinForm,
     reForm,
     error.el,
@@ -93,10 +105,10 @@ export function renderLock(ws: Workspace, session: SessionView | undefined): Loc
     pin.value = '';
     void (async () => {
       try {
-        await ws.unlock(value);
+        await (await workspace()).unlock(value);
       } catch (err) {
         error.fail(err);
-        onVault(ws.vaultStatus());
+        if (live) onVault(live.vaultStatus());
         pin.focus();
       } finally {
         if (retry.hidden) unlock.disabled = false;
@@ -110,6 +122,7 @@ export function renderLock(ws: Workspace, session: SessionView | undefined): Loc
     error.show('');
     void (async () => {
       try {
+        const ws = await workspace();
         await ws.reauthenticate(reUser.value.trim(), rePass.value);
         rePass.value = '';
         onVault(ws.vaultStatus());
@@ -122,10 +135,11 @@ export function renderLock(ws: Workspace, session: SessionView | undefined): Loc
     })();
   });
 
-  onVault(ws.vaultStatus());
+  if (live) onVault(live.vaultStatus());
   setTimeout(() => pin.focus(), 0);
   return {
     el,
+    setSession,
     onStatus(s: SyncStatusView) {
       pending.dataset['pending'] = String(s.pending);
       pending.textContent =

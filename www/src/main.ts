@@ -39,12 +39,57 @@ function idleTimeoutOption(): number | undefined {
   return Number.isFinite(ms) && ms >= 1000 ? ms : undefined;
 }
 
+/** Which screen the page last showed, kept so that the next start can paint it before the
+ * module has loaded: the state only ("signed_out" or "locked"), no name and no business data. */
+const SCREEN_HINT = 'satchel.screen';
+type ScreenHint = 'signed_out' | 'locked';
+
+function lastScreen(): ScreenHint {
+  try {
+    return localStorage.getItem(SCREEN_HINT) === 'locked' ? 'locked' : 'signed_out';
+  } catch {
+    return 'signed_out';
+  }
+}
+
+function rememberScreen(hint: ScreenHint): void {
+  try {
+    if (localStorage.getItem(SCREEN_HINT) !== hint) localStorage.setItem(SCREEN_HINT, hint);
+  } catch {
+    // Private mode or storage off: the next start paints the sign-in screen first, as on a new device.
+  }
+}
+
 async function boot(root: HTMLElement): Promise<void> {
   document.documentElement.dataset['build'] = __BUILD_TAG__;
   registerServiceWorker();
-  await init({ module_or_path: __WASM_URL__ });
   const idle = idleTimeoutOption();
-  const ws: Workspace = await Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle });
+  // The module downloads and compiles (streaming) while the screen the page last showed is
+  // already painted from this script: a cheap phone on a slow network can type its PIN or its
+  // password meanwhile, and a submit waits for the module.
+  const loading: Promise<Workspace> = init({ module_or_path: __WASM_URL__ }).then(() =>
+    Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle }),
+  );
+  let signingIn = false;
+  let route: () => void = () => {};
+  const early =
+    lastScreen() === 'locked'
+      ? { kind: 'locked' as const, screen: renderLock(loading, undefined) }
+      : {
+          kind: 'signed_out' as const,
+          screen: renderSignIn(root, loading, () => route(), {
+            onBusy: (busy) => {
+              signingIn = busy;
+            },
+            // As below: a refusal keeps this screen (and its error) unless the vault moved.
+            onFailed: () => {
+              void loading.then((w) => (w.vaultStatus().state !== 'signed_out' ? route() : undefined)).catch(() => {});
+            },
+          }),
+        };
+  if (early.kind === 'locked') root.replaceChildren(early.screen.el);
+  root.dataset['screen'] = 'early';
+  const ws: Workspace = await loading;
 
   // Any tap or key press is activity: it postpones the inactivity lock.
   for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
@@ -72,8 +117,16 @@ async function boot(root: HTMLElement): Promise<void> {
 
   // While a sign-in runs, the vault unlocks before the first download is done: the sign-in
   // screen stays (showing the download's progress) until `signIn` resolves.
-  let signingIn = false;
+  // The screen painted before the module, taken over by the first route when it is the right one.
+  let painted: typeof early | undefined = early;
   const showSignIn = (): void => {
+    if (painted?.kind === 'signed_out') {
+      const screen = painted.screen;
+      painted = undefined;
+      statusHandler = (s) => screen.onStatus(s);
+      return;
+    }
+    painted = undefined;
     workspaceEl = undefined;
     lockScreen = undefined;
     const screen = renderSignIn(root, ws, () => route(), {
@@ -88,14 +141,23 @@ async function boot(root: HTMLElement): Promise<void> {
     statusHandler = (s) => screen.onStatus(s);
   };
   const showLock = (): void => {
-    const screen = renderLock(ws, ws.session());
+    let screen: LockScreen;
+    if (painted?.kind === 'locked') {
+      screen = painted.screen;
+      screen.setSession(ws.session());
+      screen.onVault(ws.vaultStatus());
+    } else {
+      screen = renderLock(ws, ws.session());
+      root.replaceChildren(screen.el);
+    }
+    painted = undefined;
     lockScreen = screen;
     statusHandler = (s) => screen.onStatus(s);
-    root.replaceChildren(screen.el);
     void ws.status().then((s) => screen.onStatus(s));
     startSync();
   };
   const showWorkspace = (): void => {
+    painted = undefined;
     lockScreen = undefined;
     if (workspaceEl) {
       root.replaceChildren(workspaceEl);
@@ -126,8 +188,9 @@ async function boot(root: HTMLElement): Promise<void> {
     // The loop may already run (it did behind the lock screen): show its state now.
     void ws.status().then((s) => statusHandler?.(s));
   };
-  const route = (): void => {
+  route = (): void => {
     const v = ws.vaultStatus();
+    rememberScreen(v.state === 'signed_out' ? 'signed_out' : 'locked');
     if (v.state === 'signed_out') showSignIn();
     else if (v.state === 'locked') {
       if (lockScreen) lockScreen.onVault(v);
@@ -139,6 +202,7 @@ async function boot(root: HTMLElement): Promise<void> {
   });
 
   route();
+  root.dataset['screen'] = 'module';
   root.dataset['ready'] = 'true';
 }
 

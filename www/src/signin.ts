@@ -9,9 +9,11 @@ export interface SignInScreen {
   onStatus(s: SyncStatusView): void;
 }
 
+/** `ws` may still be loading (the screen is painted before the module has compiled): typing
+ * works at once, and a submit waits for the module. */
 export function renderSignIn(
   root: HTMLElement,
-  ws: Workspace,
+  ws: Workspace | Promise<Workspace>,
   onSignedIn: (session: SessionView) => void,
   hooks: {
     /** Sign-in started / ended (the page holds this screen until the first download is done). */
@@ -95,7 +97,7 @@ export function renderSignIn(
       busy = true;
       hooks.onBusy?.(true);
       try {
-        const session = await ws.signIn(username.value.trim(), password.value, pin.value);
+        const session = await (await ws).signIn(username.value.trim(), password.value, pin.value);
         pin.value = '';
         pinConfirm.value = '';
         busy = false;
