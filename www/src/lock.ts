@@ -67,6 +67,8 @@ export function renderLock(wsOrLoading: Workspace | Promise<Workspace>, session:
   );
 
   let countdown: number | undefined;
+  // An unlock in flight (it may wait for the module): the button stays off until it ends.
+  let submitting = false;
   function onVault(v: VaultStatusView): void {
     reForm.hidden = !v.reauthentication_required;
     pinForm.hidden = v.reauthentication_required;
@@ -82,7 +84,7 @@ export function renderLock(wsOrLoading: Workspace | Promise<Workspace>, session:
         unlock.disabled = true;
       } else {
         retry.hidden = true;
-        unlock.disabled = false;
+        unlock.disabled = submitting;
         if (countdown !== undefined) clearInterval(countdown);
         countdown = undefined;
       }
@@ -99,6 +101,8 @@ export function renderLock(wsOrLoading: Workspace | Promise<Workspace>, session:
 
   pinForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
+    if (submitting) return;
+    submitting = true;
     unlock.disabled = true;
     error.show('');
     const value = pin.value;
@@ -111,6 +115,7 @@ export function renderLock(wsOrLoading: Workspace | Promise<Workspace>, session:
         if (live) onVault(live.vaultStatus());
         pin.focus();
       } finally {
+        submitting = false;
         if (retry.hidden) unlock.disabled = false;
       }
     })();
