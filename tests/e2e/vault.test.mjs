@@ -148,6 +148,8 @@ test('vault: wrong-PIN delays survive a reload, and a PIN change takes effect', 
     // A reload does not reset the count or the delay.
     await page.reload();
     await page.getByTestId('lock-screen').waitFor({ timeout: 30_000 });
+    // The lock screen is painted before the module; the count arrives with the module.
+    await page.waitForFunction(() => document.getElementById('app')?.dataset['screen'] === 'module', null, { timeout: 30_000 });
     assert.equal(await page.getByTestId('lock-screen').getAttribute('data-failed'), '5');
     await page.getByTestId('lock-retry').waitFor();
     const after = Number(await page.getByTestId('lock-retry').getAttribute('data-seconds'));
