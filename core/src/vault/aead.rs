@@ -13,6 +13,33 @@ pub(super) const NONCE_LEN: usize = 12;
 /// Authentication tag length in bytes.
 pub(super) const TAG_LEN: usize = 16;
 
+/// A key made ready for AES-256-GCM (its round keys and GHASH key computed once). A data key
+/// keeps one (`DataKey::cipher`): unlocking opens every record under the same key, and building
+/// the cipher for each was a fifth of the decryption time in Wasm. The `aes` crate's `zeroize`
+/// feature clears the round keys when it is dropped.
+pub(super) struct Cipher(Aes256Gcm);
+
+impl Cipher {
+    pub(super) fn new(key: &[u8; KEY_LEN]) -> Self {
+        Cipher(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)))
+    }
+
+    /// As [`seal`], with the prepared key.
+    pub(super) fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+        self.0
+            .encrypt(Nonce::from_slice(nonce), Payload { msg: plaintext, aad })
+            .map_err(|_| VaultError::TooLarge)
+    }
+
+    /// As [`open`], with the prepared key.
+    pub(super) fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], ciphertext_and_tag: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        self.0
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext_and_tag, aad })
+            .ok()
+            .map(Zeroizing::new)
+    }
+}
+
 /// Encrypts `plaintext`; returns ciphertext ‖ tag.
 pub(super) fn seal(
     key: &[u8; KEY_LEN],

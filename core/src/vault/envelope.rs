@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::aead::{self, NONCE_LEN, TAG_LEN};
+use super::aead::{NONCE_LEN, TAG_LEN};
 use super::{push_prefixed, DataKey, Rng, VaultError};
 
 /// The envelope format version this build writes and reads.
@@ -179,7 +179,7 @@ pub fn seal_with_budget<R: Rng + ?Sized>(
     let mut nonce = [0; NONCE_LEN];
     rng.fill(&mut nonce);
     let aad = record_aad(ENVELOPE_VERSION, key.key_id(), store, record_key);
-    let ciphertext = aead::seal(key.bytes(), &nonce, &aad, plaintext)?;
+    let ciphertext = key.cipher().seal(&nonce, &aad, plaintext)?;
     Ok(Envelope {
         version: ENVELOPE_VERSION,
         key_id: key.key_id(),
@@ -209,7 +209,7 @@ pub fn open(
         });
     }
     let aad = record_aad(envelope.version, envelope.key_id, store, record_key);
-    aead::open(key.bytes(), &envelope.nonce, &aad, &envelope.ciphertext).ok_or(VaultError::Tampered)
+    key.cipher().open(&envelope.nonce, &aad, &envelope.ciphertext).ok_or(VaultError::Tampered)
 }
 
 #[cfg(test)]

@@ -48,6 +48,9 @@ const WRAP_AAD_LABEL: &[u8] = b"satchel/vault/wrapped-dek";
 pub struct DataKey {
     bytes: [u8; KEY_LEN],
     key_id: u32,
+    /// The key prepared for AES-GCM, built at its first use (after `bytes` are final).
+    #[zeroize(skip)]
+    cipher: std::sync::OnceLock<aead::Cipher>,
 }
 
 impl DataKey {
@@ -56,6 +59,7 @@ impl DataKey {
         let mut key = DataKey {
             bytes: [0; KEY_LEN],
             key_id,
+            cipher: std::sync::OnceLock::new(),
         };
         rng.fill(&mut key.bytes);
         key
@@ -66,8 +70,14 @@ impl DataKey {
         self.key_id
     }
 
+    #[cfg(test)]
     pub(super) fn bytes(&self) -> &[u8; KEY_LEN] {
         &self.bytes
+    }
+
+    /// The key prepared for AES-GCM; built once.
+    pub(super) fn cipher(&self) -> &aead::Cipher {
+        self.cipher.get_or_init(|| aead::Cipher::new(&self.bytes))
     }
 }
 
@@ -254,6 +264,7 @@ pub fn unwrap(wrapped: &WrappedKey, kek: &KeyEncryptionKey) -> Result<DataKey, V
     let mut dek = DataKey {
         bytes: [0; KEY_LEN],
         key_id: wrapped.key_id,
+        cipher: std::sync::OnceLock::new(),
     };
     if plain.len() != KEY_LEN {
         // Authenticated but not a key: cannot come from `wrap`.
@@ -306,6 +317,7 @@ pub fn open_retired(
     let mut key = DataKey {
         bytes: [0; KEY_LEN],
         key_id: retired_id,
+        cipher: std::sync::OnceLock::new(),
     };
     key.bytes.copy_from_slice(&plain);
     Ok(key)
