@@ -273,6 +273,8 @@ run_bench() {
   log "The embedding package (dist/npm): size, import to the first tax result at 1x and 4x CPU, quoteOrder with 10,000 products"
   build_package
   node tests/bench/embedding.mjs
+  log "Lighthouse performance of a first visit, mobile defaults (issue 17)"
+  SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/lighthouse-perf.mjs
   log "Lighthouse accessibility of the main screens at 360x740 and 1280x800 (installs lighthouse into ~/.cache on first use)"
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/lighthouse.mjs
 }

@@ -130,8 +130,9 @@ async function main() {
   const cssName = hashedName('styles', 'css', css.code);
   write(cssName, css.code);
 
-  // The page, pointing at the hashed files; the Wasm is preloaded so it downloads in parallel
-  // with the script instead of after it.
+  // The page, pointing at the hashed files. The Wasm is not preloaded: on a slow network its
+  // download took the bandwidth the script and the stylesheet need for the first screen
+  // (www/src/main.ts starts it once that screen is painted).
   let html = readFileSync(join(WWW, 'index.html'), 'utf8');
   const swaps = [
     ['src="/app.js"', `src="/${appName}"`],
@@ -141,10 +142,6 @@ async function main() {
     if (!html.includes(from)) fail(`www/index.html must reference ${from}`);
     html = html.replace(from, to);
   }
-  html = html.replace(
-    `<script type="module" src="/${appName}">`,
-    `<link rel="preload" href="/${wasmName}" as="fetch" type="application/wasm" crossorigin />\n    $&`,
-  );
   write('index.html', html);
 
   // Static files.

@@ -60,16 +60,27 @@ function rememberScreen(hint: ScreenHint): void {
   }
 }
 
+/** Resolves once the screen just rendered has been painted (the frame after it), or after
+ * 100 ms where frames do not run (a page opened in the background). */
+function afterFirstPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => resolve();
+    requestAnimationFrame(() => setTimeout(done, 0));
+    setTimeout(done, 100);
+  });
+}
+
 async function boot(root: HTMLElement): Promise<void> {
   document.documentElement.dataset['build'] = __BUILD_TAG__;
   registerServiceWorker();
   const idle = idleTimeoutOption();
-  // The module downloads and compiles (streaming) while the screen the page last showed is
-  // already painted from this script: a cheap phone on a slow network can type its PIN or its
-  // password meanwhile, and a submit waits for the module.
-  const loading: Promise<Workspace> = init({ module_or_path: __WASM_URL__ }).then(() =>
-    Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle }),
-  );
+  // The screen the page last showed is painted from this script first; the module downloads
+  // and compiles (streaming) after that paint, so that on a slow network it does not take the
+  // bandwidth the first screen needs. A cheap phone can type its PIN or its password meanwhile,
+  // and a submit waits for the module.
+  const loading: Promise<Workspace> = afterFirstPaint()
+    .then(() => init({ module_or_path: __WASM_URL__ }))
+    .then(() => Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle }));
   let signingIn = false;
   let route: () => void = () => {};
   const early =
