@@ -25,24 +25,33 @@ test('screen first: sign-in and the lock screen are painted and usable before th
         release = res;
       });
     };
-    let asked = 0;
+    // Resolves when the page asks for the module (it does once the first screen is painted).
+    let asked = Promise.resolve();
+    let onAsk = () => {};
+    const expectAsk = () => {
+      asked = new Promise((res) => {
+        onAsk = res;
+      });
+    };
     await page.route(/\.wasm$/, async (route) => {
-      asked += 1;
+      onAsk();
       await held;
       await route.continue();
     });
+    const wasAsked = () => Promise.race([asked.then(() => true), new Promise((res) => setTimeout(() => res(false), 30_000))]);
     const app = page.locator('#app');
     const tid = (id) => page.getByTestId(id);
 
     // First start: the sign-in form, typed into and submitted while the module is held.
     hold();
+    expectAsk();
     await page.goto(`${server.url}/`);
     await tid('username').fill('rep1');
     await tid('password').fill('rep1-demo');
     await tid('pin').fill(TEST_PIN);
     await tid('pin-confirm').fill(TEST_PIN);
     await tid('sign-in').click();
-    assert.ok(asked >= 1, 'the module was asked for');
+    assert.ok(await wasAsked(), 'the module was asked for');
     assert.equal(await app.getAttribute('data-screen'), 'early', 'the sign-in screen is the one painted before the module');
     assert.equal(await tid('sign-in').textContent(), 'Signing in…', 'the submit waits for the module');
     release();
@@ -51,10 +60,10 @@ test('screen first: sign-in and the lock screen are painted and usable before th
 
     // A reload opens locked: the lock screen is painted before the module, without a name.
     hold();
-    asked = 0;
+    expectAsk();
     await page.reload();
     await tid('unlock-pin').fill(TEST_PIN);
-    assert.ok(asked >= 1, 'the module was asked for');
+    assert.ok(await wasAsked(), 'the module was asked for');
     assert.equal(await app.getAttribute('data-screen'), 'early');
     assert.equal(await tid('lock-whose').textContent(), 'Enter your PIN.', 'no name before the module has read it');
     await tid('unlock').click();
