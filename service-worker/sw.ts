@@ -23,6 +23,8 @@ interface PrecacheEntry {
   url: string;
   /** Content hash of the file. */
   revision: string;
+  /** Named by its content (`app.<hash>.js`): any copy under that name is this file. */
+  immutable?: boolean;
 }
 
 declare const __SATCHEL_PRECACHE__: { version: string; entries: PrecacheEntry[] };
@@ -37,8 +39,10 @@ self.addEventListener('install', (event: ExtendableEvent) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE_NAME);
-      // `reload` bypasses the HTTP cache, so the cache holds exactly the files this build names.
-      await cache.addAll(PRECACHE.entries.map((e) => new Request(e.url, { cache: 'reload' })));
+      // Files named by their content come from the HTTP cache when the page has just downloaded
+      // them (a first visit then downloads the module once, not twice); the others (the page, the
+      // manifest, the icons) bypass it with `reload`, so the cache holds exactly this build.
+      await cache.addAll(PRECACHE.entries.map((e) => new Request(e.url, { cache: e.immutable ? 'default' : 'reload' })));
       // No skipWaiting() here: see the top of this file.
     })(),
   );

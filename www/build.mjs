@@ -91,6 +91,8 @@ async function main() {
   }
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
+  /** URL paths of the files named by their content. */
+  const contentNamed = new Set();
 
   // The Wasm module, under a content-hashed name the app is told at bundle time.
   const wasm = readFileSync(join(PKG, 'satchel_bg.wasm'));
@@ -118,7 +120,10 @@ async function main() {
   });
   const appJs = app.outputFiles.find((f) => f.path.endsWith('.js') && basename(f.path).startsWith('app.'));
   if (!appJs) fail('esbuild produced no JavaScript for www/src/main.ts');
-  for (const f of app.outputFiles) write(relative(DIST, f.path), f.contents);
+  for (const f of app.outputFiles) {
+    write(relative(DIST, f.path), f.contents);
+    contentNamed.add(`/${relative(DIST, f.path).split(sep).join('/')}`);
+  }
   const appName = relative(DIST, appJs.path).split(sep).join('/');
 
   // Styles.
@@ -150,8 +155,12 @@ async function main() {
   for (const icon of readdirSync(iconDir)) write(join('icons', icon), readFileSync(join(iconDir, icon)));
 
   // The precache list: every shell file with its content hash; the version hashes them all.
+  // `immutable`: named by its content, so the service worker may take it from the HTTP cache
+  // (where the page's own download has just put it) instead of downloading it a second time.
+  contentNamed.add(`/${cssName}`);
+  contentNamed.add(`/${wasmName}`);
   const entries = listFiles(DIST)
-    .map((abs) => ({ url: toUrlPath(abs), revision: hashOf(readFileSync(abs)) }))
+    .map((abs) => ({ url: toUrlPath(abs), revision: hashOf(readFileSync(abs)), ...(contentNamed.has(toUrlPath(abs)) ? { immutable: true } : {}) }))
     .filter((e) => !NOT_PRECACHED.has(e.url.slice(1)) && !ONLINE_ONLY.test(e.url.slice(1)))
     .sort((a, b) => a.url.localeCompare(b.url));
   const version = hashOf(entries.map((e) => `${e.url} ${e.revision}`).join('\n'));

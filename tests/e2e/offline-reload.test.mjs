@@ -13,8 +13,11 @@ test('offline reload: the app opens signed in from the service worker and takes 
   await scenario(t, async ({ server, context, page }) => {
     const responses = [];
     page.on('response', (r) => responses.push(r));
+    // The module is asked for once the first screen is painted: wait for it, not for the screen.
+    const moduleArrived = page.waitForResponse((r) => /\/satchel_bg\.[0-9a-f]{10}\.wasm$/.test(r.url()), { timeout: 60_000 });
     await page.goto(`${server.url}/`);
     await page.getByTestId('demo-hint').waitFor();
+    await moduleArrived;
 
     // The first visit, on the wire: the module and the bundle come precompressed (brotli, which
     // Chromium asks for) and, named by their content, cached for a year; the page is re-checked.
@@ -36,6 +39,12 @@ test('offline reload: the app opens signed in from the service worker and takes 
 
     await signIn(page, 'rep1', 'rep1-demo');
     await waitForServiceWorker(page);
+    // The service worker's precache took the files named by their content from the HTTP cache:
+    // each crossed the wire once on this first visit (the server saw one request for each).
+    for (const file of [new URL(wasm.url()).pathname, new URL(app.url()).pathname]) {
+      const fetched = server.log().split('\n').filter((line) => line.includes(`path=${file} status=200`)).length;
+      assert.equal(fetched, 1, `${file} was downloaded ${fetched} times on the first visit`);
+    }
     const outletsOnline = await page.getByTestId('outlet-item').count();
     assert.ok(outletsOnline > 0, 'reference data downloaded at sign-in');
 

@@ -72,7 +72,6 @@ function afterFirstPaint(): Promise<void> {
 
 async function boot(root: HTMLElement): Promise<void> {
   document.documentElement.dataset['build'] = __BUILD_TAG__;
-  registerServiceWorker();
   const idle = idleTimeoutOption();
   // The screen the page last showed is painted from this script first; the module downloads
   // and compiles (streaming) after that paint, so that on a slow network it does not take the
@@ -81,6 +80,9 @@ async function boot(root: HTMLElement): Promise<void> {
   const loading: Promise<Workspace> = afterFirstPaint()
     .then(() => init({ module_or_path: __WASM_URL__ }))
     .then(() => Workspace.open(idle === undefined ? {} : { idle_timeout_ms: idle }));
+  // The service worker registers once the module is in (or failed): on a first visit its
+  // precache then finds the module in the HTTP cache instead of downloading it again alongside.
+  void loading.then(registerServiceWorker, registerServiceWorker);
   let signingIn = false;
   let route: () => void = () => {};
   const early =
