@@ -122,7 +122,7 @@ async function main() {
   if (!appJs) fail('esbuild produced no JavaScript for www/src/main.ts');
   for (const f of app.outputFiles) {
     write(relative(DIST, f.path), f.contents);
-    contentNamed.add(`/${relative(DIST, f.path).split(sep).join('/')}`);
+    contentNamed.add(toUrlPath(f.path));
   }
   const appName = relative(DIST, appJs.path).split(sep).join('/');
 
@@ -160,7 +160,10 @@ async function main() {
   contentNamed.add(`/${cssName}`);
   contentNamed.add(`/${wasmName}`);
   const entries = listFiles(DIST)
-    .map((abs) => ({ url: toUrlPath(abs), revision: hashOf(readFileSync(abs)), ...(contentNamed.has(toUrlPath(abs)) ? { immutable: true } : {}) }))
+    .map((abs) => {
+      const url = toUrlPath(abs);
+      return { url, revision: hashOf(readFileSync(abs)), ...(contentNamed.has(url) ? { immutable: true } : {}) };
+    })
     .filter((e) => !NOT_PRECACHED.has(e.url.slice(1)) && !ONLINE_ONLY.test(e.url.slice(1)))
     .sort((a, b) => a.url.localeCompare(b.url));
   const version = hashOf(entries.map((e) => `${e.url} ${e.revision}`).join('\n'));
@@ -189,14 +192,13 @@ async function main() {
     .filter((abs) => !abs.endsWith('build-report.json'))
     .map((abs) => {
       const bytes = readFileSync(abs);
+      const path = relative(DIST, abs).split(sep).join('/');
+      if (!COMPRESSIBLE.test(abs)) return { path, bytes: bytes.length, gzip_bytes: bytes.length, brotli_bytes: bytes.length };
       const gz = gzipSync(bytes, { level: 9 });
       const br = brotli(bytes);
-      if (COMPRESSIBLE.test(abs)) {
-        if (gz.length < bytes.length) writeFileSync(`${abs}.gz`, gz);
-        if (br.length < bytes.length) writeFileSync(`${abs}.br`, br);
-      }
-      const wire = (n) => (COMPRESSIBLE.test(abs) ? Math.min(n, bytes.length) : bytes.length);
-      return { path: relative(DIST, abs).split(sep).join('/'), bytes: bytes.length, gzip_bytes: wire(gz.length), brotli_bytes: wire(br.length) };
+      if (gz.length < bytes.length) writeFileSync(`${abs}.gz`, gz);
+      if (br.length < bytes.length) writeFileSync(`${abs}.br`, br);
+      return { path, bytes: bytes.length, gzip_bytes: Math.min(gz.length, bytes.length), brotli_bytes: Math.min(br.length, bytes.length) };
     })
     .sort((a, b) => a.path.localeCompare(b.path));
   const wasmRow = files.find((f) => f.path === wasmName);

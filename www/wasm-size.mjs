@@ -96,8 +96,9 @@ export function crateOf(name) {
     if (name.startsWith('__wbindgen') || name.startsWith('__wbg')) return 'wasm_bindgen (glue)';
     return name.includes('::') ? name.split('::')[0] : '(other)';
   }
-  const [len, at] = [Number.parseInt(name.slice(3).match(/^\d+/)?.[0] ?? '0', 10), 3 + (name.slice(3).match(/^\d+/)?.[0].length ?? 0)];
-  let first = name.slice(at, at + len);
+  const digits = name.slice(3).match(/^\d+/)?.[0] ?? '';
+  const at = 3 + digits.length;
+  let first = name.slice(at, at + Number(digits || 0));
   // `<T as Trait>` and `impl` blocks: the first path inside, minus references and `mut`.
   first = first
     .replace(/^_/, '')

@@ -24,14 +24,15 @@ impl Cipher {
         Cipher(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key)))
     }
 
-    /// As [`seal`], with the prepared key.
+    /// Encrypts `plaintext`; returns ciphertext ‖ tag.
     pub(super) fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
         self.0
             .encrypt(Nonce::from_slice(nonce), Payload { msg: plaintext, aad })
+            // The only encryption failure is a message beyond GCM's length limit.
             .map_err(|_| VaultError::TooLarge)
     }
 
-    /// As [`open`], with the prepared key.
+    /// Decrypts ciphertext ‖ tag; `None` on any authentication failure (no detail on purpose).
     pub(super) fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], ciphertext_and_tag: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         self.0
             .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext_and_tag, aad })
@@ -40,44 +41,15 @@ impl Cipher {
     }
 }
 
-/// Encrypts `plaintext`; returns ciphertext ‖ tag.
-pub(super) fn seal(
-    key: &[u8; KEY_LEN],
-    nonce: &[u8; NONCE_LEN],
-    aad: &[u8],
-    plaintext: &[u8],
-) -> Result<Vec<u8>, VaultError> {
-    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key));
-    cipher
-        .encrypt(
-            Nonce::from_slice(nonce),
-            Payload {
-                msg: plaintext,
-                aad,
-            },
-        )
-        // The only encryption failure is a message beyond GCM's length limit.
-        .map_err(|_| VaultError::TooLarge)
+/// Encrypts `plaintext`; returns ciphertext ‖ tag. One-off keys (a KEK, a sealed box's derived
+/// key); data keys keep their [`Cipher`].
+pub(super) fn seal(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+    Cipher::new(key).seal(nonce, aad, plaintext)
 }
 
 /// Decrypts ciphertext ‖ tag; `None` on any authentication failure (no detail on purpose).
-pub(super) fn open(
-    key: &[u8; KEY_LEN],
-    nonce: &[u8; NONCE_LEN],
-    aad: &[u8],
-    ciphertext_and_tag: &[u8],
-) -> Option<Zeroizing<Vec<u8>>> {
-    let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key));
-    cipher
-        .decrypt(
-            Nonce::from_slice(nonce),
-            Payload {
-                msg: ciphertext_and_tag,
-                aad,
-            },
-        )
-        .ok()
-        .map(Zeroizing::new)
+pub(super) fn open(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN], aad: &[u8], ciphertext_and_tag: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    Cipher::new(key).open(nonce, aad, ciphertext_and_tag)
 }
 
 #[cfg(test)]
