@@ -280,6 +280,22 @@ impl Workspace {
         vault::touch(&self.inner);
     }
 
+    /// Opens up to `max` of the products an unlock left sealed, and answers how many are still
+    /// sealed (the search index is built with the last). An unlock decrypts everything but the
+    /// catalog, so the first screen does not wait for 10,000 products; the page calls this in
+    /// slices between frames after that screen. Anything that reads a product before then opens
+    /// the rest at once, so no call ever sees part of the catalog. Throws `locked`.
+    #[wasm_bindgen(js_name = openProducts)]
+    pub fn open_products(&self, max: u32) -> Result<u32, SatchelError> {
+        let sealed = self.inner.device.state().sealed_products();
+        let left = self.inner.device.open_products(max as usize)?;
+        if sealed > 0 && left == 0 {
+            // The last slice: the storage report may now count unreadable products.
+            crate::sync_loop::publish_status(&self.inner);
+        }
+        Ok(u32::try_from(left).unwrap_or(u32::MAX))
+    }
+
     /// Changes the PIN (the workspace must be unlocked). Only the wrapped key changes.
     #[wasm_bindgen(js_name = changePin)]
     pub async fn change_pin(&self, old_pin: String, new_pin: String) -> Result<(), SatchelError> {

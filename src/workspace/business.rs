@@ -365,7 +365,7 @@ impl Workspace {
     #[wasm_bindgen(js_name = storageReport, unchecked_return_type = "StorageReportView")]
     pub async fn storage_report(&self) -> Result<JsValue, SatchelError> {
         let state = self.inner.device.unlocked_state()?;
-        to_js_value(&StorageReportView { unreadable_orders: state.unreadable_orders, unreadable_reference: state.unreadable.saturating_sub(state.unreadable_orders) })
+        to_js_value(&StorageReportView { unreadable_orders: state.unreadable_orders, unreadable_reference: state.unreadable().saturating_sub(state.unreadable_orders) })
     }
 }
 

@@ -182,7 +182,9 @@ impl<S: DeviceStore> Device<S> {
         Ok(())
     }
 
-    /// Reads every loaded store again into a fresh state.
+    /// Reads every loaded store again into a fresh state. The products stay sealed until
+    /// needed or opened by [`App::open_products`]: the first screen does not wait for the whole
+    /// catalog.
     pub async fn reload(&self) -> Result<(), DeviceError> {
         let (record, keys) = self.codec_parts()?;
         let Some(keys) = keys else { return Ok(()) };
@@ -191,7 +193,12 @@ impl<S: DeviceStore> Device<S> {
         let codec = Codec { device: &record, keys: Some(&keys) };
         let mut records = Vec::new();
         let mut unreadable = Vec::new();
+        let mut sealed_products = Vec::new();
         for (store, found) in stores.iter().zip(fetched) {
+            if *store == StoreId::Products {
+                sealed_products = found.records();
+                continue;
+            }
             for (key, value) in found.records() {
                 match codec.decode(*store, &key, &value) {
                     Ok(r) => records.push(r),
@@ -204,9 +211,17 @@ impl<S: DeviceStore> Device<S> {
         let generation = self.state.borrow().generation + 1;
         let mut state = DeviceState::from_records(records, 0);
         unreadable.into_iter().for_each(|store| state.note_unreadable(store));
+        state.seal_products(record, keys, sealed_products);
         state.generation = generation;
         *self.state.borrow_mut() = state;
         Ok(())
+    }
+
+    /// Opens up to `max` of the products an unlock left sealed (a slice the page runs between
+    /// frames after its first screen); answers how many are still sealed.
+    pub fn open_products(&self, max: usize) -> Result<usize, DeviceError> {
+        self.keys()?;
+        Ok(self.state.borrow_mut().open_products(max))
     }
 
     /// Decodes the meta records `keys` fetched by a [`meta_get`] of the same keys.

@@ -43,7 +43,7 @@ fn quote_with(state: &DeviceState, order: &SalesOrder, now: DateTime<Utc>, field
         .ok_or_else(|| DeviceError::invalid("outlet_id", "unknown_outlet", format!("outlet {} is not on your routes", order.outlet_id)))?;
     let outlet = if field_order { outlet } else { sales::effects::paying_at_counter(&outlet) };
     // Only the order's products and SKUs: the whole catalog or van on every keystroke is waste.
-    let products: Vec<_> = order.lines.iter().filter_map(|l| state.product(&l.sku).cloned()).collect();
+    let products: Vec<_> = order.lines.iter().filter_map(|l| state.product(&l.sku)).collect();
     let catalog = Catalog::new(&products, &meta.price_lists);
     let window = sales::duplicate_window(&settings.policy);
     let ctx = SalesContext {

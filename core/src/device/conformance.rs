@@ -5,7 +5,7 @@
 //!
 //! The first half checks the port itself (atomic updates, reads in key order, values byte for
 //! byte); the second runs the device's use cases over it (nothing readable on disk, memory equal
-//! to the disk, two tabs, answers while locked, pulls, sign-out, rotation).
+//! to the disk, two tabs, answers while locked, pulls, sign-out, rotation, the catalog opened lazily).
 
 use std::collections::BTreeMap;
 
@@ -39,7 +39,8 @@ macro_rules! conformance_tests {
             answers_received_while_locked_are_settled_at_unlock,
             a_pull_never_overwrites_an_unanswered_change,
             sign_out_names_the_drafts_and_clears_every_store,
-            rotation_reseals_every_record
+            rotation_reseals_every_record,
+            products_stay_sealed_until_needed_and_never_overwrite_newer
         );
     };
 }
@@ -359,5 +360,42 @@ pub async fn rotation_reseals_every_record<S: DeviceStore + Clone>(store: S) -> 
     }
     device.replace_keys(keys.with_ring(super::codec::KeyRing { current: ring.current, retired: None }).map_err(err)?);
     device.reload().await.map_err(err)?;
-    check(views_of(&device) == before && device.state().unreadable == 0, "everything reads under the new key")
+    check(device.open_products(usize::MAX).map_err(err)? == 0, "the products open")?;
+    check(views_of(&device) == before && device.state().unreadable() == 0, "everything reads under the new key")
+}
+
+/// An unlock leaves the products sealed; reading one opens the catalog; slices open it in the
+/// store's order; a product another tab changed while this tab's copies were still sealed is
+/// never overwritten by them; and a search finds what a catalog opened at once finds.
+pub async fn products_stay_sealed_until_needed_and_never_overwrite_newer<S: DeviceStore + Clone>(store: S) -> Checked {
+    let f = Fixture::new(18);
+    let a = shop(&f, store.clone()).await?;
+    let names = |d: &Device<S>| ["SKU-00001", "SKU-00002", "SKU-00003"].map(|k| d.state().product(k).map(|p| p.name));
+    let search = |d: &Device<S>| views::search(&d.state(), "oil", 5, Some("OUT-0001"), testkit::now().date_naive());
+
+    let b = f.open_tab(store.clone()).await.map_err(err)?;
+    check(b.state().sealed_products() == 3, "an unlock leaves the three products sealed")?;
+    check(b.open_products(1).map_err(err)? == 2, "a slice of one opens one")?;
+    check(b.open_products(5).map_err(err)? == 0 && b.state().sealed_products() == 0, "the next slice opens the rest")?;
+    check(names(&b) == names(&a) && search(&b) == search(&a), "the opened catalog is the one the pulling tab holds")?;
+    check(search(&a).first().map(|h| h.sku.as_str()) == Some("SKU-00002"), "the search finds the oil")?;
+
+    let c = f.open_tab(store.clone()).await.map_err(err)?;
+    check(c.state().sealed_products() == 3, "a second tab's unlock leaves them sealed too")?;
+    check(c.state().product("SKU-00003").map(|p| p.name).as_deref() == Some("Sea Salt 1kg"), "reading one product opens the catalog")?;
+    check(c.state().sealed_products() == 0, "and leaves nothing sealed")?;
+
+    let d = f.open_tab(store).await.map_err(err)?;
+    let renamed = testkit::page("v1.10", false, serde_json::json!([
+        {"entity": "product", "key": "SKU-00002", "data": {"sku": "SKU-00002", "name": "Canola Oil 2L", "unit": "each", "quantity_places": 0}},
+    ]))
+    .map_err(err)?;
+    a.apply_pull_page(&renamed, &mut InsecureTestRng::new(6)).await.map_err(err)?;
+    check(d.state().sealed_products() == 3, "the other tab's products are still sealed")?;
+    d.refresh(Some(&[RecordId::Product("SKU-00002".into())])).await.map_err(err)?;
+    d.open_products(usize::MAX).map_err(err)?;
+    check(names(&d) == names(&a), "the renamed product is not overwritten by its sealed copy")?;
+    check(d.state().product("SKU-00002").map(|p| p.name).as_deref() == Some("Canola Oil 2L"), "the rename is shown")?;
+    let unreadable = d.state().unreadable();
+    check(unreadable == 0, "nothing unreadable")
 }

@@ -223,6 +223,7 @@ pub fn receipt_view(state: &DeviceState, order: &LocalOrder) -> Result<ReceiptVi
         .zip(&taxes.lines)
         .map(|((l, price), t)| {
             let product = state.product(&l.sku);
+            let product = product.as_ref();
             ReceiptLineView {
                 sku: l.sku.clone(),
                 name: product.map(|p| p.name.clone()).unwrap_or_else(|| l.sku.clone()),

@@ -10,18 +10,22 @@
 //! date incrementally: replacing an order first takes its old contribution out, so nothing is
 //! ever counted twice.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::codec::{Codec, DeviceKeys};
 use super::plan::{MetaRecord, Record, RecordId, Write, WritePlan};
 use super::records::{
-    Counters, Draft, LegacyVan, LocalOrder, LocalTask, OutboxEntry, PendingOutletEdit, PendingUpload, PullState, PulledRules,
+    Counters, DeviceRecord, Draft, LegacyVan, LocalOrder, LocalTask, OutboxEntry, PendingOutletEdit, PendingUpload, PullState, PulledRules,
     ReferenceInfo, SalesMeta,
 };
 use super::schema::{MetaKey, StoreId};
+use super::store::{RawKey, RawValue};
 use crate::catalog::{SearchDoc, SearchIndex};
 use crate::sales::{self, CatalogProduct, OrderKind, OutletInfo};
 use crate::sync::edits;
@@ -49,6 +53,94 @@ impl OnTop {
     }
 }
 
+/// The catalog: the products, by SKU, and their search index.
+///
+/// After an unlock the products stay sealed (as read from the store) until something needs them
+/// or the page opens them in slices after its first screen ([`DeviceState::open_products`]): a
+/// cheap phone shows today's outlets without first decrypting and parsing 10,000 products. Every
+/// read of a product opens whatever is still sealed first, and so does every change to the
+/// catalog, so a sealed record can never overwrite a newer one and nothing reads a partial
+/// catalog.
+#[derive(Default)]
+struct Products {
+    list: Vec<CatalogProduct>,
+    by_sku: HashMap<String, usize>,
+    search: Option<SearchIndex>,
+    sealed: Option<SealedProducts>,
+    /// Sealed records that could not be opened.
+    unreadable: usize,
+}
+
+/// Product records as the store holds them, with what opens them (dropped with the state when
+/// the workspace locks).
+struct SealedProducts {
+    device: DeviceRecord,
+    keys: Rc<DeviceKeys>,
+    records: VecDeque<(RawKey, RawValue)>,
+}
+
+impl Products {
+    fn put(&mut self, p: CatalogProduct) {
+        self.open(usize::MAX);
+        self.put_opened(p);
+    }
+
+    fn put_opened(&mut self, p: CatalogProduct) {
+        match self.by_sku.get(&p.sku) {
+            Some(&i) => self.list[i] = p,
+            None => {
+                self.by_sku.insert(p.sku.clone(), self.list.len());
+                self.list.push(p);
+            }
+        }
+        self.search = None;
+    }
+
+    fn delete(&mut self, sku: &str) {
+        self.open(usize::MAX);
+        if self.by_sku.remove(sku).is_some() {
+            self.list.retain(|p| p.sku != sku);
+            self.by_sku = self.list.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
+            self.search = None;
+        }
+    }
+
+    /// Opens up to `max` sealed records (in the store's order, as an unlock of everything at once
+    /// would); builds the search index once the last is open. Answers how many are still sealed.
+    fn open(&mut self, max: usize) -> usize {
+        let Some(sealed) = &mut self.sealed else { return 0 };
+        let codec = Codec { device: &sealed.device, keys: Some(&sealed.keys) };
+        let n = max.min(sealed.records.len());
+        let mut opened = Vec::with_capacity(n);
+        let mut unreadable = 0;
+        for (key, value) in sealed.records.drain(..n) {
+            match codec.decode(StoreId::Products, &key, &value) {
+                Ok(Record::Product(p)) => opened.push(p),
+                _ => unreadable += 1,
+            }
+        }
+        let left = sealed.records.len();
+        if left == 0 {
+            self.sealed = None;
+        }
+        self.unreadable += unreadable;
+        opened.into_iter().for_each(|p| self.put_opened(p));
+        if left == 0 {
+            self.index();
+        }
+        left
+    }
+
+    fn index(&mut self) -> &SearchIndex {
+        let list = &self.list;
+        self.search.get_or_insert_with(|| {
+            SearchIndex::build(list.iter().enumerate().map(|(i, p)| {
+                SearchDoc::new(i as u32, p.sku.clone(), p.name.clone()).with_barcodes(p.barcodes.iter().cloned())
+            }))
+        })
+    }
+}
+
 /// The device's state in memory.
 #[derive(Default)]
 pub struct DeviceState {
@@ -56,9 +148,7 @@ pub struct DeviceState {
     pub(super) sales: Option<SalesMeta>,
     pulled_rules: PulledRules,
     pub(super) rules: Option<RuleSet>,
-    pub(super) products: Vec<CatalogProduct>,
-    pub(super) by_sku: HashMap<String, usize>,
-    search: Option<SearchIndex>,
+    products: RefCell<Products>,
     pub(super) outlets: BTreeMap<String, OutletInfo>,
     pub(super) van: BTreeMap<String, StockLevel>,
     legacy_van: LegacyVan,
@@ -80,8 +170,8 @@ pub struct DeviceState {
     /// tab's writes read back, a reload) changed what the user sees: the page re-reads its lists
     /// then. The tab's own changes are answered by the call that made them.
     pub generation: u64,
-    /// Records that could not be read when loaded.
-    pub unreadable: usize,
+    /// Records other than products that could not be read when loaded.
+    unreadable: usize,
     /// Of those, orders (the page names them apart: they are the rep's own work).
     pub unreadable_orders: usize,
 }
@@ -133,17 +223,7 @@ impl DeviceState {
     pub fn put(&mut self, record: Record) {
         match record {
             Record::Meta(m) => self.put_meta(m),
-            Record::Product(p) => match self.by_sku.get(&p.sku) {
-                Some(&i) => {
-                    self.products[i] = p;
-                    self.search = None;
-                }
-                None => {
-                    self.by_sku.insert(p.sku.clone(), self.products.len());
-                    self.products.push(p);
-                    self.search = None;
-                }
-            },
+            Record::Product(p) => self.products.get_mut().put(p),
             Record::Outlet(o) => {
                 self.outlets.insert(o.id.clone(), o);
             }
@@ -228,13 +308,7 @@ impl DeviceState {
             }
             RecordId::Meta(MetaKey::LegacyVanStock) => self.legacy_van.clear(),
             RecordId::Meta(_) => {}
-            RecordId::Product(sku) => {
-                if self.by_sku.remove(sku).is_some() {
-                    self.products.retain(|p| &p.sku != sku);
-                    self.by_sku = self.products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
-                    self.search = None;
-                }
-            }
+            RecordId::Product(sku) => self.products.get_mut().delete(sku),
             RecordId::Outlet(o) => {
                 self.outlets.remove(o);
             }
@@ -266,11 +340,7 @@ impl DeviceState {
         match store {
             // Only sign-in and sign-out clear `meta`, and they clear every store with it.
             StoreId::Meta => *self = DeviceState { generation: self.generation, ..DeviceState::default() },
-            StoreId::Products => {
-                self.products.clear();
-                self.by_sku.clear();
-                self.search = None;
-            }
+            StoreId::Products => *self.products.get_mut() = Products::default(),
             StoreId::Outlets => self.outlets.clear(),
             StoreId::Orders => {
                 self.orders.clear();
@@ -298,24 +368,51 @@ impl DeviceState {
         for o in orders.into_values() {
             self.put_order(o);
         }
-        self.by_sku = self.products.iter().enumerate().map(|(i, p)| (p.sku.clone(), i)).collect();
-        self.search = None;
     }
 
-    /// The search index over the catalog, built when first needed after the catalog changed.
-    pub fn search_index(&mut self) -> &SearchIndex {
-        let products = &self.products;
-        self.search.get_or_insert_with(|| {
-            SearchIndex::build(products.iter().enumerate().map(|(i, p)| {
-                SearchDoc::new(i as u32, p.sku.clone(), p.name.clone()).with_barcodes(p.barcodes.iter().cloned())
-            }))
-        })
+    /// Holds the product records read at unlock sealed, opened when first needed or slice by
+    /// slice with [`DeviceState::open_products`] (they replace any products held).
+    pub fn seal_products(&mut self, device: DeviceRecord, keys: Rc<DeviceKeys>, records: Vec<(RawKey, RawValue)>) {
+        let products = self.products.get_mut();
+        *products = Products::default();
+        if !records.is_empty() {
+            products.sealed = Some(SealedProducts { device, keys, records: records.into() });
+        }
+    }
+
+    /// Opens up to `max` of the products still sealed; answers how many are still sealed (the
+    /// search index is built with the last).
+    pub fn open_products(&mut self, max: usize) -> usize {
+        self.products.get_mut().open(max)
+    }
+
+    /// How many products are still sealed.
+    pub fn sealed_products(&self) -> usize {
+        self.products.borrow().sealed.as_ref().map_or(0, |s| s.records.len())
+    }
+
+    /// The products matching `query`, best first.
+    pub fn search_products(&self, query: &str, limit: usize) -> Vec<CatalogProduct> {
+        let mut products = self.products.borrow_mut();
+        products.open(usize::MAX);
+        let ids: Vec<u32> = products.index().search(query, limit).iter().map(|h| h.id).collect();
+        ids.iter().filter_map(|id| products.list.get(*id as usize)).cloned().collect()
     }
 
     /// Builds the search index now if the catalog changed (after a pull, not on the next
-    /// keystroke).
+    /// keystroke); while products are still sealed, the last slice builds it.
     pub fn index_now(&mut self) {
-        self.search_index();
+        let products = self.products.get_mut();
+        if products.sealed.is_none() {
+            products.index();
+        }
+    }
+
+    /// Records that could not be read. Products still sealed are not counted until they are
+    /// opened (moments after an unlock): the page's storage report asks on every sync status,
+    /// and it must not open the whole catalog before the first screen.
+    pub fn unreadable(&self) -> usize {
+        self.unreadable + self.products.borrow().unreadable
     }
 
     /// What this device's orders add on top of the server's figures.
@@ -438,8 +535,15 @@ impl DeviceState {
     }
 
     /// A product.
-    pub fn product(&self, sku: &str) -> Option<&CatalogProduct> {
-        self.by_sku.get(sku).and_then(|&i| self.products.get(i))
+    pub fn product(&self, sku: &str) -> Option<CatalogProduct> {
+        let mut products = self.products.borrow_mut();
+        products.open(usize::MAX);
+        products.by_sku.get(sku).and_then(|&i| products.list.get(i)).cloned()
+    }
+
+    /// The product whose SKU or one of whose barcodes is exactly `code`.
+    pub fn product_by_code(&self, code: &str) -> Option<CatalogProduct> {
+        self.product(code).or_else(|| self.products.borrow().list.iter().find(|p| p.barcodes.iter().any(|b| b == code)).cloned())
     }
 
     /// The reference data's age and currency.

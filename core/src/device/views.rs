@@ -122,13 +122,12 @@ pub struct ProductHit {
 }
 
 /// Products matching `query`, priced for `outlet_id`'s list on `date`, with the van's stock.
-pub fn search(state: &mut DeviceState, query: &str, limit: usize, outlet_id: Option<&str>, date: NaiveDate) -> Vec<ProductHit> {
-    let ids: Vec<u32> = state.search_index().search(query, limit).iter().map(|h| h.id).collect();
-    let state = &*state;
+pub fn search(state: &DeviceState, query: &str, limit: usize, outlet_id: Option<&str>, date: NaiveDate) -> Vec<ProductHit> {
+    let products = state.search_products(query, limit);
     // The list by reference: a 10,000-price list is not copied per keystroke.
     let catalog = state.sales.as_ref().map(|s| Catalog::new(&[], &s.price_lists));
     let list = outlet_id.and_then(|id| state.outlets.get(id)).zip(catalog.as_ref()).and_then(|(o, c)| c.price_list_for(&o.group, date));
-    ids.iter().filter_map(|id| state.products.get(*id as usize)).map(|p| product_hit(state, list, p)).collect()
+    products.iter().map(|p| product_hit(state, list, p)).collect()
 }
 
 fn product_hit(state: &DeviceState, list: Option<&crate::sales::PriceList>, p: &crate::sales::CatalogProduct) -> ProductHit {
@@ -149,10 +148,10 @@ fn product_hit(state: &DeviceState, list: Option<&crate::sales::PriceList>, p: &
 /// of `outlet_id`'s list on `date`: no fuzzy search on the counter's hot path.
 pub fn product_by_code(state: &DeviceState, code: &str, outlet_id: Option<&str>, date: NaiveDate) -> Option<ProductHit> {
     let code = code.trim();
-    let p = state.product(code).or_else(|| state.products.iter().find(|p| p.barcodes.iter().any(|b| b == code)))?;
+    let p = state.product_by_code(code)?;
     let catalog = state.sales.as_ref().map(|s| Catalog::new(&[], &s.price_lists));
     let list = outlet_id.and_then(|id| state.outlets.get(id)).zip(catalog.as_ref()).and_then(|(o, c)| c.price_list_for(&o.group, date));
-    Some(product_hit(state, list, p))
+    Some(product_hit(state, list, &p))
 }
 
 /// A local order and what became of it.

@@ -170,6 +170,8 @@ impl<S: DeviceStore> Device<S> {
 
     /// Replaces the keys (a rotation's steps); the state stays.
     pub fn replace_keys(&self, keys: DeviceKeys) {
+        // Products still sealed are opened under the keys that sealed them.
+        self.state.borrow_mut().open_products(usize::MAX);
         *self.keys.borrow_mut() = Some(Rc::new(keys));
     }
 
