@@ -93,6 +93,12 @@ fn text<T: Serialize>(v: &T) -> Result<RawValue, DeviceError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undecodable;
 
+/// Parses a record's JSON through `&str`, as every other JSON the device reads is parsed: one
+/// reader type means one copy of each record type's decoder in the module.
+fn json_text<T: DeserializeOwned>(plain: &[u8]) -> Result<T, Undecodable> {
+    serde_json::from_str(std::str::from_utf8(plain).map_err(|_| Undecodable)?).map_err(|_| Undecodable)
+}
+
 /// Encodes and decodes records for one device.
 pub struct Codec<'a> {
     /// The device (its server and own public keys).
@@ -245,7 +251,7 @@ impl Codec<'_> {
 
     fn open_json<T: DeserializeOwned>(&self, store: StoreId, key: &RawKey, value: &RawValue) -> Result<T, Undecodable> {
         let plain = self.open(store, key, value)?;
-        serde_json::from_slice(&plain).map_err(|_| Undecodable)
+        json_text(&plain)
     }
 
     /// A photo's bytes.
@@ -267,7 +273,7 @@ impl Codec<'_> {
             StoreId::Acks => {
                 let (RawKey::Seq(seq), RawValue::Bytes(bytes), Some(keys)) = (key, value, self.keys) else { return Err(Undecodable) };
                 let plain = vault::open_sealed(&keys.device_box, 0, None, &ack_context(*seq), bytes).map_err(|_| Undecodable)?;
-                Record::Ack(*seq, serde_json::from_slice::<Ack>(&plain).map_err(|_| Undecodable)?)
+                Record::Ack(*seq, json_text::<Ack>(&plain)?)
             }
             StoreId::Blobs => return Err(Undecodable),
         })

@@ -118,7 +118,8 @@ impl<S: DeviceStore> Device<S> {
             ring.open(StoreId::Meta.name(), key.name(), b).map_err(|_| corrupt(key.name()))
         };
         let index: [u8; INDEX_KEY_LEN] = open(0, MetaKey::IndexKey)?.as_slice().try_into().map_err(|_| corrupt("index key"))?;
-        let secrets: SessionSecrets = serde_json::from_slice(&open(1, MetaKey::Session)?).map_err(|_| corrupt("session"))?;
+        let session = open(1, MetaKey::Session)?;
+        let secrets: SessionSecrets = std::str::from_utf8(&session).ok().and_then(|t| serde_json::from_str(t).ok()).ok_or_else(|| corrupt("session"))?;
         Ok((Zeroizing::new(index), secrets))
     }
 
