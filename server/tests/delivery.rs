@@ -101,11 +101,11 @@ async fn pulled(s: &TestServer, dev: &Device) -> PullResponse {
     p
 }
 
-fn pulled_data<'a>(p: &'a PullResponse, entity: &str, key: &str) -> &'a Value {
+fn pulled_data(p: &PullResponse, entity: &str, key: &str) -> Value {
     p.changes
         .iter()
         .find(|c| serde_json::to_value(c.entity).ok().and_then(|e| e.as_str().map(|e| e == entity)).unwrap_or(false) && c.key == key)
-        .and_then(|c| c.data.as_ref())
+        .and_then(|c| c.decode::<Value>().expect("the record is JSON"))
         .unwrap_or_else(|| panic!("{entity} {key} in the pull"))
 }
 

@@ -85,7 +85,7 @@ fn once(pages: &[PullResponse]) -> BTreeMap<Key, Option<Value>> {
     let mut out = BTreeMap::new();
     for c in pages.iter().flat_map(|p| &p.changes) {
         let k = (c.entity, c.key.clone());
-        assert!(out.insert(k.clone(), c.data.clone()).is_none(), "{k:?} came twice");
+        assert!(out.insert(k.clone(), c.decode::<Value>().expect("the record is JSON")).is_none(), "{k:?} came twice");
     }
     out
 }

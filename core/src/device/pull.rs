@@ -157,10 +157,16 @@ pub fn merge(state: &DeviceState, page: &PullResponse, mut inputs: PageInputs) -
             }
             Entity::RuleSet => {
                 let r = rules.get_or_insert_with(|| inputs.rules.take().unwrap_or_default());
-                match &change.data {
-                    Some(v) => r.insert(key.clone(), v.clone()),
-                    None => r.remove(key),
-                };
+                match change.decode::<serde_json::Value>() {
+                    Ok(Some(v)) => {
+                        r.insert(key.clone(), v);
+                    }
+                    // A rule set that is not even JSON is kept out, like one that does not
+                    // validate (the built-in rule set of the same id stands in).
+                    Ok(None) | Err(_) => {
+                        r.remove(key);
+                    }
+                }
                 &mut plan
             }
             Entity::MutationResult => {

@@ -121,10 +121,12 @@ impl Fixture {
 
 /// A pull page as the server sends it.
 pub fn page(checkpoint: &str, has_more: bool, changes: serde_json::Value) -> Result<PullResponse, serde_json::Error> {
-    serde_json::from_value(serde_json::json!({
+    // Through the text, as the device receives it (a record's data stays text until decoded).
+    serde_json::from_str(&serde_json::json!({
         "checkpoint": checkpoint, "has_more": has_more, "reset": false, "remaining": 0,
         "server_time": "2026-11-22T10:00:00Z", "changes": changes
-    }))
+    })
+    .to_string())
 }
 
 /// An outlet as the pull sends it, with credit.

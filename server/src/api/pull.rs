@@ -319,7 +319,7 @@ async fn changes(
             Entity::VanStock => key.split_once('/').map_or(key.as_str(), |(_, sku)| sku).to_string(),
             _ => key.clone(),
         };
-        out.push(Change { entity, key, data });
+        out.push(Change::new(entity, key, data.as_ref()).map_err(|e| AppError::Internal(format!("a pulled record as JSON: {e}")))?);
     }
     Ok(out)
 }
