@@ -3,7 +3,6 @@
 //! Every failure becomes a real `Error` whose `name` is `"SatchelError"`, with a stable string
 //! `code` (and `field` for validation errors). Messages never contain tokens or passwords.
 
-use serde::Serialize as _;
 use satchel_core::order::OrderError;
 use wasm_bindgen::prelude::*;
 
@@ -220,7 +219,7 @@ impl From<SatchelError> for JsValue {
                 let _ = js_sys::Reflect::set(&err, &"retry_after_ms".into(), &(*retry_after_ms as f64).into());
             }
             SatchelError::DraftsWouldBeLost(drafts) => {
-                if let Ok(list) = drafts.serialize(&serde_wasm_bindgen::Serializer::json_compatible()) {
+                if let Ok(list) = crate::workspace::to_js_value(drafts) {
                     let _ = js_sys::Reflect::set(&err, &"drafts".into(), &list);
                 }
             }

@@ -73,10 +73,13 @@ pub(crate) async fn attach_copy(inner: &Inner) {
     }
 }
 
-/// Serializes to plain JS objects (maps as objects, integers as numbers).
+/// Serializes to plain JS objects (maps as objects, integers as numbers), through JSON text:
+/// the same serializer that writes records and pushes, so each type has one copy of its
+/// serializer in the module, and one `JSON.parse` builds the object instead of a boundary call
+/// per field.
 pub(crate) fn to_js_value<T: Serialize>(v: &T) -> Result<JsValue, SatchelError> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| SatchelError::internal(format!("to JS: {e}")))
+    let text = serde_json::to_string(v).map_err(|e| SatchelError::internal(format!("to JS: {e}")))?;
+    js_sys::JSON::parse(&text).map_err(|_| SatchelError::internal("to JS: JSON.parse refused the module's own JSON"))
 }
 
 /// Reads an argument through its JSON text with core's reader, so that a refusal names the field
