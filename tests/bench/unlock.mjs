@@ -79,7 +79,7 @@ try {
               const seen = Date.now() - start;
               // Builds that open the catalog after the first screen mark when it is all open.
               await page.waitForFunction(() => document.getElementById('app')?.dataset.catalog !== 'opening', undefined, { timeout: 60_000 });
-              const t = await page.evaluate(() => ({ ...window.__unlockBench, now: performance.now() }));
+              const t = await page.evaluate(() => window.__unlockBench);
               const shown = t.painted - t.clicked;
               const open = (t.open ?? t.painted) - t.clicked;
               const key = `${label}|${deployment}|${rate}`;

@@ -4,18 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { registerDevice } from './support/api.mjs';
-import { pickOutlet, signIn, unlock } from './support/app.mjs';
+import { rep1Reference } from './support/api.mjs';
+import { pickOutlet, putRawRecord, signIn, unlock } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 
 const PRODUCTS = 3000;
-
-async function referenceOf(baseUrl) {
-  const token = await registerDevice(baseUrl, 'rep1', 'rep1-demo', 'e2e reference');
-  const res = await fetch(`${baseUrl}/api/v1/reference`, { headers: { authorization: `Bearer ${token}` } });
-  assert.equal(res.status, 200);
-  return res.json();
-}
 
 const waitForCatalogOpen = (page) => page.waitForFunction(() => document.getElementById('app')?.dataset.catalog === 'open', undefined, { timeout: 60_000 });
 
@@ -31,7 +24,7 @@ test('catalog: the products open after the first screen, and a search typed befo
   await scenario(
     t,
     async ({ server, context, page }) => {
-      const reference = await referenceOf(server.url);
+      const reference = await rep1Reference(server.url);
       assert.equal(reference.products.length, PRODUCTS);
       const outlet = reference.outlets[0].id;
       // Products from across the catalog (IndexedDB keeps them in the order of their keyed hashes).
@@ -95,22 +88,7 @@ test('catalog: the products open after the first screen, and a search typed befo
       assert.deepEqual(await find(page, skus[0]), before[0], 'and the next search finds the same products');
 
       // A product record that cannot be read is counted once the catalog is open, and skipped.
-      await page.evaluate(
-        () =>
-          new Promise((res, rej) => {
-            const open = indexedDB.open('satchel');
-            open.onerror = () => rej(open.error);
-            open.onsuccess = () => {
-              const tx = open.result.transaction('products', 'readwrite');
-              tx.objectStore('products').put('{not json', 'garbage');
-              tx.oncomplete = () => {
-                open.result.close();
-                res();
-              };
-              tx.onabort = () => rej(tx.error);
-            };
-          }),
-      );
+      await putRawRecord(page, 'products', 'garbage', '{not json');
       await page.reload();
       await unlock(page);
       await waitForCatalogOpen(page);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { badge, canReachServer, orderItems, signIn, takeOrder, unlock, waitForServiceWorker } from './support/app.mjs';
+import { badge, canReachServer, orderItems, putRawRecord, signIn, takeOrder, unlock, waitForServiceWorker } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
 import { WWW_DIR } from './support/server.mjs';
 
@@ -92,22 +92,7 @@ test('offline reload: the app opens signed in from the service worker and takes 
 
     // A corrupt record (a disk error, a meddling extension) is reported and skipped; the rest
     // of the workspace keeps working, still offline.
-    await page.evaluate(
-      () =>
-        new Promise((res, rej) => {
-          const open = indexedDB.open('satchel');
-          open.onerror = () => rej(open.error);
-          open.onsuccess = () => {
-            const tx = open.result.transaction('orders', 'readwrite');
-            tx.objectStore('orders').put('{not json', 'garbage');
-            tx.oncomplete = () => {
-              open.result.close();
-              res();
-            };
-            tx.onabort = () => rej(tx.error);
-          };
-        }),
-    );
+    await putRawRecord(page, 'orders', 'garbage', '{not json');
     await page.reload();
     await unlock(page);
     await page.waitForFunction(() => document.querySelector('[data-testid="storage-report"]')?.dataset.unreadable === '1');

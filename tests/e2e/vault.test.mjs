@@ -4,17 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { registerDevice, serverOrders } from './support/api.mjs';
+import { rep1Reference, serverOrders } from './support/api.mjs';
 import { addProduct, badge, canReachServer, pickOutlet, signIn, takeOrder, unlock, waitForBadge, waitForServiceWorker, SYNC_TIMEOUT, TEST_PIN } from './support/app.mjs';
 import { scenario } from './support/scenario.mjs';
-
-/** The reference data rep1 sees, straight from the server (to know what must not leak). */
-async function referenceOf(baseUrl) {
-  const token = await registerDevice(baseUrl, 'rep1', 'rep1-demo', 'e2e reference');
-  const res = await fetch(`${baseUrl}/api/v1/reference`, { headers: { authorization: `Bearer ${token}` } });
-  assert.equal(res.status, 200);
-  return res.json();
-}
 
 /** Every key and value of every object store of the app's database, as text. */
 async function rawDump(page) {
@@ -51,7 +43,7 @@ const bodyText = (page) => page.evaluate(() => document.body.innerText);
 
 test('vault: nothing readable at rest, idle lock keeps the draft, locked devices still sync', { timeout: 300_000 }, async (t) => {
   await scenario(t, async ({ server, context, page }) => {
-    const reference = await referenceOf(server.url);
+    const reference = await rep1Reference(server.url);
     const [o1, o2] = reference.outlets;
     const [p1, p2] = reference.products;
 
@@ -164,7 +156,7 @@ test('vault: after ten wrong PINs only the password unlocks, and then the device
   await scenario(
     t,
     async ({ server, page }) => {
-      const reference = await referenceOf(server.url);
+      const reference = await rep1Reference(server.url);
       const [o1] = reference.outlets;
       const [p1] = reference.products;
       await page.goto(`${server.url}/`);

@@ -37,6 +37,11 @@ export async function supervisorToken(baseUrl) {
   return registerDevice(baseUrl, 'super', 'super-demo', 'e2e supervisor');
 }
 
+/** The reference data rep1 sees (`GET /api/v1/reference`), straight from the server. */
+export async function rep1Reference(baseUrl) {
+  return getJson(baseUrl, '/api/v1/reference', await registerDevice(baseUrl, 'rep1', 'rep1-demo', 'e2e reference'));
+}
+
 /** `GET path` with `token`; the parsed JSON answer, or throws with the status and body. */
 export async function getJson(baseUrl, path, token, { expect = 200 } = {}) {
   const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });

@@ -278,3 +278,25 @@ export async function damagePushes(page) {
     await route.fulfill({ response: await route.fetch({ postData: JSON.stringify(body) }) });
   });
 }
+
+/** Writes `value` under `key` into the app's IndexedDB store `store` as it is, past the module
+ * (a disk error, a meddling extension). */
+export async function putRawRecord(page, store, key, value) {
+  await page.evaluate(
+    ([store, key, value]) =>
+      new Promise((res, rej) => {
+        const open = indexedDB.open('satchel');
+        open.onerror = () => rej(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction(store, 'readwrite');
+          tx.objectStore(store).put(value, key);
+          tx.oncomplete = () => {
+            open.result.close();
+            res();
+          };
+          tx.onabort = () => rej(tx.error);
+        };
+      }),
+    [store, key, value],
+  );
+}
