@@ -1,7 +1,8 @@
 //! Server-side push throughput: the real server (`satchel_server::start`) on loopback, driven
 //! over HTTP with batches of 100 valid `sales_order.create` mutations (priced, taxed and
-//! numbered by core exactly as a device does), 10,000 in all, first from one device and then
-//! from four devices at once (2,500 each). The server re-prices each against its catalog and
+//! numbered by core exactly as a device does), 10,000 in all: from one device, from four devices
+//! at once (2,500 each) and from fifty (200 each: the month-end burst of issue 16); on
+//! PostgreSQL also with the fifty spread over two and three server instances sharing the database. The server re-prices each against its catalog and
 //! price lists, re-checks the policy with the outlet's balance and the van's stock, and writes
 //! the order, the invoice, the balance, the stock and their feed rows; the demo's default policy
 //! flags (never refuses) an order over a credit limit or short of stock, so late orders of a
@@ -37,20 +38,51 @@ const BATCH: u64 = 100;
 /// reported (shared machines are noisy).
 const ROUNDS: usize = 3;
 
+/// One scenario: the backend, how many devices push at once, through how many server instances
+/// (PostgreSQL only: instances share one database; devices are spread over them in turn).
+#[derive(Clone, Copy)]
+struct Shape {
+    backend: Backend,
+    devices: usize,
+    instances: usize,
+}
+
+impl Shape {
+    /// Its name, which the optional filter argument (`cargo bench … -- sqlite-50`) matches.
+    fn name(self) -> String {
+        let db = match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "pg",
+        };
+        format!("{db}-{}x{}", self.devices, self.instances)
+    }
+}
+
 fn main() {
     // One lease covers a device's whole run (the default lease is 1,000 numbers).
     std::env::set_var("SATCHEL_NUMBER_LEASE_SIZE", TOTAL.to_string());
+    // `cargo bench -p satchel-server --bench push -- sqlite` runs only the scenarios whose name
+    // contains "sqlite" (cargo passes `--bench` too).
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |shape: &Shape| filter.is_empty() || filter.iter().any(|f| shape.name().contains(f.as_str()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     rt.block_on(async {
-        for devices in [1, 4] {
-            report(Backend::Sqlite, devices).await;
+        // The month-end burst of issue 16 is the 50-device row: every device pushes at once.
+        for devices in [1, 4, 50] {
+            let shape = Shape { backend: Backend::Sqlite, devices, instances: 1 };
+            if wanted(&shape) {
+                report(shape).await;
+            }
         }
         if admin_url().is_some() {
-            for devices in [1, 4] {
-                report(Backend::Postgres, devices).await;
+            for (devices, instances) in [(1, 1), (4, 1), (50, 1), (50, 2), (50, 3)] {
+                let shape = Shape { backend: Backend::Postgres, devices, instances };
+                if wanted(&shape) {
+                    report(shape).await;
+                }
             }
         } else {
             println!("BENCH server push (PostgreSQL): skipped ({PG_URL_VAR} is unset)");
@@ -190,54 +222,75 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn scenario(backend: Backend, devices: usize) -> Run {
+/// How many times a push answered 5xx is sent again (after a pause), as a device would.
+const RETRIES: u32 = 20;
+
+async fn scenario(shape: Shape) -> Run {
+    let Shape { backend, devices, instances } = shape;
     let dir = tempfile::tempdir().expect("tempdir");
     let pg = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(create_database().await),
     };
-    let config = Config {
-        database_url: pg.as_ref().map(|db| db.url.clone()),
-        ..Config::loopback(dir.path().join("data"), dir.path().join("no-www"))
-    };
-    let server = satchel_server::start(&config).await.expect("server starts");
-    let base = format!("http://{}", server.addr);
+    let mut servers = Vec::new();
+    for i in 0..instances {
+        let config = Config {
+            database_url: pg.as_ref().map(|db| db.url.clone()),
+            ..Config::loopback(dir.path().join(format!("data{i}")), dir.path().join("no-www"))
+        };
+        servers.push(satchel_server::start(&config).await.expect("server starts"));
+    }
+    let bases: Vec<String> = servers.iter().map(|s| format!("http://{}", s.addr)).collect();
     let http = reqwest::Client::builder().no_proxy().build().expect("client");
 
     // Devices of both reps, each with its own reference data (its routes' outlets).
     let per_device = TOTAL / devices as u64;
     let mut work = Vec::new();
     for i in 0..devices {
+        let base = &bases[i % bases.len()];
         let (user, pass) = if i % 2 == 0 { ("rep1", "rep1-demo") } else { ("rep2", "rep2-demo") };
-        let dev = register(&http, &base, user, pass).await;
-        let reference = reference(&http, &base, &dev).await;
+        let dev = register(&http, base, user, pass).await;
+        let reference = reference(&http, base, &dev).await;
         let bodies = bodies(&dev, &reference, per_device);
-        work.push((dev, bodies));
+        work.push((dev, bodies, format!("{base}/api/v1/sync/push")));
     }
 
     let cpu_before = process_cpu();
     let started = Instant::now();
     let tasks: Vec<_> = work
         .into_iter()
-        .map(|(dev, bodies)| {
-            let (http, url) = (http.clone(), format!("{base}/api/v1/sync/push"));
+        .map(|(dev, bodies, url)| {
+            let http = http.clone();
             tokio::spawn(async move {
                 let mut applied = 0u64;
+                let mut errors = 0u64;
                 let mut latencies = Vec::with_capacity(bodies.len());
                 for body in bodies {
                     let t = Instant::now();
-                    let res = http
-                        .post(&url)
-                        .bearer_auth(&dev.token)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .expect("push");
-                    let status = res.status();
-                    let v: Value = res.json().await.expect("push answer");
+                    let mut attempt = 0;
+                    let v: Value = loop {
+                        let res = http
+                            .post(&url)
+                            .bearer_auth(&dev.token)
+                            .header("content-type", "application/json")
+                            .body(body.clone())
+                            .send()
+                            .await
+                            .expect("push");
+                        let status = res.status();
+                        let v: Value = res.json().await.expect("push answer");
+                        if status.is_server_error() && attempt < RETRIES {
+                            // Counted, then sent again as a device would: the latency is the
+                            // whole wait until it was taken.
+                            errors += 1;
+                            attempt += 1;
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                            continue;
+                        }
+                        assert!(status.is_success(), "push refused: {status} {v}");
+                        break v;
+                    };
                     latencies.push(t.elapsed());
-                    assert!(status.is_success(), "push refused: {status} {v}");
                     applied += v["results"]
                         .as_array()
                         .expect("results")
@@ -245,39 +298,49 @@ async fn scenario(backend: Backend, devices: usize) -> Run {
                         .filter(|r| r["status"] == "applied" || r["status"] == "flagged")
                         .count() as u64;
                 }
-                (applied, latencies)
+                (applied, errors, latencies)
             })
         })
         .collect();
     let mut applied = 0;
+    let mut errors = 0;
     let mut latencies = Vec::new();
     for t in tasks {
-        let (a, l) = t.await.expect("push task");
+        let (a, e, l) = t.await.expect("push task");
         applied += a;
+        errors += e;
         latencies.extend(l);
     }
     let elapsed = started.elapsed();
     let cpu = process_cpu().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
     assert_eq!(applied, TOTAL, "every mutation accepted");
 
-    let metrics = http
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
-    // Flagged orders count as applied there, and in the flagged total too.
-    let flagged = sample(&metrics, "satchel_orders_flagged_total");
-    assert_eq!(sample(&metrics, "satchel_mutations_total{outcome=\"applied\"}"), TOTAL as f64);
-    let pushes = sample(&metrics, "satchel_push_duration_seconds_count");
-    let server_mean_ms = sample(&metrics, "satchel_push_duration_seconds_sum") / pushes * 1e3;
+    // Every instance's counters, summed.
+    let (mut flagged, mut applied_metric, mut pushes, mut push_seconds) = (0.0, 0.0, 0.0, 0.0);
+    for base in &bases {
+        let metrics = http
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        // Flagged orders count as applied there, and in the flagged total too.
+        flagged += sample(&metrics, "satchel_orders_flagged_total");
+        applied_metric += sample(&metrics, "satchel_mutations_total{outcome=\"applied\"}");
+        pushes += sample(&metrics, "satchel_push_duration_seconds_count");
+        push_seconds += sample(&metrics, "satchel_push_duration_seconds_sum");
+    }
+    assert_eq!(applied_metric, TOTAL as f64);
+    let server_mean_ms = push_seconds / pushes * 1e3;
 
     latencies.sort_unstable();
-    server.shutdown().await.expect("clean shutdown");
+    for server in servers {
+        server.shutdown().await.expect("clean shutdown");
+    }
     drop(pg);
-    Run { elapsed, cpu, latencies, pushes, server_mean_ms, flagged }
+    Run { elapsed, cpu, latencies, pushes, server_mean_ms, flagged, errors }
 }
 
 /// CPU time this process has used (user + system, all threads), from `/proc/self/stat` in
@@ -304,6 +367,8 @@ struct Run {
     server_mean_ms: f64,
     /// Orders accepted as `flagged` (over a credit limit or short of stock).
     flagged: f64,
+    /// Pushes answered 5xx (then sent again).
+    errors: u64,
 }
 
 impl Run {
@@ -313,30 +378,38 @@ impl Run {
 }
 
 /// Runs a scenario [`ROUNDS`] times and prints the median run.
-async fn report(backend: Backend, devices: usize) {
+async fn report(shape: Shape) {
     let mut runs = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
-        runs.push(scenario(backend, devices).await);
+        runs.push(scenario(shape).await);
     }
     runs.sort_by_key(|r| r.elapsed);
     let rates: Vec<String> = runs.iter().rev().map(|r| format!("{:.0}", r.rate())).collect();
+    let errors: Vec<String> = runs.iter().rev().map(|r| r.errors.to_string()).collect();
     let run = &runs[runs.len() / 2];
-    let plural = if devices == 1 { "device" } else { "devices" };
+    let plural = if shape.devices == 1 { "device" } else { "devices" };
+    let instances = match shape.instances {
+        1 => String::new(),
+        n => format!(", {n} instances"),
+    };
     println!(
-        "BENCH server push ({}, {devices} {plural}): {:.0} mutations/s ({} ms for 10,000)",
-        backend.name(),
+        "BENCH server push ({}, {} {plural}{instances}) [{}]: {:.0} mutations/s ({} ms for 10,000)",
+        shape.backend.name(),
+        shape.devices,
+        shape.name(),
         run.rate(),
         run.elapsed.as_millis()
     );
     println!(
-        "      median of {ROUNDS} runs ({} mutations/s); per {BATCH}-mutation push: round trip p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms; server handling mean {:.1} ms over {} pushes; {} flagged",
+        "      median of {ROUNDS} runs ({} mutations/s); per {BATCH}-mutation push: round trip p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; server handling mean {:.1} ms over {} pushes; {} flagged; 5xx answers per run: {}",
         rates.join(", "),
         ms(percentile(&run.latencies, 0.5)),
-        ms(percentile(&run.latencies, 0.95)),
+        ms(percentile(&run.latencies, 0.99)),
         ms(*run.latencies.last().expect("a push")),
         run.server_mean_ms,
         run.pushes,
         run.flagged,
+        errors.join(", "),
     );
     if let Some(cpu) = run.cpu {
         println!(

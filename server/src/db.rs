@@ -10,9 +10,11 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use tokio::sync::OwnedMutexGuard;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Any, AnyPool, ConnectOptions, Connection, Executor, Transaction};
@@ -50,6 +52,45 @@ pub struct Db {
     pub pool: AnyPool,
     /// The engine behind it.
     pub backend: Backend,
+    /// SQLite's one writer at a time, taken in arrival order ([`Db::begin_write`]).
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A writing transaction, holding (on SQLite) this process's writer turn until it commits or
+/// is dropped (which rolls it back). Use it as the transaction itself: `&mut *tx` is the
+/// connection.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    /// Released after the transaction ends: the next writer begins once this one's COMMIT is
+    /// through, so it never meets SQLite's lock.
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits, then hands the writer's turn to the next in line.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let WriteTx { tx, _turn } = self;
+        tx.commit().await
+    }
+
+    /// Rolls back, then hands the writer's turn to the next in line.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        let WriteTx { tx, _turn } = self;
+        tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = <Transaction<'static, Any> as std::ops::Deref>::Target;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 /// Why the database could not be opened.
@@ -182,6 +223,7 @@ async fn open_sqlite(data_dir: &Path, max_connections: u32) -> Result<Db, DbErro
     Ok(Db {
         pool,
         backend: Backend::Sqlite,
+        writer: Arc::default(),
     })
 }
 
@@ -220,6 +262,7 @@ async fn open_postgres(url: &str, max_connections: u32) -> Result<Db, DbError> {
     Ok(Db {
         pool,
         backend: Backend::Postgres,
+        writer: Arc::default(),
     })
 }
 
@@ -240,27 +283,41 @@ impl Db {
             .map_err(|e| sqlx::Error::Io(std::io::Error::other(format!("begin task: {e}"))))?
     }
 
+    /// Begins a writing transaction: on SQLite, once this process's writer turn comes (writers
+    /// queue in arrival order, then `BEGIN IMMEDIATE`); on PostgreSQL, a plain transaction
+    /// (its writers serialize on the rows they lock, not on the database).
+    ///
+    /// SQLite lets one writer in at a time. Without the queue, concurrent writers each take
+    /// `BEGIN IMMEDIATE`, and all but one sleep and poll on the busy timeout: under a burst of
+    /// pushes the lock goes to whoever polls at the right moment, the file sits idle between
+    /// polls, and a writer unlucky for 10 s fails with "database is locked". Queued, the next
+    /// writer starts the moment the previous one commits, and waits only as long as the work
+    /// ahead of it.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let turn = self.writer.clone().lock_owned().await;
+                let tx = self.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { tx, _turn: Some(turn) })
+            }
+            Backend::Postgres => Ok(WriteTx { tx: self.pool.begin().await?, _turn: None }),
+        }
+    }
+
     /// Begins the transaction of one push, holding the device's serialization lock, and returns
     /// it with the device's `last_seq` (`None`: no such device).
     ///
-    /// Two pushes of the same device never overlap: on SQLite `BEGIN IMMEDIATE` takes the
-    /// database's write lock before anything is read; on PostgreSQL `SELECT … FOR UPDATE` locks
-    /// the device's row, so a second push of that device waits until the first commits or rolls
-    /// back, then reads the `last_seq` it left. Pushes of other devices go on in parallel.
-    pub async fn begin_push(
-        &self,
-        device_id: &str,
-    ) -> Result<(Transaction<'static, Any>, Option<i64>), sqlx::Error> {
-        let (mut tx, sql) = match self.backend {
-            Backend::Sqlite => (
-                self.begin_with("BEGIN IMMEDIATE").await?,
-                "SELECT last_seq FROM devices WHERE device_id = $1",
-            ),
-            Backend::Postgres => (
-                self.pool.begin().await?,
-                "SELECT last_seq FROM devices WHERE device_id = $1 FOR UPDATE",
-            ),
+    /// Two pushes of the same device never overlap: on SQLite the writer's turn
+    /// ([`Db::begin_write`]) holds the database's write lock before anything is read; on
+    /// PostgreSQL `SELECT … FOR UPDATE` locks the device's row, so a second push of that device
+    /// waits until the first commits or rolls back, then reads the `last_seq` it left. Pushes of
+    /// other devices go on in parallel.
+    pub async fn begin_push(&self, device_id: &str) -> Result<(WriteTx, Option<i64>), sqlx::Error> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT last_seq FROM devices WHERE device_id = $1",
+            Backend::Postgres => "SELECT last_seq FROM devices WHERE device_id = $1 FOR UPDATE",
         };
+        let mut tx = self.begin_write().await?;
         let last_seq: Option<(i64,)> = sqlx::query_as(sql)
             .bind(device_id)
             .fetch_optional(&mut *tx)
@@ -269,19 +326,16 @@ impl Db {
     }
 
     /// Begins the transaction that seeds an empty database, serialized with every other
-    /// instance's: SQLite's write lock, or a PostgreSQL advisory lock held until it ends.
-    pub async fn begin_seed(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(SEED_LOCK_KEY)
-                    .execute(&mut *tx)
-                    .await?;
-                Ok(tx)
-            }
+    /// instance's: SQLite's writer turn, or a PostgreSQL advisory lock held until it ends.
+    pub async fn begin_seed(&self) -> Result<WriteTx, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(SEED_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
         }
+        Ok(tx)
     }
 
     /// Whether a failed transaction may simply be run again: on PostgreSQL, a deadlock, a

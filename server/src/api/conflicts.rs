@@ -248,10 +248,7 @@ pub async fn resolve(
     };
     let backend = state.db.backend;
     // One writer: SQLite's write lock, or the conflict's, the outlet's and the clock's rows.
-    let mut tx = match backend {
-        Backend::Sqlite => state.db.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => state.db.pool.begin().await?,
-    };
+    let mut tx = state.db.begin_write().await?;
     // The feed's lock first, then the conflict's, the outlet's and the clock's rows (see
     // `feed::lock`): a resolution that changes the outlet records it in the feed.
     crate::feed::lock(&mut tx, backend).await?;

@@ -348,10 +348,7 @@ pub async fn detail(State(state): State<AppState>, auth: AuthDevice, Path(day_id
 pub async fn approve(State(state): State<AppState>, auth: AuthDevice, Path(day_id): Path<String>) -> Result<Json<DayItem>, AppError> {
     supervisor(&auth)?;
     let db = &state.db;
-    let mut tx = match db.backend {
-        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => db.pool.begin().await?,
-    };
+    let mut tx = db.begin_write().await?;
     if db.backend == Backend::Postgres {
         sqlx::query("SELECT day_id FROM delivery_days WHERE day_id = $1 FOR UPDATE").bind(&day_id).execute(&mut *tx).await?;
     }

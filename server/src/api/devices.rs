@@ -77,7 +77,7 @@ pub async fn register(
     // read before anything is written so that a failure leaves no device behind.
     let missing = super::marks::missing_for(&state.db.pool, super::marks::Devices::OfUser(&req.username)).await?;
     // The device and its first lease of document numbers go in together.
-    let mut tx = state.db.pool.begin().await?;
+    let mut tx = state.db.begin_write().await?;
     sqlx::query(
         "INSERT INTO devices (device_id, username, label, token_hash, push_token_hash, device_secret, last_seq, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",

@@ -168,10 +168,7 @@ pub async fn cancel(
 /// Lock order (PostgreSQL): the feed counter first ([`feed::lock`]), then the task's row, like
 /// every writer of records devices hold.
 pub async fn cancel_task(db: &Db, id: &str) -> Result<TaskItem, AppError> {
-    let mut tx = match db.backend {
-        Backend::Sqlite => db.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => db.pool.begin().await?,
-    };
+    let mut tx = db.begin_write().await?;
     feed::lock(&mut tx, db.backend).await?;
     let lock = if db.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE id = $1{lock}"))
