@@ -95,7 +95,7 @@ fn json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, App
     serde_json::from_str(text).map_err(|e| AppError::Internal(format!("stored {what} {text:?}: {e}")))
 }
 
-fn stored_time(text: &str, what: &str) -> Result<DateTime<Utc>, AppError> {
+pub(crate) fn stored_time(text: &str, what: &str) -> Result<DateTime<Utc>, AppError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| AppError::Internal(format!("stored {what} {text:?}: {e}")))
@@ -395,6 +395,32 @@ pub async fn van_stock(
                 sku,
                 StockLevel { available: stored_dec(&available, "available")?, as_of: stored_time(&as_of, "as_of")? },
             ))
+        })
+        .collect()
+}
+
+/// The outlets with the ids `ids` (sorted), locked for this transaction on PostgreSQL in id
+/// order, as [`outlet_for_update`] reads one: `Some` with its v2 data, `None` for one without;
+/// absent ids are left out. No invoices or visit notes (the push's check needs none).
+pub async fn outlets_for_update(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[&str],
+) -> Result<BTreeMap<String, Option<OutletInfo>>, AppError> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("{OUTLET_COLUMNS} WHERE id IN ({}) ORDER BY id{lock}", placeholders(1, ids.len()));
+    let mut q = sqlx::query_as(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows: Vec<OutletRow> = q.fetch_all(&mut *conn).await?;
+    rows.into_iter()
+        .map(|row| {
+            let id = row.0.clone();
+            outlet_of(row).map(|o| (id, o))
         })
         .collect()
 }

@@ -371,6 +371,16 @@ impl<'a> Settler<'a> {
         Settler { backend, settings, actors: HashMap::new(), counts: SettledCounts::default() }
     }
 
+    /// Whether anything waits on the mutation `mutation_id` (what [`Settler::run`] would settle
+    /// first). A plain order's `rehold` is never set, so its waiters are all there is.
+    pub(crate) async fn waits_on(&self, conn: &mut AnyConnection, mutation_id: &str) -> Result<bool, AppError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT waits_on FROM mutation_waits WHERE waits_on = $1 LIMIT 1")
+            .bind(mutation_key(&mutation_id))
+            .fetch_optional(&mut *conn)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// Settles everything waiting on `start`, then on what that settles, and so on.
     pub(crate) async fn run(&mut self, conn: &mut AnyConnection, start: Vec<Settle>) -> Result<(), AppError> {
         let mut queue: VecDeque<Settle> = start.into();
@@ -500,7 +510,7 @@ impl<'a> Settler<'a> {
                 let (auth, routes) = self.actor(conn, &device).await?;
                 // Measured now, with the clock offset of the push that brought it.
                 let env = Env { backend: self.backend, routes: routes.as_deref(), settings: self.settings, now: now_at, clock_offset_ms };
-                let (verdict, number) = check_and_apply(conn, &auth, &env, &m, seq, &now).await?;
+                let (verdict, number) = check_and_apply(conn, &auth, &env, &m, seq, &now, None).await?;
                 match verdict {
                     Verdict::WaitBlobs(keys) => {
                         write_fate(conn, &target, &m, &Fate::deferred(keys), None, &now).await?;

@@ -11,6 +11,7 @@ pub mod devices;
 mod entry_latency;
 pub mod marks;
 pub mod orders;
+mod order_batch;
 pub mod outlet_update;
 pub mod pull;
 pub mod push;

@@ -37,6 +37,7 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
+use super::order_batch::{self, Batch};
 use super::reference::routes_of;
 use super::{counter, delivery, entry_latency, marks, outlet_update, sales_order, task_complete, telemetry_report, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
@@ -285,10 +286,11 @@ async fn apply_in_transaction(
         clock_offset_ms: req.sent_at.map(|sent| (now - sent).num_milliseconds()),
     };
     let mut settler = Settler::new(state.db.backend, settings.as_ref());
+    let mut batch = Batch::default();
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut new_last = last_seq;
     let mut counts = Counts::default();
-    for (m, step) in req.mutations.iter().zip(steps) {
+    for (index, (m, step)) in req.mutations.iter().zip(steps).enumerate() {
         let seq = i64::try_from(m.seq).map_err(|_| AppError::Internal("seq range".into()))?;
         let mut id = m.id;
         let outcome = match step {
@@ -327,7 +329,23 @@ async fn apply_in_transaction(
                 }
             }
             Step::Apply => {
-                let outcome = apply_one(&mut tx, auth, &env, &mut settler, m, seq, &received_at, &req.mutations).await?;
+                // A plain order reads from the push's batch (loaded for it and the plain orders
+                // after it); anything else first writes out and forgets what the batch holds.
+                let plain = match (order_batch::plain_order(m), &settings) {
+                    (Some(_), Some(s)) => {
+                        if !batch.loaded() {
+                            batch.load(&mut tx, env.backend, s, &device, &auth.username, &req.mutations[index..]).await?;
+                        }
+                        !batch.mutation_seen(m)
+                    }
+                    _ => false,
+                };
+                if !plain {
+                    batch.forget(&mut tx).await?;
+                }
+                let batch = plain.then_some(&mut batch);
+                let outcome =
+                    apply_one(&mut tx, auth, &env, &mut settler, batch, m, seq, &received_at, &req.mutations).await?;
                 match outcome {
                     Outcome::Applied => counts.applied += 1,
                     Outcome::Flagged { .. } => {
@@ -348,6 +366,7 @@ async fn apply_in_transaction(
             outcome,
         });
     }
+    batch.forget(&mut tx).await?;
     counts.settled = settler.counts;
     if new_last != last_seq {
         sqlx::query("UPDATE devices SET last_seq = $1 WHERE device_id = $2")
@@ -406,6 +425,9 @@ pub(super) enum Verdict {
 /// its `mutations` row). Also returns the document number to record with it. `at` is the time
 /// its effects are written. Used for a fresh mutation and for a deferred one being settled (then
 /// `auth` is its own device's user).
+///
+/// With `batch` (a plain order of the push itself, [`order_batch`]), the order's check reads
+/// from the batch and its balance and stock changes go to it.
 pub(super) async fn check_and_apply(
     conn: &mut AnyConnection,
     auth: &AuthDevice,
@@ -413,6 +435,7 @@ pub(super) async fn check_and_apply(
     m: &Mutation,
     seq: i64,
     at: &str,
+    mut batch: Option<&mut Batch>,
 ) -> Result<(Verdict, Option<String>), AppError> {
     let mut document_number = None;
     let verdict = match &m.body {
@@ -424,11 +447,12 @@ pub(super) async fn check_and_apply(
             field: Some("kind".into()),
         }),
         MutationBody::SalesOrderCreate(doc) => {
-            let (number, checked) = sales_order::check(conn, env.backend, env.settings, env.routes, auth, doc).await?;
+            let (number, checked) =
+                sales_order::check(conn, env.backend, env.settings, env.routes, auth, doc, batch.as_deref_mut()).await?;
             document_number = number;
             match checked {
                 Ok(checked) => {
-                    let flagged = sales_order::apply(conn, auth, m, doc, &checked, seq, at).await?;
+                    let flagged = sales_order::apply(conn, auth, m, doc, &checked, seq, at, batch).await?;
                     entry_latency::record(conn, env, auth, m, doc, &checked.outlet.route, at).await?;
                     match flagged {
                         Some(reasons) => Verdict::Applied(Outcome::Flagged { reasons }),
@@ -585,11 +609,14 @@ pub(super) async fn write_fate(
 /// (held, deferred, or checked now); once recorded in a final state, whatever waited for it is
 /// settled in the same transaction.
 #[allow(clippy::too_many_arguments)]
+///
+/// `plain` is the push's [`order_batch`] when `m` is a plain order it was loaded for.
 async fn apply_one(
     conn: &mut AnyConnection,
     auth: &AuthDevice,
     env: &Env<'_>,
     settler: &mut Settler<'_>,
+    mut plain: Option<&mut Batch>,
     m: &Mutation,
     seq: i64,
     received_at: &str,
@@ -601,12 +628,16 @@ async fn apply_one(
     deferred::lock_key(conn, env.backend, &deferred::mutation_key(&mutation_id)).await?;
     let depends_on =
         serde_json::to_string(&m.depends_on).map_err(|e| AppError::Internal(format!("serialize depends_on: {e}")))?;
-    let seen: Option<(String,)> =
-        sqlx::query_as("SELECT device_id FROM mutations WHERE mutation_id = $1")
+    // The batch knows this one's id is new (it takes no id it has seen).
+    let seen = match plain {
+        Some(_) => false,
+        None => sqlx::query_as::<_, (String,)>("SELECT device_id FROM mutations WHERE mutation_id = $1")
             .bind(&mutation_id)
             .fetch_optional(&mut *conn)
-            .await?;
-    if seen.is_some() {
+            .await?
+            .is_some(),
+    };
+    if seen {
         // A reused mutation id cannot be stored twice (UNIQUE); the row keeps NULL instead.
         let fate = Fate::Rejected {
             code: DUPLICATE_MUTATION.into(),
@@ -648,7 +679,7 @@ async fn apply_one(
             Fate::deferred(waits)
         }
         Plan::Ready => {
-            let (verdict, number) = check_and_apply(conn, auth, env, m, seq, received_at).await?;
+            let (verdict, number) = check_and_apply(conn, auth, env, m, seq, received_at, plain.as_deref_mut()).await?;
             document_number = number;
             match verdict {
                 Verdict::Applied(outcome) => applied(&outcome),
@@ -668,12 +699,24 @@ async fn apply_one(
         clock_offset_ms: env.clock_offset_ms,
     };
     write_fate(conn, &target, m, &fate, document_number.as_deref(), received_at).await?;
+    if let Some(b) = plain.as_deref_mut() {
+        b.mutation_recorded(m, document_number.as_deref());
+    }
     if !matches!(fate, Fate::Deferred { .. }) {
         let mut settle = vec![Settle::Mutation { id: mutation_id.clone(), rehold: false }];
         if let (Fate::Applied, MutationBody::MutationDiscard(d)) = (&fate, &m.body) {
             settle.push(Settle::Mutation { id: d.target.to_string(), rehold: true });
         }
-        settler.run(conn, settle).await?;
+        // What waited on a plain order is settled from the database: the batch writes out and
+        // forgets first. Usually nothing waits, and the batch goes on.
+        if let Some(b) = plain {
+            if settler.waits_on(conn, &mutation_id).await? {
+                b.forget(conn).await?;
+                settler.run(conn, settle).await?;
+            }
+        } else {
+            settler.run(conn, settle).await?;
+        }
     }
     answer(&fate)
 }

@@ -48,6 +48,7 @@ use satchel_core::sync::protocol::{Entity, FlagReason, Mutation};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
+use super::order_batch::Batch;
 use super::{counter, delivery};
 use super::push::Rejection;
 use super::reference::role_name;
@@ -78,6 +79,8 @@ fn reject(code: &str, field: &str, reason: String) -> Rejection {
 }
 
 /// Checks a v2 order document against the server's data (see the module's documentation).
+/// With `batch` (a plain order of a push: [`super::order_batch`]), the data is read from the
+/// batch, which the push loaded for all its plain orders, instead of from the database.
 pub(super) async fn check(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -85,6 +88,7 @@ pub(super) async fn check(
     routes: Option<&[String]>,
     auth: &AuthDevice,
     doc: &SalesDocument,
+    mut batch: Option<&mut Batch>,
 ) -> Result<CheckResult, AppError> {
     let Some(settings) = settings else {
         return Ok((
@@ -93,11 +97,15 @@ pub(super) async fn check(
         ));
     };
     // The feed's lock before the outlet's and the van's rows (see `feed::lock`): applying the
-    // order records them in the feed.
-    crate::feed::lock(conn, backend).await?;
-    let outlet = store::outlet_for_update(conn, backend, &doc.order.outlet_id)
-        .await?
-        .filter(|o| routes.is_none_or(|rs| rs.contains(&o.route)));
+    // order records them in the feed. (A batch took it, and its rows, when it loaded.)
+    let outlet = match batch.as_deref_mut() {
+        Some(b) => b.outlet(&doc.order.outlet_id),
+        None => {
+            crate::feed::lock(conn, backend).await?;
+            store::outlet_for_update(conn, backend, &doc.order.outlet_id).await?
+        }
+    };
+    let outlet = outlet.filter(|o| routes.is_none_or(|rs| rs.contains(&o.route)));
     let Some(outlet) = outlet else {
         return Ok((
             None,
@@ -108,11 +116,15 @@ pub(super) async fn check(
             )),
         ));
     };
-    let exists: Option<(String,)> = sqlx::query_as("SELECT order_id FROM orders WHERE order_id = $1")
-        .bind(doc.order_id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    if exists.is_some() {
+    let exists = match batch.as_deref_mut() {
+        Some(b) => b.order_exists(&doc.order_id.to_string()),
+        None => sqlx::query_as::<_, (String,)>("SELECT order_id FROM orders WHERE order_id = $1")
+            .bind(doc.order_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some(),
+    };
+    if exists {
         return Ok((
             None,
             Err(reject(DUPLICATE_ORDER, "order_id", format!("order {} was already received", doc.order_id))),
@@ -146,8 +158,12 @@ pub(super) async fn check(
         ));
     };
     let device = auth.device_id.to_string();
-    let leases = store::leases(conn, &device).await?;
-    if !leases.iter().any(|l| l.range.prefix == prefix && l.range.contains(n)) {
+    let leased = |leases: &[store::Lease]| leases.iter().any(|l| l.range.prefix == prefix && l.range.contains(n));
+    let leased = match batch.as_deref_mut() {
+        Some(b) => leased(b.leases()),
+        None => leased(&store::leases(conn, &device).await?),
+    };
+    if !leased {
         return Ok((
             None,
             Err(reject(
@@ -157,13 +173,22 @@ pub(super) async fn check(
             )),
         ));
     }
-    store::mark_used(conn, &device, prefix, n).await?;
     let canonical = format_number(prefix, n);
-    let claimed: Option<(String,)> = sqlx::query_as("SELECT device_id FROM mutations WHERE document_number = $1")
-        .bind(&canonical)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if claimed.is_some() {
+    let claimed = match batch.as_deref_mut() {
+        Some(b) => {
+            b.mark_used(prefix, n);
+            b.number_claimed(&canonical)
+        }
+        None => {
+            store::mark_used(conn, &device, prefix, n).await?;
+            sqlx::query_as::<_, (String,)>("SELECT device_id FROM mutations WHERE document_number = $1")
+                .bind(&canonical)
+                .fetch_optional(&mut *conn)
+                .await?
+                .is_some()
+        }
+    };
+    if claimed {
         // Not recorded again: the number belongs to the first document that claimed it.
         return Ok((
             None,
@@ -188,11 +213,16 @@ pub(super) async fn check(
 
     // The server's recomputation.
     let skus = store::distinct(doc.order.lines.iter().map(|l| l.sku.as_str()));
-    let products = store::products(conn, Some(&skus)).await?;
-    let lists = store::price_lists(conn, Some(std::slice::from_ref(&outlet.group)), Some(&skus)).await?;
+    let (products, lists, stock, recent_orders) = match batch.as_deref_mut() {
+        Some(b) => (b.products(&skus), b.price_lists(&outlet.group, &skus), b.stock(&skus), b.recent_orders(settings, doc)),
+        None => (
+            store::products(conn, Some(&skus)).await?,
+            store::price_lists(conn, Some(std::slice::from_ref(&outlet.group)), Some(&skus)).await?,
+            store::van_stock(conn, backend, &auth.username, Some(&skus), true).await?,
+            recent_orders(conn, settings, doc).await?,
+        ),
+    };
     let rules = store::rule_set(&settings.sales.rule_set)?;
-    let stock = store::van_stock(conn, backend, &auth.username, Some(&skus), true).await?;
-    let recent_orders = recent_orders(conn, settings, doc).await?;
     let ctx = SalesContext {
         role: role_name(auth.role).into(),
         now: Utc::now(),
@@ -272,7 +302,9 @@ pub fn tax_breakdown(doc: &SalesDocument) -> BTreeMap<String, String> {
 }
 
 /// Writes an accepted v2 order and its effects; returns the flag reasons when the server
-/// flagged it.
+/// flagged it. With `batch`, the balance, the van stock and their feed rows go to the batch
+/// (written once per row when it flushes) instead of to the database now.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn apply(
     conn: &mut AnyConnection,
     auth: &AuthDevice,
@@ -281,6 +313,7 @@ pub(super) async fn apply(
     checked: &Checked,
     seq: i64,
     received_at: &str,
+    mut batch: Option<&mut Batch>,
 ) -> Result<Option<Vec<FlagReason>>, AppError> {
     let order_id = doc.order_id.to_string();
     let document = serde_json::to_string(doc).map_err(|e| AppError::Internal(format!("serialize order: {e}")))?;
@@ -321,26 +354,41 @@ pub(super) async fn apply(
     // The outlet's balance: the demo's stand-in for the ERP's accounts receivable; and the
     // invoice owed, which crews collect against.
     let receivable = crate::receivables::record_sale(conn, doc, received_at).await?;
+    let route = &checked.outlet.route;
     if let Some(credit) = checked.outlet.credit {
-        let outstanding = Dec(credit.outstanding.value() + effects::balance_effect(doc));
-        sqlx::query("UPDATE outlets SET outstanding = $1, credit_as_of = $2 WHERE id = $3")
-            .bind(amount(outstanding))
-            .bind(received_at)
-            .bind(&doc.order.outlet_id)
-            .execute(&mut *conn)
-            .await?;
+        let outstanding = amount(Dec(credit.outstanding.value() + effects::balance_effect(doc)));
+        match batch.as_deref_mut() {
+            Some(b) => b.set_outstanding(&doc.order.outlet_id, route, outstanding, received_at)?,
+            None => {
+                sqlx::query("UPDATE outlets SET outstanding = $1, credit_as_of = $2 WHERE id = $3")
+                    .bind(outstanding)
+                    .bind(received_at)
+                    .bind(&doc.order.outlet_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
     }
     if checked.outlet.credit.is_some() || receivable {
-        feed::record(conn, Entity::Outlet, &doc.order.outlet_id, Scope::Route(&checked.outlet.route), false).await?;
+        match batch.as_deref_mut() {
+            Some(b) => b.outlet_changed(&doc.order.outlet_id, route),
+            None => {
+                feed::record(conn, Entity::Outlet, &doc.order.outlet_id, Scope::Route(route), false).await?;
+            }
+        }
     }
 
     // The van: a sale takes the goods out, a return puts them back (core's rule, which the
     // device uses to derive its own van).
     for (sku, moved) in effects::van_movements(&doc.order) {
         let Some(level) = checked.stock.get(sku) else { continue };
-        let available = level.available.value() + moved;
+        let available = Dec(level.available.value() + moved);
+        if let Some(b) = batch.as_deref_mut() {
+            b.set_stock(sku, available, received_at)?;
+            continue;
+        }
         sqlx::query("UPDATE van_stock SET available = $1, as_of = $2 WHERE username = $3 AND sku = $4")
-            .bind(Dec(available).to_string())
+            .bind(available.to_string())
             .bind(received_at)
             .bind(&auth.username)
             .bind(sku)
@@ -348,6 +396,9 @@ pub(super) async fn apply(
             .await?;
         let key = format!("{}/{sku}", auth.username);
         feed::record(conn, Entity::VanStock, &key, Scope::User(&auth.username), false).await?;
+    }
+    if let Some(b) = batch.as_deref_mut() {
+        b.order_stored(doc);
     }
 
     if let Some(receipt) = &checked.receipt {

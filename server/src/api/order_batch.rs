@@ -1,0 +1,377 @@
+//! What a push's plain orders read, read once per push instead of once per order, and what they
+//! change, written once per row at the end (issue 16).
+//!
+//! A rep's push is mostly `sales_order.create` mutations with no parents and no counter or
+//! delivery part: the server re-prices, re-taxes and re-checks each with the outlet's balance,
+//! the van's stock and the outlet's recent orders. Read per order, that was some twenty
+//! statements each, and on SQLite every statement is a round trip to sqlx's worker thread.
+//!
+//! A [`Batch`] loads, in a handful of statements, everything the push's plain orders will read:
+//! which of their mutation ids, order ids and document numbers are taken, the device's leases,
+//! their outlets (locked on PostgreSQL, in id order, after the feed's lock, as every writer
+//! takes them), the catalog and price lists of their SKUs and groups, the user's van stock of
+//! those SKUs (locked), and the outlets' orders inside the duplicate window. The check
+//! ([`super::sales_order::check`]) then reads from it, and applying an order updates it: the
+//! balance, the stock, the numbers used, the ids and numbers now taken, the recent orders. So
+//! the second order of an outlet sees the first one's balance exactly as it would have read it
+//! from the database.
+//!
+//! The balance and stock rows, the leases' `used_through` and the feed rows are written by
+//! [`Batch::flush`], once per row, in the push's transaction. Whatever else could read those
+//! rows flushes first and forgets the batch ([`Batch::forget`]): a mutation of another kind, an
+//! order with parents or a counter or delivery part, the settling of mutations that waited on
+//! one of the push's, and the end of the push (the lease top-up). The next plain order loads a
+//! fresh batch. Nothing outside the transaction ever sees the difference: it commits whole or
+//! not at all.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use satchel_core::money::Dec;
+use satchel_core::sales::{effects, CatalogProduct, OutletInfo, PriceList, SalesDocument};
+use satchel_core::sync::protocol::{Entity, Mutation, MutationBody};
+use satchel_core::validation::{RecentOrder, StockLevel};
+use sqlx::AnyConnection;
+
+use crate::db::{placeholders, timestamp, Backend};
+use crate::errors::AppError;
+use crate::feed::{self, Scope};
+use crate::sales::{self as store, Lease, Settings};
+
+/// A `sales_order.create` the batch serves: no parents, no counter or delivery part, and no NUL
+/// in what the batch looks up (PostgreSQL refuses NUL in a bound text; the general path refuses
+/// such a mutation by name before it reads anything).
+pub(super) fn plain_order(m: &Mutation) -> Option<&SalesDocument> {
+    match &m.body {
+        MutationBody::SalesOrderCreate(doc) if m.depends_on.is_empty() && doc.counter.is_none() && doc.delivery.is_none() => {
+            let nul = |t: &str| t.contains('\0');
+            let clean = !nul(&doc.document_number) && !nul(&doc.order.outlet_id) && !doc.order.lines.iter().any(|l| nul(&l.sku));
+            clean.then_some(&**doc)
+        }
+        _ => None,
+    }
+}
+
+/// One order of an outlet inside the duplicate window, as the check reads it.
+#[derive(Debug, Clone)]
+struct Recent {
+    /// `orders.committed_at` as stored (text order is time order).
+    committed_at: String,
+    /// `sale` or `return`.
+    kind: &'static str,
+    /// What the duplicate rule compares; `None` for an order the rule does not count.
+    order: Option<RecentOrder>,
+}
+
+fn kind_of(doc: &SalesDocument) -> &'static str {
+    if doc.order.kind.is_sale() {
+        "sale"
+    } else {
+        "return"
+    }
+}
+
+/// The data of a push's plain orders (see the module's documentation).
+#[derive(Default)]
+pub(super) struct Batch {
+    loaded: bool,
+    /// Mutation ids recorded already (before the push, or by it).
+    mutation_ids: HashSet<String>,
+    /// Order ids stored already.
+    order_ids: HashSet<String>,
+    /// Document numbers claimed already.
+    numbers: HashSet<String>,
+    /// This device's leases.
+    leases: Vec<Lease>,
+    /// Numbers used, by lease (prefix, first number): the highest, written by `flush`.
+    used: BTreeMap<(String, u64), u64>,
+    /// The outlets, by id: `None` for one without v2 data; absent: no such outlet.
+    outlets: HashMap<String, Option<OutletInfo>>,
+    products: HashMap<String, CatalogProduct>,
+    /// The outlets' groups' price lists, by id, with the prices of the batch's SKUs.
+    lists: Vec<PriceList>,
+    /// The user's van stock of the batch's SKUs (rows that exist).
+    stock: HashMap<String, StockLevel>,
+    /// Orders inside the duplicate window, by outlet, in `committed_at` order.
+    recent: HashMap<String, Vec<Recent>>,
+    /// Balances changed: outlet id → (outstanding as stored, as of, route).
+    dirty_outlets: BTreeMap<String, (String, String, String)>,
+    /// Outlets whose feed row is due (scope: their route).
+    feed_outlets: BTreeMap<String, String>,
+    /// Van stock changed: sku → (available as stored, as of).
+    dirty_stock: BTreeMap<String, (String, String)>,
+    /// The pushing device (its leases).
+    device: String,
+    /// Whose van `stock` is.
+    username: String,
+}
+
+impl Batch {
+    /// Whether it holds the data of the orders it was loaded for.
+    pub(super) fn loaded(&self) -> bool {
+        self.loaded
+    }
+
+    /// Loads what the plain orders among `mutations` read. `device` and `username` are the
+    /// pushing device's and its user's.
+    pub(super) async fn load(
+        &mut self,
+        conn: &mut AnyConnection,
+        backend: Backend,
+        settings: &Settings,
+        device: &str,
+        username: &str,
+        mutations: &[Mutation],
+    ) -> Result<(), AppError> {
+        *self = Batch::default();
+        let docs: Vec<&SalesDocument> = mutations.iter().filter_map(plain_order).collect();
+        self.loaded = true;
+        self.device = device.to_string();
+        self.username = username.to_string();
+        if docs.is_empty() {
+            return Ok(());
+        }
+        // The feed's lock before the outlets' and the van's rows (see `feed::lock`).
+        feed::lock(conn, backend).await?;
+
+        let ids: Vec<String> = mutations.iter().map(|m| m.id.to_string()).collect();
+        self.mutation_ids = taken(conn, "SELECT mutation_id FROM mutations WHERE mutation_id IN", &ids).await?;
+        let order_ids: Vec<String> = docs.iter().map(|d| d.order_id.to_string()).collect();
+        self.order_ids = taken(conn, "SELECT order_id FROM orders WHERE order_id IN", &order_ids).await?;
+        let numbers: Vec<String> = docs.iter().map(|d| d.document_number.clone()).collect();
+        self.numbers = taken(conn, "SELECT document_number FROM mutations WHERE document_number IN", &numbers).await?;
+        self.leases = store::leases(conn, device).await?;
+
+        let outlet_ids: Vec<&str> = store::distinct(docs.iter().map(|d| d.order.outlet_id.as_str()));
+        self.outlets = store::outlets_for_update(conn, backend, &outlet_ids).await?.into_iter().collect();
+        let skus = store::distinct(docs.iter().flat_map(|d| d.order.lines.iter().map(|l| l.sku.as_str())));
+        self.products = store::products(conn, Some(&skus)).await?.into_iter().map(|p| (p.sku.clone(), p)).collect();
+        let groups: Vec<String> = self
+            .outlets
+            .values()
+            .flatten()
+            .map(|o| o.group.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        self.lists = store::price_lists(conn, Some(&groups), Some(&skus)).await?;
+        self.stock = store::van_stock(conn, backend, username, Some(&skus), true).await?.into_iter().collect();
+
+        // The outlets' orders inside the duplicate window of any of the batch's orders.
+        let window = effects::duplicate_window(&settings.sales.policy);
+        let counted: Vec<&&SalesDocument> = docs.iter().filter(|d| effects::duplicate_rule_applies(d)).collect();
+        let from = counted.iter().map(|d| d.committed_at.checked_sub_signed(window).unwrap_or(d.committed_at)).min();
+        let until = counted.iter().map(|d| d.committed_at.checked_add_signed(window).unwrap_or(d.committed_at)).max();
+        if let (Some(from), Some(until)) = (from, until) {
+            let outlets = store::distinct(counted.iter().map(|d| d.order.outlet_id.as_str()));
+            let sql = format!(
+                "SELECT outlet_id, kind, committed_at, document FROM orders WHERE outlet_id IN ({}) AND version = 2 \
+                 AND committed_at >= ${} AND committed_at <= ${} ORDER BY committed_at",
+                placeholders(1, outlets.len()),
+                outlets.len() + 1,
+                outlets.len() + 2
+            );
+            let mut q = sqlx::query_as(&sql);
+            for o in &outlets {
+                q = q.bind(*o);
+            }
+            let rows: Vec<(String, String, String, String)> =
+                q.bind(timestamp(from)).bind(timestamp(until)).fetch_all(&mut *conn).await?;
+            for (outlet, kind, committed_at, text) in rows {
+                let d: SalesDocument =
+                    serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
+                let kind = if kind == "sale" { "sale" } else { "return" };
+                let order = effects::duplicate_rule_applies(&d).then(|| effects::recent_order(&d));
+                self.recent.entry(outlet).or_default().push(Recent { committed_at, kind, order });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `m`'s id was recorded already (it then takes the general path, which answers it
+    /// as a duplicate).
+    pub(super) fn mutation_seen(&self, m: &Mutation) -> bool {
+        self.mutation_ids.contains(&m.id.to_string())
+    }
+
+    /// The outlet as the check reads it (its balance as this push left it).
+    pub(super) fn outlet(&self, id: &str) -> Option<OutletInfo> {
+        self.outlets.get(id).cloned().flatten()
+    }
+
+    pub(super) fn order_exists(&self, order_id: &str) -> bool {
+        self.order_ids.contains(order_id)
+    }
+
+    pub(super) fn leases(&self) -> &[Lease] {
+        &self.leases
+    }
+
+    /// Marks `n` of `prefix` used (written by [`Batch::flush`]).
+    pub(super) fn mark_used(&mut self, prefix: &str, n: u64) {
+        for l in &self.leases {
+            if l.range.prefix == prefix && l.range.contains(n) {
+                let used = self.used.entry((prefix.to_string(), l.range.first)).or_insert(n);
+                *used = (*used).max(n);
+            }
+        }
+    }
+
+    pub(super) fn number_claimed(&self, number: &str) -> bool {
+        self.numbers.contains(number)
+    }
+
+    /// The catalog entries of `skus` (sorted), as [`store::products`] reads them.
+    pub(super) fn products(&self, skus: &[&str]) -> Vec<CatalogProduct> {
+        skus.iter().filter_map(|s| self.products.get(*s).cloned()).collect()
+    }
+
+    /// The price lists of `group` with the prices of `skus`, as [`store::price_lists`] reads them.
+    pub(super) fn price_lists(&self, group: &str, skus: &[&str]) -> Vec<PriceList> {
+        self.lists
+            .iter()
+            .filter(|l| l.outlet_group == group)
+            .map(|l| PriceList {
+                prices: l.prices.iter().filter(|(s, _)| skus.contains(&s.as_str())).map(|(s, p)| (s.clone(), *p)).collect(),
+                ..l.clone()
+            })
+            .collect()
+    }
+
+    /// The van stock of `skus`, as [`store::van_stock`] reads it.
+    pub(super) fn stock(&self, skus: &[&str]) -> BTreeMap<String, StockLevel> {
+        skus.iter().filter_map(|s| self.stock.get(*s).map(|l| (s.to_string(), l.clone()))).collect()
+    }
+
+    /// The outlet's orders of `doc`'s kind committed at most `window` before or after it, as
+    /// the check reads them from the database.
+    pub(super) fn recent_orders(&self, settings: &Settings, doc: &SalesDocument) -> Vec<RecentOrder> {
+        if !effects::duplicate_rule_applies(doc) {
+            return Vec::new();
+        }
+        let window = effects::duplicate_window(&settings.sales.policy);
+        let from = timestamp(doc.committed_at.checked_sub_signed(window).unwrap_or(doc.committed_at));
+        let until = timestamp(doc.committed_at.checked_add_signed(window).unwrap_or(doc.committed_at));
+        let kind = kind_of(doc);
+        self.recent
+            .get(&doc.order.outlet_id)
+            .into_iter()
+            .flatten()
+            .filter(|r| r.kind == kind && r.committed_at >= from && r.committed_at <= until)
+            .filter_map(|r| r.order.clone())
+            .collect()
+    }
+
+    /// The outlet's new balance after an order (`outstanding` and `at` as stored).
+    pub(super) fn set_outstanding(&mut self, outlet: &str, route: &str, outstanding: String, at: &str) -> Result<(), AppError> {
+        if let Some(Some(o)) = self.outlets.get_mut(outlet) {
+            if let Some(credit) = &mut o.credit {
+                credit.outstanding = crate::api::reference::stored_dec(&outstanding, "outstanding")?;
+                credit.as_of = store::stored_time(at, "credit_as_of")?;
+            }
+        }
+        self.dirty_outlets.insert(outlet.to_string(), (outstanding, at.to_string(), route.to_string()));
+        Ok(())
+    }
+
+    /// The outlet's feed row is due.
+    pub(super) fn outlet_changed(&mut self, outlet: &str, route: &str) {
+        self.feed_outlets.insert(outlet.to_string(), route.to_string());
+    }
+
+    /// The van's new level of `sku` after an order (as stored).
+    pub(super) fn set_stock(&mut self, sku: &str, available: Dec, at: &str) -> Result<(), AppError> {
+        let stored = available.to_string();
+        self.stock.insert(
+            sku.to_string(),
+            StockLevel {
+                available: crate::api::reference::stored_dec(&stored, "available")?,
+                as_of: store::stored_time(at, "as_of")?,
+            },
+        );
+        self.dirty_stock.insert(sku.to_string(), (stored, at.to_string()));
+        Ok(())
+    }
+
+    /// An order was stored: its id is taken, and it counts for the duplicate rule.
+    pub(super) fn order_stored(&mut self, doc: &SalesDocument) {
+        self.order_ids.insert(doc.order_id.to_string());
+        let committed_at = timestamp(doc.committed_at);
+        let order = effects::duplicate_rule_applies(doc).then(|| effects::recent_order(doc));
+        let list = self.recent.entry(doc.order.outlet_id.clone()).or_default();
+        // After every order committed at the same time or before (the database's order).
+        let at = list.partition_point(|r| r.committed_at <= committed_at);
+        list.insert(at, Recent { committed_at, kind: kind_of(doc), order });
+    }
+
+    /// A mutation was recorded, with the document number it claimed, if any.
+    pub(super) fn mutation_recorded(&mut self, m: &Mutation, number: Option<&str>) {
+        self.mutation_ids.insert(m.id.to_string());
+        if let Some(n) = number {
+            self.numbers.insert(n.to_string());
+        }
+    }
+
+    /// Writes what the batch changed: each balance and stock row once, the leases' numbers
+    /// used, and the feed rows of the outlets and van stock it changed. Keeps the batch.
+    pub(super) async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), AppError> {
+        for (outlet, (outstanding, at, _route)) in std::mem::take(&mut self.dirty_outlets) {
+            sqlx::query("UPDATE outlets SET outstanding = $1, credit_as_of = $2 WHERE id = $3")
+                .bind(outstanding)
+                .bind(at)
+                .bind(outlet)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let feed_outlets = std::mem::take(&mut self.feed_outlets);
+        if !feed_outlets.is_empty() {
+            let items: Vec<(String, Scope<'_>)> =
+                feed_outlets.iter().map(|(id, route)| (id.clone(), Scope::Route(route.as_str()))).collect();
+            feed::record_many(conn, Entity::Outlet, &items).await?;
+        }
+        let dirty_stock = std::mem::take(&mut self.dirty_stock);
+        for (sku, (available, at)) in &dirty_stock {
+            sqlx::query("UPDATE van_stock SET available = $1, as_of = $2 WHERE username = $3 AND sku = $4")
+                .bind(available)
+                .bind(at)
+                .bind(&self.username)
+                .bind(sku)
+                .execute(&mut *conn)
+                .await?;
+        }
+        if !dirty_stock.is_empty() {
+            let items: Vec<(String, Scope<'_>)> = dirty_stock
+                .keys()
+                .map(|sku| (format!("{}/{sku}", self.username), Scope::User(self.username.as_str())))
+                .collect();
+            feed::record_many(conn, Entity::VanStock, &items).await?;
+        }
+        // The highest number used of each lease (the statement raises `used_through` only).
+        for ((prefix, _first), n) in std::mem::take(&mut self.used) {
+            store::mark_used(conn, &self.device, &prefix, n).await?;
+        }
+        Ok(())
+    }
+
+    /// Flushes, then drops everything read: the next plain order loads afresh.
+    pub(super) async fn forget(&mut self, conn: &mut AnyConnection) -> Result<(), AppError> {
+        if self.loaded {
+            self.flush(conn).await?;
+        }
+        *self = Batch::default();
+        Ok(())
+    }
+}
+
+/// Which of `values` the query `sql … IN (…)` finds (its one column).
+async fn taken(conn: &mut AnyConnection, sql: &str, values: &[String]) -> Result<HashSet<String>, AppError> {
+    if values.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!("{sql} ({})", placeholders(1, values.len()));
+    let mut q = sqlx::query_as(&sql);
+    for v in values {
+        q = q.bind(v.as_str());
+    }
+    let rows: Vec<(String,)> = q.fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
+}

@@ -1,0 +1,211 @@
+//! A push's orders are decided exactly as if each had come in a push of its own (issue 16).
+//!
+//! The push reads what its plain orders need once and writes the balances, the van stock and
+//! their feed rows once per row at its end (`server/src/api/order_batch.rs`). This test sends the
+//! same script of mutations to two fresh servers: to one as a single push, to the other one
+//! mutation per push, where each order is read from and written to the database alone. The
+//! script makes later orders depend on what earlier ones did inside the push: a balance that
+//! crosses the credit limit, van stock that runs short, a likely duplicate, an order id, a
+//! document number and a mutation id used twice, an order with a parent (which takes the general
+//! path in the middle of the batch), a return, an outlet off the user's routes. Every answer,
+//! every balance and every van stock level must be the same on both; and a pull after the push
+//! must carry each changed balance and stock row as the reference reports it.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use reqwest::StatusCode;
+use satchel_core::sales::{OrderKind, SalesDocument};
+use satchel_core::sync::protocol::{Entity, Mutation, PullResponse, ReferenceData};
+use serde_json::Value;
+use uuid::Uuid;
+
+backend_tests! {
+    a_push_decides_its_orders_as_if_each_came_alone,
+}
+
+/// The outlet near its credit limit (1,500.00 limit, 1,475.00 owed in the demo).
+const NEAR: &str = "OUT-0021";
+
+/// The script for `dev`, from its reference. `ids` fixes the mutation and order ids so both
+/// servers receive the same mutations (each numbered from its own device's leases).
+fn script(dev: &Device, reference: &ReferenceData, ids: &[Uuid]) -> Vec<Mutation> {
+    let sales = sales_of(reference);
+    let skus = plain_skus(sales);
+    let near_limit: Vec<&str> = satchel_server::seed::NEAR_LIMIT.iter().map(|(id, _, _)| *id).collect();
+    let others: Vec<&str> = sales.outlets.iter().map(|o| o.id.as_str()).filter(|id| !near_limit.contains(id)).collect();
+    let (x, y) = (others[0], others[1]);
+    // The SKU the script drains: all but one of the van's stock in one order.
+    let drained = skus[3].as_str();
+    let in_van = sales.van_stock[drained].available.value();
+    let most = (in_van - rust_decimal::Decimal::ONE).to_string();
+    let mut n = 0u64;
+    let mut number = || {
+        n += 1;
+        nth_number(dev, n)
+    };
+    let doc = |outlet: &str, lines: &[(&str, &str)], kind: OrderKind, number: String, order_id: Uuid| SalesDocument {
+        order_id,
+        ..sales_doc(sales, outlet, lines, kind, number)
+    };
+    let mut docs = vec![
+        // 1, 2: the first order fits under the limit, the second crosses it (flagged).
+        doc(NEAR, &[(&skus[0], "1")], OrderKind::Sale, number(), ids[100]),
+        doc(NEAR, &[(&skus[1], "3"), (&skus[2], "2")], OrderKind::Sale, number(), ids[101]),
+        // 3, 4: the van runs short of `drained` (the second is flagged for it).
+        doc(x, &[(drained, &most)], OrderKind::Sale, number(), ids[102]),
+        doc(y, &[(drained, "2"), (&skus[4], "1")], OrderKind::Sale, number(), ids[103]),
+        // 5, 6: the same order twice at one outlet: a likely duplicate.
+        doc(y, &[(&skus[5], "1")], OrderKind::Sale, number(), ids[104]),
+        doc(y, &[(&skus[5], "1")], OrderKind::Sale, number(), ids[105]),
+    ];
+    // 7: order 6's id again, with a number of its own: duplicate_order.
+    docs.push(SalesDocument { document_number: number(), ..docs[5].clone() });
+    // 8: order 5's number again on a new order: document_number.
+    docs.push(doc(x, &[(&skus[6], "1")], OrderKind::Sale, docs[4].document_number.clone(), ids[106]));
+    let mut ms: Vec<Mutation> =
+        docs.into_iter().enumerate().map(|(i, d)| Mutation { id: ids[i], ..sales_mutation(dev, i as u64 + 1, d) }).collect();
+    // 9: mutation 1's id again at another seq: duplicate_mutation.
+    let again = doc(x, &[(&skus[7], "1")], OrderKind::Sale, number(), ids[107]);
+    ms.push(Mutation { id: ids[0], ..sales_mutation(dev, 9, again) });
+    // 10: an order whose parent is mutation 2 (the general path, mid-batch), at the outlet over
+    // its limit: flagged again, from the balance the batch wrote out.
+    let child = doc(NEAR, &[(&skus[8], "1")], OrderKind::Sale, number(), ids[108]);
+    ms.push(Mutation { id: ids[9], depends_on: vec![ids[1]], ..sales_mutation(dev, 10, child) });
+    // 11: a return at that outlet brings goods back to the van, and the balance down.
+    let back = doc(NEAR, &[(drained, "3")], OrderKind::Return, number(), ids[109]);
+    ms.push(Mutation { id: ids[10], ..sales_mutation(dev, 11, back) });
+    // 12: `drained` again, from what the return put back.
+    let more = doc(x, &[(drained, "2")], OrderKind::Sale, number(), ids[110]);
+    ms.push(Mutation { id: ids[11], ..sales_mutation(dev, 12, more) });
+    // 13: an outlet on another rep's route: unknown_outlet.
+    let mut stranger = doc(x, &[(&skus[9], "1")], OrderKind::Sale, number(), ids[111]);
+    stranger.order.outlet_id = "OUT-9999".into();
+    ms.push(Mutation { id: ids[12], ..sales_mutation(dev, 13, stranger) });
+    ms
+}
+
+/// An answer without what differs between the servers: status, code, field, flag rules.
+fn verdict(r: &Value) -> String {
+    let rules: Vec<&str> = r["reasons"].as_array().into_iter().flatten().filter_map(|f| f["rule"].as_str()).collect();
+    format!(
+        "{} {} {} [{}]",
+        r["status"].as_str().unwrap_or("?"),
+        r["code"].as_str().unwrap_or("-"),
+        r["field"].as_str().unwrap_or("-"),
+        rules.join(",")
+    )
+}
+
+/// Each outlet's outstanding balance and the rep's van, as the server's reference reports them.
+async fn state(s: &TestServer, sup: &Device, rep: &Device) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let r = s.reference(sup).await;
+    let balances = sales_of(&r)
+        .outlets
+        .iter()
+        .filter_map(|o| Some((o.id.clone(), o.credit.as_ref()?.outstanding.value().to_string())))
+        .collect();
+    let r = s.reference(rep).await;
+    let van = sales_of(&r).van_stock.iter().map(|(sku, l)| (sku.clone(), l.available.value().to_string())).collect();
+    (balances, van)
+}
+
+/// Every page of a pull from `checkpoint`.
+async fn pull_from(s: &TestServer, dev: &Device, checkpoint: Option<&str>) -> Vec<PullResponse> {
+    let mut pages = Vec::new();
+    let mut checkpoint = checkpoint.map(str::to_string);
+    loop {
+        let query = checkpoint.as_ref().map(|c| format!("?checkpoint={c}")).unwrap_or_default();
+        let (status, v) = s.get(&format!("/api/v1/sync/pull{query}"), &dev.token).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let page: PullResponse = serde_json::from_value(v).expect("a pull page");
+        checkpoint = Some(page.checkpoint.clone());
+        let more = page.has_more;
+        pages.push(page);
+        if !more {
+            return pages;
+        }
+    }
+}
+
+async fn a_push_decides_its_orders_as_if_each_came_alone(backend: Backend) {
+    let ids: Vec<Uuid> = (0..120).map(|_| Uuid::now_v7()).collect();
+    let mut answers = Vec::new();
+    let mut states = Vec::new();
+    for one_push in [true, false] {
+        let s = start(backend).await;
+        let dev = s.register("rep1", "rep1-demo").await;
+        let sup = s.register("super", "super-demo").await;
+        let reference = s.reference(&dev).await;
+        let before = pull_from(&s, &dev, None).await.last().expect("a page").checkpoint.clone();
+        let ms = script(&dev, &reference, &ids);
+        let mut results: Vec<Value> = Vec::new();
+        if one_push {
+            let (status, v) = s.push(&dev, &ms).await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            results.extend(v["results"].as_array().expect("results").iter().cloned());
+        } else {
+            for m in &ms {
+                let (status, v) = s.push(&dev, std::slice::from_ref(m)).await;
+                assert_eq!(status, StatusCode::OK, "{v}");
+                results.extend(v["results"].as_array().expect("results").iter().cloned());
+            }
+        }
+        let verdicts: Vec<String> = results.iter().map(verdict).collect();
+        let (balances, van) = state(&s, &sup, &dev).await;
+
+        // The pull after the push carries every balance and stock row as the reference has it.
+        let pages = pull_from(&s, &dev, Some(&before)).await;
+        let mut pulled_van = BTreeMap::new();
+        let mut pulled_balances = BTreeMap::new();
+        for c in pages.iter().flat_map(|p| &p.changes) {
+            let Some(record) = c.decode::<Value>().expect("a JSON record") else { continue };
+            match c.entity {
+                Entity::VanStock => {
+                    // The device's key of its own van's row is the SKU.
+                    let sku = c.key.clone();
+                    pulled_van.insert(sku, dec(record["available"].as_str().expect("available")).value().to_string());
+                }
+                Entity::Outlet => {
+                    if let Some(owed) = record["credit"]["outstanding"].as_str() {
+                        pulled_balances.insert(c.key.clone(), dec(owed).value().to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(!pulled_van.is_empty() && !pulled_balances.is_empty(), "the push changed rows the pull carries");
+        for (sku, level) in &pulled_van {
+            assert_eq!(Some(level), van.get(sku), "van stock of {sku} pulled as the reference has it");
+        }
+        for (outlet, owed) in &pulled_balances {
+            assert_eq!(Some(owed), balances.get(outlet), "balance of {outlet} pulled as the reference has it");
+        }
+        let (status, v) = s.get("/api/v1/review?status=open", &sup.token).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let reviews = v["items"].as_array().expect("items").len();
+        answers.push((verdicts, reviews));
+        states.push((balances, van, pulled_van, pulled_balances));
+    }
+
+    let (batched, alone) = (&answers[0], &answers[1]);
+    // The script does what it says, so that the comparison means something.
+    let v = &batched.0;
+    assert_eq!(v.len(), 13, "{v:?}");
+    assert!(v[0].starts_with("applied"), "{v:?}");
+    assert!(v[1].starts_with("flagged") && v[1].contains("credit_limit"), "{v:?}");
+    assert!(v[2].starts_with("applied") || v[2].starts_with("flagged"), "{v:?}");
+    assert!(v[3].starts_with("flagged") && !v[3].ends_with("[]"), "short of stock: {v:?}");
+    assert!(v[5].starts_with("flagged") && !v[5].ends_with("[]"), "likely duplicate: {v:?}");
+    assert!(v[6].starts_with("rejected duplicate_order"), "{v:?}");
+    assert!(v[7].starts_with("rejected document_number"), "{v:?}");
+    assert!(v[8].starts_with("rejected duplicate_mutation"), "{v:?}");
+    assert!(v[9].starts_with("flagged") && v[9].contains("credit_limit"), "{v:?}");
+    assert!(v[10].starts_with("applied") || v[10].starts_with("flagged"), "{v:?}");
+    assert!(v[12].starts_with("rejected unknown_outlet"), "{v:?}");
+    // And one push decides exactly as thirteen.
+    assert_eq!(batched, alone, "one push against one mutation per push");
+    assert_eq!(states[0], states[1], "balances, van stock and what the pull carries");
+}
