@@ -694,3 +694,22 @@ fn inputs_refuse_unknown_fields_and_numbers_for_money() {
     assert_eq!((outlet.contact_name.as_str(), outlet.delivered_to_reserve, outlet.credit), ("", false, None));
     assert_eq!(settings().policy, ValidationPolicy::default());
 }
+
+/// The server reads an outlet's recent orders from their stored text without decoding the whole
+/// document; that reading gives exactly what the rule remembers of the decoded one, and leaves a
+/// receipt of the counter out, as `duplicate_rule_applies` does.
+#[test]
+fn a_stored_document_is_remembered_by_the_duplicate_rule_as_the_decoded_one() {
+    use satchel_core::sales::effects::{duplicate_rule_applies, recent_order, stored_recent_order};
+    let data = Data::new();
+    let doc = data.commit(&ontario(), ontario_order(), &ctx());
+    assert!(duplicate_rule_applies(&doc));
+    let text = serde_json::to_string(&doc).expect("json");
+    assert_eq!(stored_recent_order(&text).expect("reads"), Some(recent_order(&doc)));
+    assert_eq!(recent_order(&doc).lines.len(), 4, "every line, with its quantity");
+
+    let mut receipt = serde_json::to_value(&doc).expect("json");
+    receipt["counter"] = json!({"register": "R1", "tenders": []});
+    assert_eq!(stored_recent_order(&receipt.to_string()).expect("reads"), None);
+    assert!(stored_recent_order("{\"order_id\": 1}").is_err(), "a damaged document is an error, not nothing");
+}

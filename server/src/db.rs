@@ -381,6 +381,139 @@ pub fn value_rows(rows: usize, columns: usize) -> String {
         .join(", ")
 }
 
+/// Rows per multi-row statement of [`insert_vals`] and [`update_rows`] (a push's 100 rows of its
+/// widest table, 19 columns, stay well under both databases' limits on bound values).
+pub const ROWS_PER_STATEMENT: usize = 200;
+
+/// One value of a row written by [`insert_vals`] or [`update_rows`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    /// Text.
+    Text(String),
+    /// NULL in a TEXT column.
+    Null,
+    /// A BIGINT.
+    Int(i64),
+    /// NULL in a BIGINT column (PostgreSQL types a bound NULL, and refuses text for a BIGINT).
+    NullInt,
+}
+
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::Text(s)
+    }
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Val {
+        Val::Text(s.to_string())
+    }
+}
+
+impl From<i64> for Val {
+    fn from(n: i64) -> Val {
+        Val::Int(n)
+    }
+}
+
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Val {
+        v.map_or(Val::Null, Val::Text)
+    }
+}
+
+impl From<Option<&str>> for Val {
+    fn from(v: Option<&str>) -> Val {
+        v.map_or(Val::Null, Into::into)
+    }
+}
+
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Val {
+        v.map_or(Val::NullInt, Val::Int)
+    }
+}
+
+/// Whether statements on `conn` should number nothing (`?`): SQLite. Binding a statement's
+/// values, sqlx asks SQLite the name of each `$N` parameter, and SQLite finds it by walking its
+/// list of names: a time quadratic in the number of parameters, which a multi-row statement of
+/// a push (2,000 values) makes the largest cost of the push. Anonymous `?` parameters have no
+/// names to walk and are bound in order. PostgreSQL needs `$N`.
+fn anonymous_placeholders(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
+}
+
+/// The VALUES of a multi-row statement: [`value_rows`], or with `?` placeholders when
+/// `anonymous`.
+fn values_list(anonymous: bool, rows: usize, columns: usize) -> String {
+    if !anonymous {
+        return value_rows(rows, columns);
+    }
+    let row = format!("({})", vec!["?"; columns].join(", "));
+    vec![row; rows].join(", ")
+}
+
+/// Binds `rows` (row-major) to `sql`, in order.
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    rows: &'q [Vec<Val>],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    for row in rows {
+        for v in row {
+            q = match v {
+                Val::Text(s) => q.bind(s.as_str()),
+                Val::Null => q.bind(None::<String>),
+                Val::Int(n) => q.bind(*n),
+                Val::NullInt => q.bind(None::<i64>),
+            };
+        }
+    }
+    q
+}
+
+/// `INSERT INTO table_and_columns VALUES …` of rows `width` wide, [`ROWS_PER_STATEMENT`] rows per
+/// statement.
+pub async fn insert_vals(
+    conn: &mut sqlx::AnyConnection,
+    table_and_columns: &str,
+    width: usize,
+    rows: &[Vec<Val>],
+) -> Result<(), sqlx::Error> {
+    let anonymous = anonymous_placeholders(conn);
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!("INSERT INTO {table_and_columns} VALUES {}", values_list(anonymous, chunk.len(), width));
+        bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `UPDATE table SET columns[k] = v.… FROM (VALUES …) AS v WHERE table.keys[j] = v.…`,
+/// [`ROWS_PER_STATEMENT`] rows per statement; each row is its keys' values, then the columns'.
+/// (`columnN` is what both SQLite and PostgreSQL call the columns of a VALUES list.)
+pub async fn update_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    keys: &[&str],
+    columns: &[&str],
+    rows: &[Vec<Val>],
+) -> Result<(), sqlx::Error> {
+    let set: Vec<String> =
+        columns.iter().enumerate().map(|(k, c)| format!("{c} = v.column{}", keys.len() + k + 1)).collect();
+    let matches: Vec<String> =
+        keys.iter().enumerate().map(|(j, key)| format!("{table}.{key} = v.column{}", j + 1)).collect();
+    let anonymous = anonymous_placeholders(conn);
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {}",
+            set.join(", "),
+            values_list(anonymous, chunk.len(), keys.len() + columns.len()),
+            matches.join(" AND ")
+        );
+        bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// A timestamp as stored: RFC 3339, UTC, microseconds, fixed width (so text order is time order).
 pub fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -394,6 +527,8 @@ mod tests {
     fn placeholders_number_from_one() {
         assert_eq!(placeholders(1, 3), "$1, $2, $3");
         assert_eq!(value_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(values_list(false, 2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(values_list(true, 2, 3), "(?, ?, ?), (?, ?, ?)");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use crate::api::reference::stored_dec;
-use crate::db::{placeholders, timestamp, Backend};
+use crate::db::{insert_vals, placeholders, timestamp, Backend, Val};
 use crate::errors::AppError;
 
 /// How long an invoice paid in full is still sent to devices.
@@ -87,11 +87,36 @@ fn stored_date(text: &str, what: &str) -> Result<NaiveDate, AppError> {
 /// Records an accepted sale as a receivable when it is one ([`is_receivable`]); returns whether
 /// it did.
 pub async fn record_sale(conn: &mut AnyConnection, doc: &SalesDocument, at: &str) -> Result<bool, AppError> {
-    if !is_receivable(doc) {
-        return Ok(false);
-    }
-    insert(conn, &doc.order_id, &doc.order.outlet_id, &doc.document_number, doc.order.business_date, doc.total.value(), at).await?;
+    let Some(row) = sale_row(doc, at) else { return Ok(false) };
+    insert_vals(conn, COLUMNS, WIDTH, &[row]).await?;
     Ok(true)
+}
+
+/// The receivable row of an order when it is one ([`is_receivable`]); `at` is the time it is
+/// written. For a batch of rows written by [`insert_vals`] with [`COLUMNS`].
+pub fn sale_row(doc: &SalesDocument, at: &str) -> Option<Vec<Val>> {
+    is_receivable(doc).then(|| {
+        row(&doc.order_id, &doc.order.outlet_id, &doc.document_number, doc.order.business_date, doc.total.value(), at)
+    })
+}
+
+/// The `receivables` table and the columns [`row`] fills, for [`insert_vals`].
+pub const COLUMNS: &str = "receivables (order_id, outlet_id, number, issued_on, total, paid, settled_at, updated_at)";
+/// How many values a [`row`] holds.
+pub const WIDTH: usize = 8;
+
+/// A receivable with nothing paid yet, as a row of [`COLUMNS`].
+fn row(order_id: &Uuid, outlet_id: &str, number: &str, issued_on: NaiveDate, total: Decimal, at: &str) -> Vec<Val> {
+    vec![
+        order_id.to_string().into(),
+        outlet_id.into(),
+        number.into(),
+        issued_on.format("%Y-%m-%d").to_string().into(),
+        amount_text(total).into(),
+        "0.00".into(),
+        Val::Null,
+        at.into(),
+    ]
 }
 
 /// Inserts a receivable with nothing paid yet.
@@ -104,18 +129,7 @@ pub async fn insert(
     total: Decimal,
     at: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO receivables (order_id, outlet_id, number, issued_on, total, paid, settled_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, '0.00', NULL, $6)",
-    )
-    .bind(order_id.to_string())
-    .bind(outlet_id)
-    .bind(number)
-    .bind(issued_on.format("%Y-%m-%d").to_string())
-    .bind(amount_text(total))
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+    insert_vals(conn, COLUMNS, WIDTH, &[row(order_id, outlet_id, number, issued_on, total, at)]).await?;
     Ok(())
 }
 

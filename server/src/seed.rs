@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use crate::auth::{hash_password, PRODUCTION_ARGON2};
-use crate::db::{timestamp, value_rows, Db};
+use crate::db::{insert_vals, update_rows, Val, timestamp, value_rows, Db};
 use crate::errors::AppError;
 
 pub mod delivery;
@@ -663,73 +663,6 @@ pub fn van_stock(i: usize) -> &'static str {
     }
 }
 
-/// One value of a seeded row.
-enum Val {
-    Text(String),
-    Null,
-    Int(i64),
-}
-
-/// Binds `rows` (row-major) to `sql`, in order.
-fn bind_all<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    rows: &'q [Vec<Val>],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for row in rows {
-        for v in row {
-            q = match v {
-                Val::Text(s) => q.bind(s.as_str()),
-                Val::Null => q.bind(None::<String>),
-                Val::Int(n) => q.bind(*n),
-            };
-        }
-    }
-    q
-}
-
-/// `UPDATE table SET cols[k] = v.column{k+2} FROM (VALUES …) AS v WHERE table.key = v.column1`,
-/// [`SEED_BATCH`] rows per statement; each row is the key, then the columns' values. (`columnN`
-/// is what both SQLite and PostgreSQL call the columns of a VALUES list.)
-async fn update_rows(
-    conn: &mut AnyConnection,
-    table: &str,
-    key: &str,
-    columns: &[&str],
-    rows: &[Vec<Val>],
-) -> Result<(), AppError> {
-    let set: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(k, c)| format!("{c} = v.column{}", k + 2))
-        .collect();
-    for chunk in rows.chunks(SEED_BATCH) {
-        let sql = format!(
-            "UPDATE {table} SET {} FROM (VALUES {}) AS v WHERE {table}.{key} = v.column1",
-            set.join(", "),
-            value_rows(chunk.len(), columns.len() + 1)
-        );
-        bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
-/// `INSERT INTO table_and_columns VALUES …`, [`SEED_BATCH`] rows per statement.
-async fn insert_vals(
-    conn: &mut AnyConnection,
-    table_and_columns: &str,
-    width: usize,
-    rows: &[Vec<Val>],
-) -> Result<(), AppError> {
-    for chunk in rows.chunks(SEED_BATCH) {
-        let sql = format!(
-            "INSERT INTO {table_and_columns} VALUES {}",
-            value_rows(chunk.len(), width)
-        );
-        bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
 /// Records what [`seed_counter`] added in the pull feed of a database whose feed was already
 /// written: the settings (now with the counter's) and the shop's customers.
 async fn record_counter(conn: &mut AnyConnection) -> Result<(), AppError> {
@@ -769,7 +702,7 @@ pub async fn seed_sales(conn: &mut AnyConnection) -> Result<(), AppError> {
     update_rows(
         conn,
         "products",
-        "sku",
+        &["sku"],
         &["quantity_places", "pack_size", "min_order_quantity", "barcodes", "tax_class"],
         &products,
     )
@@ -793,7 +726,7 @@ pub async fn seed_sales(conn: &mut AnyConnection) -> Result<(), AppError> {
     update_rows(
         conn,
         "outlets",
-        "id",
+        &["id"],
         &[
             "address",
             "outlet_group",

@@ -56,6 +56,44 @@ pub fn recent_order(doc: &SalesDocument) -> RecentOrder {
     }
 }
 
+/// [`recent_order`] of a stored document, read from its JSON text without decoding the rest of
+/// it (prices, taxes, findings), or `None` where [`duplicate_rule_applies`] says the rule does
+/// not count it. The server reads an outlet's recent orders this way: a push checks each order
+/// against all of them.
+pub fn stored_recent_order(json: &str) -> Result<Option<RecentOrder>, serde_json::Error> {
+    use serde::de::IgnoredAny;
+    use serde::Deserialize;
+    #[derive(Deserialize)]
+    struct Stored {
+        order_id: uuid::Uuid,
+        committed_at: chrono::DateTime<chrono::Utc>,
+        order: StoredOrder,
+        #[serde(default)]
+        counter: Option<IgnoredAny>,
+    }
+    #[derive(Deserialize)]
+    struct StoredOrder {
+        outlet_id: String,
+        lines: Vec<StoredLine>,
+    }
+    #[derive(Deserialize)]
+    struct StoredLine {
+        sku: String,
+        quantity: crate::money::Dec,
+    }
+    let d: Stored = serde_json::from_str(json)?;
+    // As `duplicate_rule_applies`: a receipt of the counter is not counted.
+    if d.counter.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(RecentOrder {
+        order_id: d.order_id,
+        outlet_id: d.order.outlet_id,
+        committed_at: d.committed_at,
+        lines: d.order.lines.into_iter().map(|l| RecentLine { sku: l.sku, quantity: l.quantity }).collect(),
+    }))
+}
+
 /// How far apart (either way) two orders of an outlet may be committed for the second to look
 /// like a duplicate of the first: the deployment's `duplicate_window_minutes`.
 pub fn duplicate_window(policy: &ValidationPolicy) -> TimeDelta {

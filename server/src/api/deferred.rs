@@ -503,7 +503,7 @@ impl<'a> Settler<'a> {
             Plan::Wait(parents) => {
                 let mut waits: Vec<String> = parents.iter().map(mutation_key).collect();
                 waits.extend(missing_blob_keys(conn, &m).await?);
-                write_fate(conn, &target, &m, &Fate::deferred(waits), None, &now).await?;
+                write_fate(conn, &target, &m, &Fate::deferred(waits), None, &now, None).await?;
                 return Ok(None);
             }
             Plan::Ready => {
@@ -513,7 +513,7 @@ impl<'a> Settler<'a> {
                 let (verdict, number) = check_and_apply(conn, &auth, &env, &m, seq, &now, None).await?;
                 match verdict {
                     Verdict::WaitBlobs(keys) => {
-                        write_fate(conn, &target, &m, &Fate::deferred(keys), None, &now).await?;
+                        write_fate(conn, &target, &m, &Fate::deferred(keys), None, &now, None).await?;
                         return Ok(None);
                     }
                     Verdict::Applied(outcome) => (applied(&outcome), number),
@@ -521,7 +521,7 @@ impl<'a> Settler<'a> {
                 }
             }
         };
-        write_fate(conn, &target, &m, &fate, document_number.as_deref(), &now).await?;
+        write_fate(conn, &target, &m, &fate, document_number.as_deref(), &now, None).await?;
         feed::record(conn, Entity::MutationResult, id, feed::Scope::Device(&device), false).await?;
         match &fate {
             Fate::Applied | Fate::Flagged { .. } => self.counts.applied += 1,

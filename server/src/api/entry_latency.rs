@@ -24,7 +24,8 @@ use sqlx::AnyConnection;
 use super::push::Env;
 use crate::auth::AuthDevice;
 use crate::errors::AppError;
-use crate::metrics::telemetry::{add, series};
+use crate::db::{insert_vals, Val};
+use crate::metrics::telemetry::{add, series, Increment};
 
 /// Entry to server in ms: `applied` − (`created` + `offset_ms`), at least 0.
 pub fn entry_to_server_ms(applied: DateTime<Utc>, created: DateTime<Utc>, offset_ms: Option<i64>) -> u64 {
@@ -43,37 +44,49 @@ pub(super) async fn record(
     route: &str,
     at: &str,
 ) -> Result<(), AppError> {
+    let (row, increments) = measure(env, auth, m, doc, route, at)?;
+    insert_vals(conn, COLUMNS, WIDTH, &[row]).await?;
+    add(conn, &auth.device_id.to_string(), &increments).await?;
+    Ok(())
+}
+
+/// The `entry_latency` table and the columns [`measure`]'s row fills.
+pub(super) const COLUMNS: &str =
+    "entry_latency (order_id, device_id, route, applied_at, applied_on, latency_ms, bucket, same_day)";
+/// How many values that row holds.
+pub(super) const WIDTH: usize = 8;
+
+/// What [`record`] writes of an order applied now by the pushing device: its row of
+/// [`COLUMNS`], and the increments of the device's totals for the outlet's `route`.
+pub(super) fn measure<'a>(
+    env: &Env<'_>,
+    auth: &AuthDevice,
+    m: &Mutation,
+    doc: &SalesDocument,
+    route: &'a str,
+    at: &str,
+) -> Result<(Vec<Val>, [Increment<'a>; 4]), AppError> {
     let latency = entry_to_server_ms(env.now, m.created_at, env.clock_offset_ms);
     let bucket = bucket_of(latency);
     let today = env.now.date_naive();
     let same_day = doc.order.business_date == today;
-    let device = auth.device_id.to_string();
-    sqlx::query(
-        "INSERT INTO entry_latency (order_id, device_id, route, applied_at, applied_on, latency_ms, bucket, same_day) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(doc.order_id.to_string())
-    .bind(&device)
-    .bind(route)
-    .bind(at)
-    .bind(today.to_string())
-    .bind(i64::try_from(latency).unwrap_or(i64::MAX))
-    .bind(i64::try_from(bucket).map_err(|_| AppError::Internal("bucket range".into()))?)
-    .bind(i64::from(same_day))
-    .execute(&mut *conn)
-    .await?;
-    add(
-        conn,
-        &device,
-        &[
-            (series::ENTRY_TO_SERVER, route, bucket, 1),
-            (series::ENTRY_TO_SERVER_SUM, route, 0, latency),
-            (series::ORDERS_RECORDED, route, 0, 1),
-            (series::ORDERS_SAME_DAY, route, 0, u64::from(same_day)),
-        ],
-    )
-    .await?;
-    Ok(())
+    let row = vec![
+        doc.order_id.to_string().into(),
+        auth.device_id.to_string().into(),
+        route.into(),
+        at.into(),
+        today.to_string().into(),
+        i64::try_from(latency).unwrap_or(i64::MAX).into(),
+        i64::try_from(bucket).map_err(|_| AppError::Internal("bucket range".into()))?.into(),
+        i64::from(same_day).into(),
+    ];
+    let increments = [
+        (series::ENTRY_TO_SERVER, route, bucket, 1),
+        (series::ENTRY_TO_SERVER_SUM, route, 0, latency),
+        (series::ORDERS_RECORDED, route, 0, 1),
+        (series::ORDERS_SAME_DAY, route, 0, u64::from(same_day)),
+    ];
+    Ok((row, increments))
 }
 
 #[cfg(test)]

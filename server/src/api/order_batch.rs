@@ -32,9 +32,10 @@ use satchel_core::sync::protocol::{Entity, Mutation, MutationBody};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
-use crate::db::{placeholders, timestamp, Backend};
+use crate::db::{insert_vals, placeholders, timestamp, update_rows, Backend, Val};
 use crate::errors::AppError;
 use crate::feed::{self, Scope};
+use crate::metrics::telemetry::{add, Increment};
 use crate::sales::{self as store, Lease, Settings};
 
 /// A `sales_order.create` the batch serves: no parents, no counter or delivery part, and no NUL
@@ -48,6 +49,59 @@ pub(super) fn plain_order(m: &Mutation) -> Option<&SalesDocument> {
             clean.then_some(&**doc)
         }
         _ => None,
+    }
+}
+
+/// The tables whose new rows a batch gathers and inserts with one statement each
+/// ([`insert_vals`]), in this order, when it flushes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Table {
+    /// The orders (`sales_order::apply`).
+    Orders,
+    /// The invoices owed ([`crate::receivables::sale_row`]).
+    Receivables,
+    /// The supervisor's review queue (a flagged order).
+    Review,
+    /// Entry to server ([`super::entry_latency::measure`]).
+    Latency,
+    /// The mutations' fates (`push::write_fate`).
+    Mutations,
+}
+
+impl Table {
+    const ALL: [Table; 5] = [Table::Orders, Table::Receivables, Table::Review, Table::Latency, Table::Mutations];
+
+    /// The table and its columns, as `INSERT INTO` names them.
+    pub(super) fn columns(self) -> &'static str {
+        match self {
+            Table::Orders => {
+                "orders (order_id, device_id, seq, mutation_id, username, outlet_id, committed_at, subtotal, tax, total, \
+                 line_count, document, received_at, version, document_number, kind, flagged, price_list_id, \
+                 tax_breakdown, day_id)"
+            }
+            Table::Receivables => crate::receivables::COLUMNS,
+            Table::Review => "review_queue (order_id, device_id, username, reasons, status, created_at)",
+            Table::Latency => super::entry_latency::COLUMNS,
+            Table::Mutations => {
+                "mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at, \
+                 document_number, depends_on, body, parent, settled_at, clock_offset_ms, payload_hash)"
+            }
+        }
+    }
+
+    /// How many values a row holds.
+    pub(super) fn width(self) -> usize {
+        match self {
+            Table::Orders => 20,
+            Table::Receivables => crate::receivables::WIDTH,
+            Table::Review => 6,
+            Table::Latency => super::entry_latency::WIDTH,
+            Table::Mutations => 16,
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -99,7 +153,11 @@ pub(super) struct Batch {
     feed_outlets: BTreeMap<String, String>,
     /// Van stock changed: sku → (available as stored, as of).
     dirty_stock: BTreeMap<String, (String, String)>,
-    /// The pushing device (its leases).
+    /// New rows, by [`Table`].
+    rows: [Vec<Vec<Val>>; 5],
+    /// Increments of the device's telemetry totals ([`super::entry_latency::measure`]).
+    increments: Vec<(&'static str, String, usize, u64)>,
+    /// The pushing device (its leases, its totals).
     device: String,
     /// Whose van `stock` is.
     username: String,
@@ -177,10 +235,9 @@ impl Batch {
             let rows: Vec<(String, String, String, String)> =
                 q.bind(timestamp(from)).bind(timestamp(until)).fetch_all(&mut *conn).await?;
             for (outlet, kind, committed_at, text) in rows {
-                let d: SalesDocument =
-                    serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
+                let order = effects::stored_recent_order(&text)
+                    .map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
                 let kind = if kind == "sale" { "sale" } else { "return" };
-                let order = effects::duplicate_rule_applies(&d).then(|| effects::recent_order(&d));
                 self.recent.entry(outlet).or_default().push(Recent { committed_at, kind, order });
             }
         }
@@ -311,16 +368,37 @@ impl Batch {
         }
     }
 
-    /// Writes what the batch changed: each balance and stock row once, the leases' numbers
-    /// used, and the feed rows of the outlets and van stock it changed. Keeps the batch.
+    /// Where new rows of `table` gather until the flush.
+    pub(super) fn rows(&mut self, table: Table) -> &mut Vec<Vec<Val>> {
+        &mut self.rows[table.index()]
+    }
+
+    /// An applied order's entry-to-server row and totals.
+    pub(super) fn measured(&mut self, (row, increments): (Vec<Val>, [Increment<'_>; 4])) {
+        self.rows(Table::Latency).push(row);
+        self.increments.extend(increments.iter().map(|(s, route, bucket, by)| (*s, route.to_string(), *bucket, *by)));
+    }
+
+    /// Writes what the batch gathered: the new rows of each [`Table`] (one statement each), each
+    /// balance and stock row once, the leases' numbers used, the device's totals, and the feed
+    /// rows of the outlets and van stock it changed. Keeps what it read.
     pub(super) async fn flush(&mut self, conn: &mut AnyConnection) -> Result<(), AppError> {
-        for (outlet, (outstanding, at, _route)) in std::mem::take(&mut self.dirty_outlets) {
-            sqlx::query("UPDATE outlets SET outstanding = $1, credit_as_of = $2 WHERE id = $3")
-                .bind(outstanding)
-                .bind(at)
-                .bind(outlet)
-                .execute(&mut *conn)
-                .await?;
+        for table in Table::ALL {
+            let rows = std::mem::take(&mut self.rows[table.index()]);
+            insert_vals(conn, table.columns(), table.width(), &rows).await?;
+        }
+        let increments = std::mem::take(&mut self.increments);
+        if !increments.is_empty() {
+            let borrowed: Vec<Increment<'_>> =
+                increments.iter().map(|(s, route, bucket, by)| (*s, route.as_str(), *bucket, *by)).collect();
+            add(conn, &self.device, &borrowed).await?;
+        }
+        let outlets: Vec<Vec<Val>> = std::mem::take(&mut self.dirty_outlets)
+            .into_iter()
+            .map(|(id, (outstanding, at, _route))| vec![id.into(), outstanding.into(), at.into()])
+            .collect();
+        if !outlets.is_empty() {
+            update_rows(conn, "outlets", &["id"], &["outstanding", "credit_as_of"], &outlets).await?;
         }
         let feed_outlets = std::mem::take(&mut self.feed_outlets);
         if !feed_outlets.is_empty() {
@@ -329,14 +407,14 @@ impl Batch {
             feed::record_many(conn, Entity::Outlet, &items).await?;
         }
         let dirty_stock = std::mem::take(&mut self.dirty_stock);
-        for (sku, (available, at)) in &dirty_stock {
-            sqlx::query("UPDATE van_stock SET available = $1, as_of = $2 WHERE username = $3 AND sku = $4")
-                .bind(available)
-                .bind(at)
-                .bind(&self.username)
-                .bind(sku)
-                .execute(&mut *conn)
-                .await?;
+        let stock: Vec<Vec<Val>> = dirty_stock
+            .iter()
+            .map(|(sku, (available, at))| {
+                vec![self.username.as_str().into(), sku.as_str().into(), available.as_str().into(), at.as_str().into()]
+            })
+            .collect();
+        if !stock.is_empty() {
+            update_rows(conn, "van_stock", &["username", "sku"], &["available", "as_of"], &stock).await?;
         }
         if !dirty_stock.is_empty() {
             let items: Vec<(String, Scope<'_>)> = dirty_stock

@@ -37,11 +37,11 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::deferred::{self, Plan, Settle, SettledCounts, Settler};
-use super::order_batch::{self, Batch};
+use super::order_batch::{self, Batch, Table};
 use super::reference::routes_of;
 use super::{counter, delivery, entry_latency, marks, outlet_update, sales_order, task_complete, telemetry_report, JsonBody};
 use crate::auth::{AuthDevice, PushAuth, Scope};
-use crate::db::timestamp;
+use crate::db::{insert_vals, timestamp, Val};
 use crate::errors::AppError;
 use crate::outcomes;
 use crate::sales::Counter;
@@ -452,8 +452,11 @@ pub(super) async fn check_and_apply(
             document_number = number;
             match checked {
                 Ok(checked) => {
-                    let flagged = sales_order::apply(conn, auth, m, doc, &checked, seq, at, batch).await?;
-                    entry_latency::record(conn, env, auth, m, doc, &checked.outlet.route, at).await?;
+                    let flagged = sales_order::apply(conn, auth, m, doc, &checked, seq, at, batch.as_deref_mut()).await?;
+                    match batch {
+                        Some(b) => b.measured(entry_latency::measure(env, auth, m, doc, &checked.outlet.route, at)?),
+                        None => entry_latency::record(conn, env, auth, m, doc, &checked.outlet.route, at).await?,
+                    }
                     match flagged {
                         Some(reasons) => Verdict::Applied(Outcome::Flagged { reasons }),
                         None => Verdict::Applied(Outcome::Applied),
@@ -516,6 +519,7 @@ pub(super) enum Target<'a> {
 
 /// Writes a mutation's fate to its `mutations` row (and its waits): the mutation itself is kept
 /// in `body` while it is held or deferred; `settled_at` is `at` once it is no longer deferred.
+/// With `batch` (a plain order's final fate, a new row), the row goes to the batch.
 pub(super) async fn write_fate(
     conn: &mut AnyConnection,
     target: &Target<'_>,
@@ -523,6 +527,7 @@ pub(super) async fn write_fate(
     fate: &Fate,
     document_number: Option<&str>,
     at: &str,
+    batch: Option<&mut Batch>,
 ) -> Result<(), AppError> {
     // A reason may quote the device's input: stored (and so answered, now and by the pull) cut.
     let fate = &fate.bounded();
@@ -541,29 +546,32 @@ pub(super) async fn write_fate(
     let settled_at = (!matches!(fate, Fate::Deferred { .. })).then_some(at);
     let (mutation_id, is_new) = match target {
         Target::New { device, seq, mutation_id, kind, received_at, depends_on, clock_offset_ms } => {
-            sqlx::query(
-                "INSERT INTO mutations (device_id, seq, mutation_id, kind, status, code, reason, field, received_at, \
-                 document_number, depends_on, body, parent, settled_at, clock_offset_ms, payload_hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-            )
-            .bind(*device)
-            .bind(*seq)
-            .bind(*mutation_id)
-            .bind(*kind)
-            .bind(fate.stored_status())
-            .bind(code)
-            .bind(reason)
-            .bind(field)
-            .bind(*received_at)
-            .bind(document_number)
-            .bind(*depends_on)
-            .bind(&body)
-            .bind(&parent)
-            .bind(settled_at)
-            .bind(*clock_offset_ms)
-            .bind(m.fingerprint())
-            .execute(&mut *conn)
-            .await?;
+            let row: Vec<Val> = vec![
+                (*device).into(),
+                (*seq).into(),
+                (*mutation_id).into(),
+                (*kind).into(),
+                fate.stored_status().into(),
+                code.into(),
+                reason.into(),
+                field.into(),
+                (*received_at).into(),
+                document_number.into(),
+                (*depends_on).into(),
+                body.into(),
+                parent.into(),
+                settled_at.into(),
+                (*clock_offset_ms).into(),
+                m.fingerprint().into(),
+            ];
+            match batch {
+                // A plain order's fate is final: no waits to write.
+                Some(b) => {
+                    b.rows(Table::Mutations).push(row);
+                    return Ok(());
+                }
+                None => insert_vals(conn, Table::Mutations.columns(), Table::Mutations.width(), &[row]).await?,
+            }
             (*mutation_id, true)
         }
         Target::Stored { device, seq, mutation_id } => {
@@ -655,7 +663,7 @@ async fn apply_one(
             depends_on: &depends_on,
             clock_offset_ms: env.clock_offset_ms,
         };
-        write_fate(conn, &target, m, &fate, None, received_at).await?;
+        write_fate(conn, &target, m, &fate, None, received_at, None).await?;
         return answer(&fate);
     }
     let mut document_number = None;
@@ -698,7 +706,11 @@ async fn apply_one(
         depends_on: &depends_on,
         clock_offset_ms: env.clock_offset_ms,
     };
-    write_fate(conn, &target, m, &fate, document_number.as_deref(), received_at).await?;
+    // A plain order's row goes to the batch, with what it claimed; a fate that waits (never a
+    // plain order's) would need its waits written now.
+    let final_fate = !matches!(fate, Fate::Deferred { .. });
+    let to_batch = plain.as_deref_mut().filter(|_| final_fate);
+    write_fate(conn, &target, m, &fate, document_number.as_deref(), received_at, to_batch).await?;
     if let Some(b) = plain.as_deref_mut() {
         b.mutation_recorded(m, document_number.as_deref());
     }

@@ -48,12 +48,12 @@ use satchel_core::sync::protocol::{Entity, FlagReason, Mutation};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
-use super::order_batch::Batch;
+use super::order_batch::{Batch, Table};
 use super::{counter, delivery};
 use super::push::Rejection;
 use super::reference::role_name;
 use crate::auth::AuthDevice;
-use crate::db::{timestamp, Backend};
+use crate::db::{insert_vals, timestamp, Backend, Val};
 use crate::errors::AppError;
 use crate::feed::{self, Scope};
 use crate::sales::{self as store, Settings};
@@ -273,9 +273,7 @@ async fn recent_orders(
     .await?;
     rows.into_iter()
         .map(|(text,)| {
-            let d: SalesDocument =
-                serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
-            Ok(effects::duplicate_rule_applies(&d).then(|| effects::recent_order(&d)))
+            effects::stored_recent_order(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))
         })
         .filter_map(Result::transpose)
         .collect()
@@ -323,37 +321,45 @@ pub(super) async fn apply(
     let subtotal = Dec(doc.taxes.total.value() - doc.taxes.tax.value());
     let kind = if doc.order.kind.is_sale() { "sale" } else { "return" };
     let flagged = checked.verdict.flagged;
-    sqlx::query(
-        "INSERT INTO orders (order_id, device_id, seq, mutation_id, username, outlet_id, committed_at, \
-         subtotal, tax, total, line_count, document, received_at, version, document_number, kind, flagged, \
-         price_list_id, tax_breakdown, day_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2, $14, $15, $16, $17, $18, $19)",
-    )
-    .bind(&order_id)
-    .bind(auth.device_id.to_string())
-    .bind(seq)
-    .bind(m.id.to_string())
-    .bind(&auth.username)
-    .bind(&doc.order.outlet_id)
-    .bind(timestamp(doc.committed_at))
-    .bind(amount(subtotal))
-    .bind(amount(doc.taxes.tax))
-    .bind(amount(doc.total))
-    .bind(line_count)
-    .bind(document)
-    .bind(received_at)
-    .bind(&doc.document_number)
-    .bind(kind)
-    .bind(i64::from(flagged))
-    .bind(&doc.price_list_id)
-    .bind(breakdown)
-    .bind(doc.delivery.as_ref().map(|l| l.day_id.to_string()))
-    .execute(&mut *conn)
-    .await?;
+    let row: Vec<Val> = vec![
+        order_id.clone().into(),
+        auth.device_id.to_string().into(),
+        seq.into(),
+        m.id.to_string().into(),
+        auth.username.as_str().into(),
+        doc.order.outlet_id.as_str().into(),
+        timestamp(doc.committed_at).into(),
+        amount(subtotal).into(),
+        amount(doc.taxes.tax).into(),
+        amount(doc.total).into(),
+        line_count.into(),
+        document.into(),
+        received_at.into(),
+        2i64.into(),
+        doc.document_number.as_str().into(),
+        kind.into(),
+        i64::from(flagged).into(),
+        doc.price_list_id.as_str().into(),
+        breakdown.into(),
+        doc.delivery.as_ref().map(|l| l.day_id.to_string()).into(),
+    ];
+    match batch.as_deref_mut() {
+        Some(b) => b.rows(Table::Orders).push(row),
+        None => insert_vals(conn, Table::Orders.columns(), Table::Orders.width(), &[row]).await?,
+    }
 
     // The outlet's balance: the demo's stand-in for the ERP's accounts receivable; and the
     // invoice owed, which crews collect against.
-    let receivable = crate::receivables::record_sale(conn, doc, received_at).await?;
+    let receivable = match batch.as_deref_mut() {
+        Some(b) => match crate::receivables::sale_row(doc, received_at) {
+            Some(row) => {
+                b.rows(Table::Receivables).push(row);
+                true
+            }
+            None => false,
+        },
+        None => crate::receivables::record_sale(conn, doc, received_at).await?,
+    };
     let route = &checked.outlet.route;
     if let Some(credit) = checked.outlet.credit {
         let outstanding = amount(Dec(credit.outstanding.value() + effects::balance_effect(doc)));
@@ -410,17 +416,18 @@ pub(super) async fn apply(
     }
     let reasons = serde_json::to_string(&checked.verdict.reasons)
         .map_err(|e| AppError::Internal(format!("serialize reasons: {e}")))?;
-    sqlx::query(
-        "INSERT INTO review_queue (order_id, device_id, username, reasons, status, created_at) \
-         VALUES ($1, $2, $3, $4, 'open', $5)",
-    )
-    .bind(&order_id)
-    .bind(auth.device_id.to_string())
-    .bind(&auth.username)
-    .bind(reasons)
-    .bind(received_at)
-    .execute(&mut *conn)
-    .await?;
+    let row: Vec<Val> = vec![
+        order_id.into(),
+        auth.device_id.to_string().into(),
+        auth.username.as_str().into(),
+        reasons.into(),
+        "open".into(),
+        received_at.into(),
+    ];
+    match batch {
+        Some(b) => b.rows(Table::Review).push(row),
+        None => insert_vals(conn, Table::Review.columns(), Table::Review.width(), &[row]).await?,
+    }
     Ok(Some(
         checked
             .verdict
