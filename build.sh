@@ -100,12 +100,16 @@ start_test_postgres() {
     chown "$PG_USER" "$PG_DIR"
   fi
   # Unix socket only, in the private directory: no TCP port to find or to collide on. Durability
-  # is off: the data lives for one run.
+  # is off for the tests (the data lives for one run); the benchmarks set SATCHEL_PG_DURABLE=1 to
+  # measure with fsync and synchronous commits, as a production server runs.
   local port=5432
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${SATCHEL_PG_DURABLE:-0}" = 1 ] && durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+  local pg_opts="-p $port -k $PG_DIR -c listen_addresses= $durability"
   as_pg_user "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
     >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; exit 1; }
   as_pg_user "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -s \
-    -o "-p $port -k $PG_DIR -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "$pg_opts" \
     start || { cat "$PG_DIR/server.log" >&2; exit 1; }
   export SATCHEL_TEST_DATABASE_URL="postgres://postgres@localhost:$port/postgres?host=$PG_DIR"
   log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') for the server tests: $PG_BIN, socket $PG_DIR/.s.PGSQL.$port${PG_USER:+, as $PG_USER}"
@@ -246,8 +250,8 @@ run_bench() {
   cargo bench -p satchel-core --bench tax
   log "Product search, native (release)"
   cargo bench -p satchel-core --bench search
-  start_test_postgres
-  log "Server push throughput over loopback HTTP, 1 and 4 devices, SQLite and PostgreSQL (release)"
+  SATCHEL_PG_DURABLE=1 start_test_postgres
+  log "Server push throughput over loopback HTTP: 1, 4 and 50 devices on SQLite; on PostgreSQL (fsync on) also 50 devices through 2 and 3 server instances (release)"
   cargo bench -p satchel-server --bench push
   log "Server initial pull of 10,000 products and 2,000 outlets over loopback HTTP, SQLite and PostgreSQL (release)"
   cargo bench -p satchel-server --bench pull

@@ -16,8 +16,10 @@
 //! the second order of an outlet sees the first one's balance exactly as it would have read it
 //! from the database.
 //!
-//! The balance and stock rows, the leases' `used_through` and the feed rows are written by
-//! [`Batch::flush`], once per row, in the push's transaction. Whatever else could read those
+//! The new rows (orders, invoices owed, review items, entry-to-server rows, the mutations' fates)
+//! gather in the batch, and the balance and stock rows, the leases' `used_through`, the device's
+//! telemetry totals and the feed rows are written once per row: [`Batch::flush`] writes it all
+//! with one statement per table, in the push's transaction. Whatever else could read those
 //! rows flushes first and forgets the batch ([`Batch::forget`]): a mutation of another kind, an
 //! order with parents or a counter or delivery part, the settling of mutations that waited on
 //! one of the push's, and the end of the push (the lease top-up). The next plain order loads a
