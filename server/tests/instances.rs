@@ -3,13 +3,15 @@
 
 mod common;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use common::*;
 use reqwest::StatusCode;
 
 backend_tests! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    fifty_devices_over_two_instances_store_each_order_once_and_a_pull_misses_nothing,
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     two_devices_racing_on_one_order_id_store_it_once,
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -233,5 +235,142 @@ async fn instances_starting_together_on_one_postgresql_migrate_and_seed_once() {
     assert_eq!(keys.len(), 1, "one server key for all instances");
     for s in servers {
         s.shutdown().await.expect("shutdown");
+    }
+}
+
+/// The month-end burst of issue 16, scaled down: 50 devices (rep1's and rep2's) push 2 batches of
+/// 5 orders each, all at once, half through each of two instances (on SQLite, which serves one
+/// instance, both halves go to it), while a device of rep1 pulls over and over from where it
+/// was. Every order is stored once; and what the puller assembled from its pages, once the
+/// pushes are done and it has caught up, is exactly the server's state: each of its outlets'
+/// balances and each of its van's stock levels. A page that skipped a change committed late with
+/// an earlier version would leave a stale balance or level behind.
+async fn fifty_devices_over_two_instances_store_each_order_once_and_a_pull_misses_nothing(backend: Backend) {
+    let first = start(backend).await;
+    let www = first.store.dir.path().join("no-www");
+    let second = match backend {
+        Backend::Postgres => Some(satchel_server::start(&first.store.config(&www)).await.expect("another instance starts")),
+        Backend::Sqlite => None,
+    };
+    let bases: Vec<String> =
+        std::iter::once(first.base.clone()).chain(second.iter().map(|o| format!("http://{}", o.addr))).collect();
+    let puller = first.register("rep1", "rep1-demo").await;
+    let sup = first.register("super", "super-demo").await;
+    const DEVICES: usize = 50;
+    const BATCHES: u64 = 2;
+    const PER_BATCH: u64 = 5;
+    let mut work = Vec::new();
+    for i in 0..DEVICES {
+        let (user, pass) = if i % 2 == 0 { ("rep1", "rep1-demo") } else { ("rep2", "rep2-demo") };
+        let dev = first.register(user, pass).await;
+        let reference = first.reference(&dev).await;
+        let batches: Vec<_> = (0..BATCHES).map(|b| valid_batch(&dev, &reference, b * PER_BATCH + 1, PER_BATCH)).collect();
+        work.push((bases[i % bases.len()].clone(), dev, batches));
+    }
+
+    // The puller starts from where it is before the burst.
+    let first = Arc::new(first);
+    let mut state: BTreeMap<(String, String), Option<serde_json::Value>> = BTreeMap::new();
+    let mut checkpoint = catch_up(&first, &bases[0], &puller, None, &mut state).await;
+
+    let pushes: Vec<_> = work
+        .into_iter()
+        .map(|(base, dev, batches)| {
+            let s = first.clone();
+            tokio::spawn(async move {
+                let mut applied = 0;
+                for batch in batches {
+                    let res = s
+                        .http
+                        .post(format!("{base}/api/v1/sync/push"))
+                        .bearer_auth(&dev.token)
+                        .json(&satchel_core::sync::protocol::PushRequest {
+                            numbers_left: None,
+                            receipts_left: None,
+                            device_id: dev.id,
+                            mutations: batch,
+                            sealed: Vec::new(),
+                            sent_at: None,
+                            marks: None,
+                        })
+                        .send()
+                        .await
+                        .expect("push");
+                    let status = res.status();
+                    let v: serde_json::Value = res.json().await.expect("json");
+                    assert_eq!(status, StatusCode::OK, "{v}");
+                    applied += statuses(&v).iter().filter(|st| *st == "applied" || *st == "flagged").count();
+                }
+                applied
+            })
+        })
+        .collect();
+    // Pull while the pushes run, through the other instance when there is one.
+    let pull_base = bases.last().expect("an instance").clone();
+    let mut rounds = 0;
+    while pushes.iter().any(|p| !p.is_finished()) {
+        checkpoint = catch_up(&first, &pull_base, &puller, Some(&checkpoint), &mut state).await;
+        rounds += 1;
+    }
+    let mut applied = 0;
+    for p in pushes {
+        applied += p.await.expect("push task");
+    }
+    assert_eq!(applied, DEVICES * (BATCHES * PER_BATCH) as usize, "every order accepted");
+    catch_up(&first, &pull_base, &puller, Some(&checkpoint), &mut state).await;
+    eprintln!("{rounds} pull rounds ran during the pushes");
+
+    // Stored once each.
+    let orders = first.orders(&sup).await;
+    let ids: HashSet<&str> = orders.iter().map(|o| o["order_id"].as_str().expect("id")).collect();
+    assert_eq!((orders.len(), ids.len()), (applied, applied));
+
+    // What the puller assembled is the server's state now.
+    let reference = first.reference(&puller).await;
+    let sales = sales_of(&reference);
+    let mut compared = 0;
+    for o in &sales.outlets {
+        let Some(credit) = &o.credit else { continue };
+        let pulled = state.get(&("outlet".into(), o.id.clone())).cloned().flatten().expect("the outlet was pulled");
+        assert_eq!(dec(pulled["credit"]["outstanding"].as_str().expect("outstanding")), credit.outstanding, "{}", o.id);
+        compared += 1;
+    }
+    for (sku, level) in &sales.van_stock {
+        let pulled = state.get(&("van_stock".into(), sku.clone())).cloned().flatten().expect("the van row was pulled");
+        assert_eq!(dec(pulled["available"].as_str().expect("available")), level.available, "{sku}");
+        compared += 1;
+    }
+    assert!(compared > 50, "outlets and van rows compared: {compared}");
+    if let Some(o) = second {
+        o.shutdown().await.expect("shutdown");
+    }
+}
+
+/// Pulls `dev`'s changes from `checkpoint` until it has them all, applying each to `state` (by
+/// entity and key, the record or `None` when deleted); returns the new checkpoint.
+async fn catch_up(
+    s: &TestServer,
+    base: &str,
+    dev: &Device,
+    checkpoint: Option<&str>,
+    state: &mut BTreeMap<(String, String), Option<serde_json::Value>>,
+) -> String {
+    let mut checkpoint = checkpoint.map(str::to_string);
+    loop {
+        let mut url = format!("{base}/api/v1/sync/pull?limit=50");
+        if let Some(c) = &checkpoint {
+            url.push_str(&format!("&checkpoint={c}"));
+        }
+        let res = s.http.get(url).bearer_auth(&dev.token).send().await.expect("pull");
+        assert_eq!(res.status(), StatusCode::OK);
+        let page: satchel_core::sync::protocol::PullResponse = res.json().await.expect("a pull page");
+        for c in &page.changes {
+            let entity = serde_json::to_value(c.entity).expect("entity").as_str().expect("name").to_string();
+            state.insert((entity, c.key.clone()), c.decode::<serde_json::Value>().expect("a JSON record"));
+        }
+        checkpoint = Some(page.checkpoint.clone());
+        if !page.has_more {
+            return page.checkpoint;
+        }
     }
 }
