@@ -298,7 +298,7 @@ impl Batch {
 
     /// The van stock of `skus`, as [`store::van_stock`] reads it.
     pub(super) fn stock(&self, skus: &[&str]) -> BTreeMap<String, StockLevel> {
-        skus.iter().filter_map(|s| self.stock.get(*s).map(|l| (s.to_string(), l.clone()))).collect()
+        skus.iter().filter_map(|s| self.stock.get(*s).map(|l| (s.to_string(), *l))).collect()
     }
 
     /// The outlet's orders of `doc`'s kind committed at most `window` before or after it, as

@@ -213,7 +213,7 @@ pub(super) async fn check(
 
     // The server's recomputation.
     let skus = store::distinct(doc.order.lines.iter().map(|l| l.sku.as_str()));
-    let (products, lists, stock, recent_orders) = match batch.as_deref_mut() {
+    let (products, lists, stock, recent_orders) = match batch {
         Some(b) => (b.products(&skus), b.price_lists(&outlet.group, &skus), b.stock(&skus), b.recent_orders(settings, doc)),
         None => (
             store::products(conn, Some(&skus)).await?,
