@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 backend_tests! {
     a_push_decides_its_orders_as_if_each_came_alone,
+    an_order_stored_before_the_recent_orders_table_still_counts_as_a_likely_duplicate,
 }
 
 /// The outlet near its credit limit (1,500.00 limit, 1,475.00 owed in the demo).
@@ -208,4 +209,47 @@ async fn a_push_decides_its_orders_as_if_each_came_alone(backend: Backend) {
     // And one push decides exactly as thirteen.
     assert_eq!(batched, alone, "one push against one mutation per push");
     assert_eq!(states[0], states[1], "balances, van stock and what the pull carries");
+}
+
+/// The likely-duplicate rule reads an outlet's earlier orders from `recent_orders` (migration
+/// 0013). An order stored before that table has no row there: it is read from its document, by
+/// a batch (a plain order) and by the general path (an order with a parent) alike.
+async fn an_order_stored_before_the_recent_orders_table_still_counts_as_a_likely_duplicate(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let sales = sales_of(&reference);
+    let skus = plain_skus(sales);
+    let outlet = sales.outlets.iter().map(|o| o.id.as_str()).find(|id| *id != NEAR).expect("an outlet");
+    let first = sales_mutation(&dev, 1, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 1)));
+    let (status, v) = s.push(&dev, std::slice::from_ref(&first)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["applied"], "{v}");
+
+    // As if it had been stored by the previous version.
+    let db = satchel_server::db::open(&s.store.data_dir(), s.store.database_url().as_deref(), 2).await.expect("database");
+    let gone = sqlx::query("DELETE FROM recent_orders WHERE order_id = $1")
+        .bind(first_order_id(&first))
+        .execute(&db.pool)
+        .await
+        .expect("delete");
+    assert_eq!(gone.rows_affected(), 1, "the order had its row");
+    db.close().await;
+
+    let again = sales_mutation(&dev, 2, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 2)));
+    let child = Mutation {
+        depends_on: vec![first.id],
+        ..sales_mutation(&dev, 3, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 3)))
+    };
+    let (status, v) = s.push(&dev, &[again, child]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let verdicts: Vec<String> = v["results"].as_array().expect("results").iter().map(verdict).collect();
+    assert_eq!(verdicts, ["flagged - - [likely_duplicate]", "flagged - - [likely_duplicate]"], "{v}");
+}
+
+fn first_order_id(m: &Mutation) -> String {
+    match &m.body {
+        satchel_core::sync::protocol::MutationBody::SalesOrderCreate(doc) => doc.order_id.to_string(),
+        _ => unreachable!("a sales order"),
+    }
 }

@@ -34,6 +34,7 @@ use satchel_core::sync::protocol::{Entity, Mutation, MutationBody};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
+use super::sales_order::{kind_of, stored_recent, StoredRecent};
 use crate::db::{insert_vals, placeholders, timestamp, update_rows, Backend, Val};
 use crate::errors::AppError;
 use crate::feed::{self, Scope};
@@ -60,6 +61,8 @@ pub(super) fn plain_order(m: &Mutation) -> Option<&SalesDocument> {
 pub(super) enum Table {
     /// The orders (`sales_order::apply`).
     Orders,
+    /// What the likely-duplicate rule compares of each (`sales_order::stored_recent`).
+    Recent,
     /// The invoices owed ([`crate::receivables::sale_row`]).
     Receivables,
     /// The supervisor's review queue (a flagged order).
@@ -71,7 +74,8 @@ pub(super) enum Table {
 }
 
 impl Table {
-    const ALL: [Table; 5] = [Table::Orders, Table::Receivables, Table::Review, Table::Latency, Table::Mutations];
+    const ALL: [Table; 6] =
+        [Table::Orders, Table::Recent, Table::Receivables, Table::Review, Table::Latency, Table::Mutations];
 
     /// The table and its columns, as `INSERT INTO` names them.
     pub(super) fn columns(self) -> &'static str {
@@ -81,6 +85,7 @@ impl Table {
                  line_count, document, received_at, version, document_number, kind, flagged, price_list_id, \
                  tax_breakdown, day_id)"
             }
+            Table::Recent => "recent_orders (order_id, outlet_id, kind, committed_at, recent)",
             Table::Receivables => crate::receivables::COLUMNS,
             Table::Review => "review_queue (order_id, device_id, username, reasons, status, created_at)",
             Table::Latency => super::entry_latency::COLUMNS,
@@ -95,6 +100,7 @@ impl Table {
     pub(super) fn width(self) -> usize {
         match self {
             Table::Orders => 20,
+            Table::Recent => 5,
             Table::Receivables => crate::receivables::WIDTH,
             Table::Review => 6,
             Table::Latency => super::entry_latency::WIDTH,
@@ -104,25 +110,6 @@ impl Table {
 
     fn index(self) -> usize {
         self as usize
-    }
-}
-
-/// One order of an outlet inside the duplicate window, as the check reads it.
-#[derive(Debug, Clone)]
-struct Recent {
-    /// `orders.committed_at` as stored (text order is time order).
-    committed_at: String,
-    /// `sale` or `return`.
-    kind: &'static str,
-    /// What the duplicate rule compares; `None` for an order the rule does not count.
-    order: Option<RecentOrder>,
-}
-
-fn kind_of(doc: &SalesDocument) -> &'static str {
-    if doc.order.kind.is_sale() {
-        "sale"
-    } else {
-        "return"
     }
 }
 
@@ -148,7 +135,7 @@ pub(super) struct Batch {
     /// The user's van stock of the batch's SKUs (rows that exist).
     stock: HashMap<String, StockLevel>,
     /// Orders inside the duplicate window, by outlet, in `committed_at` order.
-    recent: HashMap<String, Vec<Recent>>,
+    recent: HashMap<String, Vec<StoredRecent>>,
     /// Balances changed: outlet id → (outstanding as stored, as of, route).
     dirty_outlets: BTreeMap<String, (String, String, String)>,
     /// Outlets whose feed row is due (scope: their route).
@@ -156,7 +143,7 @@ pub(super) struct Batch {
     /// Van stock changed: sku → (available as stored, as of).
     dirty_stock: BTreeMap<String, (String, String)>,
     /// New rows, by [`Table`].
-    rows: [Vec<Vec<Val>>; 5],
+    rows: [Vec<Vec<Val>>; 6],
     /// Increments of the device's telemetry totals ([`super::entry_latency::measure`]).
     increments: Vec<(&'static str, String, usize, u64)>,
     /// The pushing device (its leases, its totals).
@@ -223,24 +210,8 @@ impl Batch {
         let until = counted.iter().map(|d| d.committed_at.checked_add_signed(window).unwrap_or(d.committed_at)).max();
         if let (Some(from), Some(until)) = (from, until) {
             let outlets = store::distinct(counted.iter().map(|d| d.order.outlet_id.as_str()));
-            let sql = format!(
-                "SELECT outlet_id, kind, committed_at, document FROM orders WHERE outlet_id IN ({}) AND version = 2 \
-                 AND committed_at >= ${} AND committed_at <= ${} ORDER BY committed_at",
-                placeholders(1, outlets.len()),
-                outlets.len() + 1,
-                outlets.len() + 2
-            );
-            let mut q = sqlx::query_as(&sql);
-            for o in &outlets {
-                q = q.bind(*o);
-            }
-            let rows: Vec<(String, String, String, String)> =
-                q.bind(timestamp(from)).bind(timestamp(until)).fetch_all(&mut *conn).await?;
-            for (outlet, kind, committed_at, text) in rows {
-                let order = effects::stored_recent_order(&text)
-                    .map_err(|e| AppError::Internal(format!("stored sales document: {e}")))?;
-                let kind = if kind == "sale" { "sale" } else { "return" };
-                self.recent.entry(outlet).or_default().push(Recent { committed_at, kind, order });
+            for r in stored_recent(conn, &outlets, None, &timestamp(from), &timestamp(until)).await? {
+                self.recent.entry(r.outlet_id.clone()).or_default().push(r);
             }
         }
         Ok(())
@@ -359,7 +330,8 @@ impl Batch {
         let list = self.recent.entry(doc.order.outlet_id.clone()).or_default();
         // After every order committed at the same time or before (the database's order).
         let at = list.partition_point(|r| r.committed_at <= committed_at);
-        list.insert(at, Recent { committed_at, kind: kind_of(doc), order });
+        let stored = StoredRecent { outlet_id: doc.order.outlet_id.clone(), kind: kind_of(doc), committed_at, order };
+        list.insert(at, stored);
     }
 
     /// A mutation was recorded, with the document number it claimed, if any.

@@ -53,7 +53,7 @@ use super::{counter, delivery};
 use super::push::Rejection;
 use super::reference::role_name;
 use crate::auth::AuthDevice;
-use crate::db::{insert_vals, timestamp, Backend, Val};
+use crate::db::{insert_vals, placeholders, timestamp, Backend, Val};
 use crate::errors::AppError;
 use crate::feed::{self, Scope};
 use crate::sales::{self as store, Settings};
@@ -260,23 +260,86 @@ async fn recent_orders(
     let window = effects::duplicate_window(&settings.sales.policy);
     let from = doc.committed_at.checked_sub_signed(window).unwrap_or(doc.committed_at);
     let until = doc.committed_at.checked_add_signed(window).unwrap_or(doc.committed_at);
-    let kind = if doc.order.kind.is_sale() { "sale" } else { "return" };
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT document FROM orders WHERE outlet_id = $1 AND version = 2 AND kind = $2 \
-         AND committed_at >= $3 AND committed_at <= $4 ORDER BY committed_at",
-    )
-    .bind(&doc.order.outlet_id)
-    .bind(kind)
-    .bind(timestamp(from))
-    .bind(timestamp(until))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|(text,)| {
-            effects::stored_recent_order(&text).map_err(|e| AppError::Internal(format!("stored sales document: {e}")))
-        })
-        .filter_map(Result::transpose)
-        .collect()
+    let rows = stored_recent(conn, &[doc.order.outlet_id.as_str()], Some(kind_of(doc)), &timestamp(from), &timestamp(until)).await?;
+    Ok(rows.into_iter().filter_map(|r| r.order).collect())
+}
+
+/// `sale` or `return`, as `orders.kind` stores it.
+pub(super) fn kind_of(doc: &SalesDocument) -> &'static str {
+    if doc.order.kind.is_sale() {
+        "sale"
+    } else {
+        "return"
+    }
+}
+
+/// A v2 order as the likely-duplicate rule reads it back.
+#[derive(Debug, Clone)]
+pub(super) struct StoredRecent {
+    pub outlet_id: String,
+    /// `sale` or `return`.
+    pub kind: &'static str,
+    /// `committed_at` as stored (text order is time order).
+    pub committed_at: String,
+    /// What the rule compares; `None` for an order it does not count (a receipt).
+    pub order: Option<RecentOrder>,
+}
+
+/// The v2 orders of `outlets` (of `kind`, or both) committed between `from` and `until` (stored
+/// timestamps, inclusive), in `committed_at` order: their `recent_orders` rows, and, for orders
+/// stored before that table, their documents (`effects::stored_recent_order`).
+pub(super) async fn stored_recent(
+    conn: &mut AnyConnection,
+    outlets: &[&str],
+    kind: Option<&str>,
+    from: &str,
+    until: &str,
+) -> Result<Vec<StoredRecent>, AppError> {
+    if outlets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = outlets.len();
+    let kind_filter = |table: &str| kind.map(|_| format!(" AND {table}.kind = ${}", n + 3)).unwrap_or_default();
+    let recorded = format!(
+        "SELECT r.outlet_id, r.kind, r.committed_at, r.recent FROM recent_orders r WHERE r.outlet_id IN ({}) \
+         AND r.committed_at >= ${} AND r.committed_at <= ${}{}",
+        placeholders(1, n),
+        n + 1,
+        n + 2,
+        kind_filter("r")
+    );
+    let older = format!(
+        "SELECT o.outlet_id, o.kind, o.committed_at, o.document FROM orders o WHERE o.outlet_id IN ({}) \
+         AND o.version = 2 AND o.committed_at >= ${} AND o.committed_at <= ${}{} \
+         AND NOT EXISTS (SELECT 1 FROM recent_orders r WHERE r.order_id = o.order_id)",
+        placeholders(1, n),
+        n + 1,
+        n + 2,
+        kind_filter("o")
+    );
+    let stored = |what: &str, e: serde_json::Error| AppError::Internal(format!("stored {what}: {e}"));
+    let mut out = Vec::new();
+    for (sql, from_documents) in [(recorded, false), (older, true)] {
+        let mut q = sqlx::query_as::<_, (String, String, String, Option<String>)>(&sql);
+        for o in outlets {
+            q = q.bind(*o);
+        }
+        q = q.bind(from).bind(until);
+        if let Some(k) = kind {
+            q = q.bind(k);
+        }
+        for (outlet_id, kind, committed_at, text) in q.fetch_all(&mut *conn).await? {
+            let order = match (from_documents, text) {
+                (false, None) => None,
+                (false, Some(t)) => Some(serde_json::from_str::<RecentOrder>(&t).map_err(|e| stored("recent order", e))?),
+                (true, Some(t)) => effects::stored_recent_order(&t).map_err(|e| stored("sales document", e))?,
+                (true, None) => return Err(AppError::Internal("an order without its document".into())),
+            };
+            out.push(StoredRecent { outlet_id, kind: if kind == "sale" { "sale" } else { "return" }, committed_at, order });
+        }
+    }
+    out.sort_by(|a, b| a.committed_at.cmp(&b.committed_at));
+    Ok(out)
 }
 
 /// An amount as stored: at least two decimals.
@@ -319,7 +382,7 @@ pub(super) async fn apply(
         .map_err(|e| AppError::Internal(format!("serialize tax breakdown: {e}")))?;
     let line_count = i64::try_from(doc.order.lines.len()).map_err(|_| AppError::Internal("line count".into()))?;
     let subtotal = Dec(doc.taxes.total.value() - doc.taxes.tax.value());
-    let kind = if doc.order.kind.is_sale() { "sale" } else { "return" };
+    let kind = kind_of(doc);
     let flagged = checked.verdict.flagged;
     let row: Vec<Val> = vec![
         order_id.clone().into(),
@@ -346,6 +409,25 @@ pub(super) async fn apply(
     match batch.as_deref_mut() {
         Some(b) => b.rows(Table::Orders).push(row),
         None => insert_vals(conn, Table::Orders.columns(), Table::Orders.width(), &[row]).await?,
+    }
+    // What the likely-duplicate rule will compare of it (`stored_recent`).
+    let recent = match effects::duplicate_rule_applies(doc) {
+        true => Some(
+            serde_json::to_string(&effects::recent_order(doc))
+                .map_err(|e| AppError::Internal(format!("serialize recent order: {e}")))?,
+        ),
+        false => None,
+    };
+    let row: Vec<Val> = vec![
+        order_id.clone().into(),
+        doc.order.outlet_id.as_str().into(),
+        kind.into(),
+        timestamp(doc.committed_at).into(),
+        recent.into(),
+    ];
+    match batch.as_deref_mut() {
+        Some(b) => b.rows(Table::Recent).push(row),
+        None => insert_vals(conn, Table::Recent.columns(), Table::Recent.width(), &[row]).await?,
     }
 
     // The outlet's balance: the demo's stand-in for the ERP's accounts receivable; and the
