@@ -157,6 +157,7 @@ pub async fn open(
     // On PostgreSQL sqlx holds an advisory lock while it migrates, so instances starting
     // together apply each migration once; the others wait, then find nothing left to do.
     MIGRATOR.run(&db.pool).await?;
+    crate::feed::prepare(&mut *db.pool.acquire().await?).await?;
     Ok(db)
 }
 

@@ -425,7 +425,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
             seed_sync(&mut tx, true).await?;
             tx.commit().await?;
             tracing::info!("added the demo sales data (orders v2) to the existing demo data set");
-        } else if crate::feed::current_version(&mut tx).await? == 0 {
+        } else if crate::feed::is_empty(&mut tx).await? {
             seed_sync(&mut tx, demo.is_some()).await?;
             tx.commit().await?;
             tracing::info!("recorded the existing data in the pull feed");

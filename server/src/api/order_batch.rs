@@ -177,8 +177,9 @@ impl Batch {
         if docs.is_empty() {
             return Ok(());
         }
-        // The feed's lock before the outlets' and the van's rows (see `feed::lock`).
-        feed::lock(conn, backend).await?;
+        // The feed's lock before the outlets' and the van's rows (see `feed::lock`): shared, so
+        // pushes of plain orders run side by side (a push that took it exclusively keeps that).
+        feed::lock_shared(conn, backend).await?;
 
         let ids: Vec<String> = mutations.iter().map(|m| m.id.to_string()).collect();
         self.mutation_ids = taken(conn, "SELECT mutation_id FROM mutations WHERE mutation_id IN", &ids).await?;

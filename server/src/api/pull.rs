@@ -2,26 +2,27 @@
 //! not seen, resumable from the checkpoint of any page it stored.
 //!
 //! The feed (`feed`, see [`crate::feed`]) holds one row per record devices hold, with the
-//! version of its latest change. A page is the rows after the checkpoint's version, in version
-//! order, that the caller may see: scope `''` (everyone), `user:<username>`, `device:<device_id>`
-//! and `route:<r>` for the user's routes (a supervisor: every route). Each row becomes one
-//! [`Change`]: the record as it is **now**, read from the live tables (batch-loaded per entity),
-//! or a delete (no `data`) when the row says deleted, the record is gone, or it is no longer
-//! the caller's (an outlet moved off the user's routes: its row's `prev_scope` is visible, its
-//! `scope` is not; incremental pulls only: an initial pull carries no deletes).
+//! position of its latest change. A page is the rows after the checkpoint's position, in
+//! position order, that the caller may see: scope `''` (everyone), `user:<username>`,
+//! `device:<device_id>` and `route:<r>` for the user's routes (a supervisor: every route). Each
+//! row becomes one [`Change`]: the record as it is **now**, read from the live tables
+//! (batch-loaded per entity), or a delete (no `data`) when the row says deleted, the record is
+//! gone, or it is no longer the caller's (an outlet moved off the user's routes: its row's
+//! `prev_scope` is visible, its `scope` is not; incremental pulls only: an initial pull carries
+//! no deletes).
 //!
-//! The checkpoint is `v1.<version>.<view>`: the last feed version the page covered, and a hash
-//! of what the caller may see (user, device, role, routes). A checkpoint whose view differs from
-//! the caller's current one (the user's routes changed) cannot be continued: the answer has
-//! `reset: true` and starts over from version 0. Anything else that does not read as a
-//! checkpoint is `400 bad_checkpoint`.
+//! The checkpoint is `v1.<version>.<view>` (a position whose xid is 0: SQLite, and PostgreSQL
+//! feeds before migration 0014) or `v2.<xid>.<version>.<view>`: the last position the page
+//! covered, and a hash of what the caller may see (user, device, role, routes, the feed's
+//! epoch). A checkpoint whose view differs from the caller's current one (the user's routes
+//! changed) cannot be continued: the answer has `reset: true` and starts over. Anything else
+//! that does not read as a checkpoint is `400 bad_checkpoint`.
 //!
 //! The page runs in one read transaction (a snapshot: `REPEATABLE READ` on PostgreSQL, a read
-//! transaction on SQLite), bounded by the feed counter read at its start. Writers take the
-//! counter's row lock until they commit, so versions commit in order and every version at or
-//! below the counter is visible: a page never skips a change. The returned checkpoint moves past
-//! the rows the caller cannot see too (to the counter when the page is the last), so pulls
-//! always progress.
+//! transaction on SQLite), bounded by the feed's [`horizon`](crate::feed::horizon) read at its
+//! start: no row at or below it can still appear or move, so a page never skips a change. The
+//! returned checkpoint moves past the rows the caller cannot see too (to the horizon's end when
+//! the page is the last), so pulls always progress.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -38,7 +39,7 @@ use super::reference::{role_name, routes_of};
 use crate::auth::AuthDevice;
 use crate::db::{placeholders, Backend};
 use crate::errors::AppError;
-use crate::feed::{self, entity_name};
+use crate::feed::{self, entity_name, Position};
 use crate::AppState;
 
 /// Every entity the feed carries.
@@ -97,11 +98,12 @@ pub fn parse_query(query: Option<&str>) -> Result<PullQuery, AppError> {
     Ok(PullQuery { checkpoint, limit })
 }
 
-/// A position in the feed, as seen by one view: `v1.<version>.<16 hex>`.
+/// A position in the feed, as seen by one view: `v1.<version>.<16 hex>` when the position's xid
+/// is 0, else `v2.<xid>.<version>.<16 hex>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {
-    /// The last feed version covered.
-    pub version: u64,
+    /// The last feed position covered.
+    pub position: Position,
     /// The hash of the caller's view ([`view_hash`]) when it was written.
     pub view: String,
 }
@@ -110,34 +112,50 @@ impl Checkpoint {
     /// Reads a checkpoint; anything but the exact form this server writes is `bad_checkpoint`.
     pub fn parse(text: &str) -> Result<Checkpoint, AppError> {
         let bad = || AppError::BadCheckpoint(format!("{text:?} is not a checkpoint this server wrote"));
-        let mut parts = text.split('.');
-        let (Some("v1"), Some(version), Some(view), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(bad());
+        let number = |part: Option<&str>| -> Result<u64, AppError> {
+            let part = part.ok_or_else(bad)?;
+            part.parse()
+                .ok()
+                .filter(|n: &u64| n.to_string() == part && i64::try_from(*n).is_ok())
+                .ok_or_else(bad)
         };
-        let number: u64 = version
-            .parse()
-            .ok()
-            .filter(|n: &u64| n.to_string() == version && i64::try_from(*n).is_ok())
-            .ok_or_else(bad)?;
+        let parts: Vec<&str> = text.split('.').collect();
+        let (position, view) = match parts.as_slice() {
+            ["v1", version, view] => (Position { xid: 0, version: number(Some(version))? }, *view),
+            ["v2", xid, version, view] => {
+                let position = Position { xid: number(Some(xid))?, version: number(Some(version))? };
+                if position.xid == 0 {
+                    return Err(bad());
+                }
+                (position, *view)
+            }
+            _ => return Err(bad()),
+        };
         if view.len() != 16 || !view.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             return Err(bad());
         }
-        Ok(Checkpoint { version: number, view: view.to_string() })
+        Ok(Checkpoint { position, view: view.to_string() })
     }
 }
 
 impl std::fmt::Display for Checkpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "v1.{}.{}", self.version, self.view)
+        match self.position {
+            Position { xid: 0, version } => write!(f, "v1.{version}.{}", self.view),
+            Position { xid, version } => write!(f, "v2.{xid}.{version}.{}", self.view),
+        }
     }
 }
 
 /// The hash of what a caller may see: user, device, role and routes (`*`: every route). A
 /// checkpoint written for another view is not continued (the answer resets).
-pub fn view_hash(auth: &AuthDevice, routes: Option<&[String]>) -> String {
+pub fn view_hash(auth: &AuthDevice, routes: Option<&[String]>, epoch: u64) -> String {
     let mut h = Sha256::new();
     h.update(b"satchel-pull-view-1\0");
+    // Epoch 0 adds nothing, so checkpoints written before there were epochs still match.
+    if epoch != 0 {
+        h.update(format!("epoch {epoch}\0").as_bytes());
+    }
     h.update(auth.username.as_bytes());
     h.update(b"\0");
     h.update(auth.device_id.to_string().as_bytes());
@@ -215,42 +233,60 @@ pub async fn pull(
     result.map(Json)
 }
 
-type FeedRow = (String, String, i64, String, Option<String>, i64);
+type FeedRow = (String, String, i64, i64, String, Option<String>, i64);
 
 fn to_i64(n: u64) -> Result<i64, AppError> {
-    i64::try_from(n).map_err(|_| AppError::Internal(format!("feed version {n} out of range")))
+    i64::try_from(n).map_err(|_| AppError::Internal(format!("feed position {n} out of range")))
+}
+
+fn to_u64(n: i64) -> Result<u64, AppError> {
+    u64::try_from(n).map_err(|_| AppError::Internal(format!("feed position {n} out of range")))
 }
 
 /// Reads one page for `auth` (see the module's documentation).
 pub async fn page(state: &AppState, auth: &AuthDevice, query: &PullQuery) -> Result<PullResponse, AppError> {
     let backend = state.db.backend;
+    // PostgreSQL: the horizon comes before the page's snapshot (see `feed::horizon`).
+    let early = match backend {
+        Backend::Postgres => Some(feed::horizon(&state.db, None).await?),
+        Backend::Sqlite => None,
+    };
     let mut tx = match backend {
         Backend::Sqlite => state.db.pool.begin().await?,
         Backend::Postgres => state.db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
     };
+    let horizon = match early {
+        Some(h) => h,
+        None => feed::horizon(&state.db, Some(&mut tx)).await?,
+    };
     let routes = routes_of(&mut tx, auth).await?;
-    let view = view_hash(auth, routes.as_deref());
+    let view = view_hash(auth, routes.as_deref(), horizon.epoch);
     let vis = Visibility::new(auth, routes.as_deref());
-    let head = feed::current_version(&mut tx).await?;
     // A checkpoint of another view, or beyond the feed (a database restored from a backup), is
     // not continued: the device starts over.
     let (from, reset) = match &query.checkpoint {
-        None => (0, false),
-        Some(cp) if cp.view != view || cp.version > head => (0, true),
-        Some(cp) => (cp.version, false),
+        None => (Position::default(), false),
+        Some(cp) if cp.view != view || horizon.beyond(cp.position) => (Position::default(), true),
+        Some(cp) => (cp.position, false),
     };
-    let initial = from == 0;
+    let initial = from == Position::default();
     let filter = if initial {
-        format!("{} AND deleted = 0", vis.sql("scope", 3))
+        format!("{} AND deleted = 0", vis.sql("scope", 5))
     } else {
-        format!("({} OR (prev_scope IS NOT NULL AND {}))", vis.sql("scope", 3), vis.sql("prev_scope", 3))
+        format!("({} OR (prev_scope IS NOT NULL AND {}))", vis.sql("scope", 5), vis.sql("prev_scope", 5))
     };
+    // Rows after `from`, written by transactions that have all ended (see `feed::horizon`).
+    let range = "(xid, version) > ($1, $2) AND xid < $3 AND version <= $4";
     let sql = format!(
-        "SELECT entity, entity_key, version, scope, prev_scope, deleted FROM feed \
-         WHERE version > $1 AND version <= $2 AND {filter} ORDER BY version LIMIT {}",
+        "SELECT entity, entity_key, xid, version, scope, prev_scope, deleted FROM feed \
+         WHERE {range} AND {filter} ORDER BY xid, version LIMIT {}",
         query.limit + 1
     );
-    let mut q = sqlx::query_as(&sql).bind(to_i64(from)?).bind(to_i64(head)?);
+    let mut q = sqlx::query_as(&sql)
+        .bind(to_i64(from.xid)?)
+        .bind(to_i64(from.version)?)
+        .bind(to_i64(horizon.xid_below)?)
+        .bind(to_i64(horizon.version_max)?);
     for s in &vis.scopes {
         q = q.bind(s.as_str());
     }
@@ -258,21 +294,28 @@ pub async fn page(state: &AppState, auth: &AuthDevice, query: &PullQuery) -> Res
     let has_more = rows.len() > query.limit;
     rows.truncate(query.limit);
     let (checkpoint, remaining) = if has_more {
-        let last = rows.last().map_or(from, |r| u64::try_from(r.2).unwrap_or(from));
-        let sql = format!("SELECT COUNT(*) FROM feed WHERE version > $1 AND version <= $2 AND {filter}");
-        let mut q = sqlx::query_as(&sql).bind(to_i64(last)?).bind(to_i64(head)?);
+        let last = match rows.last() {
+            Some(r) => Position { xid: to_u64(r.2)?, version: to_u64(r.3)? },
+            None => from,
+        };
+        let sql = format!("SELECT COUNT(*) FROM feed WHERE {range} AND {filter}");
+        let mut q = sqlx::query_as(&sql)
+            .bind(to_i64(last.xid)?)
+            .bind(to_i64(last.version)?)
+            .bind(to_i64(horizon.xid_below)?)
+            .bind(to_i64(horizon.version_max)?);
         for s in &vis.scopes {
             q = q.bind(s.as_str());
         }
         let (n,): (i64,) = q.fetch_one(&mut *tx).await?;
         (last, u64::try_from(n).unwrap_or(0))
     } else {
-        (head, 0)
+        (horizon.end.max(from), 0)
     };
     let changes = changes(&mut tx, backend, auth, &vis, &rows, initial).await?;
     tx.commit().await?;
     Ok(PullResponse {
-        checkpoint: Checkpoint { version: checkpoint, view }.to_string(),
+        checkpoint: Checkpoint { position: checkpoint, view }.to_string(),
         has_more,
         reset,
         remaining,
@@ -293,7 +336,7 @@ async fn changes(
 ) -> Result<Vec<Change>, AppError> {
     // Which records to load, per entity.
     let mut wanted: BTreeMap<Entity, Vec<&str>> = BTreeMap::new();
-    for (entity, key, _, scope, _, deleted) in rows {
+    for (entity, key, _, _, scope, _, deleted) in rows {
         let Some(entity) = entity_of(entity) else { continue };
         if *deleted == 0 && vis.sees(scope) {
             wanted.entry(entity).or_default().push(key.as_str());
@@ -304,7 +347,7 @@ async fn changes(
         loaded.insert(*entity, load(conn, backend, auth, vis, *entity, keys).await?);
     }
     let mut out = Vec::with_capacity(rows.len());
-    for (name, key, _, _, _, _) in rows {
+    for (name, key, _, _, _, _, _) in rows {
         let Some(entity) = entity_of(name) else {
             tracing::warn!(entity = %name, "a feed row of an unknown entity; skipped");
             continue;
@@ -423,10 +466,15 @@ mod tests {
 
     #[test]
     fn checkpoints_read_back_and_refuse_anything_else() {
-        let cp = Checkpoint { version: 42, view: "0123456789abcdef".into() };
+        let cp = Checkpoint { position: Position { xid: 0, version: 42 }, view: "0123456789abcdef".into() };
+        assert_eq!(cp.to_string(), "v1.42.0123456789abcdef");
+        assert_eq!(Checkpoint::parse(&cp.to_string()).expect("parses"), cp);
+        let cp = Checkpoint { position: Position { xid: 7, version: 42 }, view: "0123456789abcdef".into() };
+        assert_eq!(cp.to_string(), "v2.7.42.0123456789abcdef");
         assert_eq!(Checkpoint::parse(&cp.to_string()).expect("parses"), cp);
         for bad in [
-            "", "v1", "v1.42", "v2.42.0123456789abcdef", "v1.042.0123456789abcdef", "v1.-1.0123456789abcdef",
+            "", "v1", "v1.42", "v2.42.0123456789abcdef", "v2.0.42.0123456789abcdef", "v2.07.42.0123456789abcdef",
+            "v2.7.42.0123456789abcdef.1", "v3.7.42.0123456789abcdef", "v1.042.0123456789abcdef", "v1.-1.0123456789abcdef",
             "v1.42.0123456789ABCDEF", "v1.42.0123456789abcde", "v1.42.0123456789abcdef.x", "v1.x.0123456789abcdef",
             "v1.99999999999999999999.0123456789abcdef",
         ] {
@@ -440,10 +488,11 @@ mod tests {
         let r12 = ["R1".to_string(), "R2".to_string()];
         let r21 = ["R2".to_string(), "R1".to_string()];
         let r13 = ["R1".to_string(), "R3".to_string()];
-        assert_eq!(view_hash(&rep, Some(&r12)), view_hash(&rep, Some(&r21)));
-        assert_ne!(view_hash(&rep, Some(&r12)), view_hash(&rep, Some(&r13)));
-        assert_ne!(view_hash(&rep, Some(&r12)), view_hash(&auth(Role::Supervisor), None));
-        assert_eq!(view_hash(&rep, None).len(), 16);
+        assert_eq!(view_hash(&rep, Some(&r12), 0), view_hash(&rep, Some(&r21), 0));
+        assert_ne!(view_hash(&rep, Some(&r12), 0), view_hash(&rep, Some(&r13), 0));
+        assert_ne!(view_hash(&rep, Some(&r12), 0), view_hash(&auth(Role::Supervisor), None, 0));
+        assert_ne!(view_hash(&rep, Some(&r12), 0), view_hash(&rep, Some(&r12), 1), "a new epoch resets every checkpoint");
+        assert_eq!(view_hash(&rep, None, 0).len(), 16);
     }
 
     #[test]

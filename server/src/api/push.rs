@@ -43,6 +43,7 @@ use super::{counter, delivery, entry_latency, marks, outlet_update, sales_order,
 use crate::auth::{AuthDevice, PushAuth, Scope};
 use crate::db::{insert_vals, timestamp, Val};
 use crate::errors::AppError;
+use crate::feed;
 use crate::outcomes;
 use crate::sales::Counter;
 use crate::AppState;
@@ -204,7 +205,7 @@ pub(super) async fn apply_push(
     }
     let mut attempt = 1;
     let (response, counts) = loop {
-        match apply_in_transaction(state, auth, &req, leases).await {
+        match apply_in_transaction(state, auth, &req, leases, attempt > 1).await {
             Err(AppError::Database(e)) if attempt < PUSH_ATTEMPTS && state.db.is_transient(&e) => {
                 tracing::info!(device = %auth.device_id, attempt, "push raced another transaction; running it again: {e}");
                 state.metrics.push_retry();
@@ -257,11 +258,17 @@ struct Counts {
 /// After the mutations, still in the transaction, a device whose leased document numbers run
 /// low gets a new range ([`crate::sales::top_up`]), and so does a cashier's device whose
 /// register's receipt numbers run low (unless `leases` says to keep them as they are).
+///
+/// The feed's lock (PostgreSQL, see [`feed::lock`]): a push whose new mutations are all plain
+/// orders takes it shared when its batch loads, and runs beside other such pushes; any other
+/// push, and one run again after it raced (`exclusive`), takes it exclusively before anything
+/// else, as every other writer of the feed does.
 async fn apply_in_transaction(
     state: &AppState,
     auth: &AuthDevice,
     req: &PushRequest,
     leases: Leases,
+    exclusive: bool,
 ) -> Result<(PushResponse, Counts), AppError> {
     let seqs: Vec<u64> = req.mutations.iter().map(|m| m.seq).collect();
     let numbers_left = req.numbers_left;
@@ -273,6 +280,14 @@ async fn apply_in_transaction(
     // On refusal the transaction is dropped, which rolls it back: nothing is written.
     let steps =
         sequencing::plan(last_seq, &seqs).map_err(|e| AppError::OutOfSequence(e.to_string()))?;
+    let only_plain = req
+        .mutations
+        .iter()
+        .zip(&steps)
+        .all(|(m, step)| matches!(step, Step::Replay) || order_batch::plain_order(m).is_some());
+    if exclusive || !only_plain {
+        feed::lock(&mut tx, state.db.backend).await?;
+    }
 
     let routes = routes_of(&mut tx, auth).await?;
     let settings = crate::sales::settings(&mut tx).await?;

@@ -165,7 +165,7 @@ pub async fn cancel(
 /// same transaction); a cancelled one is left as it is. A done task cannot be cancelled
 /// (`already_resolved`); an unknown one is `not_found`.
 ///
-/// Lock order (PostgreSQL): the feed counter first ([`feed::lock`]), then the task's row, like
+/// Lock order (PostgreSQL): the feed's lock first ([`feed::lock`]), then the task's row, like
 /// every writer of records devices hold.
 pub async fn cancel_task(db: &Db, id: &str) -> Result<TaskItem, AppError> {
     let mut tx = db.begin_write().await?;
