@@ -39,12 +39,18 @@ const BATCH: u64 = 100;
 const ROUNDS: usize = 3;
 
 /// One scenario: the backend, how many devices push at once, through how many server instances
-/// (PostgreSQL only: instances share one database; devices are spread over them in turn).
+/// (PostgreSQL only: instances share one database; devices are spread over them in turn), and
+/// whose devices they are.
 #[derive(Clone, Copy)]
 struct Shape {
     backend: Backend,
     devices: usize,
     instances: usize,
+    /// Each device is its own rep with their own route (two of the demo's outlets) and van, as
+    /// at month-end (`-own` in the name). Otherwise the devices are the demo's rep1 and rep2 in
+    /// turn: fifty devices then sell from two vans to the same hundred outlets, and wait for
+    /// each other on those rows.
+    own_reps: bool,
 }
 
 impl Shape {
@@ -54,7 +60,8 @@ impl Shape {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "pg",
         };
-        format!("{db}-{}x{}", self.devices, self.instances)
+        let own = if self.own_reps { "-own" } else { "" };
+        format!("{db}-{}x{}{own}", self.devices, self.instances)
     }
 }
 
@@ -71,15 +78,17 @@ fn main() {
         .expect("tokio runtime");
     rt.block_on(async {
         // The month-end burst of issue 16 is the 50-device row: every device pushes at once.
-        for devices in [1, 4, 50] {
-            let shape = Shape { backend: Backend::Sqlite, devices, instances: 1 };
+        for (devices, own_reps) in [(1, false), (4, false), (50, false), (50, true)] {
+            let shape = Shape { backend: Backend::Sqlite, devices, instances: 1, own_reps };
             if wanted(&shape) {
                 report(shape).await;
             }
         }
         if admin_url().is_some() {
-            for (devices, instances) in [(1, 1), (4, 1), (50, 1), (50, 2), (50, 3)] {
-                let shape = Shape { backend: Backend::Postgres, devices, instances };
+            for (devices, instances, own_reps) in
+                [(1, 1, false), (4, 1, false), (50, 1, false), (50, 2, false), (50, 3, false), (50, 1, true), (50, 2, true), (50, 3, true)]
+            {
+                let shape = Shape { backend: Backend::Postgres, devices, instances, own_reps };
                 if wanted(&shape) {
                     report(shape).await;
                 }
@@ -222,11 +231,52 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Adds `n` reps `bench-<i>` (rep1's password), each working route `BR-<i>` with two of the
+/// demo's outlets moved onto it and a van stocked as rep1's.
+async fn add_reps(db: &satchel_server::db::Db, n: usize) {
+    let outlets: Vec<(String,)> = sqlx::query_as("SELECT id FROM outlets WHERE id LIKE 'OUT-%' ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .expect("outlets");
+    assert!(outlets.len() >= 2 * n, "two outlets per rep");
+    for i in 0..n {
+        let (user, route) = (format!("bench-{i}"), format!("BR-{i}"));
+        let statements: [(&str, &[&str]); 3] = [
+            (
+                "INSERT INTO users (username, display_name, password_hash, role) \
+                 SELECT $1, $1, password_hash, role FROM users WHERE username = 'rep1'",
+                &[&user],
+            ),
+            ("INSERT INTO user_routes (username, route) VALUES ($1, $2)", &[&user, &route]),
+            (
+                "INSERT INTO van_stock (username, sku, available, as_of) \
+                 SELECT $1, sku, available, as_of FROM van_stock WHERE username = 'rep1'",
+                &[&user],
+            ),
+        ];
+        for (sql, binds) in statements {
+            let mut q = sqlx::query(sql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            q.execute(&db.pool).await.expect(sql);
+        }
+        for (id,) in &outlets[2 * i..2 * i + 2] {
+            sqlx::query("UPDATE outlets SET route = $1 WHERE id = $2")
+                .bind(&route)
+                .bind(id)
+                .execute(&db.pool)
+                .await
+                .expect("move an outlet");
+        }
+    }
+}
+
 /// How many times a push answered 5xx is sent again (after a pause), as a device would.
 const RETRIES: u32 = 20;
 
 async fn scenario(shape: Shape) -> Run {
-    let Shape { backend, devices, instances } = shape;
+    let Shape { backend, devices, instances, own_reps } = shape;
     let dir = tempfile::tempdir().expect("tempdir");
     let pg = match backend {
         Backend::Sqlite => None,
@@ -243,12 +293,25 @@ async fn scenario(shape: Shape) -> Run {
     let bases: Vec<String> = servers.iter().map(|s| format!("http://{}", s.addr)).collect();
     let http = reqwest::Client::builder().no_proxy().build().expect("client");
 
-    // Devices of both reps, each with its own reference data (its routes' outlets).
+    if own_reps {
+        let db = satchel_server::db::open(&dir.path().join("data0"), pg.as_ref().map(|db| db.url.as_str()), 2)
+            .await
+            .expect("the bench's own connection");
+        add_reps(&db, devices).await;
+        db.close().await;
+    }
+    // Devices of both reps (or each of its own rep), each with its own reference data (its
+    // routes' outlets).
     let per_device = TOTAL / devices as u64;
     let mut work = Vec::new();
     for i in 0..devices {
         let base = &bases[i % bases.len()];
-        let (user, pass) = if i % 2 == 0 { ("rep1", "rep1-demo") } else { ("rep2", "rep2-demo") };
+        let own = format!("bench-{i}");
+        let (user, pass) = match (own_reps, i % 2) {
+            (true, _) => (own.as_str(), "rep1-demo"),
+            (false, 0) => ("rep1", "rep1-demo"),
+            (false, _) => ("rep2", "rep2-demo"),
+        };
         let dev = register(&http, base, user, pass).await;
         let reference = reference(&http, base, &dev).await;
         let bodies = bodies(&dev, &reference, per_device);

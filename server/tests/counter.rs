@@ -15,7 +15,7 @@ use satchel_core::pos::shift::{CashMovement, Denomination};
 use satchel_core::pos::{self, CounterSale, MovementEntry, ReceiptFigures, RefundOf, ShiftClosing, ShiftOpening, ShiftReport, Tender};
 use satchel_core::sales::numbering::format_number;
 use satchel_core::sales::{quote, Catalog, OrderKind, SalesContext, SalesDocument, SalesLine, SalesOrder};
-use satchel_core::sync::protocol::{Mutation, MutationBody, PushRequest, SalesReference};
+use satchel_core::sync::protocol::{Mutation, MutationBody, SalesReference};
 use satchel_core::tax::model::RuleSet;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -213,8 +213,7 @@ fn code(v: &Value, i: usize) -> &str {
 }
 
 async fn push(s: &TestServer, dev: &Device, mutations: &[Mutation]) -> Value {
-    let body = PushRequest { device_id: dev.id, mutations: mutations.to_vec(), sealed: Vec::new(), numbers_left: None, receipts_left: None, sent_at: None, marks: None };
-    let (status, v) = s.push_raw(Some(&dev.token), serde_json::to_vec(&body).expect("serialize")).await;
+    let (status, v) = s.push(dev, mutations).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     v
 }

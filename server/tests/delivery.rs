@@ -22,7 +22,7 @@ use satchel_core::delivery::{
 use satchel_core::money::Dec;
 use satchel_core::sales::numbering::format_number;
 use satchel_core::sales::{OrderKind, OutletInfo, SalesDocument};
-use satchel_core::sync::protocol::{BlobRef, Mutation, MutationBody, PullResponse, PushRequest, SalesReference, TaskCompletion};
+use satchel_core::sync::protocol::{BlobRef, Mutation, MutationBody, PullResponse, SalesReference, TaskCompletion};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -53,8 +53,7 @@ fn field(v: &Value, i: usize) -> &str {
 }
 
 async fn push(s: &TestServer, dev: &Device, mutations: &[Mutation]) -> Value {
-    let body = PushRequest { device_id: dev.id, mutations: mutations.to_vec(), sealed: Vec::new(), numbers_left: None, receipts_left: None, sent_at: None, marks: None };
-    let (status, v) = s.push_raw(Some(&dev.token), serde_json::to_vec(&body).expect("serialize")).await;
+    let (status, v) = s.push(dev, mutations).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     v
 }

@@ -62,22 +62,7 @@ async fn a_full_disk_answers_503_and_writes_resume_when_space_is_back() {
     let mut next = 1;
     let mut refused = None;
     while next < batch.len() {
-        let res = s
-            .http
-            .post(s.url("/api/v1/sync/push"))
-            .bearer_auth(&dev.token)
-            .json(&satchel_core::sync::protocol::PushRequest {
-                numbers_left: None,
-                receipts_left: None,
-                device_id: dev.id,
-                mutations: batch[next..next + 1].to_vec(),
-                sealed: Vec::new(),
-                sent_at: None,
-                marks: None,
-            })
-            .send()
-            .await
-            .expect("push");
+        let res = s.push_to(&s.url(""), &dev, batch[next..next + 1].to_vec()).send().await.expect("push");
         let status = res.status();
         let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap_or("").to_owned());
         let body: serde_json::Value = res.json().await.expect("json");

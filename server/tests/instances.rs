@@ -115,23 +115,7 @@ async fn instances_sharing_a_database_apply_each_mutation_once(backend: Backend)
             .map(|base| {
                 let (s, dev, batch) = (first.clone(), dev.clone(), batch.clone());
                 tokio::spawn(async move {
-                    let body = satchel_core::sync::protocol::PushRequest {
-                        numbers_left: None,
-                        receipts_left: None,
-                        device_id: dev.id,
-                        mutations: batch,
-                        sealed: Vec::new(),
-                        sent_at: None,
-                        marks: None,
-                    };
-                    let res = s
-                        .http
-                        .post(format!("{base}/api/v1/sync/push"))
-                        .bearer_auth(&dev.token)
-                        .json(&body)
-                        .send()
-                        .await
-                        .expect("push");
+                    let res = s.push_to(&base, &dev, batch).send().await.expect("push");
                     let status = res.status();
                     (status, res.json::<serde_json::Value>().await.expect("json"))
                 })
@@ -280,22 +264,7 @@ async fn fifty_devices_over_two_instances_store_each_order_once_and_a_pull_misse
             tokio::spawn(async move {
                 let mut applied = 0;
                 for batch in batches {
-                    let res = s
-                        .http
-                        .post(format!("{base}/api/v1/sync/push"))
-                        .bearer_auth(&dev.token)
-                        .json(&satchel_core::sync::protocol::PushRequest {
-                            numbers_left: None,
-                            receipts_left: None,
-                            device_id: dev.id,
-                            mutations: batch,
-                            sealed: Vec::new(),
-                            sent_at: None,
-                            marks: None,
-                        })
-                        .send()
-                        .await
-                        .expect("push");
+                    let res = s.push_to(&base, &dev, batch).send().await.expect("push");
                     let status = res.status();
                     let v: serde_json::Value = res.json().await.expect("json");
                     assert_eq!(status, StatusCode::OK, "{v}");

@@ -310,20 +310,20 @@ impl TestServer {
     }
 
     pub async fn push(&self, dev: &Device, mutations: &[Mutation]) -> (StatusCode, Value) {
-        let body = PushRequest {
-            numbers_left: None,
-            receipts_left: None,
-            device_id: dev.id,
-            mutations: mutations.to_vec(),
-            sealed: Vec::new(),
-            sent_at: None,
-            marks: None,
-        };
         self.push_raw(
             Some(&dev.token),
-            serde_json::to_vec(&body).expect("serialize"),
+            serde_json::to_vec(&push_body(dev, mutations.to_vec())).expect("serialize"),
         )
         .await
+    }
+
+    /// `dev`'s push of `mutations` to the instance at `base` (`http://host:port`: this server's
+    /// or another sharing its database), ready to send.
+    pub fn push_to(&self, base: &str, dev: &Device, mutations: Vec<Mutation>) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{base}/api/v1/sync/push"))
+            .bearer_auth(&dev.token)
+            .json(&push_body(dev, mutations))
     }
 
     pub async fn metrics(&self) -> String {
@@ -428,6 +428,19 @@ pub fn valid_batch(
     (first..first + count)
         .map(|seq| mutation(dev, seq, valid_doc(dev, reference, seq as usize)))
         .collect()
+}
+
+/// A plain push of `mutations` from `dev`: no leases asked, no sealed entries, no marks.
+pub fn push_body(dev: &Device, mutations: Vec<Mutation>) -> PushRequest {
+    PushRequest {
+        numbers_left: None,
+        receipts_left: None,
+        device_id: dev.id,
+        mutations,
+        sealed: Vec::new(),
+        sent_at: None,
+        marks: None,
+    }
 }
 
 pub fn statuses(v: &Value) -> Vec<String> {
