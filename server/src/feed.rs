@@ -77,8 +77,6 @@ pub struct Horizon {
     pub xid_below: u64,
     /// Rows with a version above this are not read (SQLite: the counter as the snapshot sees it).
     pub version_max: u64,
-    /// The checkpoint past every row this snapshot may read.
-    pub end: Position,
     /// The furthest position this database has handed out: a checkpoint beyond it was written
     /// by another database (a restored backup).
     pub latest: Position,
@@ -108,10 +106,10 @@ const HORIZON_ATTEMPTS: usize = 3;
 /// The PostgreSQL bound is the oldest transaction still running in this database as a snapshot
 /// sees it (`xip`), or the snapshot's `xmax` when none is. A running transaction that
 /// `pg_stat_activity` places in another database (the cluster's ids are shared) does not hold
-/// pulls back. One it cannot place (ended between the snapshot and the read, or another role's
-/// session, whose `backend_xid` is hidden) counts as this database's; while there is one, the
-/// read is tried again, up to [`HORIZON_ATTEMPTS`] times, keeping the highest bound (each is
-/// valid on its own).
+/// pulls back, nor does a prepared transaction `pg_prepared_xacts` places there. One it cannot
+/// place (it ended between the snapshot and the read) counts as this database's; while there is
+/// one, the read is tried again, up to [`HORIZON_ATTEMPTS`] times, keeping the highest bound
+/// (each is valid on its own).
 pub async fn horizon(db: &Db, conn: Option<&mut AnyConnection>) -> Result<Horizon, AppError> {
     let num = |v: i64| u64::try_from(v).map_err(|_| AppError::Internal(format!("feed position {v} out of range")));
     match (db.backend, conn) {
@@ -120,16 +118,17 @@ pub async fn horizon(db: &Db, conn: Option<&mut AnyConnection>) -> Result<Horizo
                 .fetch_one(&mut *conn)
                 .await?;
             let head = Position { xid: 0, version: num(v)? };
-            Ok(Horizon { xid_below: 1, version_max: head.version, end: head, latest: head, epoch: num(epoch)? })
+            Ok(Horizon { xid_below: 1, version_max: head.version, latest: head, epoch: num(epoch)? })
         }
         (Backend::Postgres, None) => {
             let mut best: Option<Horizon> = None;
             for _ in 0..HORIZON_ATTEMPTS {
                 let (below, unplaced, xmax, last, epoch): (i64, i64, i64, i64, i64) = sqlx::query_as(
                     "WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s), \
-                          running AS (SELECT x::text::bigint AS xid, a.datname \
+                          running AS (SELECT x::text::bigint AS xid, COALESCE(a.datname, p.database) AS datname \
                                       FROM snap CROSS JOIN LATERAL pg_snapshot_xip(snap.s) AS x \
-                                      LEFT JOIN pg_stat_activity a ON a.backend_xid = x::xid) \
+                                      LEFT JOIN pg_stat_activity a ON a.backend_xid = x::xid \
+                                      LEFT JOIN pg_prepared_xacts p ON p.transaction = x::xid) \
                      SELECT COALESCE((SELECT MIN(xid) FROM running WHERE datname IS NULL OR datname = current_database()), \
                                      (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)), \
                             (SELECT COUNT(*) FROM running WHERE datname IS NULL), \
@@ -143,7 +142,6 @@ pub async fn horizon(db: &Db, conn: Option<&mut AnyConnection>) -> Result<Horizo
                 let h = Horizon {
                     xid_below: below,
                     version_max: i64::MAX.unsigned_abs(),
-                    end: Position { xid: below, version: 0 },
                     latest: Position { xid: num(xmax)?, version: num(last)? },
                     epoch: num(epoch)?,
                 };

@@ -21,8 +21,8 @@
 //! The page runs in one read transaction (a snapshot: `REPEATABLE READ` on PostgreSQL, a read
 //! transaction on SQLite), bounded by the feed's [`horizon`](crate::feed::horizon) read at its
 //! start: no row at or below it can still appear or move, so a page never skips a change. The
-//! returned checkpoint moves past the rows the caller cannot see too (to the horizon's end when
-//! the page is the last), so pulls always progress.
+//! returned checkpoint moves past the rows the caller cannot see too (to the newest position
+//! below the horizon when the page is the last), so pulls always progress.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -310,7 +310,21 @@ pub async fn page(state: &AppState, auth: &AuthDevice, query: &PullQuery) -> Res
         let (n,): (i64,) = q.fetch_one(&mut *tx).await?;
         (last, u64::try_from(n).unwrap_or(0))
     } else {
-        (horizon.end.max(from), 0)
+        // Past every row below the horizon, read in this snapshot: the newest position there.
+        // Nothing can appear between it and the horizon, and it is a real, durable position,
+        // so a feed that went back (a restored backup) shows as a checkpoint beyond it.
+        let newest: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT xid, version FROM feed WHERE xid < $1 AND version <= $2 ORDER BY xid DESC, version DESC LIMIT 1",
+        )
+        .bind(to_i64(horizon.xid_below)?)
+        .bind(to_i64(horizon.version_max)?)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let newest = match newest {
+            Some((xid, version)) => Position { xid: to_u64(xid)?, version: to_u64(version)? },
+            None => Position::default(),
+        };
+        (newest.max(from), 0)
     };
     let changes = changes(&mut tx, backend, auth, &vis, &rows, initial).await?;
     tx.commit().await?;

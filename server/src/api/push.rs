@@ -285,7 +285,7 @@ async fn apply_in_transaction(
         .iter()
         .zip(&steps)
         .all(|(m, step)| matches!(step, Step::Replay) || order_batch::plain_order(m).is_some());
-    if exclusive || !only_plain {
+    if exclusive || !only_plain || waited_on(&mut tx, state.db.backend, req, &steps).await? {
         feed::lock(&mut tx, state.db.backend).await?;
     }
 
@@ -409,6 +409,37 @@ async fn apply_in_transaction(
         last_seq: new_last,
     };
     Ok((response, counts))
+}
+
+/// PostgreSQL: whether any mutation this push will apply is one that others wait for. Settling
+/// those takes the feed's lock exclusively, so such a push takes it so from the start instead of
+/// shared first (two pushes each holding it shared and then asking for it exclusively would
+/// deadlock). A wait registered after this read is rare, and then costs a deadlock PostgreSQL
+/// breaks and a run again. (SQLite: nothing to ask.)
+async fn waited_on(conn: &mut AnyConnection, backend: crate::db::Backend, req: &PushRequest, steps: &[Step]) -> Result<bool, AppError> {
+    if backend != crate::db::Backend::Postgres {
+        return Ok(false);
+    }
+    let keys: Vec<String> = req
+        .mutations
+        .iter()
+        .zip(steps)
+        .filter(|(_, step)| matches!(step, Step::Apply))
+        .map(|(m, _)| deferred::mutation_key(&m.id))
+        .collect();
+    if keys.is_empty() {
+        return Ok(false);
+    }
+    let sql = format!(
+        "SELECT COUNT(*) FROM mutation_waits WHERE waits_on IN ({})",
+        crate::db::placeholders(1, keys.len())
+    );
+    let mut q = sqlx::query_as(&sql);
+    for k in &keys {
+        q = q.bind(k.as_str());
+    }
+    let (n,): (i64,) = q.fetch_one(&mut *conn).await?;
+    Ok(n > 0)
 }
 
 /// What every mutation of a push is checked with.
