@@ -9,15 +9,15 @@
 //!   is 0;
 //! - on PostgreSQL `xid` is the writing transaction's id and `version` comes from the sequence
 //!   `feed_versions`, so writers never wait on each other for them. A pull reads only the rows
-//!   of transactions older than its snapshot's oldest running one ([`horizon`]): those are all
+//!   of transactions older than its snapshot's oldest running one ([`postgres_horizon`]): those are all
 //!   committed (or gone) and no later writer can take a position below them. See
 //!   docs/sync-protocol.md, "Order and completeness", for the argument.
 
 use chrono::Utc;
 use satchel_core::sync::protocol::Entity;
-use sqlx::{AnyConnection, Connection};
+use sqlx::{AnyConnection, AnyPool, Connection};
 
-use crate::db::{timestamp, Backend, Db};
+use crate::db::{timestamp, Backend};
 use crate::errors::AppError;
 
 /// Who may see a record.
@@ -91,71 +91,74 @@ impl Horizon {
     }
 }
 
-/// How many times [`horizon`] reads PostgreSQL's running transactions while one of them cannot
-/// be placed in a database (see there).
+/// How many times [`postgres_horizon`] reads PostgreSQL's running transactions while one of them cannot
+/// be placed in a database.
 const HORIZON_ATTEMPTS: usize = 3;
 
-/// Reads the feed's horizon for a pull.
+/// SQLite: the feed's horizon for a pull, read in the pull's own read transaction `conn` (the
+/// counter as its snapshot sees it).
+pub async fn sqlite_horizon(conn: &mut AnyConnection) -> Result<Horizon, AppError> {
+    let (v, epoch): (i64, i64) = sqlx::query_as("SELECT version, epoch FROM feed_counter WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let head = Position { xid: 0, version: position(v)? };
+    Ok(Horizon { xid_below: 1, version_max: head.version, latest: head, epoch: position(epoch)? })
+}
+
+/// PostgreSQL: the feed's horizon for a pull, read *before* the pull's snapshot, in statements
+/// of their own on a connection of `pool` (taken and given back before the pull's transaction
+/// begins, so a pull never holds two). Every transaction of this database below the bound had
+/// ended by then, so the pull's later snapshot sees all their rows.
 ///
-/// - SQLite: in the pull's own read transaction `conn` (the counter as its snapshot sees it).
-/// - PostgreSQL: *before* the pull's snapshot, in statements of their own on another
-///   connection of the pool (taken and given back before `conn`'s transaction begins, so a pull
-///   never holds two); `conn` is `None`. Every transaction of this database below the
-///   bound had ended by then, so the pull's later snapshot sees all their rows.
-///
-/// The PostgreSQL bound is the oldest transaction still running in this database as a snapshot
-/// sees it (`xip`), or the snapshot's `xmax` when none is. A running transaction that
+/// The bound is the oldest transaction still running in this database as a snapshot sees it
+/// (`xip`), or the snapshot's `xmax` when none is. A running transaction that
 /// `pg_stat_activity` places in another database (the cluster's ids are shared) does not hold
 /// pulls back, nor does a prepared transaction `pg_prepared_xacts` places there. One it cannot
 /// place (it ended between the snapshot and the read) counts as this database's; while there is
 /// one, the read is tried again, up to [`HORIZON_ATTEMPTS`] times, keeping the highest bound
 /// (each is valid on its own).
-pub async fn horizon(db: &Db, conn: Option<&mut AnyConnection>) -> Result<Horizon, AppError> {
-    let num = |v: i64| u64::try_from(v).map_err(|_| AppError::Internal(format!("feed position {v} out of range")));
-    match (db.backend, conn) {
-        (Backend::Sqlite, Some(conn)) => {
-            let (v, epoch): (i64, i64) = sqlx::query_as("SELECT version, epoch FROM feed_counter WHERE id = 1")
-                .fetch_one(&mut *conn)
-                .await?;
-            let head = Position { xid: 0, version: num(v)? };
-            Ok(Horizon { xid_below: 1, version_max: head.version, latest: head, epoch: num(epoch)? })
+pub async fn postgres_horizon(pool: &AnyPool) -> Result<Horizon, AppError> {
+    let mut best: Option<Horizon> = None;
+    for _ in 0..HORIZON_ATTEMPTS {
+        let (below, unplaced, xmax, last, epoch): (i64, i64, i64, i64, i64) = sqlx::query_as(
+            "WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s), \
+                  running AS (SELECT x::text::bigint AS xid, COALESCE(a.datname, p.database) AS datname \
+                              FROM snap CROSS JOIN LATERAL pg_snapshot_xip(snap.s) AS x \
+                              LEFT JOIN pg_stat_activity a ON a.backend_xid = x::xid \
+                              LEFT JOIN pg_prepared_xacts p ON p.transaction = x::xid) \
+             SELECT COALESCE((SELECT MIN(xid) FROM running WHERE datname IS NULL OR datname = current_database()), \
+                             (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)), \
+                    (SELECT COUNT(*) FROM running WHERE datname IS NULL), \
+                    (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap), \
+                    (SELECT last_value FROM feed_versions), \
+                    (SELECT epoch FROM feed_counter WHERE id = 1)",
+        )
+        .fetch_one(pool)
+        .await?;
+        let h = Horizon {
+            xid_below: position(below)?,
+            version_max: i64::MAX.unsigned_abs(),
+            latest: Position { xid: position(xmax)?, version: position(last)? },
+            epoch: position(epoch)?,
+        };
+        if best.is_none_or(|b| h.xid_below > b.xid_below) {
+            best = Some(h);
         }
-        (Backend::Postgres, None) => {
-            let mut best: Option<Horizon> = None;
-            for _ in 0..HORIZON_ATTEMPTS {
-                let (below, unplaced, xmax, last, epoch): (i64, i64, i64, i64, i64) = sqlx::query_as(
-                    "WITH snap AS MATERIALIZED (SELECT pg_current_snapshot() AS s), \
-                          running AS (SELECT x::text::bigint AS xid, COALESCE(a.datname, p.database) AS datname \
-                                      FROM snap CROSS JOIN LATERAL pg_snapshot_xip(snap.s) AS x \
-                                      LEFT JOIN pg_stat_activity a ON a.backend_xid = x::xid \
-                                      LEFT JOIN pg_prepared_xacts p ON p.transaction = x::xid) \
-                     SELECT COALESCE((SELECT MIN(xid) FROM running WHERE datname IS NULL OR datname = current_database()), \
-                                     (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)), \
-                            (SELECT COUNT(*) FROM running WHERE datname IS NULL), \
-                            (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap), \
-                            (SELECT last_value FROM feed_versions), \
-                            (SELECT epoch FROM feed_counter WHERE id = 1)",
-                )
-                .fetch_one(&db.pool)
-                .await?;
-                let below = num(below)?;
-                let h = Horizon {
-                    xid_below: below,
-                    version_max: i64::MAX.unsigned_abs(),
-                    latest: Position { xid: num(xmax)?, version: num(last)? },
-                    epoch: num(epoch)?,
-                };
-                if best.is_none_or(|b| h.xid_below > b.xid_below) {
-                    best = Some(h);
-                }
-                if unplaced == 0 {
-                    break;
-                }
-            }
-            best.ok_or_else(|| AppError::Internal("no feed horizon".into()))
+        if unplaced == 0 {
+            break;
         }
-        _ => Err(AppError::Internal("the feed's horizon is read in the pull on SQLite, before it on PostgreSQL".into())),
     }
+    best.ok_or_else(|| AppError::Internal("no feed horizon".into()))
+}
+
+/// A feed position's part (a transaction id, a version) as stored: never negative.
+pub fn position(v: i64) -> Result<u64, AppError> {
+    u64::try_from(v).map_err(|_| AppError::Internal(format!("feed position {v} out of range")))
+}
+
+/// A feed position's part as bound to a query.
+pub fn stored(n: u64) -> Result<i64, AppError> {
+    i64::try_from(n).map_err(|_| AppError::Internal(format!("feed position {n} out of range")))
 }
 
 /// Whether this connection talks to PostgreSQL (the feed's writers are handed a connection

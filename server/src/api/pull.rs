@@ -19,7 +19,7 @@
 //! that does not read as a checkpoint is `400 bad_checkpoint`.
 //!
 //! The page runs in one read transaction (a snapshot: `REPEATABLE READ` on PostgreSQL, a read
-//! transaction on SQLite), bounded by the feed's [`horizon`](crate::feed::horizon) read at its
+//! transaction on SQLite), bounded by the feed's [`Horizon`](crate::feed::Horizon) read at its
 //! start: no row at or below it can still appear or move, so a page never skips a change. The
 //! returned checkpoint moves past the rows the caller cannot see too (to the newest position
 //! below the horizon when the page is the last), so pulls always progress.
@@ -33,13 +33,15 @@ use chrono::Utc;
 use satchel_core::sync::protocol::{Change, Entity, PullResponse, SettingsView, MAX_PULL_PAGE, PULL_PAGE};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::AnyConnection;
+use sqlx::any::AnyArguments;
+use sqlx::query::QueryAs;
+use sqlx::{Any, AnyConnection};
 
 use super::reference::{role_name, routes_of};
 use crate::auth::AuthDevice;
 use crate::db::{placeholders, Backend};
 use crate::errors::AppError;
-use crate::feed::{self, entity_name, Position};
+use crate::feed::{self, entity_name, position, stored, Horizon, Position};
 use crate::AppState;
 
 /// Every entity the feed carries.
@@ -235,29 +237,39 @@ pub async fn pull(
 
 type FeedRow = (String, String, i64, i64, String, Option<String>, i64);
 
-fn to_i64(n: u64) -> Result<i64, AppError> {
-    i64::try_from(n).map_err(|_| AppError::Internal(format!("feed position {n} out of range")))
-}
-
-fn to_u64(n: i64) -> Result<u64, AppError> {
-    u64::try_from(n).map_err(|_| AppError::Internal(format!("feed position {n} out of range")))
+/// Binds the page's range (`$1`–`$4`: after `from`, below the horizon) and then the caller's
+/// scopes, to the page's query or its count.
+fn bind_range<'q, O>(
+    mut q: QueryAs<'q, Any, O, AnyArguments<'q>>,
+    from: Position,
+    horizon: &Horizon,
+    scopes: &'q [String],
+) -> Result<QueryAs<'q, Any, O, AnyArguments<'q>>, AppError> {
+    q = q
+        .bind(stored(from.xid)?)
+        .bind(stored(from.version)?)
+        .bind(stored(horizon.xid_below)?)
+        .bind(stored(horizon.version_max)?);
+    for s in scopes {
+        q = q.bind(s.as_str());
+    }
+    Ok(q)
 }
 
 /// Reads one page for `auth` (see the module's documentation).
 pub async fn page(state: &AppState, auth: &AuthDevice, query: &PullQuery) -> Result<PullResponse, AppError> {
     let backend = state.db.backend;
-    // PostgreSQL: the horizon comes before the page's snapshot (see `feed::horizon`).
-    let early = match backend {
-        Backend::Postgres => Some(feed::horizon(&state.db, None).await?),
-        Backend::Sqlite => None,
-    };
-    let mut tx = match backend {
-        Backend::Sqlite => state.db.pool.begin().await?,
-        Backend::Postgres => state.db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?,
-    };
-    let horizon = match early {
-        Some(h) => h,
-        None => feed::horizon(&state.db, Some(&mut tx)).await?,
+    let (mut tx, horizon) = match backend {
+        Backend::Sqlite => {
+            let mut tx = state.db.pool.begin().await?;
+            let horizon = feed::sqlite_horizon(&mut tx).await?;
+            (tx, horizon)
+        }
+        Backend::Postgres => {
+            // Before the page's snapshot (see `feed::postgres_horizon`).
+            let horizon = feed::postgres_horizon(&state.db.pool).await?;
+            (state.db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?, horizon)
+        }
     };
     let routes = routes_of(&mut tx, auth).await?;
     let view = view_hash(auth, routes.as_deref(), horizon.epoch);
@@ -275,39 +287,23 @@ pub async fn page(state: &AppState, auth: &AuthDevice, query: &PullQuery) -> Res
     } else {
         format!("({} OR (prev_scope IS NOT NULL AND {}))", vis.sql("scope", 5), vis.sql("prev_scope", 5))
     };
-    // Rows after `from`, written by transactions that have all ended (see `feed::horizon`).
+    // Rows after `from`, written by transactions that have all ended (see `feed::Horizon`).
     let range = "(xid, version) > ($1, $2) AND xid < $3 AND version <= $4";
     let sql = format!(
         "SELECT entity, entity_key, xid, version, scope, prev_scope, deleted FROM feed \
          WHERE {range} AND {filter} ORDER BY xid, version LIMIT {}",
         query.limit + 1
     );
-    let mut q = sqlx::query_as(&sql)
-        .bind(to_i64(from.xid)?)
-        .bind(to_i64(from.version)?)
-        .bind(to_i64(horizon.xid_below)?)
-        .bind(to_i64(horizon.version_max)?);
-    for s in &vis.scopes {
-        q = q.bind(s.as_str());
-    }
-    let mut rows: Vec<FeedRow> = q.fetch_all(&mut *tx).await?;
+    let mut rows: Vec<FeedRow> = bind_range(sqlx::query_as(&sql), from, &horizon, &vis.scopes)?.fetch_all(&mut *tx).await?;
     let has_more = rows.len() > query.limit;
     rows.truncate(query.limit);
     let (checkpoint, remaining) = if has_more {
         let last = match rows.last() {
-            Some(r) => Position { xid: to_u64(r.2)?, version: to_u64(r.3)? },
+            Some(r) => Position { xid: position(r.2)?, version: position(r.3)? },
             None => from,
         };
         let sql = format!("SELECT COUNT(*) FROM feed WHERE {range} AND {filter}");
-        let mut q = sqlx::query_as(&sql)
-            .bind(to_i64(last.xid)?)
-            .bind(to_i64(last.version)?)
-            .bind(to_i64(horizon.xid_below)?)
-            .bind(to_i64(horizon.version_max)?);
-        for s in &vis.scopes {
-            q = q.bind(s.as_str());
-        }
-        let (n,): (i64,) = q.fetch_one(&mut *tx).await?;
+        let (n,): (i64,) = bind_range(sqlx::query_as(&sql), last, &horizon, &vis.scopes)?.fetch_one(&mut *tx).await?;
         (last, u64::try_from(n).unwrap_or(0))
     } else {
         // Past every row below the horizon, read in this snapshot: the newest position there.
@@ -316,12 +312,12 @@ pub async fn page(state: &AppState, auth: &AuthDevice, query: &PullQuery) -> Res
         let newest: Option<(i64, i64)> = sqlx::query_as(
             "SELECT xid, version FROM feed WHERE xid < $1 AND version <= $2 ORDER BY xid DESC, version DESC LIMIT 1",
         )
-        .bind(to_i64(horizon.xid_below)?)
-        .bind(to_i64(horizon.version_max)?)
+        .bind(stored(horizon.xid_below)?)
+        .bind(stored(horizon.version_max)?)
         .fetch_optional(&mut *tx)
         .await?;
         let newest = match newest {
-            Some((xid, version)) => Position { xid: to_u64(xid)?, version: to_u64(version)? },
+            Some((xid, version)) => Position { xid: position(xid)?, version: position(version)? },
             None => Position::default(),
         };
         (newest.max(from), 0)
