@@ -94,6 +94,23 @@ self.addEventListener('fetch', (event: FetchEvent) => {
 const SYNC_TAG = 'satchel-push';
 const DB_NAME = 'satchel';
 const BATCH = 100;
+// core's `PUSH_SEALED_BUDGET` and `PUSH_ENTRY_OVERHEAD` (sync/protocol.rs): a push takes entries
+// while their sealed text fits half the server's 1 MiB body, and at least one. A day of large
+// orders would otherwise make a body the server refuses, on every sync event.
+const SEALED_BUDGET = 512 * 1024;
+const ENTRY_OVERHEAD = 96;
+
+/** How many of `entries` go in one push (the module's own pushes cut theirs the same way). */
+function fits(entries: OutboxEntry[]): number {
+  let used = 0;
+  let taken = 0;
+  for (const e of entries) {
+    used += e.sealed.length + ENTRY_OVERHEAD;
+    if (taken > 0 && used > SEALED_BUDGET) break;
+    taken += 1;
+  }
+  return taken;
+}
 
 interface DeviceRecord {
   device_id: string;
@@ -171,7 +188,7 @@ async function readOutbox(): Promise<{ device: DeviceRecord; entries: OutboxEntr
     const numbersLeft = ranges.reduce((n, r) => n + Math.max(0, r.last - r.first + 1), 0);
     const values = await request(tx.objectStore('outbox').getAll(undefined, BATCH));
     const entries = values.filter((v): v is string => typeof v === 'string').map((v) => JSON.parse(v) as OutboxEntry);
-    return { device, entries, numbersLeft };
+    return { device, entries: entries.slice(0, fits(entries)), numbersLeft };
   } finally {
     db.close();
   }

@@ -184,8 +184,9 @@ impl IdbStore {
                 let values = found.iter().map(|v| v.as_ref().map(value_raw).transpose()).collect::<Result<_, _>>()?;
                 Ok(Fetched::Values(values))
             }
-            Read::All { store } => self.records(tx, store, None).await,
-            Read::First { store, limit } => self.records(tx, store, Some(limit)).await,
+            Read::All { store } => self.records(tx, store, None, None).await,
+            Read::First { store, limit } => self.records(tx, store, None, Some(limit)).await,
+            Read::After { store, after, limit } => self.records(tx, store, Some(&after), Some(limit)).await,
             Read::Count { store } => {
                 let s = tx.store(store.name()).map_err(err)?;
                 Ok(Fetched::Count(u64::from(s.count().await.map_err(err)?)))
@@ -193,12 +194,16 @@ impl IdbStore {
         }
     }
 
-    async fn records(&self, tx: &Tx, store: StoreId, limit: Option<u32>) -> Result<Fetched, StoreError> {
+    async fn records(&self, tx: &Tx, store: StoreId, after: Option<&RawKey>, limit: Option<u32>) -> Result<Fetched, StoreError> {
         let err = |e| self.classify(e, None);
         let s = tx.store(store.name()).map_err(err)?;
+        let range = match after {
+            Some(k) => web_sys::IdbKeyRange::lower_bound_with_open(&key_js(k), true).map_err(|e| self.classify(crate::idb::storage_error(&e), None))?.into(),
+            None => JsValue::UNDEFINED,
+        };
         // Both requests go out before either is awaited, in one transaction: keys and values
         // describe the same records.
-        let (keys, values) = futures::join!(s.get_keys(limit), s.get_all(limit));
+        let (keys, values) = futures::join!(s.get_keys(&range, limit), s.get_all(&range, limit));
         let (keys, values) = (keys.map_err(err)?, values.map_err(err)?);
         let mut out = Vec::with_capacity(keys.len());
         for (k, v) in keys.iter().zip(values.iter()) {
@@ -261,7 +266,7 @@ impl DeviceStore for IdbStore {
 
 fn read_store(read: &Read) -> StoreId {
     match read {
-        Read::Get { store, .. } | Read::All { store } | Read::First { store, .. } | Read::Count { store } => *store,
+        Read::Get { store, .. } | Read::All { store } | Read::First { store, .. } | Read::After { store, .. } | Read::Count { store } => *store,
     }
 }
 

@@ -287,22 +287,22 @@ impl Store {
         Ok(v.as_f64().unwrap_or(0.0) as u32)
     }
 
-    /// All values in key order, at most `limit` of them.
-    pub async fn get_all(&self, limit: Option<u32>) -> Result<Vec<JsValue>, SatchelError> {
+    /// The values in `range` (`undefined`: all) in key order, at most `limit` of them.
+    pub async fn get_all(&self, range: &JsValue, limit: Option<u32>) -> Result<Vec<JsValue>, SatchelError> {
         let req = match limit {
-            Some(n) => self.inner.get_all_with_key_and_limit(&JsValue::UNDEFINED, n),
-            None => self.inner.get_all(),
+            Some(n) => self.inner.get_all_with_key_and_limit(range, n),
+            None => self.inner.get_all_with_key(range),
         }
         .map_err(|e| storage_error(&e))?;
         let v = wait(&req).await?;
         Ok(Array::from(&v).iter().collect())
     }
 
-    /// The keys in key order, at most `limit` of them.
-    pub async fn get_keys(&self, limit: Option<u32>) -> Result<Vec<JsValue>, SatchelError> {
+    /// The keys in `range` (`undefined`: all) in key order, at most `limit` of them.
+    pub async fn get_keys(&self, range: &JsValue, limit: Option<u32>) -> Result<Vec<JsValue>, SatchelError> {
         let req = match limit {
-            Some(n) => self.inner.get_all_keys_with_key_and_limit(&JsValue::UNDEFINED, n),
-            None => self.inner.get_all_keys(),
+            Some(n) => self.inner.get_all_keys_with_key_and_limit(range, n),
+            None => self.inner.get_all_keys_with_key(range),
         }
         .map_err(|e| storage_error(&e))?;
         let v = wait(&req).await?;

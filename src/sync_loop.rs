@@ -223,7 +223,7 @@ async fn push_once(inner: &Rc<Inner>) -> PushOutcome {
             let _ = inner.device.telemetry_report(crate::workspace::now(), report_id, mutation_id, &mut BrowserRng).await;
         }
     }
-    let batch = match inner.device.outbox_batch(MAX_BATCH as u32).await {
+    let batch = match inner.device.outbox_batch(None, MAX_BATCH as u32).await {
         Ok(b) => b,
         Err(e) => {
             *sync.last_error.borrow_mut() = Some(e.into());

@@ -117,7 +117,7 @@ async fn a_version_4_device_opens_with_everything_its_user_saw() {
     let acks = store.read(vec![Read::Count { store: StoreId::Acks }]).await.expect("count");
     assert_eq!(acks[0].count(), 0);
     // The outbox still holds what waited, byte for byte as sealed for the server.
-    let outbox = device.outbox_batch(50).await.expect("outbox");
+    let outbox = device.outbox_batch(None, 50).await.expect("outbox");
     assert_eq!(serde_json::json!(outbox.sealed.iter().map(|m| m.seq).collect::<Vec<_>>()), expected["pending_seqs"]);
     // Data format 5 is recorded, and a second unlock (another tab, a reload) converts nothing
     // twice: the same figures.

@@ -25,7 +25,7 @@ fn the_outbox_as_a_backup_and_back_from_a_second_copy() {
             device.commit_order(req, now(), Ids { record: id(n), mutation: id(1000 + n) }, rng).await.expect("committed");
         }
         // Each push reports what was committed: 3 changes, numbers used from 1000 through 1002.
-        let marks = device.outbox_batch(100).await.expect("outbox").marks;
+        let marks = device.outbox_batch(None, 100).await.expect("outbox").marks;
         assert_eq!(marks.committed_seq, 3);
         assert_eq!(marks.unused_ranges.iter().map(|r| (r.first, r.last)).collect::<Vec<_>>(), vec![(1003, 1999)]);
         device.lock();

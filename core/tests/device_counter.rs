@@ -157,7 +157,7 @@ fn a_shift_from_float_to_z_report_recomputed_from_its_receipts() {
         assert!(device.record_movement(CashMovement::NoSale { reason: "after".into() }, now(), id(13), rng).await.is_err(), "a closed shift takes nothing");
 
         // What the server receives: the outbox opened with the server's key.
-        let batch = device.outbox_batch(100).await.expect("outbox");
+        let batch = device.outbox_batch(None, 100).await.expect("outbox");
         let sent = f.sent(&device).await.expect("the server opens the outbox");
         assert_eq!(batch.receipts_left, Some(995));
         assert_eq!(batch.numbers_left, 1000, "receipts use no order numbers");

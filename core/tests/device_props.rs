@@ -115,7 +115,7 @@ fn fail(e: impl std::fmt::Display) -> TestCaseError {
 
 async fn push(tab: &Tab, server: &mut Server, lose: bool, n: &mut u64) -> Result<(), TestCaseError> {
     loop {
-        let batch = tab.outbox_batch(50).await.map_err(fail)?;
+        let batch = tab.outbox_batch(None, 50).await.map_err(fail)?;
         if batch.sealed.is_empty() {
             return Ok(());
         }
@@ -204,7 +204,7 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             prop_assert_eq!(credit.pending_on_device.value(), Decimal::ZERO);
         }
     }
-    prop_assert_eq!(tabs[0].outbox_batch(10).await.map_err(fail)?.sealed.len(), 0, "nothing left to push");
+    prop_assert_eq!(tabs[0].outbox_batch(None, 10).await.map_err(fail)?.sealed.len(), 0, "nothing left to push");
     let shown = |t: &Tab| serde_json::to_string(&(views::outlets(&t.state()), views::orders(&t.state()))).unwrap_or_default();
     prop_assert_eq!(shown(&tabs[0]), shown(&tabs[1]), "both tabs show the same");
     Ok(())

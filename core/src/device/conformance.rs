@@ -104,6 +104,13 @@ pub async fn reads_come_in_key_order_and_values_byte_for_byte<S: DeviceStore>(st
     let keys: Vec<RawKey> = f[0].clone().records().into_iter().map(|(k, _)| k).collect();
     check(keys == vec![RawKey::Seq(2), RawKey::Seq(10), RawKey::Seq(33)], "numeric keys in numeric order")?;
     check(f[1].clone().records().len() == 2, "First honours its limit")?;
+    let after = store
+        .read(vec![Read::After { store: StoreId::Outbox, after: RawKey::Seq(2), limit: 1 }, Read::After { store: StoreId::Outbox, after: RawKey::Seq(10), limit: 5 }])
+        .await
+        .map_err(err)?;
+    let keys = |f: &Fetched| f.clone().records().into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    check(keys(&after[0]) == vec![RawKey::Seq(10)], "After starts above its key (numerically) and honours its limit")?;
+    check(keys(&after[1]) == vec![RawKey::Seq(33)], "After leaves its own key out")?;
     check(f[2] == Fetched::Values(vec![Some(RawValue::Number(42.0)), Some(RawValue::Bytes(bytes))]), "values round-trip byte for byte")?;
     let cleared = vec![RawOp::Clear { store: StoreId::Outbox }, RawOp::Delete { store: StoreId::Meta, key: text("absent") }];
     put(&store, cleared).await.map_err(err)?;
@@ -222,7 +229,7 @@ pub async fn nothing_readable_lands_on_disk<S: DeviceStore>(store: S) -> Checked
             }
         }
     }
-    let batch = device.outbox_batch(10).await.map_err(err)?;
+    let batch = device.outbox_batch(None, 10).await.map_err(err)?;
     check(batch.sealed.len() == 2, "an order and an edit wait")?;
     let m = crate::sync::sealing::open_mutation(&f.server, 1, f.device.device_id, &f.device_secret, &batch.sealed[0]).map_err(err)?;
     check(m.seq == 1 && m.body.kind() == "sales_order.create", "the server opens the order")
@@ -275,7 +282,7 @@ pub async fn answers_received_while_locked_are_settled_at_unlock<S: DeviceStore 
     ];
     let settled = device.acknowledge(&results, &[], 5, &mut InsecureTestRng::new(4)).await.map_err(err)?;
     check(settled.is_none(), "locked: nothing settled yet")?;
-    check(device.outbox_batch(10).await.map_err(err)?.sealed.is_empty(), "the answered entries left the outbox")?;
+    check(device.outbox_batch(None, 10).await.map_err(err)?.sealed.is_empty(), "the answered entries left the outbox")?;
     let acks = device.store().read(vec![Read::Count { store: StoreId::Acks }]).await.map_err(err)?;
     check(acks[0].count() == 2, "both answers kept")?;
     let unlocked = f.open_tab(store).await.map_err(err)?;

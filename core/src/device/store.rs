@@ -55,6 +55,15 @@ pub enum Read {
         /// How many.
         limit: u32,
     },
+    /// The first `limit` records whose key is above `after`, in key order.
+    After {
+        /// The store.
+        store: StoreId,
+        /// The key the records come after (excluded).
+        after: RawKey,
+        /// How many.
+        limit: u32,
+    },
     /// How many records there are.
     Count {
         /// The store.
@@ -67,7 +76,7 @@ pub enum Read {
 pub enum Fetched {
     /// For [`Read::Get`].
     Values(Vec<Option<RawValue>>),
-    /// For [`Read::All`] and [`Read::First`].
+    /// For [`Read::All`], [`Read::First`] and [`Read::After`].
     Records(Vec<(RawKey, RawValue)>),
     /// For [`Read::Count`].
     Count(u64),
@@ -253,6 +262,13 @@ fn run_read(tables: &Tables, read: &Read) -> Fetched {
         Read::First { store, limit } => {
             Fetched::Records(table(store).iter().take(*limit as usize).map(|(k, v)| (k.clone(), v.clone())).collect())
         }
+        Read::After { store, after, limit } => Fetched::Records(
+            table(store)
+                .range((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+                .take(*limit as usize)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
         Read::Count { store } => Fetched::Count(table(store).len() as u64),
     }
 }
@@ -312,7 +328,7 @@ impl DeviceStore for MemoryStore {
         loop {
             for r in &reads {
                 let store = match r {
-                    Read::Get { store, .. } | Read::All { store } | Read::First { store, .. } | Read::Count { store } => *store,
+                    Read::Get { store, .. } | Read::All { store } | Read::First { store, .. } | Read::After { store, .. } | Read::Count { store } => *store,
                 };
                 if !scope.contains(&store) {
                     return Err(StoreError::Failed(format!("{store:?} is not in the transaction's scope")).into());

@@ -103,7 +103,7 @@ impl Fixture {
     /// What the server receives from `device`: its outbox (up to a push's worth) opened with the
     /// server's key, as the server opens it.
     pub async fn sent<S: DeviceStore>(&self, device: &Device<S>) -> Result<Vec<crate::sync::protocol::Mutation>, String> {
-        let batch = device.outbox_batch(crate::sync::protocol::MAX_BATCH as u32).await.map_err(|e| e.to_string())?;
+        let batch = device.outbox_batch(None, crate::sync::protocol::MAX_BATCH as u32).await.map_err(|e| e.to_string())?;
         batch
             .sealed
             .iter()

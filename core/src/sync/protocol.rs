@@ -9,6 +9,33 @@ use crate::money::Dec;
 /// Largest number of mutations in one push.
 pub const MAX_BATCH: usize = 100;
 
+/// Largest request body a server takes, in bytes (1 MiB).
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// The most sealed bytes a device puts in one push: half the body limit, so that a batch of
+/// large orders (a wholesale rep's 60 lines each) is cut short of [`MAX_BATCH`] instead of
+/// being refused whole, again and again, for its size. The other half is for the JSON around
+/// the entries. An entry larger than this goes alone.
+pub const PUSH_SEALED_BUDGET: usize = BODY_LIMIT / 2;
+
+/// What an entry costs in a push beyond its sealed text: its sequence number and id in JSON.
+pub const PUSH_ENTRY_OVERHEAD: usize = 96;
+
+/// How many of `sizes` (sealed lengths, in order) go in one push: as many as fit
+/// [`PUSH_SEALED_BUDGET`], and at least one.
+pub fn push_fits(sizes: impl IntoIterator<Item = usize>) -> usize {
+    let mut used = 0usize;
+    let mut taken = 0usize;
+    for size in sizes {
+        used = used.saturating_add(size.saturating_add(PUSH_ENTRY_OVERHEAD));
+        if taken > 0 && used > PUSH_SEALED_BUDGET {
+            break;
+        }
+        taken += 1;
+    }
+    taken
+}
+
 /// What a device did, queued in its outbox in the same transaction as the change itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

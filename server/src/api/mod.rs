@@ -33,8 +33,9 @@ use serde::de::DeserializeOwned;
 
 use crate::errors::AppError;
 
-/// Largest request body accepted, in bytes (1 MiB).
-pub const BODY_LIMIT: usize = 1 << 20;
+/// Largest request body accepted, in bytes (1 MiB): the protocol's, which devices size their
+/// pushes by.
+pub const BODY_LIMIT: usize = satchel_core::sync::protocol::BODY_LIMIT;
 
 /// A JSON body read by hand so that every failure is a JSON [`AppError`]: over the limit is
 /// `body_too_large`, anything unreadable or of the wrong shape is `malformed_json` with serde's

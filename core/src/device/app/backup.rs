@@ -16,7 +16,8 @@ impl<S: DeviceStore> Device<S> {
     /// The whole outbox as a backup made at `now`; `None` when nothing waits. Works locked.
     pub async fn backup(&self, now: DateTime<Utc>) -> Result<Option<Backup>, DeviceError> {
         let device = self.record().ok_or(DeviceError::NotSignedIn)?;
-        let outbox = self.outbox_batch(u32::MAX).await?;
+        // Whole, however large: a backup is a file, not a push.
+        let outbox = self.outbox_read(None, u32::MAX, false).await?;
         Ok((!outbox.sealed.is_empty()).then(|| Backup::new(device.device_id, now, outbox.sealed)))
     }
 }

@@ -15,10 +15,11 @@ use crate::device::records::{Counters, OutboxEntry, PullState};
 use crate::device::schema::{MetaKey, StoreId};
 use crate::device::store::{DeviceStore, Durability, Fetched, RawKey, RawValue, Read};
 use crate::sales::NumberRange;
-use crate::sync::protocol::{MutationResult, PullResponse, SealedMutation};
+use crate::sync::protocol::{push_fits, MutationResult, PullResponse, SealedMutation};
 use crate::vault::{Rng, Zeroizing};
 
 /// The oldest entries of the outbox, as pushed.
+#[derive(Clone)]
 pub struct Outbox {
     /// The sealed entries, in sequence order.
     pub sealed: Vec<SealedMutation>,
@@ -31,6 +32,13 @@ pub struct Outbox {
     pub committed_ms: Vec<(u64, u64)>,
     /// What the device has committed, for the server's high-water marks (issue 20).
     pub marks: crate::sync::marks::DeviceMarks,
+}
+
+impl Outbox {
+    /// The last sequence number in the batch (`None`: the batch is empty).
+    pub fn last_seq(&self) -> Option<u64> {
+        self.sealed.last().map(|e| e.seq)
+    }
 }
 
 /// The status panel's figures, read from the store (never guessed).
@@ -70,12 +78,23 @@ fn entries(fetched: Fetched) -> Vec<Option<OutboxEntry>> {
 }
 
 impl<S: DeviceStore> Device<S> {
-    /// The oldest `limit` sealed entries waiting for the server, and the document numbers left.
+    /// The oldest sealed entries waiting for the server (after sequence number `after`, when
+    /// given: the next batch, read while the one up to `after` is in flight), at most `limit`
+    /// and no more than fit one push's body ([`push_fits`]), and the document numbers left.
     /// Needs no key: a locked device pushes too.
-    pub async fn outbox_batch(&self, limit: u32) -> Result<Outbox, DeviceError> {
-        let f = self.store.read(vec![Read::First { store: StoreId::Outbox, limit }, meta_get(&[MetaKey::Counters])]).await?;
+    pub async fn outbox_batch(&self, after: Option<u64>, limit: u32) -> Result<Outbox, DeviceError> {
+        self.outbox_read(after, limit, true).await
+    }
+
+    /// The oldest `limit` entries after `after`; `fit`: no more than fit one push.
+    pub(super) async fn outbox_read(&self, after: Option<u64>, limit: u32, fit: bool) -> Result<Outbox, DeviceError> {
+        let entries = match after {
+            Some(seq) => Read::After { store: StoreId::Outbox, after: RawKey::Seq(seq), limit },
+            None => Read::First { store: StoreId::Outbox, limit },
+        };
+        let f = self.store.read(vec![entries, meta_get(&[MetaKey::Counters])]).await?;
         let mut f = f.into_iter();
-        let entries = f
+        let mut entries = f
             .next()
             .map(Fetched::records)
             .unwrap_or_default()
@@ -83,6 +102,9 @@ impl<S: DeviceStore> Device<S> {
             .map(|(_, v)| clear_value::<OutboxEntry>(Some(v)))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| DeviceError::Corrupt { what: "outbox".into() })?;
+        if fit {
+            entries.truncate(push_fits(entries.iter().map(|e| e.sealed.len())));
+        }
         let committed_ms = entries.iter().map(|e| (e.seq, e.committed_ms)).collect();
         let sealed = entries.into_iter().map(|e| SealedMutation { seq: e.seq, id: e.id, sealed: e.sealed }).collect();
         let counters: Counters = clear_value(f.next().and_then(|f| f.values().into_iter().next().flatten())).unwrap_or_default();
@@ -94,6 +116,25 @@ impl<S: DeviceStore> Device<S> {
         unused_ranges.truncate(crate::sync::marks::MAX_UNUSED_RANGES);
         let marks = crate::sync::marks::DeviceMarks { committed_seq: counters.next_seq.saturating_sub(1), unused_ranges };
         Ok(Outbox { sealed, numbers_left, receipts_left, committed_ms, marks })
+    }
+
+    /// Counts ranges an answer leased into a batch read before the answer was settled, as if
+    /// it had been read after: so the next push does not ask for a lease the device has.
+    pub fn count_leased(&self, outbox: &mut Outbox, leased: &[NumberRange]) {
+        let record = self.record();
+        let is_receipt = |r: &NumberRange| record.as_ref().is_some_and(|d| d.is_receipt_range(r));
+        for r in leased.iter().filter(|r| !r.is_empty()) {
+            if is_receipt(r) {
+                if let Some(left) = outbox.receipts_left.as_mut() {
+                    *left = left.saturating_add(r.len());
+                }
+            } else if !outbox.marks.unused_ranges.contains(r) {
+                outbox.numbers_left = outbox.numbers_left.saturating_add(r.len());
+                if outbox.marks.unused_ranges.len() < crate::sync::marks::MAX_UNUSED_RANGES {
+                    outbox.marks.unused_ranges.push(r.clone());
+                }
+            }
+        }
     }
 
     /// The status panel's figures, read from the store: an error here is shown as such, never
