@@ -9,7 +9,8 @@
 //    least 5,000 mutations/s end to end.
 //
 // Usage: node tests/bench/sync.mjs  (./build.sh bench runs it; needs the server binary and the
-// built module in www/pkg). Env: SATCHEL_BENCH_ORDERS (default 10000) to drain fewer.
+// built module in www/pkg). Env: SATCHEL_BENCH_ORDERS (default 10000) to drain fewer;
+// SATCHEL_BENCH_PKG=<dir> to load another build of the module (an earlier commit's, for a before/after).
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -20,7 +21,8 @@ import { startServer } from '../e2e/support/server.mjs';
 const PRODUCTS = 10_000;
 const OUTLETS = 2_000;
 const ORDERS = Number(process.env.SATCHEL_BENCH_ORDERS ?? 10_000);
-const PKG = resolve('www/pkg');
+// SATCHEL_BENCH_PKG: another build of the module (wasm-bindgen's output) to measure side by side.
+const PKG = resolve(process.env.SATCHEL_BENCH_PKG ?? 'www/pkg');
 
 const server = await startServer({
   timeoutMs: 120_000,
@@ -90,6 +92,20 @@ try {
   }, { n: ORDERS, outletIds, skus });
   console.log(`BENCH commit ${ORDERS} orders offline: ${(committed.ms / 1000).toFixed(1)} s (${(ORDERS / (committed.ms / 1000)).toFixed(0)} orders/s), outbox ${committed.pending}`);
   await context.setOffline(false);
+  // Each push's request and answer, timed in the page: the gaps between an answer and the next
+  // request are the device's own time (settling the answers, reading and sealing the next batch).
+  await page.evaluate(() => {
+    globalThis.pushTimes = [];
+    const original = globalThis.fetch;
+    globalThis.fetch = async (...args) => {
+      const url = String(args[0]?.url ?? args[0]);
+      if (!url.includes('/api/v1/sync/push')) return original(...args);
+      const sent = performance.now();
+      const response = await original(...args);
+      globalThis.pushTimes.push([sent, performance.now()]);
+      return response;
+    };
+  });
   const drained = await page.evaluate(async () => {
     const start = performance.now();
     for (;;) {
@@ -104,6 +120,12 @@ try {
     return { ms: performance.now() - start };
   });
   const rate = ORDERS / (drained.ms / 1000);
+  const times = await page.evaluate(() => globalThis.pushTimes);
+  if (times.length > 1) {
+    const inFlight = times.reduce((a, [s, e]) => a + (e - s), 0);
+    const between = times.slice(1).reduce((a, [s], i) => a + (s - times[i][1]), 0);
+    console.log(`device: ${times.length} pushes; ${(inFlight / times.length).toFixed(0)} ms in flight each (server, loopback, headers), ${(between / (times.length - 1)).toFixed(0)} ms between an answer and the next request`);
+  }
   if (process.env.RUST_LOG) {
     // The server's own time per push (its access log), to split the drain between the two sides.
     const ms = server.log().split('\n').filter((l) => l.includes('path=/api/v1/sync/push status=200')).map((l) => Number(/ms=(\d+)/.exec(l)?.[1] ?? 0));
