@@ -114,7 +114,7 @@ async fn a_corrupt_order_is_reported_and_skipped_never_hiding_the_others() {
     let raw = Db::open_existing(&name).await.expect("raw");
     let tx = raw.transaction(&["orders"], Mode::ReadWrite, Durability::Strict).expect("tx");
     let orders = tx.store("orders").expect("store");
-    let keys = orders.get_keys(None).await.expect("keys");
+    let keys = orders.get_keys(&JsValue::UNDEFINED, None).await.expect("keys");
     assert_eq!(keys.len(), 1);
     let damaged = js_sys::Uint8Array::from(&[1u8, 2, 3, 4][..]);
     orders.put(&keys[0], &damaged).await.expect("damage");
