@@ -122,6 +122,9 @@ impl SyncLoop {
 pub(crate) fn dispatch(inner: &Rc<Inner>, event: SyncEvent) {
     let sync = &inner.sync;
     if !sync.leader.get() {
+        // A batch read ahead belongs to the pass that read it: a tab that leads again later
+        // reads the outbox afresh (another tab may have sent and settled those entries).
+        sync.next_batch.borrow_mut().take();
         if matches!(event, SyncEvent::Wake(_) | SyncEvent::Reauthenticated) {
             post(inner, &serde_json::json!({"type": "wake"}));
         }
