@@ -261,9 +261,15 @@ impl Batch {
         self.lists
             .iter()
             .filter(|l| l.outlet_group == group)
+            // Built field by field: cloning the list whole would copy every price it has, for
+            // each order, only to drop them (and the filter looked each price up in `skus`).
             .map(|l| PriceList {
-                prices: l.prices.iter().filter(|(s, _)| skus.contains(&s.as_str())).map(|(s, p)| (s.clone(), *p)).collect(),
-                ..l.clone()
+                id: l.id.clone(),
+                outlet_group: l.outlet_group.clone(),
+                valid_from: l.valid_from,
+                valid_until: l.valid_until,
+                prices_include_tax: l.prices_include_tax,
+                prices: skus.iter().filter_map(|s| l.prices.get_key_value(*s)).map(|(s, p)| (s.clone(), *p)).collect(),
             })
             .collect()
     }
