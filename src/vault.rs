@@ -308,6 +308,9 @@ pub(crate) async fn unlock(inner: &Rc<Inner>, pin: &str) -> Result<(), SatchelEr
     persist_lock(inner).await?;
     install_keys(inner, keys, kek).await?;
     crate::telemetry::unlocked(inner).await;
+    // A pass that ran locked pushed but could not pull or upload photos (a driver back online
+    // before unlocking: the day's end waits on its signature): they go now.
+    crate::sync_loop::dispatch(inner, satchel_core::sync::engine::SyncEvent::Wake(satchel_core::sync::engine::WakeReason::Unlocked));
     // Second copies of other devices' outboxes that could not be sent at sign-in (offline).
     let again = inner.clone();
     wasm_bindgen_futures::spawn_local(async move {

@@ -179,13 +179,20 @@ test('delivery day: offline from start to end at 360x740, then the server settle
     // The day closed: the workspace locks.
     await tid(page, 'unlock-pin').waitFor({ timeout: 10_000 });
 
-    // Online: everything syncs, the end last.
+    // Online while still locked: the sealed outbox goes at once (the push needs no key), but
+    // the pull and the photo uploads need the unlocked workspace. The driver unlocks only after
+    // the server holds the day; unlocking must then send the waiting uploads (it once did not:
+    // the loop stayed idle until something else woke it, and the day's end never settled).
     await context.setOffline(false);
+    const token = await supervisorToken(server.url);
+    let days = [];
+    for (const until = Date.now() + SYNC_TIMEOUT * 2; days.length === 0 && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      ({ days } = await getJson(server.url, '/api/v1/days', token));
+    }
+    assert.equal(days.length, 1, 'the locked phone pushed the day');
     await unlock(page);
     await waitForBadge(page, 0, SYNC_TIMEOUT * 2);
-
-    const token = await supervisorToken(server.url);
-    const { days } = await getJson(server.url, '/api/v1/days', token);
     assert.equal(days.length, 1);
     // The outbox is empty once the pushes are answered (the stops with photos and signatures, and
     // the end with its signature, answered `deferred`); they settle on the server as their

@@ -38,6 +38,9 @@ pub enum WakeReason {
     Visible,
     /// The user asked to sync now.
     Manual,
+    /// The workspace was unlocked: a pull (and the photo uploads before it) cannot run locked,
+    /// so what a locked pass left undone runs now.
+    Unlocked,
 }
 
 /// How a push attempt ended, as seen by the shell.
@@ -393,7 +396,7 @@ mod tests {
 
     #[test]
     fn start_and_manual_pull_even_with_nothing_to_push() {
-        for reason in [WakeReason::Start, WakeReason::Manual, WakeReason::Online, WakeReason::Visible] {
+        for reason in [WakeReason::Start, WakeReason::Manual, WakeReason::Online, WakeReason::Visible, WakeReason::Unlocked] {
             let mut e = SyncEngine::default();
             assert_eq!(e.step(SyncEvent::Wake(reason), 0), vec![CancelTimer, PushBatch], "{reason:?}: push first");
             assert_eq!(e.step(NOTHING, 0), vec![PullPage], "{reason:?}: then pull");
@@ -571,7 +574,7 @@ mod tests {
         let busy = SyncEvent::PushFinished(PushOutcome::RetryLater { after_ms: 30_000 });
         assert_eq!(e.step(busy, 0), vec![WakeAfter(30_000)]);
         assert_eq!(e.phase(), Phase::BackingOff);
-        for reason in [WakeReason::Committed, WakeReason::Online, WakeReason::Visible, WakeReason::Manual, WakeReason::Start] {
+        for reason in [WakeReason::Committed, WakeReason::Online, WakeReason::Visible, WakeReason::Manual, WakeReason::Start, WakeReason::Unlocked] {
             assert_eq!(e.step(SyncEvent::Wake(reason), 0), vec![], "{reason:?} waits for the server's time");
             assert_eq!(e.phase(), Phase::BackingOff);
         }
