@@ -11,33 +11,23 @@
 //   line count.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { serverOrders } from './support/api.mjs';
-import { launchBrowser } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
-import { startStatic } from './support/static.mjs';
+import { siteAndBrowser } from './support/site.mjs';
 
 const WORKSPACE = '/node_modules/@satchel/engine/workspace/satchel.js';
 
-let site;
-let browser;
-before(async () => {
-  site = await startStatic();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await site?.stop();
-});
+const shared = siteAndBrowser();
 
 test('a backlog of large and small orders drains in pipelined pushes the server takes, each order once', { timeout: 240_000 }, async () => {
-  const server = await startServer({ env: { SATCHEL_ALLOWED_ORIGINS: site.origin } });
-  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const server = await startServer({ env: { SATCHEL_ALLOWED_ORIGINS: shared.site.origin } });
+  const context = await shared.browser.newContext({ serviceWorkers: 'block' });
   try {
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error('page error:', e));
-    await page.goto(`${site.url}/plain/empty.html`);
+    await page.goto(`${shared.site.url}/plain/empty.html`);
     const r = await page.evaluate(
       async ({ pkg, serverUrl }) => {
         const m = await import(pkg);

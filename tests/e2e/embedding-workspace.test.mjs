@@ -9,33 +9,23 @@
 //   number quantity, commits an order and syncs it: the server holds it once.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import { serverOrders } from './support/api.mjs';
-import { launchBrowser } from './support/browser.mjs';
 import { startServer } from './support/server.mjs';
-import { startStatic } from './support/static.mjs';
+import { siteAndBrowser } from './support/site.mjs';
 
 const WORKSPACE = '/node_modules/@satchel/engine/workspace/satchel.js';
 
 describe('the offline workspace from another origin, from the packaged files', () => {
-  let site;
-  let browser;
-  before(async () => {
-    site = await startStatic();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.stop();
-  });
+  const shared = siteAndBrowser();
 
   /** Runs `steps` (a function of the module, the server URL and a fresh db name) in the page. */
   async function inPage(serverUrl, body) {
-    const context = await browser.newContext({ serviceWorkers: 'block' });
+    const context = await shared.browser.newContext({ serviceWorkers: 'block' });
     try {
       const page = await context.newPage();
-      await page.goto(`${site.url}/plain/empty.html`);
+      await page.goto(`${shared.site.url}/plain/empty.html`);
       return await page.evaluate(
         async ({ pkg, serverUrl, body }) => {
           const m = await import(pkg);
@@ -61,14 +51,14 @@ describe('the offline workspace from another origin, from the packaged files', (
       );
       assert.equal(r?.name, 'SatchelError');
       assert.equal(r.code, 'cors_refused', r.message);
-      assert.ok(r.message.includes(site.origin) && r.message.includes('SATCHEL_ALLOWED_ORIGINS'), r.message);
+      assert.ok(r.message.includes(shared.site.origin) && r.message.includes('SATCHEL_ALLOWED_ORIGINS'), r.message);
     } finally {
       await server.stop();
     }
   });
 
   test('an allowed origin signs in, orders and syncs exactly once', async () => {
-    const server = await startServer({ env: { SATCHEL_ALLOWED_ORIGINS: `https://erp.example.com,${site.origin}` } });
+    const server = await startServer({ env: { SATCHEL_ALLOWED_ORIGINS: `https://erp.example.com,${shared.site.origin}` } });
     try {
       const r = await inPage(
         server.url,

@@ -15,33 +15,24 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import { launchBrowser } from './support/browser.mjs';
 import { SERVER_BIN } from './support/server.mjs';
-import { PACKAGE_DIR, startStatic } from './support/static.mjs';
+import { siteAndBrowser } from './support/site.mjs';
+import { PACKAGE_DIR } from './support/static.mjs';
 
 const PKG = '/node_modules/@satchel/engine';
 
 describe('ERP embedding kit, from the packaged files', () => {
-  let site;
-  let browser;
-  before(async () => {
-    site = await startStatic();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await site?.stop();
-  });
+  const shared = siteAndBrowser();
 
   async function open(path) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+    const context = await shared.browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    await page.goto(`${site.url}${path}`);
+    await page.goto(`${shared.site.url}${path}`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     return { context, page, errors };
   }
@@ -84,7 +75,7 @@ describe('ERP embedding kit, from the packaged files', () => {
       assert.match(status, /^validation \(unknown_jurisdiction\) at "place_of_supply"/, status);
       assert.equal(await page.textContent('#total'), '–');
       assert.deepEqual(errors, []);
-      const outside = site.requests.filter((p) => !p.startsWith(`${PKG}/`) && !p.startsWith('/plain/') && p !== '/favicon.ico');
+      const outside = shared.site.requests.filter((p) => !p.startsWith(`${PKG}/`) && !p.startsWith('/plain/') && p !== '/favicon.ico');
       assert.deepEqual(outside, [], 'the page needs nothing but the package');
     } finally {
       await context.close();
