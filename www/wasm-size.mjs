@@ -109,6 +109,26 @@ export function crateOf(name) {
   return crate;
 }
 
+/**
+ * What kind of code a function is, whatever crate it counts for: the costs that cut across
+ * crates (a type's JSON decoder is partly serde_json's `deserialize_struct`, partly the derive's
+ * visitor in the type's own crate). The first rule that matches wins.
+ */
+const KINDS = [
+  ['JSON decoding (serde Deserialize)', /deserializ|Deserializ|visit_|Visitor|MapAccess|SeqAccess|EnumAccess/],
+  ['JSON encoding (serde Serialize)', /serializ|Serializ/],
+  ['async exports (future_to_promise bodies)', /future_to_promise/],
+  ['BTreeMap/BTreeSet', /btree/],
+  ['formatting (core::fmt)', /core\.\.fmt|Display|Debug/],
+  ['drop and clone glue', /drop_in_place|[Cc]lone/],
+  ['crypto (X25519, AES-GCM, SHA-2, HKDF)', /^_ZN\d+(curve25519_dalek|x25519_dalek|aes|aes_gcm|ghash|polyval|sha2|hkdf|hmac|digest|cipher|ctr|universal_hash|aead)\d|as\$u20\$(aes|sha2|polyval|digest)\.\./],
+];
+
+export function kindOf(name) {
+  for (const [kind, re] of KINDS) if (re.test(name)) return kind;
+  return 'the rest';
+}
+
 export function sizeReport(bytes) {
   const secs = sections(bytes);
   if (!secs.has('name')) throw new Error('the module has no name section (run this before wasm-opt)');
@@ -124,13 +144,19 @@ export function sizeReport(bytes) {
     at = body + size;
   }
   const byCrate = new Map();
-  for (const f of functions) byCrate.set(f.crate, (byCrate.get(f.crate) ?? 0) + f.bytes);
+  const byKind = new Map();
+  for (const f of functions) {
+    byCrate.set(f.crate, (byCrate.get(f.crate) ?? 0) + f.bytes);
+    const kind = kindOf(f.name);
+    byKind.set(kind, (byKind.get(kind) ?? 0) + f.bytes);
+  }
   const code = functions.reduce((sum, f) => sum + f.bytes, 0);
   const [dataStart, dataEnd] = secs.get(11) ?? [0, 0];
   return {
     code_bytes: code,
     data_bytes: dataEnd - dataStart,
     crates: [...byCrate].map(([crate, b]) => ({ crate, bytes: b })).sort((a, b) => b.bytes - a.bytes),
+    kinds: [...byKind].map(([kind, b]) => ({ kind, bytes: b })).sort((a, b) => b.bytes - a.bytes),
     largest: functions.sort((a, b) => b.bytes - a.bytes).slice(0, 10),
   };
 }
@@ -159,6 +185,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`code by crate, before wasm-opt (${file.split('/').pop()}): ${kb(report.code_bytes).trim()} of code, ${kb(report.data_bytes).trim()} of data`);
   for (const { crate, bytes } of report.crates.slice(0, 14)) {
     console.log(`  ${crate.padEnd(28)}${kb(bytes)} ${((100 * bytes) / report.code_bytes).toFixed(1).padStart(5)} %`);
+  }
+  console.log('  by kind, across crates:');
+  for (const { kind, bytes } of report.kinds) {
+    console.log(`  ${kind.padEnd(44)}${kb(bytes)} ${((100 * bytes) / report.code_bytes).toFixed(1).padStart(5)} %`);
   }
   console.log('  largest functions:');
   for (const f of report.largest.slice(0, 6)) console.log(`  ${kb(f.bytes)}  ${shortName(f.name)}`);
