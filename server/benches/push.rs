@@ -29,6 +29,10 @@ use satchel_server::Config;
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The server binary's allocator (src/main.rs), so that the bench measures what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod common;
 use common::{admin_url, create_database, Backend, PG_URL_VAR};
 
