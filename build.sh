@@ -267,6 +267,8 @@ run_bench() {
   SATCHEL_SERVER_BIN=target/debug/satchel-server node tests/bench/unlock.mjs
   log "The first screen: a first visit on slow 4G and a cold start offline, CPU 4x (issue 17)"
   SATCHEL_SERVER_BIN=target/debug/satchel-server node tests/bench/first-screen.mjs
+  log "Does Chromium reuse the compiled module on a cold start offline? (issue 17)"
+  SATCHEL_SERVER_BIN=target/debug/satchel-server node tests/bench/wasm-code-cache.mjs
   log "Sync in the browser against the server (release build, SQLite): initial pull of 10,000 products + 2,000 outlets, drain of 10,000 queued orders"
   cargo build --release -p satchel-server
   SATCHEL_SERVER_BIN=target/release/satchel-server node tests/bench/sync.mjs
