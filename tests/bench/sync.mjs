@@ -12,7 +12,7 @@
 // built module in www/pkg). Env: SATCHEL_BENCH_ORDERS (default 10000) to drain fewer;
 // SATCHEL_BENCH_PKG=<dir> to load another build of the module (an earlier commit's, for a before/after).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ARGS, CHROMIUM } from '../e2e/support/browser.mjs';
@@ -106,6 +106,14 @@ try {
       return response;
     };
   });
+  // SATCHEL_BENCH_CPUPROFILE=<file>: the page's CPU profile of the drain, for DevTools (load the
+  // module with its names, SATCHEL_BENCH_PKG=<wasm-bindgen output of the unoptimized build>).
+  const profiler = process.env.SATCHEL_BENCH_CPUPROFILE ? await context.newCDPSession(page) : null;
+  if (profiler) {
+    await profiler.send('Profiler.enable');
+    await profiler.send('Profiler.setSamplingInterval', { interval: 200 });
+    await profiler.send('Profiler.start');
+  }
   const drained = await page.evaluate(async () => {
     const start = performance.now();
     for (;;) {
@@ -119,6 +127,10 @@ try {
     }
     return { ms: performance.now() - start };
   });
+  if (profiler) {
+    const { profile } = await profiler.send('Profiler.stop');
+    writeFileSync(process.env.SATCHEL_BENCH_CPUPROFILE, JSON.stringify(profile));
+  }
   const rate = ORDERS / (drained.ms / 1000);
   const times = await page.evaluate(() => globalThis.pushTimes);
   if (times.length > 1) {

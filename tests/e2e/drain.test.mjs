@@ -44,6 +44,19 @@ test('a backlog of large and small orders drains in pipelined pushes the server 
           const c = await ws.commitOrder({ outlet_id: outlet.id, kind: 'return', business_date: today, lines }, undefined, undefined);
           committed.push({ order_id: c.order_id, seq: c.seq, total: c.total, lines: lines.length });
         }
+        // The outbox's second copy (Cache Storage): one entry per queued order, written after
+        // each commit; emptied again as the answers come (a push's deletes go together).
+        const copyEntries = async () => {
+          const names = (await caches.keys()).filter((k) => k.startsWith('satchel-outbox-'));
+          let n = 0;
+          for (const name of names) n += (await (await caches.open(name)).keys()).length;
+          return n;
+        };
+        const copyUntil = async (want) => {
+          for (let i = 0; i < 100 && (await copyEntries()) !== want; i++) await new Promise((res) => setTimeout(res, 100));
+          return copyEntries();
+        };
+        const copyBefore = await copyUntil(committed.length);
         // Every push as it goes: its size, its entries, how many were in flight with it.
         const pushes = [];
         let inFlight = 0;
@@ -69,12 +82,15 @@ test('a backlog of large and small orders drains in pipelined pushes the server 
           if ((await ws.pendingCount()) > 0) await new Promise((res) => setTimeout(res, 250));
         }
         const orders = await ws.orders();
-        return { committed, pushes, mostInFlight, pending: await ws.pendingCount(), orders, status: await ws.status() };
+        const copyAfter = await copyUntil(0);
+        return { committed, pushes, mostInFlight, pending: await ws.pendingCount(), orders, status: await ws.status(), copyBefore, copyAfter };
       },
       { pkg: WORKSPACE, serverUrl: server.url },
     );
     assert.equal(r.pending, 0, `the outbox emptied (${JSON.stringify(r.status)})`);
     assert.equal(r.mostInFlight, 1, 'one push in flight at a time');
+    assert.equal(r.copyBefore, r.committed.length, "the outbox's second copy held every queued order");
+    assert.equal(r.copyAfter, 0, "the second copy let go of every answered entry");
     const sent = r.pushes.flatMap((p) => p.seqs);
     assert.deepEqual(sent, [...sent].sort((a, b) => a - b), 'entries went in sequence order');
     assert.equal(new Set(sent).size, sent.length, 'no entry was sent twice');
