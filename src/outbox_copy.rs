@@ -40,7 +40,8 @@ async fn open(name: &str) -> Result<Cache, JsValue> {
 /// One write to repeat.
 enum CopyOp {
     Put(u64, String),
-    Delete(u64),
+    /// Delete these entries: consecutive deletes (a push's answers) are queued as one.
+    Delete(Vec<u64>),
     Clear,
     /// Add these entries (the outbox as it stands).
     Fill(Vec<(u64, String)>),
@@ -88,7 +89,16 @@ impl OutboxCopy {
                 let copy = match op {
                     RawOp::Put { store: StoreId::Outbox, key: RawKey::Seq(seq), value: RawValue::Text(t) }
                     | RawOp::Add { store: StoreId::Outbox, key: RawKey::Seq(seq), value: RawValue::Text(t) } => CopyOp::Put(*seq, t.clone()),
-                    RawOp::Delete { store: StoreId::Outbox, key: RawKey::Seq(seq) } => CopyOp::Delete(*seq),
+                    RawOp::Delete { store: StoreId::Outbox, key: RawKey::Seq(seq) } => {
+                        // Deleting distinct entries in any order is the same, so a delete joins
+                        // the one queued just before it (nothing was queued between them).
+                        if let Some(CopyOp::Delete(seqs)) = queue.back_mut() {
+                            seqs.push(*seq);
+                            queued = true;
+                            continue;
+                        }
+                        CopyOp::Delete(vec![*seq])
+                    }
                     RawOp::Clear { store: StoreId::Outbox } => CopyOp::Clear,
                     _ => continue,
                 };
@@ -119,41 +129,13 @@ impl OutboxCopy {
             loop {
                 let Some(device) = *inner.device.borrow() else { break };
                 let Some(op) = inner.queue.borrow_mut().pop_front() else { break };
-                let result = match op {
-                    CopyOp::Delete(seq) => {
-                        // A push's answers delete a batch of entries at once: the deletes queued
-                        // together go through one handle on the cache, side by side.
-                        let mut seqs = vec![seq];
-                        let mut queue = inner.queue.borrow_mut();
-                        while let Some(CopyOp::Delete(next)) = queue.front() {
-                            seqs.push(*next);
-                            queue.pop_front();
-                        }
-                        drop(queue);
-                        delete(device, &seqs).await
-                    }
-                    op => apply(device, op).await,
-                };
-                if let Err(e) = result {
+                if let Err(e) = apply(device, op).await {
                     web_sys::console::warn_2(&"satchel: the outbox's second copy could not be written:".into(), &e);
                 }
             }
             inner.draining.set(false);
         });
     }
-}
-
-/// Deletes the entries of `seqs` from `device`'s copy: one `caches.open` for all of them (it was
-/// a third of the copy's cost in a drain), the deletes sent together and awaited together.
-/// Deleting distinct entries in any order is the same; a put of one of them queued after them
-/// is not part of this run.
-async fn delete(device: Uuid, seqs: &[u64]) -> Result<(), JsValue> {
-    let cache = open(&format!("{PREFIX}{device}")).await?;
-    let deletes: Vec<JsFuture> = seqs.iter().map(|seq| JsFuture::from(cache.delete_with_str(&url(*seq)))).collect();
-    for result in futures::future::join_all(deletes).await {
-        result?;
-    }
-    Ok(())
 }
 
 async fn apply(device: Uuid, op: CopyOp) -> Result<(), JsValue> {
@@ -164,7 +146,15 @@ async fn apply(device: Uuid, op: CopyOp) -> Result<(), JsValue> {
             let response = Response::new_with_opt_str(Some(&text))?;
             JsFuture::from(cache.put_with_str(&url(seq), &response)).await?;
         }
-        CopyOp::Delete(seq) => delete(device, &[seq]).await?,
+        CopyOp::Delete(seqs) => {
+            // One `caches.open` for all of them (per entry, it was a third of the copy's cost in
+            // a drain), the deletes sent side by side and awaited together.
+            let cache = open(&name).await?;
+            let deletes: Vec<JsFuture> = seqs.iter().map(|seq| JsFuture::from(cache.delete_with_str(&url(*seq)))).collect();
+            for result in futures::future::join_all(deletes).await {
+                result?;
+            }
+        }
         CopyOp::Clear => {
             if let Some(storage) = caches() {
                 JsFuture::from(storage.delete(&name)).await?;

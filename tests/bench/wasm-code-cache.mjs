@@ -14,7 +14,7 @@ import { join } from 'node:path';
 
 import { chromium } from 'playwright-core';
 import { ARGS, CHROMIUM, PHONE } from '../e2e/support/browser.mjs';
-import { signIn, unlock } from '../e2e/support/app.mjs';
+import { signIn, unlock, waitForServiceWorker } from '../e2e/support/app.mjs';
 import { startServer } from '../e2e/support/server.mjs';
 
 const STARTS = 4;
@@ -45,10 +45,7 @@ try {
   const first = await context.newPage();
   await first.goto(`${server.url}/`);
   await signIn(first, 'rep1', 'rep1-demo');
-  await first.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    if (!navigator.serviceWorker.controller) await new Promise((ok) => navigator.serviceWorker.addEventListener('controllerchange', ok, { once: true }));
-  });
+  await waitForServiceWorker(first);
   await first.close();
   await context.setOffline(true);
   const starts = [];
