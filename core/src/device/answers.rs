@@ -8,7 +8,9 @@
 //! at, and the leases the answer brought are added to the counters.
 //!
 //! An order the server applied keeps counting on top of the server's figures until the next
-//! complete pull brings the figures that include it ([`super::records::LocalOrder::awaiting_pull`]).
+//! complete pull brings the figures that include it ([`super::records::LocalOrder::awaiting_pull`]):
+//! it is marked with the number of pulls completed when the answer was settled, read in the
+//! settling transaction.
 
 use std::collections::HashMap;
 
@@ -54,12 +56,16 @@ pub fn target_key(order_key: &str) -> Option<(super::schema::StoreId, RawKey)> {
     }
 }
 
-/// An order told `outcome`.
-pub fn told_order(order: &LocalOrder, outcome: &Outcome) -> LocalOrder {
+/// An order told `outcome`, with `pulls_completed` pulls completed on the device.
+pub fn told_order(order: &LocalOrder, outcome: &Outcome, pulls_completed: u64) -> LocalOrder {
     let mut next = order.clone();
     next.fate = order.fate.told(outcome);
     // Newly applied: the server's figures on this device do not include it until the next pull.
-    next.awaiting_pull = next.fate.is_applied() && (!order.fate.is_applied() || order.awaiting_pull);
+    next.awaiting_pull = match (next.fate.is_applied(), order.fate.is_applied()) {
+        (false, _) => None,
+        (true, false) => Some(pulls_completed),
+        (true, true) => order.awaiting_pull,
+    };
     next
 }
 
@@ -72,11 +78,11 @@ pub fn told_task(task: &LocalTask, outcome: &Outcome) -> LocalTask {
     next
 }
 
-fn settle_targets(answers: &[(&MutationResult, &str)], targets: &HashMap<String, Target>, plan: &mut WritePlan, done: &mut Settled) {
+fn settle_targets(answers: &[(&MutationResult, &str)], targets: &HashMap<String, Target>, pulls_completed: u64, plan: &mut WritePlan, done: &mut Settled) {
     for (r, order_key) in answers {
         match targets.get(*order_key) {
             Some(Target::Order(o)) => {
-                let next = told_order(o, &r.outcome);
+                let next = told_order(o, &r.outcome, pulls_completed);
                 if o.fate.is_pending() {
                     done.orders.push(next.clone());
                 }
@@ -125,7 +131,7 @@ pub fn answered<'a>(results: &'a [MutationResult], entries: &'a [Option<OutboxEn
 
 /// Settles answers while unlocked, with what was read in the transaction: the outbox entries
 /// (in the order of `results`), the records their `order_key`s name, the unanswered outlet
-/// edits, the counters and the latency samples.
+/// edits, the counters, the pulls completed and the latency samples.
 #[allow(clippy::too_many_arguments)]
 pub fn settle(
     results: &[MutationResult],
@@ -133,6 +139,7 @@ pub fn settle(
     targets: &HashMap<String, Target>,
     edits: Vec<PendingOutletEdit>,
     counters: &Counters,
+    pulls_completed: u64,
     mut latency: Vec<u64>,
     new_ranges: &[NumberRange],
     now_ms: u64,
@@ -148,7 +155,7 @@ pub fn settle(
     }
     done.applied = answered.len();
     let pairs: Vec<(&MutationResult, &str)> = answered.iter().map(|(r, e)| (*r, e.order_key.as_str())).collect();
-    settle_targets(&pairs, targets, &mut plan, &mut done);
+    settle_targets(&pairs, targets, pulls_completed, &mut plan, &mut done);
     forget_edits(edits, &answered.iter().map(|(r, _)| r.seq).collect::<Vec<_>>(), &mut plan);
     keep_latency(latency, &mut plan);
     plan.counters = with_ranges(counters, new_ranges);
@@ -172,14 +179,15 @@ pub fn keep(results: &[MutationResult], entries: &[Option<OutboxEntry>], counter
 }
 
 /// Settles the answers kept while locked (at unlock): onto their records, and out of `acks`.
-pub fn settle_kept(acks: &[Ack], targets: &HashMap<String, Target>, edits: Vec<PendingOutletEdit>) -> (WritePlan, Settled) {
+/// `pulls_completed` as read in the settling transaction.
+pub fn settle_kept(acks: &[Ack], targets: &HashMap<String, Target>, edits: Vec<PendingOutletEdit>, pulls_completed: u64) -> (WritePlan, Settled) {
     let mut plan = WritePlan::new();
     let mut done = Settled { applied: acks.len(), ..Settled::default() };
     for a in acks {
         plan.delete(RecordId::Ack(a.result.seq));
     }
     let pairs: Vec<(&MutationResult, &str)> = acks.iter().map(|a| (&a.result, a.order_key.as_str())).collect();
-    settle_targets(&pairs, targets, &mut plan, &mut done);
+    settle_targets(&pairs, targets, pulls_completed, &mut plan, &mut done);
     forget_edits(edits, &acks.iter().map(|a| a.result.seq).collect::<Vec<_>>(), &mut plan);
     (plan, done)
 }

@@ -146,7 +146,7 @@ pub fn plan(p: &Prepared, counters: &Counters, device: &DeviceRecord, now_ms: u6
         mutation_id: p.mutation_id,
         task_id: p.task_id.clone(),
         fate: Fate::Pending,
-        awaiting_pull: false,
+        awaiting_pull: None,
     };
     let mutation = Mutation {
         device_id: device.device_id,

@@ -321,7 +321,7 @@ pub fn plan_receipt(
     shift.record_receipt(checked.figures).map_err(shift_error)?;
     let seq = next.next_seq;
     next.next_seq += 1;
-    let order = LocalOrder { document: document.clone(), seq, mutation_id, task_id: None, fate: Fate::Pending, awaiting_pull: false };
+    let order = LocalOrder { document: document.clone(), seq, mutation_id, task_id: None, fate: Fate::Pending, awaiting_pull: None };
     let mutation = Mutation { device_id, seq, id: mutation_id, body: MutationBody::SalesOrderCreate(Box::new(document)), created_at: now, depends_on: p.depends_on.clone() };
     let mut cs = counter.clone();
     if let Some(o) = cs.open.as_mut() {

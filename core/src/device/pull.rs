@@ -6,8 +6,10 @@
 //! derived ([`super::state`]), so a page never overwrites an unacknowledged change and nothing is
 //! subtracted twice. A task keeps this device's completion; a task deleted on the server while
 //! its completion waits for an answer stays until answered. A `mutation_result` settles the order
-//! or completion it concerns, the same way a push answer does. The last page of a pull clears
-//! `awaiting_pull` on the orders answered before it: the figures it brought include them.
+//! or completion it concerns, the same way a push answer does. The last page of a pull counts a
+//! completed pull ([`PullState::pulls_completed`]): the orders a push's answer marked before it
+//! no longer count on top of the server's figures, which now include them. No order is read or
+//! rewritten for that.
 
 use std::collections::HashMap;
 
@@ -50,7 +52,7 @@ pub struct PageOutcome {
 
 /// The ids of the records [`merge`] needs read: the page's tasks and the targets of its
 /// mutation results this tab knows of. `true` when a result concerns a mutation this tab does
-/// not know, and on a pull's last page: then every order and task is read.
+/// not know: then every order and task is read.
 pub fn wanted(state: &DeviceState, page: &PullResponse) -> (Vec<RecordId>, bool) {
     let mut ids = Vec::new();
     let mut scan = false;
@@ -64,9 +66,6 @@ pub fn wanted(state: &DeviceState, page: &PullResponse) -> (Vec<RecordId>, bool)
             _ => {}
         }
     }
-    // The last page clears `awaiting_pull` on the orders answered before it: they are read in
-    // the page's own transaction, not taken from this tab's memory.
-    scan |= !page.has_more;
     ids.sort();
     ids.dedup();
     (ids, scan)
@@ -174,9 +173,9 @@ pub fn merge(state: &DeviceState, page: &PullResponse, mut inputs: PageInputs) -
                     match inputs.targets.get(&r.id) {
                         Some(Target::Order(o)) => {
                             let base = orders.get(&r.id).unwrap_or(o);
-                            let mut next = told_order(base, &r.outcome);
+                            let mut next = told_order(base, &r.outcome, inputs.pull.pulls_completed);
                             // The page that tells the outcome brings the figures that include it.
-                            next.awaiting_pull = false;
+                            next.awaiting_pull = None;
                             orders.insert(r.id, next);
                             told.push(r.id);
                         }
@@ -204,24 +203,11 @@ pub fn merge(state: &DeviceState, page: &PullResponse, mut inputs: PageInputs) -
         complete: (inputs.pull.complete && !page.reset) || !page.has_more,
         remaining: page.remaining,
         pulled_at: Some(page.server_time.to_rfc3339()),
+        // Counted in the page's transaction, after whatever another tab counted.
+        pulls_completed: inputs.pull.pulls_completed.saturating_add(u64::from(!page.has_more)),
     };
     plan.put(Record::Meta(MetaRecord::Pull(state_after)));
     if !page.has_more {
-        // The figures of a complete pull include every order answered before it.
-        // Read in this transaction (`wanted` scans on a last page): another tab may have been
-        // answered since this tab last refreshed.
-        let waiting: Vec<LocalOrder> = inputs
-            .targets
-            .values()
-            .filter_map(|t| match t {
-                Target::Order(o) if o.awaiting_pull && !orders.contains_key(&o.mutation_id) => Some(o.clone()),
-                _ => None,
-            })
-            .collect();
-        for mut o in waiting {
-            o.awaiting_pull = false;
-            orders.insert(o.mutation_id, o);
-        }
         plan.delete(RecordId::Meta(MetaKey::LegacyVanStock));
         let currency = plan_sales_currency(&plan)
             .or_else(|| state.sales().and_then(|s| s.settings.as_ref()).map(|s| s.currency.clone()))

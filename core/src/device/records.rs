@@ -123,20 +123,27 @@ pub struct LocalOrder {
     pub task_id: Option<String>,
     /// What became of it.
     pub fate: Fate,
-    /// Applied by the server, and no complete pull since: the server's figures on this device
-    /// (van, outlet balance) do not include it yet, so its effects still count on top of them.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub awaiting_pull: bool,
+    /// Applied by the server when the device had completed `n` pulls
+    /// ([`PullState::pulls_completed`]), and told so by a push's answer: the server's figures
+    /// on this device (van, outlet balance) do not include it until a later pull completes, so
+    /// until then its effects still count on top of them. `None`: nothing awaited (not applied,
+    /// or told by a pull page, which brings the figures that include it).
+    ///
+    /// A watermark, not a flag: a pull's last page moves one counter instead of reading and
+    /// rewriting every order still awaiting it.
+    #[serde(default, rename = "awaiting_pull_after", skip_serializing_if = "Option::is_none")]
+    pub awaiting_pull: Option<u64>,
 }
 
 impl LocalOrder {
     /// Whether its effects (what it took from the van, what it adds to the outlet's balance)
     /// are missing from the server's figures this device holds: not answered yet, deferred by
     /// the server, or applied after the last complete pull.
-    pub fn counts_on_top(&self) -> bool {
+    /// `pulls_completed`: the device's [`PullState::pulls_completed`].
+    pub fn counts_on_top(&self, pulls_completed: u64) -> bool {
         match self.fate {
             Fate::Pending | Fate::Deferred { .. } => true,
-            Fate::Applied | Fate::Flagged { .. } => self.awaiting_pull,
+            Fate::Applied | Fate::Flagged { .. } => self.awaiting_pull.is_some_and(|n| n >= pulls_completed),
             Fate::Rejected { .. } | Fate::Held { .. } | Fate::Discarded { .. } => false,
         }
     }
@@ -169,8 +176,11 @@ struct StoredOrder {
     task_id: Option<String>,
     #[serde(default)]
     fate: Option<Fate>,
+    /// Format 5 before the watermark: a flag, cleared by the next complete pull.
     #[serde(default)]
     awaiting_pull: bool,
+    #[serde(default)]
+    awaiting_pull_after: Option<u64>,
     #[serde(default)]
     status: Option<Status>,
     #[serde(default)]
@@ -186,7 +196,9 @@ impl From<StoredOrder> for LocalOrder {
             mutation_id: s.mutation_id.unwrap_or_default(),
             task_id: s.task_id,
             fate,
-            awaiting_pull: s.awaiting_pull,
+            // A flag of before the watermark was written when the pull counter did not exist
+            // (0 until the next complete pull, which clears it as the flag's pull would have).
+            awaiting_pull: s.awaiting_pull_after.or(s.awaiting_pull.then_some(0)),
         }
     }
 }
@@ -340,6 +352,10 @@ pub struct PullState {
     pub remaining: u64,
     /// When the last page was applied (the server's clock, RFC 3339).
     pub pulled_at: Option<String>,
+    /// Pulls completed on this device (their last page applied). Never decreases, not even on
+    /// a reset: the orders' [`LocalOrder::awaiting_pull`] watermarks are measured against it.
+    #[serde(default)]
+    pub pulls_completed: u64,
 }
 
 /// Settings, role and price lists (`meta/sales`).

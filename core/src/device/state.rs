@@ -8,7 +8,8 @@
 //! and of an outlet's credit is **derived**: the server's figure plus the effects of this device's
 //! orders the server's figures do not include yet ([`LocalOrder::counts_on_top`]), kept up to
 //! date incrementally: replacing an order first takes its old contribution out, so nothing is
-//! ever counted twice.
+//! ever counted twice. When a pull completes (the pull state's counter moves), the sum is taken
+//! again over the orders in memory.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -42,8 +43,8 @@ pub struct OnTop {
 }
 
 impl OnTop {
-    fn add(&mut self, order: &LocalOrder, sign: Decimal) {
-        if !order.counts_on_top() {
+    fn add(&mut self, order: &LocalOrder, sign: Decimal, pulls_completed: u64) {
+        if !order.counts_on_top(pulls_completed) {
             return;
         }
         *self.balance.entry(order.outlet_id().to_string()).or_default() += sign * sales::balance_effect(&order.document);
@@ -266,7 +267,18 @@ impl DeviceState {
             MetaRecord::Uploads(u) => self.uploads = u,
             MetaRecord::Counter(c) => self.counter = c,
             MetaRecord::Day(d) => self.day = d,
-            MetaRecord::Pull(p) => self.pull = p,
+            MetaRecord::Pull(p) => {
+                // A pull completed (here or in another tab): the orders it includes stop
+                // counting on top. Summed again from the orders in memory, none read or written.
+                let recount = p.pulls_completed != self.pull.pulls_completed;
+                self.pull = p;
+                if recount {
+                    self.on_top = OnTop::default();
+                    for o in self.orders.values() {
+                        self.on_top.add(o, Decimal::ONE, self.pull.pulls_completed);
+                    }
+                }
+            }
             MetaRecord::Format(f) => self.format = Some(f),
             MetaRecord::Counters(c) => self.counters = Some(c),
             MetaRecord::LegacyVanStock(v) => self.legacy_van = v,
@@ -277,11 +289,11 @@ impl DeviceState {
     fn put_order(&mut self, order: LocalOrder) {
         let id = order.order_id();
         if let Some(old) = self.orders.remove(&id) {
-            self.on_top.add(&old, Decimal::NEGATIVE_ONE);
+            self.on_top.add(&old, Decimal::NEGATIVE_ONE, self.pull.pulls_completed);
             let list = self.recent.entry((old.outlet_id().to_string(), old.document.order.kind)).or_default();
             list.retain(|r| r.order_id != id);
         }
-        self.on_top.add(&order, Decimal::ONE);
+        self.on_top.add(&order, Decimal::ONE, self.pull.pulls_completed);
         if order.is_real() && sales::effects::duplicate_rule_applies(&order.document) {
             let list = self.recent.entry((order.outlet_id().to_string(), order.document.order.kind)).or_default();
             let at = list.partition_point(|r| r.committed_at <= order.document.committed_at);
@@ -314,7 +326,7 @@ impl DeviceState {
             }
             RecordId::Order(o) => {
                 if let Some(old) = self.orders.remove(o) {
-                    self.on_top.add(&old, Decimal::NEGATIVE_ONE);
+                    self.on_top.add(&old, Decimal::NEGATIVE_ONE, self.pull.pulls_completed);
                     if let Some(list) = self.recent.get_mut(&(old.outlet_id().to_string(), old.document.order.kind)) {
                         list.retain(|r| r.order_id != *o);
                     }

@@ -144,6 +144,15 @@ pub enum RawOp {
     },
 }
 
+impl RawOp {
+    /// The store it writes.
+    pub fn store(&self) -> StoreId {
+        match self {
+            RawOp::Put { store, .. } | RawOp::Add { store, .. } | RawOp::Delete { store, .. } | RawOp::Clear { store } => *store,
+        }
+    }
+}
+
 /// How durable a write must be before the update resolves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -216,6 +225,27 @@ struct MemoryInner {
     fail_next: Option<StoreError>,
     gone: bool,
     updates: u64,
+    /// Records read and written, per store.
+    touched: BTreeMap<StoreId, u64>,
+}
+
+impl MemoryInner {
+    fn read(&mut self, read: &Read) -> Fetched {
+        let fetched = run_read(&self.tables, read);
+        let n = match &fetched {
+            Fetched::Values(v) => v.iter().flatten().count(),
+            Fetched::Records(r) => r.len(),
+            Fetched::Count(_) => 0,
+        };
+        *self.touched.entry(read_store(read)).or_default() += n as u64;
+        fetched
+    }
+}
+
+fn read_store(read: &Read) -> StoreId {
+    match read {
+        Read::Get { store, .. } | Read::All { store } | Read::First { store, .. } | Read::After { store, .. } | Read::Count { store } => *store,
+    }
 }
 
 impl MemoryStore {
@@ -251,6 +281,12 @@ impl MemoryStore {
     pub fn updates(&self) -> u64 {
         self.inner.borrow().updates
     }
+
+    /// How many records of `store` were read or written so far, counting every record each
+    /// time (for tests: what a use case costs in records decrypted and sealed).
+    pub fn touched(&self, store: StoreId) -> u64 {
+        self.inner.borrow().touched.get(&store).copied().unwrap_or_default()
+    }
 }
 
 fn run_read(tables: &Tables, read: &Read) -> Fetched {
@@ -277,9 +313,7 @@ fn apply(tables: &mut Tables, ops: Vec<RawOp>, scope: &[StoreId]) -> Result<(), 
     // Work on a copy: an Add on a taken key leaves the tables as they were.
     let mut next = tables.clone();
     for op in ops {
-        let store = match &op {
-            RawOp::Put { store, .. } | RawOp::Add { store, .. } | RawOp::Delete { store, .. } | RawOp::Clear { store } => *store,
-        };
+        let store = op.store();
         if !scope.contains(&store) {
             return Err(StoreError::Failed(format!("{store:?} is not in the transaction's scope")));
         }
@@ -306,11 +340,11 @@ fn apply(tables: &mut Tables, ops: Vec<RawOp>, scope: &[StoreId]) -> Result<(), 
 
 impl DeviceStore for MemoryStore {
     async fn read(&self, reads: Vec<Read>) -> Result<Vec<Fetched>, StoreError> {
-        let inner = self.inner.borrow();
+        let mut inner = self.inner.borrow_mut();
         if inner.gone {
             return Err(StoreError::Gone("the site's data was cleared".into()));
         }
-        Ok(reads.iter().map(|r| run_read(&inner.tables, r)).collect())
+        Ok(reads.iter().map(|r| inner.read(r)).collect())
     }
 
     async fn update<T, E: From<StoreError>>(
@@ -327,22 +361,24 @@ impl DeviceStore for MemoryStore {
         let mut reads = reads;
         loop {
             for r in &reads {
-                let store = match r {
-                    Read::Get { store, .. } | Read::All { store } | Read::First { store, .. } | Read::After { store, .. } | Read::Count { store } => *store,
-                };
+                let store = read_store(r);
                 if !scope.contains(&store) {
                     return Err(StoreError::Failed(format!("{store:?} is not in the transaction's scope")).into());
                 }
             }
-            let fetched = reads.iter().map(|r| run_read(&inner.tables, r)).collect();
+            let fetched = reads.iter().map(|r| inner.read(r)).collect();
             match decide(fetched)? {
                 Step::Read(more) => reads = more,
                 Step::Write(ops, out) => {
                     if let Some(e) = inner.fail_next.take() {
                         return Err(e.into());
                     }
+                    let written: Vec<StoreId> = ops.iter().map(RawOp::store).collect();
                     apply(&mut inner.tables, ops, scope)?;
                     inner.updates += 1;
+                    for store in written {
+                        *inner.touched.entry(store).or_default() += 1;
+                    }
                     return Ok(out);
                 }
             }

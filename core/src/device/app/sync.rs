@@ -58,6 +58,15 @@ pub struct SyncFigures {
     pub pull: PullState,
 }
 
+/// What settling answers read first: the answered entries, the latency samples, the pulls
+/// completed and the unanswered outlet edits (still sealed).
+struct AnswersRead {
+    entries: Vec<Option<OutboxEntry>>,
+    latency: Vec<u64>,
+    pulls: u64,
+    edits: Fetched,
+}
+
 /// A photo's bytes, read for upload.
 pub type Blob = Zeroizing<Vec<u8>>;
 
@@ -167,8 +176,8 @@ impl<S: DeviceStore> Device<S> {
     /// what was settled (`None` while locked).
     pub async fn acknowledge(&self, results: &[MutationResult], new_ranges: &[NumberRange], now_ms: u64, rng: &mut dyn Rng) -> Result<Option<Settled>, DeviceError> {
         let seqs: Vec<RawKey> = results.iter().map(|r| RawKey::Seq(r.seq)).collect();
-        let reads = vec![Read::Get { store: StoreId::Outbox, keys: seqs }, meta_get(&[MetaKey::Latency, MetaKey::OutletEdits])];
         if !self.is_unlocked() {
+            let reads = vec![Read::Get { store: StoreId::Outbox, keys: seqs }, meta_get(&[MetaKey::Latency])];
             let scope = [StoreId::Meta, StoreId::Outbox, StoreId::Acks];
             return self
                 .run(&scope, Durability::Strict, reads, rng, |_, counters, mut f| {
@@ -178,27 +187,31 @@ impl<S: DeviceStore> Device<S> {
                 })
                 .await;
         }
+        // The pull state is read in the transaction: an order applied now awaits the pull after
+        // the ones completed so far, whichever tab completed them.
+        let reads = vec![Read::Get { store: StoreId::Outbox, keys: seqs }, meta_get(&[MetaKey::Latency, MetaKey::Pull, MetaKey::OutletEdits])];
         let scope = [StoreId::Meta, StoreId::Outbox, StoreId::Orders, StoreId::Tasks];
-        let mut first: Option<(Vec<Option<OutboxEntry>>, Vec<u64>, Fetched)> = None;
+        let mut first: Option<AnswersRead> = None;
         self.run(&scope, Durability::Strict, reads, rng, |codec, counters, mut f| {
-            let Some((entries, latency, edits)) = first.take() else {
+            let Some(AnswersRead { entries, latency, pulls, edits }) = first.take() else {
                 let entries = entries(f.remove(0));
                 let meta = f.remove(0);
                 let mut values = meta.clone().values().into_iter();
                 let latency: Vec<u64> = clear_value(values.next().flatten()).unwrap_or_default();
+                let pull: PullState = clear_value(values.next().flatten()).unwrap_or_default();
                 let edits = Fetched::Values(values.collect());
                 let targets: Vec<Read> = answers::answered(results, &entries)
                     .iter()
                     .filter_map(|(_, e)| answers::target_key(&e.order_key))
                     .map(|(store, key)| Read::Get { store, keys: vec![key] })
                     .collect();
-                first = Some((entries, latency, edits));
+                first = Some(AnswersRead { entries, latency, pulls: pull.pulls_completed, edits });
                 return Ok(Want::More(targets));
             };
             let keys: Vec<&str> = answers::answered(results, &entries).iter().map(|(_, e)| e.order_key.as_str()).collect();
             let targets = targets_from(codec, keys.into_iter(), f);
             let edits = Self::edits_from(codec, edits);
-            let (plan, settled) = answers::settle(results, &entries, &targets, edits, counters, latency, new_ranges, now_ms);
+            let (plan, settled) = answers::settle(results, &entries, &targets, edits, counters, pulls, latency, new_ranges, now_ms);
             Ok(Want::Done(plan, Some(settled)))
         })
         .await

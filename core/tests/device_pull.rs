@@ -1,0 +1,122 @@
+//! A pull's end on a device that holds orders (issue 16), natively over the memory store: an
+//! order the server applied counts on top of the server's figures until a pull completes, and
+//! the pull's last page settles that by moving one counter in the pull state. It reads and
+//! rewrites no order, whichever tab answered the orders and whichever completes the pull.
+
+use rust_decimal::Decimal;
+use satchel_core::device::app::{Device, Ids};
+use satchel_core::device::commit::CommitRequest;
+use satchel_core::device::plan::RecordId;
+use satchel_core::device::records::LocalOrder;
+use satchel_core::device::schema::{MetaKey, StoreId};
+use satchel_core::device::store::MemoryStore;
+use satchel_core::device::testkit::{block_on, id, now, order, page, shop_page, van_json, Fixture};
+use satchel_core::device::views;
+use satchel_core::sync::protocol::{MutationResult, Outcome};
+use satchel_core::vault::InsecureTestRng;
+
+type Tab = Device<MemoryStore>;
+
+fn van(tab: &Tab) -> Decimal {
+    tab.state().van_available("SKU-00001").map(|s| s.available.value()).expect("the van holds rice")
+}
+
+fn pending_on_device(tab: &Tab) -> Decimal {
+    views::outlet(&tab.state(), "OUT-0002").and_then(|o| o.credit).map(|c| c.pending_on_device.value()).expect("the outlet has credit")
+}
+
+/// Commits `n` orders of 2 bags of rice from `first`, pushes them and settles the server's
+/// "applied" answers in `tab`.
+async fn sell_and_push(tab: &Tab, first: u64, n: u64, rng: &mut InsecureTestRng) {
+    for k in first..first + n {
+        let req = CommitRequest { order: order("OUT-0002", &[("SKU-00001", "2")]).expect("an order"), draft_id: None, task_id: None };
+        tab.commit_order(req, now(), Ids { record: id(k), mutation: id(10_000 + k) }, rng).await.expect("committed");
+    }
+    let batch = tab.outbox_batch(None, 100).await.expect("the outbox");
+    assert_eq!(batch.sealed.len() as u64, n, "every order is pushed");
+    let results: Vec<MutationResult> = batch.sealed.iter().map(|m| MutationResult { seq: m.seq, id: m.id, outcome: Outcome::Applied }).collect();
+    tab.acknowledge(&results, &[], 1_000, rng).await.expect("answers settled");
+}
+
+#[test]
+fn a_complete_pull_counts_the_answered_orders_in_without_reading_them() {
+    block_on(async {
+        let f = Fixture::new(21);
+        let rng = &mut InsecureTestRng::new(21);
+        let store = MemoryStore::new();
+        let a = f.sign_in(store.clone()).await.expect("signs in");
+        a.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+        let b = f.open_tab(store.clone()).await.expect("a second tab");
+        assert_eq!(a.state().pull().pulls_completed, 1, "the first pull completed");
+
+        // Ten orders of 2, applied by the server: the van the server last sent (40) less 20.
+        sell_and_push(&a, 1, 10, rng).await;
+        assert_eq!(van(&a), Decimal::from(20), "applied orders count on top until a pull completes");
+        assert!(a.state().orders().all(|o| o.awaiting_pull == Some(1)), "each awaits the pull after the first");
+        let owed = pending_on_device(&a);
+        assert!(owed > Decimal::ZERO, "the orders' amount counts on the outlet's balance");
+        b.refresh(None).await.expect("b reloads");
+        assert_eq!(van(&b), Decimal::from(20), "the other tab derives the same");
+
+        // The server's figures now include the orders. A first page alone changes nothing:
+        // the pull is not complete.
+        let first = page("v2.1", true, serde_json::json!([{"entity": "van_stock", "key": "SKU-00001", "data": van_json("20")}])).expect("a page");
+        b.apply_pull_page(&first, rng).await.expect("first page");
+        assert_eq!(van(&b), Decimal::ZERO, "an incomplete pull keeps them on top");
+
+        // The last page: the pull completes in one record, no order read or written.
+        let orders_before = store.touched(StoreId::Orders);
+        let last = page("v2.2", false, serde_json::json!([])).expect("a page");
+        b.apply_pull_page(&last, rng).await.expect("last page");
+        assert_eq!(store.touched(StoreId::Orders), orders_before, "the last page reads and writes no order");
+        assert_eq!(b.state().pull().pulls_completed, 2);
+        assert_eq!(van(&b), Decimal::from(20), "the server's figure, which includes them");
+        assert_eq!(pending_on_device(&b), Decimal::ZERO, "nothing pending on the outlet");
+
+        // The tab that answered them learns of the pull from the pull state alone.
+        a.refresh(Some(&[RecordId::Meta(MetaKey::Pull), RecordId::Van("SKU-00001".into())])).await.expect("a refreshes");
+        assert_eq!(van(&a), Decimal::from(20), "a counts them in from the pull counter");
+        assert_eq!(pending_on_device(&a), Decimal::ZERO);
+
+        // Another pull completes in b while a has not heard of it; a then sells and is answered.
+        // The answer reads the pull counter in its own transaction: the order awaits the pull
+        // after b's, not the one a remembers.
+        b.apply_pull_page(&page("v2.3", false, serde_json::json!([])).expect("a page"), rng).await.expect("b pulls");
+        assert_eq!(a.state().pull().pulls_completed, 2, "a has not refreshed");
+        sell_and_push(&a, 11, 1, rng).await;
+        a.refresh(Some(&[RecordId::Meta(MetaKey::Pull)])).await.expect("a refreshes");
+        assert_eq!(a.state().pull().pulls_completed, 3);
+        assert_eq!(van(&a), Decimal::from(18), "the new order still counts on top of the last figure");
+        b.refresh(Some(&[RecordId::Order(id(11))])).await.expect("b reads the new order");
+        assert_eq!(van(&b), Decimal::from(18), "and in the other tab");
+    })
+    .expect("the memory store never waits");
+}
+
+#[test]
+fn an_order_stored_with_the_flag_awaits_the_next_complete_pull() {
+    block_on(async {
+        let f = Fixture::new(22);
+        let rng = &mut InsecureTestRng::new(22);
+        let device = f.sign_in(MemoryStore::new()).await.expect("signs in");
+        device.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+        sell_and_push(&device, 1, 1, rng).await;
+        let stored = device.state().orders().next().cloned().expect("an order");
+        let mut json = serde_json::to_value(&stored).expect("encodes");
+        assert_eq!(json["awaiting_pull_after"], serde_json::json!(1), "the watermark is stored");
+
+        // As the orders of before the watermark were stored: a flag, and no pull counter.
+        let object = json.as_object_mut().expect("an object");
+        object.remove("awaiting_pull_after");
+        object.insert("awaiting_pull".into(), serde_json::json!(true));
+        let legacy: LocalOrder = serde_json::from_value(json.clone()).expect("decodes");
+        assert_eq!(legacy.awaiting_pull, Some(0));
+        assert!(legacy.counts_on_top(0), "on top until a pull completes");
+        assert!(!legacy.counts_on_top(1), "in the figures of the next complete pull");
+        json.as_object_mut().expect("an object").remove("awaiting_pull");
+        let settled: LocalOrder = serde_json::from_value(json).expect("decodes");
+        assert_eq!(settled.awaiting_pull, None);
+        assert!(!settled.counts_on_top(0), "an applied order awaiting nothing is in the figures");
+    })
+    .expect("the memory store never waits");
+}
