@@ -145,6 +145,19 @@ try {
     console.log(`server: ${ms.length} pushes, ${total} ms in the server (${(total / ms.length).toFixed(0)} ms each; first ${ms.slice(0, 3)}, last ${ms.slice(-3)})`);
   }
   console.log(`BENCH drain ${ORDERS} queued orders to the server (SQLite, loopback): ${(drained.ms / 1000).toFixed(2)} s, ${rate.toFixed(0)} mutations/s (target 5,000/s: ${rate >= 5000 ? 'met' : 'NOT met'})`);
+
+  // The rep's next sync, with nothing new either way, on a device that now holds the day's
+  // orders: a pull of one empty last page. Its cost should not grow with the orders held.
+  const idle = await page.evaluate(async () => {
+    const ms = [];
+    for (let i = 0; i < 5; i += 1) {
+      const start = performance.now();
+      await globalThis.ws.syncNow();
+      ms.push(performance.now() - start);
+    }
+    return ms.sort((a, b) => a - b);
+  });
+  console.log(`BENCH a sync with nothing new, the device holding ${ORDERS} orders: median ${idle[2].toFixed(0)} ms (of 5: ${idle.map((m) => m.toFixed(0)).join(', ')} ms)`);
 } finally {
   await browser.close();
   await server.stop();
