@@ -203,9 +203,10 @@ pub(super) async fn apply_push(
             m.seq
         )));
     }
+    let prepared: Vec<Prepared> = req.mutations.iter().map(Prepared::of).collect();
     let mut attempt = 1;
     let (response, counts) = loop {
-        match apply_in_transaction(state, auth, &req, leases, attempt > 1).await {
+        match apply_in_transaction(state, auth, &req, &prepared, leases, attempt > 1).await {
             Err(AppError::Database(e)) if attempt < PUSH_ATTEMPTS && state.db.is_transient(&e) => {
                 tracing::info!(device = %auth.device_id, attempt, "push raced another transaction; running it again: {e}");
                 state.metrics.push_retry();
@@ -267,6 +268,7 @@ async fn apply_in_transaction(
     state: &AppState,
     auth: &AuthDevice,
     req: &PushRequest,
+    prepared: &[Prepared],
     leases: Leases,
     exclusive: bool,
 ) -> Result<(PushResponse, Counts), AppError> {
@@ -324,7 +326,7 @@ async fn apply_in_transaction(
                 // A replay carries the very mutation it replays. Another payload under the same
                 // id and seq (quantities changed from 2 to 50) is refused as such, never
                 // `duplicate`: the stored one stands and the device learns this one was not.
-                if id == m.id && stored_hash.is_some_and(|h| h != m.fingerprint()) {
+                if id == m.id && stored_hash.is_some_and(|h| h != prepared[index].fingerprint) {
                     tracing::warn!(%device, seq, "replay carries a different payload");
                     counts.rejected += 1;
                     Outcome::Rejected {
@@ -360,7 +362,7 @@ async fn apply_in_transaction(
                 }
                 let batch = plain.then_some(&mut batch);
                 let outcome =
-                    apply_one(&mut tx, auth, &env, &mut settler, batch, m, seq, &received_at, &req.mutations).await?;
+                    apply_one(&mut tx, auth, &env, &mut settler, batch, m, &prepared[index], seq, &received_at, &req.mutations).await?;
                 match outcome {
                     Outcome::Applied => counts.applied += 1,
                     Outcome::Flagged { .. } => {
@@ -544,6 +546,24 @@ fn answer(fate: &Fate) -> Result<Outcome, AppError> {
     fate.bounded().outcome().ok_or_else(|| AppError::Internal("a recorded mutation is never pending".into()))
 }
 
+/// What a push's mutation is checked with that depends on it alone, worked out before the
+/// push's transaction begins: on SQLite, outside the one writer's turn, so another push's checks
+/// and writes do not wait on it. (The fingerprint alone, the mutation through a JSON tree and
+/// SHA-256, was 8.4 % of a push's transaction in a profile of the SQLite bench.)
+struct Prepared {
+    /// [`Mutation::fingerprint`].
+    fingerprint: String,
+    /// Where the mutation's JSON holds a NUL (refused on both databases), if it does.
+    nul: Option<String>,
+}
+
+impl Prepared {
+    fn of(m: &Mutation) -> Prepared {
+        let nul = serde_json::to_string(m).ok().and_then(|text| satchel_core::input::nul_at(&text));
+        Prepared { fingerprint: m.fingerprint(), nul }
+    }
+}
+
 /// Which `mutations` row a fate is written to.
 pub(super) enum Target<'a> {
     /// A new row (a fresh mutation of a push).
@@ -558,6 +578,8 @@ pub(super) enum Target<'a> {
         depends_on: &'a str,
         /// The device clock's offset ([`Env::clock_offset_ms`]), kept for a deferred order.
         clock_offset_ms: Option<i64>,
+        /// The mutation's [`Mutation::fingerprint`] ([`Prepared`]).
+        fingerprint: &'a str,
     },
     /// The stored row of a deferred or held mutation.
     Stored { device: &'a str, seq: i64, mutation_id: &'a str },
@@ -591,7 +613,7 @@ pub(super) async fn write_fate(
     };
     let settled_at = (!matches!(fate, Fate::Deferred { .. })).then_some(at);
     let (mutation_id, is_new) = match target {
-        Target::New { device, seq, mutation_id, kind, received_at, depends_on, clock_offset_ms } => {
+        Target::New { device, seq, mutation_id, kind, received_at, depends_on, clock_offset_ms, fingerprint } => {
             let row: Vec<Val> = vec![
                 (*device).into(),
                 (*seq).into(),
@@ -608,7 +630,7 @@ pub(super) async fn write_fate(
                 parent.into(),
                 settled_at.into(),
                 (*clock_offset_ms).into(),
-                m.fingerprint().into(),
+                (*fingerprint).into(),
             ];
             match batch {
                 // A plain order's fate is final: no waits to write.
@@ -672,6 +694,7 @@ async fn apply_one(
     settler: &mut Settler<'_>,
     mut plain: Option<&mut Batch>,
     m: &Mutation,
+    pre: &Prepared,
     seq: i64,
     received_at: &str,
     batch: &[Mutation],
@@ -708,6 +731,7 @@ async fn apply_one(
             received_at,
             depends_on: &depends_on,
             clock_offset_ms: env.clock_offset_ms,
+            fingerprint: &pre.fingerprint,
         };
         write_fate(conn, &target, m, &fate, None, received_at, None).await?;
         return answer(&fate);
@@ -716,8 +740,7 @@ async fn apply_one(
     // PostgreSQL cannot store NUL in text, and SQLite would store what PostgreSQL refuses: a
     // NUL anywhere in the mutation is its own typed rejection (the seq is consumed, so the
     // device's queue moves on), the same on both databases.
-    let nul = serde_json::to_string(m).ok().and_then(|text| satchel_core::input::nul_at(&text));
-    let fate = if let Some(field) = nul {
+    let fate = if let Some(field) = pre.nul.clone() {
         Fate::Rejected {
             code: INVALID_TEXT.into(),
             reason: "text may not contain the NUL character".into(),
@@ -751,6 +774,7 @@ async fn apply_one(
         received_at,
         depends_on: &depends_on,
         clock_offset_ms: env.clock_offset_ms,
+        fingerprint: &pre.fingerprint,
     };
     // A plain order's row goes to the batch, with what it claimed; a fate that waits (never a
     // plain order's) would need its waits written now.
