@@ -9,7 +9,7 @@ use satchel_core::device::commit::CommitRequest;
 use satchel_core::device::plan::RecordId;
 use satchel_core::device::records::LocalOrder;
 use satchel_core::device::schema::{MetaKey, StoreId};
-use satchel_core::device::store::MemoryStore;
+use satchel_core::device::store::{MemoryStore, RawKey, RawValue};
 use satchel_core::device::testkit::{block_on, id, now, order, page, shop_page, van_json, Fixture};
 use satchel_core::device::views;
 use satchel_core::sync::protocol::{MutationResult, Outcome};
@@ -47,7 +47,7 @@ fn a_complete_pull_counts_the_answered_orders_in_without_reading_them() {
         let a = f.sign_in(store.clone()).await.expect("signs in");
         a.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
         let b = f.open_tab(store.clone()).await.expect("a second tab");
-        assert_eq!(a.state().pull().pulls_completed, 1, "the first pull completed");
+        assert_eq!(a.state().pulls_completed(), 1, "the first pull completed");
 
         // Ten orders of 2, applied by the server: the van the server last sent (40) less 20.
         sell_and_push(&a, 1, 10, rng).await;
@@ -69,12 +69,12 @@ fn a_complete_pull_counts_the_answered_orders_in_without_reading_them() {
         let last = page("v2.2", false, serde_json::json!([])).expect("a page");
         b.apply_pull_page(&last, rng).await.expect("last page");
         assert_eq!(store.touched(StoreId::Orders), orders_before, "the last page reads and writes no order");
-        assert_eq!(b.state().pull().pulls_completed, 2);
+        assert_eq!(b.state().pulls_completed(), 2);
         assert_eq!(van(&b), Decimal::from(20), "the server's figure, which includes them");
         assert_eq!(pending_on_device(&b), Decimal::ZERO, "nothing pending on the outlet");
 
         // The tab that answered them learns of the pull from the pull state alone.
-        a.refresh(Some(&[RecordId::Meta(MetaKey::Pull), RecordId::Van("SKU-00001".into())])).await.expect("a refreshes");
+        a.refresh(Some(&[RecordId::Meta(MetaKey::Pulls), RecordId::Van("SKU-00001".into())])).await.expect("a refreshes");
         assert_eq!(van(&a), Decimal::from(20), "a counts them in from the pull counter");
         assert_eq!(pending_on_device(&a), Decimal::ZERO);
 
@@ -82,13 +82,22 @@ fn a_complete_pull_counts_the_answered_orders_in_without_reading_them() {
         // The answer reads the pull counter in its own transaction: the order awaits the pull
         // after b's, not the one a remembers.
         b.apply_pull_page(&page("v2.3", false, serde_json::json!([])).expect("a page"), rng).await.expect("b pulls");
-        assert_eq!(a.state().pull().pulls_completed, 2, "a has not refreshed");
+        assert_eq!(a.state().pulls_completed(), 2, "a has not refreshed");
         sell_and_push(&a, 11, 1, rng).await;
-        a.refresh(Some(&[RecordId::Meta(MetaKey::Pull)])).await.expect("a refreshes");
-        assert_eq!(a.state().pull().pulls_completed, 3);
+        a.refresh(Some(&[RecordId::Meta(MetaKey::Pulls)])).await.expect("a refreshes");
+        assert_eq!(a.state().pulls_completed(), 3);
         assert_eq!(van(&a), Decimal::from(18), "the new order still counts on top of the last figure");
         b.refresh(Some(&[RecordId::Order(id(11))])).await.expect("b reads the new order");
         assert_eq!(van(&b), Decimal::from(18), "and in the other tab");
+
+        // A tab still running the version before the counter rewrites the pull state whole,
+        // without it: the count, a record of its own, stands.
+        let old = r#"{"checkpoint":"v2.4","complete":true,"remaining":0,"pulled_at":"2026-11-22T10:00:00+00:00"}"#;
+        store.put_raw(StoreId::Meta, RawKey::Text("pull".into()), RawValue::Text(old.into()));
+        b.refresh(None).await.expect("b reloads");
+        assert_eq!(b.state().pull().checkpoint.as_deref(), Some("v2.4"), "the older tab's pull state is read");
+        assert_eq!(b.state().pulls_completed(), 3, "and the count is not reset by it");
+        assert_eq!(van(&b), Decimal::from(18), "so the orders a pull included stay counted in");
     })
     .expect("the memory store never waits");
 }
@@ -117,6 +126,35 @@ fn an_order_stored_with_the_flag_awaits_the_next_complete_pull() {
         let settled: LocalOrder = serde_json::from_value(json).expect("decodes");
         assert_eq!(settled.awaiting_pull, None);
         assert!(!settled.counts_on_top(0), "an applied order awaiting nothing is in the figures");
+    })
+    .expect("the memory store never waits");
+}
+
+#[test]
+fn answers_kept_while_locked_await_the_pull_after_the_ones_completed() {
+    block_on(async {
+        let f = Fixture::new(23);
+        let rng = &mut InsecureTestRng::new(23);
+        let device = f.sign_in(MemoryStore::new()).await.expect("signs in");
+        device.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+        device.apply_pull_page(&page("v2.1", false, serde_json::json!([])).expect("a page"), rng).await.expect("pulls again");
+        assert_eq!(device.state().pulls_completed(), 2);
+
+        // An order is pushed and the workspace locks before the answer comes: it is kept sealed.
+        let req = CommitRequest { order: order("OUT-0002", &[("SKU-00001", "3")]).expect("an order"), draft_id: None, task_id: None };
+        device.commit_order(req, now(), Ids { record: id(1), mutation: id(10_001) }, rng).await.expect("committed");
+        let batch = device.outbox_batch(None, 10).await.expect("the outbox");
+        device.lock();
+        let results: Vec<MutationResult> = batch.sealed.iter().map(|m| MutationResult { seq: m.seq, id: m.id, outcome: Outcome::Applied }).collect();
+        assert!(device.acknowledge(&results, &[], 1_000, rng).await.expect("kept").is_none(), "kept while locked");
+
+        // At unlock it is settled with the count of pulls read then: it awaits the third.
+        device.unlock(f.keys().expect("keys"), rng).await.expect("unlocks");
+        let o = device.state().orders().next().cloned().expect("the order");
+        assert_eq!(o.awaiting_pull, Some(2));
+        assert_eq!(van(&device), Decimal::from(37), "the server's 40 less the 3 its figure does not include yet");
+        device.apply_pull_page(&page("v2.2", false, serde_json::json!([{"entity": "van_stock", "key": "SKU-00001", "data": van_json("37")}])).expect("a page"), rng).await.expect("pulls");
+        assert_eq!(van(&device), Decimal::from(37), "the next complete pull includes it, once");
     })
     .expect("the memory store never waits");
 }

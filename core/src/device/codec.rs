@@ -144,6 +144,7 @@ impl Codec<'_> {
                 MetaRecord::Lock(v) => text(v)?,
                 MetaRecord::Counters(v) => text(v)?,
                 MetaRecord::Pull(v) => text(v)?,
+                MetaRecord::Pulls(v) => text(v)?,
                 MetaRecord::Latency(v) => text(v)?,
                 MetaRecord::Format(v) => text(v)?,
                 MetaRecord::LegacyNextSeq(v) => RawValue::Number(*v as f64),
@@ -289,6 +290,7 @@ impl Codec<'_> {
             MetaKey::Lock => MetaRecord::Lock(clear(value)?),
             MetaKey::Counters => MetaRecord::Counters(clear(value)?),
             MetaKey::Pull => MetaRecord::Pull(clear(value)?),
+            MetaKey::Pulls => MetaRecord::Pulls(clear(value)?),
             MetaKey::Latency => MetaRecord::Latency(clear(value)?),
             MetaKey::Format => MetaRecord::Format(clear(value)?),
             MetaKey::LegacyNextSeq => match value {

@@ -529,7 +529,7 @@ pub fn open_invoices(state: &DeviceState, day: &DayState, outlet_id: &str, today
     for o in state.orders() {
         let d = &o.document;
         let receivable = d.order.outlet_id == outlet_id && d.counter.is_none() && !d.order.cash && d.order.kind == OrderKind::Sale;
-        if !receivable || !o.counts_on_top(state.pull().pulls_completed) || server.iter().any(|i| i.order_id == d.order_id) {
+        if !receivable || !o.counts_on_top(state.pulls_completed()) || server.iter().any(|i| i.order_id == d.order_id) {
             continue;
         }
         let issued_on = d.order.business_date;

@@ -63,6 +63,8 @@ pub enum MetaRecord {
     Day(super::day::DayState),
     /// See [`MetaKey::Telemetry`].
     Telemetry(Box<super::telemetry::Telemetry>),
+    /// See [`MetaKey::Pulls`].
+    Pulls(u64),
 }
 
 impl MetaRecord {
@@ -74,6 +76,7 @@ impl MetaRecord {
             MetaRecord::Lock(_) => MetaKey::Lock,
             MetaRecord::Counters(_) => MetaKey::Counters,
             MetaRecord::Pull(_) => MetaKey::Pull,
+            MetaRecord::Pulls(_) => MetaKey::Pulls,
             MetaRecord::Latency(_) => MetaKey::Latency,
             MetaRecord::Format(_) => MetaKey::Format,
             MetaRecord::Session(_) => MetaKey::Session,

@@ -7,7 +7,7 @@
 //! subtracted twice. A task keeps this device's completion; a task deleted on the server while
 //! its completion waits for an answer stays until answered. A `mutation_result` settles the order
 //! or completion it concerns, the same way a push answer does. The last page of a pull counts a
-//! completed pull ([`PullState::pulls_completed`]): the orders a push's answer marked before it
+//! completed pull ([`MetaKey::Pulls`]): the orders a push's answer marked before it
 //! no longer count on top of the server's figures, which now include them. No order is read or
 //! rewritten for that.
 
@@ -35,6 +35,8 @@ pub struct PageInputs {
     pub rules: Option<PulledRules>,
     /// The stored pull state.
     pub pull: PullState,
+    /// The pulls completed ([`MetaKey::Pulls`]).
+    pub pulls: u64,
     /// The stored reference info.
     pub reference: Option<ReferenceInfo>,
     /// The records the page's mutation results settle, by mutation id.
@@ -173,7 +175,7 @@ pub fn merge(state: &DeviceState, page: &PullResponse, mut inputs: PageInputs) -
                     match inputs.targets.get(&r.id) {
                         Some(Target::Order(o)) => {
                             let base = orders.get(&r.id).unwrap_or(o);
-                            let mut next = told_order(base, &r.outcome, inputs.pull.pulls_completed);
+                            let mut next = told_order(base, &r.outcome, inputs.pulls);
                             // The page that tells the outcome brings the figures that include it.
                             next.awaiting_pull = None;
                             orders.insert(r.id, next);
@@ -203,11 +205,11 @@ pub fn merge(state: &DeviceState, page: &PullResponse, mut inputs: PageInputs) -
         complete: (inputs.pull.complete && !page.reset) || !page.has_more,
         remaining: page.remaining,
         pulled_at: Some(page.server_time.to_rfc3339()),
-        // Counted in the page's transaction, after whatever another tab counted.
-        pulls_completed: inputs.pull.pulls_completed.saturating_add(u64::from(!page.has_more)),
     };
     plan.put(Record::Meta(MetaRecord::Pull(state_after)));
     if !page.has_more {
+        // Counted in the page's transaction, after whatever another tab counted.
+        plan.put(Record::Meta(MetaRecord::Pulls(inputs.pulls.saturating_add(1))));
         plan.delete(RecordId::Meta(MetaKey::LegacyVanStock));
         let currency = plan_sales_currency(&plan)
             .or_else(|| state.sales().and_then(|s| s.settings.as_ref()).map(|s| s.currency.clone()))

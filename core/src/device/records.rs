@@ -124,7 +124,7 @@ pub struct LocalOrder {
     /// What became of it.
     pub fate: Fate,
     /// Applied by the server when the device had completed `n` pulls
-    /// ([`PullState::pulls_completed`]), and told so by a push's answer: the server's figures
+    /// ([`super::schema::MetaKey::Pulls`]), and told so by a push's answer: the server's figures
     /// on this device (van, outlet balance) do not include it until a later pull completes, so
     /// until then its effects still count on top of them. `None`: nothing awaited (not applied,
     /// or told by a pull page, which brings the figures that include it).
@@ -139,7 +139,7 @@ impl LocalOrder {
     /// Whether its effects (what it took from the van, what it adds to the outlet's balance)
     /// are missing from the server's figures this device holds: not answered yet, deferred by
     /// the server, or applied after the last complete pull.
-    /// `pulls_completed`: the device's [`PullState::pulls_completed`].
+    /// `pulls_completed`: the device's count of completed pulls ([`super::schema::MetaKey::Pulls`]).
     pub fn counts_on_top(&self, pulls_completed: u64) -> bool {
         match self.fate {
             Fate::Pending | Fate::Deferred { .. } => true,
@@ -352,10 +352,6 @@ pub struct PullState {
     pub remaining: u64,
     /// When the last page was applied (the server's clock, RFC 3339).
     pub pulled_at: Option<String>,
-    /// Pulls completed on this device (their last page applied). Never decreases, not even on
-    /// a reset: the orders' [`LocalOrder::awaiting_pull`] watermarks are measured against it.
-    #[serde(default)]
-    pub pulls_completed: u64,
 }
 
 /// Settings, role and price lists (`meta/sales`).

@@ -152,10 +152,15 @@ pub enum MetaKey {
     Day,
     /// Field telemetry since the last report (sealed).
     Telemetry,
+    /// How many pulls completed on this device (clear number): what an order a push's answer
+    /// applied awaits ([`super::records::LocalOrder::awaiting_pull`]). Its own record, not a field
+    /// of [`MetaKey::Pull`]: a tab still running an older version rewrites the pull state whole,
+    /// and would reset it.
+    Pulls,
 }
 
 /// Every meta key with its stored name and whether it is sealed.
-pub const META_KEYS: [(MetaKey, &str, bool); 22] = [
+pub const META_KEYS: [(MetaKey, &str, bool); 23] = [
     (MetaKey::Device, "device", false),
     (MetaKey::Vault, "vault", false),
     (MetaKey::Lock, "lock", false),
@@ -178,6 +183,7 @@ pub const META_KEYS: [(MetaKey, &str, bool); 22] = [
     (MetaKey::Counter, "counter", true),
     (MetaKey::Day, "day", true),
     (MetaKey::Telemetry, "telemetry", true),
+    (MetaKey::Pulls, "pulls", false),
 ];
 
 impl MetaKey {

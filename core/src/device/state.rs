@@ -155,6 +155,8 @@ pub struct DeviceState {
     legacy_van: LegacyVan,
     pub(super) tasks: BTreeMap<String, LocalTask>,
     pub(super) pull: PullState,
+    /// Pulls completed ([`MetaKey::Pulls`]).
+    pulls: u64,
     pub(super) orders: BTreeMap<Uuid, LocalOrder>,
     pub(super) drafts: BTreeMap<Uuid, Draft>,
     pub(super) outlet_edits: Vec<PendingOutletEdit>,
@@ -267,16 +269,14 @@ impl DeviceState {
             MetaRecord::Uploads(u) => self.uploads = u,
             MetaRecord::Counter(c) => self.counter = c,
             MetaRecord::Day(d) => self.day = d,
-            MetaRecord::Pull(p) => {
+            MetaRecord::Pull(p) => self.pull = p,
+            MetaRecord::Pulls(n) if n != self.pulls => {
                 // A pull completed (here or in another tab): the orders it includes stop
                 // counting on top. Summed again from the orders in memory, none read or written.
-                let recount = p.pulls_completed != self.pull.pulls_completed;
-                self.pull = p;
-                if recount {
-                    self.on_top = OnTop::default();
-                    for o in self.orders.values() {
-                        self.on_top.add(o, Decimal::ONE, self.pull.pulls_completed);
-                    }
+                self.pulls = n;
+                self.on_top = OnTop::default();
+                for o in self.orders.values() {
+                    self.on_top.add(o, Decimal::ONE, n);
                 }
             }
             MetaRecord::Format(f) => self.format = Some(f),
@@ -289,11 +289,11 @@ impl DeviceState {
     fn put_order(&mut self, order: LocalOrder) {
         let id = order.order_id();
         if let Some(old) = self.orders.remove(&id) {
-            self.on_top.add(&old, Decimal::NEGATIVE_ONE, self.pull.pulls_completed);
+            self.on_top.add(&old, Decimal::NEGATIVE_ONE, self.pulls);
             let list = self.recent.entry((old.outlet_id().to_string(), old.document.order.kind)).or_default();
             list.retain(|r| r.order_id != id);
         }
-        self.on_top.add(&order, Decimal::ONE, self.pull.pulls_completed);
+        self.on_top.add(&order, Decimal::ONE, self.pulls);
         if order.is_real() && sales::effects::duplicate_rule_applies(&order.document) {
             let list = self.recent.entry((order.outlet_id().to_string(), order.document.order.kind)).or_default();
             let at = list.partition_point(|r| r.committed_at <= order.document.committed_at);
@@ -326,7 +326,7 @@ impl DeviceState {
             }
             RecordId::Order(o) => {
                 if let Some(old) = self.orders.remove(o) {
-                    self.on_top.add(&old, Decimal::NEGATIVE_ONE, self.pull.pulls_completed);
+                    self.on_top.add(&old, Decimal::NEGATIVE_ONE, self.pulls);
                     if let Some(list) = self.recent.get_mut(&(old.outlet_id().to_string(), old.document.order.kind)) {
                         list.retain(|r| r.order_id != *o);
                     }
@@ -524,6 +524,11 @@ impl DeviceState {
     /// Where the pull stands.
     pub fn pull(&self) -> &PullState {
         &self.pull
+    }
+
+    /// How many pulls completed on this device ([`MetaKey::Pulls`]).
+    pub fn pulls_completed(&self) -> u64 {
+        self.pulls
     }
 
     /// The delivery day's record: the open day, ended days.

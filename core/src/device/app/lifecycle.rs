@@ -203,7 +203,7 @@ impl<S: DeviceStore> Device<S> {
                     let ops: Vec<Write> = unreadable.into_iter().filter_map(|k| if let RawKey::Seq(s) = k { Some(Write::Delete(RecordId::Ack(s))) } else { None }).collect();
                     return Ok(Want::Done(WritePlan { writes: ops, ..WritePlan::default() }, Settled::default()));
                 }
-                let mut reads = vec![meta_get(&[MetaKey::OutletEdits]), meta_get(&[MetaKey::Pull])];
+                let mut reads = vec![meta_get(&[MetaKey::OutletEdits]), meta_get(&[MetaKey::Pulls])];
                 for a in &acks {
                     if let Some((store, key)) = answers::target_key(&a.order_key) {
                         reads.push(Read::Get { store, keys: vec![key] });
@@ -212,8 +212,8 @@ impl<S: DeviceStore> Device<S> {
                 return Ok(Want::More(reads));
             }
             let edits = Self::edits_from(codec, f.remove(0));
-            let pulls = match Self::meta_records(codec, &[MetaKey::Pull], f.remove(0)).remove(&MetaKey::Pull) {
-                Some(MetaRecord::Pull(p)) => p.pulls_completed,
+            let pulls = match Self::meta_records(codec, &[MetaKey::Pulls], f.remove(0)).remove(&MetaKey::Pulls) {
+                Some(MetaRecord::Pulls(n)) => n,
                 _ => 0,
             };
             let targets = targets_from(codec, acks.iter().map(|a| a.order_key.as_str()), f);

@@ -189,7 +189,7 @@ impl<S: DeviceStore> Device<S> {
         }
         // The pull state is read in the transaction: an order applied now awaits the pull after
         // the ones completed so far, whichever tab completed them.
-        let reads = vec![Read::Get { store: StoreId::Outbox, keys: seqs }, meta_get(&[MetaKey::Latency, MetaKey::Pull, MetaKey::OutletEdits])];
+        let reads = vec![Read::Get { store: StoreId::Outbox, keys: seqs }, meta_get(&[MetaKey::Latency, MetaKey::Pulls, MetaKey::OutletEdits])];
         let scope = [StoreId::Meta, StoreId::Outbox, StoreId::Orders, StoreId::Tasks];
         let mut first: Option<AnswersRead> = None;
         self.run(&scope, Durability::Strict, reads, rng, |codec, counters, mut f| {
@@ -198,14 +198,14 @@ impl<S: DeviceStore> Device<S> {
                 let meta = f.remove(0);
                 let mut values = meta.clone().values().into_iter();
                 let latency: Vec<u64> = clear_value(values.next().flatten()).unwrap_or_default();
-                let pull: PullState = clear_value(values.next().flatten()).unwrap_or_default();
+                let pulls: u64 = clear_value(values.next().flatten()).unwrap_or_default();
                 let edits = Fetched::Values(values.collect());
                 let targets: Vec<Read> = answers::answered(results, &entries)
                     .iter()
                     .filter_map(|(_, e)| answers::target_key(&e.order_key))
                     .map(|(store, key)| Read::Get { store, keys: vec![key] })
                     .collect();
-                first = Some(AnswersRead { entries, latency, pulls: pull.pulls_completed, edits });
+                first = Some(AnswersRead { entries, latency, pulls, edits });
                 return Ok(Want::More(targets));
             };
             let keys: Vec<&str> = answers::answered(results, &entries).iter().map(|(_, e)| e.order_key.as_str()).collect();
@@ -242,6 +242,7 @@ impl<S: DeviceStore> Device<S> {
                         (_, MetaRecord::Sales(s)) => inputs.sales = Some(s),
                         (_, MetaRecord::Rules(r)) => inputs.rules = Some(r),
                         (_, MetaRecord::Pull(p)) => inputs.pull = p,
+                        (_, MetaRecord::Pulls(n)) => inputs.pulls = n,
                         (_, MetaRecord::Reference(r)) => inputs.reference = Some(r),
                         _ => {}
                     }
@@ -327,4 +328,4 @@ impl<S: DeviceStore> Device<S> {
     }
 }
 
-const META_FOR_PAGE: [MetaKey; 4] = [MetaKey::Sales, MetaKey::Rules, MetaKey::Pull, MetaKey::Reference];
+const META_FOR_PAGE: [MetaKey; 5] = [MetaKey::Sales, MetaKey::Rules, MetaKey::Pull, MetaKey::Reference, MetaKey::Pulls];
