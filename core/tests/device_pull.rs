@@ -158,3 +158,36 @@ fn answers_kept_while_locked_await_the_pull_after_the_ones_completed() {
     })
     .expect("the memory store never waits");
 }
+
+#[test]
+fn an_outcome_told_by_the_last_page_is_in_its_figures_at_once() {
+    block_on(async {
+        let f = Fixture::new(24);
+        let rng = &mut InsecureTestRng::new(24);
+        let device = f.sign_in(MemoryStore::new()).await.expect("signs in");
+        device.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+
+        // The server keeps the order waiting (deferred): it still counts on top.
+        let req = CommitRequest { order: order("OUT-0002", &[("SKU-00001", "5")]).expect("an order"), draft_id: None, task_id: None };
+        device.commit_order(req, now(), Ids { record: id(1), mutation: id(10_001) }, rng).await.expect("committed");
+        let batch = device.outbox_batch(None, 10).await.expect("the outbox");
+        let m = batch.sealed.first().expect("one entry");
+        let deferred = Outcome::Deferred { waiting_for: vec!["mutation:x".into()], reason: "waits".into() };
+        device.acknowledge(&[MutationResult { seq: m.seq, id: m.id, outcome: deferred }], &[], 1_000, rng).await.expect("settled");
+        assert_eq!(van(&device), Decimal::from(35), "a deferred order still takes from the van");
+
+        // The pull that ends tells it applied, with the van figure that includes it.
+        let told = serde_json::to_value(MutationResult { seq: m.seq, id: m.id, outcome: Outcome::Applied }).expect("encodes");
+        let last = page("v2.1", false, serde_json::json!([
+            {"entity": "van_stock", "key": "SKU-00001", "data": van_json("35")},
+            {"entity": "mutation_result", "key": m.id.to_string(), "data": told},
+        ]))
+        .expect("a page");
+        device.apply_pull_page(&last, rng).await.expect("pulls");
+        let o = device.state().orders().next().cloned().expect("the order");
+        assert!(o.fate.is_applied(), "the page settled it");
+        assert_eq!(o.awaiting_pull, None, "it awaits no pull: the page brought the figures that include it");
+        assert_eq!(van(&device), Decimal::from(35), "counted once");
+    })
+    .expect("the memory store never waits");
+}
