@@ -25,12 +25,24 @@ fn pending_on_device(tab: &Tab) -> Decimal {
     views::outlet(&tab.state(), "OUT-0002").and_then(|o| o.credit).map(|c| c.pending_on_device.value()).expect("the outlet has credit")
 }
 
+/// A device signed in over `store`, with the shop's first pull.
+async fn shop(f: &Fixture, store: MemoryStore, rng: &mut InsecureTestRng) -> Tab {
+    let tab = f.sign_in(store).await.expect("signs in");
+    tab.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+    tab
+}
+
+/// Commits order `k`: `qty` bags of rice for Corner Mart.
+async fn sell(tab: &Tab, k: u64, qty: &str, rng: &mut InsecureTestRng) {
+    let req = CommitRequest { order: order("OUT-0002", &[("SKU-00001", qty)]).expect("an order"), draft_id: None, task_id: None };
+    tab.commit_order(req, now(), Ids { record: id(k), mutation: id(10_000 + k) }, rng).await.expect("committed");
+}
+
 /// Commits `n` orders of 2 bags of rice from `first`, pushes them and settles the server's
 /// "applied" answers in `tab`.
 async fn sell_and_push(tab: &Tab, first: u64, n: u64, rng: &mut InsecureTestRng) {
     for k in first..first + n {
-        let req = CommitRequest { order: order("OUT-0002", &[("SKU-00001", "2")]).expect("an order"), draft_id: None, task_id: None };
-        tab.commit_order(req, now(), Ids { record: id(k), mutation: id(10_000 + k) }, rng).await.expect("committed");
+        sell(tab, k, "2", rng).await;
     }
     let batch = tab.outbox_batch(None, 100).await.expect("the outbox");
     assert_eq!(batch.sealed.len() as u64, n, "every order is pushed");
@@ -44,8 +56,7 @@ fn a_complete_pull_counts_the_answered_orders_in_without_reading_them() {
         let f = Fixture::new(21);
         let rng = &mut InsecureTestRng::new(21);
         let store = MemoryStore::new();
-        let a = f.sign_in(store.clone()).await.expect("signs in");
-        a.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+        let a = shop(&f, store.clone(), rng).await;
         let b = f.open_tab(store.clone()).await.expect("a second tab");
         assert_eq!(a.state().pulls_completed(), 1, "the first pull completed");
 
@@ -107,8 +118,7 @@ fn an_order_stored_with_the_flag_awaits_the_next_complete_pull() {
     block_on(async {
         let f = Fixture::new(22);
         let rng = &mut InsecureTestRng::new(22);
-        let device = f.sign_in(MemoryStore::new()).await.expect("signs in");
-        device.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+        let device = shop(&f, MemoryStore::new(), rng).await;
         sell_and_push(&device, 1, 1, rng).await;
         let stored = device.state().orders().next().cloned().expect("an order");
         let mut json = serde_json::to_value(&stored).expect("encodes");
@@ -135,14 +145,12 @@ fn answers_kept_while_locked_await_the_pull_after_the_ones_completed() {
     block_on(async {
         let f = Fixture::new(23);
         let rng = &mut InsecureTestRng::new(23);
-        let device = f.sign_in(MemoryStore::new()).await.expect("signs in");
-        device.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+        let device = shop(&f, MemoryStore::new(), rng).await;
         device.apply_pull_page(&page("v2.1", false, serde_json::json!([])).expect("a page"), rng).await.expect("pulls again");
         assert_eq!(device.state().pulls_completed(), 2);
 
         // An order is pushed and the workspace locks before the answer comes: it is kept sealed.
-        let req = CommitRequest { order: order("OUT-0002", &[("SKU-00001", "3")]).expect("an order"), draft_id: None, task_id: None };
-        device.commit_order(req, now(), Ids { record: id(1), mutation: id(10_001) }, rng).await.expect("committed");
+        sell(&device, 1, "3", rng).await;
         let batch = device.outbox_batch(None, 10).await.expect("the outbox");
         device.lock();
         let results: Vec<MutationResult> = batch.sealed.iter().map(|m| MutationResult { seq: m.seq, id: m.id, outcome: Outcome::Applied }).collect();
@@ -164,12 +172,10 @@ fn an_outcome_told_by_the_last_page_is_in_its_figures_at_once() {
     block_on(async {
         let f = Fixture::new(24);
         let rng = &mut InsecureTestRng::new(24);
-        let device = f.sign_in(MemoryStore::new()).await.expect("signs in");
-        device.apply_pull_page(&shop_page().expect("a page"), rng).await.expect("pulls");
+        let device = shop(&f, MemoryStore::new(), rng).await;
 
         // The server keeps the order waiting (deferred): it still counts on top.
-        let req = CommitRequest { order: order("OUT-0002", &[("SKU-00001", "5")]).expect("an order"), draft_id: None, task_id: None };
-        device.commit_order(req, now(), Ids { record: id(1), mutation: id(10_001) }, rng).await.expect("committed");
+        sell(&device, 1, "5", rng).await;
         let batch = device.outbox_batch(None, 10).await.expect("the outbox");
         let m = batch.sealed.first().expect("one entry");
         let deferred = Outcome::Deferred { waiting_for: vec!["mutation:x".into()], reason: "waits".into() };

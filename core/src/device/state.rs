@@ -8,7 +8,7 @@
 //! and of an outlet's credit is **derived**: the server's figure plus the effects of this device's
 //! orders the server's figures do not include yet ([`LocalOrder::counts_on_top`]), kept up to
 //! date incrementally: replacing an order first takes its old contribution out, so nothing is
-//! ever counted twice. When a pull completes (the pull state's counter moves), the sum is taken
+//! ever counted twice. When a pull completes (the `pulls` meta record moves), the sum is taken
 //! again over the orders in memory.
 
 use std::cell::RefCell;
