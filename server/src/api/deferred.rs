@@ -65,15 +65,61 @@ pub(crate) fn blob_key(sha256: &str) -> String {
 /// writer holds the whole database). See the module's documentation.
 pub(crate) async fn lock_key(conn: &mut AnyConnection, backend: Backend, key: &str) -> Result<(), AppError> {
     if backend == Backend::Postgres {
-        let digest = Sha256::digest(format!("satchel-wait:{key}").as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&digest[..8]);
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(i64::from_be_bytes(first))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(lock_id(key)).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Most keys [`lock_keys`] locks per statement.
+const LOCKS_PER_STATEMENT: usize = 500;
+
+/// [`lock_key`] for many keys, a few statements instead of a round trip each: a push locks the
+/// keys of all the mutations it applies before it applies the first (a lock taken earlier than
+/// needed is only held longer). In ascending order of lock id, so two transactions locking
+/// overlapping sets take them in one order.
+pub(crate) async fn lock_keys(conn: &mut AnyConnection, backend: Backend, keys: &[String]) -> Result<(), AppError> {
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = keys.iter().map(|k| lock_id(k)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for chunk in ids.chunks(LOCKS_PER_STATEMENT) {
+        // VALUES rows are scanned, and their locks taken, in the order written.
+        let rows = (1..=chunk.len()).map(|i| format!("(${i}::bigint)")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT pg_advisory_xact_lock(k) FROM (VALUES {rows}) AS t(k)");
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The advisory lock id of a `mutation_waits` key.
+fn lock_id(key: &str) -> i64 {
+    let digest = Sha256::digest(format!("satchel-wait:{key}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// Of `keys`, those something waits on (rows in `mutation_waits`), read in one statement.
+pub(crate) async fn waited_keys(conn: &mut AnyConnection, keys: &[String]) -> Result<HashSet<String>, AppError> {
+    let mut out = HashSet::new();
+    for chunk in keys.chunks(LOCKS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT DISTINCT waits_on FROM mutation_waits WHERE waits_on IN ({})",
+            crate::db::placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
+        for k in chunk {
+            q = q.bind(k.as_str());
+        }
+        out.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(k,)| k));
+    }
+    Ok(out)
 }
 
 fn bad(field: String, reason: String) -> Rejection {

@@ -22,6 +22,8 @@
 //! commits second fails on the UNIQUE constraint, rolls back whole and is run again: it then sees
 //! the committed row and rejects that mutation as a duplicate, exactly as SQLite would have.
 
+use std::collections::HashSet;
+
 use satchel_core::sync::lifecycle::Fate;
 
 use axum::extract::State;
@@ -291,6 +293,19 @@ async fn apply_in_transaction(
         feed::lock(&mut tx, state.db.backend).await?;
     }
 
+    // Every mutation this push applies is locked here, before anything reads its state (see
+    // `deferred`), and what already waits on them is read once: a push of 100 orders asked
+    // both of the database 100 times each, a round trip apiece inside the transaction.
+    let applying: Vec<String> = req
+        .mutations
+        .iter()
+        .zip(&steps)
+        .filter(|(_, step)| matches!(step, Step::Apply))
+        .map(|(m, _)| deferred::mutation_key(&m.id))
+        .collect();
+    deferred::lock_keys(&mut tx, state.db.backend, &applying).await?;
+    let mut waits = Waits { waited: deferred::waited_keys(&mut tx, &applying).await?, settled_here: false };
+
     let routes = routes_of(&mut tx, auth).await?;
     let settings = crate::sales::settings(&mut tx).await?;
     let now = Utc::now();
@@ -362,7 +377,7 @@ async fn apply_in_transaction(
                 }
                 let batch = plain.then_some(&mut batch);
                 let outcome =
-                    apply_one(&mut tx, auth, &env, &mut settler, batch, m, &prepared[index], seq, &received_at, &req.mutations).await?;
+                    apply_one(&mut tx, auth, &env, &mut settler, &mut waits, batch, m, &prepared[index], seq, &received_at, &req.mutations).await?;
                 match outcome {
                     Outcome::Applied => counts.applied += 1,
                     Outcome::Flagged { .. } => {
@@ -442,6 +457,24 @@ async fn waited_on(conn: &mut AnyConnection, backend: crate::db::Backend, req: &
     }
     let (n,): (i64,) = q.fetch_one(&mut *conn).await?;
     Ok(n > 0)
+}
+
+/// What waited on the mutations of a push when it began (their keys locked), as
+/// [`deferred::waited_keys`] read it.
+struct Waits {
+    waited: HashSet<String>,
+    /// Whether this transaction settled anything yet: settling can register waits of its own,
+    /// so from then on each mutation's waiters are read again.
+    settled_here: bool,
+}
+
+impl Waits {
+    async fn on(&self, conn: &mut AnyConnection, settler: &Settler<'_>, mutation_id: &str) -> Result<bool, AppError> {
+        if self.settled_here {
+            return settler.waits_on(conn, mutation_id).await;
+        }
+        Ok(self.waited.contains(&deferred::mutation_key(&mutation_id)))
+    }
 }
 
 /// What every mutation of a push is checked with.
@@ -692,6 +725,7 @@ async fn apply_one(
     auth: &AuthDevice,
     env: &Env<'_>,
     settler: &mut Settler<'_>,
+    waits: &mut Waits,
     mut plain: Option<&mut Batch>,
     m: &Mutation,
     pre: &Prepared,
@@ -701,8 +735,7 @@ async fn apply_one(
 ) -> Result<Outcome, AppError> {
     let device = auth.device_id.to_string();
     let mutation_id = m.id.to_string();
-    // Before anything reads or writes this mutation's state (see `deferred`).
-    deferred::lock_key(conn, env.backend, &deferred::mutation_key(&mutation_id)).await?;
+    // Its key is locked already: the push locked every mutation it applies before the first.
     let depends_on =
         serde_json::to_string(&m.depends_on).map_err(|e| AppError::Internal(format!("serialize depends_on: {e}")))?;
     // The batch knows this one's id is new (it takes no id it has seen).
@@ -792,11 +825,13 @@ async fn apply_one(
         // What waited on a plain order is settled from the database: the batch writes out and
         // forgets first. Usually nothing waits, and the batch goes on.
         if let Some(b) = plain {
-            if settler.waits_on(conn, &mutation_id).await? {
+            if waits.on(conn, settler, &mutation_id).await? {
                 b.forget(conn).await?;
+                waits.settled_here = true;
                 settler.run(conn, settle).await?;
             }
         } else {
+            waits.settled_here = true;
             settler.run(conn, settle).await?;
         }
     }
