@@ -293,9 +293,9 @@ async fn apply_in_transaction(
         feed::lock(&mut tx, state.db.backend).await?;
     }
 
-    // Every mutation this push applies is locked here, before anything reads its state (see
-    // `deferred`), and what already waits on them is read once: a push of 100 orders asked
-    // both of the database 100 times each, a round trip apiece inside the transaction.
+    // Every mutation this push applies is locked before the first is applied, and what already
+    // waits on them is read once (`Waits::lock`): a push of 100 orders asked both of the
+    // database 100 times each, a round trip apiece inside the transaction.
     let applying: Vec<String> = req
         .mutations
         .iter()
@@ -303,8 +303,7 @@ async fn apply_in_transaction(
         .filter(|(_, step)| matches!(step, Step::Apply))
         .map(|(m, _)| deferred::mutation_key(&m.id))
         .collect();
-    deferred::lock_keys(&mut tx, state.db.backend, &applying).await?;
-    let mut waits = Waits { waited: deferred::waited_keys(&mut tx, &applying).await?, settled_here: false };
+    let mut waits = Waits { keys: applying, waited: None, settled_here: false };
 
     let routes = routes_of(&mut tx, auth).await?;
     let settings = crate::sales::settings(&mut tx).await?;
@@ -376,6 +375,9 @@ async fn apply_in_transaction(
                     batch.forget(&mut tx).await?;
                 }
                 let batch = plain.then_some(&mut batch);
+                // After the batch's load, which takes the feed's lock shared: the keys come after
+                // the feed's lock, as everywhere (docs/server.md, *Lock order on PostgreSQL*).
+                waits.lock(&mut tx, env.backend).await?;
                 let outcome =
                     apply_one(&mut tx, auth, &env, &mut settler, &mut waits, batch, m, &prepared[index], seq, &received_at, &req.mutations).await?;
                 match outcome {
@@ -459,21 +461,36 @@ async fn waited_on(conn: &mut AnyConnection, backend: crate::db::Backend, req: &
     Ok(n > 0)
 }
 
-/// What waited on the mutations of a push when it began (their keys locked), as
-/// [`deferred::waited_keys`] read it.
+/// The keys of the mutations a push applies, locked together before the first is applied, and
+/// what waited on them then.
 struct Waits {
-    waited: HashSet<String>,
+    keys: Vec<String>,
+    /// Of `keys`, those something waited on when they were locked ([`deferred::waited_keys`]);
+    /// `None` until [`Waits::lock`].
+    waited: Option<HashSet<String>>,
     /// Whether this transaction settled anything yet: settling can register waits of its own,
     /// so from then on each mutation's waiters are read again.
     settled_here: bool,
 }
 
 impl Waits {
-    async fn on(&self, conn: &mut AnyConnection, settler: &Settler<'_>, mutation_id: &str) -> Result<bool, AppError> {
-        if self.settled_here {
-            return settler.waits_on(conn, mutation_id).await;
+    /// Locks every key (once), then reads which of them something waits on: a wait is
+    /// registered only under its parent's lock, so none can appear on them after this but this
+    /// transaction's own.
+    async fn lock(&mut self, conn: &mut AnyConnection, backend: crate::db::Backend) -> Result<(), AppError> {
+        if self.waited.is_none() {
+            deferred::lock_keys(conn, backend, &self.keys).await?;
+            self.waited = Some(deferred::waited_keys(conn, &self.keys).await?);
         }
-        Ok(self.waited.contains(&deferred::mutation_key(&mutation_id)))
+        Ok(())
+    }
+
+    /// Whether anything waits on `mutation_id`, one of the keys.
+    async fn on(&self, conn: &mut AnyConnection, settler: &Settler<'_>, mutation_id: &str) -> Result<bool, AppError> {
+        match &self.waited {
+            Some(waited) if !self.settled_here => Ok(waited.contains(&deferred::mutation_key(&mutation_id))),
+            _ => settler.waits_on(conn, mutation_id).await,
+        }
     }
 }
 
@@ -735,7 +752,7 @@ async fn apply_one(
 ) -> Result<Outcome, AppError> {
     let device = auth.device_id.to_string();
     let mutation_id = m.id.to_string();
-    // Its key is locked already: the push locked every mutation it applies before the first.
+    // Its key is locked already ([`Waits::lock`]), before anything reads or writes its state.
     let depends_on =
         serde_json::to_string(&m.depends_on).map_err(|e| AppError::Internal(format!("serialize depends_on: {e}")))?;
     // The batch knows this one's id is new (it takes no id it has seen).
