@@ -44,6 +44,9 @@ mod input;
 mod policy;
 mod rules;
 
+/// The likely-duplicate rule's comparison of lines, as a short key (see
+/// [`duplicate_key`]).
+pub use rules::duplicate_key;
 pub use finding::{Details, Finding, Rule, Verdict};
 pub use input::{
     CreditPosition, LineUnderValidation, OrderUnderValidation, PriceValidity, ProductFacts,

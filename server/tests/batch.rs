@@ -25,6 +25,7 @@ use uuid::Uuid;
 backend_tests! {
     a_push_decides_its_orders_as_if_each_came_alone,
     an_order_stored_before_the_recent_orders_table_still_counts_as_a_likely_duplicate,
+    the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_before_it,
 }
 
 /// The outlet near its credit limit (1,500.00 limit, 1,475.00 owed in the demo).
@@ -245,6 +246,78 @@ async fn an_order_stored_before_the_recent_orders_table_still_counts_as_a_likely
     assert_eq!(status, StatusCode::OK, "{v}");
     let verdicts: Vec<String> = v["results"].as_array().expect("results").iter().map(verdict).collect();
     assert_eq!(verdicts, ["flagged - - [likely_duplicate]", "flagged - - [likely_duplicate]"], "{v}");
+}
+
+/// A push reads back only the outlet's orders whose lines key (migration 0015, core's
+/// `duplicate_key`) is one of its own orders'; a row stored before that column (`lines_key`
+/// NULL) is still read. Both by a batch (a plain order) and by the general path (an order with a
+/// parent).
+async fn the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_before_it(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let sales = sales_of(&reference);
+    let skus = plain_skus(sales);
+    let outlet = sales.outlets.iter().map(|o| o.id.as_str()).find(|id| *id != NEAR).expect("an outlet");
+    let doc = |lines: &[(&str, &str)], n: u64| sales_doc(sales, outlet, lines, OrderKind::Sale, nth_number(&dev, n));
+    let keyed = sales_mutation(&dev, 1, doc(&[(&skus[2], "1")], 1));
+    let legacy = sales_mutation(&dev, 2, doc(&[(&skus[3], "2")], 2));
+    let (status, v) = s.push(&dev, &[keyed.clone(), legacy.clone()]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(statuses(&v), ["applied", "applied"], "{v}");
+
+    let db = satchel_server::db::open(&s.store.data_dir(), s.store.database_url().as_deref(), 2).await.expect("database");
+    let key_of = |m: &Mutation| {
+        let id = first_order_id(m);
+        let pool = db.pool.clone();
+        async move {
+            let (k,): (Option<String>,) = sqlx::query_as("SELECT lines_key FROM recent_orders WHERE order_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .expect("its row");
+            k
+        }
+    };
+    let (k1, k2) = (key_of(&keyed).await.expect("a key"), key_of(&legacy).await.expect("a key"));
+    assert_eq!(k1.len(), 32, "{k1}");
+    assert_ne!(k1, k2, "other lines, another key");
+    // As if the second had been stored by the previous version.
+    let set = sqlx::query("UPDATE recent_orders SET lines_key = NULL WHERE order_id = $1")
+        .bind(first_order_id(&legacy))
+        .execute(&db.pool)
+        .await
+        .expect("update");
+    assert_eq!(set.rows_affected(), 1);
+    db.close().await;
+
+    // The same lines as each, in a batch and behind a parent, and lines like neither. The
+    // third is flagged only if the keyed row is read, the fourth only if the legacy one is
+    // (each is the only earlier order with its lines).
+    let twin = |m: &Mutation| match &m.body {
+        satchel_core::sync::protocol::MutationBody::SalesOrderCreate(d) => {
+            d.order.lines.iter().map(|l| (l.sku.clone(), l.quantity.to_string())).collect::<Vec<_>>()
+        }
+        _ => unreachable!("a sales order"),
+    };
+    let (a, b) = (twin(&keyed), twin(&legacy));
+    fn lines(l: &[(String, String)]) -> Vec<(&str, &str)> {
+        l.iter().map(|(s, q)| (s.as_str(), q.as_str())).collect()
+    }
+    let pushed = [
+        sales_mutation(&dev, 3, doc(&lines(&a), 3)),
+        sales_mutation(&dev, 4, doc(&lines(&b), 4)),
+        sales_mutation(&dev, 5, doc(&[(&skus[4], "7")], 5)),
+        Mutation { depends_on: vec![keyed.id], ..sales_mutation(&dev, 6, doc(&lines(&b), 6)) },
+    ];
+    let (status, v) = s.push(&dev, &pushed).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let verdicts: Vec<String> = v["results"].as_array().expect("results").iter().map(verdict).collect();
+    assert_eq!(
+        verdicts,
+        ["flagged - - [likely_duplicate]", "flagged - - [likely_duplicate]", "applied - - []", "flagged - - [likely_duplicate]"],
+        "{v}"
+    );
 }
 
 fn first_order_id(m: &Mutation) -> String {

@@ -56,6 +56,11 @@ pub fn recent_order(doc: &SalesDocument) -> RecentOrder {
     }
 }
 
+/// The key of `order`'s lines for the likely-duplicate rule ([`crate::validation::duplicate_key`]).
+pub fn duplicate_key(order: &RecentOrder) -> String {
+    crate::validation::duplicate_key(order.lines.iter().map(|l| (l.sku.as_str(), l.quantity.value())))
+}
+
 /// [`recent_order`] of a stored document, read from its JSON text without decoding the rest of
 /// it (prices, taxes, findings), or `None` where [`duplicate_rule_applies`] says the rule does
 /// not count it. The server reads an outlet's recent orders this way: a push checks each order
@@ -119,5 +124,25 @@ mod tests {
         let return_order = order("return");
         let back = van_movements(&return_order);
         assert_eq!(back["A"], Decimal::from(3));
+    }
+
+    fn recent(lines: &[(&str, &str)]) -> RecentOrder {
+        serde_json::from_value(serde_json::json!({"order_id": uuid::Uuid::nil(), "outlet_id": "O",
+            "committed_at": "2026-11-22T10:00:00Z",
+            "lines": lines.iter().map(|(s, q)| serde_json::json!({"sku": s, "quantity": q})).collect::<Vec<_>>()}))
+        .expect("recent order")
+    }
+
+    #[test]
+    fn lines_the_duplicate_rule_finds_equal_share_a_key_and_others_do_not() {
+        let key = duplicate_key(&recent(&[("A", "2"), ("B", "1.5")]));
+        assert_eq!(key.len(), 32);
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()));
+        // Another order of the lines, and quantities written with trailing zeros.
+        assert_eq!(duplicate_key(&recent(&[("B", "1.50"), ("A", "2.0")])), key);
+        assert_ne!(duplicate_key(&recent(&[("A", "2"), ("B", "1")])), key);
+        assert_ne!(duplicate_key(&recent(&[("A", "2"), ("B", "1.5"), ("C", "1")])), key);
+        // The separators keep a SKU from running into its quantity.
+        assert_ne!(duplicate_key(&recent(&[("A1", "2")])), duplicate_key(&recent(&[("A", "12")])));
     }
 }

@@ -341,7 +341,24 @@ pub(super) fn credit(input: &ValidationInput, f: &mut Findings<'_>) {
 }
 
 /// The lines as a multiset of (SKU, quantity): sorted, quantities normalized (`5` = `5.0`).
-fn multiset<'l>(lines: impl Iterator<Item = (&'l str, Decimal)>) -> Vec<(&'l str, Decimal)> {
+/// What the likely-duplicate rule compares of an order's lines, as a key of 32 hex digits:
+/// lines the rule finds equal (the same multiset of SKU and quantity, `5` = `5.0`, in any order)
+/// give equal keys. A store keeps it beside each order it remembers, so that it reads back only
+/// the orders whose lines could match; the rule still compares the lines themselves (different
+/// lines sharing a key are only read for nothing).
+pub fn duplicate_key<'l>(lines: impl Iterator<Item = (&'l str, Decimal)>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (sku, quantity) in multiset(lines) {
+        h.update(sku.as_bytes());
+        h.update([0x1f]);
+        h.update(quantity.to_string().as_bytes());
+        h.update([0x1e]);
+    }
+    crate::vault::hex::encode(&h.finalize()[..16])
+}
+
+pub(crate) fn multiset<'l>(lines: impl Iterator<Item = (&'l str, Decimal)>) -> Vec<(&'l str, Decimal)> {
     let mut v: Vec<_> = lines.map(|(s, q)| (s, q.normalize())).collect();
     v.sort_unstable();
     v

@@ -85,7 +85,7 @@ impl Table {
                  line_count, document, received_at, version, document_number, kind, flagged, price_list_id, \
                  tax_breakdown, day_id)"
             }
-            Table::Recent => "recent_orders (order_id, outlet_id, kind, committed_at, recent)",
+            Table::Recent => "recent_orders (order_id, outlet_id, kind, committed_at, recent, lines_key)",
             Table::Receivables => crate::receivables::COLUMNS,
             Table::Review => "review_queue (order_id, device_id, username, reasons, status, created_at)",
             Table::Latency => super::entry_latency::COLUMNS,
@@ -100,7 +100,7 @@ impl Table {
     pub(super) fn width(self) -> usize {
         match self {
             Table::Orders => 20,
-            Table::Recent => 5,
+            Table::Recent => 6,
             Table::Receivables => crate::receivables::WIDTH,
             Table::Review => 6,
             Table::Latency => super::entry_latency::WIDTH,
@@ -211,7 +211,13 @@ impl Batch {
         let until = counted.iter().map(|d| d.committed_at.checked_add_signed(window).unwrap_or(d.committed_at)).max();
         if let (Some(from), Some(until)) = (from, until) {
             let outlets = store::distinct(counted.iter().map(|d| d.order.outlet_id.as_str()));
-            for r in stored_recent(conn, &outlets, None, &timestamp(from), &timestamp(until)).await? {
+            let keys: Vec<String> = counted
+                .iter()
+                .map(|d| effects::duplicate_key(&effects::recent_order(d)))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            for r in stored_recent(conn, &outlets, &keys, None, &timestamp(from), &timestamp(until)).await? {
                 self.recent.entry(r.outlet_id.clone()).or_default().push(r);
             }
         }

@@ -260,7 +260,9 @@ async fn recent_orders(
     let window = effects::duplicate_window(&settings.sales.policy);
     let from = doc.committed_at.checked_sub_signed(window).unwrap_or(doc.committed_at);
     let until = doc.committed_at.checked_add_signed(window).unwrap_or(doc.committed_at);
-    let rows = stored_recent(conn, &[doc.order.outlet_id.as_str()], Some(kind_of(doc)), &timestamp(from), &timestamp(until)).await?;
+    let keys = [effects::duplicate_key(&effects::recent_order(doc))];
+    let rows =
+        stored_recent(conn, &[doc.order.outlet_id.as_str()], &keys, Some(kind_of(doc)), &timestamp(from), &timestamp(until)).await?;
     Ok(rows.into_iter().filter_map(|r| r.order).collect())
 }
 
@@ -286,27 +288,35 @@ pub(super) struct StoredRecent {
 }
 
 /// The v2 orders of `outlets` (of `kind`, or both) committed between `from` and `until` (stored
-/// timestamps, inclusive), in `committed_at` order: their `recent_orders` rows, and, for orders
-/// stored before that table, their documents (`effects::stored_recent_order`).
+/// timestamps, inclusive) whose lines could match an order with one of `keys`
+/// ([`effects::duplicate_key`]), in `committed_at` order: their `recent_orders` rows (those
+/// stored before their key was, all of them), and, for orders stored before that table, their
+/// documents (`effects::stored_recent_order`). Receipts of the counter are not read.
 pub(super) async fn stored_recent(
     conn: &mut AnyConnection,
     outlets: &[&str],
+    keys: &[String],
     kind: Option<&str>,
     from: &str,
     until: &str,
 ) -> Result<Vec<StoredRecent>, AppError> {
-    if outlets.is_empty() {
+    if outlets.is_empty() || keys.is_empty() {
         return Ok(Vec::new());
     }
     let n = outlets.len();
     let kind_filter = |table: &str| kind.map(|_| format!(" AND {table}.kind = ${}", n + 3)).unwrap_or_default();
+    // The keys' placeholders follow the kind's, when it is bound.
     let recorded = format!(
-        "SELECT r.outlet_id, r.kind, r.committed_at, r.recent FROM recent_orders r WHERE r.outlet_id IN ({}) \
-         AND r.committed_at >= ${} AND r.committed_at <= ${}{}",
-        placeholders(1, n),
-        n + 1,
-        n + 2,
-        kind_filter("r")
+        "SELECT r.outlet_id, r.kind, r.committed_at, r.recent FROM recent_orders r WHERE r.outlet_id IN ({outlets}) \
+         AND r.lines_key IN ({keys}) AND r.committed_at >= ${from} AND r.committed_at <= ${until}{kind} \
+         UNION ALL \
+         SELECT r.outlet_id, r.kind, r.committed_at, r.recent FROM recent_orders r WHERE r.outlet_id IN ({outlets}) \
+         AND r.lines_key IS NULL AND r.committed_at >= ${from} AND r.committed_at <= ${until}{kind}",
+        outlets = placeholders(1, n),
+        keys = placeholders(n + 3 + usize::from(kind.is_some()), keys.len()),
+        from = n + 1,
+        until = n + 2,
+        kind = kind_filter("r")
     );
     let older = format!(
         "SELECT o.outlet_id, o.kind, o.committed_at, o.document FROM orders o WHERE o.outlet_id IN ({}) \
@@ -327,6 +337,11 @@ pub(super) async fn stored_recent(
         q = q.bind(from).bind(until);
         if let Some(k) = kind {
             q = q.bind(k);
+        }
+        if !from_documents {
+            for k in keys {
+                q = q.bind(k.as_str());
+            }
         }
         for (outlet_id, kind, committed_at, text) in q.fetch_all(&mut *conn).await? {
             let order = match (from_documents, text) {
@@ -411,12 +426,14 @@ pub(super) async fn apply(
         None => insert_vals(conn, Table::Orders.columns(), Table::Orders.width(), &[row]).await?,
     }
     // What the likely-duplicate rule will compare of it (`stored_recent`).
-    let recent = match effects::duplicate_rule_applies(doc) {
-        true => Some(
-            serde_json::to_string(&effects::recent_order(doc))
-                .map_err(|e| AppError::Internal(format!("serialize recent order: {e}")))?,
-        ),
-        false => None,
+    // and the key of its lines, by which a push reads back only what could match.
+    let (recent, lines_key) = match effects::duplicate_rule_applies(doc) {
+        true => {
+            let order = effects::recent_order(doc);
+            let text = serde_json::to_string(&order).map_err(|e| AppError::Internal(format!("serialize recent order: {e}")))?;
+            (Some(text), effects::duplicate_key(&order))
+        }
+        false => (None, String::new()),
     };
     let row: Vec<Val> = vec![
         order_id.clone().into(),
@@ -424,6 +441,7 @@ pub(super) async fn apply(
         kind.into(),
         timestamp(doc.committed_at).into(),
         recent.into(),
+        lines_key.into(),
     ];
     match batch.as_deref_mut() {
         Some(b) => b.rows(Table::Recent).push(row),
