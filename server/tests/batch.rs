@@ -260,28 +260,25 @@ async fn the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_befo
     let skus = plain_skus(sales);
     let outlet = sales.outlets.iter().map(|o| o.id.as_str()).find(|id| *id != NEAR).expect("an outlet");
     let doc = |lines: &[(&str, &str)], n: u64| sales_doc(sales, outlet, lines, OrderKind::Sale, nth_number(&dev, n));
-    let keyed = sales_mutation(&dev, 1, doc(&[(&skus[2], "1")], 1));
-    let legacy = sales_mutation(&dev, 2, doc(&[(&skus[3], "2")], 2));
+    let (a, b) = ([(skus[2].as_str(), "1")], [(skus[3].as_str(), "2")]);
+    let keyed = sales_mutation(&dev, 1, doc(&a, 1));
+    let legacy = sales_mutation(&dev, 2, doc(&b, 2));
     let (status, v) = s.push(&dev, &[keyed.clone(), legacy.clone()]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(statuses(&v), ["applied", "applied"], "{v}");
 
     let db = satchel_server::db::open(&s.store.data_dir(), s.store.database_url().as_deref(), 2).await.expect("database");
-    let key_of = |m: &Mutation| {
-        let id = first_order_id(m);
-        let pool = db.pool.clone();
-        async move {
-            let (k,): (Option<String>,) = sqlx::query_as("SELECT lines_key FROM recent_orders WHERE order_id = $1")
-                .bind(id)
-                .fetch_one(&pool)
-                .await
-                .expect("its row");
-            k
-        }
-    };
-    let (k1, k2) = (key_of(&keyed).await.expect("a key"), key_of(&legacy).await.expect("a key"));
-    assert_eq!(k1.len(), 32, "{k1}");
-    assert_ne!(k1, k2, "other lines, another key");
+    let mut keys = Vec::new();
+    for m in [&keyed, &legacy] {
+        let (k,): (Option<String>,) = sqlx::query_as("SELECT lines_key FROM recent_orders WHERE order_id = $1")
+            .bind(first_order_id(m))
+            .fetch_one(&db.pool)
+            .await
+            .expect("its row");
+        keys.push(k.expect("a key"));
+    }
+    assert_eq!(keys[0].len(), 32, "{keys:?}");
+    assert_ne!(keys[0], keys[1], "other lines, another key");
     // As if the second had been stored by the previous version.
     let set = sqlx::query("UPDATE recent_orders SET lines_key = NULL WHERE order_id = $1")
         .bind(first_order_id(&legacy))
@@ -292,23 +289,13 @@ async fn the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_befo
     db.close().await;
 
     // The same lines as each, in a batch and behind a parent, and lines like neither. The
-    // third is flagged only if the keyed row is read, the fourth only if the legacy one is
+    // first is flagged only if the keyed row is read, the second only if the legacy one is
     // (each is the only earlier order with its lines).
-    let twin = |m: &Mutation| match &m.body {
-        satchel_core::sync::protocol::MutationBody::SalesOrderCreate(d) => {
-            d.order.lines.iter().map(|l| (l.sku.clone(), l.quantity.to_string())).collect::<Vec<_>>()
-        }
-        _ => unreachable!("a sales order"),
-    };
-    let (a, b) = (twin(&keyed), twin(&legacy));
-    fn lines(l: &[(String, String)]) -> Vec<(&str, &str)> {
-        l.iter().map(|(s, q)| (s.as_str(), q.as_str())).collect()
-    }
     let pushed = [
-        sales_mutation(&dev, 3, doc(&lines(&a), 3)),
-        sales_mutation(&dev, 4, doc(&lines(&b), 4)),
+        sales_mutation(&dev, 3, doc(&a, 3)),
+        sales_mutation(&dev, 4, doc(&b, 4)),
         sales_mutation(&dev, 5, doc(&[(&skus[4], "7")], 5)),
-        Mutation { depends_on: vec![keyed.id], ..sales_mutation(&dev, 6, doc(&lines(&b), 6)) },
+        Mutation { depends_on: vec![keyed.id], ..sales_mutation(&dev, 6, doc(&b, 6)) },
     ];
     let (status, v) = s.push(&dev, &pushed).await;
     assert_eq!(status, StatusCode::OK, "{v}");

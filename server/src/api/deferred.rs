@@ -70,8 +70,8 @@ pub(crate) async fn lock_key(conn: &mut AnyConnection, backend: Backend, key: &s
     Ok(())
 }
 
-/// Most keys [`lock_keys`] locks per statement.
-const LOCKS_PER_STATEMENT: usize = 500;
+/// Most keys [`lock_keys`] and [`waited_keys`] put in one statement.
+const KEYS_PER_STATEMENT: usize = 500;
 
 /// [`lock_key`] for many keys, a few statements instead of a round trip each: a push locks the
 /// keys of all the mutations it applies before it applies the first (a lock taken earlier than
@@ -84,7 +84,7 @@ pub(crate) async fn lock_keys(conn: &mut AnyConnection, backend: Backend, keys: 
     let mut ids: Vec<i64> = keys.iter().map(|k| lock_id(k)).collect();
     ids.sort_unstable();
     ids.dedup();
-    for chunk in ids.chunks(LOCKS_PER_STATEMENT) {
+    for chunk in ids.chunks(KEYS_PER_STATEMENT) {
         // VALUES rows are scanned, and their locks taken, in the order written.
         let rows = (1..=chunk.len()).map(|i| format!("(${i}::bigint)")).collect::<Vec<_>>().join(", ");
         let sql = format!("SELECT pg_advisory_xact_lock(k) FROM (VALUES {rows}) AS t(k)");
@@ -108,7 +108,7 @@ fn lock_id(key: &str) -> i64 {
 /// Of `keys`, those something waits on (rows in `mutation_waits`), read in one statement.
 pub(crate) async fn waited_keys(conn: &mut AnyConnection, keys: &[String]) -> Result<HashSet<String>, AppError> {
     let mut out = HashSet::new();
-    for chunk in keys.chunks(LOCKS_PER_STATEMENT) {
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
         let sql = format!(
             "SELECT DISTINCT waits_on FROM mutation_waits WHERE waits_on IN ({})",
             crate::db::placeholders(1, chunk.len())

@@ -289,13 +289,9 @@ async fn apply_in_transaction(
         .iter()
         .zip(&steps)
         .all(|(m, step)| matches!(step, Step::Replay) || order_batch::plain_order(m).is_some());
-    if exclusive || !only_plain || waited_on(&mut tx, state.db.backend, req, &steps).await? {
-        feed::lock(&mut tx, state.db.backend).await?;
-    }
-
-    // Every mutation this push applies is locked before the first is applied, and what already
-    // waits on them is read once (`Waits::lock`): a push of 100 orders asked both of the
-    // database 100 times each, a round trip apiece inside the transaction.
+    // The keys of the mutations this push applies. They are locked before the first is applied,
+    // and what already waits on them is read once (`Waits::lock`): a push of 100 orders asked
+    // both of the database 100 times each, a round trip apiece inside the transaction.
     let applying: Vec<String> = req
         .mutations
         .iter()
@@ -303,6 +299,10 @@ async fn apply_in_transaction(
         .filter(|(_, step)| matches!(step, Step::Apply))
         .map(|(m, _)| deferred::mutation_key(&m.id))
         .collect();
+    if exclusive || !only_plain || waited_on(&mut tx, state.db.backend, &applying).await? {
+        feed::lock(&mut tx, state.db.backend).await?;
+    }
+
     let mut waits = Waits { keys: applying, waited: None, settled_here: false };
 
     let routes = routes_of(&mut tx, auth).await?;
@@ -435,30 +435,11 @@ async fn apply_in_transaction(
 /// shared first (two pushes each holding it shared and then asking for it exclusively would
 /// deadlock). A wait registered after this read is rare, and then costs a deadlock PostgreSQL
 /// breaks and a run again. (SQLite: nothing to ask.)
-async fn waited_on(conn: &mut AnyConnection, backend: crate::db::Backend, req: &PushRequest, steps: &[Step]) -> Result<bool, AppError> {
+async fn waited_on(conn: &mut AnyConnection, backend: crate::db::Backend, applying: &[String]) -> Result<bool, AppError> {
     if backend != crate::db::Backend::Postgres {
         return Ok(false);
     }
-    let keys: Vec<String> = req
-        .mutations
-        .iter()
-        .zip(steps)
-        .filter(|(_, step)| matches!(step, Step::Apply))
-        .map(|(m, _)| deferred::mutation_key(&m.id))
-        .collect();
-    if keys.is_empty() {
-        return Ok(false);
-    }
-    let sql = format!(
-        "SELECT COUNT(*) FROM mutation_waits WHERE waits_on IN ({})",
-        crate::db::placeholders(1, keys.len())
-    );
-    let mut q = sqlx::query_as(&sql);
-    for k in &keys {
-        q = q.bind(k.as_str());
-    }
-    let (n,): (i64,) = q.fetch_one(&mut *conn).await?;
-    Ok(n > 0)
+    Ok(!deferred::waited_keys(conn, applying).await?.is_empty())
 }
 
 /// The keys of the mutations a push applies, locked together before the first is applied, and
