@@ -26,6 +26,7 @@ backend_tests! {
     a_push_decides_its_orders_as_if_each_came_alone,
     an_order_stored_before_the_recent_orders_table_still_counts_as_a_likely_duplicate,
     the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_before_it,
+    the_duplicate_rule_names_the_closest_of_many_matching_orders_on_either_side,
 }
 
 /// The outlet near its credit limit (1,500.00 limit, 1,475.00 owed in the demo).
@@ -305,6 +306,63 @@ async fn the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_befo
         ["flagged - - [likely_duplicate]", "flagged - - [likely_duplicate]", "applied - - []", "flagged - - [likely_duplicate]"],
         "{v}"
     );
+}
+
+/// A push reads, of the stored orders with an order's lines, only the nearest before and the
+/// nearest after it (`sales_order::Probe`). The rule must still name the closest of them all,
+/// earlier or later, in a batch and behind a parent, with more matching orders than that on
+/// both sides. The apart minutes in the flag's sentence say which order was named.
+async fn the_duplicate_rule_names_the_closest_of_many_matching_orders_on_either_side(backend: Backend) {
+    let s = start(backend).await;
+    let dev = s.register("rep1", "rep1-demo").await;
+    let reference = s.reference(&dev).await;
+    let sales = sales_of(&reference);
+    let skus = plain_skus(sales);
+    let outlet = sales.outlets.iter().map(|o| o.id.as_str()).find(|id| *id != NEAR).expect("an outlet");
+    let lines = [(skus[5].as_str(), "2"), (skus[6].as_str(), "1")];
+    // Whole minutes before a common base, well inside the past.
+    let base = chrono::Utc::now() - chrono::TimeDelta::minutes(30);
+    let at = |minutes: i64| base + chrono::TimeDelta::minutes(minutes);
+    let doc = |minutes: i64, n: u64| SalesDocument {
+        committed_at: at(minutes),
+        ..sales_doc(sales, outlet, &lines, OrderKind::Sale, nth_number(&dev, n))
+    };
+    // Stored first, alone (the default window is 10 minutes): 0 and 3 are 3 apart, and so on.
+    let stored: Vec<Mutation> = [0, 3, 6, 9, 12].iter().zip(1..).map(|(m, n)| sales_mutation(&dev, n, doc(*m, n))).collect();
+    let (status, v) = s.push(&dev, &stored[..1]).await;
+    assert_eq!((status, statuses(&v)), (StatusCode::OK, vec!["applied".to_string()]), "{v}");
+    let (status, v) = s.push(&dev, &stored[1..]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert!(v["results"].as_array().expect("results").iter().all(|r| verdict(r) == "flagged - - [likely_duplicate]"), "{v}");
+
+    let sentence = |r: &Value| -> String {
+        r["reasons"].as_array().into_iter().flatten().filter_map(|f| f["message"].as_str()).collect::<Vec<_>>().join("; ")
+    };
+    // 10: 9 is 1 apart (before; 6 and 12 are further). -2: only later ones, 0 is 2 apart.
+    // 14 behind a parent: 12 is 2 apart (before); nothing after.  4 behind a parent: 3 is 1
+    // apart before it, 6 is 2 after.  11, in a batch again: 12 is 1 after, 9 is 2 before, and 10
+    // (stored by this push) is 1 before: a tie, which the earlier one wins.
+    let pushed = [
+        sales_mutation(&dev, 6, doc(10, 6)),
+        sales_mutation(&dev, 7, doc(-2, 7)),
+        Mutation { depends_on: vec![stored[0].id], ..sales_mutation(&dev, 8, doc(14, 8)) },
+        Mutation { depends_on: vec![stored[1].id], ..sales_mutation(&dev, 9, doc(4, 9)) },
+        sales_mutation(&dev, 10, doc(11, 10)),
+    ];
+    let (status, v) = s.push(&dev, &pushed).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let results = v["results"].as_array().expect("results");
+    let named: Vec<String> = results.iter().map(sentence).collect();
+    let want = [(9, 1), (0, 2), (12, 2), (3, 1), (10, 1)];
+    for (i, (r, (of, apart))) in results.iter().zip(want).enumerate() {
+        assert_eq!(verdict(r), "flagged - - [likely_duplicate]", "{i}: {v}");
+        let committed = at(of).format("%Y-%m-%d %H:%M UTC").to_string();
+        assert!(
+            named[i].contains(&format!("committed at {committed} ({apart} min apart)")),
+            "order {i} should name the one committed at {committed}, {apart} min apart: {}",
+            named[i]
+        );
+    }
 }
 
 fn first_order_id(m: &Mutation) -> String {

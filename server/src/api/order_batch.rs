@@ -10,7 +10,7 @@
 //! which of their mutation ids, order ids and document numbers are taken, the device's leases,
 //! their outlets (locked on PostgreSQL, in id order, after the feed's lock, as every writer
 //! takes them), the catalog and price lists of their SKUs and groups, the user's van stock of
-//! those SKUs (locked), and the outlets' orders inside the duplicate window. The check
+//! those SKUs (locked), and the stored orders the duplicate rule could name (`Probe`). The check
 //! ([`super::sales_order::check`]) then reads from it, and applying an order updates it: the
 //! balance, the stock, the numbers used, the ids and numbers now taken, the recent orders. So
 //! the second order of an outlet sees the first one's balance exactly as it would have read it
@@ -34,7 +34,7 @@ use satchel_core::sync::protocol::{Entity, Mutation, MutationBody};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
-use super::sales_order::{kind_of, stored_recent, StoredRecent};
+use super::sales_order::{kind_of, stored_recent, Probe, StoredRecent};
 use crate::db::{insert_vals, placeholders, timestamp, update_rows, Backend, Val};
 use crate::errors::AppError;
 use crate::feed::{self, Scope};
@@ -134,7 +134,8 @@ pub(super) struct Batch {
     lists: Vec<PriceList>,
     /// The user's van stock of the batch's SKUs (rows that exist).
     stock: HashMap<String, StockLevel>,
-    /// Orders inside the duplicate window, by outlet, in `committed_at` order.
+    /// Orders the duplicate rule could name (`Probe`), by outlet, in `committed_at` order: as
+    /// read, and the batch's own.
     recent: HashMap<String, Vec<StoredRecent>>,
     /// Balances changed: outlet id → (outstanding as stored, as of, route).
     dirty_outlets: BTreeMap<String, (String, String, String)>,
@@ -204,22 +205,10 @@ impl Batch {
         self.lists = store::price_lists(conn, Some(&groups), Some(&skus)).await?;
         self.stock = store::van_stock(conn, backend, username, Some(&skus), true).await?.into_iter().collect();
 
-        // The outlets' orders inside the duplicate window of any of the batch's orders.
-        let window = effects::duplicate_window(&settings.sales.policy);
-        let counted: Vec<&&SalesDocument> = docs.iter().filter(|d| effects::duplicate_rule_applies(d)).collect();
-        let from = counted.iter().map(|d| d.committed_at.checked_sub_signed(window).unwrap_or(d.committed_at)).min();
-        let until = counted.iter().map(|d| d.committed_at.checked_add_signed(window).unwrap_or(d.committed_at)).max();
-        if let (Some(from), Some(until)) = (from, until) {
-            let outlets = store::distinct(counted.iter().map(|d| d.order.outlet_id.as_str()));
-            let keys: Vec<String> = counted
-                .iter()
-                .map(|d| effects::duplicate_key(&effects::recent_order(d)))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            for r in stored_recent(conn, &outlets, &keys, None, &timestamp(from), &timestamp(until)).await? {
-                self.recent.entry(r.outlet_id.clone()).or_default().push(r);
-            }
+        // What the duplicate rule could name for any of the batch's orders (`Probe`).
+        let probes: Vec<Probe> = docs.iter().filter_map(|d| Probe::of(settings, d)).collect();
+        for r in stored_recent(conn, &probes).await? {
+            self.recent.entry(r.outlet_id.clone()).or_default().push(r);
         }
         Ok(())
     }
@@ -285,21 +274,17 @@ impl Batch {
         skus.iter().filter_map(|s| self.stock.get(*s).map(|l| (s.to_string(), *l))).collect()
     }
 
-    /// The outlet's orders of `doc`'s kind committed at most `window` before or after it, as
-    /// the check reads them from the database.
+    /// What the duplicate rule could name for `doc`, as the check reads it from the database
+    /// ([`Probe`]), and the batch's orders before it.
     pub(super) fn recent_orders(&self, settings: &Settings, doc: &SalesDocument) -> Vec<RecentOrder> {
-        if !effects::duplicate_rule_applies(doc) {
+        let Some(probe) = Probe::of(settings, doc) else {
             return Vec::new();
-        }
-        let window = effects::duplicate_window(&settings.sales.policy);
-        let from = timestamp(doc.committed_at.checked_sub_signed(window).unwrap_or(doc.committed_at));
-        let until = timestamp(doc.committed_at.checked_add_signed(window).unwrap_or(doc.committed_at));
-        let kind = kind_of(doc);
+        };
         self.recent
             .get(&doc.order.outlet_id)
             .into_iter()
             .flatten()
-            .filter(|r| r.kind == kind && r.committed_at >= from && r.committed_at <= until)
+            .filter(|r| probe.could_name(r))
             .filter_map(|r| r.order.clone())
             .collect()
     }
@@ -340,10 +325,11 @@ impl Batch {
         self.order_ids.insert(doc.order_id.to_string());
         let committed_at = timestamp(doc.committed_at);
         let order = effects::duplicate_rule_applies(doc).then(|| effects::recent_order(doc));
+        let lines_key = order.as_ref().map(effects::duplicate_key);
         let list = self.recent.entry(doc.order.outlet_id.clone()).or_default();
         // After every order committed at the same time or before (the database's order).
         let at = list.partition_point(|r| r.committed_at <= committed_at);
-        let stored = StoredRecent { outlet_id: doc.order.outlet_id.clone(), kind: kind_of(doc), committed_at, order };
+        let stored = StoredRecent { outlet_id: doc.order.outlet_id.clone(), kind: kind_of(doc), committed_at, lines_key, order };
         list.insert(at, stored);
     }
 
