@@ -158,6 +158,7 @@ pub async fn open(
     // together apply each migration once; the others wait, then find nothing left to do.
     MIGRATOR.run(&db.pool).await?;
     crate::feed::prepare(&mut *db.pool.acquire().await?).await?;
+    crate::api::recent::backfill(&mut *db.pool.acquire().await?).await?;
     Ok(db)
 }
 
@@ -480,9 +481,31 @@ pub async fn insert_vals(
     width: usize,
     rows: &[Vec<Val>],
 ) -> Result<(), sqlx::Error> {
+    insert_rows(conn, table_and_columns, "", width, rows).await
+}
+
+/// [`insert_vals`], leaving out a row whose `key` (a unique column) is taken already: for writes
+/// two instances may both make (`ON CONFLICT (key) DO NOTHING`).
+pub async fn insert_vals_once(
+    conn: &mut sqlx::AnyConnection,
+    table_and_columns: &str,
+    key: &str,
+    width: usize,
+    rows: &[Vec<Val>],
+) -> Result<(), sqlx::Error> {
+    insert_rows(conn, table_and_columns, &format!(" ON CONFLICT ({key}) DO NOTHING"), width, rows).await
+}
+
+async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    table_and_columns: &str,
+    tail: &str,
+    width: usize,
+    rows: &[Vec<Val>],
+) -> Result<(), sqlx::Error> {
     let anonymous = anonymous_placeholders(conn);
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!("INSERT INTO {table_and_columns} VALUES {}", values_list(anonymous, chunk.len(), width));
+        let sql = format!("INSERT INTO {table_and_columns} VALUES {}{tail}", values_list(anonymous, chunk.len(), width));
         bind_all(sqlx::query(&sql), chunk).execute(&mut *conn).await?;
     }
     Ok(())

@@ -214,8 +214,10 @@ async fn a_push_decides_its_orders_as_if_each_came_alone(backend: Backend) {
 }
 
 /// The likely-duplicate rule reads an outlet's earlier orders from `recent_orders` (migration
-/// 0013). An order stored before that table has no row there: it is read from its document, by
-/// a batch (a plain order) and by the general path (an order with a parent) alike.
+/// 0013). An order stored before that table has no row there: the server gives it one when it
+/// opens the database (`recent::backfill`, once, recorded in `backfills`), from its document.
+/// Then it counts, for a batch (a plain order) and for the general path (an order with a parent)
+/// alike. A document that cannot be read is left without a row, and the server still starts.
 async fn an_order_stored_before_the_recent_orders_table_still_counts_as_a_likely_duplicate(backend: Backend) {
     let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
@@ -224,35 +226,57 @@ async fn an_order_stored_before_the_recent_orders_table_still_counts_as_a_likely
     let skus = plain_skus(sales);
     let outlet = sales.outlets.iter().map(|o| o.id.as_str()).find(|id| *id != NEAR).expect("an outlet");
     let first = sales_mutation(&dev, 1, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 1)));
-    let (status, v) = s.push(&dev, std::slice::from_ref(&first)).await;
+    let damaged = sales_mutation(&dev, 2, sales_doc(sales, outlet, &[(&skus[3], "1")], OrderKind::Sale, nth_number(&dev, 2)));
+    let (status, v) = s.push(&dev, &[first.clone(), damaged.clone()]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    assert_eq!(statuses(&v), ["applied"], "{v}");
+    assert_eq!(statuses(&v), ["applied", "applied"], "{v}");
+    let store = s.stop().await;
 
-    // As if it had been stored by the previous version.
-    let db = satchel_server::db::open(&s.store.data_dir(), s.store.database_url().as_deref(), 2).await.expect("database");
-    let gone = sqlx::query("DELETE FROM recent_orders WHERE order_id = $1")
-        .bind(first_order_id(&first))
+    // As if both had been stored by a version before the table, the second's document damaged.
+    let db = satchel_server::db::open(&store.data_dir(), store.database_url().as_deref(), 2).await.expect("database");
+    for m in [&first, &damaged] {
+        let gone = sqlx::query("DELETE FROM recent_orders WHERE order_id = $1").bind(first_order_id(m)).execute(&db.pool).await.expect("delete");
+        assert_eq!(gone.rows_affected(), 1, "the order had its row");
+    }
+    sqlx::query("UPDATE orders SET document = 'not a document' WHERE order_id = $1")
+        .bind(first_order_id(&damaged))
         .execute(&db.pool)
         .await
-        .expect("delete");
-    assert_eq!(gone.rows_affected(), 1, "the order had its row");
+        .expect("damage");
+    let undone = sqlx::query("DELETE FROM backfills WHERE name = 'recent_orders'").execute(&db.pool).await.expect("undo");
+    assert_eq!(undone.rows_affected(), 1, "the backfill had been recorded");
     db.close().await;
 
-    let again = sales_mutation(&dev, 2, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 2)));
+    let s = start_in(store).await;
+    let again = sales_mutation(&dev, 3, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 3)));
     let child = Mutation {
         depends_on: vec![first.id],
-        ..sales_mutation(&dev, 3, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 3)))
+        ..sales_mutation(&dev, 4, sales_doc(sales, outlet, &[(&skus[2], "1")], OrderKind::Sale, nth_number(&dev, 4)))
     };
     let (status, v) = s.push(&dev, &[again, child]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let verdicts: Vec<String> = v["results"].as_array().expect("results").iter().map(verdict).collect();
     assert_eq!(verdicts, ["flagged - - [likely_duplicate]", "flagged - - [likely_duplicate]"], "{v}");
+
+    let db = satchel_server::db::open(&s.store.data_dir(), s.store.database_url().as_deref(), 2).await.expect("database");
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as("SELECT order_id, lines_key FROM recent_orders WHERE order_id IN ($1, $2)")
+        .bind(first_order_id(&first))
+        .bind(first_order_id(&damaged))
+        .fetch_all(&db.pool)
+        .await
+        .expect("rows");
+    let (done,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM backfills").fetch_one(&db.pool).await.expect("backfills");
+    db.close().await;
+    assert_eq!(rows.len(), 1, "the readable order has its row again, the damaged one none: {rows:?}");
+    assert_eq!(rows[0].0, first_order_id(&first));
+    assert_eq!(rows[0].1.as_deref().map(str::len), Some(32), "with its lines key");
+    assert_eq!(done, 1, "recorded as done again");
 }
 
-/// A push reads back only the outlet's orders whose lines key (migration 0015, core's
-/// `duplicate_key`) is one of its own orders'; a row stored before that column (`lines_key`
-/// NULL) is still read. Both by a batch (a plain order) and by the general path (an order with a
-/// parent).
+/// A `recent_orders` row stored without its lines key (before migration 0015) gets the key
+/// whenever the server opens the database (`recent::backfill`): the same key a new row with those lines has,
+/// so a later order with the same lines finds it, by a batch (a plain order) and by the general
+/// path (an order with a parent). Orders with other lines are not flagged.
 async fn the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_before_it(backend: Backend) {
     let s = start(backend).await;
     let dev = s.register("rep1", "rep1-demo").await;
@@ -267,20 +291,19 @@ async fn the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_befo
     let (status, v) = s.push(&dev, &[keyed.clone(), legacy.clone()]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(statuses(&v), ["applied", "applied"], "{v}");
+    let store = s.stop().await;
 
-    let db = satchel_server::db::open(&s.store.data_dir(), s.store.database_url().as_deref(), 2).await.expect("database");
-    let mut keys = Vec::new();
-    for m in [&keyed, &legacy] {
-        let (k,): (Option<String>,) = sqlx::query_as("SELECT lines_key FROM recent_orders WHERE order_id = $1")
-            .bind(first_order_id(m))
-            .fetch_one(&db.pool)
-            .await
-            .expect("its row");
-        keys.push(k.expect("a key"));
-    }
+    let key_of = |pool: &sqlx::AnyPool, m: &Mutation| {
+        let q = sqlx::query_as::<_, (Option<String>,)>("SELECT lines_key FROM recent_orders WHERE order_id = $1").bind(first_order_id(m));
+        let pool = pool.clone();
+        async move { q.fetch_one(&pool).await.expect("its row").0 }
+    };
+    let db = satchel_server::db::open(&store.data_dir(), store.database_url().as_deref(), 2).await.expect("database");
+    let keys = [key_of(&db.pool, &keyed).await.expect("a key"), key_of(&db.pool, &legacy).await.expect("a key")];
     assert_eq!(keys[0].len(), 32, "{keys:?}");
     assert_ne!(keys[0], keys[1], "other lines, another key");
-    // As if the second had been stored by the previous version.
+    // As if the second had been stored by a version before the key, while instances were
+    // upgraded one by one (after the one-time part of the backfill was recorded).
     let set = sqlx::query("UPDATE recent_orders SET lines_key = NULL WHERE order_id = $1")
         .bind(first_order_id(&legacy))
         .execute(&db.pool)
@@ -289,9 +312,12 @@ async fn the_duplicate_rule_reads_orders_by_their_lines_key_and_rows_stored_befo
     assert_eq!(set.rows_affected(), 1);
     db.close().await;
 
-    // The same lines as each, in a batch and behind a parent, and lines like neither. The
-    // first is flagged only if the keyed row is read, the second only if the legacy one is
-    // (each is the only earlier order with its lines).
+    let s = start_in(store).await;
+    let db = satchel_server::db::open(&s.store.data_dir(), s.store.database_url().as_deref(), 2).await.expect("database");
+    assert_eq!(key_of(&db.pool, &legacy).await.as_deref(), Some(keys[1].as_str()), "the key it would have had");
+    db.close().await;
+
+    // The same lines as each, in a batch and behind a parent, and lines like neither.
     let pushed = [
         sales_mutation(&dev, 3, doc(&a, 3)),
         sales_mutation(&dev, 4, doc(&b, 4)),

@@ -15,6 +15,7 @@ mod order_batch;
 pub mod outlet_update;
 pub mod pull;
 pub mod push;
+pub mod recent;
 pub mod recover;
 pub mod reference;
 pub mod review;

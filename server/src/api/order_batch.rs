@@ -34,7 +34,8 @@ use satchel_core::sync::protocol::{Entity, Mutation, MutationBody};
 use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
-use super::sales_order::{kind_of, stored_recent, Probe, StoredRecent};
+use super::recent::{stored_recent, Probe, StoredRecent};
+use super::sales_order::kind_of;
 use crate::db::{insert_vals, placeholders, timestamp, update_rows, Backend, Val};
 use crate::errors::AppError;
 use crate::feed::{self, Scope};
@@ -61,7 +62,7 @@ pub(super) fn plain_order(m: &Mutation) -> Option<&SalesDocument> {
 pub(super) enum Table {
     /// The orders (`sales_order::apply`).
     Orders,
-    /// What the likely-duplicate rule compares of each (`sales_order::stored_recent`).
+    /// What the likely-duplicate rule compares of each (`recent::stored_recent`).
     Recent,
     /// The invoices owed ([`crate::receivables::sale_row`]).
     Receivables,
@@ -325,7 +326,7 @@ impl Batch {
         self.order_ids.insert(doc.order_id.to_string());
         let committed_at = timestamp(doc.committed_at);
         let order = effects::duplicate_rule_applies(doc).then(|| effects::recent_order(doc));
-        let lines_key = order.as_ref().map(effects::duplicate_key);
+        let lines_key = order.as_ref().map(effects::duplicate_key).unwrap_or_default();
         let list = self.recent.entry(doc.order.outlet_id.clone()).or_default();
         // After every order committed at the same time or before (the database's order).
         let at = list.partition_point(|r| r.committed_at <= committed_at);

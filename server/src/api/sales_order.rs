@@ -49,11 +49,12 @@ use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
 use super::order_batch::{Batch, Table};
+use super::recent::{stored_recent, Probe};
 use super::{counter, delivery};
 use super::push::Rejection;
 use super::reference::role_name;
 use crate::auth::AuthDevice;
-use crate::db::{insert_vals, placeholders, timestamp, Backend, Val};
+use crate::db::{insert_vals, timestamp, Backend, Val};
 use crate::errors::AppError;
 use crate::feed::{self, Scope};
 use crate::sales::{self as store, Settings};
@@ -269,180 +270,6 @@ pub(super) fn kind_of(doc: &SalesDocument) -> &'static str {
     }
 }
 
-/// A v2 order as the likely-duplicate rule reads it back.
-#[derive(Debug, Clone)]
-pub(super) struct StoredRecent {
-    pub outlet_id: String,
-    /// `sale` or `return`.
-    pub kind: &'static str,
-    /// `committed_at` as stored (text order is time order).
-    pub committed_at: String,
-    /// Its lines' key ([`effects::duplicate_key`]); `None` for an order stored before the key
-    /// was (it may match any order).
-    pub lines_key: Option<String>,
-    /// What the rule compares; `None` for an order it does not count (a receipt).
-    pub order: Option<RecentOrder>,
-}
-
-/// One order the likely-duplicate rule is about to check, as the stored orders it could name
-/// are looked up. The rule names the order of the same outlet with the same lines closest in
-/// time, at most the window away on either side (ties: the earlier commit, then the smaller id;
-/// core's `validation::rules::duplicate`). Of the orders stored with a lines key, only two can
-/// be that one: the nearest at or before the order's commit time and the nearest at or after
-/// it. So those two are all that is read of them, however many orders the outlet took with the
-/// same lines (issue 16: reading every one of them grew a push's time along a busy day).
-#[derive(Debug, Clone)]
-pub(super) struct Probe {
-    pub outlet_id: String,
-    /// `sale` or `return`: the rule compares orders of the same kind.
-    pub kind: &'static str,
-    /// [`effects::duplicate_key`] of its lines.
-    pub key: String,
-    /// Its `committed_at`, and the window's ends, as stored.
-    pub at: String,
-    pub from: String,
-    pub until: String,
-}
-
-impl Probe {
-    /// `None` for a document the rule does not check (a receipt of the counter).
-    pub(super) fn of(settings: &Settings, doc: &SalesDocument) -> Option<Probe> {
-        if !effects::duplicate_rule_applies(doc) {
-            return None;
-        }
-        let window = effects::duplicate_window(&settings.sales.policy);
-        let at = doc.committed_at;
-        Some(Probe {
-            outlet_id: doc.order.outlet_id.clone(),
-            kind: kind_of(doc),
-            key: effects::duplicate_key(&effects::recent_order(doc)),
-            at: timestamp(at),
-            from: timestamp(at.checked_sub_signed(window).unwrap_or(at)),
-            until: timestamp(at.checked_add_signed(window).unwrap_or(at)),
-        })
-    }
-
-    /// Whether the rule could name `r` for this order: same outlet and kind, inside the window,
-    /// and lines that could be the same (the rule still compares the lines themselves).
-    pub(super) fn could_name(&self, r: &StoredRecent) -> bool {
-        r.outlet_id == self.outlet_id
-            && r.kind == self.kind
-            && r.committed_at >= self.from
-            && r.committed_at <= self.until
-            && r.lines_key.as_deref().is_none_or(|k| k == self.key)
-    }
-}
-
-/// The stored orders with a lines key nearest each probe on either side (`$1`: the probes as a
-/// JSON array of objects). One statement whatever the number of probes, with one bound value:
-/// its text never changes, so each connection prepares it once (a statement with a subquery
-/// pair and six values per probe cost more to prepare and bind on SQLite than it saved).
-fn nearest_sql(backend: &str) -> String {
-    const FIELDS: [&str; 6] = ["outlet_id", "lines_key", "kind", "window_from", "committed_at", "window_until"];
-    let probes = if backend.eq_ignore_ascii_case("sqlite") {
-        let fields: Vec<String> = FIELDS.iter().map(|f| format!("json_extract(value, '$.{f}') AS {f}")).collect();
-        format!("SELECT {} FROM json_each($1)", fields.join(", "))
-    } else {
-        let fields: Vec<String> = FIELDS.iter().map(|f| format!("{f} text")).collect();
-        format!("SELECT * FROM jsonb_to_recordset($1::jsonb) AS t({})", fields.join(", "))
-    };
-    let nearest = |range: &str, order: &str| {
-        format!(
-            "SELECT (SELECT x.order_id FROM recent_orders x WHERE x.outlet_id = p.outlet_id AND x.lines_key = p.lines_key \
-             AND x.kind = p.kind AND {range} ORDER BY {order}, x.order_id LIMIT 1) FROM p"
-        )
-    };
-    format!(
-        "WITH p AS ({probes}) \
-         SELECT r.order_id, r.outlet_id, r.kind, r.committed_at, r.lines_key, r.recent FROM recent_orders r \
-         WHERE r.order_id IN ({} UNION ALL {})",
-        nearest("x.committed_at >= p.window_from AND x.committed_at <= p.committed_at", "x.committed_at DESC"),
-        nearest("x.committed_at >= p.committed_at AND x.committed_at <= p.window_until", "x.committed_at")
-    )
-}
-
-/// What the likely-duplicate rule could name for each of `probes`, in `committed_at` order:
-/// - of the orders stored with a lines key, the nearest at or before and the nearest at or
-///   after each probe's time with its outlet, kind and key ([`Probe`]);
-/// - rows stored before the key was (a NULL key), all of those of the probes' outlets inside
-///   the probes' windows;
-/// - for orders stored before `recent_orders` was, their documents
-///   (`effects::stored_recent_order`), likewise.
-///
-/// The last two may hold orders of the other kind or outside a given probe's window: the caller
-/// keeps what [`Probe::could_name`]. Receipts of the counter are not read.
-pub(super) async fn stored_recent(conn: &mut AnyConnection, probes: &[Probe]) -> Result<Vec<StoredRecent>, AppError> {
-    let stored = |what: &str, e: serde_json::Error| AppError::Internal(format!("stored {what}: {e}"));
-    let (Some(from), Some(until)) = (probes.iter().map(|p| &p.from).min(), probes.iter().map(|p| &p.until).max()) else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    let listed: Vec<serde_json::Value> = probes
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "outlet_id": p.outlet_id, "lines_key": p.key, "kind": p.kind,
-                "window_from": p.from, "committed_at": p.at, "window_until": p.until,
-            })
-        })
-        .collect();
-    let listed = serde_json::to_string(&listed).map_err(|e| AppError::Internal(format!("serialize probes: {e}")))?;
-    let sql = nearest_sql(conn.backend_name());
-    let rows = sqlx::query_as::<_, (String, String, String, String, Option<String>, Option<String>)>(&sql)
-        .bind(listed)
-        .fetch_all(&mut *conn)
-        .await?;
-    for (_, outlet_id, kind, committed_at, lines_key, text) in rows {
-        let order = text.map(|t| serde_json::from_str::<RecentOrder>(&t)).transpose().map_err(|e| stored("recent order", e))?;
-        out.push(StoredRecent { outlet_id, kind: stored_kind(&kind), committed_at, lines_key, order });
-    }
-
-    let outlets = store::distinct(probes.iter().map(|p| p.outlet_id.as_str()));
-    let n = outlets.len();
-    let unkeyed = format!(
-        "SELECT r.outlet_id, r.kind, r.committed_at, r.recent FROM recent_orders r WHERE r.outlet_id IN ({}) \
-         AND r.lines_key IS NULL AND r.committed_at >= ${} AND r.committed_at <= ${}",
-        placeholders(1, n),
-        n + 1,
-        n + 2
-    );
-    let older = format!(
-        "SELECT o.outlet_id, o.kind, o.committed_at, o.document FROM orders o WHERE o.outlet_id IN ({}) \
-         AND o.version = 2 AND o.committed_at >= ${} AND o.committed_at <= ${} \
-         AND NOT EXISTS (SELECT 1 FROM recent_orders r WHERE r.order_id = o.order_id)",
-        placeholders(1, n),
-        n + 1,
-        n + 2
-    );
-    for (sql, from_documents) in [(unkeyed, false), (older, true)] {
-        let mut q = sqlx::query_as::<_, (String, String, String, Option<String>)>(&sql);
-        for o in &outlets {
-            q = q.bind(*o);
-        }
-        q = q.bind(from.as_str()).bind(until.as_str());
-        for (outlet_id, kind, committed_at, text) in q.fetch_all(&mut *conn).await? {
-            let order = match (from_documents, text) {
-                (false, None) => None,
-                (false, Some(t)) => Some(serde_json::from_str::<RecentOrder>(&t).map_err(|e| stored("recent order", e))?),
-                (true, Some(t)) => effects::stored_recent_order(&t).map_err(|e| stored("sales document", e))?,
-                (true, None) => return Err(AppError::Internal("an order without its document".into())),
-            };
-            out.push(StoredRecent { outlet_id, kind: stored_kind(&kind), committed_at, lines_key: None, order });
-        }
-    }
-    out.sort_by(|a, b| a.committed_at.cmp(&b.committed_at));
-    Ok(out)
-}
-
-/// `orders.kind` / `recent_orders.kind` as stored.
-fn stored_kind(kind: &str) -> &'static str {
-    if kind == "sale" {
-        "sale"
-    } else {
-        "return"
-    }
-}
-
 /// An amount as stored: at least two decimals.
 fn amount(d: Dec) -> String {
     let mut v = d.value();
@@ -511,7 +338,7 @@ pub(super) async fn apply(
         Some(b) => b.rows(Table::Orders).push(row),
         None => insert_vals(conn, Table::Orders.columns(), Table::Orders.width(), &[row]).await?,
     }
-    // What the likely-duplicate rule will compare of it (`stored_recent`).
+    // What the likely-duplicate rule will compare of it (`recent::stored_recent`),
     // and the key of its lines, by which a push reads back only what could match.
     let (recent, lines_key) = match effects::duplicate_rule_applies(doc) {
         true => {
