@@ -189,47 +189,49 @@ pub async fn backfill(conn: &mut AnyConnection) -> Result<Backfilled, sqlx::Erro
         sqlx::query_as("SELECT COUNT(*) FROM backfills WHERE name = $1").bind(BACKFILL).fetch_one(&mut *conn).await?;
     let mut did = Backfilled::default();
     let mut unreadable: HashSet<String> = HashSet::new();
-    let mut after = String::new();
-    while done == 0 {
-        let page: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT o.order_id, o.outlet_id, o.kind, o.committed_at, o.document FROM orders o \
-             WHERE o.version = 2 AND o.order_id > $1 \
-             AND NOT EXISTS (SELECT 1 FROM recent_orders r WHERE r.order_id = o.order_id) \
-             ORDER BY o.order_id LIMIT $2",
-        )
-        .bind(after.as_str())
-        .bind(BACKFILL_PAGE)
-        .fetch_all(&mut *conn)
-        .await?;
-        let Some(last) = page.last() else { break };
-        after = last.0.clone();
-        let mut rows: Vec<Vec<Val>> = Vec::with_capacity(page.len());
-        for (order_id, outlet_id, kind, committed_at, document) in page {
-            let (recent, key) = match effects::stored_recent_order(&document) {
-                Ok(Some(order)) => match serde_json::to_string(&order) {
-                    Ok(text) => (Some(text), effects::duplicate_key(&order)),
+    if done == 0 {
+        let mut after = String::new();
+        loop {
+            let page: Vec<(String, String, String, String, String)> = sqlx::query_as(
+                "SELECT o.order_id, o.outlet_id, o.kind, o.committed_at, o.document FROM orders o \
+                 WHERE o.version = 2 AND o.order_id > $1 \
+                 AND NOT EXISTS (SELECT 1 FROM recent_orders r WHERE r.order_id = o.order_id) \
+                 ORDER BY o.order_id LIMIT $2",
+            )
+            .bind(after.as_str())
+            .bind(BACKFILL_PAGE)
+            .fetch_all(&mut *conn)
+            .await?;
+            let Some(last) = page.last() else { break };
+            after = last.0.clone();
+            let mut rows: Vec<Vec<Val>> = Vec::with_capacity(page.len());
+            for (order_id, outlet_id, kind, committed_at, document) in page {
+                let (recent, key) = match effects::stored_recent_order(&document) {
+                    Ok(Some(order)) => match serde_json::to_string(&order) {
+                        Ok(text) => (Some(text), effects::duplicate_key(&order)),
+                        Err(_) => {
+                            unreadable.insert(order_id);
+                            continue;
+                        }
+                    },
+                    Ok(None) => (None, String::new()),
                     Err(_) => {
                         unreadable.insert(order_id);
                         continue;
                     }
-                },
-                Ok(None) => (None, String::new()),
-                Err(_) => {
-                    unreadable.insert(order_id);
-                    continue;
-                }
-            };
-            rows.push(vec![
-                order_id.into(),
-                outlet_id.into(),
-                kind.into(),
-                committed_at.into(),
-                recent.as_deref().into(),
-                key.into(),
-            ]);
+                };
+                rows.push(vec![
+                    order_id.into(),
+                    outlet_id.into(),
+                    kind.into(),
+                    committed_at.into(),
+                    recent.as_deref().into(),
+                    key.into(),
+                ]);
+            }
+            did.rows += rows.len();
+            insert_vals_once(conn, Table::Recent.columns(), "order_id", Table::Recent.width(), &rows).await?;
         }
-        did.rows += rows.len();
-        insert_vals_once(conn, Table::Recent.columns(), "order_id", Table::Recent.width(), &rows).await?;
     }
     let mut after = String::new();
     loop {
