@@ -147,6 +147,16 @@ pub(super) async fn stored_recent(conn: &mut AnyConnection, probes: &[Probe]) ->
     Ok(out)
 }
 
+/// What an order's `recent_orders` row holds of it: core's `RecentOrder` as JSON and its lines
+/// key, or NULL and `''` for an order the rule does not count (`order` `None`: a receipt).
+/// Written with each order (`sales_order::apply`) and by [`backfill`].
+pub(super) fn remembered(order: Option<&RecentOrder>) -> Result<(Option<String>, String), serde_json::Error> {
+    match order {
+        Some(o) => Ok((Some(serde_json::to_string(o)?), effects::duplicate_key(o))),
+        None => Ok((None, String::new())),
+    }
+}
+
 /// `orders.kind` / `recent_orders.kind` as stored.
 fn stored_kind(kind: &str) -> &'static str {
     if kind == "sale" {
@@ -206,26 +216,16 @@ pub async fn backfill(conn: &mut AnyConnection) -> Result<Backfilled, sqlx::Erro
             after = last.0.clone();
             let mut rows: Vec<Vec<Val>> = Vec::with_capacity(page.len());
             for (order_id, outlet_id, kind, committed_at, document) in page {
-                let (recent, key) = match effects::stored_recent_order(&document) {
-                    Ok(Some(order)) => match serde_json::to_string(&order) {
-                        Ok(text) => (Some(text), effects::duplicate_key(&order)),
-                        Err(_) => {
-                            unreadable.insert(order_id);
-                            continue;
-                        }
-                    },
-                    Ok(None) => (None, String::new()),
-                    Err(_) => {
-                        unreadable.insert(order_id);
-                        continue;
-                    }
+                let Ok((recent, key)) = effects::stored_recent_order(&document).and_then(|o| remembered(o.as_ref())) else {
+                    unreadable.insert(order_id);
+                    continue;
                 };
                 rows.push(vec![
                     order_id.into(),
                     outlet_id.into(),
                     kind.into(),
                     committed_at.into(),
-                    recent.as_deref().into(),
+                    recent.into(),
                     key.into(),
                 ]);
             }

@@ -49,7 +49,7 @@ use satchel_core::validation::{RecentOrder, StockLevel};
 use sqlx::AnyConnection;
 
 use super::order_batch::{Batch, Table};
-use super::recent::{stored_recent, Probe};
+use super::recent::{remembered, stored_recent, Probe};
 use super::{counter, delivery};
 use super::push::Rejection;
 use super::reference::role_name;
@@ -338,16 +338,11 @@ pub(super) async fn apply(
         Some(b) => b.rows(Table::Orders).push(row),
         None => insert_vals(conn, Table::Orders.columns(), Table::Orders.width(), &[row]).await?,
     }
-    // What the likely-duplicate rule will compare of it (`recent::stored_recent`),
-    // and the key of its lines, by which a push reads back only what could match.
-    let (recent, lines_key) = match effects::duplicate_rule_applies(doc) {
-        true => {
-            let order = effects::recent_order(doc);
-            let text = serde_json::to_string(&order).map_err(|e| AppError::Internal(format!("serialize recent order: {e}")))?;
-            (Some(text), effects::duplicate_key(&order))
-        }
-        false => (None, String::new()),
-    };
+    // What the likely-duplicate rule will compare of it (`recent::stored_recent`), and the key
+    // of its lines, by which a push reads back only what could match.
+    let order = effects::duplicate_rule_applies(doc).then(|| effects::recent_order(doc));
+    let (recent, lines_key) =
+        remembered(order.as_ref()).map_err(|e| AppError::Internal(format!("serialize recent order: {e}")))?;
     let row: Vec<Val> = vec![
         order_id.clone().into(),
         doc.order.outlet_id.as_str().into(),
